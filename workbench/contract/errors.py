@@ -1,0 +1,44 @@
+"""Problems found while loading or validating a contract, each pointing at a source position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    json_path: str = ""
+    severity: str = "error"  # error | warning
+
+    def format(self) -> str:
+        """``file:line:col: error: message (at json.path)``, the one-line form every face prints."""
+        where = f" (at {self.json_path})" if self.json_path else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{where}"
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.json_path,
+        }
+
+
+class ContractError(Exception):
+    """Raised when a file cannot be turned into a contract; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+    @property
+    def first(self) -> Problem:
+        return self.problems[0]

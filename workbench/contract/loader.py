@@ -1,0 +1,373 @@
+"""Turn a file (or a git blob) into a :class:`Contract`, or into problems with exact positions.
+
+Two layers of checks: the JSON Schema of the format (shipped in ``schema/``), then the semantic
+rules a schema cannot express (references, duplicate ids, SemVer, date order, durations).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from workbench.contract.errors import ContractError, Problem
+from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
+from workbench.contract.paths import resolve_path
+from workbench.contract.units import DurationError, parse_duration
+from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+BUILTIN_SCHEMES = {"mtls", "session", "api_key"}
+
+
+@cache
+def format_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of contract format v1."""
+    text = resources.files("workbench.contract").joinpath("schema/contract-v1.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        format_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+@cache
+def _meta_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+
+
+def read_source(path: str | Path, display: str | None = None) -> str:
+    """Read a contract file as text, turning every OS-level failure into a positioned problem."""
+    name = display or str(path)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")])
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ContractError([Problem(name, 1, 1, "no such file")]) from None
+    except PermissionError:
+        raise ContractError([Problem(name, 1, 1, "permission denied")]) from None
+    except IsADirectoryError:
+        raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")]) from None
+    except OSError as exc:
+        raise ContractError([Problem(name, 1, 1, f"cannot read: {exc.strerror or exc}")]) from None
+    return decode_source(raw, name)
+
+
+def load_contract(path: str | Path, display: str | None = None) -> Contract:
+    """Load and validate a contract file; raise :class:`ContractError` listing every error."""
+    name = display or str(path)
+    return load_contract_text(read_source(path, name), name)
+
+
+def load_contract_bytes(raw: bytes, source: str) -> Contract:
+    """Load and validate a contract from bytes (a git blob, say)."""
+    return load_contract_text(decode_source(raw, source), source)
+
+
+def load_contract_text(text: str, source: str) -> Contract:
+    """Load and validate contract text; raise :class:`ContractError` listing every error."""
+    contract = parse_contract_text(text, source)
+    errors = [p for p in validate_contract(contract) if p.severity == "error"]
+    if errors:
+        raise ContractError(errors)
+    return contract
+
+
+def parse_contract_text(text: str, source: str) -> Contract:
+    """Parse YAML into a located :class:`Contract` without validating it against the format."""
+    doc: LocatedDocument = load_yaml(text, source)
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        raise ContractError(
+            [Problem(source, 1, 1, f"the document is {kind}; a contract is a mapping of fields")]
+        )
+    return Contract(source, text, doc.data, doc.locs, doc.key_locs)
+
+
+def validate_file(path: str | Path, display: str | None = None) -> list[Problem]:
+    """Every problem of one file (errors and warnings); never raises for bad input."""
+    name = display or str(path)
+    try:
+        contract = parse_contract_text(read_source(path, name), name)
+    except ContractError as exc:
+        return exc.problems
+    return validate_contract(contract)
+
+
+def validate_contract(contract: Contract) -> list[Problem]:
+    """Schema and semantic problems of a parsed contract, sorted by position."""
+    problems = _schema_problems(contract)
+    problems += _semantic_problems(contract)
+    problems.sort(key=lambda p: (p.line, p.column, p.severity != "error"))
+    seen: set[tuple] = set()
+    unique = []
+    for p in problems:
+        key = (p.line, p.column, p.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def _problem_at(
+    contract: Contract, raw: tuple, message: str, severity: str = "error", *, at_key: bool = False
+) -> Problem:
+    loc = contract.anchor(raw) if at_key else contract.loc(raw)
+    line, col = (loc.line, loc.column) if loc else (1, 1)
+    return Problem(contract.source, line, col, message, format_json_path(raw), severity)
+
+
+def _schema_problems(contract: Contract) -> list[Problem]:
+    out = []
+    for error in _validator().iter_errors(contract.data):
+        raw = tuple(error.absolute_path)
+        validator = error.validator
+        if validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed and not key.startswith("x-"):
+                    hint = _did_you_mean(key, allowed)
+                    out.append(
+                        _problem_at(
+                            contract, (*raw, key), f"unknown field {key!r}{hint}", at_key=True
+                        )
+                    )
+            continue
+        if validator == "required":
+            out.append(_problem_at(contract, raw, error.message.replace("property", "field")))
+            continue
+        if validator == "oneOf" and error.schema.get("title") == "duration":
+            try:
+                parse_duration(error.instance)
+                message = f"{error.instance!r} is not a duration"
+            except DurationError as exc:
+                message = str(exc)
+            out.append(_problem_at(contract, raw, message))
+            continue
+        if validator == "enum":
+            choices = ", ".join(str(v) for v in error.validator_value)
+            out.append(_problem_at(contract, raw, f"{error.instance!r} is not one of: {choices}"))
+            continue
+        if validator == "pattern" and raw and raw[-1] == "path":
+            out.append(_problem_at(contract, raw, f"{error.instance!r} must start with '/'"))
+            continue
+        out.append(_problem_at(contract, raw, error.message))
+    return out
+
+
+def _did_you_mean(key: str, allowed: set[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+# --- semantics ------------------------------------------------------------------------------
+
+
+def _semantic_problems(c: Contract) -> list[Problem]:
+    data = c.data
+    out: list[Problem] = []
+
+    def err(raw: tuple, message: str, severity: str = "error") -> None:
+        out.append(_problem_at(c, raw, message, severity))
+
+    version = data.get("version")
+    if isinstance(version, str) and not SEMVER.match(version):
+        err(("version",), f"version {version!r} is not SemVer 2.0 (MAJOR.MINOR.PATCH)")
+    elif version is not None and not isinstance(version, str):
+        err(("version",), f"version {version!r} must be a quoted SemVer string, e.g. '1.0.0'")
+
+    _check_durations(c, err)
+    idps = _check_unique(data.get("identity_providers"), "id", "identity_providers", err)
+    _check_unique(data.get("consumers"), "name", "consumers", err)
+
+    tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
+    endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
+    scopes = data.get("scopes") if isinstance(data.get("scopes"), dict) else {}
+    errors = data.get("errors") if isinstance(data.get("errors"), dict) else {}
+
+    for kind, token in tokens.items():
+        if not isinstance(token, dict):
+            continue
+        for i, idp in enumerate(token.get("issued_by") or []):
+            if idps is not None and idp not in idps:
+                err(("tokens", kind, "issued_by", i), f"unknown identity provider {idp!r}")
+        _check_order(token, "idle_lifetime", "absolute_lifetime", ("tokens", kind), err)
+
+    seen_routes: dict[tuple, str] = {}
+    for eid, ep in endpoints.items():
+        if not isinstance(ep, dict):
+            continue
+        route = (str(ep.get("method", "")).upper(), ep.get("path"))
+        if route in seen_routes:
+            err(
+                ("endpoints", eid, "path"),
+                f"{route[0]} {route[1]} is also endpoint {seen_routes[route]!r}",
+            )
+        else:
+            seen_routes[route] = eid
+        for i, requirement in enumerate(ep.get("security") or []):
+            if not isinstance(requirement, dict):
+                continue
+            for scheme, needed in requirement.items():
+                if scheme not in tokens and scheme not in BUILTIN_SCHEMES:
+                    err(
+                        ("endpoints", eid, "security", i, scheme),
+                        f"unknown security scheme {scheme!r} (a token kind or one of "
+                        f"{', '.join(sorted(BUILTIN_SCHEMES))})",
+                    )
+                for j, scope in enumerate(needed or []):
+                    if scopes and scope not in scopes:
+                        err(
+                            ("endpoints", eid, "security", i, scheme, j),
+                            f"undeclared scope {scope!r}",
+                        )
+        for i, code in enumerate(ep.get("errors") or []):
+            if code not in errors:
+                err(("endpoints", eid, "errors", i), f"unknown error code {code!r}")
+
+    mfa = data.get("mfa") if isinstance(data.get("mfa"), dict) else {}
+    for i, target in enumerate(mfa.get("required_for") or []):
+        if target not in scopes and target not in endpoints and target != "*":
+            err(("mfa", "required_for", i), f"{target!r} is neither a scope nor an endpoint id")
+
+    known_uses = set(tokens) | set(endpoints) | set(scopes) | set(data.get("grants") or [])
+    for i, consumer in enumerate(data.get("consumers") or []):
+        if not isinstance(consumer, dict):
+            continue
+        for j, use in enumerate(consumer.get("uses") or []):
+            if use not in known_uses:
+                err(
+                    ("consumers", i, "uses", j),
+                    f"{use!r} is not a token kind, endpoint, scope or grant of this contract",
+                    "warning",
+                )
+
+    sessions = data.get("sessions") if isinstance(data.get("sessions"), dict) else {}
+    _check_order(sessions, "idle_timeout", "absolute_timeout", ("sessions",), err)
+
+    for i, dep in enumerate(data.get("deprecations") or []):
+        if not isinstance(dep, dict):
+            continue
+        announced, sunset = dep.get("announced"), dep.get("sunset")
+        if isinstance(announced, str) and isinstance(sunset, str) and sunset < announced:
+            err(("deprecations", i, "sunset"), f"sunset {sunset} is before announced {announced}")
+        target = dep.get("target")
+        if isinstance(target, str) and resolve_path(data, target) is None:
+            err(
+                ("deprecations", i, "target"),
+                f"target {target!r} names nothing in this contract (already removed?)",
+                "warning",
+            )
+
+    _check_schemas(c, err)
+    return out
+
+
+def _check_durations(c: Contract, err) -> None:
+    def walk(node: Any, spec: tuple[str, ...], raw: tuple) -> None:
+        if not isinstance(node, dict):
+            return
+        head, rest = spec[0], spec[1:]
+        for key in list(node) if head == "*" else [head] if head in node else []:
+            if rest:
+                walk(node[key], rest, (*raw, key))
+            elif isinstance(node[key], str):
+                try:
+                    parse_duration(node[key])
+                except DurationError as exc:
+                    err((*raw, key), str(exc))
+
+    for spec in DURATION_FIELDS:
+        walk(c.data, spec, ())
+
+
+def _check_order(node: dict, short: str, long: str, raw: tuple, err) -> None:
+    try:
+        lo, hi = parse_duration(node[short]), parse_duration(node[long])
+    except (KeyError, DurationError):
+        return
+    if lo > hi:
+        err((*raw, short), f"{short} is longer than {long}")
+
+
+def _check_unique(items: Any, field: str, section: str, err) -> set[str] | None:
+    if not isinstance(items, list):
+        return None
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get(field), str):
+            value = item[field]
+            if value in seen:
+                err((section, i, field), f"duplicate {field} {value!r} in {section}")
+            seen.add(value)
+    return seen
+
+
+def iter_embedded_schemas(data: dict):
+    """Yield ``(raw path, schema)`` for every JSON Schema embedded in a contract."""
+    for kind, token in (data.get("tokens") or {}).items():
+        if isinstance(token, dict) and "claims_schema" in token:
+            yield ("tokens", kind, "claims_schema"), token["claims_schema"]
+    for eid, ep in (data.get("endpoints") or {}).items():
+        if not isinstance(ep, dict):
+            continue
+        request = ep.get("request")
+        if isinstance(request, dict) and "schema" in request:
+            yield ("endpoints", eid, "request", "schema"), request["schema"]
+        for status, response in (ep.get("responses") or {}).items():
+            if isinstance(response, dict) and "schema" in response:
+                yield ("endpoints", eid, "responses", status, "schema"), response["schema"]
+    components = data.get("components") or {}
+    if isinstance(components, dict):
+        for name, schema in (components.get("schemas") or {}).items():
+            yield ("components", "schemas", name), schema
+
+
+def _check_schemas(c: Contract, err) -> None:
+    meta = _meta_validator()
+    for raw, schema in iter_embedded_schemas(c.data):
+        if not isinstance(schema, dict | bool):
+            continue
+        for error in meta.iter_errors(schema):
+            err((*raw, *error.absolute_path), f"not a valid JSON Schema: {error.message}")
+        _check_refs(c, schema, raw, err)
+
+
+def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                if not value.startswith("#"):
+                    err(
+                        (*raw, key),
+                        f"external $ref {value!r} refused: only local "
+                        f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
+                    )
+                elif not value.startswith(REF_PREFIX):
+                    err((*raw, key), f"$ref {value!r} must point into {REF_PREFIX}")
+                elif c.resolve_ref(value) is None:
+                    err((*raw, key), f"$ref {value!r} names no schema in components.schemas")
+            elif isinstance(value, dict | list):
+                _check_refs(c, value, (*raw, key), err)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_refs(c, item, (*raw, i), err)

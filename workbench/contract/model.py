@@ -1,0 +1,139 @@
+"""The loaded contract: the data as written, durations in seconds, and where every value sits."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from workbench.contract.paths import resolve_path
+from workbench.contract.units import DurationError, parse_duration
+from workbench.contract.yamlsrc import Loc
+
+# Fields whose values are durations, as paths with "*" for any map key.
+DURATION_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("tokens", "*", "lifetime"),
+    ("tokens", "*", "idle_lifetime"),
+    ("tokens", "*", "absolute_lifetime"),
+    ("tokens", "*", "clock_skew"),
+    ("tokens", "*", "reuse_grace"),
+    ("sessions", "idle_timeout"),
+    ("sessions", "absolute_timeout"),
+    ("keys", "rotation_period"),
+    ("keys", "jwks_cache"),
+)
+
+REF_PREFIX = "#/components/schemas/"
+
+
+def _normalize(data: dict) -> dict:
+    """A copy of ``data`` with every duration field in whole seconds (invalid ones left as is)."""
+    out = dict(data)
+    for spec in DURATION_FIELDS:
+        _normalize_at(out, spec)
+    return out
+
+
+def _normalize_at(node: dict, spec: tuple[str, ...]) -> None:
+    head, rest = spec[0], spec[1:]
+    keys = list(node) if head == "*" else [head] if head in node else []
+    for key in keys:
+        value = node[key]
+        if not rest:
+            with contextlib.suppress(DurationError):
+                node[key] = parse_duration(value)
+        elif isinstance(value, dict):
+            node[key] = copy = dict(value)
+            _normalize_at(copy, rest)
+
+
+@dataclass(eq=False)
+class Contract:
+    """One authentication contract as loaded from one file (or one git blob).
+
+    ``data`` is exactly what the YAML says; ``norm`` is the same with durations normalized to
+    seconds, which is what rules compare. ``locs``/``key_locs`` map raw paths (tuples of keys and
+    list indices) to source positions.
+    """
+
+    source: str
+    text: str
+    data: dict[str, Any]
+    locs: dict[tuple, Loc] = field(repr=False)
+    key_locs: dict[tuple, Loc] = field(repr=False)
+
+    @cached_property
+    def norm(self) -> dict[str, Any]:
+        return _normalize(self.data)
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("contract", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.data.get("version", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status", ""))
+
+    def section(self, name: str) -> Any:
+        """A normalized top-level section, with an empty default of the right kind."""
+        value = self.norm.get(name)
+        if value is None:
+            return [] if name in _LIST_SECTIONS else {}
+        return value
+
+    def loc(self, raw: tuple) -> Loc | None:
+        """The position of the value at ``raw``, or of its nearest located ancestor."""
+        while True:
+            found = self.locs.get(raw)
+            if found is not None:
+                return found
+            if not raw:
+                return None
+            raw = raw[:-1]
+
+    def anchor(self, raw: tuple) -> Loc | None:
+        """The line a reader looks at for ``raw``: the key of a mapping entry, else the value."""
+        key = self.key_locs.get(raw)
+        value = self.locs.get(raw)
+        if key is not None:
+            end = value.end_line if value is not None else key.end_line
+            return Loc(key.line, key.column, max(end, key.line))
+        return value if value is not None else self.loc(raw)
+
+    def resolve(self, target: str) -> tuple[tuple, Any] | None:
+        """Resolve a contract path such as ``tokens.access_token.signing_algorithms[RS256]``."""
+        return resolve_path(self.norm, target)
+
+    def resolve_ref(self, ref: str) -> tuple[tuple, Any] | None:
+        """Resolve a local ``#/components/schemas/Name`` reference to ``(raw path, schema)``."""
+        if not ref.startswith(REF_PREFIX):
+            return None
+        name = ref[len(REF_PREFIX) :].replace("~1", "/").replace("~0", "~")
+        schemas = (self.data.get("components") or {}).get("schemas") or {}
+        if name not in schemas:
+            return None
+        return ("components", "schemas", name), schemas[name]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+_LIST_SECTIONS = {
+    "owners",
+    "consumers",
+    "identity_providers",
+    "grants",
+    "client_authentication",
+    "redirect_uris",
+    "deprecations",
+}
