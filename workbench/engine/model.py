@@ -72,3 +72,75 @@ class Finding:
             "fingerprint": self.fingerprint,
             **({"ignored": self.ignored} if self.ignored else {}),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSummary:
+    """Which contract a side of a comparison is: its source (file or REV:PATH), id and version."""
+
+    source: str
+    contract: str
+    version: str
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "contract": self.contract,
+            "version": self.version,
+            "title": self.title,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer for a whole amendment.
+
+    ``severity`` is the highest finding severity (``none`` when nothing changed);
+    ``required_bump`` what SemVer demands (breaking -> major, risky or additive -> minor,
+    editorial -> patch); ``actual_bump`` what the version field did; ``fingerprint`` identifies
+    the change set (stable across runs, independent of finding order).
+    """
+
+    severity: str
+    required_bump: Bump
+    actual_bump: str  # major | minor | patch | none | downgrade | invalid
+    version_bump_ok: bool
+    fingerprint: str
+    counts: dict[str, int] = field(default_factory=dict)  # breaking/risky/safe/weakens/ignored
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "required_bump": self.required_bump,
+            "actual_bump": self.actual_bump,
+            "version_bump_ok": self.version_bump_ok,
+            "fingerprint": self.fingerprint,
+            "counts": dict(self.counts),
+        }
+
+
+@dataclass(slots=True)
+class DiffReport:
+    """Everything known about one amendment (old -> new): one report read by every face.
+
+    ``security_findings`` holds security review results (objects with ``to_dict()``) once
+    ``workbench.review.build_report`` has run; the engine alone leaves it empty.
+    """
+
+    old: ContractSummary | None
+    new: ContractSummary | None
+    findings: list[Finding]
+    verdict: Verdict
+    ignored: list[Finding] = field(default_factory=list)
+    security_findings: list[Any] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "old": self.old.to_dict() if self.old else None,
+            "new": self.new.to_dict() if self.new else None,
+            "verdict": self.verdict.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "ignored": [f.to_dict() for f in self.ignored],
+            "security_findings": [f.to_dict() for f in self.security_findings],
+        }

@@ -1,0 +1,97 @@
+"""Per-repository settings: ``.workbench.yaml`` at the repository root.
+
+```yaml
+contracts:            # which files are contracts (globs relative to the repository root)
+  include: ["**/*.yaml", "**/*.yml"]
+  exclude: ["amendments/**"]
+security: {...}       # the security policy (validated by workbench.security.policy)
+amendments: {...}     # the checklist settings (validated by workbench.amendment)
+```
+Every section is optional. Unknown keys are errors with file:line:col, so a typo never silently
+turns a stricter policy off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.contract.errors import ContractError, Problem
+from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+
+CONFIG_NAME = ".workbench.yaml"
+DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
+DEFAULT_EXCLUDE = ("amendments/**", ".github/**", CONFIG_NAME, ".workbench-ignore.yaml")
+SECTIONS = ("contracts", "security", "amendments")
+
+
+@dataclass(slots=True)
+class Config:
+    """Parsed ``.workbench.yaml``; sections other than ``contracts`` are handed to their owners
+    as raw mappings together with the located document, so they can report exact positions."""
+
+    source: str = CONFIG_NAME
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    security: dict[str, Any] = field(default_factory=dict)
+    amendments: dict[str, Any] = field(default_factory=dict)
+    document: LocatedDocument | None = None
+
+    def problem(self, raw: tuple, message: str) -> Problem:
+        """A problem at ``raw`` (a path into the config file), for section validators."""
+        loc = None
+        if self.document is not None:
+            loc = self.document.key_locs.get(raw) or self.document.locs.get(raw)
+            probe = raw
+            while loc is None and probe:
+                probe = probe[:-1]
+                loc = self.document.locs.get(probe)
+        line, col = (loc.line, loc.column) if loc else (1, 1)
+        return Problem(self.source, line, col, message, format_json_path(raw))
+
+
+def load_config(root: str | Path) -> Config:
+    """Read ``.workbench.yaml`` under ``root`` (defaults when absent); raise ContractError."""
+    path = Path(root) / CONFIG_NAME
+    if not path.is_file():
+        return Config()
+    return parse_config(path.read_bytes(), str(path))
+
+
+def parse_config(raw: bytes, source: str = CONFIG_NAME) -> Config:
+    """Parse the bytes of a ``.workbench.yaml``; raise :class:`ContractError` on any problem."""
+    doc = load_yaml(decode_source(raw, source), source) if raw.strip() else None
+    config = Config(source=source, document=doc)
+    if doc is None or doc.data is None:
+        return config
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ContractError([Problem(source, 1, 1, "the settings file must be a mapping")])
+    problems = []
+    for key in data:
+        if key not in SECTIONS:
+            problems.append(
+                config.problem((key,), f"unknown section {key!r} (known: {', '.join(SECTIONS)})")
+            )
+    contracts = data.get("contracts") or {}
+    if not isinstance(contracts, dict):
+        problems.append(config.problem(("contracts",), "'contracts' must be a mapping"))
+        contracts = {}
+    for key, value in contracts.items():
+        if key not in ("include", "exclude"):
+            problems.append(config.problem(("contracts", key), f"unknown key {key!r}"))
+        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.append(config.problem(("contracts", key), f"'{key}' must be a list of globs"))
+    for section in ("security", "amendments"):
+        if data.get(section) is not None and not isinstance(data[section], dict):
+            problems.append(config.problem((section,), f"'{section}' must be a mapping"))
+    if problems:
+        raise ContractError(problems)
+    if "include" in contracts:
+        config.include = tuple(contracts["include"])
+    if "exclude" in contracts:
+        config.exclude = (*DEFAULT_EXCLUDE, *contracts["exclude"])
+    config.security = data.get("security") or {}
+    config.amendments = data.get("amendments") or {}
+    return config
