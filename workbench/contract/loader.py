@@ -150,6 +150,8 @@ def _schema_problems(contract: Contract) -> list[Problem]:
                         )
                     )
             continue
+        if raw == ("version",) and validator == "type":
+            continue  # the semantic check explains how to write a version
         if validator == "required":
             out.append(_problem_at(contract, raw, error.message.replace("property", "field")))
             continue
@@ -186,8 +188,8 @@ def _semantic_problems(c: Contract) -> list[Problem]:
     data = c.data
     out: list[Problem] = []
 
-    def err(raw: tuple, message: str, severity: str = "error") -> None:
-        out.append(_problem_at(c, raw, message, severity))
+    def err(raw: tuple, message: str, severity: str = "error", *, at_key: bool = False) -> None:
+        out.append(_problem_at(c, raw, message, severity, at_key=at_key))
 
     version = data.get("version")
     if isinstance(version, str) and not SEMVER.match(version):
@@ -233,6 +235,7 @@ def _semantic_problems(c: Contract) -> list[Problem]:
                         ("endpoints", eid, "security", i, scheme),
                         f"unknown security scheme {scheme!r} (a token kind or one of "
                         f"{', '.join(sorted(BUILTIN_SCHEMES))})",
+                        at_key=True,
                     )
                 for j, scope in enumerate(needed or []):
                     if scopes and scope not in scopes:

@@ -201,7 +201,10 @@ def load_yaml(text: str, filename: str) -> LocatedDocument:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        message = str(exc.problem or exc.context or "invalid YAML")
+        ctx = exc.context_mark
+        if exc.context and exc.problem and ctx is not None and ctx is not mark:
+            message += f" ({exc.context} started at {ctx.line + 1}:{ctx.column + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ContractError([Problem(filename, line, col, f"invalid YAML: {message}")]) from None
     except yaml.YAMLError as exc:
@@ -214,10 +217,53 @@ def load_yaml(text: str, filename: str) -> LocatedDocument:
         )
     builder = _Builder(filename)
     try:
+        _check_expansion(node, filename)
         data = builder.build(node, ())
     except RecursionError:
         raise ContractError([Problem(filename, 1, 1, "YAML nesting is too deep")]) from None
     return LocatedDocument(data, builder.locs, builder.key_locs)
+
+
+def _check_expansion(root: Node, filename: str) -> None:
+    """Refuse documents whose aliases expand past the limit, before building anything.
+
+    Sizes are computed once per distinct node, so a billion-laughs document costs microseconds;
+    the problem names the top-level entry that expands the most.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total
+        return total
+
+    if size(root) <= MAX_EXPANDED_NODES:
+        return
+    culprit, path = root, ()
+    if isinstance(root, MappingNode) and root.value:
+        key, culprit = max(root.value, key=lambda kv: size(kv[1]))
+        path = (key.value,) if isinstance(key, ScalarNode) else ()
+    loc = _loc(culprit)
+    raise ContractError(
+        [
+            Problem(
+                filename,
+                loc.line,
+                loc.column,
+                f"aliases expand this value to {size(culprit):,} values, over the limit of "
+                f"{MAX_EXPANDED_NODES:,} (a YAML alias bomb?)",
+                format_json_path(path),
+            )
+        ]
+    )
 
 
 def format_json_path(path: Path) -> str:
