@@ -1,0 +1,276 @@
+"""The ignore file ``.workbench-ignore.yaml``: accepted findings, each with a reason.
+
+```yaml
+ignore:
+  - fingerprint: 5d41402abc4b2a76          # a finding's fingerprint (or a prefix of 8+ chars)
+    reason: Checkout moved to RS256 first; agreed in PAY-1234
+  - rule: token.lifetime-shortened         # or a rule id plus a contract path
+    path: tokens.access_token.lifetime
+    contract: payments-api                 # optional: only this contract
+    reason: Every client refreshes on 401
+    expires: 2026-06-30                    # optional: silences until (and including) this day
+```
+
+``rule`` and ``path`` may use ``*`` as a wildcard (``endpoints[refund_payment]*``); every other
+character is literal, so brackets in contract paths need no escaping. An entry with a
+fingerprint and a rule/path must match on all of them. A bare list at the top level is accepted
+too. Expired entries silence nothing and produce a warning; malformed entries are errors with
+file:line:col, so a typo never silently turns a check off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.contract.errors import ContractError, Problem
+from workbench.contract.loader import read_source
+from workbench.contract.yamlsrc import LocatedDocument, format_json_path, load_yaml
+
+IGNORE_NAME = ".workbench-ignore.yaml"
+ENTRY_KEYS = ("fingerprint", "rule", "path", "contract", "reason", "expires")
+MIN_FINGERPRINT_PREFIX = 8
+
+
+@dataclass(slots=True)
+class IgnoreEntry:
+    """One accepted finding (or family of findings) and why it is accepted."""
+
+    reason: str
+    fingerprint: str | None = None
+    rule: str | None = None
+    path: str | None = None
+    contract: str | None = None
+    expires: dt.date | None = None
+    line: int = 1
+    column: int = 1
+    used: int = 0
+    _rule_re: re.Pattern[str] | None = field(default=None, repr=False)
+    _path_re: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rule_re = _glob(self.rule) if self.rule is not None else None
+        self._path_re = _glob(self.path) if self.path is not None else None
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+    def matches(self, finding: Any) -> bool:
+        """Whether this entry names ``finding`` (anything with rule, path and fingerprint)."""
+        if self.fingerprint is not None:
+            fp = str(getattr(finding, "fingerprint", "") or "")
+            if not fp or not fp.startswith(self.fingerprint):
+                return False
+            if len(self.fingerprint) < len(fp) and len(self.fingerprint) < MIN_FINGERPRINT_PREFIX:
+                return False
+        if self._rule_re is not None and not self._rule_re.fullmatch(
+            str(getattr(finding, "rule", ""))
+        ):
+            return False
+        return not (
+            self._path_re is not None
+            and not self._path_re.fullmatch(str(getattr(finding, "path", "") or ""))
+        )
+
+    def describe(self) -> str:
+        if self.fingerprint is not None:
+            return f"fingerprint {self.fingerprint}"
+        return f"{self.rule} at {self.path}"
+
+
+@dataclass(slots=True)
+class Ignores:
+    """The parsed ignore file. ``match(finding)`` returns the reason when a live entry names it.
+
+    ``warnings`` holds positioned warnings (expired entries) for the face to print.
+    """
+
+    source: str = IGNORE_NAME
+    entries: list[IgnoreEntry] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, finding: Any) -> str | None:
+        """The reason ``finding`` is accepted, or ``None`` when no unexpired entry names it."""
+        for entry in self.entries:
+            if entry.expired(self.today):
+                continue
+            if entry.matches(finding):
+                entry.used += 1
+                return entry.reason
+        return None
+
+    def scoped(self, contract: str | None) -> Ignores:
+        """Only the entries that apply to the contract with id ``contract``."""
+        entries = [e for e in self.entries if e.contract is None or e.contract == contract]
+        return Ignores(self.source, entries, list(self.warnings), self.today)
+
+    def unused(self) -> list[IgnoreEntry]:
+        """Unexpired entries that silenced nothing so far (candidates for cleanup)."""
+        return [e for e in self.entries if not e.used and not e.expired(self.today)]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def load_ignores(path_or_repo_root: str | Path, *, today: dt.date | None = None) -> Ignores:
+    """Read an ignore file, or ``.workbench-ignore.yaml`` in a directory (empty when absent).
+
+    Raises :class:`ContractError` with every malformed entry, each at file:line:col.
+    """
+    p = Path(path_or_repo_root)
+    if p.is_dir():
+        p = p / IGNORE_NAME
+        if not p.is_file():
+            return Ignores(str(p), today=today or dt.date.today())
+    return parse_ignores(read_source(p), str(p), today=today)
+
+
+def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None = None) -> Ignores:
+    """Parse the text of an ignore file; raise :class:`ContractError` on any bad entry."""
+    today = today or dt.date.today()
+    ignores = Ignores(source, today=today)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return ignores
+    doc = load_yaml(text, source)
+    problems: list[Problem] = []
+
+    def problem(raw: tuple, message: str, *, at_key: bool = False) -> None:
+        loc = (doc.key_locs.get(raw) if at_key else None) or _nearest(doc, raw)
+        line, col = (loc.line, loc.column) if loc else (1, 1)
+        problems.append(Problem(source, line, col, message, format_json_path(raw)))
+
+    data = doc.data
+    base: tuple = ()
+    if isinstance(data, dict):
+        for key in data:
+            if key != "ignore":
+                problem((key,), f"unknown key {key!r} (expected 'ignore: [entries]')", at_key=True)
+        data, base = data.get("ignore"), ("ignore",)
+        if data is None:
+            data = []
+    if not isinstance(data, list):
+        problem(base, "expected a list of ignore entries")
+        raise ContractError(problems)
+
+    for i, item in enumerate(data):
+        raw = (*base, i)
+        entry = _parse_entry(item, raw, problem)
+        if entry is None:
+            continue
+        loc = _nearest(doc, raw)
+        if loc is not None:
+            entry.line, entry.column = loc.line, loc.column
+        if entry.expired(today):
+            ignores.warnings.append(
+                Problem(
+                    source,
+                    entry.line,
+                    entry.column,
+                    f"ignore entry for {entry.describe()} expired on {entry.expires.isoformat()}; "
+                    "it silences nothing (renew it with a new reason, or fix the finding)",
+                    format_json_path(raw),
+                    "warning",
+                )
+            )
+        ignores.entries.append(entry)
+    if problems:
+        problems.sort(key=lambda p: (p.line, p.column))
+        raise ContractError(problems)
+    return ignores
+
+
+def _nearest(doc: LocatedDocument, raw: tuple):
+    while True:
+        loc = doc.locs.get(raw)
+        if loc is not None or not raw:
+            return loc
+        raw = raw[:-1]
+
+
+def _parse_entry(item: Any, raw: tuple, problem) -> IgnoreEntry | None:
+    if not isinstance(item, dict):
+        problem(
+            raw, "an ignore entry must be a mapping with 'reason' and a fingerprint or rule+path"
+        )
+        return None
+    ok = True
+    for key in item:
+        if key not in ENTRY_KEYS:
+            close = difflib.get_close_matches(str(key), ENTRY_KEYS, n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problem((*raw, key), f"unknown key {key!r}{hint}", at_key=True)
+            ok = False
+    values: dict[str, str | None] = {}
+    for key in ("fingerprint", "rule", "path", "contract", "reason"):
+        value = item.get(key)
+        if value is None:
+            values[key] = None
+            if key in item:
+                problem((*raw, key), f"'{key}' is empty")
+                ok = False
+        elif not isinstance(value, str) or not value.strip():
+            problem((*raw, key), f"'{key}' must be a non-empty string")
+            ok = False
+        else:
+            values[key] = value.strip()
+    if "reason" not in item:
+        problem(raw, "missing 'reason': say why this finding is accepted")
+        ok = False
+    fingerprint, rule, path = values["fingerprint"], values["rule"], values["path"]
+    if fingerprint is not None and len(fingerprint) < MIN_FINGERPRINT_PREFIX:
+        problem(
+            (*raw, "fingerprint"),
+            f"fingerprint {fingerprint!r} is too short (at least {MIN_FINGERPRINT_PREFIX} characters)",
+        )
+        ok = False
+    if fingerprint is None and ok and (rule is None or path is None):
+        if rule is None and path is None:
+            problem(raw, "an ignore entry needs 'fingerprint', or 'rule' and 'path'")
+        else:
+            missing = "path" if path is None else "rule"
+            problem(
+                raw,
+                f"'{missing}' is missing: a rule-based entry needs both 'rule' and 'path' "
+                "(use '*' to mean any)",
+            )
+        ok = False
+    expires = None
+    if "expires" in item:
+        expires = _parse_date(item["expires"])
+        if expires is None:
+            problem((*raw, "expires"), f"expires {item['expires']!r} is not a date (YYYY-MM-DD)")
+            ok = False
+    if not ok:
+        return None
+    return IgnoreEntry(
+        reason=values["reason"] or "",
+        fingerprint=fingerprint,
+        rule=rule,
+        path=path,
+        contract=values["contract"],
+        expires=expires,
+    )
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
