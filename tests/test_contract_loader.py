@@ -200,3 +200,36 @@ def test_yaml_aliases_and_merge_keys_are_supported():
     )
     c = load_contract_text(text, "x")
     assert c.norm["tokens"]["access_token"] == {"format": "jwt", "lifetime": 300}
+
+
+def _schema_fields(schema: dict, prefix: str = "") -> set[str]:
+    names = set()
+    for key, sub in schema.get("properties", {}).items():
+        names.add(key)
+        if isinstance(sub, dict):
+            names |= _schema_fields(sub)
+            items = sub.get("items")
+            if isinstance(items, dict):
+                names |= _schema_fields(items)
+            extra = sub.get("additionalProperties")
+            if isinstance(extra, dict):
+                names |= _schema_fields(extra)
+    return names
+
+
+def test_format_doc_mentions_every_field():
+    from workbench.contract.loader import format_schema
+
+    doc = (ROOT / "docs" / "contract-format.md").read_text()
+    missing = sorted(
+        n
+        for n in _schema_fields(format_schema())
+        if not re.search(rf"[`{{,.\s]{re.escape(n)}[`}},.\s]", doc)
+    )
+    assert not missing, f"docs/contract-format.md does not mention: {missing}"
+
+
+def test_doc_example_is_a_valid_contract(tmp_path: Path):
+    doc = (ROOT / "docs" / "contract-format.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert load_contract_text(example, "example").version == "2.1.0"
