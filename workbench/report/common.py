@@ -1,0 +1,290 @@
+"""What every renderer shares: options, the CI gate, locations, and a flat view of security findings.
+
+Renderers take a :class:`~workbench.engine.model.DiffReport` and :class:`RenderOptions` and
+return text. They never decide policy themselves: :func:`failures` is the one definition of
+what fails a build, used by the exit code, JUnit failures and annotation levels alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.engine.model import DiffReport, Finding
+from workbench.history.revspec import parse_rev_path
+
+SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
+SECURITY_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+SECURITY_RANK: dict[str, int] = {
+    s: len(SECURITY_SEVERITIES) - i for i, s in enumerate(SECURITY_SEVERITIES)
+}
+FAIL_ON: tuple[str, ...] = ("breaking", "risky", "never")
+SECURITY_FAIL_ON: tuple[str, ...] = (*SECURITY_SEVERITIES, "never")
+PARTY_LABELS: dict[str, str] = {
+    "clients": "clients (apps calling the endpoints)",
+    "relying_parties": "relying parties (services verifying tokens)",
+    "issuer": "the issuer (identity provider)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How to render a report.
+
+    ``fail_on`` is the compatibility gate (``breaking``, ``risky`` or ``never``);
+    ``security_fail_on`` the lowest security severity that fails (``never`` to only report).
+    ``old_path``/``new_path`` are the repository-relative paths of each side's file, used
+    where a format needs a file (SARIF, JUnit, GitHub annotations); by default they are derived
+    from the report's sources (``REV:PATH`` gives ``PATH``). ``docs_url`` is the base of the
+    rule documentation (``docs/rules.md`` of the workbench project) for links.
+    """
+
+    fail_on: str = "breaking"
+    security_fail_on: str = "high"
+    color: bool = False
+    old_path: str | None = None
+    new_path: str | None = None
+    docs_url: str = "docs/rules.md"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityItem:
+    """A security finding as every renderer sees it (read through its ``to_dict()``)."""
+
+    rule: str
+    severity: str
+    title: str
+    message: str
+    fix: str
+    citation: str
+    citation_url: str | None
+    path: str
+    kind: str
+    fingerprint: str
+    source: str
+    side: str
+    line: int | None
+    column: int | None
+    new_in_amendment: bool
+    ignored: str | None
+
+    @classmethod
+    def from_finding(cls, finding: Any) -> SecurityItem:
+        d = finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
+        loc = d.get("location") or {}
+        if isinstance(loc, dict) and ("new" in loc or "old" in loc):
+            loc = loc.get(d.get("side") or "new") or loc.get("new") or loc.get("old") or {}
+        return cls(
+            rule=str(d.get("rule", "")),
+            severity=str(d.get("severity", "info")),
+            title=str(d.get("title") or d.get("rule", "")),
+            message=str(d.get("message", "")),
+            fix=str(d.get("fix") or ""),
+            citation=str(d.get("citation") or ""),
+            citation_url=d.get("citation_url"),
+            path=str(d.get("path") or ""),
+            kind=str(d.get("kind") or "state"),
+            fingerprint=str(d.get("fingerprint") or ""),
+            source=str(d.get("source") or ""),
+            side=str(d.get("side") or "new"),
+            line=loc.get("line") if isinstance(loc, dict) else None,
+            column=loc.get("column") if isinstance(loc, dict) else None,
+            new_in_amendment=bool(d.get("new_in_amendment", True)),
+            ignored=d.get("ignored"),
+        )
+
+
+def security_items(report: DiffReport) -> list[SecurityItem]:
+    """Security findings, most severe first (regressions before state findings)."""
+    items = [SecurityItem.from_finding(f) for f in report.security_findings]
+    return sorted(
+        items,
+        key=lambda s: (-SECURITY_RANK.get(s.severity, 0), s.kind != "regression", s.line or 0),
+    )
+
+
+# --- the gate -------------------------------------------------------------------------------
+
+
+def fails(finding: Finding, fail_on: str) -> bool:
+    """Whether a compatibility finding fails the build under ``--fail-on``."""
+    if finding.ignored:
+        return False
+    if fail_on == "breaking":
+        return finding.severity == "breaking"
+    if fail_on == "risky":
+        return finding.severity in ("breaking", "risky")
+    return False
+
+
+def security_fails(item: SecurityItem, options: RenderOptions) -> bool:
+    """Whether a security finding fails the build: at or above the security threshold, not
+    ignored, introduced by this amendment, and the gate not switched off by ``--fail-on never``."""
+    if item.ignored or not item.new_in_amendment or options.fail_on == "never":
+        return False
+    threshold = options.security_fail_on
+    if threshold == "never" or threshold not in SECURITY_RANK:
+        return False
+    return SECURITY_RANK.get(item.severity, 0) >= SECURITY_RANK[threshold]
+
+
+def failures(
+    report: DiffReport, options: RenderOptions
+) -> tuple[list[Finding], list[SecurityItem]]:
+    """Everything that fails the build: the one definition behind exit codes and CI formats."""
+    return (
+        [f for f in report.findings if fails(f, options.fail_on)],
+        [s for s in security_items(report) if security_fails(s, options)],
+    )
+
+
+def exit_code(report: DiffReport, options: RenderOptions) -> int:
+    """1 when anything fails the gate, else 0."""
+    compat, security = failures(report, options)
+    return 1 if compat or security else 0
+
+
+# --- grouping and locations -----------------------------------------------------------------
+
+
+def by_severity(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped breaking, risky, safe; within a group by rule, then path."""
+    groups: dict[str, list[Finding]] = {s: [] for s in SEVERITIES}
+    for f in findings:
+        groups.setdefault(f.severity, []).append(f)
+    for items in groups.values():
+        items.sort(key=lambda f: (line_of(f), f.rule, f.path))
+    return groups
+
+
+def site(finding: Finding) -> tuple[str, Any]:
+    """``(side, Loc)`` a reader should look at: the new file, or the old one for a removal."""
+    if finding.new_loc is not None:
+        return "new", finding.new_loc
+    if finding.old_loc is not None:
+        return "old", finding.old_loc
+    return ("old" if finding.new is None and finding.old is not None else "new"), None
+
+
+def line_of(finding: Finding) -> int:
+    loc = site(finding)[1]
+    return loc.line if loc is not None else 0
+
+
+def strip_rev(source: str) -> str:
+    """``HEAD~1:contracts/a.yaml`` -> ``contracts/a.yaml``; a plain file path is kept."""
+    if not source:
+        return source
+    parsed = parse_rev_path(source)
+    path = parsed[1] if parsed else source
+    return path.removeprefix("./")
+
+
+def artifact(report: DiffReport, side: str, options: RenderOptions) -> str:
+    """The file of one side of the comparison, as a path relative to the repository root."""
+    override = options.new_path if side == "new" else options.old_path
+    if override:
+        return override
+    summary = report.new if side == "new" else report.old
+    other = report.old if side == "new" else report.new
+    summary = summary or other
+    return strip_rev(summary.source) if summary else ""
+
+
+def finding_file(report: DiffReport, finding: Finding, options: RenderOptions) -> str:
+    return artifact(report, site(finding)[0], options)
+
+
+def security_file(report: DiffReport, item: SecurityItem, options: RenderOptions) -> str:
+    """The file a security finding points into: matched by source, else by side."""
+    for side, summary in (("new", report.new), ("old", report.old)):
+        if summary is not None and item.source and item.source == summary.source:
+            return artifact(report, side, options)
+    if item.source:
+        return strip_rev(item.source)
+    return artifact(report, "old" if item.side == "old" else "new", options)
+
+
+def counts(report: DiffReport) -> dict[str, int]:
+    """Finding counts by severity (plus ``ignored`` and ``weakens``), from the verdict or recount."""
+    out = {s: 0 for s in SEVERITIES}
+    for f in report.findings:
+        out[f.severity] = out.get(f.severity, 0) + 1
+    out["ignored"] = len(report.ignored)
+    out["weakens"] = sum(1 for f in report.findings if f.security == "weakens")
+    return out
+
+
+def affected(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]:
+    """Who is affected: party -> severity -> findings (only breaking and risky findings)."""
+    out: dict[str, dict[str, list[Finding]]] = {}
+    for f in findings:
+        if f.severity not in ("breaking", "risky"):
+            continue
+        for party in f.breaks or ():
+            out.setdefault(party, {}).setdefault(f.severity, []).append(f)
+    order = {p: i for i, p in enumerate(PARTY_LABELS)}
+    return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
+
+
+def verdict_sentence(report: DiffReport) -> str:
+    """One line: the overall severity and what the version bump needed and got."""
+    v = report.verdict
+    old_v = report.old.version if report.old else None
+    new_v = report.new.version if report.new else None
+    versions = f" ({old_v} -> {new_v})" if old_v and new_v else ""
+    if v.severity == "none" and not report.findings:
+        head = "no changes that affect anyone"
+    else:
+        head = f"{v.severity}"
+    need = f"requires a {v.required_bump} bump" if v.required_bump != "none" else "requires no bump"
+    got = {
+        "none": "the version did not change",
+        "downgrade": "the version went down",
+        "invalid": "the version is not SemVer",
+    }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
+    ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
+    return f"{head}: {need}; {got}{versions}: {ok}"
+
+
+# --- text hygiene ---------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: Any, *, newlines: bool = False) -> str:
+    """Untrusted text made inert for a terminal or a log: control characters (ESC and the other
+    C0/C1 codes) shown escaped; newlines kept only when ``newlines``."""
+    s = text if isinstance(text, str) else str(text)
+    s = s.replace("\r\n", "\n")
+    if not newlines:
+        s = s.replace("\n", "\\n")
+    return _CONTROL.sub(_escape_char, s)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def short_value(value: Any, limit: int = 60) -> str:
+    """A contract value in one short line (lists and maps in flow style)."""
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        text = "[" + ", ".join(short_value(v, limit) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {short_value(v, limit)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The anchor of a rule's heading in docs/rules.md (GitHub's slug of ``### rule.id``)."""
+    return re.sub(r"[^a-z0-9_\- ]", "", rule_id.lower()).replace(" ", "-")

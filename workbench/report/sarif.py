@@ -1,0 +1,228 @@
+"""SARIF 2.1.0 for code-scanning tools (GitHub code scanning, Azure DevOps, IDE viewers).
+
+One run; ``tool.driver.rules`` lists every rule of the engine's and the security review's
+registries (plus any rule a finding names that neither knows), each with its documentation
+link and default level. Every finding is a result: compatibility findings at ``error``
+(breaking), ``warning`` (risky) or ``note`` (safe), security findings by their severity, ignored
+findings with an ``accepted`` external suppression carrying the reason. Locations point at the
+new file, or at the old one for something removed; ``partialFingerprints`` carries our stable
+fingerprint so alerts survive line moves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from workbench import __version__
+from workbench.engine.model import DiffReport, Finding
+from workbench.report.common import (
+    RenderOptions,
+    SecurityItem,
+    artifact,
+    finding_file,
+    rule_anchor,
+    security_file,
+    security_items,
+    site,
+)
+from workbench.report.rules import RuleInfo, compatibility_rules, lookup, security_rules
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "workbench/v1"
+LEVELS = {
+    "breaking": "error",
+    "risky": "warning",
+    "safe": "note",
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "note",
+    "info": "note",
+}
+# GitHub code scanning reads a rule's security severity from this number (CVSS-like bands).
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+
+
+def _name(rule_id: str) -> str:
+    """``token.alg-removed`` -> ``TokenAlgRemoved`` (SARIF wants an identifier-like name)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id))
+
+
+def _help_uri(rule_id: str, options: RenderOptions) -> str:
+    return f"{options.docs_url}#{rule_anchor(rule_id)}"
+
+
+def _descriptor(info: RuleInfo, options: RenderOptions) -> dict[str, Any]:
+    tags = [info.family]
+    properties: dict[str, Any] = {}
+    if info.family == "security":
+        properties["security-severity"] = SECURITY_SEVERITY.get(info.severity, "0.0")
+    else:
+        tags.append(info.id.split(".", 1)[0])
+        if info.security == "weakens":
+            tags.append("security")
+        properties["breaks"] = list(info.breaks)
+    properties["tags"] = tags
+    help_text = info.rationale
+    if info.fix:
+        help_text += f"\n\nFix: {info.fix}"
+    if info.citation:
+        help_text += f"\n\nSee: {info.citation}"
+    return {
+        "id": info.id,
+        "name": _name(info.id),
+        "shortDescription": {"text": info.title or info.id},
+        "fullDescription": {"text": info.rationale or info.title or info.id},
+        "help": {"text": help_text or info.title or info.id},
+        "helpUri": _help_uri(info.id, options),
+        "defaultConfiguration": {"level": LEVELS.get(info.severity, "warning")},
+        "properties": properties,
+    }
+
+
+def _region(loc: Any) -> dict[str, Any]:
+    region = {"startLine": max(1, loc.line), "startColumn": max(1, loc.column)}
+    end = getattr(loc, "end_line", loc.line)
+    if end and end > loc.line:
+        region["endLine"] = end
+    return region
+
+
+def _location(uri: str, loc: Any, logical: str, description: str | None = None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(uri)}}
+    physical["region"] = _region(loc) if loc is not None else {"startLine": 1, "startColumn": 1}
+    out: dict[str, Any] = {"physicalLocation": physical}
+    if logical:
+        out["logicalLocations"] = [{"fullyQualifiedName": logical, "kind": "member"}]
+    if description:
+        out["message"] = {"text": description}
+    return out
+
+
+def _uri(path: str) -> str:
+    """A file path as a relative URI reference (forward slashes, spaces and the like escaped)."""
+    return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~") or "."
+
+
+def _compat_result(
+    report: DiffReport, f: Finding, index: dict[str, int], options: RenderOptions
+) -> dict[str, Any]:
+    side, loc = site(f)
+    text = f.message
+    if f.note:
+        text += f" ({f.note})"
+    if f.breaks and f.severity != "safe":
+        text += f" Breaks: {', '.join(p.replace('_', ' ') for p in f.breaks)}."
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "ruleIndex": index[f.rule],
+        "level": LEVELS.get(f.severity, "warning"),
+        "message": {"text": text},
+        "locations": [_location(finding_file(report, f, options), loc, f.path)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint or f"{f.rule}:{f.path}"},
+        "properties": {
+            "severity": f.severity,
+            "security": f.security,
+            "breaks": list(f.breaks),
+            "side": side,
+        },
+    }
+    if side == "new" and f.old_loc is not None and report.old is not None:
+        result["relatedLocations"] = [
+            {"id": 1, **_location(artifact(report, "old", options), f.old_loc, f.path, "before")}
+        ]
+    if f.ignored:
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": f.ignored}
+        ]
+    return result
+
+
+def _security_result(
+    report: DiffReport, s: SecurityItem, index: dict[str, int], options: RenderOptions
+) -> dict[str, Any]:
+    text = s.message
+    if s.fix:
+        text += f" Fix: {s.fix}"
+    loc = None
+    if s.line:
+        loc = _Pos(s.line, s.column or 1)
+    result: dict[str, Any] = {
+        "ruleId": s.rule,
+        "ruleIndex": index[s.rule],
+        "level": LEVELS.get(s.severity, "warning"),
+        "message": {"text": text},
+        "locations": [_location(security_file(report, s, options), loc, s.path)],
+        "partialFingerprints": {FINGERPRINT_KEY: s.fingerprint or f"{s.rule}:{s.path}"},
+        "properties": {
+            "severity": s.severity,
+            "kind": s.kind,
+            "newInAmendment": s.new_in_amendment,
+            **({"citation": s.citation} if s.citation else {}),
+        },
+    }
+    if s.ignored:
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": s.ignored}
+        ]
+    return result
+
+
+class _Pos:
+    __slots__ = ("column", "end_line", "line")
+
+    def __init__(self, line: int, column: int):
+        self.line, self.column, self.end_line = line, column, line
+
+
+def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[str, Any]:
+    """The SARIF log as Python data."""
+    options = options or RenderOptions()
+    infos: dict[str, RuleInfo] = {**compatibility_rules(), **security_rules()}
+    sec = security_items(report)
+    for f in (*report.findings, *report.ignored):
+        if f.rule not in infos:
+            infos[f.rule] = lookup(f.rule) or RuleInfo(f.rule, f.rule, "", f.severity)
+    for s in sec:
+        if s.rule not in infos:
+            infos[s.rule] = RuleInfo(
+                s.rule, s.title, s.message, s.severity, s.citation, fix=s.fix, family="security"
+            )
+    ordered = sorted(infos.values(), key=lambda r: (r.family != "compatibility", r.id))
+    index = {r.id: i for i, r in enumerate(ordered)}
+
+    results = [_compat_result(report, f, index, options) for f in report.findings]
+    results += [_compat_result(report, f, index, options) for f in report.ignored]
+    results += [_security_result(report, s, index, options) for s in sec]
+
+    summary = report.new or report.old
+    contract = summary.contract if summary else "contract"
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "workbench",
+                "fullName": f"workbench {__version__}: authentication contract amendments",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_descriptor(r, options) for r in ordered],
+            }
+        },
+        "automationDetails": {"id": f"workbench-diff/{contract}/"},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{"executionSuccessful": True}],
+        "results": results,
+        "properties": {
+            "old": report.old.to_dict() if report.old else None,
+            "new": report.new.to_dict() if report.new else None,
+            "verdict": report.verdict.to_dict(),
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(report: DiffReport, options: RenderOptions | None = None) -> str:
+    """The SARIF 2.1.0 log as JSON text."""
+    return json.dumps(sarif_log(report, options), indent=2, ensure_ascii=False, default=str) + "\n"

@@ -1,0 +1,214 @@
+"""The terminal report: findings grouped by severity, each with rule, path, file:line, message,
+who it breaks and whether it weakens security, then the security review and the verdict.
+
+Colour is optional ANSI (the caller decides: a TTY and no ``NO_COLOR``); without it the output is
+plain text that reads the same in a CI log.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+from workbench.engine.model import DiffReport, Finding
+from workbench.report.common import (
+    RenderOptions,
+    SecurityItem,
+    by_severity,
+    clean,
+    counts,
+    fails,
+    finding_file,
+    security_fails,
+    security_file,
+    security_items,
+    short_value,
+    site,
+    verdict_sentence,
+)
+
+_STYLES = {
+    "breaking": "1;31",
+    "risky": "1;33",
+    "safe": "32",
+    "ignored": "2",
+    "critical": "1;35",
+    "high": "1;31",
+    "medium": "33",
+    "low": "36",
+    "info": "2",
+    "weakens": "31",
+    "strengthens": "32",
+    "dim": "2",
+    "bold": "1",
+    "rule": "36",
+}
+_MARK = {"breaking": "x", "risky": "!", "safe": "+"}
+
+
+def use_color(stream: IO | None) -> bool:
+    """Colour only for a terminal, and never when ``NO_COLOR`` is set to anything non-empty."""
+    if os.environ.get("NO_COLOR", ""):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):  # a closed or odd stream
+        return False
+
+
+class _Painter:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.enabled or style not in _STYLES:
+            return text
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+
+
+def render_text(report: DiffReport, options: RenderOptions | None = None) -> str:
+    """The human report for terminals and CI logs."""
+    options = options or RenderOptions()
+    paint = _Painter(options.color)
+    out: list[str] = [_header(report, paint)]
+    groups = by_severity(report.findings)
+    if not report.findings and not report.ignored:
+        out.append("")
+        out.append("No semantic changes.")
+    for severity, findings in groups.items():
+        if not findings:
+            continue
+        out.append("")
+        out.append(paint(f"{severity.upper()} ({len(findings)})", severity))
+        for f in findings:
+            out.extend(_finding(report, f, options, paint))
+    if report.ignored:
+        out.append("")
+        out.append(paint(f"IGNORED ({len(report.ignored)})", "ignored"))
+        for f in report.ignored:
+            out.extend(_finding(report, f, options, paint, ignored=True))
+    items = security_items(report)
+    if items:
+        out.append("")
+        out.append(paint(f"SECURITY REVIEW ({len(items)})", "bold"))
+        for item in items:
+            out.extend(_security(report, item, options, paint))
+    out.append("")
+    out.extend(_verdict(report, options, paint, items))
+    return "\n".join(out) + "\n"
+
+
+def _header(report: DiffReport, paint: _Painter) -> str:
+    old, new = report.old, report.new
+    summary = new or old
+    name = clean(summary.contract) if summary else "contract"
+    title = f" ({clean(summary.title)})" if summary and summary.title else ""
+    if old and new:
+        change = f"{clean(old.version)} -> {clean(new.version)}"
+        sources = f"{clean(old.source)} -> {clean(new.source)}"
+    elif new:
+        change, sources = f"created at {clean(new.version)}", clean(new.source)
+    elif old:
+        change, sources = f"deleted (was {clean(old.version)})", clean(old.source)
+    else:
+        change, sources = "", ""
+    return f"{paint(name, 'bold')}{title}  {change}\n{paint(sources, 'dim')}"
+
+
+def _finding(
+    report: DiffReport,
+    f: Finding,
+    options: RenderOptions,
+    paint: _Painter,
+    *,
+    ignored: bool = False,
+) -> list[str]:
+    mark = "-" if ignored else _MARK.get(f.severity, "*")
+    security = ""
+    if f.security == "weakens":
+        security = "  " + paint("[weakens security]", "weakens")
+    elif f.security == "strengthens":
+        security = "  " + paint("[strengthens security]", "strengthens")
+    level = f"{f.severity}, " if ignored else ""
+    gate = "  " + paint("<- fails", f.severity) if fails(f, options.fail_on) else ""
+    head = f"  {mark} {paint(f.rule, 'rule')}  {clean(f.path)}{security}{gate}"
+    lines = [head]
+    side, loc = site(f)
+    where = finding_file(report, f, options)
+    if loc is not None:
+        where = f"{where}:{loc.line}:{loc.column}"
+    if side == "old" and report.new is not None:
+        where += " (old)"
+    lines.append(f"      {paint(where, 'dim')}  {clean(f.message)}")
+    if f.old is not None or f.new is not None:
+        lines.append(
+            f"      {paint('was', 'dim')} {short_value(f.old)}  {paint('now', 'dim')} {short_value(f.new)}"
+        )
+    if f.breaks and f.severity != "safe":
+        lines.append(f"      breaks: {', '.join(clean(p) for p in f.breaks)}")
+    if f.note:
+        lines.append(f"      note: {clean(f.note)}")
+    if ignored:
+        reason = clean(f.ignored or "")
+        lines.append("      " + paint(f"ignored ({level}{f.security}): {reason}", "ignored"))
+    return lines
+
+
+def _security(
+    report: DiffReport, item: SecurityItem, options: RenderOptions, paint: _Painter
+) -> list[str]:
+    label = paint(f"{item.severity.upper():8}", item.severity)
+    tags = []
+    if item.kind == "regression":
+        tags.append("regression")
+    elif not item.new_in_amendment:
+        tags.append("already present")
+    if item.ignored:
+        tags.append("ignored")
+    tag = f"  ({', '.join(tags)})" if tags else ""
+    gate = "  " + paint("<- fails", item.severity) if security_fails(item, options) else ""
+    lines = [f"  {label} {paint(item.rule, 'rule')}  {clean(item.path)}{tag}{gate}"]
+    where = security_file(report, item, options)
+    if item.line:
+        where = f"{where}:{item.line}:{item.column or 1}"
+    lines.append(f"      {paint(where, 'dim')}  {clean(item.message)}")
+    if item.fix:
+        lines.append(f"      fix: {clean(item.fix)}")
+    if item.citation:
+        url = f" <{clean(item.citation_url)}>" if item.citation_url else ""
+        lines.append(f"      see: {clean(item.citation)}{url}")
+    if item.ignored:
+        lines.append("      " + paint(f"ignored: {clean(item.ignored)}", "ignored"))
+    return lines
+
+
+def _verdict(
+    report: DiffReport, options: RenderOptions, paint: _Painter, items: list[SecurityItem]
+) -> list[str]:
+    v = report.verdict
+    style = v.severity if v.severity in _STYLES else "bold"
+    line = "Verdict: " + paint(verdict_sentence(report), style)
+    c = counts(report)
+    parts = [f"{c[s]} {s}" for s in ("breaking", "risky", "safe")]
+    if c["ignored"]:
+        parts.append(f"{c['ignored']} ignored")
+    if c["weakens"]:
+        parts.append(f"{c['weakens']} weaken security")
+    if items:
+        by = {}
+        for item in items:
+            if not item.ignored:
+                by[item.severity] = by.get(item.severity, 0) + 1
+        if by:
+            parts.append("security: " + ", ".join(f"{n} {s}" for s, n in by.items()))
+    lines = [line, "  " + "; ".join(parts)]
+    if not v.version_bump_ok:
+        lines.append(
+            "  "
+            + paint(
+                f"bump the version: this amendment needs a {v.required_bump} version change",
+                "breaking" if v.required_bump == "major" else "risky",
+            )
+        )
+    return lines
