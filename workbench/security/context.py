@@ -1,0 +1,158 @@
+"""What a rule's check function is given: the contract (or both sides), the policy, helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from workbench.contract.model import Contract
+from workbench.contract.paths import join
+from workbench.security.policy import LEVEL_RANK, Policy
+
+SYMMETRIC = frozenset({"HS256", "HS384", "HS512"})
+ASYMMETRIC_PREFIXES = ("RS", "ES", "PS", "Ed")
+
+
+def is_asymmetric(alg: str) -> bool:
+    return alg.startswith(ASYMMETRIC_PREFIXES)
+
+
+def token_path(kind: str, *rest: str) -> str:
+    path = join("tokens", kind)
+    for part in rest:
+        path = join(path, part)
+    return path
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost``, 127.0.0.0/8 and ``::1`` (RFC 8252 section 7.3 loopback redirects)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http(url: str) -> bool:
+    """Whether ``url`` uses plain ``http:`` to something other than the loopback interface."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() == "http" and not is_loopback_host(host)
+
+
+def lifetime_of(token: dict) -> int | None:
+    """The longest a token of this kind can live: its absolute lifetime, else its lifetime."""
+    for key in ("absolute_lifetime", "lifetime"):
+        value = token.get(key)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+@dataclass
+class StateContext:
+    """One contract under review, with the policy in force."""
+
+    contract: Contract
+    policy: Policy
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.contract.norm
+
+    def tokens(self) -> Iterator[tuple[str, dict]]:
+        for kind, token in (self.contract.section("tokens") or {}).items():
+            if isinstance(token, dict):
+                yield str(kind), token
+
+    def jwt_tokens(self) -> Iterator[tuple[str, dict]]:
+        for kind, token in self.tokens():
+            if token.get("format") == "jwt":
+                yield kind, token
+
+    @cached_property
+    def scheme_kinds(self) -> frozenset[str]:
+        """Token kinds that endpoints accept as credentials (so: access tokens)."""
+        kinds: set[str] = set()
+        for ep in (self.contract.section("endpoints") or {}).values():
+            if not isinstance(ep, dict):
+                continue
+            for requirement in ep.get("security") or []:
+                if isinstance(requirement, dict):
+                    kinds.update(str(k) for k in requirement)
+        return frozenset(kinds)
+
+    def is_refresh(self, kind: str) -> bool:
+        return "refresh" in kind.lower()
+
+    def is_id_token(self, kind: str) -> bool:
+        return kind.lower() == "id_token" or kind.lower().endswith("id_token")
+
+    def is_code(self, kind: str) -> bool:
+        return kind.lower() in ("authorization_code", "code")
+
+    def is_access(self, kind: str) -> bool:
+        """Access tokens: named so, or accepted by an endpoint's security requirement."""
+        if self.is_refresh(kind) or self.is_id_token(kind) or self.is_code(kind):
+            return False
+        return "access" in kind.lower() or kind in self.scheme_kinds
+
+    def access_tokens(self) -> Iterator[tuple[str, dict]]:
+        for kind, token in self.tokens():
+            if self.is_access(kind):
+                yield kind, token
+
+    def refresh_tokens(self) -> Iterator[tuple[str, dict]]:
+        for kind, token in self.tokens():
+            if self.is_refresh(kind):
+                yield kind, token
+
+    @property
+    def declared_level(self) -> str | None:
+        mfa = self.contract.section("mfa")
+        level = mfa.get("assurance_level") if isinstance(mfa, dict) else None
+        return level if level in LEVEL_RANK else None
+
+    @property
+    def level(self) -> str:
+        """The level whose limits apply: the contract's claim, raised to the policy's minimum."""
+        levels = [lv for lv in (self.declared_level, self.policy.required_assurance_level) if lv]
+        return max(levels, key=LEVEL_RANK.__getitem__) if levels else "aal1"
+
+    @property
+    def level_source(self) -> str:
+        if self.declared_level == self.level:
+            return f"mfa.assurance_level {self.level}"
+        if self.policy.required_assurance_level == self.level:
+            return f"policy required_assurance_level {self.level}{self.policy.origin('required_assurance_level')}"
+        return "no mfa.assurance_level (aal1)"
+
+    def client_auth(self) -> list[str]:
+        methods = self.contract.section("client_authentication")
+        return [str(m) for m in methods] if isinstance(methods, list) else []
+
+    def grants(self) -> list[str]:
+        grants = self.contract.section("grants")
+        return [str(g) for g in grants] if isinstance(grants, list) else []
+
+
+@dataclass(slots=True)
+class AmendmentContext:
+    """An amendment: both sides, the engine's report on it, the policy and today's date."""
+
+    old: Contract
+    new: Contract
+    report: Any  # workbench.engine.model.DiffReport
+    policy: Policy
+    today: dt.date | None = None

@@ -1,0 +1,339 @@
+"""The security policy: thresholds and switches of the review, tunable per repository.
+
+Defaults follow the standards the rules cite. A repository overrides them in the ``security:``
+section of ``.workbench.yaml``::
+
+    security:
+      fail_on: high                       # critical | high | medium | low | info | never
+      disabled_rules: [oauth.shared-secret-only]
+      severity_overrides: {keys.quantum-vulnerable: low}
+      allowed_algorithms: [ES256, PS256]  # signing algorithms the team accepts at all
+      required_assurance_level: aal2      # contracts must claim at least this level
+      max_lifetime: {access_token: 10m, authorization_code: 5m}
+      session_limits: {aal2: {absolute: 12h, idle: 30m}}
+      min_rsa_bits: 3072
+      min_ec_curve: P-384
+      clock_skew: 60s                     # assumed when a token names none (rotation overlap)
+
+Every key and value is validated; a mistake is an error at file:line:col, so a typo never turns
+a check off silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from workbench.config import CONFIG_NAME, Config, load_config, parse_config
+from workbench.contract.errors import ContractError, Problem
+from workbench.contract.loader import read_source
+from workbench.contract.units import DurationError, format_duration, parse_duration
+from workbench.contract.yamlsrc import load_yaml
+from workbench.security.model import FAIL_ON_CHOICES, SEVERITIES
+
+LEVELS: tuple[str, ...] = ("aal1", "aal2", "aal3")
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+
+SIGNING_ALGORITHMS: tuple[str, ...] = (
+    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "RS1", "ES256", "ES384",
+    "ES512", "ES256K", "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
+)  # fmt: skip
+
+# Elliptic curves by security strength in bits (NIST SP 800-57 part 1 table 2).
+EC_CURVES: dict[str, int] = {
+    "P-192": 80,
+    "P-224": 112,
+    "P-256": 128,
+    "secp256k1": 128,
+    "Ed25519": 128,
+    "P-384": 192,
+    "Ed448": 224,
+    "P-521": 256,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimit:
+    """Reauthentication limits for one assurance level, in seconds (``None``: no limit)."""
+
+    absolute: int | None
+    idle: int | None
+
+
+DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {
+    "aal1": SessionLimit(absolute=30 * 86400, idle=None),
+    "aal2": SessionLimit(absolute=24 * 3600, idle=3600),
+    "aal3": SessionLimit(absolute=12 * 3600, idle=15 * 60),
+}
+DEFAULT_MAX_LIFETIME: dict[str, int] = {"authorization_code": 600}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The thresholds in force. ``origins`` tells where a setting was overridden (file:line)."""
+
+    fail_on: str = "high"
+    disabled_rules: frozenset[str] = frozenset()
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    allowed_algorithms: tuple[str, ...] | None = None
+    required_assurance_level: str | None = None
+    max_lifetime: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_LIFETIME))
+    session_limits: dict[str, SessionLimit] = field(
+        default_factory=lambda: dict(DEFAULT_SESSION_LIMITS)
+    )
+    min_rsa_bits: int = 2048
+    min_ec_curve: str = "P-256"
+    clock_skew: int = 60
+    source: str = "defaults"
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id not in self.disabled_rules
+
+    def severity_for(self, rule_id: str, default: str) -> str:
+        return self.severity_overrides.get(rule_id, default)
+
+    def origin(self, setting: str) -> str:
+        """`` (policy .workbench.yaml:7)`` when ``setting`` was overridden, else ``""``."""
+        where = self.origins.get(setting)
+        return f" (policy {where})" if where else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "fail_on": self.fail_on,
+            "disabled_rules": sorted(self.disabled_rules),
+            "severity_overrides": dict(sorted(self.severity_overrides.items())),
+            "allowed_algorithms": list(self.allowed_algorithms)
+            if self.allowed_algorithms is not None
+            else None,
+            "required_assurance_level": self.required_assurance_level,
+            "max_lifetime": {k: format_duration(v) for k, v in sorted(self.max_lifetime.items())},
+            "session_limits": {
+                level: {
+                    "absolute": format_duration(lim.absolute) if lim.absolute else None,
+                    "idle": format_duration(lim.idle) if lim.idle else None,
+                }
+                for level, lim in sorted(self.session_limits.items())
+            },
+            "min_rsa_bits": self.min_rsa_bits,
+            "min_ec_curve": self.min_ec_curve,
+            "clock_skew": format_duration(self.clock_skew),
+        }
+
+
+DEFAULT_POLICY = Policy()
+
+KEYS: tuple[str, ...] = (
+    "fail_on",
+    "disabled_rules",
+    "severity_overrides",
+    "allowed_algorithms",
+    "required_assurance_level",
+    "max_lifetime",
+    "session_limits",
+    "min_rsa_bits",
+    "min_ec_curve",
+    "clock_skew",
+)
+
+
+def _hint(value: str, choices) -> str:
+    match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def parse_policy(section: Any, config: Config, prefix: tuple = ("security",)) -> Policy:
+    """Validate a ``security:`` mapping and build the policy; raise ContractError listing every
+    problem at its file:line:col (``prefix`` is where the mapping sits in ``config.document``)."""
+    from workbench.security.registry import RULES
+
+    problems: list[Problem] = []
+
+    def bad(raw: tuple, message: str) -> None:
+        problems.append(config.problem((*prefix, *raw), message))
+
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise ContractError([config.problem(prefix, "the security policy must be a mapping")])
+
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for key, value in section.items():
+        if key not in KEYS:
+            bad((key,), f"unknown security setting {key!r}{_hint(str(key), KEYS)}")
+            continue
+        p = config.problem((*prefix, key), "")
+        origins[key] = f"{p.file}:{p.line}"
+        values[key] = value
+
+    def duration(raw: tuple, value: Any) -> int | None:
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            bad(raw, str(exc))
+            return None
+
+    def rule_id(raw: tuple, value: Any) -> str | None:
+        if not isinstance(value, str):
+            bad(raw, f"{value!r} is not a rule id")
+            return None
+        if value not in RULES:
+            bad(raw, f"unknown rule {value!r}{_hint(value, RULES)}")
+            return None
+        return value
+
+    def string_list(key: str) -> list[tuple[int, Any]] | None:
+        value = values[key]
+        if not isinstance(value, list):
+            bad((key,), f"'{key}' must be a list")
+            return None
+        return list(enumerate(value))
+
+    kwargs: dict[str, Any] = {}
+    if "fail_on" in values:
+        v = values["fail_on"]
+        if v not in FAIL_ON_CHOICES:
+            bad(("fail_on",), f"fail_on {v!r} is not one of: {', '.join(FAIL_ON_CHOICES)}")
+        else:
+            kwargs["fail_on"] = v
+    if "disabled_rules" in values and (items := string_list("disabled_rules")) is not None:
+        ids = [rule_id(("disabled_rules", i), v) for i, v in items]
+        kwargs["disabled_rules"] = frozenset(i for i in ids if i)
+    if "severity_overrides" in values:
+        v = values["severity_overrides"]
+        if not isinstance(v, dict):
+            bad(("severity_overrides",), "'severity_overrides' must map rule ids to severities")
+        else:
+            overrides = {}
+            for rid, sev in v.items():
+                ok = rule_id(("severity_overrides", rid), rid)
+                if sev not in SEVERITIES:
+                    bad(
+                        ("severity_overrides", rid),
+                        f"severity {sev!r} is not one of: {', '.join(SEVERITIES)}",
+                    )
+                elif ok:
+                    overrides[rid] = sev
+            kwargs["severity_overrides"] = overrides
+    if "allowed_algorithms" in values and (items := string_list("allowed_algorithms")) is not None:
+        algs = []
+        for i, alg in items:
+            if alg not in SIGNING_ALGORITHMS:
+                bad(
+                    ("allowed_algorithms", i),
+                    f"unknown signing algorithm {alg!r}{_hint(str(alg), SIGNING_ALGORITHMS)}",
+                )
+            else:
+                algs.append(alg)
+        if not items:
+            bad(("allowed_algorithms",), "'allowed_algorithms' is empty: no token could verify")
+        kwargs["allowed_algorithms"] = tuple(algs)
+    if "required_assurance_level" in values:
+        v = values["required_assurance_level"]
+        if v not in LEVELS:
+            bad(("required_assurance_level",), f"{v!r} is not one of: {', '.join(LEVELS)}")
+        else:
+            kwargs["required_assurance_level"] = v
+    if "max_lifetime" in values:
+        v = values["max_lifetime"]
+        if not isinstance(v, dict):
+            bad(("max_lifetime",), "'max_lifetime' must map token kinds to durations")
+        else:
+            limits = dict(DEFAULT_MAX_LIFETIME)
+            for kind, dur in v.items():
+                seconds = duration(("max_lifetime", kind), dur)
+                if seconds is not None:
+                    limits[str(kind)] = seconds
+            kwargs["max_lifetime"] = limits
+    if "session_limits" in values:
+        v = values["session_limits"]
+        if not isinstance(v, dict):
+            bad(("session_limits",), "'session_limits' must map aal1/aal2/aal3 to limits")
+        else:
+            limits = dict(DEFAULT_SESSION_LIMITS)
+            for level, spec in v.items():
+                if level not in LEVELS:
+                    bad(("session_limits", level), f"{level!r} is not one of: {', '.join(LEVELS)}")
+                    continue
+                if not isinstance(spec, dict):
+                    bad(("session_limits", level), "expected {absolute: DURATION, idle: DURATION}")
+                    continue
+                base = limits[level]
+                absolute, idle = base.absolute, base.idle
+                for k, dur in spec.items():
+                    if k not in ("absolute", "idle"):
+                        bad(
+                            ("session_limits", level, k),
+                            f"unknown limit {k!r} (expected absolute or idle)",
+                        )
+                    elif k == "absolute":
+                        absolute = duration(("session_limits", level, k), dur)
+                    else:
+                        idle = duration(("session_limits", level, k), dur)
+                if absolute is not None and idle is not None and idle > absolute:
+                    bad(("session_limits", level, "idle"), "idle limit is longer than absolute")
+                limits[level] = SessionLimit(absolute, idle)
+            kwargs["session_limits"] = limits
+    if "min_rsa_bits" in values:
+        v = values["min_rsa_bits"]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
+            bad(("min_rsa_bits",), f"min_rsa_bits {v!r} must be an integer of at least 1024")
+        else:
+            kwargs["min_rsa_bits"] = v
+    if "min_ec_curve" in values:
+        v = values["min_ec_curve"]
+        if v not in EC_CURVES:
+            bad(("min_ec_curve",), f"{v!r} is not one of: {', '.join(EC_CURVES)}")
+        else:
+            kwargs["min_ec_curve"] = v
+    if "clock_skew" in values:
+        seconds = duration(("clock_skew",), values["clock_skew"])
+        if seconds is not None:
+            kwargs["clock_skew"] = seconds
+
+    if problems:
+        problems.sort(key=lambda p: (p.line, p.column))
+        raise ContractError(problems)
+    return replace(DEFAULT_POLICY, source=config.source, origins=origins, **kwargs)
+
+
+def load_policy(repo_root: str | Path) -> Policy:
+    """The policy of the repository at ``repo_root`` (``.workbench.yaml``; defaults when absent).
+
+    Raises :class:`ContractError` with file:line:col problems for a bad settings file.
+    """
+    config = load_config(repo_root)
+    if config.document is None:
+        return DEFAULT_POLICY
+    return parse_policy(config.security, config)
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    """A policy from a file: a settings file with a ``security:`` section, or the bare mapping."""
+    name = str(path)
+    text = read_source(path, name)
+    if not text.strip():
+        return replace(DEFAULT_POLICY, source=name)
+    doc = load_yaml(text, name)
+    config = Config(source=name, document=doc)
+    data = doc.data
+    if isinstance(data, dict) and "security" in data:
+        config = parse_config(text.encode("utf-8"), name)
+        return parse_policy(config.security, config)
+    return parse_policy(data, config, prefix=())
+
+
+__all__ = [
+    "CONFIG_NAME",
+    "DEFAULT_POLICY",
+    "LEVELS",
+    "Policy",
+    "SessionLimit",
+    "load_policy",
+    "load_policy_file",
+    "parse_policy",
+]
