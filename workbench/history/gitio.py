@@ -13,7 +13,10 @@ import os
 import posixpath
 import subprocess
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import git as gitpython
 from gitdb.exc import BadName, BadObject
@@ -217,3 +220,204 @@ class GitRepo:
             what = "a directory" if kind == "tree" else f"a {kind}"
             raise HistoryError(f"{rel} is {what} at {rev}, not a contract file")
         return self.read_blob(sha)
+
+
+# --- structured queries ----------------------------------------------------------------------
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One path of ``git status --porcelain=v2``: index (``x``) and worktree (``y``) states.
+
+    States are git's letters (``.`` unchanged, ``M``, ``A``, ``D``, ``R``, ``C``, ``T``, ``U``);
+    ``x == "?"`` for an untracked file. ``orig`` is the source of a staged rename or copy.
+    """
+
+    path: str
+    x: str
+    y: str
+    head_blob: str | None = None
+    index_blob: str | None = None
+    orig: str | None = None
+
+    @property
+    def untracked(self) -> bool:
+        return self.x == "?"
+
+
+def _blob_or_none(sha: bytes) -> str | None:
+    text = sha.decode("ascii")
+    return None if text == NULL_SHA else text
+
+
+def parse_status(out: bytes) -> dict[str, StatusEntry]:
+    """Parse ``git status --porcelain=v2 -z`` into entries by path."""
+    entries: dict[str, StatusEntry] = {}
+    records = out.split(b"\x00")
+    i = 0
+    while i < len(records):
+        record = records[i]
+        i += 1
+        if not record:
+            continue
+        kind = record[:1]
+        if kind == b"1":
+            # 1 XY sub mH mI mW hH hI path
+            parts = record.split(b" ", 8)
+            xy = parts[1].decode()
+            path = _decode(parts[8])
+            entries[path] = StatusEntry(
+                path, xy[0], xy[1], _blob_or_none(parts[6]), _blob_or_none(parts[7])
+            )
+        elif kind == b"2":
+            # 2 XY sub mH mI mW hH hI Xscore path \0 origPath
+            parts = record.split(b" ", 9)
+            xy = parts[1].decode()
+            path = _decode(parts[9])
+            orig = _decode(records[i]) if i < len(records) else None
+            i += 1
+            entries[path] = StatusEntry(
+                path, xy[0], xy[1], _blob_or_none(parts[6]), _blob_or_none(parts[7]), orig
+            )
+        elif kind == b"u":
+            # u XY sub m1 m2 m3 mW h1 h2 h3 path (unmerged: our side is stage 2)
+            parts = record.split(b" ", 10)
+            xy = parts[1].decode()
+            path = _decode(parts[10])
+            entries[path] = StatusEntry(path, "U", xy[1], None, _blob_or_none(parts[8]))
+        elif kind == b"?":
+            path = _decode(record[2:])
+            entries[path] = StatusEntry(path, "?", "?")
+    return entries
+
+
+def parse_tree_listing(out: bytes, *, stage: bool = False) -> dict[str, str]:
+    """``{path: blob sha}`` from ``git ls-tree -r -z`` or ``git ls-files --stage -z``."""
+    files: dict[str, str] = {}
+    for record in out.split(b"\x00"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        fields = meta.split()
+        if stage:  # mode sha stage
+            if fields[0] in (b"160000", b"120000") or fields[2] not in (b"0", b"2"):
+                continue
+            files[_decode(name)] = fields[1].decode("ascii")
+        else:  # mode type sha
+            if fields[1] != b"blob" or fields[0] == b"120000":
+                continue
+            files[_decode(name)] = fields[2].decode("ascii")
+    return files
+
+
+LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%s"
+
+
+@dataclass(slots=True)
+class LogCommit:
+    """One commit of a ``git log --raw -z`` stream with its raw changes."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    date: str
+    subject: str
+    changes: list[RawChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RawChange:
+    """One line of ``--raw``: status letter, old and new blob (``None`` if absent), paths."""
+
+    status: str
+    old_blob: str | None
+    new_blob: str | None
+    old_path: str
+    new_path: str
+    old_mode: str
+    new_mode: str
+
+
+def iter_log(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[LogCommit]:
+    """Parse a ``git log -z --raw --format=LOG_FORMAT`` stream lazily, one commit at a time."""
+    pending = b""
+    tokens: list[bytes] = []
+    pos = 0
+    current: LogCommit | None = None
+    eof = False
+
+    def more() -> bool:
+        nonlocal pending, tokens, pos, eof
+        if eof:
+            return False
+        data = stream.read1(chunk) if hasattr(stream, "read1") else stream.read(chunk)
+        if not data:
+            eof = True
+            if pending:
+                tokens = [*tokens[pos:], pending]
+                pos = 0
+                pending = b""
+                return True
+            return False
+        parts = (pending + data).split(b"\x00")
+        pending = parts.pop()
+        tokens = [*tokens[pos:], *parts]
+        pos = 0
+        return True
+
+    def take() -> bytes | None:
+        nonlocal pos
+        while pos >= len(tokens):
+            if not more():
+                return None
+        token = tokens[pos]
+        pos += 1
+        return token
+
+    while True:
+        token = take()
+        if token is None:
+            break
+        if token.startswith(b"\x01"):
+            if current is not None:
+                yield current
+            head = [token[1:]]
+            for _ in range(5):
+                field_ = take()
+                head.append(field_ if field_ is not None else b"")
+            current = LogCommit(
+                sha=head[0].decode("ascii"),
+                parents=tuple(p.decode("ascii") for p in head[1].split()),
+                author_name=_decode(head[2]),
+                author_email=_decode(head[3]),
+                date=head[4].decode("ascii"),
+                subject=_decode(head[5]),
+            )
+            continue
+        token = token.lstrip(b"\n")
+        if not token.startswith(b":") or current is None:
+            continue
+        meta = token[1:].split()
+        if len(meta) < 5:
+            continue
+        status = meta[4].decode("ascii")
+        first = take() or b""
+        second = (take() or b"") if status[:1] in ("R", "C") else first
+        current.changes.append(
+            RawChange(
+                status=status[:1],
+                old_blob=_blob_or_none(meta[2]),
+                new_blob=_blob_or_none(meta[3]),
+                old_path=_decode(first),
+                new_path=_decode(second),
+                old_mode=meta[0].decode("ascii"),
+                new_mode=meta[1].decode("ascii"),
+            )
+        )
+    if current is not None:
+        yield current

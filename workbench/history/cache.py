@@ -1,0 +1,154 @@
+"""Caches of the history layer: a small in-memory LRU, and an optional on-disk report cache.
+
+Reports depend only on the two blobs compared, the day they are judged on, and the code of the
+engine, so they are keyed by ``(old blob, new blob, day)`` under a directory named after the
+workbench version and a fingerprint of the engine and loader sources: upgrading (or editing a
+rule) starts a fresh cache instead of serving stale verdicts. The cache lives under
+``$XDG_CACHE_HOME/workbench`` (``~/.cache/workbench``), is safe to delete at any time, is
+disabled by ``WORKBENCH_NO_CACHE=1``, and treats any unreadable or corrupt entry as a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import workbench
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+CACHE_FORMAT = 1
+_MISSING = object()
+
+
+class LRU(Generic[K, V]):
+    """A thread-safe least-recently-used mapping holding at most ``size`` entries."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: K, default: V | None = None) -> V | None:
+        with self._lock:
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                self.misses += 1
+                return default
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value  # type: ignore[return-value]
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        value = self.get(key, _MISSING)  # type: ignore[arg-type]
+        if value is _MISSING:
+            value = compute()
+            self.put(key, value)
+        return value  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/workbench``, else ``~/.cache/workbench``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "workbench"
+
+
+def cache_disabled() -> bool:
+    return os.environ.get("WORKBENCH_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def code_fingerprint() -> str:
+    """A short hash of the sources that decide a verdict (engine, loader, review)."""
+    package = Path(workbench.__file__).parent
+    h = hashlib.sha256(f"{workbench.__version__}/{CACHE_FORMAT}".encode())
+    files = [
+        *sorted((package / "engine").rglob("*.py")),
+        *sorted((package / "contract").rglob("*")),
+    ]
+    files += [package / "review.py", *sorted((package / "security").rglob("*.py"))]
+    for path in files:
+        with contextlib.suppress(OSError):
+            if path.is_file():
+                h.update(path.relative_to(package).as_posix().encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class DiskCache:
+    """Pickled values in one file per key, written atomically; every failure is a miss."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.enabled = True
+
+    @classmethod
+    def default(cls, namespace: str = "reports") -> DiskCache | None:
+        """The user's report cache, or ``None`` when disabled by ``WORKBENCH_NO_CACHE``."""
+        if cache_disabled():
+            return None
+        name = f"{namespace}-v{CACHE_FORMAT}-{workbench.__version__}-{code_fingerprint()}"
+        return cls(cache_root() / name)
+
+    def _file(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.directory / digest[:2] / f"{digest[2:]}.pkl"
+
+    def get(self, key: str, expected: type | tuple[type, ...]) -> object | None:
+        """The value stored for ``key`` if it is an instance of ``expected``, else ``None``."""
+        if not self.enabled:
+            return None
+        path = self._file(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            stored_key, value = pickle.loads(raw)
+            if stored_key != key or not isinstance(value, expected):
+                raise ValueError("foreign entry")
+        except Exception:  # any corruption: forget the entry, compute again
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        if not self.enabled:
+            return
+        path = self._file(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            # a read-only or full disk: carry on without the disk cache
+            self.enabled = False
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)

@@ -1,0 +1,102 @@
+"""Recognizing contracts cheaply, and their identity fields, without the full loader.
+
+Discovery and history listings look at many blobs; parsing each fully (with validation) would
+cost milliseconds apiece. A contract is a YAML mapping with top-level ``contract`` and
+``version`` keys; block-style files (all real ones) are recognized with a regular expression,
+and only unusual files (flow style, quoted keys with odd spacing) fall back to a YAML parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+FIELDS = ("contract", "version", "title", "status")
+_TOP = re.compile(
+    rb"""^(?P<q>["']?)(?P<key>contract|version|title|status)(?P=q)[ \t]*:(?:[ \t]+(?P<val>.*?))?[ \t]*\r?$""",
+    re.M,
+)
+_PLAIN = re.compile(
+    r"""^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^#'"\[\]{}>|&*!%@`][^#]*?))\s*(?:#.*)?$"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractMeta:
+    """The identity of a contract file: what a listing shows before any full load."""
+
+    id: str
+    version: str
+    title: str = ""
+    status: str = ""
+
+
+def _scalar(raw: bytes | None) -> str | None:
+    """A plain or simply-quoted one-line YAML scalar, or ``None`` when it needs a real parser."""
+    if raw is None:
+        return ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    m = _PLAIN.match(text)
+    if m is None:
+        return None
+    if m.group(1) is not None:
+        if "\\" in m.group(1):
+            return None
+        return m.group(1)
+    if m.group(2) is not None:
+        return m.group(2).replace("''", "'")
+    return m.group(3)
+
+
+def sniff(raw: bytes) -> ContractMeta | None:
+    """The identity of ``raw`` if it looks like a contract, else ``None``; never raises.
+
+    A file whose identity fields cannot be read cheaply (or whose YAML is broken around them)
+    is still recognized when it has both keys, with whatever could be read.
+    """
+    if b"contract" not in raw or b"version" not in raw:
+        return None
+    found: dict[str, bytes | None] = {}
+    for m in _TOP.finditer(raw):
+        found.setdefault(m.group("key").decode(), m.group("val"))
+    if "contract" in found and "version" in found:
+        values = {k: _scalar(found.get(k)) for k in FIELDS}
+        if all(v is not None for v in values.values()):
+            return ContractMeta(
+                values["contract"] or "",
+                values["version"] or "",
+                values["title"] or "",
+                values["status"] or "",
+            )
+        parsed = _parse(raw)
+        if parsed is not None:
+            return parsed
+        return ContractMeta(*(v or "" for v in (values[k] for k in FIELDS)))
+    if raw.lstrip()[:1] in (b"{", b"-", b"%") or b"{" in raw:
+        return _parse(raw)  # flow style or a document marker: ask the real parser
+    return None
+
+
+def _parse(raw: bytes) -> ContractMeta | None:
+    try:
+        data = yaml.load(raw, Loader=_Loader)  # a safe loader: no tags run
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or "contract" not in data or "version" not in data:
+        return None
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        return "" if value is None else str(value).strip()
+
+    return ContractMeta(text("contract"), text("version"), text("title"), text("status"))

@@ -1,0 +1,151 @@
+"""Value types of the history layer: contracts found in a repository, and their revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+RevisionKind = Literal["worktree", "index", "commit"]
+DraftState = Literal["clean", "modified", "staged", "new", "deleted"]
+ChangeType = Literal["added", "modified", "renamed", "copied", "deleted", "typechange"]
+
+WORKTREE = "WORKTREE"
+INDEX = "INDEX"
+
+
+def short_rev(rev: str) -> str:
+    """Seven hex digits for a sha; pseudo revisions stay as they are."""
+    return rev if rev in (WORKTREE, INDEX) else rev[:7]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractEntry:
+    """A contract file found in the repository, and the state of its uncommitted draft.
+
+    ``draft``: ``clean`` (as committed), ``modified`` (unstaged edits), ``staged`` (edits staged,
+    none unstaged), ``new`` (not in HEAD: untracked or newly added), ``deleted`` (in HEAD,
+    removed from the working tree or the index). The identity fields come from the current
+    content (the working-tree file, or the last committed one when deleted); ``error`` says why
+    they could not be read.
+    """
+
+    path: str
+    id: str
+    title: str
+    version: str
+    status: str
+    draft: DraftState
+    blob: str | None = None
+    renamed_from: str | None = None
+    staged: bool = False  # the index differs from HEAD (also when there are unstaged edits)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "contract": self.id,
+            "title": self.title,
+            "version": self.version,
+            "status": self.status,
+            "draft": self.draft,
+            "staged": self.staged,
+            "renamed_from": self.renamed_from,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRef:
+    """Where the previous content of a contract is: a commit (or ``INDEX``), a path, a blob.
+
+    ``blob`` is ``None`` when the contract did not exist there (the revision created it).
+    """
+
+    rev: str
+    path: str
+    blob: str | None
+
+    @property
+    def short(self) -> str:
+        return short_rev(self.rev)
+
+    @property
+    def label(self) -> str:
+        """``REV:PATH``, the source name used in reports and messages."""
+        return f"{self.short}:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One amendment of one contract: a commit that changed it, or the staged/unstaged draft.
+
+    ``rev`` is the full sha of a commit, or ``WORKTREE``/``INDEX``. ``blob`` is ``None`` when this
+    revision deletes the contract. ``parent`` is what the amendment is judged against: the
+    contract in the first parent commit (merges are compared with their first parent), ``INDEX``
+    for an unstaged draft on top of a staged one, ``None`` for a root commit or a shallow
+    clone's boundary (``boundary`` is then true: the real parent is not in this clone).
+    """
+
+    kind: RevisionKind
+    rev: str
+    path: str
+    blob: str | None
+    parent: ParentRef | None
+    change: ChangeType
+    version: str = ""
+    contract_id: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    date: datetime | None = None
+    subject: str = ""
+    parents: tuple[str, ...] = ()
+    boundary: bool = False
+
+    @property
+    def short(self) -> str:
+        return short_rev(self.rev)
+
+    @property
+    def sha(self) -> str | None:
+        return self.rev if self.kind == "commit" else None
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def is_draft(self) -> bool:
+        return self.kind != "commit"
+
+    @property
+    def deleted(self) -> bool:
+        return self.blob is None
+
+    @property
+    def label(self) -> str:
+        """``REV:PATH``, the source name used in reports and messages."""
+        return f"{self.short}:{self.path}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rev": self.rev,
+            "short": self.short,
+            "path": self.path,
+            "blob": self.blob,
+            "change": self.change,
+            "version": self.version,
+            "contract": self.contract_id,
+            "author": {"name": self.author_name, "email": self.author_email},
+            "date": self.date.isoformat() if self.date else None,
+            "subject": self.subject,
+            "parents": list(self.parents),
+            "merge": self.is_merge,
+            "boundary": self.boundary,
+            "parent": (
+                {"rev": self.parent.rev, "path": self.parent.path, "blob": self.parent.blob}
+                if self.parent
+                else None
+            ),
+        }
