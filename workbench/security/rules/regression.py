@@ -245,7 +245,7 @@ def _cache(ctx: AmendmentContext) -> int | None:
     ahead, and remove the old one only after the sunset.""",
     citation="OpenID Connect Core 1.0 §10.1.1; RFC 8725 §3.1; RFC 7517 §5",
     kind="regression",
-    severity_note="medium when the overlap cannot be verified (no deprecation entry, no sunset)",
+    severity_note="medium when the overlap cannot be verified: no deprecation entry or no sunset",
     threshold=lambda policy: (
         "deprecation sunset - announced >= longest token lifetime + clock "
         f"skew (default skew {format_duration(policy.clock_skew)}{policy.origin('clock_skew')})"

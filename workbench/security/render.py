@@ -1,0 +1,179 @@
+"""The security review as a reviewer reads it: findings grouped by what the amendment did.
+
+``workbench review`` prints text and Markdown through this module (regressions first, then
+what the amendment introduced, then what was already there); JSON, SARIF, JUnit and GitHub
+annotations come from the shared report renderers (``workbench.report``) applied to
+:func:`review_view`, so every format gates on exactly the same findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from workbench.engine.model import DiffReport
+from workbench.report.common import (
+    RenderOptions,
+    SecurityItem,
+    clean,
+    security_fails,
+    security_file,
+    security_items,
+)
+from workbench.report.markdown import ICONS, md, md_code
+from workbench.security.model import SEVERITIES
+from workbench.security.policy import Policy
+
+_STYLES = {
+    "critical": "1;35",
+    "high": "1;31",
+    "medium": "33",
+    "low": "36",
+    "info": "2",
+    "dim": "2",
+    "bold": "1",
+    "rule": "1",
+    "ok": "32",
+}
+
+
+def review_view(report: DiffReport) -> DiffReport:
+    """The report with only its security findings: what ``workbench review`` renders and gates
+    on (compatibility findings belong to ``workbench diff``)."""
+    return dataclasses.replace(report, findings=[], ignored=[])
+
+
+def review_options(fail_on: str, **kwargs) -> RenderOptions:
+    """Render options whose gate is the security threshold alone."""
+    return RenderOptions(fail_on="breaking", security_fail_on=fail_on, **kwargs)
+
+
+def _groups(items: list[SecurityItem]) -> list[tuple[str, str, list[SecurityItem]]]:
+    regressions = [s for s in items if s.kind == "regression" and not s.ignored]
+    introduced = [s for s in items if s.kind == "state" and s.new_in_amendment and not s.ignored]
+    present = [s for s in items if s.kind == "state" and not s.new_in_amendment and not s.ignored]
+    ignored = [s for s in items if s.ignored]
+    return [
+        ("regressions", "Regressions introduced by this amendment", regressions),
+        ("introduced", "Findings on the new version", introduced),
+        ("present", "Already present before this amendment", present),
+        ("ignored", "Accepted in the ignore file", ignored),
+    ]
+
+
+def _counts(items: list[SecurityItem]) -> str:
+    live = Counter(s.severity for s in items if not s.ignored)
+    parts = [f"{live[s]} {s}" for s in SEVERITIES if live[s]]
+    return ", ".join(parts) or "no findings"
+
+
+def _subject(report: DiffReport) -> tuple[str, list[tuple[str, str]]]:
+    old, new = report.old, report.new
+    summary = new or old
+    name = clean(summary.contract) if summary else "contract"
+    if old and new:
+        head = f"{name} {clean(old.version)} -> {clean(new.version)}"
+        return head, [("old", clean(old.source)), ("new", clean(new.source))]
+    if new:
+        return f"{name} {clean(new.version)}", [("file", clean(new.source))]
+    return name, []
+
+
+def render_review_text(
+    report: DiffReport, policy: Policy, options: RenderOptions, *, color: bool = False
+) -> str:
+    """The review for a terminal or a CI log."""
+
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if color and style in _STYLES else text
+
+    items = security_items(report)
+    head, sources = _subject(report)
+    out = [paint(f"Security review: {head}", "bold")]
+    out += [paint(f"  {label}: {source}", "dim") for label, source in sources]
+    out.append(
+        paint(f"  policy: {clean(policy.source)}; fails on {options.security_fail_on}", "dim")
+    )
+    amendment = report.old is not None and report.new is not None
+    for key, title, group in _groups(items):
+        if not group:
+            continue
+        if not amendment and key == "introduced":
+            title = "Findings"
+        out.append("")
+        out.append(paint(f"{title.upper()} ({len(group)})", "bold"))
+        for item in group:
+            out.extend(_text_item(report, item, options, paint))
+    failing = [s for s in items if security_fails(s, options)]
+    out.append("")
+    if not items:
+        out.append(paint("No security findings.", "ok"))
+    verdict = (
+        paint(f"FAIL: {len(failing)} at or above {options.security_fail_on}", "high")
+        if failing
+        else paint(f"PASS: nothing new at or above {options.security_fail_on}", "ok")
+        if options.security_fail_on != "never"
+        else "PASS: gate off (--fail-on never)"
+    )
+    out.append(f"{verdict}  ({_counts(items)})")
+    return "\n".join(out) + "\n"
+
+
+def _text_item(report, item: SecurityItem, options: RenderOptions, paint) -> list[str]:
+    gate = "  " + paint("<- fails", item.severity) if security_fails(item, options) else ""
+    label = paint(f"{item.severity.upper():8}", item.severity)
+    lines = [f"  {label} {paint(item.rule, 'rule')}  {clean(item.title)}{gate}"]
+    where = security_file(report, item, options)
+    if item.line:
+        where = f"{where}:{item.line}:{item.column or 1}"
+    if item.side == "old" and report.new is not None and report.old is not None:
+        where += " (old)"
+    lines.append(f"      {paint(where, 'dim')}  {clean(item.path)}")
+    lines.append(f"      {clean(item.message)}")
+    if item.fix:
+        lines.append(f"      fix: {clean(item.fix)}")
+    if item.citation:
+        url = f" <{clean(item.citation_url)}>" if item.citation_url else ""
+        lines.append(f"      see: {clean(item.citation)}{url}")
+    if item.ignored:
+        lines.append(f"      accepted: {clean(item.ignored)}")
+    return lines
+
+
+def render_review_markdown(report: DiffReport, policy: Policy, options: RenderOptions) -> str:
+    """The review as GitHub-flavoured Markdown (a pull-request comment or job summary)."""
+    items = security_items(report)
+    head, sources = _subject(report)
+    failing = [s for s in items if security_fails(s, options)]
+    status = "❌ fails" if failing else "✅ passes"
+    out = [f"## Security review: {md(head)}", ""]
+    for label, source in sources:
+        out.append(f"- {label}: {md_code(source)}")
+    out.append(
+        f"- policy: {md_code(policy.source)}; gate: {md(options.security_fail_on)} "
+        f"and above ({status})"
+    )
+    out.append(f"- findings: {md(_counts(items))}")
+    if not items:
+        out += ["", "No security findings."]
+    amendment = report.old is not None and report.new is not None
+    for key, title, group in _groups(items):
+        if not group:
+            continue
+        if not amendment and key == "introduced":
+            title = "Findings"
+        out += ["", f"### {md(title)} ({len(group)})", ""]
+        out.append("| | severity | rule | where | finding | fix | standard |")
+        out.append("|---|---|---|---|---|---|---|")
+        for s in group:
+            where = security_file(report, s, options) + (f":{s.line}" if s.line else "")
+            standard = md(s.citation)
+            if s.citation_url and s.citation_url.startswith("https://"):
+                standard = f"[{standard}]({s.citation_url})"
+            mark = "**fails**" if security_fails(s, options) else ""
+            out.append(
+                f"| {ICONS.get(s.severity, '')} {mark} | {md(s.severity)} | {md_code(s.rule)} "
+                f"| {md_code(where)}<br>{md_code(s.path)} | {md(s.message)} | {md(s.fix)} "
+                f"| {standard} |"
+            )
+    return "\n".join(out) + "\n"
