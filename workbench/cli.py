@@ -105,3 +105,301 @@ def demo_cmd(directory: Path | None, no_open: bool, no_draft: bool) -> None:
 
     run_app(path)
     click.echo(f"The demo repository stays at {path}", err=True)
+
+
+# --- diff (engine + reports) ----------------------------------------------------------------
+
+
+class _LoadError(Exception):
+    """Something ``diff`` cannot read: printed as file:line:col lines, exit code 2."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _problem_lines(exc: Exception, limit: int = 10) -> list[str]:
+    from workbench.contract.errors import ContractError
+
+    if isinstance(exc, ContractError):
+        errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
+        lines = [p.format() for p in errors[:limit]]
+        if len(errors) > limit:
+            lines.append(f"{errors[0].file}: ... and {len(errors) - limit} more problems")
+        return lines
+    return [str(exc)]
+
+
+def _git_or_none(repo_dir: Path):
+    from workbench.history.errors import HistoryError
+    from workbench.history.gitio import GitRepo
+
+    try:
+        return GitRepo.discover(repo_dir)
+    except HistoryError:
+        return None
+
+
+def _load_spec(spec: str, repo_dir: Path, git) -> tuple:
+    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec."""
+    from workbench.contract.errors import ContractError
+    from workbench.contract.loader import load_contract
+    from workbench.history.revspec import parse_rev_path, read_contract_at
+
+    parsed = parse_rev_path(spec)
+    try:
+        if parsed is not None:
+            rev, path = parsed
+            contract = read_contract_at(repo_dir, rev, path)
+            rel = contract.source.partition(":")[2] if git is None else _rel(git, path)
+            return contract, rel
+        contract = load_contract(spec, spec)
+    except ContractError as exc:
+        raise _LoadError(_problem_lines(exc)) from None
+    return contract, _rel(git, str(Path(spec).resolve()), spec) if git is not None else spec
+
+
+def _rel(git, path: str, fallback: str | None = None) -> str:
+    """``path`` relative to the repository root; ``fallback`` (or ``path``) when outside it."""
+    from workbench.history.errors import HistoryError
+
+    try:
+        return git.relpath(path) or (fallback or path)
+    except HistoryError:
+        return fallback or path
+
+
+def _load_base(ref: str, spec: str, repo_dir: Path, git) -> tuple:
+    """The working-tree (or ``REV:PATH``) contract and the same path at merge-base(REF, HEAD);
+    the old side is ``None`` when the contract is new since the merge base."""
+    from workbench.contract.errors import ContractError
+    from workbench.history.errors import HistoryError
+    from workbench.history.revspec import parse_rev_path, read_contract_at
+
+    if git is None:
+        raise _LoadError([f"{repo_dir}: --base needs a git repository (see --repo)"])
+    new, new_rel = _load_spec(spec, repo_dir, git)
+    parsed = parse_rev_path(spec)
+    rel = _rel(git, parsed[1]) if parsed else new_rel
+    try:
+        head = parsed[0] if parsed and parsed[0] not in ("WORKTREE", "INDEX") else "HEAD"
+        a, b = git.resolve(head), git.resolve(ref)
+        base = git.run("merge-base", a, b, check=False).strip().decode("ascii")
+        if not base:
+            raise HistoryError(f"{ref} and {head} have no common ancestor")
+        if git.tree_entry(base, rel) is None:
+            return None, new, rel, new_rel
+        old = read_contract_at(repo_dir, base[:12], rel)
+    except HistoryError as exc:
+        raise _LoadError([f"{ref}:{rel}:1:1: error: {exc}"]) from None
+    except ContractError as exc:
+        raise _LoadError(_problem_lines(exc)) from None
+    return old, new, rel, new_rel
+
+
+def _parse_today(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
+        ) from None
+
+
+def _build(old, new, *, policy, today, ignores):
+    """The one report: engine + security review when present, else the engine alone."""
+    try:
+        from workbench.review import build_report
+    except ImportError:  # pragma: no cover - while the security review is not installed
+        from workbench.engine import compare
+
+        return compare(old, new, today=today, ignores=ignores)
+    return build_report(old, new, policy=policy, today=today, ignores=ignores)
+
+
+def _report_formats() -> list[str]:
+    """The ``--format`` choices: the keys of the renderer registry."""
+    from workbench.report import FORMATS
+
+    return list(FORMATS)
+
+
+def _fail_on_help() -> str:
+    return (
+        "Exit 1 when a finding reaches this severity (default: breaking); 'never' always exits "
+        "0. Security findings introduced by the amendment fail at the policy's security "
+        "fail_on (.workbench.yaml, default high)."
+    )
+
+
+@main.command("diff")
+@click.argument("specs", nargs=-1, metavar="OLD NEW")
+@click.option(
+    "--repo",
+    "repo_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The git repository REV:PATH specs read from (default: the current directory).",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare one contract (NEW only) with itself at merge-base(REF, HEAD), as a branch "
+    "review does.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_report_formats()),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "risky", "never"]),
+    default="breaking",
+    show_default=True,
+    help=_fail_on_help(),
+)
+@click.option(
+    "--ignore-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accepted findings (default: .workbench-ignore.yaml at the repository root, if any).",
+)
+@click.option("--no-ignore", is_flag=True, help="Report every finding; read no ignore file.")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The date planned removals (deprecation sunsets) and ignore expiries are judged on.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
+def diff_cmd(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    base_ref: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    ignore_file: Path | None,
+    no_ignore: bool,
+    today: str | None,
+    color: str,
+) -> None:
+    """Classify what an amendment changes, for whom, and how badly.
+
+    OLD and NEW are contract files or REV:PATH in the repository (HEAD~1:contracts/payments.yaml,
+    main:contracts/payments.yaml, :contracts/payments.yaml for the staged copy). With --base REF,
+    give only NEW: it is compared with the same path at merge-base(REF, HEAD).
+
+    Exit codes: 0 nothing fails the gate, 1 something does (see --fail-on), 2 usage or load
+    errors (printed as file:line:col).
+    """
+    from workbench.contract.errors import ContractError
+    from workbench.engine.ignore import IGNORE_NAME, load_ignores
+    from workbench.report import RENDERERS, RenderOptions, exit_code, use_color
+
+    if base_ref is not None and len(specs) != 1:
+        raise click.UsageError("with --base give one contract: workbench diff --base REF PATH")
+    if base_ref is None and len(specs) != 2:
+        raise click.UsageError("expected OLD and NEW (files or REV:PATH)")
+    day = _parse_today(today)
+
+    def fail(lines: list[str]) -> None:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(2)
+
+    git = _git_or_none(repo_dir)
+    try:
+        try:
+            if base_ref is not None:
+                old, new, old_rel, new_rel = _load_base(base_ref, specs[0], repo_dir, git)
+            else:
+                old, old_rel = _load_spec(specs[0], repo_dir, git)
+                new, new_rel = _load_spec(specs[1], repo_dir, git)
+        except _LoadError as exc:
+            fail(exc.lines)
+        root = git.root if git is not None and git.root is not None else repo_dir
+    finally:
+        if git is not None:
+            git.close()
+
+    ignores = None
+    try:
+        if ignore_file is not None and not no_ignore:
+            ignores = load_ignores(ignore_file, today=day)
+        elif not no_ignore and (Path(root) / IGNORE_NAME).is_file():
+            ignores = load_ignores(Path(root) / IGNORE_NAME, today=day)
+    except ContractError as exc:
+        fail(_problem_lines(exc))
+    if ignores is not None:
+        for warning in ignores.warnings:
+            click.echo(warning.format(), err=True)
+        ignores = ignores.scoped((new or old).id)
+
+    policy = None
+    try:
+        from workbench.security.policy import load_policy
+    except ImportError:  # pragma: no cover - while the security review is not installed
+        load_policy = None
+    if load_policy is not None:
+        try:
+            policy = load_policy(root)
+        except ContractError as exc:
+            fail(_problem_lines(exc))
+
+    report = _build(old, new, policy=policy, today=day, ignores=ignores)
+    stream = sys.stdout if output is None else None
+    options = RenderOptions(
+        fail_on=fail_on,
+        security_fail_on=getattr(policy, "fail_on", "high"),
+        color=color == "always" or (color == "auto" and stream is not None and use_color(stream)),
+        old_path=old_rel if old is not None else None,
+        new_path=new_rel,
+    )
+    text = RENDERERS[fmt](report, options)
+    if output is None:
+        click.echo(text, nl=False, color=options.color)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    if fmt == "github":
+        _step_summary(report, options)
+    sys.exit(exit_code(report, options))
+
+
+def _step_summary(report, options) -> None:
+    """In GitHub Actions, add the Markdown review to the job summary too."""
+    import os
+
+    from workbench.report import render_markdown
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(render_markdown(report, options) + "\n")
+    except OSError as exc:
+        click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)

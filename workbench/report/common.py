@@ -37,8 +37,9 @@ class RenderOptions:
     ``security_fail_on`` the lowest security severity that fails (``never`` to only report).
     ``old_path``/``new_path`` are the repository-relative paths of each side's file, used
     where a format needs a file (SARIF, JUnit, GitHub annotations); by default they are derived
-    from the report's sources (``REV:PATH`` gives ``PATH``). ``docs_url`` is the base of the
-    rule documentation (``docs/rules.md`` of the workbench project) for links.
+    from the report's sources (``REV:PATH`` gives ``PATH``). ``docs_base`` is where the rule
+    documentation lives (``rules.md`` and ``security-rules.md`` of the workbench project's
+    ``docs/``); links become absolute when it is an absolute URL.
     """
 
     fail_on: str = "breaking"
@@ -46,7 +47,7 @@ class RenderOptions:
     color: bool = False
     old_path: str | None = None
     new_path: str | None = None
-    docs_url: str = "docs/rules.md"
+    docs_base: str = "docs/"
 
 
 @dataclass(frozen=True, slots=True)

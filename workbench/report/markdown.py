@@ -21,11 +21,11 @@ from workbench.report.common import (
     clean,
     counts,
     finding_file,
-    rule_anchor,
     security_file,
     security_items,
     site,
 )
+from workbench.report.rules import rule_doc_url
 
 ICONS = {
     "breaking": "🔴",
@@ -66,8 +66,8 @@ def _link(text: str, url: str | None) -> str:
 
 
 def _rule(rule: str, options: RenderOptions) -> str:
-    if re.match(r"^https?://", options.docs_url):
-        return _link(rule, f"{options.docs_url}#{rule_anchor(rule)}")
+    if re.match(r"^https?://", options.docs_base):
+        return _link(rule, rule_doc_url(rule, options.docs_base))
     return md_code(rule)
 
 

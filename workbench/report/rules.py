@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from workbench.report.common import rule_anchor
+
 
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
@@ -51,7 +53,7 @@ def compatibility_rules() -> dict[str, RuleInfo]:
 def security_rules() -> dict[str, RuleInfo]:
     """The security review's rule registry, by id."""
     try:
-        from workbench.security.rules import RULES
+        from workbench.security.registry import RULES
     except ImportError:  # pragma: no cover - the security review ships its registry
         return {}
     return {
@@ -71,3 +73,18 @@ def security_rules() -> dict[str, RuleInfo]:
 def lookup(rule_id: str) -> RuleInfo | None:
     """A rule by id from either registry."""
     return compatibility_rules().get(rule_id) or security_rules().get(rule_id)
+
+
+RULES_DOC = "rules.md"
+SECURITY_RULES_DOC = "security-rules.md"
+
+
+def rule_doc_url(rule_id: str, docs_base: str = "docs/") -> str:
+    """The link to a rule's entry: ``docs/rules.md#anchor`` or ``docs/security-rules.md#anchor``.
+
+    The anchor is GitHub's slug of the rule's heading (``### `token.alg-removed` `` gives
+    ``tokenalg-removed``).
+    """
+    page = SECURITY_RULES_DOC if rule_id in security_rules() else RULES_DOC
+    base = docs_base if not docs_base or docs_base.endswith("/") else docs_base + "/"
+    return f"{base}{page}#{rule_anchor(rule_id)}"

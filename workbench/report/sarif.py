@@ -23,12 +23,17 @@ from workbench.report.common import (
     SecurityItem,
     artifact,
     finding_file,
-    rule_anchor,
     security_file,
     security_items,
     site,
 )
-from workbench.report.rules import RuleInfo, compatibility_rules, lookup, security_rules
+from workbench.report.rules import (
+    RuleInfo,
+    compatibility_rules,
+    lookup,
+    rule_doc_url,
+    security_rules,
+)
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "workbench/v1"
@@ -49,10 +54,6 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 def _name(rule_id: str) -> str:
     """``token.alg-removed`` -> ``TokenAlgRemoved`` (SARIF wants an identifier-like name)."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id))
-
-
-def _help_uri(rule_id: str, options: RenderOptions) -> str:
-    return f"{options.docs_url}#{rule_anchor(rule_id)}"
 
 
 def _descriptor(info: RuleInfo, options: RenderOptions) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def _descriptor(info: RuleInfo, options: RenderOptions) -> dict[str, Any]:
         "shortDescription": {"text": info.title or info.id},
         "fullDescription": {"text": info.rationale or info.title or info.id},
         "help": {"text": help_text or info.title or info.id},
-        "helpUri": _help_uri(info.id, options),
+        "helpUri": rule_doc_url(info.id, options.docs_base),
         "defaultConfiguration": {"level": LEVELS.get(info.severity, "warning")},
         "properties": properties,
     }
