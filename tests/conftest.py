@@ -1,0 +1,25 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.demo import build_demo_repo
+
+
+@pytest.fixture(scope="session")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo repository with its uncommitted draft amendment, built once per session.
+
+    Shared by many tests: treat it as read-only. A test that commits, stages or edits files
+    builds its own with ``build_demo_repo(tmp_path)`` (about 0.2 s).
+    """
+    return build_demo_repo(tmp_path_factory.mktemp("demo") / "repo")
+
+
+@pytest.fixture(scope="session")
+def demo_repo_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo repository without the draft: a clean working tree. Read-only, like demo_repo."""
+    return build_demo_repo(tmp_path_factory.mktemp("demo-clean") / "repo", draft=False)
