@@ -10,7 +10,9 @@ import pytest
 from workbench.contract import ContractError
 from workbench.history import INDEX, parse_rev_path, read_contract_at
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_contracts" / "payments-api.yaml"
+SAMPLE = (
+    Path(__file__).resolve().parents[1] / "sample_contracts/history/payments-api/01-initial.yaml"
+)
 
 
 def git(cwd: Path, *args: str) -> str:
