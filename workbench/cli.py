@@ -403,3 +403,203 @@ def _step_summary(report, options) -> None:
             fh.write(render_markdown(report, options) + "\n")
     except OSError as exc:
         click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
+
+
+# --- review (security) ------------------------------------------------------------------------
+
+
+def _review_fail_on_help() -> str:
+    return (
+        "Exit 1 when the amendment introduces a security finding at this severity or above "
+        "(default: the policy's fail_on, high unless .workbench.yaml says otherwise); 'never' "
+        "always exits 0. Findings the old version already had, or the ignore file accepts, "
+        "never fail."
+    )
+
+
+@main.command("review")
+@click.argument("specs", nargs=-1, metavar="[OLD] NEW")
+@click.option(
+    "--repo",
+    "repo_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The git repository REV:PATH specs read from, and whose .workbench.yaml holds the "
+    "policy (default: the current directory).",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Review one contract (NEW only) as an amendment of itself at merge-base(REF, HEAD).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_report_formats()),
+    default="text",
+    show_default=True,
+    help="Report format (json is the full report: the engine's findings and security_findings).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["critical", "high", "medium", "low", "info", "never"]),
+    default=None,
+    help=_review_fail_on_help(),
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the security policy from FILE (a settings file with a security: section, or the "
+    "bare mapping) instead of the repository's .workbench.yaml.",
+)
+@click.option(
+    "--ignore-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accepted findings (default: .workbench-ignore.yaml at the repository root, if any).",
+)
+@click.option("--no-ignore", is_flag=True, help="Report every finding; read no ignore file.")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The date rotation overlaps (deprecation sunsets) and ignore expiries are judged on.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
+def review_cmd(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    base_ref: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    policy_file: Path | None,
+    ignore_file: Path | None,
+    no_ignore: bool,
+    today: str | None,
+    color: str,
+) -> None:
+    """Security review of a contract (PATH) or of an amendment (OLD NEW).
+
+    With one contract, report its state against the standards (RFC 8725, RFC 9068, RFC 9700,
+    NIST SP 800-63B-4, SP 800-57, SP 800-131A, OWASP ASVS). With two, report the state of NEW
+    (marking what OLD already had) plus the regressions the amendment introduces: security
+    weakenings and rotations without enough overlap. Specs are files or REV:PATH, as for diff.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage or load errors
+    (printed as file:line:col).
+    """
+    from workbench.contract.errors import ContractError
+    from workbench.engine.ignore import IGNORE_NAME, load_ignores
+    from workbench.report import RENDERERS, exit_code, render_json, use_color
+    from workbench.security.policy import load_policy, load_policy_file
+    from workbench.security.render import (
+        render_review_markdown,
+        render_review_text,
+        review_options,
+        review_view,
+    )
+
+    if base_ref is not None and len(specs) != 1:
+        raise click.UsageError("with --base give one contract: workbench review --base REF PATH")
+    if not 1 <= len(specs) <= 2:
+        raise click.UsageError("expected PATH, or OLD and NEW (files or REV:PATH)")
+    day = _parse_today(today)
+
+    def fail(lines: list[str]) -> None:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(2)
+
+    git = _git_or_none(repo_dir)
+    old = old_rel = None
+    try:
+        try:
+            if base_ref is not None:
+                old, new, old_rel, new_rel = _load_base(base_ref, specs[0], repo_dir, git)
+            elif len(specs) == 2:
+                old, old_rel = _load_spec(specs[0], repo_dir, git)
+                new, new_rel = _load_spec(specs[1], repo_dir, git)
+            else:
+                new, new_rel = _load_spec(specs[0], repo_dir, git)
+        except _LoadError as exc:
+            fail(exc.lines)
+        root = git.root if git is not None and git.root is not None else repo_dir
+    finally:
+        if git is not None:
+            git.close()
+
+    try:
+        policy = load_policy_file(policy_file) if policy_file else load_policy(root)
+    except ContractError as exc:
+        fail(_problem_lines(exc))
+    ignores = None
+    try:
+        if ignore_file is not None and not no_ignore:
+            ignores = load_ignores(ignore_file, today=day)
+        elif not no_ignore and (Path(root) / IGNORE_NAME).is_file():
+            ignores = load_ignores(Path(root) / IGNORE_NAME, today=day)
+    except ContractError as exc:
+        fail(_problem_lines(exc))
+    if ignores is not None:
+        for warning in ignores.warnings:
+            click.echo(warning.format(), err=True)
+        ignores = ignores.scoped(new.id)
+
+    from workbench.review import build_report
+
+    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
+    stream = sys.stdout if output is None else None
+    paint = color == "always" or (color == "auto" and stream is not None and use_color(stream))
+    options = review_options(
+        fail_on or policy.fail_on,
+        color=paint,
+        old_path=old_rel if old is not None else None,
+        new_path=new_rel,
+    )
+    view = review_view(report)
+    if fmt == "text":
+        text = render_review_text(view, policy, options, color=paint)
+    elif fmt == "markdown":
+        text = render_review_markdown(view, policy, options)
+    elif fmt == "json":
+        text = render_json(report, options)
+    else:
+        text = RENDERERS[fmt](view, options)
+    if output is None:
+        click.echo(text, nl=False, color=paint)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    if fmt == "github":
+        _review_step_summary(render_review_markdown(view, policy, options))
+    sys.exit(exit_code(view, options))
+
+
+def _review_step_summary(markdown: str) -> None:
+    """In GitHub Actions, add the Markdown review to the job summary too."""
+    import os
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown + "\n")
+    except OSError as exc:
+        click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
