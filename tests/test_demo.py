@@ -149,6 +149,13 @@ def test_no_draft_leaves_a_clean_tree(demo_repo_clean: Path) -> None:
     assert git(demo_repo_clean, "status", "--porcelain") == ""
 
 
+def test_builds_are_reproducible(demo_repo: Path, demo_repo_clean: Path) -> None:
+    # Same stories, same commit ids: snapshot tests and docs can name demo commits.
+    assert git(demo_repo, "rev-parse", "HEAD") == git(demo_repo_clean, "rev-parse", "HEAD")
+    tags = git(demo_repo, "show-ref", "--tags")
+    assert tags == git(demo_repo_clean, "show-ref", "--tags")
+
+
 def test_non_contract_files_readme_and_changelogs(demo_repo: Path) -> None:
     for path in ("README.md", ".github/workflows/contracts.yaml", "contracts/teams.yaml"):
         assert (demo_repo / path).is_file()
