@@ -174,7 +174,9 @@ def _removals(ctx: AmendmentContext) -> Iterator[_Removal]:
                 need,
                 text,
                 any(_issuers(old, k) & _issuers(new, k) for k, _ in issued if k in new_tokens),
-                ", ".join(sorted(new_issuers - old_issuers)) or "the remaining issuers",
+                ", ".join(sorted(set().union(*(_issuers(new, k) for k, _ in issued))))
+                or ", ".join(sorted(new_issuers - old_issuers))
+                or "the remaining issuers",
             )
         # keys: the JWKS moved
         new_idp = new_idps.get(idp_id)
