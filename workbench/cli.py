@@ -140,8 +140,10 @@ def _git_or_none(repo_dir: Path):
         return None
 
 
-def _load_spec(spec: str, repo_dir: Path, git) -> tuple:
-    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec."""
+def _load_spec(spec: str, repo_dir: Path, git, *, file: str | None = None) -> tuple:
+    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec.
+
+    ``file`` is where a plain path ``spec`` is read from when that differs from ``spec``."""
     from workbench.contract.errors import ContractError
     from workbench.contract.loader import load_contract
     from workbench.history.revspec import parse_rev_path, read_contract_at
@@ -153,10 +155,11 @@ def _load_spec(spec: str, repo_dir: Path, git) -> tuple:
             contract = read_contract_at(repo_dir, rev, path)
             rel = contract.source.partition(":")[2] if git is None else _rel(git, path)
             return contract, rel
-        contract = load_contract(spec, spec)
+        contract = load_contract(file or spec, spec)
     except ContractError as exc:
         raise _LoadError(_problem_lines(exc)) from None
-    return contract, _rel(git, str(Path(spec).resolve()), spec) if git is not None else spec
+    where = str(Path(file or spec).resolve())
+    return contract, _rel(git, where, spec) if git is not None else spec
 
 
 def _rel(git, path: str, fallback: str | None = None) -> str:
@@ -178,8 +181,12 @@ def _load_base(ref: str, spec: str, repo_dir: Path, git) -> tuple:
 
     if git is None:
         raise _LoadError([f"{repo_dir}: --base needs a git repository (see --repo)"])
-    new, new_rel = _load_spec(spec, repo_dir, git)
     parsed = parse_rev_path(spec)
+    file = None
+    root = git.root
+    if parsed is None and not Path(spec).exists() and root is not None and (root / spec).exists():
+        file = str(root / spec)  # a path in the working tree, relative to its root
+    new, new_rel = _load_spec(spec, repo_dir, git, file=file)
     rel = _rel(git, parsed[1]) if parsed else new_rel
     try:
         head = parsed[0] if parsed and parsed[0] not in ("WORKTREE", "INDEX") else "HEAD"
