@@ -1,0 +1,172 @@
+"""Versioning: the next SemVer version, and rewriting the ``version`` field of a contract file.
+
+:func:`set_version_text` changes the bytes of the version scalar and nothing else: comments,
+quoting style, key order, blank lines, line endings and a byte-order mark all stay as they were.
+It finds the scalar with PyYAML's scanner (exact start and end offsets of the token, so an
+anchor or tag in front of it is kept), splices in the new value in the same quoting style, and
+checks that the result parses to the same data apart from the version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from workbench.amendment.atomic import atomic_write
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
+)
+_BOM = b"\xef\xbb\xbf"
+
+
+class BumpError(ValueError):
+    """The version cannot be bumped as asked; the message is one line."""
+
+
+def parse_semver(version: str) -> tuple[int, int, int, str | None]:
+    """``"2.1.0-rc.1"`` -> ``(2, 1, 0, "rc.1")``; raise :class:`BumpError` when not SemVer."""
+    m = _SEMVER.match(str(version))
+    if not m:
+        raise BumpError(f"{version!r} is not a SemVer version (MAJOR.MINOR.PATCH)")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+
+
+def next_version(version: str, bump: str) -> str:
+    """The version after a ``major``/``minor``/``patch`` bump of ``version`` (SemVer 2.0.0).
+
+    A pre-release whose release part already is the target is finished rather than bumped
+    again: ``2.0.0-rc.1`` + major is ``2.0.0``. Build metadata is dropped. ``none`` returns the
+    version unchanged.
+    """
+    major, minor, patch, pre = parse_semver(version)
+    if bump == "none":
+        return version
+    if bump == "major":
+        if pre and minor == 0 and patch == 0:
+            return f"{major}.0.0"
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        if pre and patch == 0:
+            return f"{major}.{minor}.0"
+        return f"{major}.{minor + 1}.0"
+    if bump == "patch":
+        if pre:
+            return f"{major}.{minor}.{patch}"
+        return f"{major}.{minor}.{patch + 1}"
+    raise BumpError(f"unknown bump {bump!r} (major, minor, patch or none)")
+
+
+@dataclass(frozen=True, slots=True)
+class BumpResult:
+    """What :func:`apply_bump` did: the versions and the 1-based line it rewrote."""
+
+    path: str
+    old_version: str
+    new_version: str
+    line: int
+    changed: bool
+
+
+def _version_token(text: str) -> yaml.ScalarToken:
+    """The scanner token of the top-level ``version`` value."""
+    depth = 0
+    expect: str | None = None  # "key" after a KeyToken at depth 1, "value" after version:
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(
+                token,
+                yaml.BlockMappingStartToken
+                | yaml.BlockSequenceStartToken
+                | yaml.FlowMappingStartToken
+                | yaml.FlowSequenceStartToken,
+            ):
+                depth += 1
+                expect = None
+                continue
+            if isinstance(
+                token, yaml.BlockEndToken | yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken
+            ):
+                depth -= 1
+                expect = None
+                continue
+            if depth != 1:
+                continue
+            if isinstance(token, yaml.KeyToken):
+                expect = "key"
+            elif isinstance(token, yaml.ScalarToken) and expect == "key":
+                expect = "colon" if token.value == "version" else None
+            elif isinstance(token, yaml.ValueToken) and expect == "colon":
+                expect = "value"
+            elif isinstance(token, yaml.AnchorToken | yaml.TagToken) and expect == "value":
+                continue
+            elif isinstance(token, yaml.ScalarToken) and expect == "value":
+                return token
+            elif isinstance(token, yaml.AliasToken) and expect == "value":
+                raise BumpError("the version is an alias (*name): edit it by hand")
+            else:
+                expect = None
+    except yaml.YAMLError as exc:
+        raise BumpError(f"the contract is not valid YAML: {str(exc).splitlines()[0]}") from None
+    raise BumpError("the contract has no top-level 'version' field")
+
+
+def _render(version: str, style: str | None) -> str:
+    if style == '"':
+        return f'"{version}"'
+    if style == "'":
+        return f"'{version}'"
+    return version
+
+
+def set_version_text(text: str, new_version: str) -> tuple[str, str, int]:
+    """``text`` with the top-level version set to ``new_version``.
+
+    Returns ``(new_text, old_version, line)``. Only the characters of the version scalar change.
+    """
+    parse_semver(new_version)
+    token = _version_token(text)
+    if token.style in ("|", ">"):
+        raise BumpError("the version is a block scalar (| or >): edit it by hand")
+    start, end = token.start_mark.index, token.end_mark.index
+    if "\n" in text[start:end] or "\r" in text[start:end]:
+        raise BumpError("the version spans several lines: edit it by hand")
+    new_text = text[:start] + _render(new_version, token.style) + text[end:]
+    _verify(text, new_text, new_version)
+    return new_text, str(token.value), token.start_mark.line + 1
+
+
+def _verify(before: str, after: str, new_version: str) -> None:
+    old = yaml.safe_load(before)
+    new = yaml.safe_load(after)
+    if not isinstance(new, dict) or str(new.get("version")) != new_version:
+        raise BumpError("rewriting the version line did not produce the new version")
+    old = dict(old)
+    old["version"] = new["version"]
+    if old != new:  # pragma: no cover - a scanner/composer disagreement
+        raise BumpError("rewriting the version line would change other values")
+
+
+def apply_bump(path: str | Path, new_version: str) -> BumpResult:
+    """Set the version of the contract file at ``path`` in place (atomic write).
+
+    Every byte outside the version scalar is preserved; the file's permissions too.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise BumpError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    bom = raw.startswith(_BOM)
+    try:
+        text = raw[len(_BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError:
+        raise BumpError(f"{path}: not UTF-8") from None
+    new_text, old_version, line = set_version_text(text, new_version)
+    changed = new_text != text
+    if changed:
+        atomic_write(p, (_BOM if bom else b"") + new_text.encode("utf-8"))
+    return BumpResult(str(path), old_version, new_version, line, changed)
