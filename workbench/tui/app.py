@@ -1,0 +1,120 @@
+"""The workbench terminal app: ``create_app(path)`` for the CLI and the tests, ``run_app(path)``.
+
+The app itself is a thin shell: it holds the user's settings and the repository backend, and
+shows either the main screen or, when there is nothing to show, the empty screen that offers
+the demo. Keys come from the one command registry (``commands.py``) and follow the user's
+keymap; the palette (``ctrl+p``) offers every command and jumps to contracts and revisions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.theme import Theme
+
+from workbench.tui import commands
+from workbench.tui.palette import WorkbenchCommands
+from workbench.tui.settings import DEFAULT_THEME, Settings, load_settings
+
+
+class WorkbenchApp(App[None]):
+    """Browse contract history, review amendments, open the checklist."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "workbench"
+    COMMANDS = {WorkbenchCommands}
+    BINDINGS = commands.bindings("app")
+
+    def __init__(
+        self,
+        path: str | Path = ".",
+        *,
+        settings: Settings | None = None,
+        select: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.settings = settings if settings is not None else load_settings()
+        self.select = select
+        self.backend = None
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+
+    def on_mount(self) -> None:
+        theme = self.settings.theme
+        if theme not in self.available_themes:
+            self.settings.problems.append(f"unknown theme {theme!r}; using {DEFAULT_THEME}")
+            theme = DEFAULT_THEME
+        self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for problem in self.settings.problems:
+            self.notify(problem, title="settings", severity="warning", markup=False, timeout=8)
+        self.open_repository(self.path, select=self.select)
+
+    def open_repository(self, path: str | Path, *, select: str | None = None) -> None:
+        """Show the repository containing ``path`` (replacing whatever is shown)."""
+        from workbench.tui.backend import Backend
+        from workbench.tui.screens.main import MainScreen
+
+        if self.backend is not None:
+            self.backend.close()
+        self.path = Path(path)
+        self.backend = Backend(self.path)
+        screen = MainScreen(self.backend, select=select)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_empty(self, error: str = "") -> None:
+        """Nothing to browse: say why and offer the demo."""
+        from workbench.tui.screens.empty import EmptyScreen
+
+        name = self.backend.name if self.backend is not None else self.path.name
+        self.switch_screen(EmptyScreen(name or str(self.path), error))
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.update_setting("theme", theme.name)
+
+    def update_setting(self, key: str, value: object) -> None:
+        """Remember a choice in the user's settings file (not in tests: no path)."""
+        if getattr(self.settings, key) == value:
+            return
+        setattr(self.settings, key, value)
+        error = self.settings.save()
+        if error:
+            self.notify(error, severity="warning", markup=False)
+
+    def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def on_unmount(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+
+def create_app(
+    path: str | Path = ".", *, settings: Settings | None = None, select: str | None = None
+) -> WorkbenchApp:
+    """The app for the repository containing ``path``; the CLI and the tests both use this.
+
+    ``settings`` replaces the user's settings file (tests pass ``Settings()``: nothing is read
+    or written); ``select`` preselects a contract by path or id.
+    """
+    return WorkbenchApp(path, settings=settings, select=select)
+
+
+def run_app(path: str | Path = ".", *, settings: Settings | None = None) -> None:
+    """Run the workbench on ``path``: a repository, a directory in one, or a contract file
+    (which is then preselected)."""
+    p = Path(path)
+    select = None
+    if p.is_file():
+        select = str(p.resolve())
+        p = p.parent
+    app = create_app(p, settings=settings, select=select)
+    app.run()

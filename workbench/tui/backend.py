@@ -1,0 +1,245 @@
+"""What the terminal UI asks of the core, in plain functions that run in worker threads.
+
+Nothing here imports Textual: every call may block (git, parsing, classification), so the app
+runs them in thread workers and posts the results back as messages. The one repository object
+(``ContractRepo``) is shared by those workers; it serialises its own git access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.contract.errors import ContractError
+from workbench.contract.yamlsrc import decode_source
+from workbench.history.errors import HistoryError
+from workbench.history.model import INDEX, WORKTREE, ContractEntry, ParentRef, Revision
+from workbench.tui.diffmodel import DiffDocument, Item, items_from_report
+
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """The verdict of one amendment, for the history list."""
+
+    severity: str  # breaking | risky | safe | none | invalid | error
+    weakens: int = 0
+    error: str = ""
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Two sides of a diff: the sides' refs (``None`` when missing) and their labels."""
+
+    path: str
+    old: ParentRef | Revision | None
+    new: ParentRef | Revision | None
+    old_label: str
+    new_label: str
+    today: dt.date | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple:
+        return (
+            self.path,
+            getattr(self.old, "blob", None),
+            getattr(self.new, "blob", None),
+            self.old_label,
+            self.new_label,
+        )
+
+
+def describe(error: BaseException) -> str:
+    """One line for any failure the core reports (``file:line:col: error: ...``)."""
+    if isinstance(error, ContractError):
+        more = len(error.problems) - 1
+        return error.first.format() + (f" (+{more} more)" if more > 0 else "")
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class Backend:
+    """The repository the app shows, opened lazily in a worker."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.repo: Any = None
+        self.policy: Any = None
+        self.policy_error: str = ""
+        self._reports: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # --- repository -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the repository containing ``path``; raise ``HistoryError`` when there is none."""
+        from workbench.history.repo import ContractRepo
+
+        if self.repo is None:
+            self.repo = ContractRepo.open(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.repo.name if self.repo is not None else self.path.name
+
+    def close(self) -> None:
+        if self.repo is not None:
+            self.repo.close()
+
+    def contracts(self) -> list[ContractEntry]:
+        self.open()
+        return self.repo.contracts()
+
+    def history(self, path: str, offset: int = 0, limit: int = HISTORY_PAGE) -> list[Revision]:
+        return self.repo.history(path, limit=limit, offset=offset)
+
+    def refresh(self) -> None:
+        """Forget cached listings so the next calls see the disk and git as they are now."""
+        if self.repo is not None:
+            self.repo.clear_caches()
+        with self._lock:
+            self._reports.clear()
+        self.policy = None
+
+    # --- sides ---------------------------------------------------------------------------------
+
+    def amendment(self, revision: Revision) -> Comparison:
+        """What one revision changed: its base (previous valid content) vs the revision."""
+        notes: list[str] = []
+        try:
+            base = self.repo.base(revision)
+        except HistoryError as exc:
+            base, notes = None, [describe(exc)]
+        if revision.boundary:
+            notes.append(
+                f"{revision.short} is the oldest commit of this shallow clone: its previous "
+                "revision was not fetched"
+            )
+        today = revision.date.date() if revision.kind == "commit" and revision.date else None
+        return Comparison(
+            revision.path,
+            base,
+            revision,
+            _label(base, revision.path) if base is not None else "(created here)",
+            _label(revision, revision.path),
+            today,
+            notes,
+        )
+
+    def between(self, path: str, rev_a: str, rev_b: str) -> Comparison:
+        """Any two revisions (git revisions, ``WORKTREE``, ``INDEX``) of one contract."""
+        a = self.repo.revision(path, rev_a)
+        b = self.repo.revision(path, rev_b)
+        return Comparison(path, a, b, _label(a, a.path), _label(b, a.path))
+
+    def against_base(self, path: str) -> Comparison:
+        """The working tree vs the merge base of the default branch (a branch review)."""
+        branch = self.repo.default_branch()
+        if branch is None:
+            raise HistoryError("no default branch to compare with (no commits yet)")
+        base = self.repo.merge_base(branch)
+        comparison = self.between(path, base, WORKTREE)
+        comparison.old_label = f"merge-base of {branch}: {comparison.old_label}"
+        return comparison
+
+    def text(self, side: Any) -> str | None:
+        """The text of one side (``None`` when the contract does not exist there)."""
+        if side is None or getattr(side, "blob", None) is None:
+            return None
+        reader = getattr(self.repo, "raw", None) or self.repo._raw
+        raw = reader(side)
+        return decode_source(raw, side.path)
+
+    def document(self, comparison: Comparison) -> DiffDocument:
+        """The diff of the two texts, with no findings yet (fast: no parsing, no rules)."""
+        errors = list(comparison.notes)
+        texts: list[str | None] = []
+        for side in (comparison.old, comparison.new):
+            try:
+                texts.append(self.text(side))
+            except (ContractError, HistoryError, OSError) as exc:
+                errors.append(f"{_label(side)}: {describe(exc)}")
+                texts.append(None)
+        return DiffDocument(
+            texts[0],
+            texts[1],
+            old_label=comparison.old_label,
+            new_label=comparison.new_label,
+            errors=errors,
+        )
+
+    def findings(self, comparison: Comparison) -> tuple[Any, list[Item], list[str]]:
+        """The report of a comparison (engine + security review) as findings; the errors that
+        prevented it (an invalid side is shown inline, its text still diffed)."""
+        key = (*comparison.key, comparison.today)
+        with self._lock:
+            cached = self._reports.get(key)
+        if cached is not None:
+            return cached
+        errors: list[str] = []
+        contracts: list[Any] = []
+        for side in (comparison.old, comparison.new):
+            if side is None or getattr(side, "blob", None) is None:
+                contracts.append(None)
+                continue
+            try:
+                contracts.append(self.repo.load(side))
+            except (ContractError, HistoryError) as exc:
+                errors.append(f"invalid at {_label(side)}: {describe(exc)}")
+                contracts.append(False)
+        report = None
+        if not errors and (contracts[0] is not None or contracts[1] is not None):
+            from workbench.review import build_report
+
+            report = build_report(
+                contracts[0], contracts[1], policy=self._policy(), today=comparison.today
+            )
+        result = (report, items_from_report(report), errors)
+        with self._lock:
+            self._reports[key] = result
+            while len(self._reports) > 256:
+                self._reports.popitem(last=False)
+        return result
+
+    def _policy(self) -> Any:
+        if self.policy is None:
+            from workbench.security.policy import DEFAULT_POLICY, load_policy
+
+            root = self.repo.root
+            try:
+                self.policy = load_policy(root) if root is not None else DEFAULT_POLICY
+            except ContractError as exc:
+                self.policy_error = describe(exc)
+                self.policy = DEFAULT_POLICY
+        return self.policy
+
+    def badge(self, revision: Revision) -> Badge:
+        """The verdict of one amendment for the history list (engine report, cached by blobs)."""
+        try:
+            report = self.repo.report(revision)
+        except ContractError as exc:
+            return Badge("invalid", error=describe(exc))
+        except HistoryError as exc:
+            return Badge("error", error=describe(exc))
+        verdict = report.verdict
+        weakens = verdict.counts.get("weakens", 0) if verdict.counts else 0
+        if not weakens:
+            weakens = sum(1 for f in report.findings if f.security == "weakens")
+        return Badge(verdict.severity or "none", weakens)
+
+
+def _label(side: Any, path: str | None = None) -> str:
+    """``abc1234`` (with ``:old/path.yaml`` when the file had another name there)."""
+    if side is None:
+        return "(none)"
+    rev = getattr(side, "rev", "")
+    short = rev if rev in (WORKTREE, INDEX) else rev[:7]
+    version = getattr(side, "version", "")
+    label = f"{short} {version}" if version else short
+    return label if path is None or side.path == path else f"{label}:{side.path}"

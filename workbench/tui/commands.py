@@ -1,0 +1,390 @@
+"""The one registry of user commands: key bindings, footer, help screen and command palette.
+
+Every command has a stable id (the key a user remaps in ``settings.yaml``'s ``keymap``), its
+default keys, the action it runs, a title and a one-line description. Widgets build their
+``BINDINGS`` from it by scope, the ``?`` screen lists it by group, and the palette offers every
+command that makes sense without a key (``palette=True``).
+
+Scopes: ``app`` (anywhere), ``main`` (the main screen), ``list`` (the contracts, history and
+findings lists), ``history`` (the history list only), ``diff`` (the diff view), ``nav``
+(cursor movement in every list and the diff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    id: str
+    keys: str
+    action: str
+    title: str
+    description: str
+    group: str
+    scope: str
+    show: bool = False
+    palette: bool = True
+    key_display: str | None = None
+    bind: bool = True  # False: listed (help, palette) but bound by Textual itself
+    priority: bool = False
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys,
+            self.action,
+            self.title,
+            show=self.show,
+            key_display=self.key_display,
+            priority=self.priority,
+            tooltip=self.description,
+            id=self.id,
+        )
+
+
+NAVIGATION = "Navigation"
+REVISIONS = "Revisions"
+DIFF = "Diff and findings"
+GENERAL = "General"
+
+COMMANDS: tuple[Command, ...] = (
+    # --- navigation ------------------------------------------------------------------------
+    Command(
+        "nav.down",
+        "j,down",
+        "cursor_down",
+        "Down",
+        "Move the cursor down",
+        NAVIGATION,
+        "nav",
+        palette=False,
+        key_display="j/↓",
+    ),
+    Command(
+        "nav.up",
+        "k,up",
+        "cursor_up",
+        "Up",
+        "Move the cursor up",
+        NAVIGATION,
+        "nav",
+        palette=False,
+        key_display="k/↑",
+    ),
+    Command(
+        "nav.page-down",
+        "pagedown,ctrl+d",
+        "page_down",
+        "Page down",
+        "Move a page down",
+        NAVIGATION,
+        "nav",
+        palette=False,
+    ),
+    Command(
+        "nav.page-up",
+        "pageup,ctrl+u",
+        "page_up",
+        "Page up",
+        "Move a page up",
+        NAVIGATION,
+        "nav",
+        palette=False,
+    ),
+    Command(
+        "nav.top",
+        "home,g",
+        "scroll_top",
+        "Top",
+        "Go to the first line",
+        NAVIGATION,
+        "nav",
+        palette=False,
+    ),
+    Command(
+        "nav.bottom",
+        "end,G",
+        "scroll_bottom",
+        "Bottom",
+        "Go to the last line",
+        NAVIGATION,
+        "nav",
+        palette=False,
+    ),
+    Command(
+        "nav.open",
+        "enter",
+        "select_cursor",
+        "Open",
+        "Open: contract → history → diff; expand a folded region",
+        NAVIGATION,
+        "nav",
+        palette=False,
+    ),
+    Command(
+        "nav.left",
+        "h,left",
+        "scroll_left",
+        "Scroll left",
+        "Scroll left (long lines)",
+        NAVIGATION,
+        "scroll",
+        palette=False,
+        key_display="h/←",
+    ),
+    Command(
+        "nav.right",
+        "l,right",
+        "scroll_right",
+        "Scroll right",
+        "Scroll right (long lines)",
+        NAVIGATION,
+        "scroll",
+        palette=False,
+        key_display="l/→",
+    ),
+    Command(
+        "pane.next",
+        "tab",
+        "focus_pane(1)",
+        "Next pane",
+        "Focus the next pane",
+        NAVIGATION,
+        "main",
+        palette=False,
+    ),
+    Command(
+        "pane.previous",
+        "shift+tab",
+        "focus_pane(-1)",
+        "Previous pane",
+        "Focus the previous pane",
+        NAVIGATION,
+        "main",
+        palette=False,
+    ),
+    Command(
+        "pane.contracts",
+        "1",
+        "focus_named('contracts')",
+        "Contracts",
+        "Focus the contracts pane",
+        NAVIGATION,
+        "main",
+    ),
+    Command(
+        "pane.history",
+        "2",
+        "focus_named('history')",
+        "History",
+        "Focus the history pane",
+        NAVIGATION,
+        "main",
+    ),
+    Command(
+        "pane.diff", "3", "focus_named('diff')", "Diff", "Focus the diff pane", NAVIGATION, "main"
+    ),
+    Command(
+        "pane.findings",
+        "4",
+        "focus_named('findings')",
+        "Findings",
+        "Focus the findings list",
+        NAVIGATION,
+        "main",
+    ),
+    Command(
+        "nav.back",
+        "escape",
+        "back",
+        "Back",
+        "Back: close the filter, clear the mark, previous pane",
+        NAVIGATION,
+        "main",
+        palette=False,
+        key_display="esc",
+    ),
+    Command(
+        "list.filter",
+        "slash",
+        "filter",
+        "Filter",
+        "Filter the current list",
+        NAVIGATION,
+        "list",
+        show=True,
+        key_display="/",
+    ),
+    Command(
+        "pane.zoom",
+        "z",
+        "zoom",
+        "Zoom",
+        "Maximise the focused pane (again to restore)",
+        NAVIGATION,
+        "main",
+    ),
+    # --- revisions -------------------------------------------------------------------------
+    Command(
+        "rev.mark",
+        "space",
+        "screen.mark",
+        "Mark",
+        "Mark a revision: the diff then shows marked vs selected",
+        REVISIONS,
+        "history",
+        show=True,
+    ),
+    Command(
+        "rev.base",
+        "b",
+        "compare_base",
+        "vs base",
+        "Working tree vs the merge base of the default branch",
+        REVISIONS,
+        "main",
+        show=True,
+    ),
+    Command(
+        "app.refresh",
+        "r",
+        "refresh_all",
+        "Refresh",
+        "Reload contracts and history from disk and git",
+        REVISIONS,
+        "main",
+    ),
+    Command(
+        "amend.checklist",
+        "c",
+        "checklist",
+        "Checklist",
+        "Open the amendment checklist of the selected draft",
+        REVISIONS,
+        "main",
+        show=True,
+    ),
+    # --- diff and findings -----------------------------------------------------------------
+    Command(
+        "findings.next",
+        "n",
+        "next_finding(1)",
+        "Next finding",
+        "Next breaking, risky or security-weakening finding",
+        DIFF,
+        "main",
+        show=True,
+        key_display="n",
+    ),
+    Command(
+        "findings.previous",
+        "N",
+        "next_finding(-1)",
+        "Previous finding",
+        "Previous breaking, risky or security-weakening finding",
+        DIFF,
+        "main",
+        key_display="N",
+    ),
+    Command(
+        "findings.filter",
+        "f",
+        "cycle_filter",
+        "Filter findings",
+        "Cycle the findings filter: all, breaking, security",
+        DIFF,
+        "main",
+        show=True,
+    ),
+    Command(
+        "diff.unified",
+        "u",
+        "toggle_unified",
+        "Split/unified",
+        "Toggle the diff between side by side and unified",
+        DIFF,
+        "main",
+        show=True,
+    ),
+    Command(
+        "diff.less-context",
+        "left_curly_bracket",
+        "context(-1)",
+        "Less context",
+        "Show fewer unchanged lines around changes",
+        DIFF,
+        "main",
+        key_display="{",
+    ),
+    Command(
+        "diff.more-context",
+        "right_curly_bracket",
+        "context(1)",
+        "More context",
+        "More unchanged lines around changes (up to all)",
+        DIFF,
+        "main",
+        key_display="}",
+    ),
+    # --- general ---------------------------------------------------------------------------
+    Command(
+        "app.help",
+        "question_mark",
+        "help",
+        "Help",
+        "Show all keys",
+        GENERAL,
+        "app",
+        show=True,
+        key_display="?",
+    ),
+    Command(
+        "app.palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "Every command; jump to any contract or revision",
+        GENERAL,
+        "app",
+        palette=False,
+        priority=True,
+    ),
+    Command(
+        "app.layout",
+        "L",
+        "toggle_layout",
+        "Toggle layout",
+        "Switch between stacked lists and three columns",
+        GENERAL,
+        "main",
+    ),
+    Command(
+        "app.theme",
+        "",
+        "app.change_theme",
+        "Change theme",
+        "Pick a colour theme",
+        GENERAL,
+        "app",
+        bind=False,
+    ),
+    Command("app.quit", "q", "quit", "Quit", "Quit the workbench", GENERAL, "app", show=True),
+)
+
+BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
+GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL)
+
+
+def bindings(*scopes: str) -> list[Binding]:
+    """The bindings of the commands in ``scopes``, for a class's ``BINDINGS``."""
+    return [c.binding() for c in COMMANDS if c.scope in scopes and c.bind and c.keys]
+
+
+def commands(*, palette: bool | None = None) -> Iterable[Command]:
+    for c in COMMANDS:
+        if palette is None or c.palette == palette:
+            yield c

@@ -1,0 +1,520 @@
+"""The data behind the diff view: aligned lines, folds, and the lines each finding points to.
+
+Pure Python (no Textual): it is built in a worker thread and handed to the widget, which only
+renders the rows on screen.
+
+A :class:`DiffDocument` holds the two texts, their line alignment (``difflib`` opcodes, after
+stripping the common head and tail so a one-line amendment of a 10,000-line contract costs
+almost nothing) and the findings as :class:`Item`\\ s with their line spans. :meth:`layout`
+turns it into display rows for a mode (split or unified), a context size and a set of expanded
+folds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from workbench.tui.safe import clean, clean_inline, clean_lines
+
+# Row kinds.
+EQUAL, DELETE, INSERT, REPLACE, FOLD, BANNER = range(6)
+Row = tuple[int, int, int, int]  # kind, old line index (-1), new line index (-1), extra
+
+# Mark flags of a line.
+SAFE, RISKY, BREAKING, WEAKENS, SECURITY = 1, 2, 4, 8, 16
+SEVERITY_FLAG = {"safe": SAFE, "risky": RISKY, "breaking": BREAKING}
+SECURITY_SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {
+    "breaking": 0,
+    "critical": 1,
+    "high": 2,
+    "risky": 3,
+    "medium": 4,
+    "safe": 5,
+    "low": 6,
+    "info": 7,
+}
+CONTEXT_STEPS = (0, 1, 3, 5, 10, 25, -1)  # -1: everything (no folds)
+MIN_FOLD = 4  # never fold fewer lines than this: the fold row would hide almost nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of the findings list: an engine finding or a security review finding."""
+
+    index: int
+    kind: str  # "change" | "security"
+    severity: str  # breaking|risky|safe, or critical|high|medium|low|info for security
+    rule: str
+    path: str
+    message: str
+    breaks: tuple[str, ...] = ()
+    weakens: bool = False
+    old_span: tuple[int, int] | None = None  # 1-based first and last line
+    new_span: tuple[int, int] | None = None
+    note: str = ""
+    detail: str = ""  # citation / fix hint
+
+    @property
+    def important(self) -> bool:
+        """What ``n``/``N`` stop at: breaking or risky changes, weakenings, serious security."""
+        if self.kind == "security":
+            return self.severity in ("critical", "high", "medium")
+        return self.severity in ("breaking", "risky") or self.weakens
+
+    @property
+    def is_security(self) -> bool:
+        """Shown under the ``security`` filter: security findings and weakening changes."""
+        return self.kind == "security" or self.weakens
+
+    @property
+    def flags(self) -> int:
+        if self.kind == "security":
+            return SECURITY
+        return SEVERITY_FLAG.get(self.severity, 0) | (WEAKENS if self.weakens else 0)
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK.get(self.severity, 9)
+
+    def contains(self, old_line: int | None, new_line: int | None) -> bool:
+        """Whether this item points at the 1-based line of either side."""
+        if (
+            new_line is not None
+            and self.new_span
+            and self.new_span[0] <= new_line <= self.new_span[1]
+        ):
+            return True
+        return bool(
+            old_line is not None
+            and self.old_span
+            and self.old_span[0] <= old_line <= self.old_span[1]
+        )
+
+    @property
+    def span_size(self) -> int:
+        spans = [s for s in (self.new_span, self.old_span) if s]
+        return min((s[1] - s[0] for s in spans), default=1 << 30)
+
+
+def _span(loc: Any) -> tuple[int, int] | None:
+    """A ``Loc``-like object (or mapping) as a 1-based ``(first, last)`` line span."""
+    if loc is None:
+        return None
+    if isinstance(loc, dict):
+        line = loc.get("line")
+        end = loc.get("end_line", line)
+    else:
+        line = getattr(loc, "line", None)
+        end = getattr(loc, "end_line", line)
+    if not isinstance(line, int) or line < 1:
+        return None
+    if not isinstance(end, int) or end < line:
+        end = line
+    return (line, end)
+
+
+def _security_spans(location: Any) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """Spans of a security finding's location: it points into the new contract unless it
+    says otherwise (``{"old": ..., "new": ...}``)."""
+    if isinstance(location, dict) and ("old" in location or "new" in location):
+        return _span(location.get("old")), _span(location.get("new"))
+    if isinstance(location, tuple | list) and len(location) == 2:
+        return _span(location[0]), _span(location[1])
+    return None, _span(location)
+
+
+def items_from_report(report: Any) -> list[Item]:
+    """The findings and security findings of a ``DiffReport`` as display items, worst first."""
+    items: list[Item] = []
+    if report is None:
+        return items
+    for f in getattr(report, "findings", None) or ():
+        items.append(
+            Item(
+                index=0,
+                kind="change",
+                severity=str(getattr(f, "severity", "safe")),
+                rule=clean_inline(getattr(f, "rule", "")),
+                path=clean_inline(getattr(f, "path", "")),
+                message=clean_inline(getattr(f, "message", "")),
+                breaks=tuple(clean_inline(b) for b in getattr(f, "breaks", ()) or ()),
+                weakens=getattr(f, "security", "neutral") == "weakens",
+                old_span=_span(getattr(f, "old_loc", None)),
+                new_span=_span(getattr(f, "new_loc", None)),
+                note=clean_inline(getattr(f, "note", "") or ""),
+            )
+        )
+    for s in getattr(report, "security_findings", None) or ():
+        old_span, new_span = _security_spans(getattr(s, "location", None))
+        if getattr(s, "side", "new") == "old" and old_span is None:
+            old_span, new_span = new_span, None
+        detail = " ".join(
+            clean_inline(x) for x in (getattr(s, "fix", ""), getattr(s, "citation", "")) if x
+        )
+        items.append(
+            Item(
+                index=0,
+                kind="security",
+                severity=str(getattr(s, "severity", "info")),
+                rule=clean_inline(getattr(s, "rule", "")),
+                path=clean_inline(getattr(s, "path", "") or ""),
+                message=clean_inline(getattr(s, "message", "")),
+                weakens=getattr(s, "kind", "") == "regression",
+                old_span=old_span,
+                new_span=new_span,
+                note="" if getattr(s, "new_in_amendment", True) else "already in the old version",
+                detail=detail,
+            )
+        )
+    return number_items(items)
+
+
+def number_items(items: Iterable[Item]) -> list[Item]:
+    """Sort items worst first, then by position, and number them."""
+    ordered = sorted(
+        items,
+        key=lambda it: (
+            it.rank,
+            (it.new_span or it.old_span or (1 << 30,))[0],
+            it.rule,
+            it.path,
+        ),
+    )
+    out = []
+    for i, it in enumerate(ordered):
+        out.append(
+            Item(
+                i,
+                it.kind,
+                it.severity,
+                it.rule,
+                it.path,
+                it.message,
+                it.breaks,
+                it.weakens,
+                it.old_span,
+                it.new_span,
+                it.note,
+                it.detail,
+            )
+        )
+    return out
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Line alignment as difflib-style opcodes.
+
+    ``difflib.SequenceMatcher`` alone takes seconds on large, repetitive YAML (thousands of
+    ``type: string`` lines), so we anchor on lines that are rare in both ranges (patience /
+    histogram diff: unique lines first, then the least frequent ones), keep the longest
+    increasing run of anchors, recurse between them, and leave only small anchorless gaps to
+    ``SequenceMatcher``.
+    """
+    pairs: list[tuple[int, int]] = []
+    _align(a, b, 0, len(a), 0, len(b), pairs)
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    k, n = 0, len(pairs)
+    while k < n:
+        pi, pj = pairs[k]
+        if pi > i or pj > j:
+            tag = "replace" if pi > i and pj > j else ("delete" if pi > i else "insert")
+            ops.append((tag, i, pi, j, pj))
+        run = 1
+        while k + run < n and pairs[k + run] == (pi + run, pj + run):
+            run += 1
+        ops.append(("equal", pi, pi + run, pj, pj + run))
+        i, j = pi + run, pj + run
+        k += run
+    if i < len(a) or j < len(b):
+        tag = "replace" if i < len(a) and j < len(b) else ("delete" if i < len(a) else "insert")
+        ops.append((tag, i, len(a), j, len(b)))
+    return ops
+
+
+SMALL_GAP = 40_000  # cells of the (old x new) matrix difflib may examine in an anchorless gap
+
+
+def _align(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int]]
+) -> None:
+    """Append the matched ``(old, new)`` line pairs of ``a[alo:ahi]`` and ``b[blo:bhi]``."""
+    while alo < ahi and blo < bhi and a[alo] == b[blo]:
+        out.append((alo, blo))
+        alo += 1
+        blo += 1
+    tail: list[tuple[int, int]] = []
+    while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+        ahi -= 1
+        bhi -= 1
+        tail.append((ahi, bhi))
+    if alo < ahi and blo < bhi:
+        anchors = _anchors(a, b, alo, ahi, blo, bhi)
+        if anchors:
+            i, j = alo, blo
+            for ai, bj in anchors:
+                _align(a, b, i, ai, j, bj, out)
+                out.append((ai, bj))
+                i, j = ai + 1, bj + 1
+            _align(a, b, i, ahi, j, bhi, out)
+        elif (ahi - alo) * (bhi - blo) <= SMALL_GAP:
+            matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            for i, j, size in matcher.get_matching_blocks():
+                out.extend((alo + i + t, blo + j + t) for t in range(size))
+    out.extend(reversed(tail))
+
+
+def _anchors(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """Pairs of equal lines that are rare in both ranges, as a longest increasing sequence."""
+    count_a: dict[str, int] = {}
+    for i in range(alo, ahi):
+        count_a[a[i]] = count_a.get(a[i], 0) + 1
+    count_b: dict[str, int] = {}
+    for j in range(blo, bhi):
+        line = b[j]
+        if line in count_a:
+            count_b[line] = count_b.get(line, 0) + 1
+    if not count_b:
+        return []
+    best = min(max(count_a[line], count_b[line]) for line in count_b)
+    if best > 64:
+        return []
+    rare = {line for line, c in count_b.items() if c == count_a[line] and c <= best}
+    if not rare:
+        return []
+    seen: dict[str, list[int]] = {}
+    for j in range(blo, bhi):
+        if b[j] in rare:
+            seen.setdefault(b[j], []).append(j)
+    candidates: list[tuple[int, int]] = []
+    nth: dict[str, int] = {}
+    for i in range(alo, ahi):
+        line = a[i]
+        if line in rare:
+            k = nth.get(line, 0)
+            nth[line] = k + 1
+            candidates.append((i, seen[line][k]))
+    return _longest_increasing(candidates)
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of ``pairs`` (sorted by old index) with increasing new index."""
+    from bisect import bisect_left
+
+    tails: list[int] = []  # smallest new index ending an increasing run of each length
+    tail_at: list[int] = []  # index into pairs of that run's last element
+    back = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tail_at.append(k)
+        else:
+            tails[pos] = j
+            tail_at[pos] = k
+        back[k] = tail_at[pos - 1] if pos else -1
+    out = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        out.append(pairs[k])
+        k = back[k]
+    out.reverse()
+    return out
+
+
+@dataclass(slots=True)
+class Layout:
+    """Display rows for one mode/context/expansion, and where each source line landed."""
+
+    rows: list[Row]
+    old_row: list[int]  # old line index -> row index (a fold row when folded)
+    new_row: list[int]
+    folds: int = 0
+
+
+@dataclass(slots=True)
+class DiffDocument:
+    """Two versions of a contract (either may be missing), aligned, with findings on lines."""
+
+    old_text: str | None
+    new_text: str | None
+    items: list[Item] = field(default_factory=list)
+    old_label: str = ""
+    new_label: str = ""
+    errors: list[str] = field(default_factory=list)  # shown as banners above the diff
+    old_lines: list[str] = field(init=False)
+    new_lines: list[str] = field(init=False)
+    opcodes: list[tuple[str, int, int, int, int]] = field(init=False)
+    old_marks: dict[int, int] = field(init=False)  # 0-based line -> flags
+    new_marks: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.old_lines = _lines(self.old_text)
+        self.new_lines = _lines(self.new_text)
+        self.errors = [clean_inline(e) for e in self.errors]
+        self.opcodes = _opcodes(self.old_lines, self.new_lines)
+        self.set_items(self.items)
+
+    def set_items(self, items: list[Item]) -> None:
+        """Attach findings (they may arrive after the texts) and compute the gutter marks."""
+        self.items = items
+        self.old_marks, self.new_marks = {}, {}
+        for it in items:
+            flags = it.flags
+            for span, marks, size in (
+                (it.old_span, self.old_marks, len(self.old_lines)),
+                (it.new_span, self.new_marks, len(self.new_lines)),
+            ):
+                if span is None:
+                    continue
+                for line in range(span[0] - 1, min(span[1], size)):
+                    marks[line] = marks.get(line, 0) | flags
+
+    @property
+    def changed(self) -> bool:
+        return any(op[0] != "equal" for op in self.opcodes)
+
+    @property
+    def stats(self) -> tuple[int, int]:
+        """Lines removed and added."""
+        removed = sum(i2 - i1 for tag, i1, i2, _, _ in self.opcodes if tag != "equal")
+        added = sum(j2 - j1 for tag, _, _, j1, j2 in self.opcodes if tag != "equal")
+        return removed, added
+
+    def layout(self, mode: str = "split", context: int = 3, expanded: Iterable[int] = ()) -> Layout:
+        """Rows for ``mode`` (``split`` or ``unified``); unchanged runs longer than the context
+        around changes and marked lines fold into one row unless their id is in ``expanded``."""
+        expanded = set(expanded)
+        rows: list[Row] = [(BANNER, -1, -1, i) for i in range(len(self.errors))]
+        old_row = [0] * len(self.old_lines)
+        new_row = [0] * len(self.new_lines)
+        folds = 0
+        last = len(self.opcodes) - 1
+        for k, (tag, i1, i2, j1, j2) in enumerate(self.opcodes):
+            if tag == "equal":
+                keep = self._visible(i1, i2, j1, k == 0, k == last, context)
+                n = i2 - i1
+                t = 0
+                while t < n:
+                    if keep is None or keep[t]:
+                        old_row[i1 + t] = new_row[j1 + t] = len(rows)
+                        rows.append((EQUAL, i1 + t, j1 + t, 0))
+                        t += 1
+                        continue
+                    u = t
+                    while u < n and not keep[u]:
+                        u += 1
+                    if u - t < MIN_FOLD or (i1 + t) in expanded:
+                        for v in range(t, u):
+                            old_row[i1 + v] = new_row[j1 + v] = len(rows)
+                            rows.append((EQUAL, i1 + v, j1 + v, 0))
+                    else:
+                        folds += 1
+                        here = len(rows)
+                        for v in range(t, u):
+                            old_row[i1 + v] = new_row[j1 + v] = here
+                        rows.append((FOLD, i1 + t, j1 + t, u - t))
+                    t = u
+            elif tag == "delete":
+                for i in range(i1, i2):
+                    old_row[i] = len(rows)
+                    rows.append((DELETE, i, -1, -1))
+            elif tag == "insert":
+                for j in range(j1, j2):
+                    new_row[j] = len(rows)
+                    rows.append((INSERT, -1, j, -1))
+            elif mode == "unified":
+                pairs = min(i2 - i1, j2 - j1)
+                for i in range(i1, i2):
+                    old_row[i] = len(rows)
+                    rows.append((DELETE, i, -1, j1 + (i - i1) if i - i1 < pairs else -1))
+                for j in range(j1, j2):
+                    new_row[j] = len(rows)
+                    rows.append((INSERT, -1, j, i1 + (j - j1) if j - j1 < pairs else -1))
+            else:
+                pairs = min(i2 - i1, j2 - j1)
+                for t in range(pairs):
+                    old_row[i1 + t] = new_row[j1 + t] = len(rows)
+                    rows.append((REPLACE, i1 + t, j1 + t, 0))
+                for i in range(i1 + pairs, i2):
+                    old_row[i] = len(rows)
+                    rows.append((DELETE, i, -1, -1))
+                for j in range(j1 + pairs, j2):
+                    new_row[j] = len(rows)
+                    rows.append((INSERT, -1, j, -1))
+        return Layout(rows, old_row, new_row, folds)
+
+    def _visible(
+        self, i1: int, i2: int, j1: int, first: bool, last: bool, context: int
+    ) -> bytearray | None:
+        """Which lines of an unchanged run stay visible (``None``: all of them)."""
+        n = i2 - i1
+        if context < 0 or n < MIN_FOLD:
+            return None
+        keep = bytearray(n)
+        if not first:
+            keep[: min(context, n)] = b"\x01" * min(context, n)
+        if not last and context:
+            keep[max(0, n - context) :] = b"\x01" * (n - max(0, n - context))
+        marks_old, marks_new = self.old_marks, self.new_marks
+        if marks_old or marks_new:
+            for t in range(n):
+                if (i1 + t) in marks_old or (j1 + t) in marks_new:
+                    lo, hi = max(0, t - context), min(n, t + context + 1)
+                    keep[lo:hi] = b"\x01" * (hi - lo)
+        return keep
+
+
+def _lines(text: str | None) -> list[str]:
+    if text is None:
+        return []
+    lines = clean_lines(text)
+    if lines and lines[-1] == "" and text.endswith(("\n", "\r")):
+        lines.pop()
+    return lines
+
+
+def inline_changes(a: str, b: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Character spans that differ between two paired lines (empty when they share too little
+    for a character diff to help the eye)."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < 0.35:
+        return [], []
+    old: list[tuple[int, int]] = []
+    new: list[tuple[int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:
+            old.append((i1, i2))
+        if j2 > j1:
+            new.append((j1, j2))
+    return old, new
+
+
+__all__ = [
+    "BANNER",
+    "BREAKING",
+    "CONTEXT_STEPS",
+    "DELETE",
+    "EQUAL",
+    "FOLD",
+    "INSERT",
+    "REPLACE",
+    "RISKY",
+    "SAFE",
+    "SECURITY",
+    "WEAKENS",
+    "DiffDocument",
+    "Item",
+    "Layout",
+    "clean",
+    "inline_changes",
+    "items_from_report",
+]

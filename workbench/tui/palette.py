@@ -1,0 +1,104 @@
+"""The command palette (``ctrl+p``): every registered command, and a jump to any contract or
+any loaded revision of the selected contract.
+
+Hits are built as ``Content`` (the contract names, subjects and authors are untrusted text):
+Textual's own ``Matcher.highlight`` parses its argument as markup, so we highlight ourselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from workbench.tui import commands
+from workbench.tui.safe import clean_inline
+
+if TYPE_CHECKING:
+    from workbench.tui.screens.main import MainScreen
+
+
+def _highlight(provider: Provider, query: str, text: str) -> tuple[float, Content]:
+    """Score ``text`` against ``query`` and highlight the matched characters, literally."""
+    matcher = provider.matcher(query)
+    score = matcher.match(text)
+    content = Content(text)
+    if score:
+        _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return score, content
+
+
+class WorkbenchCommands(Provider):
+    """Commands from the registry, then contracts, then revisions of the selected contract."""
+
+    def _main(self) -> MainScreen | None:
+        from workbench.tui.screens.main import MainScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(text shown, help, callback) for everything the palette offers."""
+        out: list[tuple[str, str, Callable[[], object]]] = []
+        main = self._main()
+        for cmd in commands.commands(palette=True):
+            if cmd.scope in ("main", "history", "list") and main is None:
+                continue
+            keys = self.app._keymap.get(cmd.id, cmd.keys) if cmd.keys else ""
+            shown = ", ".join(
+                self.app.get_key_display(cmd.binding().with_key(k.strip()))
+                for k in keys.split(",")
+                if k.strip()
+            )
+            # Textual parses a hit's help as markup: ours is fixed text, the keys are escaped
+            help_text = cmd.description + (f"  ({escape(shown)})" if shown else "")
+            out.append((cmd.title, help_text, partial(self._run, cmd)))
+        if main is not None:
+            for entry in main.entries:
+                name = clean_inline(entry.id or entry.path)
+                text = f"contract {name} {clean_inline(entry.version)} · {clean_inline(entry.path)}"
+                out.append(
+                    (
+                        text,
+                        "Show this contract's history",
+                        partial(main.jump_to_contract, entry.path),
+                    )
+                )
+            for row in main.history_table.rows_all:
+                revision = row.data
+                date = revision.date.strftime("%Y-%m-%d") if revision.date else "draft"
+                text = (
+                    f"revision {revision.short} {clean_inline(revision.version)} {date} "
+                    f"{clean_inline(revision.subject)} · {clean_inline(revision.author_name)}"
+                )
+                out.append(
+                    (text, "Show this revision's diff", partial(main.jump_to_revision, row.key))
+                )
+        return out
+
+    def _run(self, cmd: commands.Command) -> None:
+        main = self._main()
+        action = cmd.action
+        if cmd.scope == "app" or main is None:
+            self.app.call_later(self.app.run_action, action)
+        else:
+            self.app.call_later(main.run_action, action.removeprefix("screen."))
+
+    async def discover(self) -> Hits:
+        for text, help_text, callback in self._entries():
+            yield DiscoveryHit(Content(text), callback, text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        for text, help_text, callback in self._entries():
+            score, display = _highlight(self, query, text)
+            if score > 0:
+                yield Hit(score, display, callback, text=text, help=help_text)

@@ -1,0 +1,89 @@
+"""The ``?`` screen: every key (as remapped by the user's keymap) with what it does, and the
+legend of the marks and badges."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from workbench.tui import commands
+
+LEGEND: tuple[tuple[str, str, str], ...] = (
+    ("▌", "#e05050", "a line a breaking finding points to"),
+    ("▌", "#e0a030", "a line a risky finding points to"),
+    ("▌", "#4caf50", "a line a safe finding points to"),
+    ("◆", "#d670d6", "a security weakening or security review finding"),
+    ("✎", "#e0a030", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
+    ("●", "#4fc3f7", "the marked revision: the diff shows marked vs selected"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """All keys, grouped; closes with esc, q or ?."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 96;
+        max-width: 100%;
+        height: auto;
+        max-height: 90%;
+        border: round $accent;
+        border-title-style: bold;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen Static { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = Content("Keys · esc closes · ctrl+p finds any command")
+            yield Static(self._content(), id="help-text")
+
+    def _keys(self, cmd: commands.Command) -> str:
+        if cmd.key_display and cmd.id not in self.app._keymap:
+            return cmd.key_display
+        keys = self.app._keymap.get(cmd.id) or cmd.keys
+        shown = [self.app.get_key_display(Binding(k.strip(), cmd.action)) for k in keys.split(",")]
+        return "/".join(s for s in shown if s) or "—"
+
+    def _content(self) -> Content:
+        lines: list[Content] = []
+        for group in commands.GROUPS:
+            lines.append(Content.styled(group, "bold $text-accent"))
+            for cmd in commands.COMMANDS:
+                if cmd.group != group:
+                    continue
+                key = Content.styled(self._keys(cmd).ljust(12), "bold $text-primary")
+                lines.append(
+                    Content.assemble(
+                        "  ",
+                        key,
+                        Content.styled(cmd.title.ljust(17), "bold"),
+                        Content(cmd.description),
+                        ("  " + cmd.id, "dim"),
+                    )
+                )
+            lines.append(Content(""))
+        lines.append(Content.styled("Marks", "bold $text-accent"))
+        for glyph, colour, text in LEGEND:
+            lines.append(Content.assemble("  ", (glyph, f"bold {colour}"), "  ", text))
+        lines.append(Content(""))
+        lines.append(
+            Content.styled(
+                "Remap any key in settings.yaml (keymap: {binding id: keys}); ids are shown dim.",
+                "italic $text-muted",
+            )
+        )
+        return Content("\n").join(lines)

@@ -1,0 +1,313 @@
+"""The three lists of the main screen: contracts, history, findings.
+
+Each is a ``DataTable`` in row mode with the workbench's key bindings (ids from the command
+registry, so they follow the user's keymap) and a filter: rows stay in ``self.rows`` and the
+table shows those whose text contains every word of the filter. Every cell is a Rich ``Text``
+built by :func:`workbench.tui.safe.rich_lit`, never a markup string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
+
+from workbench.tui import commands
+from workbench.tui.diffmodel import Item
+from workbench.tui.safe import clean_inline, rich_lit
+
+if TYPE_CHECKING:
+    from workbench.tui.backend import Badge
+
+MISSING = (CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist, KeyError, IndexError)
+SEVERITY_STYLE = {
+    "breaking": "bold #ffffff on #c0392b",
+    "risky": "bold #1a1a1a on #e0a030",
+    "safe": "bold #1a1a1a on #4caf50",
+    "none": "dim",
+    "invalid": "bold #ffffff on #8e44ad",
+    "error": "bold #ffffff on #7f8c8d",
+    "critical": "bold #ffffff on #8b0000",
+    "high": "bold #ffffff on #c0392b",
+    "medium": "bold #1a1a1a on #e0a030",
+    "low": "bold #1a1a1a on #9e9e9e",
+    "info": "dim",
+}
+SECURITY_STYLE = "bold #d670d6"
+DRAFT_MARK = {
+    "modified": ("✎", "bold #e0a030"),
+    "staged": ("✚", "bold #4caf50"),
+    "new": ("★", "bold #4fc3f7"),
+    "deleted": ("✖", "bold #e05050"),
+    "clean": (" ", ""),
+}
+
+
+def badge_text(severity: str, width: int = 8) -> Text:
+    label = {"none": "none", "error": "n/a"}.get(severity, severity)
+    text = f" {label} ".center(width) if severity not in ("none", "info") else label.center(width)
+    return Text(text, style=SEVERITY_STYLE.get(severity, ""), no_wrap=True, end="")
+
+
+@dataclass(slots=True)
+class ListRow:
+    key: str
+    cells: list[Text]
+    search: str = ""
+    data: object = None
+    extra: dict = field(default_factory=dict)
+
+
+class ListTable(DataTable, inherit_bindings=False):
+    """A filterable list with the registry's navigation keys."""
+
+    BINDINGS = commands.bindings("nav", "list", "scroll")
+
+    DEFAULT_CSS = """
+    ListTable {
+        height: 1fr;
+        background: $surface;
+        scrollbar-size-horizontal: 1;
+        scrollbar-size-vertical: 1;
+    }
+    ListTable > .datatable--header { background: $surface; color: $text-muted; text-style: bold; }
+    """
+
+    COLUMNS: tuple[tuple[str, int | None], ...] = ()
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            classes=classes,
+            cursor_type="row",
+            zebra_stripes=False,
+            show_cursor=True,
+            cell_padding=1,
+        )
+        self.rows_all: list[ListRow] = []
+        self.filter_text = ""
+
+    def on_mount(self) -> None:
+        for label, width in self.COLUMNS:
+            self.add_column(label, width=width, key=label or None)
+
+    # --- rows ---------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[ListRow], *, keep: str | None = None) -> None:
+        """Replace the rows, keeping the cursor on ``keep`` (default: the current row's key)."""
+        current = keep if keep is not None else self.current_key
+        self.rows_all = rows
+        self._show(current)
+
+    def append_rows(self, rows: list[ListRow]) -> None:
+        self.rows_all.extend(rows)
+        words = self._words()
+        for row in rows:
+            if self._match(row, words):
+                self.add_row(*row.cells, key=row.key)
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._show(self.current_key)
+
+    def visible_rows(self) -> list[ListRow]:
+        words = self._words()
+        return [r for r in self.rows_all if self._match(r, words)]
+
+    def _words(self) -> list[str]:
+        return [w for w in clean_inline(self.filter_text).lower().split() if w]
+
+    @staticmethod
+    def _match(row: ListRow, words: list[str]) -> bool:
+        return all(w in row.search for w in words)
+
+    def _show(self, keep: str | None) -> None:
+        self.clear()
+        target = 0
+        for i, row in enumerate(self.visible_rows()):
+            self.add_row(*row.cells, key=row.key)
+            if row.key == keep:
+                target = i
+        if self.row_count:
+            self.move_cursor(row=target, animate=False, scroll=True)
+
+    def row_by_key(self, key: str | None) -> ListRow | None:
+        for row in self.rows_all:
+            if row.key == key:
+                return row
+        return None
+
+    @property
+    def current_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key
+        except MISSING:  # the cursor is outside the rows (an empty or shrinking table)
+            return None
+        return key.value
+
+    @property
+    def current(self) -> ListRow | None:
+        return self.row_by_key(self.current_key)
+
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to the row ``key`` (if shown)."""
+        try:
+            index = self.get_row_index(key)
+        except MISSING:
+            return False
+        self.move_cursor(row=index, animate=False, scroll=True)
+        return True
+
+    def update_row(self, key: str, column: str, value: Text) -> None:
+        row = self.row_by_key(key)
+        if row is None:
+            return
+        index = [label for label, _ in self.COLUMNS].index(column)
+        row.cells[index] = value
+        with contextlib.suppress(MISSING):  # a filtered-out row: the stored row is updated
+            self.update_cell(key, column, value, update_width=False)
+
+
+class ContractsTable(ListTable):
+    """The contracts of the repository: name, version, status and the draft marker."""
+
+    COLUMNS = (("", 1), ("contract", None), ("version", None), ("status", None))
+
+    @staticmethod
+    def make_row(entry: object) -> ListRow:
+        draft = getattr(entry, "draft", "clean")
+        mark, style = DRAFT_MARK.get(draft, ("?", ""))
+        name = getattr(entry, "id", "") or getattr(entry, "path", "")
+        status = getattr(entry, "status", "")
+        error = getattr(entry, "error", None)
+        status_style = {
+            "active": "green",
+            "draft": "yellow",
+            "deprecated": "#e0a030",
+            "retired": "dim",
+        }.get(status, "")
+        cells = [
+            Text(mark, style=style, end=""),
+            rich_lit(name, "bold"),
+            rich_lit(getattr(entry, "version", "") or "?"),
+            rich_lit(status if not error else "unreadable", status_style if not error else "red"),
+        ]
+        path = getattr(entry, "path", "")
+        search = " ".join(
+            clean_inline(x).lower() for x in (name, path, getattr(entry, "title", ""), status)
+        )
+        return ListRow(path, cells, search, entry)
+
+
+class HistoryTable(ListTable):
+    """The revisions of one contract: drafts on top, then commits, with verdict badges."""
+
+    BINDINGS = commands.bindings("nav", "list", "scroll", "history")
+    COLUMNS = (
+        ("", 1),
+        ("verdict", 8),
+        ("", 1),
+        ("version", None),
+        ("date", 10),
+        ("sha", 8),
+        ("author", None),
+        ("subject", None),
+    )
+
+    @staticmethod
+    def make_row(revision: object, date_format: str = "%Y-%m-%d") -> ListRow:
+        kind = getattr(revision, "kind", "commit")
+        rev = getattr(revision, "rev", "")
+        if kind == "worktree":
+            sha = Text("worktree", style="bold #e0a030", end="")
+        elif kind == "index":
+            sha = Text("staged", style="bold #4caf50", end="")
+        else:
+            sha = rich_lit(rev[:7], "#7fa8d8")
+        date = getattr(revision, "date", None)
+        date_text = date.strftime(date_format) if date is not None else ""
+        if kind != "commit" and not date_text:
+            date_text = "draft"
+        subject = getattr(revision, "subject", "")
+        if kind == "worktree" and not subject:
+            subject = "uncommitted changes in the working tree"
+        elif kind == "index" and not subject:
+            subject = "staged changes"
+        change = getattr(revision, "change", "")
+        if change in ("added", "deleted", "renamed") and kind == "commit":
+            subject = f"({change}) {subject}"
+        author = getattr(revision, "author_name", "")
+        cells = [
+            Text(" ", end=""),
+            badge_text("pending"),
+            Text(" ", end=""),
+            rich_lit(getattr(revision, "version", "") or "?"),
+            rich_lit(date_text, "dim"),
+            sha,
+            rich_lit(author, "italic"),
+            rich_lit(subject),
+        ]
+        cells[1] = Text("…".center(8), style="dim", end="")
+        search = " ".join(
+            clean_inline(x).lower()
+            for x in (rev, author, subject, getattr(revision, "version", ""), date_text, kind)
+        )
+        return ListRow(rev, cells, search, revision)
+
+    def set_badge(self, key: str, badge: Badge) -> None:
+        self.update_row(key, "verdict", badge_text(badge.severity, 8))
+        mark = Text("◆" if badge.weakens else " ", style=SECURITY_STYLE, end="")
+        # the third column has no label; it is the security-weakening mark
+        row = self.row_by_key(key)
+        if row is None:
+            return
+        row.cells[2] = mark
+        row.extra["badge"] = badge
+        with contextlib.suppress(MISSING):
+            self.update_cell_at((self.get_row_index(key), 2), mark, update_width=False)
+
+    def set_marked(self, key: str | None) -> None:
+        for row in self.rows_all:
+            marked = row.key == key
+            cell = Text("●" if marked else " ", style="bold #4fc3f7", end="")
+            row.cells[0] = cell
+            with contextlib.suppress(MISSING):
+                self.update_cell_at((self.get_row_index(row.key), 0), cell, update_width=False)
+
+
+class FindingsTable(ListTable):
+    """The findings of the amendment shown: engine findings and security review findings."""
+
+    COLUMNS = (
+        ("severity", 10),
+        ("", 1),
+        ("rule", None),
+        ("path", None),
+        ("message", None),
+        ("breaks", None),
+    )
+
+    @staticmethod
+    def make_row(item: Item) -> ListRow:
+        breaks = ", ".join(p.replace("_", " ") for p in item.breaks) or (
+            "security review" if item.kind == "security" else "nobody"
+        )
+        message = item.message + (f" ({item.note})" if item.note else "")
+        cells = [
+            badge_text(item.severity, 10),
+            Text("◆" if item.is_security else " ", style=SECURITY_STYLE, end=""),
+            rich_lit(item.rule, "bold"),
+            rich_lit(item.path, "#7fa8d8"),
+            rich_lit(message),
+            rich_lit(breaks, "italic"),
+        ]
+        search = " ".join(
+            x.lower() for x in (item.severity, item.rule, item.path, item.message, breaks)
+        )
+        return ListRow(str(item.index), cells, search, item)
