@@ -53,6 +53,9 @@ class Finding:
     fingerprint: str = ""
     note: str | None = None  # e.g. "planned removal: deprecated 2026-01-10, sunset 2026-04-10"
     ignored: str | None = None  # reason from the ignore file, when silenced
+    # Not (yet) in to_dict(): the JSON report schema (schema_version 1) is closed.
+    bump: str = ""  # the SemVer bump this finding requires: major | minor | patch
+    consumers: tuple[str, ...] = ()  # listed consumers whose `uses` mention what changed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +111,7 @@ class Verdict:
     version_bump_ok: bool
     fingerprint: str
     counts: dict[str, int] = field(default_factory=dict)  # breaking/risky/safe/weakens/ignored
+    bump_note: str = ""  # why the bump verdict is what it is when not obvious (0.x, pre-release)
 
     def to_dict(self) -> dict[str, Any]:
         return {

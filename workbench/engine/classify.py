@@ -1,0 +1,197 @@
+"""Turn changes into findings: pick the rule, apply planned-removal logic, fingerprint, and name
+the consumers an amendment touches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from workbench.contract.model import Contract
+from workbench.contract.paths import is_within, split_path
+from workbench.engine.model import Change, Finding
+from workbench.engine.rules import REGISTRY, Env, Hit, Rule
+
+FALLBACK_RULE = "contract.other-change"
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON text: sorted keys, no whitespace, non-JSON values as strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def finding_fingerprint(rule: str, path: str, old: Any, new: Any) -> str:
+    """sha256 of rule id, contract path and the normalized old/new values; 16 hex chars."""
+    text = "\x1f".join((rule, path, canonical_json(old), canonical_json(new)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def change_set_fingerprint(fingerprints: list[str]) -> str:
+    """Identity of a whole amendment: independent of finding order; empty set has one too."""
+    text = "\n".join(sorted(fingerprints))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def classify(changes: list[Change], env: Env) -> list[Finding]:
+    """One finding per change, by the first rule of its topic that claims it."""
+    deprecations = _Deprecations(env)
+    consumers = _Consumers(env)
+    findings = []
+    for change in changes:
+        rule, hit = match(change, env)
+        findings.append(_finding(rule, hit, change, env, deprecations, consumers))
+    return findings
+
+
+def match(change: Change, env: Env) -> tuple[Rule, Hit]:
+    topic = change.context.get("topic", "other")
+    for rule in REGISTRY.candidates(topic):
+        if change.kind not in rule.kinds:
+            continue
+        result = rule.check(change, env)
+        if result is None:
+            continue
+        return rule, Hit(result) if isinstance(result, str) else result
+    rule = REGISTRY[FALLBACK_RULE]
+    result = rule.check(change, env)
+    return rule, Hit(result) if isinstance(result, str) else result  # type: ignore[arg-type]
+
+
+def _finding(
+    rule: Rule,
+    hit: Hit,
+    change: Change,
+    env: Env,
+    deprecations: _Deprecations,
+    consumers: _Consumers,
+) -> Finding:
+    severity = hit.severity or rule.severity
+    security = hit.security or rule.security
+    breaks = hit.breaks if hit.breaks is not None else rule.breaks
+    notes = [hit.note] if hit.note else []
+    if severity == "breaking" and _is_removal(change):
+        planned = deprecations.lookup(change)
+        if planned is not None:
+            passed, note = planned
+            notes.insert(0, note)
+            if passed:
+                severity = "safe"
+    return Finding(
+        rule=rule.id,
+        severity=severity,  # type: ignore[arg-type]
+        security=security,  # type: ignore[arg-type]
+        breaks=tuple(breaks) if severity != "safe" else (),
+        path=change.path,
+        message=hit.message,
+        old=change.old,
+        new=change.new,
+        old_loc=change.old_loc,
+        new_loc=change.new_loc,
+        fingerprint=finding_fingerprint(rule.id, change.path, change.old, change.new),
+        note="; ".join(notes) or None,
+        bump=rule.bump_for(severity),
+        consumers=consumers.affected(change),
+    )
+
+
+def _is_removal(change: Change) -> bool:
+    topic = str(change.context.get("topic", ""))
+    return change.kind == "removed" or topic.endswith(".renamed")
+
+
+class _Deprecations:
+    """Deprecation entries of both sides, matched to removals by contract path or raw path."""
+
+    def __init__(self, env: Env):
+        self.today = env.today
+        self.entries: list[tuple[dict, tuple | None]] = []
+        seen: set[str] = set()
+        for contract in (env.old, env.new):
+            if contract is None:
+                continue
+            for dep in contract.section("deprecations"):
+                if not isinstance(dep, dict) or not isinstance(dep.get("target"), str):
+                    continue
+                key = canonical_json(dep)
+                if key in seen:
+                    continue
+                seen.add(key)
+                raw = None
+                if env.old is not None:
+                    found = env.old.resolve(dep["target"])
+                    raw = found[0] if found else None
+                self.entries.append((dep, raw))
+
+    def lookup(self, change: Change) -> tuple[bool, str] | None:
+        """``(sunset passed, note)`` for the deprecation covering this removal, if any."""
+        best: tuple[bool, str] | None = None
+        for dep, raw in self.entries:
+            target = dep["target"]
+            covered = is_within(change.path, target) or (
+                raw is not None and change.old_raw is not None and change.old_raw[: len(raw)] == raw
+            )
+            if not covered:
+                continue
+            announced = dep.get("announced", "?")
+            sunset = _date(dep.get("sunset"))
+            if sunset is None:
+                result = (False, f"deprecated on {announced} without a sunset date: still breaking")
+            elif self.today >= sunset:
+                result = (
+                    True,
+                    f"planned removal: deprecated {announced}, sunset {sunset.isoformat()}",
+                )
+            else:
+                result = (
+                    False,
+                    f"deprecated on {announced} but the sunset {sunset.isoformat()} has not "
+                    f"passed yet (today {self.today.isoformat()}): still breaking",
+                )
+            if best is None or (result[0] and not best[0]):
+                best = result
+        return best
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class _Consumers:
+    """Which listed consumers use something a change touches (by their ``uses`` entries)."""
+
+    def __init__(self, env: Env):
+        self.uses: dict[str, set[str]] = {}
+        for contract in (env.new, env.old):
+            if contract is None:
+                continue
+            for consumer in contract.section("consumers"):
+                if isinstance(consumer, dict) and isinstance(consumer.get("name"), str):
+                    used = {str(u) for u in consumer.get("uses") or []}
+                    self.uses.setdefault(consumer["name"], set()).update(used)
+
+    def affected(self, change: Change) -> tuple[str, ...]:
+        if not self.uses or change.context.get("topic", "").startswith("meta."):
+            return ()
+        owner = change.context.get("owner")
+        names: set[str] = set()
+        if isinstance(owner, str):
+            names.add(owner)  # the token kind, endpoint, scope ... the change belongs to
+        else:
+            try:
+                names = {seg for seg, _ in split_path(change.path)}
+            except ValueError:
+                names = set()
+        for value in (change.old, change.new):
+            if isinstance(value, str):
+                names.add(value)
+        return tuple(sorted(c for c, used in self.uses.items() if used & names))
+
+
+def contract_of(c: Contract | None) -> str:
+    return c.id if c is not None else ""

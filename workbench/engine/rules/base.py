@@ -1,0 +1,245 @@
+"""The rule registry: every rule is data (id, title, severity, who breaks, rationale, citation)
+plus one small function that decides whether it applies to a :class:`Change` and words it.
+
+Rules listen to *topics*: the differ tags every change with the field it concerns
+(``token.signing_algorithms``, ``endpoint.security``, ``schema.enum-value-added`` ...). For one
+change the rules of its topic are tried in registration order; the first that returns a
+:class:`Hit` classifies it. More specific rules are registered first (``token.alg-none-added``
+before ``token.alg-added``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.contract.model import Contract
+from workbench.engine.model import Change
+
+SEVERITIES = ("breaking", "risky", "safe")
+SECURITIES = ("weakens", "strengthens", "neutral")
+PARTIES = ("clients", "relying_parties", "issuer")
+KINDS = ("added", "removed", "changed")
+
+# Areas, in documentation order: the id prefix of a rule names its area.
+AREAS: dict[str, str] = {
+    "contract": "Contract identity and lifecycle",
+    "meta": "Metadata and editorial changes",
+    "idp": "Identity providers and issuers",
+    "grant": "Grants",
+    "pkce": "PKCE",
+    "client-auth": "Client authentication",
+    "redirect-uri": "Redirect URIs",
+    "token": "Tokens",
+    "session": "Sessions and cookies",
+    "mfa": "Multi-factor authentication",
+    "scope": "Scopes",
+    "key": "Keys",
+    "endpoint": "Endpoints and security requirements",
+    "error": "Errors",
+    "deprecation": "Deprecations",
+    "request": "Request bodies (JSON Schema, clients send)",
+    "response": "Response bodies (JSON Schema, clients receive)",
+    "claims": "Token claims schemas (JSON Schema, issuer produces, relying parties verify)",
+    "component": "Shared schema components",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule's answer for one change; ``None`` fields keep the rule's defaults."""
+
+    message: str
+    severity: str | None = None
+    security: str | None = None
+    note: str | None = None
+    breaks: tuple[str, ...] | None = None
+
+
+@dataclass(slots=True)
+class Env:
+    """What a rule may look at besides the change itself: both contracts and today's date."""
+
+    old: Contract | None
+    new: Contract | None
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def old_norm(self) -> dict:
+        return self.old.norm if self.old is not None else {}
+
+    def new_norm(self) -> dict:
+        return self.new.norm if self.new is not None else {}
+
+
+Check = Callable[[Change, Env], "Hit | str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One classification rule. ``severity``/``security`` are defaults a check may override per
+    change (a lifetime raised weakens security, shortened strengthens it)."""
+
+    id: str
+    title: str
+    topics: tuple[str, ...]
+    kinds: tuple[str, ...]
+    severity: str
+    security: str
+    breaks: tuple[str, ...]
+    rationale: str
+    citation: str
+    check: Check = field(repr=False, compare=False)
+    example: str = ""
+    editorial: bool = False  # a safe editorial change needs only a patch bump
+    fallback: bool = False  # the safety net for changes no other rule claims
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def bump_for(self, severity: str) -> str:
+        """The SemVer bump a finding of this rule at ``severity`` requires."""
+        if severity == "breaking":
+            return "major"
+        if severity == "risky":
+            return "minor"
+        return "patch" if self.editorial else "minor"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "area": self.area,
+            "severity": self.severity,
+            "security": self.security,
+            "breaks": list(self.breaks),
+            "bump": self.bump_for(self.severity),
+            "rationale": self.rationale,
+            "citation": self.citation,
+            "example": self.example,
+        }
+
+
+class Registry:
+    """All rules by id, and per topic in the order they are tried."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, Rule] = {}
+        self.by_topic: dict[str, list[Rule]] = {}
+
+    def add(self, rule: Rule) -> Rule:
+        if rule.id in self.rules:
+            raise ValueError(f"duplicate rule id {rule.id!r}")
+        if rule.area not in AREAS:
+            raise ValueError(f"rule {rule.id!r}: unknown area {rule.area!r}")
+        if rule.severity not in SEVERITIES or rule.security not in SECURITIES:
+            raise ValueError(f"rule {rule.id!r}: bad severity or security")
+        if any(p not in PARTIES for p in rule.breaks):
+            raise ValueError(f"rule {rule.id!r}: unknown party in {rule.breaks}")
+        self.rules[rule.id] = rule
+        for topic in rule.topics:
+            self.by_topic.setdefault(topic, []).append(rule)
+        return rule
+
+    def __iter__(self):
+        return iter(self.rules.values())
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.rules
+
+    def candidates(self, topic: str) -> list[Rule]:
+        return self.by_topic.get(topic, [])
+
+
+REGISTRY = Registry()
+
+
+def rule(
+    rule_id: str,
+    *,
+    title: str,
+    topic: str | Iterable[str],
+    severity: str,
+    rationale: str,
+    citation: str = "",
+    kinds: Iterable[str] = KINDS,
+    security: str = "neutral",
+    breaks: Iterable[str] = (),
+    example: str = "",
+    editorial: bool = False,
+    fallback: bool = False,
+) -> Callable[[Check], Check]:
+    """Register the decorated check function as rule ``rule_id``."""
+
+    def deco(fn: Check) -> Check:
+        REGISTRY.add(
+            Rule(
+                id=rule_id,
+                title=title,
+                topics=(topic,) if isinstance(topic, str) else tuple(topic),
+                kinds=tuple(kinds),
+                severity=severity,
+                security=security,
+                breaks=tuple(breaks),
+                rationale=" ".join(rationale.split()),
+                citation=citation,
+                check=fn,
+                example=example,
+                editorial=editorial,
+                fallback=fallback,
+            )
+        )
+        return fn
+
+    return deco
+
+
+# --- small shared wording helpers ---------------------------------------------------------------
+
+
+def fmt(value: Any) -> str:
+    """A value as a reader expects it in a message."""
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "[" + ", ".join(fmt(v) for v in value) + "]"
+    return str(value)
+
+
+def duration(value: Any) -> str:
+    from workbench.contract.units import format_duration
+
+    if value is None:
+        return "unbounded"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_duration(value)
+    return str(value)
+
+
+def ctx(change: Change, key: str, default: Any = None) -> Any:
+    return change.context.get(key, default)
+
+
+def shortened(change: Change) -> bool:
+    """For a duration (``None`` = unbounded): whether the new value is the shorter one."""
+    old, new = change.old, change.new
+    if old is None:
+        return new is not None
+    if new is None:
+        return False
+    return new < old
+
+
+def security_claim(name: Any) -> bool:
+    """Claims verifiers use to decide whether to trust a token at all."""
+    return name in {"iss", "aud", "exp", "nbf", "iat", "jti", "sub", "cnf", "client_id", "acr"}
