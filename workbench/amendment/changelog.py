@@ -32,7 +32,7 @@ and the contract's `version` adheres to [Semantic Versioning](https://semver.org
 ## [Unreleased]
 """
 _HEADING = re.compile(r"^##\s+\[(?P<version>[^\]]+)\](?:\s+-\s+(?P<date>\S+))?\s*$")
-_ESCAPE = re.compile(r"([\\`*\[\]<>|])")
+_ESCAPE = re.compile(r"([\\`*\[\]<|])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
@@ -60,12 +60,14 @@ def section_of(finding: Any) -> str:
     old, new = getattr(finding, "old", None), getattr(finding, "new", None)
     if area == "deprecation":
         return "Deprecated" if new is not None else "Changed"
-    if old is None and new is not None:
-        return "Security" if finding.security == "weakens" else "Added"
     if new is None and old is not None:
         return "Removed"
+    if finding.severity in ("breaking", "risky"):
+        return "Changed"  # consumers must adapt: never hide it under Added or Security
     if finding.security in ("weakens", "strengthens"):
         return "Security"
+    if old is None and new is not None:
+        return "Added"
     return "Changed"
 
 
@@ -75,7 +77,11 @@ def entry_sections(report: Any, fixed_security: list[Any] | None = None) -> dict
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
     for f in [*report.findings, *(getattr(report, "ignored", None) or [])]:
         mark = "**Breaking:** " if f.severity == "breaking" else ""
-        weak = " (weakens security)" if f.security == "weakens" else ""
+        weak = {"weakens": " (weakens security)", "strengthens": " (strengthens security)"}.get(
+            f.security, ""
+        )
+        if section_of(f) == "Security":
+            weak = ""
         out[section_of(f)].append(f"{mark}{text(f.message)}{weak} ({code(f.path)}).")
     for s in fixed_security or []:
         out["Fixed"].append(f"{text(s.title)} ({code(s.path)}; {text(s.rule)}).")

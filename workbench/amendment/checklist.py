@@ -520,14 +520,12 @@ def _communication(
     new = inp.new
     version = new.version if new is not None else ""
     items: list[Item] = []
-    if not versioning_done:
-        wait = "finish versioning first: the notice and the changelog name the new version"
-        items.append(Item("notice", "amendment notice", "blocked", wait, action="notice"))
-        if inp.settings.changelog:
-            items.append(Item("changelog", "changelog entry", "blocked", wait, action="changelog"))
-        return items
+    wait = "finish versioning first: the notice and the changelog name the new version"
     notice = step.notice
-    if notice is None:
+    if not versioning_done:
+        items.append(Item("notice", "amendment notice", "blocked", wait, action="notice"))
+        notice_ok = False
+    elif notice is None:
         items.append(
             Item(
                 "notice",
@@ -567,7 +565,9 @@ def _communication(
             )
         )
     # changelog
-    if inp.settings.changelog:
+    if inp.settings.changelog and not versioning_done:
+        items.append(Item("changelog", "changelog entry", "blocked", wait, action="changelog"))
+    elif inp.settings.changelog:
         where = inp.changelog_path or inp.settings.changelog
         cid = new.id if (new is not None and inp.changelog_shared) else None
         stamp = step.changelog

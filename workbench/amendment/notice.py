@@ -125,10 +125,10 @@ def _contract(inp: NoticeInput) -> Contract | None:
 def _by_when(inp: NoticeInput, finding: Any, to_version: str) -> str:
     cov = inp.coverages.get(finding.fingerprint)
     if cov is not None and cov.sunset is not None:
-        return str(cov.sunset)
+        return f"By {cov.sunset}"
     if inp.effective is not None:
-        return str(inp.effective)
-    return f"when {to_version} is released"
+        return f"By {inp.effective}"
+    return f"Before {to_version} is released"
 
 
 def _finding_line(inp: NoticeInput, f: Any) -> str:
@@ -269,7 +269,7 @@ def _actions(inp: NoticeInput, consumers: list[AffectedConsumer], new_v: str) ->
         for f in todo:
             when = _by_when(inp, f, new_v)
             verb = "Adapt" if f.severity == "breaking" else "Check"
-            text = f"- **By {md(when)}** — {verb}: {md(f.message)}"
+            text = f"- **{md(when)}** — {verb}: {md(f.message)}"
             cov = inp.coverages.get(f.fingerprint)
             dep = cov.deprecation if cov is not None else None
             if dep and dep.get("replacement"):

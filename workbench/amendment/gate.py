@@ -1,0 +1,273 @@
+"""The commit gate (``workbench check``): every changed contract needs a complete and current
+amendment record.
+
+Which contracts count as changed: with ``staged``, those whose staged copy differs from HEAD
+(what the next commit will contain; a pre-commit hook's view); by default, those whose working
+tree differs from HEAD; with ``base``, those changed between the merge base of ``base`` and
+HEAD (a pull request in CI). A change with no findings (comments, reordering) needs nothing; a
+new contract needs only to validate; deleting a contract needs it to be ``retired`` first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.amendment.checklist import Checklist, short
+from workbench.amendment.session import AmendmentError, AmendmentSession
+from workbench.contract.errors import ContractError
+from workbench.history.errors import HistoryError
+from workbench.history.globs import PathFilter
+from workbench.history.meta import sniff
+from workbench.history.repo import ContractRepo
+
+
+class GateError(Exception):
+    """The gate cannot run (not a repository, unreadable settings); one line, exit status 2."""
+
+
+@dataclass(slots=True)
+class GateEntry:
+    """The verdict on one changed contract."""
+
+    path: str
+    contract: str
+    state: str  # ok | fail | error
+    summary: str
+    lines: list[str] = field(default_factory=list)  # what is missing, one per line
+    checklist: Checklist | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "contract": self.contract,
+            "state": self.state,
+            "summary": self.summary,
+            "missing": list(self.lines),
+        }
+        if self.checklist is not None:
+            out["checklist"] = self.checklist.to_dict()
+        return out
+
+
+@dataclass(slots=True)
+class GateResult:
+    mode: str  # worktree | index | base
+    entries: list[GateEntry]
+    base: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(e.ok for e in self.entries)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "base": self.base,
+            "ok": self.ok,
+            "contracts": [e.to_dict() for e in self.entries],
+        }
+
+    def render(self) -> str:
+        """The text report ``workbench check`` prints."""
+        what = {
+            "index": "staged",
+            "worktree": "changed in the working tree",
+            "base": f"changed since {self.base}",
+        }[self.mode]
+        if not self.entries:
+            return f"workbench check: no contract {what}: nothing to check\n"
+        failing = [e for e in self.entries if not e.ok]
+        n = len(self.entries)
+        head = f"workbench check: {n} contract{'s' if n != 1 else ''} {what}"
+        if failing:
+            head += f", {len(failing)} without a complete and current amendment record"
+        lines = [head, ""]
+        for e in self.entries:
+            mark = "ok  " if e.ok else "FAIL"
+            lines.append(f"{mark} {e.path} ({e.summary})")
+            lines += [f"     - {line}" for line in e.lines]
+        if failing:
+            lines += [
+                "",
+                "Complete the checklist with `workbench PATH` (c on the draft) or `workbench amend`,",
+                "then stage the contract and its record: git add <contract> amendments/",
+            ]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    path: str
+    old_path: str | None  # where it was at the base (renames), None when new
+    deleted: bool = False
+
+
+def _changed_local(repo: ContractRepo, staged: bool) -> list[Changed]:
+    out = []
+    for entry in repo.contracts():
+        if staged and not entry.staged:
+            continue
+        if not staged and entry.draft == "clean":
+            continue
+        out.append(Changed(entry.path, entry.renamed_from or entry.path, entry.draft == "deleted"))
+    return out
+
+
+def _changed_since(repo: ContractRepo, base: str) -> list[Changed]:
+    selected = PathFilter(repo.config.include, repo.config.exclude)
+    raw = repo.git.run("diff", "-z", "--name-status", "-M", "--no-color", base, "HEAD")
+    fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\x00")]
+    out: list[Changed] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[:1] in ("R", "C"):
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+        else:
+            old = new = fields[i + 1]
+            i += 2
+        if not (selected(new) or selected(old)):
+            continue
+        deleted = status[:1] == "D"
+        rev, path = (base, old) if deleted else ("HEAD", new)
+        try:
+            content = repo.git.read_at(rev, path)
+        except HistoryError:
+            continue
+        if sniff(content) is None:
+            continue
+        out.append(
+            Changed(new if not deleted else old, None if status[:1] == "A" else old, deleted)
+        )
+    return out
+
+
+def _deleted_entry(repo: ContractRepo, change: Changed, base: str) -> GateEntry:
+    try:
+        raw = repo.git.read_at(base, change.old_path or change.path)
+    except HistoryError as exc:
+        return GateEntry(change.path, "?", "error", f"deleted; cannot read it at {base}: {exc}")
+    meta = sniff(raw)
+    cid = meta.id if meta else "?"
+    status = meta.status if meta else ""
+    if status == "retired":
+        return GateEntry(change.path, cid, "ok", f"{cid} deleted after it was retired")
+    return GateEntry(
+        change.path,
+        cid,
+        "fail",
+        f"{cid} deleted while {status or 'in use'}",
+        [
+            "a contract that consumers rely on cannot just disappear: amend it to "
+            "`status: retired` first (with its own amendment record), then delete it"
+        ],
+    )
+
+
+def _entry(session: AmendmentSession) -> GateEntry:
+    c = session.checklist
+    assert c is not None
+    versions = f"{c.from_version} -> {c.to_version}" if c.from_version else f"new at {c.to_version}"
+    summary = f"{c.contract} {versions}"
+    if session.report is not None:
+        summary += f", {session.report.verdict.severity}"
+    if c.from_version is None and session.new is not None:
+        return GateEntry(
+            c.path, c.contract, "ok", f"{summary}: a new contract needs no record", [], c
+        )
+    if session.new is None:
+        return GateEntry(
+            c.path, c.contract, "fail", f"{c.contract}: does not validate", c.problems(), c
+        )
+    if not c.needs_record:
+        return GateEntry(c.path, c.contract, "ok", f"{summary}: {c.why_no_record}", [], c)
+    if c.complete:
+        return GateEntry(
+            c.path,
+            c.contract,
+            "ok",
+            f"{summary}: {c.record_path} complete for change set {short(c.fingerprint)}",
+            [],
+            c,
+        )
+    lines = c.problems()
+    located = session.located
+    if located is not None and located.staged_differs:
+        lines.append(f"{located.relpath} has unstaged changes: git add it")
+    if (
+        session.mode == "index"
+        and located is not None
+        and located.record is None
+        and located.error is None
+        and (session.root / located.relpath).is_file()
+    ):
+        lines.insert(0, f"{located.relpath} exists but is not staged: git add it")
+    return GateEntry(c.path, c.contract, "fail", summary, lines, c)
+
+
+def check(
+    repo_path: str | Path = ".",
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    today: dt.date | None = None,
+) -> GateResult:
+    """Judge every changed contract of the repository containing ``repo_path``."""
+    try:
+        repo = ContractRepo.open(repo_path, cache=False)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
+    try:
+        if repo.root is None:
+            raise GateError(f"{repo_path}: a bare repository has no working tree to check")
+        if base is not None:
+            try:
+                merge_base = repo.merge_base(base)
+            except HistoryError as exc:
+                raise GateError(str(exc)) from None
+            changes = _changed_since(repo, merge_base)
+            mode = "base"
+        else:
+            changes = _changed_local(repo, staged)
+            mode = "index" if staged else "worktree"
+            merge_base = repo.head()
+        entries: list[GateEntry] = []
+        for change in changes:
+            if change.deleted:
+                if merge_base is None:
+                    continue
+                entries.append(_deleted_entry(repo, change, merge_base))
+                continue
+            try:
+                session = AmendmentSession(
+                    repo,
+                    change.path,
+                    mode={"base": "commit", "index": "index", "worktree": "worktree"}[mode],
+                    base=merge_base if mode == "base" and merge_base else "HEAD",
+                    rev="HEAD" if mode == "base" else None,
+                    today=today,
+                    old_path=change.old_path,
+                )
+            except AmendmentError as exc:
+                entries.append(GateEntry(change.path, "?", "error", str(exc), [str(exc)]))
+                continue
+            entries.append(_entry(session))
+        return GateResult(mode, entries, base)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
+    except ContractError as exc:
+        raise GateError(exc.first.format()) from None
+    finally:
+        repo.close()
