@@ -2,51 +2,30 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from test_history_support import Repo, contract_text
 
 from workbench.contract import ContractError
 from workbench.history import INDEX, parse_rev_path, read_contract_at
 
-SAMPLE = (
-    Path(__file__).resolve().parents[1] / "sample_contracts/history/payments-api/01-initial.yaml"
-)
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "Ann Author",
-        "GIT_AUTHOR_EMAIL": "ann@example.com",
-        "GIT_COMMITTER_NAME": "Ann Author",
-        "GIT_COMMITTER_EMAIL": "ann@example.com",
-        "HOME": str(cwd),
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
+PATH = "contracts/payments.yaml"
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("revspec")
-    git(root, "init", "-q", "-b", "main")
-    (root / "contracts").mkdir()
-    target = root / "contracts" / "payments.yaml"
-    text = SAMPLE.read_text()
-    target.write_text(text)
-    (root / "contracts" / "broken.yaml").write_text("contract: broken\nversion: [1\n")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "first")
-    git(root, "tag", "v1")
-    target.write_text(text.replace("version: 1.0.0", "version: 1.1.0"))
-    git(root, "commit", "-q", "-am", "second")
-    target.write_text(text.replace("version: 1.0.0", "version: 1.2.0"))
-    git(root, "add", ".")
-    target.write_text(text.replace("version: 1.0.0", "version: 1.3.0"))
-    return root
+    r = Repo(tmp_path_factory.mktemp("revspec") / "repo")
+    r.commit(
+        "first",
+        {PATH: contract_text("1.0.0"), "contracts/broken.yaml": "contract: broken\nversion: [1\n"},
+    )
+    r.git("tag", "v1")
+    r.commit("second", {PATH: contract_text("1.1.0")})
+    r.write(PATH, contract_text("1.2.0"))
+    r.git("add", PATH)
+    r.write(PATH, contract_text("1.3.0"))
+    return r.root
 
 
 @pytest.mark.parametrize(
@@ -89,7 +68,7 @@ def test_read_contract_at(repo: Path, rev: str, version: str) -> None:
 
 
 def test_read_contract_at_from_a_subdirectory_and_sha(repo: Path) -> None:
-    sha = git(repo, "rev-parse", "HEAD~1").strip()
+    sha = Repo(repo, init=False).sha("HEAD~1")
     assert read_contract_at(repo / "contracts", sha, "contracts/payments.yaml").version == "1.0.0"
 
 

@@ -68,6 +68,9 @@ class LRU(Generic[K, V]):
         with self._lock:
             self._data.clear()
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
     def __len__(self) -> int:
         return len(self._data)
 

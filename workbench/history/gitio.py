@@ -8,9 +8,11 @@ same checkout, and literal pathspecs so that a file named ``*.yaml`` means exact
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 import git as gitpython
-from gitdb.exc import BadName, BadObject
+from git.refs.symbolic import SymbolicReference
 
 from workbench.history.errors import HistoryError
 
@@ -47,6 +49,91 @@ def _first_line(text: str) -> str:
     return "git failed"
 
 
+class BatchReader:
+    """One long-lived ``git cat-file --batch`` process, with pipelined requests.
+
+    Requests are written in chunks small enough to sit in the pipe while git answers (so the
+    two sides never wait on each other), then the answers are read back: one round trip per
+    chunk instead of one per object.
+    """
+
+    CHUNK = 256  # 256 requests of <= 60 bytes stay under any OS pipe buffer
+
+    def __init__(self, cmd: list[str], env: dict[str, str]):
+        self._cmd = cmd
+        self._env = env
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [*self._cmd, "cat-file", "--batch"],
+                bufsize=1 << 16,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=self._env,
+            )
+        return self._proc
+
+    def read(self, names: list[str]) -> list[tuple[str, str, bytes] | None]:
+        """``(sha, type, content)`` for each object name (a sha or ``REV:PATH``), ``None`` for
+        a missing one. Names containing a newline cannot be asked for and count as missing."""
+        results: list[tuple[str, str, bytes] | None] = []
+        with self._lock:
+            for start in range(0, len(names), self.CHUNK):
+                chunk = names[start : start + self.CHUNK]
+                try:
+                    results += self._read_chunk(chunk)
+                except (OSError, ValueError) as exc:
+                    self._stop()
+                    raise HistoryError(f"cannot read from git: {exc}") from None
+        return results
+
+    def _read_chunk(self, chunk: list[str]) -> list[tuple[str, str, bytes] | None]:
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        asked = [n for n in chunk if "\n" not in n and n]
+        proc.stdin.write(b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in asked))
+        proc.stdin.flush()
+        answers: dict[int, tuple[str, str, bytes] | None] = {}
+        out = proc.stdout
+        for i, name in enumerate(chunk):
+            if "\n" in name or not name:
+                answers[i] = None
+                continue
+            header = out.readline()
+            if not header:
+                raise ValueError("git cat-file stopped")
+            parts = header.split()
+            if len(parts) != 3:  # "<name> missing" / "ambiguous"
+                answers[i] = None
+                continue
+            size = int(parts[2])
+            data = out.read(size + 1)
+            if len(data) != size + 1:
+                raise ValueError("short read from git cat-file")
+            answers[i] = (parts[0].decode("ascii"), parts[1].decode("ascii"), data[:-1])
+        return [answers[i] for i in range(len(chunk))]
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
 class GitRepo:
     """One repository (bare or with a working tree) and the few git queries the history needs."""
 
@@ -55,8 +142,8 @@ class GitRepo:
         self.bare: bool = repo.bare
         self.git_dir = Path(repo.git_dir)
         self.root: Path | None = None if self.bare else Path(repo.working_tree_dir or ".")
-        self._lock = threading.Lock()
         self._env = {**os.environ, **_GIT_ENV}
+        self.batch = BatchReader(self._base_cmd(), self._env)
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -80,8 +167,8 @@ class GitRepo:
 
     def close(self) -> None:
         """Stop the persistent git processes (safe to call twice)."""
-        with self._lock:
-            self.repo.close()
+        self.batch.close()
+        self.repo.close()
 
     # --- running git --------------------------------------------------------------------------
 
@@ -106,6 +193,7 @@ class GitRepo:
         """Start a git command whose stdout is read as a stream (for paged logs)."""
         return subprocess.Popen(
             [*self._base_cmd(), *args],
+            bufsize=1 << 16,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -113,6 +201,17 @@ class GitRepo:
         )
 
     # --- revisions ----------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The sha HEAD points at (``None`` on an unborn branch), read without a process."""
+        try:  # reads HEAD, loose refs and packed-refs; starts no process
+            sha = SymbolicReference.dereference_recursive(self.repo, "HEAD")
+            if sha and len(sha) == 40:
+                return sha
+        except (ValueError, TypeError, OSError, gitpython.GitError):
+            pass
+        out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+        return out.decode("ascii") if out else None
 
     def has_commits(self) -> bool:
         return bool(self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False))
@@ -160,23 +259,27 @@ class GitRepo:
 
     def read_blob(self, sha: str) -> bytes:
         """The content of blob ``sha`` through the persistent ``cat-file --batch`` process."""
-        with self._lock:
-            try:
-                _sha, kind, _size, data = self.repo.git.get_object_data(sha)
-            except (ValueError, BadName, BadObject, gitpython.GitCommandError) as exc:
-                raise HistoryError(f"cannot read object {sha[:12]}: {exc}") from None
-        if kind != b"blob" and kind != "blob":
-            raise HistoryError(f"object {sha[:12]} is a {kind!r}, not a file")
-        return data
+        found = self.batch.read([sha])[0]
+        if found is None:
+            raise HistoryError(f"cannot read object {sha[:12]}: missing from the repository")
+        if found[1] != "blob":
+            raise HistoryError(f"object {sha[:12]} is a {found[1]}, not a file")
+        return found[2]
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Many blobs in pipelined round trips; missing ones are left out."""
+        return {
+            sha: found[2]
+            for sha, found in zip(shas, self.batch.read(shas), strict=True)
+            if found is not None and found[1] == "blob"
+        }
 
     def tree_entry(self, commit: str, rel: str) -> tuple[str, str] | None:
         """``(type, sha)`` of ``rel`` in ``commit``'s tree, or ``None`` when absent."""
-        with self._lock:
-            try:
-                obj = self.repo.commit(commit).tree / rel
-            except KeyError:
-                return None
-            return obj.type, obj.hexsha
+        if not rel:
+            return None
+        found = self.batch.read([f"{commit}:{rel}"])[0]
+        return None if found is None else (found[1], found[0])
 
     def index_entry(self, rel: str) -> str | None:
         """The blob sha of ``rel`` in the index (stage 0, or the first conflict stage)."""
@@ -343,74 +446,79 @@ class RawChange:
     new_mode: str
 
 
+_RECORD_START = re.compile(rb"\x01?[0-9a-f]{40}\x00")
+
+
+def _is_record_start(part: bytes) -> bool:
+    """Whether text after a ``\\x00\\x01`` marker begins a commit record (a sha then NUL),
+    and not a subject or path that happens to start with ``\\x01``."""
+    return _RECORD_START.match(part) is not None
+
+
 def iter_log(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[LogCommit]:
-    """Parse a ``git log -z --raw --format=LOG_FORMAT`` stream lazily, one commit at a time."""
-    pending = b""
-    tokens: list[bytes] = []
-    pos = 0
-    current: LogCommit | None = None
+    """Parse a ``git log -z --raw --format=LOG_FORMAT`` stream lazily, one commit at a time.
+
+    Records are cut at the ``\\x01`` that starts each header and split on NUL in C; only the
+    (rare) marker inside a subject or file name needs a second look.
+    """
+    read = stream.read1 if hasattr(stream, "read1") else stream.read
+    buf = b""
     eof = False
-
-    def more() -> bool:
-        nonlocal pending, tokens, pos, eof
-        if eof:
-            return False
-        data = stream.read1(chunk) if hasattr(stream, "read1") else stream.read(chunk)
-        if not data:
+    while not eof:
+        data = read(chunk)
+        if data:
+            buf += data
+        else:
             eof = True
-            if pending:
-                tokens = [*tokens[pos:], pending]
-                pos = 0
-                pending = b""
-                return True
-            return False
-        parts = (pending + data).split(b"\x00")
-        pending = parts.pop()
-        tokens = [*tokens[pos:], *parts]
-        pos = 0
-        return True
+        parts = buf.split(_MARK)
+        records = [parts[0]]
+        for part in parts[1:]:
+            if _is_record_start(part):
+                records.append(part)
+            else:  # a marker inside a subject or a path: not a record boundary
+                records[-1] += _MARK + part
+        buf = b"" if eof else records.pop()  # the last record may still be incomplete
+        for record in records:
+            commit = _parse_record(record)
+            if commit is not None:
+                yield commit
 
-    def take() -> bytes | None:
-        nonlocal pos
-        while pos >= len(tokens):
-            if not more():
-                return None
-        token = tokens[pos]
-        pos += 1
-        return token
 
-    while True:
-        token = take()
-        if token is None:
-            break
-        if token.startswith(b"\x01"):
-            if current is not None:
-                yield current
-            head = [token[1:]]
-            for _ in range(5):
-                field_ = take()
-                head.append(field_ if field_ is not None else b"")
-            current = LogCommit(
-                sha=head[0].decode("ascii"),
-                parents=tuple(p.decode("ascii") for p in head[1].split()),
-                author_name=_decode(head[2]),
-                author_email=_decode(head[3]),
-                date=head[4].decode("ascii"),
-                subject=_decode(head[5]),
-            )
-            continue
-        token = token.lstrip(b"\n")
-        if not token.startswith(b":") or current is None:
+_MARK = b"\x00\x01"
+
+
+def _parse_record(record: bytes) -> LogCommit | None:
+    record = record.removeprefix(b"\x01")
+    fields = record.split(b"\x00")
+    if len(fields) < 6 or len(fields[0]) != 40:
+        return None
+    commit = LogCommit(
+        sha=fields[0].decode("ascii"),
+        parents=tuple(p.decode("ascii") for p in fields[1].split()),
+        author_name=_decode(fields[2]),
+        author_email=_decode(fields[3]),
+        date=fields[4].decode("ascii"),
+        subject=_decode(fields[5]),
+    )
+    i, n = 6, len(fields)
+    while i < n:
+        token = fields[i].lstrip(b"\n")
+        i += 1
+        if not token.startswith(b":"):
             continue
         meta = token[1:].split()
         if len(meta) < 5:
             continue
-        status = meta[4].decode("ascii")
-        first = take() or b""
-        second = (take() or b"") if status[:1] in ("R", "C") else first
-        current.changes.append(
+        status = meta[4][:1].decode("ascii")
+        first = fields[i] if i < n else b""
+        i += 1
+        second = first
+        if status in ("R", "C"):
+            second = fields[i] if i < n else b""
+            i += 1
+        commit.changes.append(
             RawChange(
-                status=status[:1],
+                status=status,
                 old_blob=_blob_or_none(meta[2]),
                 new_blob=_blob_or_none(meta[3]),
                 old_path=_decode(first),
@@ -419,5 +527,4 @@ def iter_log(stream: IO[bytes], chunk: int = 1 << 16) -> Iterator[LogCommit]:
                 new_mode=meta[1].decode("ascii"),
             )
         )
-    if current is not None:
-        yield current
+    return commit

@@ -66,9 +66,13 @@ def sniff(raw: bytes) -> ContractMeta | None:
     """
     if b"contract" not in raw or b"version" not in raw:
         return None
-    found: dict[str, bytes | None] = {}
-    for m in _TOP.finditer(raw):
-        found.setdefault(m.group("key").decode(), m.group("val"))
+    found = _fast_fields(raw, 4096) if len(raw) > 4096 else None
+    if found is None:
+        found = _fast_fields(raw, len(raw))
+    if found is None:
+        found = {}
+        for m in _TOP.finditer(raw):
+            found.setdefault(m.group("key").decode(), m.group("val"))
     if "contract" in found and "version" in found:
         values = {k: _scalar(found.get(k)) for k in FIELDS}
         if all(v is not None for v in values.values()):
@@ -85,6 +89,30 @@ def sniff(raw: bytes) -> ContractMeta | None:
     if raw.lstrip()[:1] in (b"{", b"-", b"%") or b"{" in raw:
         return _parse(raw)  # flow style or a document marker: ask the real parser
     return None
+
+
+def _fast_fields(raw: bytes, limit: int) -> dict[str, bytes | None] | None:
+    """The identity fields of a block-style file by plain substring search (microseconds);
+    ``None`` when ``contract`` or ``version`` is not written as ``key: value`` at column 0
+    within the first ``limit`` bytes."""
+    found: dict[str, bytes | None] = {}
+    for key in _KEYS:
+        if raw.startswith(key):
+            start = len(key)
+        else:
+            at = raw.find(b"\n" + key, 0, limit)
+            if at < 0:
+                continue
+            start = at + 1 + len(key)
+        end = raw.find(b"\n", start)
+        value = raw[start : end if end >= 0 else len(raw)].strip()
+        found[key[:-1].decode()] = value or None
+    if "contract" not in found or "version" not in found:
+        return None
+    return found
+
+
+_KEYS = tuple(f"{name}:".encode() for name in FIELDS)
 
 
 def _parse(raw: bytes) -> ContractMeta | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -51,8 +52,6 @@ from workbench.history.model import (
 )
 
 if TYPE_CHECKING:
-    import subprocess
-
     from workbench.engine.model import DiffReport
 
 Side = Revision | ParentRef
@@ -65,6 +64,7 @@ _CHANGE: dict[str, ChangeType] = {
     "D": "deleted",
     "T": "typechange",
 }
+BATCH = 64  # commits whose blobs are fetched together while listing
 MAX_INVALID_SKIP = 64  # how far back a report looks for a valid predecessor
 
 
@@ -109,7 +109,11 @@ class _Walk:
         self._commits = iter_log(self._proc.stdout)
 
     def fill(self, count: int | None) -> None:
-        """Read until ``count`` items are known (all of them for ``None``) or history ends."""
+        """Read until ``count`` items are known (all of them for ``None``) or history ends.
+
+        Commits are taken in small batches whose blobs (for the versions) are read in one
+        pipelined round trip, while git keeps writing the log into its pipe.
+        """
         with self._lock:
             if self.done:
                 return
@@ -117,13 +121,22 @@ class _Walk:
                 self._start()
             assert self._commits is not None
             while count is None or len(self.items) < count:
-                commit = next(self._commits, None)
-                if commit is None:
+                want = BATCH if count is None else min(BATCH, count - len(self.items))
+                batch: list[tuple[LogCommit, RawChange]] = []
+                exhausted = False
+                while len(batch) < want:
+                    commit = next(self._commits, None)
+                    if commit is None:
+                        exhausted = True
+                        break
+                    change = _pick_change(commit.changes, self.path)
+                    if change is not None:
+                        batch.append((commit, change))
+                self.repo._prefetch_meta([ch.new_blob or ch.old_blob for _, ch in batch])
+                self.items.extend(self.repo._change_revision(c, ch) for c, ch in batch)
+                if exhausted:
                     self._finish()
                     return
-                revision = self.repo._commit_revision(commit, self.path)
-                if revision is not None:
-                    self.items.append(revision)
 
     def _finish(self) -> None:
         self.done = True
@@ -138,13 +151,8 @@ class _Walk:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait()
         if proc is not None:
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
+            _reap(proc)
 
 
 class ContractRepo:
@@ -229,10 +237,7 @@ class ContractRepo:
 
     def head(self) -> str | None:
         """The sha HEAD points at, or ``None`` in a repository without commits."""
-        try:
-            return self.git.resolve("HEAD")
-        except HistoryError:
-            return None
+        return self.git.head()
 
     def resolve(self, rev: str) -> str:
         """The full commit sha of any git revision (``main``, ``v2.0``, ``HEAD~3``, a sha)."""
@@ -290,6 +295,16 @@ class ContractRepo:
         meta = sniff(raw)
         self._meta.put(blob, meta)
         return meta
+
+    def _prefetch_meta(self, blobs: list[str | None]) -> None:
+        """Identify many blobs at once (one pipelined read for those not cached yet)."""
+        missing = list(dict.fromkeys(b for b in blobs if b and b not in self._meta))
+        if not missing:
+            return
+        raws = self.git.read_blobs(missing)
+        for blob in missing:
+            raw = raws.get(blob)
+            self._meta.put(blob, sniff(raw) if raw is not None else None)
 
     def _status(self) -> dict[str, StatusEntry]:
         if self.git.root is None:
@@ -432,19 +447,16 @@ class ContractRepo:
                             f"deleted in {commit.sha[:7]}",
                         )
         finally:
-            proc.kill()
-            proc.wait()
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
+            _reap(proc)
         return list(out.values())
 
     # --- history ----------------------------------------------------------------------------
 
     def _commit_revision(self, commit: LogCommit, path: str) -> Revision | None:
         change = _pick_change(commit.changes, path)
-        if change is None:
-            return None
+        return None if change is None else self._change_revision(commit, change)
+
+    def _change_revision(self, commit: LogCommit, change: RawChange) -> Revision:
         first_parent = commit.parents[0] if commit.parents else None
         boundary = first_parent is None and commit.sha in self._shallow_commits()
         parent = None
@@ -478,13 +490,14 @@ class ContractRepo:
             boundary=boundary,
         )
 
-    def _pseudo(self, path: str, head: str | None) -> tuple[list[Revision], str]:
+    def _pseudo(
+        self, path: str, head: str | None, status: dict[str, StatusEntry] | None = None
+    ) -> tuple[list[Revision], str]:
         """The ``WORKTREE``/``INDEX`` revisions of ``path`` and the path its commits use."""
         if self.git.root is None:
             return [], path
-        status = parse_status(
-            self.git.run("status", "--porcelain=v2", "-z", "--untracked-files=all")
-        )
+        if status is None:
+            status = self._status()
         entry = status.get(path)
         if entry is None:
             return [], path
@@ -629,6 +642,59 @@ class ContractRepo:
                 return
             offset += page
 
+    def iter_all_history(self, *, ref: str = "HEAD") -> Iterator[Revision]:
+        """Every amendment of every contract, newest first, in one pass over the history: the
+        drafts (for ``HEAD``), then each commit's contract changes (renames detected, merges
+        against their first parent). A file counts when it is selected by the ``contracts``
+        globs and is a contract before or after the change."""
+        selected = PathFilter(self.config.include, self.config.exclude)
+        head = self.head()
+        tip = head if ref == "HEAD" else self.git.resolve(ref)
+        if ref == "HEAD" and self.git.root is not None:
+            status = self._status()
+            drafts: list[Revision] = []
+            for path in sorted(status):
+                if not selected(path):
+                    continue
+                for revision in self._pseudo(path, head, status)[0]:
+                    if self._is_contract(revision.blob) or self._is_contract(
+                        revision.parent.blob if revision.parent else None
+                    ):
+                        drafts.append(revision)
+            drafts.sort(key=lambda r: (r.kind != "worktree", r.path))
+            yield from drafts
+        if tip is None:
+            return
+        proc = self.git.popen(
+            "log",
+            "-z",
+            "--raw",
+            "-M",
+            "--no-abbrev",
+            "--no-color",
+            "--diff-merges=first-parent",
+            f"--format={LOG_FORMAT}",
+            "--end-of-options",
+            tip,
+        )
+        try:
+            assert proc.stdout is not None
+            for commit in iter_log(proc.stdout):
+                for change in sorted(commit.changes, key=lambda c: c.new_path):
+                    if change.new_mode == "160000" or change.old_mode == "160000":
+                        continue
+                    if not (selected(change.new_path) or selected(change.old_path)):
+                        continue
+                    if self._is_contract(change.new_blob) or self._is_contract(change.old_blob):
+                        yield self._change_revision(commit, change)
+        finally:
+            _reap(proc)
+
+    def _is_contract(self, blob: str | None) -> bool:
+        if blob is None:
+            return False
+        return self._meta_of(blob) is not None
+
     def revision(self, path: str, rev: str) -> ParentRef:
         """Where ``path`` is at ``rev`` (any git revision, ``WORKTREE`` or ``INDEX``); the
         blob is ``None`` when the file does not exist there. Renamed contracts are found under
@@ -673,6 +739,12 @@ class ContractRepo:
         return names
 
     # --- loading and judging ----------------------------------------------------------------
+
+    def raw(self, side: Side) -> bytes:
+        """The bytes of a revision's file (the working-tree file for ``WORKTREE``)."""
+        if side.blob is None:
+            raise HistoryError(f"{side.path} does not exist at {side.short}")
+        return self._raw(side)
 
     def _raw(self, side: Side) -> bytes:
         assert side.blob is not None
@@ -749,11 +821,7 @@ class ContractRepo:
             assert out.stdout is not None
             commit = next(iter_log(out.stdout), None)
         finally:
-            out.kill()
-            out.wait()
-            for stream in (out.stdout, out.stderr):
-                if stream is not None:
-                    stream.close()
+            _reap(out)
         if commit is None:
             return None
         revision = self._commit_revision(commit, side.path)
@@ -837,6 +905,16 @@ class ContractRepo:
 
 
 _NOT_CACHED = object()
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    """Stop a git process we no longer read from, and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -> DiffReport:

@@ -1,0 +1,486 @@
+"""Benchmark of contract history on a large repository, side by side with git itself.
+
+    python benchmarks/history.py [--commits 10000] [--contracts 50] [--hot 1000] [--keep DIR]
+                                 [--profile]
+
+Generates (with one ``git fast-import`` process) a repository of ``--commits`` commits touching
+``--contracts`` contracts, one of which (``contracts/payments/payments-api.yaml``, renamed from
+``contracts/payments-api.yaml`` along the way) has ``--hot`` revisions, including merges of
+short-lived branches. Contract content is the sample payments contract with lifetimes,
+algorithms, clock skew, rotation periods, schema limits and consumers changing from commit to
+commit, so every revision is a real, valid contract and every amendment a real verdict.
+
+Measures, in one run:
+  (a) listing the hot contract's whole history (with the version of every revision) against
+      ``git log --format=%H --follow -- PATH`` on the same repository;
+  (b) computing the verdicts of all its amendments cold (no caches), warm from memory, and
+      warm from the on-disk cache (a fresh process would see the same);
+  (c) peak memory (Python allocations by tracemalloc, and the process's peak RSS).
+``--profile`` splits the cold run into git reads, YAML parsing, validation and the engine.
+Nothing is written outside a temporary directory (``--keep`` keeps the repository).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.history.cache import DiskCache  # noqa: E402
+from workbench.history.repo import ContractRepo  # noqa: E402
+
+SAMPLE = ROOT / "sample_contracts" / "payments-api.yaml"
+HOT_PATH = "contracts/payments/payments-api.yaml"
+HOT_OLD_PATH = "contracts/payments-api.yaml"
+TEAMS = ("identity", "payments", "ledger", "mobile", "partner", "risk", "search", "support")
+LIFETIMES = ("5m", "10m", "15m", "20m", "30m", "45m", "1h", "2h")
+SKEWS = ("0s", "30s", "60s", "90s", "2m")
+ROTATIONS = ("30d", "60d", "90d", "180d", "365d")
+ALGORITHMS = ("ES256", "RS256", "PS256", "ES384", "EdDSA", "RS384")
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+def _sub(pattern: str, repl: str, text: str) -> str:
+    new, n = re.subn(pattern, repl, text, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit(f"benchmark: the sample contract has no line matching {pattern!r}")
+    return new
+
+
+class ContractState:
+    """The evolving fields of one generated contract."""
+
+    def __init__(self, cid: str, rng: random.Random):
+        self.cid = cid
+        self.rng = rng
+        self.major, self.minor, self.patch = 1, 0, 0
+        self.lifetime = "15m"
+        self.algorithms = ["ES256"]
+        self.skew = "60s"
+        self.rotation = "90d"
+        self.max_reference = 64
+        self.extra_consumers: list[str] = []
+
+    def amend(self) -> None:
+        """One random amendment, with the version bump SemVer asks for (mostly)."""
+        rng = self.rng
+        what = rng.randrange(7)
+        if what == 0:
+            self.lifetime = rng.choice(LIFETIMES)
+            self.minor += 1
+        elif what == 1:
+            algs = set(self.algorithms)
+            pick = rng.choice(ALGORITHMS)
+            if pick in algs and len(algs) > 1:
+                algs.discard(pick)
+                self.major += 1
+            else:
+                algs.add(pick)
+                self.minor += 1
+            self.algorithms = sorted(algs)
+        elif what == 2:
+            self.skew = rng.choice(SKEWS)
+            self.patch += 1
+        elif what == 3:
+            self.rotation = rng.choice(ROTATIONS)
+            self.minor += 1
+        elif what == 4:
+            self.max_reference = rng.choice((32, 48, 64, 96, 128))
+            self.major += 1
+        elif what == 5 or not self.extra_consumers:
+            self.extra_consumers.append(f"svc-{rng.randrange(10_000):04d}")
+            self.minor += 1
+        else:
+            self.extra_consumers.pop(rng.randrange(len(self.extra_consumers)))
+            self.patch += 1
+
+    def render(self, base: str) -> bytes:
+        text = _sub(r"^contract: .*$", f"contract: {self.cid}", base)
+        text = _sub(r"^title: .*$", f"title: {self.cid} authentication", text)
+        text = _sub(r"^version: .*$", f"version: {self.major}.{self.minor}.{self.patch}", text)
+        text = _sub(r"^    lifetime: \S+$", f"    lifetime: {self.lifetime}", text)
+        text = _sub(
+            r"^    signing_algorithms: \[.*\]$",
+            f"    signing_algorithms: [{', '.join(self.algorithms)}]",
+            text,
+        )
+        text = _sub(r"^    clock_skew: \S+$", f"    clock_skew: {self.skew}", text)
+        text = _sub(r"^  rotation_period: \S+$", f"  rotation_period: {self.rotation}", text)
+        text = _sub(
+            r"reference: \{type: string, maxLength: \d+\}",
+            f"reference: {{type: string, maxLength: {self.max_reference}}}",
+            text,
+        )
+        consumers = "".join(
+            f"  - name: {name}\n    contact: {name}@example.com\n    uses: [access_token]\n"
+            for name in self.extra_consumers
+        )
+        text = _sub(r"^consumers:\n", "consumers:\n" + consumers, text)
+        return text.encode()
+
+
+# --- repository ------------------------------------------------------------------------------
+
+
+def generate(dest: Path, commits: int, contracts: int, hot: int, seed: int = 7) -> None:
+    """Write the benchmark repository with a single ``git fast-import``."""
+    rng = random.Random(seed)
+    base = SAMPLE.read_text(encoding="utf-8")
+    states = [ContractState("payments-api", rng)]
+    paths = [HOT_OLD_PATH]
+    for i in range(1, contracts):
+        team = TEAMS[i % len(TEAMS)]
+        states.append(ContractState(f"{team}-api-{i:02d}", rng))
+        paths.append(f"contracts/{team}/{team}-api-{i:02d}.yaml")
+    # which contract each commit touches: the hot one exactly `hot` times, spread evenly
+    schedule = [0] * hot + [1 + rng.randrange(contracts - 1) for _ in range(commits - hot)]
+    rng.shuffle(schedule)
+    schedule[0] = 0
+    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True)
+    proc = subprocess.Popen(
+        ["git", "fast-import", "--quiet", "--done"], cwd=dest, stdin=subprocess.PIPE
+    )
+    assert proc.stdin is not None
+    out = proc.stdin
+    authors = [("Priya Raman", "priya"), ("Tomasz Kowalczyk", "tomasz"), ("Amara Okafor", "amara")]
+    when = 1_600_000_000
+    mark = 0
+    created = [False] * contracts
+    hot_seen = 0
+    renamed = False
+    merge_every = max(hot // 10, 1)
+
+    def commit(ref: str, message: str, files: dict[str, bytes], deletes=(), parents=()) -> int:
+        nonlocal mark, when
+        mark += 1
+        when += rng.randrange(600, 7200)
+        name, login = authors[mark % len(authors)]
+        msg = message.encode()
+        out.write(f"commit {ref}\nmark :{mark}\n".encode())
+        out.write(f"author {name} <{login}@example.com> {when} +0000\n".encode())
+        out.write(f"committer {name} <{login}@example.com> {when} +0000\n".encode())
+        out.write(b"data %d\n%s\n" % (len(msg), msg))
+        for i, parent in enumerate(parents):
+            out.write(f"{'from' if i == 0 else 'merge'} :{parent}\n".encode())
+        for path in deletes:
+            out.write(f"D {path}\n".encode())
+        for path, data in files.items():
+            out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+        return mark
+
+    readme = b"# Contracts\n\nAuthentication contracts of every service.\n"
+    ci = b"on: [push]\njobs:\n  check:\n    runs-on: ubuntu-latest\n"
+    last = commit(
+        "refs/heads/main",
+        "Add README and CI",
+        {"README.md": readme, ".github/workflows/ci.yaml": ci},
+    )
+    for n, which in enumerate(schedule):
+        state = states[which]
+        if not created[which]:
+            created[which] = True
+            verb = "Add"
+        else:
+            state.amend()
+            verb = "Amend"
+        message = f"{verb} {state.cid} {state.major}.{state.minor}.{state.patch}"
+        if which == 0:
+            hot_seen += 1
+            if not renamed and hot_seen >= hot * 3 // 10:
+                renamed = True
+                last = commit(
+                    "refs/heads/main",
+                    f"Move {state.cid} under contracts/payments/ ({message})",
+                    {HOT_PATH: state.render(base)},
+                    deletes=(HOT_OLD_PATH,),
+                    parents=(last,),
+                )
+                paths[0] = HOT_PATH
+                continue
+            if hot_seen % merge_every == 0 and hot_seen < hot:
+                # a short-lived branch amends the hot contract; main merges it
+                side = commit(
+                    "refs/heads/topic",
+                    message + " (topic)",
+                    {paths[0]: state.render(base)},
+                    parents=(last,),
+                )
+                last = commit(
+                    "refs/heads/main",
+                    f"Merge topic: {message}",
+                    {paths[0]: state.render(base)},
+                    parents=(last, side),
+                )
+                continue
+        if n % 997 == 500:
+            last = commit(
+                "refs/heads/main",
+                "Update CI",
+                {".github/workflows/ci.yaml": ci + f"# run {n}\n".encode()},
+                parents=(last,),
+            )
+            continue
+        last = commit(
+            "refs/heads/main", message, {paths[which]: state.render(base)}, parents=(last,)
+        )
+    out.write(b"done\n")
+    out.close()
+    if proc.wait() != 0:
+        raise SystemExit("benchmark: git fast-import failed")
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=dest, check=True)
+    subprocess.run(["git", "branch", "-q", "-D", "topic"], cwd=dest, check=False)
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Best-of-``repeat`` wall time of ``fn()`` and its last result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def git_log_follow(repo: Path, path: str) -> int:
+    out = subprocess.run(
+        ["git", "log", "--format=%H", "--follow", "--", path],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return len(out.split())
+
+
+def all_reports(repo: ContractRepo, revisions: list) -> tuple[int, int]:
+    ok = invalid = 0
+    for revision in revisions:
+        try:
+            repo.report(revision)
+            ok += 1
+        except Exception:
+            invalid += 1
+    return ok, invalid
+
+
+class Profile:
+    """Wall time spent in the stages of a cold run, measured by wrapping the stage functions."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._undo: list[Callable[[], None]] = []
+
+    def wrap(self, module: object, name: str, label: str) -> None:
+        original = getattr(module, name)
+        totals, calls = self.totals, self.calls
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                totals[label] = totals.get(label, 0.0) + time.perf_counter() - start
+                calls[label] = calls.get(label, 0) + 1
+
+        setattr(module, name, wrapper)
+        self._undo.append(lambda: setattr(module, name, original))
+
+    def restore(self) -> None:
+        for undo in reversed(self._undo):
+            undo()
+
+
+def profile_cold(repo_dir: Path, path: str) -> None:
+    import workbench.contract.loader as loader
+    import workbench.engine as engine
+    import workbench.history.gitio as gitio
+    import workbench.history.repo as history_repo
+
+    prof = Profile()
+    prof.wrap(gitio.GitRepo, "read_blob", "git: read blobs (cat-file --batch)")
+    prof.wrap(loader, "parse_contract_text", "contract: YAML parse with locations")
+    prof.wrap(loader, "validate_contract", "contract: schema + semantic validation")
+    prof.wrap(history_repo, "load_contract_bytes", "contract: load (parse + validate)")
+    prof.wrap(engine, "compare", "engine: compare (diff + rules + verdict)")
+    with ContractRepo.open(repo_dir, cache=False) as repo:
+        revisions = repo.history(path)
+        start = time.perf_counter()
+        all_reports(repo, revisions)
+        total = time.perf_counter() - start
+    prof.restore()
+    print(f"\nwhere the cold run's {total:.2f} s go:")
+    for label, seconds in sorted(prof.totals.items(), key=lambda kv: -kv[1]):
+        calls = prof.calls[label]
+        per = seconds / calls * 1000
+        print(f"  {label:45s} {seconds:7.2f} s  {calls:6d} calls  {per:7.2f} ms/call")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--contracts", type=int, default=50)
+    parser.add_argument("--hot", type=int, default=1_000)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the repository here")
+    parser.add_argument("--profile", action="store_true", help="split the cold run by stage")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # never touch the user's cache
+    os.environ.pop("WORKBENCH_NO_CACHE", None)
+    repo_dir = args.keep or work / "repo"
+    try:
+        if not (repo_dir / ".git").is_dir():
+            start = time.perf_counter()
+            generate(repo_dir, args.commits, args.contracts, args.hot)
+            print(f"generated {repo_dir.name}: {time.perf_counter() - start:.1f} s")
+        n_commits = subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"], cwd=repo_dir, capture_output=True, text=True
+        ).stdout.strip()
+        print(f"repository: {n_commits} commits, {args.contracts} contracts")
+        return run(repo_dir, args.profile)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            shutil.rmtree(work / "cache", ignore_errors=True)
+
+
+def run(repo_dir: Path, profile: bool) -> int:
+    rows: list[tuple[str, str, str, str, str]] = []
+    verdict = True
+
+    # (a) listing one contract's history, against git log --follow
+    git_s, git_n = timed(lambda: git_log_follow(repo_dir, HOT_PATH), repeat=5)
+
+    def listing() -> int:
+        with ContractRepo.open(repo_dir, cache=False) as repo:
+            return len(repo.history(HOT_PATH))
+
+    ours_s, ours_n = timed(listing, repeat=5)
+
+    def first_page() -> int:
+        with ContractRepo.open(repo_dir, cache=False) as repo:
+            return len(repo.history(HOT_PATH, limit=50))
+
+    page_s, _ = timed(first_page, repeat=5)
+    ratio = ours_s / git_s
+    ok = ratio <= 1.5 and ours_n == git_n
+    verdict &= ok
+    rows.append(
+        (
+            "(a) full history of one contract",
+            f"{ours_s * 1000:.0f} ms ({ours_n} revisions)",
+            f"git log --follow {git_s * 1000:.0f} ms ({git_n})",
+            f"{ratio:.2f}x",
+            "<= 1.5x " + ("ok" if ok else "MISSED"),
+        )
+    )
+    rows.append(
+        (
+            "    first page (50 revisions)",
+            f"{page_s * 1000:.0f} ms",
+            f"git log --follow {git_s * 1000:.0f} ms",
+            f"{page_s / git_s:.2f}x",
+            "",
+        )
+    )
+
+    # (b) verdicts of every amendment: cold, warm in memory, warm from disk
+    disk = DiskCache.default()
+    assert disk is not None
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    with ContractRepo.open(repo_dir, cache=True) as repo:
+        revisions = repo.history(HOT_PATH)
+        cold_s, (n_ok, n_bad) = timed(lambda: all_reports(repo, revisions))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        warm_mem_s, _ = timed(lambda: all_reports(repo, revisions), repeat=3)
+    with ContractRepo.open(repo_dir, cache=True) as repo:
+        revisions = repo.history(HOT_PATH)
+        warm_disk_s, _ = timed(lambda: all_reports(repo, revisions))
+    # the cold run again without tracemalloc (it slows allocation-heavy code down)
+    shutil.rmtree(disk.directory, ignore_errors=True)
+    with ContractRepo.open(repo_dir, cache=False) as repo:
+        revisions = repo.history(HOT_PATH)
+        cold_s, _ = timed(lambda: all_reports(repo, revisions))
+    ok_cold = cold_s < 10
+    ok_warm = warm_mem_s < 0.5 and warm_disk_s < 0.5
+    verdict &= ok_cold and ok_warm
+    rows.append(
+        (
+            f"(b) verdicts, cold ({n_ok} ok, {n_bad} invalid)",
+            f"{cold_s:.2f} s",
+            f"{cold_s / len(revisions) * 1000:.1f} ms per amendment",
+            f"{cold_s / git_s:.0f}x git log",
+            "< 10 s " + ("ok" if ok_cold else "MISSED"),
+        )
+    )
+    rows.append(
+        (
+            "    warm, in-memory cache",
+            f"{warm_mem_s * 1000:.0f} ms",
+            f"{warm_mem_s / len(revisions) * 1e6:.0f} us per amendment",
+            f"{cold_s / warm_mem_s:.0f}x faster than cold",
+            "< 0.5 s " + ("ok" if warm_mem_s < 0.5 else "MISSED"),
+        )
+    )
+    rows.append(
+        (
+            "    warm, on-disk cache (new repo object)",
+            f"{warm_disk_s * 1000:.0f} ms",
+            f"{warm_disk_s / len(revisions) * 1e6:.0f} us per amendment",
+            f"{cold_s / warm_disk_s:.0f}x faster than cold",
+            "< 0.5 s " + ("ok" if warm_disk_s < 0.5 else "MISSED"),
+        )
+    )
+
+    # (c) memory
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    ok_mem = rss < 200 and peak / 2**20 < 200
+    verdict &= ok_mem
+    rows.append(
+        (
+            "(c) peak memory",
+            f"{rss:.0f} MB RSS",
+            f"{peak / 2**20:.0f} MB traced during (b) cold",
+            f"RSS was {rss_before / 1024:.0f} MB before (b)",
+            "< 200 MB " + ("ok" if ok_mem else "MISSED"),
+        )
+    )
+
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    header = ("measure", "workbench", "baseline / detail", "ratio", "target")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    print()
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if profile:
+        profile_cold(repo_dir, HOT_PATH)
+    print("\nall targets met" if verdict else "\nSOME TARGETS MISSED")
+    return 0 if verdict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
