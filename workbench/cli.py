@@ -610,3 +610,424 @@ def _review_step_summary(markdown: str) -> None:
             fh.write(markdown + "\n")
     except OSError as exc:
         click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
+
+
+# --- check (gate) -----------------------------------------------------------------------------
+
+
+@main.command("check")
+@click.option(
+    "--repo",
+    "repo_dir",
+    default=".",
+    type=click.Path(path_type=Path),
+    help="Any path inside the repository (default: the current directory).",
+)
+@click.option(
+    "--staged", is_flag=True, help="Check what is staged for the next commit (a pre-commit hook)."
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Check contracts changed between merge-base(REF, HEAD) and HEAD (a pull request in CI).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Judge sunsets as of this day.")
+def check_cmd(
+    repo_dir: Path, staged: bool, base_ref: str | None, fmt: str, today: str | None
+) -> None:
+    """Fail when a changed contract has no complete and current amendment record.
+
+    By default contracts changed in the working tree (against HEAD) are checked; --staged
+    checks the staged copies and their staged records, as the commit will contain them.
+
+    Exit codes: 0 every changed contract is covered, 1 something is missing (listed per
+    contract and step, stale items named), 2 usage errors or an unreadable repository.
+    """
+    import json
+
+    from workbench.amendment.gate import GateError, check
+
+    if staged and base_ref is not None:
+        raise click.UsageError("--staged and --base exclude each other")
+    day = _parse_today(today)
+    try:
+        result = check(repo_dir, staged=staged, base=base_ref, today=day)
+    except GateError as exc:
+        click.echo(f"workbench check: error: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.render(), nl=False, err=not result.ok)
+    sys.exit(result.exit_code)
+
+
+# --- notice -------------------------------------------------------------------------------------
+
+
+@main.command("notice")
+@click.argument("specs", nargs=2, metavar="OLD NEW")
+@click.option(
+    "--repo",
+    "repo_dir",
+    default=".",
+    type=click.Path(path_type=Path),
+    help="The repository REV:PATH specs refer to (default: the current directory).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write the notice to this file."
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Date the notice and judge sunsets as of it.")
+@click.option(
+    "--no-record",
+    is_flag=True,
+    help="Ignore the amendment record (summary, accepted reasons, sign-off) even if one exists.",
+)
+def notice_cmd(
+    specs: tuple[str, str], repo_dir: Path, output: Path | None, today: str | None, no_record: bool
+) -> None:
+    """Print the amendment notice (Markdown) for OLD -> NEW, files or REV:PATH.
+
+    When the repository holds an amendment record for NEW's version, its summary, effective
+    date, accepted reasons and sign-off are included.
+    """
+    from workbench.amendment.notice import notice_for
+    from workbench.amendment.record import load_record, record_relpath
+    from workbench.amendment.settings import DEFAULT_SETTINGS, load_settings
+    from workbench.contract.errors import ContractError
+    from workbench.engine.ignore import IGNORE_NAME, load_ignores
+    from workbench.security.policy import DEFAULT_POLICY, load_policy
+
+    day = _parse_today(today)
+
+    def fail(lines: list[str]) -> None:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(2)
+
+    git = _git_or_none(repo_dir)
+    try:
+        try:
+            old, _old_rel = _load_spec(specs[0], repo_dir, git)
+            new, new_rel = _load_spec(specs[1], repo_dir, git)
+        except _LoadError as exc:
+            fail(exc.lines)
+        root = git.root if git is not None and git.root is not None else None
+    finally:
+        if git is not None:
+            git.close()
+    settings, policy, ignores, record = DEFAULT_SETTINGS, DEFAULT_POLICY, None, None
+    if root is not None:
+        try:
+            settings = load_settings(root)
+            policy = load_policy(root)
+            if (Path(root) / IGNORE_NAME).is_file():
+                ignores = load_ignores(Path(root) / IGNORE_NAME, today=day).scoped(new.id)
+        except ContractError as exc:
+            fail(_problem_lines(exc))
+        candidate = Path(root) / record_relpath(settings.directory, new.id, new.version)
+        if not no_record and candidate.is_file():
+            try:
+                record = load_record(candidate)
+            except ContractError as exc:
+                fail(_problem_lines(exc))
+    report = _build(old, new, policy=policy, today=day, ignores=ignores)
+    text = notice_for(
+        old,
+        new,
+        report,
+        path=new_rel,
+        today=day,
+        notice_period=settings.notice_period,
+        default_skew=policy.clock_skew,
+        record=record,
+    )
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+
+
+# --- amend (the checklist, scriptable) -----------------------------------------------------------
+
+
+@main.group("amend")
+def amend_group() -> None:
+    """Answer the amendment checklist from the command line (the TUI's `c` screen does the same).
+
+    Every subcommand works on the working-tree draft of one contract (--contract, default: the
+    only contract changed in the working tree) and saves the record at once.
+    """
+
+
+def _amend_options(func):
+    func = click.option(
+        "--today", metavar="YYYY-MM-DD", help="Judge sunsets and date entries as of this day."
+    )(func)
+    func = click.option(
+        "--contract",
+        "-c",
+        "contract",
+        metavar="PATH",
+        help="The contract file (default: the only contract changed in the working tree).",
+    )(func)
+    func = click.option(
+        "--repo",
+        "repo_dir",
+        default=".",
+        type=click.Path(path_type=Path),
+        help="Any path inside the repository (default: the current directory).",
+    )(func)
+    return func
+
+
+def _amend_session(repo_dir: Path, contract: str | None, today: str | None):
+    """Open the session, or exit 2 (no repository, no unique contract) / 1 (refused)."""
+    from workbench.amendment.session import AmendmentError, AmendmentSession
+    from workbench.history.errors import HistoryError
+    from workbench.history.repo import ContractRepo
+
+    day = _parse_today(today)
+    try:
+        repo = ContractRepo.open(repo_dir, cache=False)
+    except HistoryError as exc:
+        click.echo(f"workbench amend: error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        if contract is None:
+            changed = [e for e in repo.contracts() if e.draft not in ("clean", "deleted")]
+            if len(changed) != 1:
+                names = ", ".join(e.path for e in changed) or "none"
+                click.echo(
+                    f"workbench amend: error: give --contract PATH ({len(changed)} contracts "
+                    f"changed in the working tree: {names})",
+                    err=True,
+                )
+                sys.exit(2)
+            rel = changed[0].path
+        else:
+            p = Path(contract)
+            rel = repo.git.relpath(p.resolve() if p.exists() else contract)
+        return AmendmentSession(repo, rel, today=day, owns_repo=True)
+    except (AmendmentError, HistoryError) as exc:
+        repo.close()
+        click.echo(f"workbench amend: error: {exc}", err=True)
+        sys.exit(1 if isinstance(exc, AmendmentError) else 2)
+    except BaseException:
+        repo.close()
+        raise
+
+
+def _amend_run(session, action) -> None:
+    """Run one action; refusals are one line on stderr and exit 1."""
+    from workbench.amendment.session import AmendmentError
+
+    try:
+        message = action()
+    except AmendmentError as exc:
+        click.echo(f"workbench amend: error: {exc}", err=True)
+        session.close()
+        sys.exit(1)
+    if message:
+        click.echo(message)
+    session.close()
+
+
+@amend_group.command("status")
+@_amend_options
+@click.option("--all", "verbose", is_flag=True, help="Show every item, not only open ones.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def amend_status_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, verbose: bool, fmt: str
+) -> None:
+    """Show the five steps, their status and what is left. Exit 1 while incomplete."""
+    import json
+
+    from workbench.amendment.checklist import render_text
+
+    session = _amend_session(repo_dir, contract, today)
+    checklist = session.checklist
+    session.close()
+    if fmt == "json":
+        click.echo(json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_text(checklist, verbose=verbose), nl=False)
+    sys.exit(0 if checklist.complete else 1)
+
+
+@amend_group.command("start")
+@_amend_options
+@click.option("--summary", help="One paragraph for the notice and the record.")
+@click.option("--effective", metavar="YYYY-MM-DD", help="The day the new version takes effect.")
+def amend_start_cmd(
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    summary: str | None,
+    effective: str | None,
+) -> None:
+    """Create the amendment record for the next version (or keep the existing one)."""
+    day = _parse_today(effective) if effective else None
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        record = session.start(summary=summary, effective=day)
+        return f"{session.located.relpath}: {record.contract} {record.from_version} -> {record.to_version}"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("summary")
+@_amend_options
+@click.argument("text")
+def amend_summary_cmd(repo_dir: Path, contract: str | None, today: str | None, text: str) -> None:
+    """Set the summary the notice and the record show."""
+    session = _amend_session(repo_dir, contract, today)
+    _amend_run(session, lambda: session.set_summary(text))
+
+
+@amend_group.command("bump")
+@_amend_options
+@click.option("--version", "version", metavar="X.Y.Z", help="Default: the required bump.")
+def amend_bump_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, version: str | None
+) -> None:
+    """Set the contract's version in the working tree; only the version line changes."""
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        result = session.apply_bump(version)
+        if not result.changed:
+            return f"{session.path}: already at {result.new_version}"
+        return f"{session.path}:{result.line}: version {result.old_version} -> {result.new_version}"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("accept")
+@_amend_options
+@click.argument("fingerprint")
+@click.option("--reason", "-r", required=True, help="Why the finding is acceptable (kept).")
+def amend_accept_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, fingerprint: str, reason: str
+) -> None:
+    """Accept a breaking or security finding (by fingerprint or a prefix) with a reason."""
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        acc = session.accept(fingerprint, reason)
+        return f"accepted {acc.fingerprint} ({acc.rule} at {acc.path})"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("withdraw")
+@_amend_options
+@click.argument("fingerprint")
+def amend_withdraw_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, fingerprint: str
+) -> None:
+    """Remove an acceptance (for example one whose finding is gone)."""
+    session = _amend_session(repo_dir, contract, today)
+    _amend_run(session, lambda: session.withdraw(fingerprint))
+
+
+@amend_group.command("sign-off")
+@_amend_options
+@click.option("--reviewer", required=True, help="The reviewer's name (not the author).")
+@click.option("--email", help="The reviewer's email.")
+@click.option("--comment", default="", help="A note kept with the sign-off.")
+def amend_sign_off_cmd(
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    reviewer: str,
+    email: str | None,
+    comment: str,
+) -> None:
+    """Record the security reviewer's sign-off for the current change set."""
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        sign = session.sign_off(reviewer, email, comment)
+        return f"signed off by {sign.who} for change set {sign.fingerprint}"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("notice")
+@_amend_options
+@click.option("--print", "show", is_flag=True, help="Also print the notice.")
+def amend_notice_cmd(repo_dir: Path, contract: str | None, today: str | None, show: bool) -> None:
+    """Generate the notice, write it next to the record and note it in the record."""
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        text, rel = session.generate_notice()
+        return text if show else f"wrote {rel}"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("changelog")
+@_amend_options
+@click.option("--replace", is_flag=True, help="Rewrite an existing entry for this version.")
+def amend_changelog_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, replace: bool
+) -> None:
+    """Append the Keep a Changelog entry to the CHANGELOG.md next to the contract."""
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        result = session.append_changelog(replace=replace)
+        verb = {
+            "created": "created with the entry",
+            "inserted": "entry added",
+            "replaced": "entry replaced",
+            "exists": "already has an entry (use --replace to rewrite it)",
+        }[result.status]
+        return f"{result.path}: {verb}"
+
+    _amend_run(session, run)
+
+
+@amend_group.command("notify")
+@_amend_options
+@click.argument("consumers", nargs=-1)
+@click.option("--all", "everyone", is_flag=True, help="Every affected consumer.")
+def amend_notify_cmd(
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    consumers: tuple[str, ...],
+    everyone: bool,
+) -> None:
+    """Confirm consumers as notified of this change set (after sending the notice)."""
+    if bool(consumers) == everyone:
+        raise click.UsageError("name the consumers, or give --all")
+    session = _amend_session(repo_dir, contract, today)
+
+    def run() -> str:
+        done = session.notify(None if everyone else list(consumers))
+        return "notified: " + ", ".join(n.consumer for n in done)
+
+    _amend_run(session, run)
+
+
+@amend_group.command("refresh")
+@_amend_options
+def amend_refresh_cmd(repo_dir: Path, contract: str | None, today: str | None) -> None:
+    """Re-run the checks and save the record (moving it if the version changed)."""
+    from workbench.amendment.checklist import render_text
+
+    session = _amend_session(repo_dir, contract, today)
+    _amend_run(session, lambda: render_text(session.sync()).rstrip("\n"))

@@ -122,10 +122,18 @@ class Checklist:
                 f"the contract is now {short(self.fingerprint)}; re-confirm the items marked stale"
             )
         for s in self.steps:
+            waiting = [i for i in s.open_items if i.status == "blocked" and i.action == "notify"]
             for i in s.open_items:
-                mark = {"stale": "stale", "blocked": "blocked", "missing": "missing"}[i.status]
+                if i in waiting and len(waiting) > 1:
+                    continue
                 detail = f": {i.detail}" if i.detail else ""
-                out.append(f"{s.title}: [{mark}] {i.label}{detail}")
+                out.append(f"{s.title}: [{i.status}] {i.label}{detail}")
+            if len(waiting) > 1:
+                names = ", ".join(i.target or "?" for i in waiting)
+                out.append(
+                    f"{s.title}: [blocked] {len(waiting)} consumers to notify ({names}): "
+                    "generate the notice first"
+                )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -775,3 +783,43 @@ def evaluate(inp: Inputs) -> Checklist:
         security_open=open_security,
         record_error=inp.record_error,
     )
+
+
+STATUS_MARKS = {"done": "done", "needs you": "needs you", "blocked": "blocked"}
+ITEM_MARKS = {
+    "ok": "ok",
+    "missing": "missing",
+    "stale": "stale",
+    "blocked": "blocked",
+    "info": "info",
+}
+
+
+def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
+    """The checklist as plain text (``workbench amend status``): one line per step, then its
+    open items (every item with ``verbose``)."""
+    c = checklist
+    if c.from_version is None:
+        versions = f"new at {c.to_version}"
+    elif c.from_version == c.to_version:
+        versions = f"{c.from_version}, not bumped yet"
+    else:
+        versions = f"{c.from_version} -> {c.to_version}"
+    lines = [f"{c.contract} ({c.path}): {versions}, {c.required_bump} bump required"]
+    if c.record is not None:
+        state = "complete" if c.complete else "stale" if c.stale else "in progress"
+        lines.append(f"record: {c.record_path} ({state}); change set {short(c.fingerprint)}")
+    elif c.needs_record:
+        lines.append(f"record: none yet (will be {c.record_path})")
+    else:
+        lines.append(f"record: not needed ({c.why_no_record})")
+    for step in c.steps:
+        lines.append(f"[{STATUS_MARKS[step.status]:>9}] {step.title}: {step.reason}")
+        for item in step.items:
+            if not verbose and not item.open:
+                continue
+            target = f" [{item.target[:12]}]" if item.target and item.action in ("accept",) else ""
+            lines.append(f"    {ITEM_MARKS[item.status]:>7}  {item.label}{target}")
+            if item.detail and (item.open or verbose):
+                lines.append(f"             {item.detail}")
+    return "\n".join(lines) + "\n"

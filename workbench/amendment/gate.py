@@ -179,7 +179,12 @@ def _deleted_entry(repo: ContractRepo, change: Changed, base: str) -> GateEntry:
 def _entry(session: AmendmentSession) -> GateEntry:
     c = session.checklist
     assert c is not None
-    versions = f"{c.from_version} -> {c.to_version}" if c.from_version else f"new at {c.to_version}"
+    if c.from_version is None:
+        versions = f"new at {c.to_version}"
+    elif c.from_version == c.to_version:
+        versions = f"{c.from_version}, not bumped yet"
+    else:
+        versions = f"{c.from_version} -> {c.to_version}"
     summary = f"{c.contract} {versions}"
     if session.report is not None:
         summary += f", {session.report.verdict.severity}"

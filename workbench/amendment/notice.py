@@ -310,3 +310,65 @@ def _deprecation_section(inp: NoticeInput) -> list[str]:
             "",
         ]
     return lines
+
+
+def notice_for(
+    old: Contract | None,
+    new: Contract | None,
+    report: Any,
+    *,
+    path: str = "",
+    today: dt.date | None = None,
+    notice_period: int = 90 * 86400,
+    default_skew: int = 60,
+    old_since: dt.datetime | None = None,
+    record: Any = None,
+) -> str:
+    """The notice for two contracts (``workbench notice OLD NEW``); a record, when given, adds
+    its summary, effective date, accepted reasons and the sign-off for this change set."""
+    from workbench.amendment.compat import coverage
+
+    day = today or dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    accepted: dict[str, Acceptance] = {}
+    sign = None
+    summary = ""
+    effective = None
+    if record is not None:
+        for name in ("compatibility", "security_review"):
+            for a in record.step(name).accepted:
+                accepted[a.fingerprint] = a
+        s = record.step("security_review").sign_off
+        sign = s if s is not None and s.fingerprint == report.verdict.fingerprint else None
+        summary = record.summary
+        effective = dt.date.fromisoformat(record.effective) if record.effective else None
+    coverages = {
+        f.fingerprint: coverage(
+            f,
+            old,
+            new,
+            accepted=accepted.get(f.fingerprint),
+            notice_period=notice_period,
+            default_skew=default_skew,
+            today=day,
+            now=now,
+            old_since=old_since,
+        )
+        for f in report.findings
+        if f.severity == "breaking"
+    }
+    return render_notice(
+        NoticeInput(
+            old=old,
+            new=new,
+            report=report,
+            path=path,
+            summary=summary,
+            today=day,
+            effective=effective,
+            coverages=coverages,
+            accepted=accepted,
+            sign_off=sign,
+            fingerprint=report.verdict.fingerprint,
+        )
+    )
