@@ -1031,3 +1031,170 @@ def amend_refresh_cmd(repo_dir: Path, contract: str | None, today: str | None) -
 
     session = _amend_session(repo_dir, contract, today)
     _amend_run(session, lambda: render_text(session.sync()).rstrip("\n"))
+
+
+# --- log (history) ----------------------------------------------------------------------------
+
+
+_LOG_CONTROL = dict.fromkeys([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)], " ")
+
+
+def _log_clean(text: str) -> str:
+    """Untrusted text (subjects, names, paths) without terminal control characters."""
+    return text.translate(_LOG_CONTROL)
+
+
+def _log_cut(text: str, width: int) -> str:
+    text = _log_clean(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _log_line(entry, contract_width: int | None, color: bool) -> str:
+    rev = entry.revision
+    date = rev.date.strftime("%Y-%m-%d") if rev.date else "-"
+    cells = [date.ljust(10), rev.short.ljust(8)]
+    if contract_width is not None:
+        cells.append(_log_cut(entry.contract or "?", contract_width).ljust(contract_width))
+    cells.append(_log_cut(rev.author_name or rev.author_email or "-", 18).ljust(18))
+    version = "deleted" if rev.deleted else (_log_cut(rev.version, 12) or "?")
+    cells.append(version.ljust(12))
+    report = entry.report
+    if report is None:
+        label = "invalid" if entry.invalid else "error"
+        cells.append(click.style(label.ljust(14), fg="red") if color else label.ljust(14))
+        cells.append("   -   -    -    -   -")
+    else:
+        verdict = report.verdict
+        got = verdict.actual_bump + ("" if verdict.version_bump_ok else "!")
+        bump = f"{verdict.required_bump:<5} {got:<8}"
+        if color and not verdict.version_bump_ok:
+            bump = click.style(bump, fg="red", bold=True)
+        cells.append(bump)
+        counts = entry.counts
+        styles = {"breaking": "red", "risky": "yellow", "weakens": "magenta", "security": "magenta"}
+        parts = []
+        for key, width in (
+            ("breaking", 4),
+            ("risky", 3),
+            ("safe", 4),
+            ("weakens", 4),
+            ("security", 3),
+        ):
+            value = counts[key]
+            cell = (str(value) if value else "-").rjust(width)
+            if color and value and key in styles:
+                cell = click.style(cell, fg=styles[key], bold=key == "breaking")
+            parts.append(cell)
+        cells.append(" ".join(parts))
+    subject = _log_clean(rev.subject)
+    if rev.is_merge:
+        subject += " (merge: vs first parent)"
+    if entry.base is not None:
+        subject += f" (compared with {entry.base.short}: the parent is invalid)"
+    if entry.error:
+        note = f"[{'invalid: ' if entry.invalid else ''}{_log_clean(entry.error)}]"
+        subject += "  " + (click.style(note, fg="red") if color else note)
+    cells.append(subject)
+    return "  ".join(cells)
+
+
+def _log_header(contract_width: int | None) -> str:
+    cells = ["DATE".ljust(10), "REV".ljust(8)]
+    if contract_width is not None:
+        cells.append("CONTRACT".ljust(contract_width))
+    cells += ["AUTHOR".ljust(18), "VERSION".ljust(12), "NEEDS GOT     "]
+    cells += [" BRK RSK SAFE WEAK SEC", "SUBJECT"]
+    return "  ".join(cells)
+
+
+@main.command("log")
+@click.argument("path", required=False)
+@click.option(
+    "--repo",
+    "repo_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The git repository (default: the one containing PATH, or the current directory). "
+    "With --repo, PATH is relative to the repository root.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: aligned columns; json: a list of objects.",
+)
+@click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
+def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None) -> None:
+    """One line per amendment, newest first: date, revision, author, version, the bump the
+    changes need and the one made, counts of breaking/risky/safe findings, security weakenings
+    and new security findings, and the subject.
+
+    PATH is a contract file (its history follows renames; a deleted contract still has one) or
+    a directory (every contract under it). Without PATH: every contract's amendments, in
+    commit order. Uncommitted drafts (WORKTREE, INDEX) come first. An invalid revision shows
+    its error inline and the log continues. Merge commits are judged against their first parent.
+    """
+    import json
+    import os
+
+    from workbench.history.errors import HistoryError
+    from workbench.history.log import amendment_log
+    from workbench.history.repo import ContractRepo
+
+    def fail(message: str) -> None:
+        click.echo(f"workbench log: {_log_clean(message)}", err=True)
+        sys.exit(2)
+
+    start = repo_dir or (Path(path).parent if path and not Path(path).is_dir() else path or ".")
+    try:
+        repo = ContractRepo.open(start)
+    except HistoryError as exc:
+        return fail(str(exc))
+    with repo:
+        try:
+            rel = under = None
+            if path:
+                target = path if repo_dir else os.path.abspath(path)
+                rel = repo.git.relpath(target)
+                is_dir = rel == "" or (repo.root is not None and (repo.root / rel).is_dir())
+                if not is_dir and repo.root is None:
+                    head = repo.head()
+                    entry = repo.git.tree_entry(head, rel) if head else None
+                    is_dir = entry is not None and entry[0] == "tree"
+                if is_dir:
+                    under, rel = rel, None
+            if limit == 0:
+                click.echo("[]" if fmt == "json" else _log_header(None if rel else 8))
+                return None
+            entries = amendment_log(repo, rel, limit=limit, under=under)
+            first = next(entries, None)
+            if first is None and rel is not None:
+                return fail(f"{path}: no history in {repo.name} (not a file git knows)")
+            contract_width = None
+            if rel is None:
+                ids = [e.id for e in repo.contracts(include_deleted=True)]
+                contract_width = max(min(max((len(i) for i in ids), default=8), 28), 8)
+            color = fmt == "text" and sys.stdout.isatty()
+            if fmt == "json":
+                if first is None:
+                    click.echo("[]")
+                    return None
+                click.echo("[\n  " + json.dumps(first.to_dict()), nl=False)
+                for entry in entries:
+                    click.echo(",\n  " + json.dumps(entry.to_dict()), nl=False)
+                click.echo("\n]")
+                return None
+            if first is None:
+                click.echo("no amendments", err=True)
+                return None
+            click.echo(_log_header(contract_width))
+            click.echo(_log_line(first, contract_width, color))
+            for entry in entries:
+                click.echo(_log_line(entry, contract_width, color))
+        except HistoryError as exc:
+            return fail(str(exc))
+        except BrokenPipeError:  # `workbench log | head`
+            sys.stderr.close()
+            sys.exit(0)
+    return None

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -53,6 +55,7 @@ from workbench.history.model import (
 
 if TYPE_CHECKING:
     from workbench.engine.model import DiffReport
+    from workbench.security.policy import Policy
 
 Side = Revision | ParentRef
 
@@ -168,6 +171,8 @@ class ContractRepo:
         self._walks: dict[tuple[str, str], _Walk] = {}
         self._walk_lock = threading.Lock()
         self._config: Config | None = None
+        self._policy: Policy | None = None
+        self._policy_key = ""
         self._shallow: frozenset[str] | None = None
 
     # --- opening --------------------------------------------------------------------------
@@ -869,6 +874,25 @@ class ContractRepo:
         label_b = f"{rev_b}:{b.path}"
         return self._report(a.blob, old, label_a, b.blob, new, label_b, None)
 
+    @property
+    def policy(self) -> Policy:
+        """The security policy of ``.workbench.yaml`` (defaults when the file has none)."""
+        if self._policy is None:
+            from workbench.security.policy import DEFAULT_POLICY, parse_policy
+
+            config = self.config
+            try:
+                self._policy = (
+                    DEFAULT_POLICY
+                    if config.document is None
+                    else parse_policy(config.security, config)
+                )
+            except ContractError as exc:
+                raise HistoryError(problem_line(exc)) from None
+            digest = json.dumps(self._policy.to_dict(), sort_keys=True, default=str)
+            self._policy_key = hashlib.sha256(digest.encode()).hexdigest()[:12]
+        return self._policy
+
     def _report(
         self,
         old_blob: str | None,
@@ -879,23 +903,24 @@ class ContractRepo:
         new_label: str | None,
         today: dt.date | None,
     ) -> DiffReport:
-        from workbench.engine import compare
+        """The engine's report plus the security review (``review.build_report``, the one code
+        path of every face), cached by blobs, day and policy."""
         from workbench.engine.model import DiffReport
+        from workbench.review import build_report
 
+        policy = self.policy
         day = today or dt.date.today()
-        key = f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}"
+        key = f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}"
         report = self._reports.get(key)
         if report is None and self.disk_cache is not None:
             stored = self.disk_cache.get(key, DiffReport)
             if isinstance(stored, DiffReport):
                 report = stored
         if report is None:
-            report = compare(old, new, today=day)
-            self._reports.put(key, report)
+            report = build_report(old, new, policy=policy, today=day)
             if self.disk_cache is not None:
                 self.disk_cache.put(key, report)
-        else:
-            self._reports.put(key, report)
+        self._reports.put(key, report)
         return _relabel(report, old_label, new_label)
 
     def clear_caches(self) -> None:

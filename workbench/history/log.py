@@ -1,0 +1,156 @@
+"""The amendment log: every revision of one contract (or of all of them) with its verdict.
+
+``amendment_log(repo, path)`` is what ``workbench log`` prints and what the TUI's history list
+shows: a :class:`LogEntry` per revision, newest first, each with the report against the previous
+content (computed lazily, one entry at a time, from the caches when possible). An invalid
+revision is an entry with its error; the log goes on past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench.contract.errors import ContractError
+from workbench.history.errors import HistoryError
+from workbench.history.model import ParentRef, Revision
+
+if TYPE_CHECKING:
+    from workbench.engine.model import DiffReport
+    from workbench.history.repo import ContractRepo
+
+COUNT_KEYS = ("breaking", "risky", "safe", "weakens")
+
+
+@dataclass(slots=True)
+class LogEntry:
+    """One amendment as the log shows it.
+
+    ``report`` is ``None`` when it could not be computed; ``error`` then says why in one line
+    (``invalid`` is true when the revision's own content is not a valid contract). ``base`` is
+    the content the report compared with when that is not the revision's direct parent (the
+    parent was invalid, so the newest valid predecessor was used).
+    """
+
+    revision: Revision
+    report: DiffReport | None = None
+    error: str | None = None
+    invalid: bool = False
+    base: Revision | ParentRef | None = None
+
+    @property
+    def contract(self) -> str:
+        if self.revision.contract_id:
+            return self.revision.contract_id
+        if self.report is not None:
+            side = self.report.new or self.report.old
+            if side is not None:
+                return side.contract
+        return ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Findings by severity, security weakenings, and security findings new in this
+        amendment (``security``); zeros when there is no report."""
+        out = dict.fromkeys((*COUNT_KEYS, "security"), 0)
+        if self.report is None:
+            return out
+        counts = self.report.verdict.counts
+        for key in COUNT_KEYS:
+            out[key] = int(counts.get(key, 0))
+        out["security"] = sum(
+            1
+            for f in self.report.security_findings
+            if getattr(f, "new_in_amendment", True) and not getattr(f, "ignored", None)
+        )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        rev = self.revision
+        verdict = self.report.verdict if self.report is not None else None
+        return {
+            "contract": self.contract,
+            "path": rev.path,
+            "kind": rev.kind,
+            "rev": rev.rev,
+            "short": rev.short,
+            "date": rev.date.isoformat() if rev.date else None,
+            "author": {"name": rev.author_name, "email": rev.author_email},
+            "subject": rev.subject,
+            "change": rev.change,
+            "version": rev.version,
+            "merge": rev.is_merge,
+            "parent": (
+                {"rev": rev.parent.rev, "path": rev.parent.path} if rev.parent is not None else None
+            ),
+            "compared_with": (
+                {"rev": self.base.rev, "path": self.base.path} if self.base is not None else None
+            ),
+            "severity": verdict.severity if verdict else None,
+            "required_bump": verdict.required_bump if verdict else None,
+            "actual_bump": verdict.actual_bump if verdict else None,
+            "version_bump_ok": verdict.version_bump_ok if verdict else None,
+            "counts": self.counts if verdict else None,
+            "fingerprint": verdict.fingerprint if verdict else None,
+            "invalid": self.invalid,
+            "error": self.error,
+        }
+
+
+def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
+    """The log entry of one revision: its report, or the one-line reason there is none."""
+    entry = LogEntry(revision)
+    if revision.blob is not None:
+        try:
+            repo.load(revision)
+        except ContractError as exc:
+            entry.invalid = True
+            entry.error = _first(exc)
+            return entry
+        except HistoryError as exc:
+            entry.error = str(exc)
+            return entry
+    try:
+        base = repo.base(revision)
+        if base is not None and revision.parent is not None and base != revision.parent:
+            entry.base = base
+        entry.report = repo.report(revision)
+    except ContractError as exc:
+        entry.error = _first(exc)
+    except HistoryError as exc:
+        entry.error = str(exc)
+    return entry
+
+
+def amendment_log(
+    repo: ContractRepo,
+    path: str | None = None,
+    *,
+    limit: int | None = None,
+    ref: str = "HEAD",
+    under: str | None = None,
+) -> Iterator[LogEntry]:
+    """Log entries newest first: of the contract at ``path``, or of every contract (optionally
+    only those ``under`` a directory), interleaved as git orders the commits. Lazy: each entry
+    is judged when the caller asks for it."""
+    if path is not None:
+        source: Iterator[Revision] = repo.iter_history(path, ref=ref)
+    else:
+        source = repo.iter_all_history(ref=ref)
+        if under:
+            prefix = under.rstrip("/") + "/"
+            source = (
+                r
+                for r in source
+                if r.path.startswith(prefix) or (r.parent and r.parent.path.startswith(prefix))
+            )
+    for count, revision in enumerate(source):
+        if limit is not None and count >= limit:
+            return
+        yield log_entry(repo, revision)
+
+
+def _first(exc: ContractError) -> str:
+    more = len(exc.problems) - 1
+    return exc.first.format() + (f" (and {more} more)" if more > 0 else "")
