@@ -152,7 +152,7 @@ def test_amendment_from_git_revisions(repo):
     assert "Security review: exemplary-api 2.0.0 -> 2.1.0" in out
     assert "REGRESSIONS INTRODUCED BY THIS AMENDMENT" in out
     assert "regression.weakens" in out
-    assert "FINDINGS ON THE NEW VERSION" in out and "oauth.implicit-grant" in out
+    assert "INTRODUCED IN THE NEW VERSION" in out and "oauth.implicit-grant" in out
     assert "contracts/api.yaml:" in out
 
 

@@ -60,7 +60,11 @@ def test_rule_is_complete_data(rule):
 
 
 def test_citations_link_to_their_standard():
-    assert citation_url("RFC 8725 §3.1, §3.2") == "https://www.rfc-editor.org/rfc/rfc8725#section-3.1"
+    assert (
+        citation_url("RFC 8725 §3.1, §3.2") == "https://www.rfc-editor.org/rfc/rfc8725#section-3.1"
+    )
     assert citation_url("RFC 9700") == "https://www.rfc-editor.org/rfc/rfc9700"
     assert citation_url("NIST SP 800-63B-4 §2.2.3").startswith("https://pages.nist.gov/800-63-4/")
+    assert citation_url("RFC 8725 sections 2.1 and 3.1").endswith("rfc8725#section-2.1")
+    assert citation_url("RFC 9700, section 4.14.2").endswith("rfc9700#section-4.14.2")
     assert citation_url("a team decision") is None

@@ -137,7 +137,7 @@ def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-_RFC = re.compile(r"RFC\s*(\d{3,5})(?:\s*(?:§|section|sec\.?)?\s*(\d+(?:\.\d+)*))?", re.I)
+_RFC = re.compile(r"RFC\s*(\d{3,5})(?:,?\s*(?:§|sections?|sec\.?)?\s*(\d+(?:\.\d+)*))?", re.I)
 _SP = re.compile(r"SP\s*800-63B", re.I)
 
 

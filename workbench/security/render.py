@@ -55,7 +55,7 @@ def _groups(items: list[SecurityItem]) -> list[tuple[str, str, list[SecurityItem
     ignored = [s for s in items if s.ignored]
     return [
         ("regressions", "Regressions introduced by this amendment", regressions),
-        ("introduced", "Findings on the new version", introduced),
+        ("introduced", "Introduced in the new version", introduced),
         ("present", "Already present before this amendment", present),
         ("ignored", "Accepted in the ignore file", ignored),
     ]
@@ -64,6 +64,12 @@ def _groups(items: list[SecurityItem]) -> list[tuple[str, str, list[SecurityItem
 def _counts(items: list[SecurityItem]) -> str:
     live = Counter(s.severity for s in items if not s.ignored)
     parts = [f"{live[s]} {s}" for s in SEVERITIES if live[s]]
+    present = sum(1 for s in items if not s.ignored and not s.new_in_amendment)
+    ignored = sum(1 for s in items if s.ignored)
+    if present:
+        parts.append(f"{present} already present")
+    if ignored:
+        parts.append(f"{ignored} accepted")
     return ", ".join(parts) or "no findings"
 
 
