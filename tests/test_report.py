@@ -58,6 +58,7 @@ def build_report(*, hostile: bool = False) -> DiffReport:
             old="RS256",
             old_loc=Loc(47, 25, 47),
             fingerprint="a1b2c3d4e5f60718",
+            consumers=("checkout-web", "ledger-service"),
         ),
         _finding(
             "token.lifetime-raised",
@@ -238,6 +239,17 @@ def test_text_groups_by_severity_with_locations_parties_and_verdict(report):
     assert "1 breaking; 1 risky; 1 safe; 1 ignored; 1 weaken security" in out
 
 
+def test_text_names_consumers_and_the_gate(report):
+    out = render(report, "text")
+    assert "breaks: relying_parties (consumers: checkout-web, ledger-service)" in out
+    assert "Gate: fails: 1 breaking finding, 1 security finding at or above high" in out
+    out = render(report, "text", RenderOptions(fail_on="never"))
+    assert "Gate: passes (--fail-on never)" in out
+    # an already-present security finding is listed without its fix: not this amendment's doing
+    present = out.split("jwt.audience-not-required")[1].split("\n\n")[0]
+    assert "fix:" not in present
+
+
 def test_text_colour_only_when_asked(report):
     plain = render(report, "text", RenderOptions(color=False))
     coloured = render(report, "text", RenderOptions(color=True))
@@ -330,6 +342,10 @@ def test_markdown_summary_sections(report):
     assert "[RFC 8725 §3.1](https://www.rfc-editor.org/rfc/rfc8725#section-3.1)" in out
     assert "relying parties \\(services verifying tokens\\)" in out
     assert "(already present)" in out
+    assert "<summary>Already present before this amendment (1)</summary>" in out
+    assert "**CI gate:** ❌ fails: 1 breaking finding, 1 security finding at or above high" in out
+    assert "- <code>checkout-web</code>: 1 breaking (<code>token.alg-removed</code>)" in out
+    assert "relying parties<br><code>checkout-web</code>, <code>ledger-service</code>" in out
 
 
 def test_markdown_escapes_hostile_values(hostile):

@@ -230,6 +230,42 @@ def affected(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]
     return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
 
 
+def consumers_of(finding: Finding) -> tuple[str, ...]:
+    """The listed consumers whose ``uses`` mention what a finding changes (engine-provided)."""
+    return tuple(getattr(finding, "consumers", ()) or ())
+
+
+def affected_consumers(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]:
+    """Named consumers reached by breaking or risky findings: name -> severity -> findings."""
+    out: dict[str, dict[str, list[Finding]]] = {}
+    for f in findings:
+        if f.severity not in ("breaking", "risky"):
+            continue
+        for name in consumers_of(f):
+            out.setdefault(name, {}).setdefault(f.severity, []).append(f)
+    return dict(sorted(out.items(), key=lambda kv: (-len(kv[1].get("breaking", [])), kv[0])))
+
+
+def gate_summary(report: DiffReport, options: RenderOptions) -> tuple[bool, str]:
+    """``(fails, sentence)``: what the gate decided and why, for the verdict lines."""
+    compat, security = failures(report, options)
+    reasons = []
+    for severity in ("breaking", "risky"):
+        n = sum(1 for f in compat if f.severity == severity)
+        if n:
+            reasons.append(f"{n} {severity} finding{'s' if n != 1 else ''}")
+    if security:
+        n = len(security)
+        reasons.append(
+            f"{n} security finding{'s' if n != 1 else ''} at or above {options.security_fail_on}"
+        )
+    if reasons:
+        return True, "fails: " + ", ".join(reasons)
+    if options.fail_on == "never":
+        return False, "passes (--fail-on never)"
+    return False, f"passes (--fail-on {options.fail_on}, security at {options.security_fail_on})"
+
+
 def verdict_sentence(report: DiffReport) -> str:
     """One line: the overall severity and what the version bump needed and got."""
     v = report.verdict
@@ -247,7 +283,8 @@ def verdict_sentence(report: DiffReport) -> str:
         "invalid": "the version is not SemVer",
     }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
     ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
-    return f"{head}: {need}; {got}{versions}: {ok}"
+    note = getattr(v, "bump_note", "")
+    return f"{head}: {need}; {got}{versions}: {ok}" + (f" ({note})" if note else "")
 
 
 # --- text hygiene ---------------------------------------------------------------------------

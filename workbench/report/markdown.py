@@ -17,10 +17,13 @@ from workbench.report.common import (
     RenderOptions,
     SecurityItem,
     affected,
+    affected_consumers,
     by_severity,
     clean,
+    consumers_of,
     counts,
     finding_file,
+    gate_summary,
     security_file,
     security_items,
     site,
@@ -129,6 +132,13 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
         f"| Version | {old_v} | {new_v} |",
         "",
     ]
+    failed, gate = gate_summary(report, options)
+    out.append(f"**CI gate:** {'❌' if failed else '✅'} {md(gate)}")
+    out.append("")
+    note = getattr(v, "bump_note", "")
+    if note:
+        out.append(f"> **Version:** {md(note)}")
+        out.append("")
     if not v.version_bump_ok:
         out.append(
             f"> **Version:** this amendment requires a **{md(v.required_bump)}** bump; "
@@ -149,6 +159,18 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
                     rules = ", ".join(sorted({md_code(f.rule) for f in items}))
                     parts.append(f"{len(items)} {severity} ({rules})")
             out.append(f"- **{label}**: " + "; ".join(parts))
+        named = affected_consumers(report.findings)
+        if named:
+            out.append("")
+            out.append("Listed consumers reached by these changes:")
+            out.append("")
+            for name, groups in named.items():
+                parts = [
+                    f"{len(groups[s])} {s} ({', '.join(sorted({md_code(f.rule) for f in groups[s]}))})"
+                    for s in ("breaking", "risky")
+                    if groups.get(s)
+                ]
+                out.append(f"- {md_code(name)}: " + "; ".join(parts))
         out.append("")
 
     titles = {"breaking": "Breaking", "risky": "Risky", "safe": "Safe"}
@@ -211,9 +233,36 @@ def _finding_table(
         if f.note:
             change += f"<br>_{md(f.note)}_"
         breaks = _parties(f.breaks) if f.severity != "safe" else "—"
+        if f.severity != "safe" and consumers_of(f):
+            breaks += "<br>" + ", ".join(md_code(c) for c in consumers_of(f))
         rows.append(
             f"| {_rule(f.rule, options)} | {md_code(f.path)} | {change} | {breaks} "
             f"| {_security_mark(f)} | {_where(report, f, options)} |"
+        )
+    return rows
+
+
+def _security_rows(
+    report: DiffReport, items: list[SecurityItem], options: RenderOptions
+) -> list[str]:
+    rows = [
+        "| Severity | Rule | Path | Finding | Fix | Reference | Location |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in items:
+        kind = (
+            "regression"
+            if s.kind == "regression"
+            else ("new" if s.new_in_amendment else "already present")
+        )
+        where = security_file(report, s, options)
+        if s.line:
+            where = f"{where}:{s.line}"
+        finding = f"**{md(s.title)}**<br>{md(s.message)}"
+        reference = _link(s.citation, s.citation_url) if s.citation else "—"
+        rows.append(
+            f"| {ICONS.get(s.severity, '')} {md(s.severity)} ({kind}) | {_rule(s.rule, options)} "
+            f"| {md_code(s.path)} | {finding} | {md(s.fix) or '—'} | {reference} | {md(where)} |"
         )
     return rows
 
@@ -222,36 +271,31 @@ def _security_section(
     report: DiffReport, items: list[SecurityItem], options: RenderOptions
 ) -> list[str]:
     live = [s for s in items if not s.ignored]
+    introduced = [s for s in live if s.kind == "regression" or s.new_in_amendment]
+    present = [s for s in live if s not in introduced]
     out = ["### 🔒 Security", ""]
     weakening = [f for f in report.findings if f.security == "weakens"]
     if not live and not weakening:
         out += ["No security findings.", ""]
         return out
-    if live:
-        out += [
-            "| Severity | Rule | Path | Finding | Fix | Reference | Location |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for s in live:
-            kind = (
-                "regression"
-                if s.kind == "regression"
-                else ("new" if s.new_in_amendment else "already present")
-            )
-            where = security_file(report, s, options)
-            if s.line:
-                where = f"{where}:{s.line}"
-            finding = f"**{md(s.title)}**<br>{md(s.message)}"
-            reference = _link(s.citation, s.citation_url) if s.citation else "—"
-            out.append(
-                f"| {ICONS.get(s.severity, '')} {md(s.severity)} ({kind}) | {_rule(s.rule, options)} "
-                f"| {md_code(s.path)} | {finding} | {md(s.fix) or '—'} | {reference} | {md(where)} |"
-            )
-        out.append("")
+    if introduced:
+        out += [*_security_rows(report, introduced, options), ""]
+    elif live:
+        out += ["This amendment introduces no security findings.", ""]
     if weakening:
         out.append("Compatibility findings that weaken security:")
         out.append("")
         for f in weakening:
             out.append(f"- {_rule(f.rule, options)} {md_code(f.path)}: {md(f.message)}")
         out.append("")
+    if present:
+        out += [
+            "<details>",
+            f"<summary>Already present before this amendment ({len(present)})</summary>",
+            "",
+            *_security_rows(report, present, options),
+            "",
+            "</details>",
+            "",
+        ]
     return out

@@ -16,9 +16,11 @@ from workbench.report.common import (
     SecurityItem,
     by_severity,
     clean,
+    consumers_of,
     counts,
     fails,
     finding_file,
+    gate_summary,
     security_fails,
     security_file,
     security_items,
@@ -141,12 +143,15 @@ def _finding(
     if side == "old" and report.new is not None:
         where += " (old)"
     lines.append(f"      {paint(where, 'dim')}  {clean(f.message)}")
-    if f.old is not None or f.new is not None:
-        lines.append(
-            f"      {paint('was', 'dim')} {short_value(f.old)}  {paint('now', 'dim')} {short_value(f.new)}"
-        )
+    was, now = short_value(f.old, 200), short_value(f.new, 200)
+    if (f.old is not None or f.new is not None) and len(was) + len(now) <= 80:
+        lines.append(f"      {paint('was', 'dim')} {was}  {paint('now', 'dim')} {now}")
     if f.breaks and f.severity != "safe":
-        lines.append(f"      breaks: {', '.join(clean(p) for p in f.breaks)}")
+        who = ", ".join(clean(p) for p in f.breaks)
+        named = consumers_of(f)
+        if named:
+            who += f" (consumers: {', '.join(clean(c) for c in named)})"
+        lines.append(f"      breaks: {who}")
     if f.note:
         lines.append(f"      note: {clean(f.note)}")
     if ignored:
@@ -173,6 +178,8 @@ def _security(
     if item.line:
         where = f"{where}:{item.line}:{item.column or 1}"
     lines.append(f"      {paint(where, 'dim')}  {clean(item.message)}")
+    if not item.new_in_amendment and item.kind != "regression" and not item.ignored:
+        return lines  # not this amendment's doing: the review command has the details
     if item.fix:
         lines.append(f"      fix: {clean(item.fix)}")
     if item.citation:
@@ -203,6 +210,8 @@ def _verdict(
         if by:
             parts.append("security: " + ", ".join(f"{n} {s}" for s, n in by.items()))
     lines = [line, "  " + "; ".join(parts)]
+    failed, gate = gate_summary(report, options)
+    lines.append("Gate: " + paint(gate, "breaking" if failed else "safe"))
     if not v.version_bump_ok:
         lines.append(
             "  "
