@@ -530,3 +530,12 @@ def test_github_hostile_values_stay_on_one_command(hostile):
     assert "%0Asecond" in risky and "%0D" not in risky  # CRLF normalized, then escaped
     assert "100%25, a,b:c" in risky
     assert len(lines) == 3 + 2 + 1 + 1
+
+
+def test_sarif_uris_are_relative_references_or_file_uris():
+    from workbench.report.sarif import _uri
+
+    assert _uri("contracts/a b.yaml") == "contracts/a%20b.yaml"
+    assert _uri("contracts\\win.yaml") == "contracts/win.yaml"
+    assert _uri("rev:odd.yaml") == "rev%3Aodd.yaml"  # never mistaken for a scheme
+    assert _uri("/tmp/x y/c.yaml") == "file:///tmp/x%20y/c.yaml"

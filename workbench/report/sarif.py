@@ -11,8 +11,10 @@ fingerprint so alerts survive line moves.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -104,8 +106,12 @@ def _location(uri: str, loc: Any, logical: str, description: str | None = None) 
 
 
 def _uri(path: str) -> str:
-    """A file path as a relative URI reference (forward slashes, spaces and the like escaped)."""
-    return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~") or "."
+    """A repository-relative path as a relative URI reference (``/`` separators, spaces and the
+    like percent-encoded); a path outside the repository as a ``file:`` URI."""
+    if path and PurePath(path).is_absolute():
+        with contextlib.suppress(ValueError):
+            return Path(path).as_uri()
+    return quote(path.replace("\\", "/"), safe="/@!$&'()*+,;=-._~") or "."
 
 
 def _compat_result(
