@@ -91,6 +91,10 @@ class Repo:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
 
+    def move(self, src: str, dst: str) -> None:
+        (self.root / dst).parent.mkdir(parents=True, exist_ok=True)
+        self.git("mv", src, dst)
+
     def commit(
         self,
         message: str,

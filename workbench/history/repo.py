@@ -126,25 +126,35 @@ class _Walk:
             while count is None or len(self.items) < count:
                 want = BATCH if count is None else min(BATCH, count - len(self.items))
                 batch: list[tuple[LogCommit, RawChange]] = []
-                exhausted = False
+                exhausted = stopped = False
                 while len(batch) < want:
                     commit = next(self._commits, None)
                     if commit is None:
                         exhausted = True
                         break
                     change = _pick_change(commit.changes, self.path)
-                    if change is not None:
-                        batch.append((commit, change))
+                    if change is None:
+                        continue
+                    if change.status == "C" and not self.repo._same_contract(change):
+                        # git follows copies too; a contract created from a copy of another
+                        # one starts here (older commits are the other contract's history)
+                        batch.append((commit, replace(change, old_blob=None)))
+                        exhausted = stopped = True
+                        break
+                    batch.append((commit, change))
                 self.repo._prefetch_meta([ch.new_blob or ch.old_blob for _, ch in batch])
                 self.items.extend(self.repo._change_revision(c, ch) for c, ch in batch)
                 if exhausted:
-                    self._finish()
+                    self._finish(stopped)
                     return
 
-    def _finish(self) -> None:
+    def _finish(self, stopped: bool = False) -> None:
         self.done = True
         proc = self._proc
         if proc is None:
+            return
+        if stopped:  # we stopped reading (a copy of another contract): git may still walk
+            self.close()
             return
         assert proc.stderr is not None
         err = proc.stderr.read().decode("utf-8", "replace").strip()
@@ -465,7 +475,7 @@ class ContractRepo:
         first_parent = commit.parents[0] if commit.parents else None
         boundary = first_parent is None and commit.sha in self._shallow_commits()
         parent = None
-        if first_parent is not None:
+        if first_parent is not None and not (change.status == "C" and change.old_blob is None):
             parent = ParentRef(first_parent, change.old_path, change.old_blob)
         kind = _CHANGE.get(change.status, "modified")
         if boundary:
@@ -695,6 +705,12 @@ class ContractRepo:
         finally:
             _reap(proc)
 
+    def _same_contract(self, change: RawChange) -> bool:
+        """Whether a copy carries the same contract id as its source (a two-step move)."""
+        old = self._meta_of(change.old_blob) if change.old_blob else None
+        new = self._meta_of(change.new_blob) if change.new_blob else None
+        return old is not None and new is not None and old.id == new.id
+
     def _is_contract(self, blob: str | None) -> bool:
         if blob is None:
             return False
@@ -724,11 +740,24 @@ class ContractRepo:
         found = self.git.tree_entry(sha, rel)
         if found is not None and found[0] == "blob":
             return ParentRef(sha, rel, found[1])
+        lineage: set[str] | None = None
         for name in self._former_names(rel):
             found = self.git.tree_entry(sha, name)
-            if found is not None and found[0] == "blob":
+            if found is None or found[0] != "blob":
+                continue
+            if lineage is None:
+                lineage = self._lineage_blobs(rel)
+            if found[1] in lineage:  # the same contract under its old name, not a namesake
                 return ParentRef(sha, name, found[1])
         return ParentRef(sha, rel, None)
+
+    def _lineage_blobs(self, rel: str) -> set[str]:
+        """Every content the contract at ``rel`` has had along its followed history."""
+        walk = self._walk(rel, "HEAD", fresh=False)
+        walk.fill(None)
+        blobs = {item.blob for item in walk.items if item.blob}
+        blobs |= {item.parent.blob for item in walk.items if item.parent and item.parent.blob}
+        return blobs
 
     def _former_names(self, rel: str) -> list[str]:
         """The names a contract had before its renames, newest first."""
