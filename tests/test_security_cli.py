@@ -261,3 +261,15 @@ def test_untrusted_text_is_inert(tmp_path):
     result = review(str(path), "--repo", str(tmp_path), "--color", "never")
     assert "oauth.redirect-uri-wildcard" in result.output
     assert "\x1b" not in result.output
+
+
+def test_diff_json_carries_the_same_security_findings(repo):
+    """One report for every face: diff's JSON holds the review's findings, same fingerprints."""
+    args = ["HEAD~2:contracts/api.yaml", "HEAD~1:contracts/api.yaml", "--repo", str(repo)]
+    diff = CliRunner().invoke(main, ["diff", *args, "-f", "json"], catch_exceptions=False)
+    data = json.loads(diff.output)
+    reviewed = json.loads(review(*args, "-f", "json").output)
+    assert data["security_findings"]
+    assert [f["fingerprint"] for f in data["security_findings"]] == [
+        f["fingerprint"] for f in reviewed["security_findings"]
+    ]

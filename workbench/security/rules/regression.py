@@ -46,7 +46,9 @@ def weakens(ctx: AmendmentContext) -> Iterator[Hit]:
         if finding.security != "weakens":
             continue
         meta = engine_rule(finding.rule)
-        side = "new" if finding.new_loc is not None or finding.old_loc is None else "old"
+        # point at the new file, unless the thing is gone from it (then at the removed line)
+        gone = ctx.new.resolve(finding.path) is None and ctx.old.resolve(finding.path) is not None
+        side = "old" if gone or finding.new_loc is None else "new"
         contract = ctx.new if side == "new" else ctx.old
         raw = _raw_for(contract, finding.path)
         citation = (meta.citation if meta is not None and meta.citation else "") or (
