@@ -115,7 +115,7 @@ SESSION_FIELDS = {
             "name": V("session.cookie.name"),
             "secure": V("session.cookie.flag", False),
             "http_only": V("session.cookie.flag", False),
-            "same_site": V("session.cookie.same_site"),
+            "same_site": V("session.cookie.same_site", "lax"),  # the browser default
         }
     ),
 }
@@ -364,14 +364,23 @@ class _Differ:
         return self.out
 
     def owners(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o_items = [x for x in _list(o) if isinstance(x, dict)]
-        n_items = [x for x in _list(n) if isinstance(x, dict)]
-        if sorted(map(repr, o_items)) == sorted(map(repr, n_items)):
+        o_items = sorted((x for x in _list(o) if isinstance(x, dict)), key=repr)
+        n_items = sorted((x for x in _list(n) if isinstance(x, dict)), key=repr)
+        if o_items == n_items:
             return
         o_teams = sorted(str(x.get("team")) for x in o_items)
         n_teams = sorted(str(x.get("team")) for x in n_items)
-        self.value(
-            "meta.owners", path, o_teams, n_teams, o_raw, n_raw, teams_same=o_teams == n_teams
+        self.emit(
+            "meta.owners",
+            "changed",
+            path,
+            o_items,
+            n_items,
+            old_raw=o_raw if o is not None else None,
+            new_raw=n_raw if n is not None else None,
+            old_at=o_raw,
+            new_at=n_raw,
+            teams=(o_teams, n_teams),
         )
 
     def consumers(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:

@@ -244,9 +244,8 @@ class SchemaDiffer:
             v.raw = node_raw
         if node is not None:
             self._absorb(side, v, node, node_raw)
-        for key, value, at in siblings:  # keywords next to a $ref apply as well
-            if key not in v.kw or key in ANNOTATIONS:
-                v.kw[key], v.at[key] = value, at
+        for key, value, at in siblings:  # keywords next to a $ref apply too (2020-12)
+            self._absorb(side, v, {key: value}, at[:-1])
         return v
 
     def _absorb(self, side: _Side, v: _View, node: Any, raw: Raw) -> None:

@@ -156,9 +156,10 @@ def _text(c: Change, env: Env) -> Hit:
     example="owners: [{team: payments}] -> owners: [{team: payments-platform}]",
 )
 def _owners(c: Change, env: Env) -> Hit:
-    if ctx(c, "teams_same"):
+    before, after = ctx(c, "teams", ([], []))
+    if before == after:
         return Hit("owner contacts changed")
-    return Hit(f"owners {fmt(c.old)} -> {fmt(c.new)}")
+    return Hit(f"owners {fmt(before)} -> {fmt(after)}")
 
 
 @rule(
