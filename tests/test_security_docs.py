@@ -67,4 +67,8 @@ def test_citations_link_to_their_standard():
     assert citation_url("NIST SP 800-63B-4 §2.2.3").startswith("https://pages.nist.gov/800-63-4/")
     assert citation_url("RFC 8725 sections 2.1 and 3.1").endswith("rfc8725#section-2.1")
     assert citation_url("RFC 9700, section 4.14.2").endswith("rfc9700#section-4.14.2")
+    assert citation_url("OpenID Connect Core 1.0 §10.1.1; RFC 8725 §3.1").startswith(
+        "https://openid.net/specs/openid-connect-core-1_0"
+    )
+    assert citation_url("NIST IR 8547 (initial public draft)").endswith("8547/ipd")
     assert citation_url("a team decision") is None

@@ -138,20 +138,40 @@ def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
 
 
 _RFC = re.compile(r"RFC\s*(\d{3,5})(?:,?\s*(?:§|sections?|sec\.?)?\s*(\d+(?:\.\d+)*))?", re.I)
-_SP = re.compile(r"SP\s*800-63B", re.I)
+# Other standards the rules cite, by where their canonical text lives.
+_STANDARD_URLS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"SP\s*800-63B", re.I), "https://pages.nist.gov/800-63-4/sp800-63b.html"),
+    (re.compile(r"SP\s*800-57", re.I), "https://csrc.nist.gov/pubs/sp/800/57/pt1/r5/final"),
+    (re.compile(r"SP\s*800-131A", re.I), "https://csrc.nist.gov/pubs/sp/800/131/a/r2/final"),
+    (re.compile(r"IR\s*8547", re.I), "https://csrc.nist.gov/pubs/ir/8547/ipd"),
+    (
+        re.compile(r"OpenID Connect Core", re.I),
+        "https://openid.net/specs/openid-connect-core-1_0.html",
+    ),
+    (
+        re.compile(r"OpenID Connect Discovery", re.I),
+        "https://openid.net/specs/openid-connect-discovery-1_0.html",
+    ),
+    (
+        re.compile(r"ASVS", re.I),
+        "https://owasp.org/www-project-application-security-verification-standard/",
+    ),
+)
 
 
 def citation_url(citation: str) -> str | None:
-    """A link for the first standard named in ``citation`` (RFCs and NIST SP 800-63B)."""
-    m = _RFC.search(citation or "")
+    """A link to the first standard named in ``citation`` (RFCs with their section)."""
+    text = citation or ""
+    found: list[tuple[int, str]] = []
+    m = _RFC.search(text)
     if m:
         url = f"https://www.rfc-editor.org/rfc/rfc{m.group(1)}"
-        return f"{url}#section-{m.group(2)}" if m.group(2) else url
-    if _SP.search(citation or ""):
-        return "https://pages.nist.gov/800-63-4/sp800-63b.html"
-    if "ASVS" in (citation or ""):
-        return "https://owasp.org/www-project-application-security-verification-standard/"
-    return None
+        found.append((m.start(), f"{url}#section-{m.group(2)}" if m.group(2) else url))
+    for pattern, url in _STANDARD_URLS:
+        hit = pattern.search(text)
+        if hit:
+            found.append((hit.start(), url))
+    return min(found)[1] if found else None
 
 
 def sort_key(finding: SecurityFinding) -> tuple:
