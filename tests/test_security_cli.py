@@ -47,7 +47,7 @@ def git(root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """A real repository: v2.0.0 (clean), v2.1.0 (adds the implicit grant and plain PKCE),
-    v2.2.0 (access tokens live 24h); the working tree holds v2.0.0 again."""
+    v2.2.0 (access tokens live 24h, checked out)."""
     root = tmp_path_factory.mktemp("review") / "repo"
     root.mkdir()
     git(root, "init", "--quiet", "-b", "main")
@@ -273,3 +273,14 @@ def test_diff_json_carries_the_same_security_findings(repo):
     assert [f["fingerprint"] for f in data["security_findings"]] == [
         f["fingerprint"] for f in reviewed["security_findings"]
     ]
+
+
+def test_base_reviews_the_working_tree_against_a_merge_base(repo):
+    result = review("--base", "HEAD~2", "contracts/api.yaml", "--repo", str(repo))
+    assert result.exit_code == 1, result.output
+    assert "exemplary-api 2.0.0 -> 2.2.0" in result.output
+    assert "oauth.implicit-grant" in result.output
+    same = review("--base", "HEAD", "contracts/api.yaml", "--repo", str(repo))
+    assert same.exit_code == 0, same.output
+    assert "ALREADY PRESENT BEFORE THIS AMENDMENT" in same.output
+    assert review("--base", "HEAD", "a.yaml", "b.yaml").exit_code == 2
