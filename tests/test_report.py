@@ -539,3 +539,22 @@ def test_sarif_uris_are_relative_references_or_file_uris():
     assert _uri("contracts\\win.yaml") == "contracts/win.yaml"
     assert _uri("rev:odd.yaml") == "rev%3Aodd.yaml"  # never mistaken for a scheme
     assert _uri("/tmp/x y/c.yaml") == "file:///tmp/x%20y/c.yaml"
+
+
+def test_markdown_cuts_very_long_sections(report):
+    from workbench.report.markdown import MAX_ROWS
+
+    many = [
+        _finding(
+            "scope.added",
+            "safe",
+            f"scopes[s{i}]",
+            f"scope s{i} added",
+            new_loc=Loc(i + 1, 1, i + 1),
+        )
+        for i in range(MAX_ROWS + 7)
+    ]
+    big = DiffReport(report.old, report.new, many, report.verdict)
+    out = render(big, "markdown")
+    assert out.count("| <code>scope.added</code>") == MAX_ROWS
+    assert "… and 7 more (see the JSON or SARIF report)." in out

@@ -41,6 +41,8 @@ ICONS = {
     "low": "🔵",
     "info": "⚪",
 }
+# A pull-request comment holds at most 65,536 characters: long sections are cut at this many rows.
+MAX_ROWS = 150
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&$])")
 
 
@@ -228,7 +230,7 @@ def _finding_table(
         "| Rule | Path | Change | Breaks | Security | Location |",
         "|---|---|---|---|---|---|",
     ]
-    for f in findings:
+    for f in findings[:MAX_ROWS]:
         change = md(f.message)
         if f.note:
             change += f"<br>_{md(f.note)}_"
@@ -239,6 +241,8 @@ def _finding_table(
             f"| {_rule(f.rule, options)} | {md_code(f.path)} | {change} | {breaks} "
             f"| {_security_mark(f)} | {_where(report, f, options)} |"
         )
+    if len(findings) > MAX_ROWS:
+        rows += ["", f"… and {len(findings) - MAX_ROWS} more (see the JSON or SARIF report)."]
     return rows
 
 
