@@ -4,7 +4,7 @@ A write goes to a temporary file in the destination's directory, is flushed and 
 renamed over the destination with :func:`os.replace` (atomic on POSIX and Windows), and the
 directory is fsync'ed so the rename itself is durable. A reader therefore sees either the old
 file or the new one, never a torn mix; a process killed mid-write leaves at most a hidden
-``.NAME.*.tmp`` file, which the next write to the same destination removes.
+``.NAME.<pid>.*.tmp`` file, which the next write to the same destination removes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,24 @@ def _tmp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
+def _writer_alive(name: str, prefix: str) -> bool:
+    """Whether the process that created temporary file ``name`` still runs (the writer's pid
+    is the first field after the prefix); unknown counts as alive."""
+    pid_text = name[len(prefix) :].split(".", 1)[0]
+    if not pid_text.isdigit() or os.name != "posix":
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def atomic_write(path: str | Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically and durably (creating parent directories).
 
@@ -40,7 +58,8 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target), suffix=TMP_SUFFIX, dir=target.parent)
+    prefix = f"{_tmp_prefix(target)}{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -74,19 +93,21 @@ def _fsync_dir(directory: Path) -> None:
 def remove_stale_temps(target: str | Path, *, older_than: float = STALE_TMP_SECONDS) -> int:
     """Delete temporary files a killed writer left next to ``target``; return how many.
 
-    Only files named like our own temporaries for this destination and older than
-    ``older_than`` seconds are touched, so a concurrent writer's file is never removed.
+    Only files named like our own temporaries for this destination are touched, and only when
+    the process that wrote them is gone (its pid is in the name) or they are older than
+    ``older_than`` seconds, so a concurrent writer's file is never removed.
     """
     target = Path(target)
+    prefix = _tmp_prefix(target)
     removed = 0
     now = time.time()
     try:
-        entries = list(target.parent.glob(f"{_tmp_prefix(target)}*{TMP_SUFFIX}"))
+        entries = list(target.parent.glob(f"{prefix}*{TMP_SUFFIX}"))
     except OSError:  # pragma: no cover
         return 0
     for entry in entries:
         with contextlib.suppress(OSError):
-            if now - entry.stat().st_mtime >= older_than:
+            if not _writer_alive(entry.name, prefix) or now - entry.stat().st_mtime >= older_than:
                 entry.unlink()
                 removed += 1
     return removed

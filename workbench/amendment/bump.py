@@ -128,6 +128,11 @@ def set_version_text(text: str, new_version: str) -> tuple[str, str, int]:
     Returns ``(new_text, old_version, line)``. Only the characters of the version scalar change.
     """
     parse_semver(new_version)
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "parse error"
+        raise BumpError(f"the contract is not valid YAML: {first}") from None
     token = _version_token(text)
     if token.style in ("|", ">"):
         raise BumpError("the version is a block scalar (| or >): edit it by hand")

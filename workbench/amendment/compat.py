@@ -123,12 +123,12 @@ def _overlap_since(
         candidates.append(
             (
                 dt.datetime.combine(announced, dt.time(), dt.UTC),
-                f"deprecation announced {announced}",
+                f"the deprecation announced {announced}",
             )
         )
     if old_since is not None:
         since = old_since if old_since.tzinfo else old_since.replace(tzinfo=dt.UTC)
-        candidates.append((since, f"version {old.version} committed {since.date()}"))
+        candidates.append((since, f"{old.version} (committed {since.date()})"))
     if not candidates:
         return None, ""
     return min(candidates, key=lambda c: c[0])
@@ -164,7 +164,7 @@ def fallback(
                 and new_keys <= old_keys
             ):
                 kept = ", ".join(sorted(new_keys))
-                accepted_together = f"{kept} accepted together with {removed} in {old.version}"
+                accepted_together = f"{kept} accepted together with {removed}"
     parts = [seg for seg, _ in _split(path)]
     if (
         not accepted_together
@@ -202,13 +202,14 @@ def fallback(
         return Coverage(
             "fallback",
             False,
-            f"{accepted_together} only since {since_text} ({format_duration(max(lasted, 0))}); "
+            f"{accepted_together} only since {since_text}, {format_duration(max(lasted, 0))}; "
             f"needed: {need_text}",
         )
     return Coverage(
         "fallback",
         True,
-        f"fallback: {accepted_together} since {since_text}, longer than {need_text}",
+        f"fallback: {accepted_together} since {since_text}, {format_duration(lasted)}, "
+        f"more than the {need_text} needed",
     )
 
 

@@ -367,6 +367,34 @@ def _problem(doc: LocatedDocument, source: str, raw: tuple, message: str) -> Pro
     return Problem(source, line, col, message, format_json_path(raw))
 
 
+def _describe(error: jsonschema.ValidationError, raw: tuple) -> tuple[tuple, str]:
+    """The place and words for one schema error (``anyOf`` of a value or null explained by
+    the value's branch)."""
+    if error.validator == "anyOf" and error.context:
+        subs = [
+            e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+        ]
+        if subs:
+            sub = max(subs, key=lambda e: len(e.path))
+            return _describe(sub, (*raw, *sub.path))
+    if error.validator == "required":
+        return raw, error.message.replace("property", "field")
+    if error.validator == "enum":
+        choices = ", ".join(str(v) for v in error.validator_value)
+        return raw, f"{error.instance!r} is not one of: {choices}"
+    if error.validator == "pattern" and raw and raw[-1] in ("at", "created_at", "updated_at"):
+        return raw, f"{error.instance!r} is not an ISO 8601 timestamp with an offset"
+    if (
+        error.validator == "pattern"
+        and raw
+        and raw[-1] in ("to_version", "from_version", "version")
+    ):
+        return raw, f"{error.instance!r} is not a SemVer version"
+    if error.validator == "type" and raw and raw[-1] in ("to_version", "from_version", "version"):
+        return raw, f"{error.instance!r} is not a string: quote the version"
+    return raw, error.message
+
+
 def record_problems(data: Any, doc: LocatedDocument, source: str) -> list[Problem]:
     """Schema problems of a record's data, each at its file:line:col."""
     out = []
@@ -378,19 +406,8 @@ def record_problems(data: Any, doc: LocatedDocument, source: str) -> list[Proble
                 if key not in allowed and not str(key).startswith("x-"):
                     out.append(_problem(doc, source, (*raw, key), f"unknown field {key!r}"))
             continue
-        if error.validator == "required":
-            message = error.message.replace("property", "field")
-        elif error.validator == "enum":
-            choices = ", ".join(str(v) for v in error.validator_value)
-            message = f"{error.instance!r} is not one of: {choices}"
-        elif error.validator == "pattern" and raw and raw[-1] in ("at", "created_at", "updated_at"):
-            message = f"{error.instance!r} is not an ISO 8601 timestamp with an offset"
-        elif error.validator == "anyOf":
-            best = jsonschema.exceptions.best_match(error.context) if error.context else None
-            message = best.message if best is not None else error.message
-        else:
-            message = error.message
-        out.append(_problem(doc, source, raw, message))
+        where, message = _describe(error, raw)
+        out.append(_problem(doc, source, where, message))
     out.sort(key=lambda p: (p.line, p.column))
     return out
 

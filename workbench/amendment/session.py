@@ -48,7 +48,7 @@ from workbench.amendment.record import (
 )
 from workbench.amendment.settings import AmendmentSettings, load_settings
 from workbench.contract.errors import ContractError
-from workbench.contract.loader import load_contract_bytes, parse_contract_text, validate_contract
+from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
 from workbench.history.errors import HistoryError
@@ -122,6 +122,7 @@ class AmendmentSession:
         self.base = base
         self.rev = repo.resolve(rev or "HEAD") if mode == "commit" else None
         self.old_since: dt.datetime | None = None
+        self._shared = False
         self.old_path = repo.git.relpath(old_path) if old_path else None
         self._today = today
         self._now = now
@@ -255,7 +256,7 @@ class AmendmentSession:
                 parsed = parse_contract_text(text, self.path)
                 problems = validate_contract(parsed)
                 if not any(p.severity == "error" for p in problems):
-                    self.new = load_contract_bytes(raw, self.path)
+                    self.new = parsed
             except ContractError as exc:
                 problems = exc.problems
         elif self.old is None:
@@ -274,6 +275,7 @@ class AmendmentSession:
                 self.old, self.new, policy=self.policy, today=self.today, ignores=ignores
             )
         contract = self.new or self.old
+        self._shared = self._compute_shared()
         self.located = self._locate(contract)
         changelog_rel, changelog_text = self._changelog()
         inputs = Inputs(
@@ -291,7 +293,7 @@ class AmendmentSession:
             old_since=old_since,
             changelog_path=changelog_rel,
             changelog_text=changelog_text,
-            changelog_shared=self._changelog_shared(),
+            changelog_shared=self._shared,
             record_path=self.located.relpath if self.located else None,
             record_error=self.located.error if self.located else None,
         )
@@ -395,7 +397,8 @@ class AmendmentSession:
         raw = self._read(self._new_rev(), rel)
         return rel, raw.decode("utf-8", "replace") if raw is not None else None
 
-    def _changelog_shared(self) -> bool:
+    def _compute_shared(self) -> bool:
+        """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
             entries = self.repo.contracts()
@@ -468,7 +471,8 @@ class AmendmentSession:
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
             (self.root / old_notice).unlink(missing_ok=True)
         remove_stale_temps(self.root / rel)
-        return self.refresh()
+        self.checklist = checklist
+        return checklist
 
     def _evaluate_with(self, record: Record) -> Checklist:
         assert self.checklist is not None
@@ -489,7 +493,7 @@ class AmendmentSession:
                 old_since=old_since,
                 changelog_path=changelog_rel,
                 changelog_text=changelog_text,
-                changelog_shared=self._changelog_shared(),
+                changelog_shared=self._shared,
                 record_path=self.located.relpath if self.located else None,
             )
         )
@@ -740,7 +744,7 @@ class AmendmentSession:
                 s for s in review_contract(self.old, self.policy) if s.fingerprint not in after
             ]
         sections = entry_sections(self.report, fixed)
-        cid = new.id if self._changelog_shared() else None
+        cid = new.id if self._shared else None
         return render_entry(new.version, self.today, sections, cid)
 
     def append_changelog(self, *, replace: bool = False) -> ChangelogResult:
@@ -755,7 +759,7 @@ class AmendmentSession:
         if self.checklist.step("versioning").status != "done":
             raise AmendmentError("finish versioning first: the entry is for the new version")
         new = self._require_contract()
-        cid = new.id if self._changelog_shared() else None
+        cid = new.id if self._shared else None
         result = append_changelog(
             self.root / rel, self.changelog_entry(), new.version, cid, replace=replace
         )
