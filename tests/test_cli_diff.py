@@ -320,6 +320,26 @@ def test_base_with_a_contract_created_since_the_merge_base(writable_repo: Path, 
         new.unlink()
 
 
+def test_base_with_a_contract_deleted_since_the_merge_base(writable_repo: Path, monkeypatch):
+    monkeypatch.chdir(writable_repo)
+    target = writable_repo / "contracts" / "mobile" / "wallet-app.yaml"
+    saved = target.read_bytes()
+    target.unlink()
+    try:
+        code, out, err = run("--base", "main", "contracts/mobile/wallet-app.yaml", "-f", "json")
+        data = json.loads(out)
+        assert data["new"] is None and data["old"]["contract"] == "wallet-app", err
+        assert data["verdict"]["severity"] == "breaking" and code == 1
+        code, out, err = run("--base", "main", "contracts/mobile/nothing.yaml")
+        assert code == 2 and out == ""
+        assert (
+            err
+            == "contracts/mobile/nothing.yaml:1:1: error: no such file (nor at the merge base)\n"
+        )
+    finally:
+        target.write_bytes(saved)
+
+
 def test_base_outside_a_repository(tmp_path: Path):
     contract = tmp_path / "c.yaml"
     contract.write_text(
@@ -327,7 +347,7 @@ def test_base_outside_a_repository(tmp_path: Path):
     )
     code, out, err = run("--base", "main", str(contract), "--repo", str(tmp_path))
     assert code == 2 and out == ""
-    assert err == f"{tmp_path}: --base needs a git repository (see --repo)\n"
+    assert err == f"{tmp_path}:1:1: error: --base needs a git repository (see --repo)\n"
 
 
 def test_unknown_base_ref(demo_repo: Path):

@@ -172,21 +172,29 @@ def _rel(git, path: str, fallback: str | None = None) -> str:
         return fallback or path
 
 
-def _load_base(ref: str, spec: str, repo_dir: Path, git) -> tuple:
+def _load_base(ref: str, spec: str, repo_dir: Path, git, *, allow_deleted: bool = False) -> tuple:
     """The working-tree (or ``REV:PATH``) contract and the same path at merge-base(REF, HEAD);
-    the old side is ``None`` when the contract is new since the merge base."""
+    the old side is ``None`` when the contract is new since the merge base, and with
+    ``allow_deleted`` the new side is ``None`` when the file is gone from the working tree."""
     from workbench.contract.errors import ContractError
     from workbench.history.errors import HistoryError
     from workbench.history.revspec import parse_rev_path, read_contract_at
 
     if git is None:
-        raise _LoadError([f"{repo_dir}: --base needs a git repository (see --repo)"])
+        raise _LoadError([f"{repo_dir}:1:1: error: --base needs a git repository (see --repo)"])
     parsed = parse_rev_path(spec)
     file = None
     root = git.root
-    if parsed is None and not Path(spec).exists() and root is not None and (root / spec).exists():
-        file = str(root / spec)  # a path in the working tree, relative to its root
-    new, new_rel = _load_spec(spec, repo_dir, git, file=file)
+    deleted = False
+    if parsed is None and not Path(spec).exists() and root is not None:
+        if (root / spec).exists():
+            file = str(root / spec)  # a path in the working tree, relative to its root
+        else:
+            deleted = allow_deleted  # deleted since the merge base: a report on the deletion
+    if deleted:
+        new, new_rel = None, _rel(git, str(Path(spec).resolve()), spec)
+    else:
+        new, new_rel = _load_spec(spec, repo_dir, git, file=file)
     rel = _rel(git, parsed[1]) if parsed else new_rel
     try:
         head = parsed[0] if parsed and parsed[0] not in ("WORKTREE", "INDEX") else "HEAD"
@@ -195,6 +203,8 @@ def _load_base(ref: str, spec: str, repo_dir: Path, git) -> tuple:
         if not base:
             raise HistoryError(f"{ref} and {head} have no common ancestor")
         if git.tree_entry(base, rel) is None:
+            if deleted:
+                raise _LoadError([f"{spec}:1:1: error: no such file (nor at the merge base)"])
             return None, new, rel, new_rel
         old = read_contract_at(repo_dir, base[:12], rel)
     except HistoryError as exc:
@@ -218,13 +228,9 @@ def _parse_today(value: str | None):
 
 
 def _build(old, new, *, policy, today, ignores):
-    """The one report: engine + security review when present, else the engine alone."""
-    try:
-        from workbench.review import build_report
-    except ImportError:  # pragma: no cover - while the security review is not installed
-        from workbench.engine import compare
+    """The one report for an amendment: engine + security review (``review.build_report``)."""
+    from workbench.review import build_report
 
-        return compare(old, new, today=today, ignores=ignores)
     return build_report(old, new, policy=policy, today=today, ignores=ignores)
 
 
@@ -323,6 +329,7 @@ def diff_cmd(
     from workbench.contract.errors import ContractError
     from workbench.engine.ignore import IGNORE_NAME, load_ignores
     from workbench.report import RENDERERS, RenderOptions, exit_code, use_color
+    from workbench.security.policy import load_policy
 
     if base_ref is not None and len(specs) != 1:
         raise click.UsageError("with --base give one contract: workbench diff --base REF PATH")
@@ -339,7 +346,9 @@ def diff_cmd(
     try:
         try:
             if base_ref is not None:
-                old, new, old_rel, new_rel = _load_base(base_ref, specs[0], repo_dir, git)
+                old, new, old_rel, new_rel = _load_base(
+                    base_ref, specs[0], repo_dir, git, allow_deleted=True
+                )
             else:
                 old, old_rel = _load_spec(specs[0], repo_dir, git)
                 new, new_rel = _load_spec(specs[1], repo_dir, git)
@@ -363,22 +372,17 @@ def diff_cmd(
             click.echo(warning.format(), err=True)
         ignores = ignores.scoped((new or old).id)
 
-    policy = None
     try:
-        from workbench.security.policy import load_policy
-    except ImportError:  # pragma: no cover - while the security review is not installed
-        load_policy = None
-    if load_policy is not None:
-        try:
-            policy = load_policy(root)
-        except ContractError as exc:
-            fail(_problem_lines(exc))
+        policy = load_policy(root)
+    except ContractError as exc:
+        fail(_problem_lines(exc))
 
+    # engine + security review: security findings land under "security_findings"
     report = _build(old, new, policy=policy, today=day, ignores=ignores)
     stream = sys.stdout if output is None else None
     options = RenderOptions(
         fail_on=fail_on,
-        security_fail_on=getattr(policy, "fail_on", "high"),
+        security_fail_on=policy.fail_on,
         color=color == "always" or (color == "auto" and stream is not None and use_color(stream)),
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
