@@ -154,6 +154,11 @@ def test_consecutive_revisions_of_every_payments_amendment(demo_repo: Path):
         assert code in (0, 1), err
         data = json.loads(out)
         jsonschema.validate(data, report_schema())
+        sarif = run(
+            f"{old}:{PAYMENTS}", f"{new}:{PAYMENTS}", "--repo", str(demo_repo), "-f", "sarif"
+        )
+        errors = list(jsonschema.Draft4Validator(SARIF_SCHEMA).iter_errors(json.loads(sarif[1])))
+        assert not errors, (old, new, [e.message for e in errors[:3]])
         assert code == (1 if data["verdict"]["severity"] == "breaking" else 0) or any(
             s["severity"] in ("critical", "high") and s["new_in_amendment"] and not s.get("ignored")
             for s in data["security_findings"]
