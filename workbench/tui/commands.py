@@ -211,7 +211,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "list.filter",
         "slash",
-        "filter",
+        "screen.filter",
         "Filter",
         "Filter the current list",
         NAVIGATION,

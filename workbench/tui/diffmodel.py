@@ -13,7 +13,7 @@ folds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -56,7 +56,11 @@ class Item:
     old_span: tuple[int, int] | None = None  # 1-based first and last line
     new_span: tuple[int, int] | None = None
     note: str = ""
-    detail: str = ""  # citation / fix hint
+    security: str = "neutral"  # weakens | strengthens | neutral (engine findings)
+    was: str = ""  # the old and new values, as text
+    now: str = ""
+    fix: str = ""
+    citation: str = ""
 
     @property
     def important(self) -> bool:
@@ -146,15 +150,15 @@ def items_from_report(report: Any) -> list[Item]:
                 old_span=_span(getattr(f, "old_loc", None)),
                 new_span=_span(getattr(f, "new_loc", None)),
                 note=clean_inline(getattr(f, "note", "") or ""),
+                security=str(getattr(f, "security", "neutral")),
+                was=_value(getattr(f, "old", None)),
+                now=_value(getattr(f, "new", None)),
             )
         )
     for s in getattr(report, "security_findings", None) or ():
         old_span, new_span = _security_spans(getattr(s, "location", None))
         if getattr(s, "side", "new") == "old" and old_span is None:
             old_span, new_span = new_span, None
-        detail = " ".join(
-            clean_inline(x) for x in (getattr(s, "fix", ""), getattr(s, "citation", "")) if x
-        )
         items.append(
             Item(
                 index=0,
@@ -167,10 +171,27 @@ def items_from_report(report: Any) -> list[Item]:
                 old_span=old_span,
                 new_span=new_span,
                 note="" if getattr(s, "new_in_amendment", True) else "already in the old version",
-                detail=detail,
+                security="weakens" if getattr(s, "kind", "") == "regression" else "neutral",
+                fix=clean_inline(getattr(s, "fix", "") or ""),
+                citation=clean_inline(getattr(s, "citation", "") or ""),
             )
         )
     return number_items(items)
+
+
+def _value(value: Any) -> str:
+    """A finding's old or new value as one short line of text."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set | frozenset):
+        text = ", ".join(str(v) for v in value)
+        text = f"[{text}]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    text = clean_inline(text)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def number_items(items: Iterable[Item]) -> list[Item]:
@@ -184,25 +205,7 @@ def number_items(items: Iterable[Item]) -> list[Item]:
             it.path,
         ),
     )
-    out = []
-    for i, it in enumerate(ordered):
-        out.append(
-            Item(
-                i,
-                it.kind,
-                it.severity,
-                it.rule,
-                it.path,
-                it.message,
-                it.breaks,
-                it.weakens,
-                it.old_span,
-                it.new_span,
-                it.note,
-                it.detail,
-            )
-        )
-    return out
+    return [replace(it, index=i) for i, it in enumerate(ordered)]
 
 
 def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:

@@ -86,6 +86,8 @@ def _value_tokens(line: str, start: int, end: int, out: list[Token]) -> None:
     i = start
     while i < end and line[i] == " ":
         i += 1
+    while end > i and line[end - 1] == " ":
+        end -= 1
     if i >= end:
         return
     ch = line[i]

@@ -18,13 +18,19 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Footer, Input, Static
 
 from workbench.tui import commands
 from workbench.tui.diffmodel import DiffDocument, Item
 from workbench.tui.safe import clean_inline
 from workbench.tui.widgets.diff_view import DiffView
-from workbench.tui.widgets.lists import ContractsTable, FindingsTable, HistoryTable, ListTable
+from workbench.tui.widgets.lists import (
+    ContractsTable,
+    FindingsTable,
+    HistoryTable,
+    ListTable,
+    finding_detail,
+)
 from workbench.tui.widgets.pane import FilterInput, Pane
 
 if TYPE_CHECKING:
@@ -110,6 +116,7 @@ class MainScreen(Screen):
         self.history_shown_at: float | None = None  # perf_counter when a history first showed
         self.diff_shown_at: float | None = None
         self.diff_requested_at: float | None = None
+        self._versions: dict[str, str] = {}
 
     @property
     def wb(self) -> WorkbenchApp:
@@ -146,6 +153,7 @@ class MainScreen(Screen):
                     4,
                     "Findings",
                     FindingsTable(id="findings"),
+                    Static(id="finding-detail", markup=False),
                     FilterInput("findings", id="findings-filter"),
                     id="findings-pane",
                 )
@@ -160,6 +168,16 @@ class MainScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+
+    @property
+    def settled(self) -> bool:
+        """Nothing is loading: every pane is idle and every listed revision has its badge
+        (what tests and the benchmark wait for)."""
+        if any(self.pane(name).busy for name in PANES):
+            return False
+        if self.history_loading or self.current_path is None:
+            return False
+        return all("badge" in row.extra for row in self.history_table.rows_all)
 
     def pane(self, name: str) -> Pane:
         return self.query_one(f"#{name}-pane", Pane)
@@ -336,6 +354,12 @@ class MainScreen(Screen):
         self.current_key = key
         self.base_compare = False
         revision = row.data
+        self._versions = {}
+        for r in self.history_table.rows_all:
+            if r.data.version:
+                self._versions[r.key] = r.data.version
+                if r.data.blob:
+                    self._versions.setdefault(r.data.blob, r.data.version)
         if self.marked is not None and self.marked.rev != revision.rev:
             self._request_diff(("pair", self.marked, revision))
         else:
@@ -364,7 +388,7 @@ class MainScreen(Screen):
                     revision.path,
                     parent,
                     revision,
-                    _label(parent, revision.path) if parent else "(created here)",
+                    self._label(parent, revision.path) if parent else "(created here)",
                     _label(revision, revision.path),
                 )
             elif kind == "pair":
@@ -386,6 +410,8 @@ class MainScreen(Screen):
                 return
             if kind == "amendment":
                 real = b.amendment(request[1])
+                if real.old is not None:
+                    real.old_label = self._label(real.old, request[1].path)
                 if getattr(real.old, "blob", None) != getattr(comparison.old, "blob", None):
                     document = b.document(real)
                     self.post_message(DiffReady(token, document, real))
@@ -397,6 +423,19 @@ class MainScreen(Screen):
         finally:
             with self._active_lock:
                 self._active_diffs -= 1
+
+    def _label(self, side: Any, path: str) -> str:
+        """A side's label, with the version from the history list when the side has none."""
+        from workbench.tui.backend import _label
+
+        label = _label(side, path)
+        version = self._versions.get(getattr(side, "rev", ""), "") or self._versions.get(
+            getattr(side, "blob", None) or "", ""
+        )
+        if version and not getattr(side, "version", ""):
+            short, _, rest = label.partition(":")
+            label = f"{short} {version}" + (f":{rest}" if rest else "")
+        return label
 
     def on_diff_ready(self, message: DiffReady) -> None:
         if message.token != self._diff_token:
@@ -457,7 +496,9 @@ class MainScreen(Screen):
 
     def _populate_findings(self) -> None:
         table = self.findings_table
-        table.set_rows([FindingsTable.make_row(it) for it in self._visible_items()])
+        visible = self._visible_items()
+        table.set_rows([FindingsTable.make_row(it) for it in visible])
+        self._show_detail(self._item(table.current_key) if visible else None)
         counts: dict[str, int] = {}
         for it in self.items:
             counts[it.severity] = counts.get(it.severity, 0) + 1
@@ -482,9 +523,10 @@ class MainScreen(Screen):
         elif table.id == "history" and key:
             self.show_selected()
             self._maybe_more_history()
-        elif table.id == "findings" and key and table.has_focus:
+        elif table.id == "findings" and key:
             item = self._item(key)
-            if item is not None:
+            self._show_detail(item)
+            if item is not None and table.has_focus:
                 self.diff.goto_item(item)
 
     @on(DataTable.RowSelected)
@@ -499,6 +541,9 @@ class MainScreen(Screen):
             if item is not None:
                 self.diff.goto_item(item)
             self.diff.focus()
+
+    def _show_detail(self, item: Item | None) -> None:
+        self.query_one("#finding-detail", Static).update(finding_detail(item))
 
     def _item(self, key: str | None) -> Item | None:
         for it in self.items:

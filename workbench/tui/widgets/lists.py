@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
@@ -29,6 +30,7 @@ SEVERITY_STYLE = {
     "risky": "bold #1a1a1a on #e0a030",
     "safe": "bold #1a1a1a on #4caf50",
     "none": "dim",
+    "pending": "dim",
     "invalid": "bold #ffffff on #8e44ad",
     "error": "bold #ffffff on #7f8c8d",
     "critical": "bold #ffffff on #8b0000",
@@ -48,9 +50,11 @@ DRAFT_MARK = {
 
 
 def badge_text(severity: str, width: int = 8) -> Text:
-    label = {"none": "none", "error": "n/a"}.get(severity, severity)
-    text = f" {label} ".center(width) if severity not in ("none", "info") else label.center(width)
-    return Text(text, style=SEVERITY_STYLE.get(severity, ""), no_wrap=True, end="")
+    """A coloured severity badge, ``width`` cells wide."""
+    label = {"none": "none", "error": "n/a", "pending": "…"}.get(severity, severity)
+    if len(label) + 2 <= width:
+        label = f" {label} "
+    return Text(label.center(width)[:width], style=SEVERITY_STYLE.get(severity, ""), end="")
 
 
 @dataclass(slots=True)
@@ -91,8 +95,30 @@ class ListTable(DataTable, inherit_bindings=False):
         self.rows_all: list[ListRow] = []
         self.filter_text = ""
 
+    MAX_WIDTH = 72  # an auto-sized column never grows past this (the detail line shows all)
+
     def on_mount(self) -> None:
-        for label, width in self.COLUMNS:
+        self._widths: list[int] = []
+        self._set_columns(self._measure([]))
+
+    def _measure(self, rows: list[ListRow]) -> list[int]:
+        """Column widths for ``rows``: fixed ones as declared, the others fitted to the
+        widest cell (all rows, so the columns do not jump while filtering)."""
+        widths = []
+        for i, (label, width) in enumerate(self.COLUMNS):
+            if width is not None:
+                widths.append(width)
+                continue
+            widest = max((row.cells[i].cell_len for row in rows), default=0)
+            widths.append(min(self.MAX_WIDTH, max(len(label), widest)))
+        return widths
+
+    def _set_columns(self, widths: list[int]) -> None:
+        # Explicit widths: DataTable's auto-width can render rows with stale widths when a
+        # repaint lands between adding rows and its idle-time measuring.
+        self._widths = widths
+        self.clear(columns=True)
+        for (label, _), width in zip(self.COLUMNS, widths, strict=True):
             self.add_column(label, width=width, key=label or None)
 
     # --- rows ---------------------------------------------------------------------------------
@@ -105,6 +131,9 @@ class ListTable(DataTable, inherit_bindings=False):
 
     def append_rows(self, rows: list[ListRow]) -> None:
         self.rows_all.extend(rows)
+        if self._measure(self.rows_all) != self._widths:
+            self._show(self.current_key)
+            return
         words = self._words()
         for row in rows:
             if self._match(row, words):
@@ -126,7 +155,11 @@ class ListTable(DataTable, inherit_bindings=False):
         return all(w in row.search for w in words)
 
     def _show(self, keep: str | None) -> None:
-        self.clear()
+        widths = self._measure(self.rows_all)
+        if widths != self._widths:
+            self._set_columns(widths)
+        else:
+            self.clear()
         target = 0
         for i, row in enumerate(self.visible_rows()):
             self.add_row(*row.cells, key=row.key)
@@ -253,7 +286,6 @@ class HistoryTable(ListTable):
             rich_lit(author, "italic"),
             rich_lit(subject),
         ]
-        cells[1] = Text("…".center(8), style="dim", end="")
         search = " ".join(
             clean_inline(x).lower()
             for x in (rev, author, subject, getattr(revision, "version", ""), date_text, kind)
@@ -285,12 +317,12 @@ class FindingsTable(ListTable):
     """The findings of the amendment shown: engine findings and security review findings."""
 
     COLUMNS = (
-        ("severity", 10),
+        ("severity", 8),
         ("", 1),
         ("rule", None),
-        ("path", None),
         ("message", None),
         ("breaks", None),
+        ("path", None),
     )
 
     @staticmethod
@@ -300,14 +332,47 @@ class FindingsTable(ListTable):
         )
         message = item.message + (f" ({item.note})" if item.note else "")
         cells = [
-            badge_text(item.severity, 10),
+            badge_text(item.severity, 8),
             Text("◆" if item.is_security else " ", style=SECURITY_STYLE, end=""),
             rich_lit(item.rule, "bold"),
-            rich_lit(item.path, "#7fa8d8"),
             rich_lit(message),
             rich_lit(breaks, "italic"),
+            rich_lit(item.path, "#7fa8d8"),
         ]
         search = " ".join(
             x.lower() for x in (item.severity, item.rule, item.path, item.message, breaks)
         )
         return ListRow(str(item.index), cells, search, item)
+
+
+def finding_detail(item: Item | None) -> Content:
+    """Two lines about one finding for the bottom of the findings pane: where and for whom,
+    then what changed (old -> new) or how to fix it."""
+    if item is None:
+        return Content("")
+    head: list[Content | str | tuple[str, str]] = [
+        (item.severity.upper(), "bold"),
+        "  ",
+        (item.rule, "bold"),
+        "  ",
+        (item.path, "$text-primary"),
+    ]
+    if item.breaks:
+        head += ["  breaks ", (", ".join(b.replace("_", " ") for b in item.breaks), "italic")]
+    if item.kind == "change" and item.security != "neutral":
+        style = "bold #d670d6" if item.security == "weakens" else "$text-success"
+        head += ["  ", (f"{item.security} security", style)]
+    if item.note:
+        head += ["  ", (item.note, "italic $text-muted")]
+    if item.kind == "security":
+        second = item.message
+        if item.fix:
+            second += f" Fix: {item.fix}"
+        if item.citation:
+            second += f" ({item.citation})"
+    else:
+        change = ""
+        if item.was or item.now:
+            change = f"  was {item.was or '(unset)'} → now {item.now or '(unset)'}"
+        second = item.message + change
+    return Content.assemble(*head, "\n", Content(second))

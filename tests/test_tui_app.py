@@ -1,0 +1,353 @@
+"""The real app under Pilot on the demo repository: navigation, amendments, findings, compare,
+filters, help, palette, keymap, quitting, and what it says when there is nothing to show."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from workbench.demo import build_demo_repo
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.diffmodel import FOLD
+from workbench.tui.screens.empty import EmptyScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.settings import Settings
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Reports cached on disk across this module's tests, never in the user's cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("WORKBENCH_NO_CACHE", raising=False)
+        yield
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+def main_screen(app: WorkbenchApp) -> MainScreen:
+    for screen in app.screen_stack:
+        if isinstance(screen, MainScreen):
+            return screen
+    raise AssertionError(f"no main screen in {app.screen_stack}")
+
+
+async def settled(pilot) -> MainScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen | EmptyScreen))
+    screen = main_screen(pilot.app)
+    await wait_until(pilot, lambda: screen.settled)
+    await pilot.pause()
+    return screen
+
+
+def screen_text(app: WorkbenchApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def app_for(path: Path, **kwargs) -> WorkbenchApp:
+    return create_app(path, settings=Settings(**kwargs))
+
+
+async def select_revision(pilot, screen: MainScreen, subject: str) -> None:
+    table = screen.history_table
+    key = next(r.key for r in table.rows_all if r.data.subject.startswith(subject))
+    table.focus()
+    table.select_key(key)
+    await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+    await wait_until(pilot, lambda: screen.report is not None or screen.diff.document is not None)
+    await wait_until(pilot, lambda: screen.settled)
+
+
+async def test_opens_on_the_draft_and_navigates_contracts_and_revisions(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        contracts = screen.contracts_table
+        assert contracts.row_count == 4
+        # the contract with an uncommitted draft is selected, its draft on top of the history
+        assert screen.current_path.endswith("payments-api.yaml")
+        first = screen.history_table.rows_all[0].data
+        assert first.kind == "worktree"
+        assert screen.diff.document.new_label.startswith("WORKTREE")
+        assert screen.focused is contracts
+        # j moves to another contract: its history replaces the list
+        before = screen.current_path
+        await pilot.press("k")
+        await wait_until(pilot, lambda: screen.current_path != before and screen.settled)
+        assert screen.pane("history").detail in {e.id for e in screen.entries}
+        # 2 focuses the history; j shows the previous amendment
+        await pilot.press("2")
+        assert screen.focused is screen.history_table
+        label = screen.diff.document.new_label
+        await pilot.press("j")
+        await wait_until(pilot, lambda: screen.diff.document.new_label != label)
+        await wait_until(pilot, lambda: screen.settled)
+        second = screen.history_table.rows_all[1].data
+        assert screen.diff.document.new_label.startswith(second.short)
+        # tab cycles panes, enter opens the diff from the history
+        await pilot.press("enter")
+        assert screen.focused is screen.diff
+        await pilot.press("tab")
+        assert screen.focused is screen.findings_table
+        await pilot.press("shift+tab", "escape")
+        assert screen.focused is screen.history_table
+        text = screen_text(app)
+        assert "1 Contracts" in text and "2 History" in text and "3 Diff" in text
+
+
+async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await select_revision(pilot, screen, "Add idempotency_key")
+        row = screen.history_table.current
+        assert row.extra["badge"].severity == "breaking"
+        items = screen.items
+        assert any(it.severity == "breaking" for it in items)
+        assert screen.report.verdict.required_bump == "major"
+        # the gutter marks every line a finding points to
+        doc = screen.diff.document
+        breaking = next(it for it in items if it.severity == "breaking")
+        span = breaking.old_span or breaking.new_span
+        marks = doc.old_marks if breaking.old_span else doc.new_marks
+        assert marks[span[0] - 1] & 4
+        # n jumps to the important findings one after the other, in line order, and wraps
+        screen.diff.focus()
+        await pilot.press("g")
+        seen = []
+        important = [it for it in items if it.important]
+        for _ in range(len(important)):
+            await pilot.press("n")
+            item = screen.diff.selected
+            assert item is not None and item.important
+            old, new = screen.diff.cursor_lines()
+            assert item.contains(old, new)
+            assert screen.findings_table.current_key == str(item.index)
+            seen.append(item.index)
+        assert sorted(seen) == sorted(it.index for it in important)
+        await pilot.press("N")
+        assert screen.diff.selected.index == seen[-2] if len(seen) > 1 else True
+        # selecting a finding in the list scrolls the diff to it
+        await pilot.press("4")
+        await pilot.press("end")
+        last = screen._item(screen.findings_table.current_key)
+        assert screen.diff.selected is last
+        # moving the diff cursor highlights the finding under it
+        await pilot.press("3")
+        target = breaking.new_span or breaking.old_span
+        lay = screen.diff.layout_rows
+        row_index = (lay.new_row if breaking.new_span else lay.old_row)[target[0] - 1]
+        screen.diff._move_cursor(row_index)
+        await pilot.pause()
+        assert screen.findings_table.current_key == str(screen.diff.selected.index)
+
+
+async def test_folds_unified_context_and_horizontal_scroll(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        diff = screen.diff
+        diff.focus()
+        rows = diff.layout_rows.rows
+        fold = next(i for i, r in enumerate(rows) if r[0] == FOLD)
+        count = len(rows)
+        diff._move_cursor(fold)
+        await pilot.press("enter")
+        assert len(diff.layout_rows.rows) > count
+        await pilot.press("u")
+        assert diff.mode == "unified" and "unified" in screen.pane("diff").info
+        await pilot.press("right_curly_bracket")
+        assert diff.context == 5
+        await pilot.press("left_curly_bracket", "left_curly_bracket", "left_curly_bracket")
+        assert diff.context == 0
+        await pilot.press("u")
+        assert diff.mode == "split"
+        assert app.settings.diff == "split" and app.settings.context == 0
+
+
+async def test_compare_two_marked_revisions_and_the_merge_base(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        table = screen.history_table
+        table.focus()
+        table.select_key(table.rows_all[5].key)
+        await wait_until(pilot, lambda: screen.settled)
+        await pilot.press("space")
+        marked = table.rows_all[5].data
+        assert screen.marked is marked
+        assert "●" in table.rows_all[5].cells[0].plain
+        await pilot.press("k", "k", "k")
+        await wait_until(pilot, lambda: screen.current_key == table.rows_all[2].key)
+        await wait_until(pilot, lambda: screen.settled and screen.report is not None)
+        doc = screen.diff.document
+        assert doc.old_label.startswith(marked.short)
+        assert doc.new_label.startswith(table.rows_all[2].data.short)
+        assert "marked vs selected" in screen.pane("diff").detail
+        assert screen.report.old.version == marked.version
+        # esc clears the mark: back to the amendment itself
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.marked is None and screen.settled)
+        assert not screen.diff.document.old_label.startswith(marked.short)
+        # b compares the working tree with the merge base of the default branch
+        await pilot.press("b")
+        await wait_until(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
+        await wait_until(pilot, lambda: screen.settled)
+        assert screen.diff.document.new_label.startswith("WORKTREE")
+        assert "vs base" in screen.pane("diff").detail
+
+
+async def test_filters_lists_and_findings(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("1", "slash")
+        await pilot.press(*"wallet")
+        assert screen.contracts_table.row_count == 1
+        assert "filter: wallet" in screen.pane("contracts").info
+        await pilot.press("enter")
+        assert screen.focused is screen.contracts_table
+        await wait_until(pilot, lambda: "wallet" in screen.current_path and screen.settled)
+        await pilot.press("slash", "escape")
+        assert screen.contracts_table.row_count == 4
+        # the history filter
+        await pilot.press("2", "slash", *"pkce")
+        rows = screen.history_table.visible_rows()
+        assert len(rows) == 3 and all("pkce" in r.search for r in rows)
+        await pilot.press("escape")
+        # findings: all -> breaking -> security -> all
+        await select_revision(pilot, screen, "")
+        screen.findings_filter = "all"
+        total = len(screen.items)
+        await pilot.press("f")
+        assert screen.findings_filter == "breaking"
+        assert all(
+            it.severity in ("breaking", "critical")
+            for it in (screen._item(r.key) for r in screen.findings_table.visible_rows())
+        )
+        await pilot.press("f")
+        assert screen.findings_filter == "security"
+        keys = [r.key for r in screen.findings_table.visible_rows()]
+        assert all(screen._item(k).is_security for k in keys)
+        await pilot.press("f")
+        assert screen.findings_table.row_count == total
+
+
+async def test_help_palette_checklist_and_quit(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Move the cursor down" in text and "nav.down" in text
+        await pilot.press("escape")
+        assert app.screen is screen
+        # the palette jumps to a contract
+        await pilot.press("ctrl+p")
+        await pilot.press(*"ledger")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "ledger" in (screen.current_path or ""))
+        await wait_until(pilot, lambda: screen.settled)
+        # ... and runs any command
+        await pilot.press("ctrl+p")
+        await pilot.press(*"unified")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.diff.mode == "unified")
+        # c: the checklist screen, or a notice while it does not exist
+        await pilot.press("c")
+        await pilot.pause()
+        try:
+            import workbench.tui.screens.checklist  # noqa: F401
+        except ImportError:
+            assert any("checklist not available" in str(n.message) for n in app._notifications)
+        else:
+            assert app.screen is not screen
+            await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
+    app = app_for(demo_repo, keymap={"findings.next": "x", "app.quit": "ctrl+q"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        screen.diff.focus()
+        before = (screen.diff.cursor, screen.diff.selected)
+        await pilot.press("n")
+        assert (screen.diff.cursor, screen.diff.selected) == before
+        await pilot.press("x")
+        assert screen.diff.selected is not before[1] and screen.diff.selected.important
+        await pilot.press("question_mark")
+        assert "x " in screen_text(app)
+        await pilot.press("escape", "q")
+        assert app.is_running  # q is no longer quit
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_refresh_sees_a_new_draft(tmp_path: Path) -> None:
+    repo = build_demo_repo(tmp_path / "repo", draft=False)
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        assert all(e.draft == "clean" for e in screen.entries)
+        path = screen.current_path
+        target = repo / path
+        target.write_text(target.read_text().replace("version: ", "version: 9", 1) + "\n")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any(e.draft != "clean" for e in screen.entries))
+        await wait_until(pilot, lambda: screen.settled)
+        assert screen.history_table.rows_all[0].data.kind == "worktree"
+        assert screen.contracts_table.current.cells[0].plain == "✎"
+
+
+async def test_empty_repository_offers_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "empty-repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "README.md").write_text("no contracts here\n")
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EmptyScreen))
+        await pilot.pause(0.1)
+        assert "No contracts in empty-repo" in screen_text(app)
+        import tempfile
+
+        demo_dir = tmp_path / "demo"
+        monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": str(demo_dir))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        screen = await settled(pilot)
+        assert len(screen.entries) == 4
+        assert app.path == demo_dir
+
+
+async def test_not_a_repository_says_so(tmp_path: Path) -> None:
+    app = app_for(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EmptyScreen))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "not a repository" in text
+        await pilot.press("q")
+    assert app.return_code == 0
