@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from workbench.contract.errors import ContractError, Problem
+from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
@@ -41,6 +42,12 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(
         format_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
+
+
+@cache
+def _fast_validator():
+    """Answers "certainly valid" without jsonschema's cost (see fastcheck)."""
+    return compile_validator(format_schema())
 
 
 @cache
@@ -135,6 +142,8 @@ def _problem_at(
 
 
 def _schema_problems(contract: Contract) -> list[Problem]:
+    if _fast_validator()(contract.data):
+        return []  # jsonschema would report nothing; it runs only when there is something
     out = []
     for error in _validator().iter_errors(contract.data):
         raw = tuple(error.absolute_path)
@@ -346,13 +355,37 @@ def iter_embedded_schemas(data: dict):
 
 
 def _check_schemas(c: Contract, err) -> None:
-    meta = _meta_validator()
     for raw, schema in iter_embedded_schemas(c.data):
         if not isinstance(schema, dict | bool):
             continue
-        for error in meta.iter_errors(schema):
-            err((*raw, *error.absolute_path), f"not a valid JSON Schema: {error.message}")
+        for path, message in _meta_errors(schema):
+            err((*raw, *path), f"not a valid JSON Schema: {message}")
         _check_refs(c, schema, raw, err)
+
+
+_META_ERRORS: dict[str, tuple[tuple[tuple, str], ...]] = {}
+
+
+def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
+    """Meta-schema errors of one embedded schema as ``(path, message)`` pairs, memoized by the
+    schema's JSON text: the same schemas recur in every revision of a contract, and checking
+    them against the 2020-12 meta-schema is most of the cost of validating a contract."""
+    try:
+        key: str | None = json.dumps(schema)
+    except (TypeError, ValueError):
+        key = None
+    if key is not None:
+        hit = _META_ERRORS.get(key)
+        if hit is not None:
+            return hit
+    found = tuple(
+        (tuple(e.absolute_path), e.message) for e in _meta_validator().iter_errors(schema)
+    )
+    if key is not None:
+        if len(_META_ERRORS) >= 4096:
+            _META_ERRORS.clear()
+        _META_ERRORS[key] = found
+    return found
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
