@@ -183,3 +183,19 @@ def workbench(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Comp
         text=True,
         env=env or git_env(),
     )
+
+
+def cli(*args: str, repo: Path | None = None):
+    """Run a CLI command in this process (fast); ``--repo`` is added for commands that take it.
+
+    Returns click's result: ``exit_code``, ``stdout``, ``stderr``.
+    """
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    argv = list(args)
+    if repo is not None:
+        depth = 2 if argv[0] == "amend" else 1
+        argv[depth:depth] = ["--repo", str(repo)]
+    return CliRunner().invoke(main, argv, catch_exceptions=False)

@@ -776,6 +776,13 @@ def _amend_options(func):
         "--today", metavar="YYYY-MM-DD", help="Judge sunsets and date entries as of this day."
     )(func)
     func = click.option(
+        "--base",
+        "base_ref",
+        metavar="REF",
+        help="Compare with merge-base(REF, HEAD) instead of HEAD (amendments already committed "
+        "on a branch).",
+    )(func)
+    func = click.option(
         "--contract",
         "-c",
         "contract",
@@ -792,7 +799,9 @@ def _amend_options(func):
     return func
 
 
-def _amend_session(repo_dir: Path, contract: str | None, today: str | None):
+def _amend_session(
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None = None
+):
     """Open the session, or exit 2 (no repository, no unique contract) / 1 (refused)."""
     from workbench.amendment.session import AmendmentError, AmendmentSession
     from workbench.history.errors import HistoryError
@@ -805,6 +814,24 @@ def _amend_session(repo_dir: Path, contract: str | None, today: str | None):
         click.echo(f"workbench amend: error: {exc}", err=True)
         sys.exit(2)
     try:
+        base = repo.merge_base(base_ref) if base_ref else "HEAD"
+        if contract is None and base_ref:
+            from workbench.amendment.gate import changed_since
+
+            paths = [c.path for c in changed_since(repo, base) if not c.deleted]
+            paths += [
+                e.path
+                for e in repo.contracts()
+                if e.draft not in ("clean", "deleted") and e.path not in paths
+            ]
+            if len(paths) != 1:
+                click.echo(
+                    f"workbench amend: error: give --contract PATH ({len(paths)} contracts "
+                    f"changed since {base_ref}: {', '.join(paths) or 'none'})",
+                    err=True,
+                )
+                sys.exit(2)
+            contract = paths[0]
         if contract is None:
             changed = [e for e in repo.contracts() if e.draft not in ("clean", "deleted")]
             if len(changed) != 1:
@@ -819,7 +846,7 @@ def _amend_session(repo_dir: Path, contract: str | None, today: str | None):
         else:
             p = Path(contract)
             rel = repo.git.relpath(p.resolve() if p.exists() else contract)
-        return AmendmentSession(repo, rel, today=day, owns_repo=True)
+        return AmendmentSession(repo, rel, base=base, today=day, owns_repo=True)
     except (AmendmentError, HistoryError) as exc:
         repo.close()
         click.echo(f"workbench amend: error: {exc}", err=True)
@@ -851,14 +878,19 @@ def _amend_run(session, action) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def amend_status_cmd(
-    repo_dir: Path, contract: str | None, today: str | None, verbose: bool, fmt: str
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    base_ref: str | None,
+    verbose: bool,
+    fmt: str,
 ) -> None:
     """Show the five steps, their status and what is left. Exit 1 while incomplete."""
     import json
 
     from workbench.amendment.checklist import render_text
 
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
     checklist = session.checklist
     session.close()
     if fmt == "json":
@@ -876,12 +908,13 @@ def amend_start_cmd(
     repo_dir: Path,
     contract: str | None,
     today: str | None,
+    base_ref: str | None,
     summary: str | None,
     effective: str | None,
 ) -> None:
     """Create the amendment record for the next version (or keep the existing one)."""
     day = _parse_today(effective) if effective else None
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         record = session.start(summary=summary, effective=day)
@@ -893,9 +926,11 @@ def amend_start_cmd(
 @amend_group.command("summary")
 @_amend_options
 @click.argument("text")
-def amend_summary_cmd(repo_dir: Path, contract: str | None, today: str | None, text: str) -> None:
+def amend_summary_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None, text: str
+) -> None:
     """Set the summary the notice and the record show."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
     _amend_run(session, lambda: session.set_summary(text))
 
 
@@ -903,10 +938,14 @@ def amend_summary_cmd(repo_dir: Path, contract: str | None, today: str | None, t
 @_amend_options
 @click.option("--version", "version", metavar="X.Y.Z", help="Default: the required bump.")
 def amend_bump_cmd(
-    repo_dir: Path, contract: str | None, today: str | None, version: str | None
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    base_ref: str | None,
+    version: str | None,
 ) -> None:
     """Set the contract's version in the working tree; only the version line changes."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         result = session.apply_bump(version)
@@ -922,10 +961,15 @@ def amend_bump_cmd(
 @click.argument("fingerprint")
 @click.option("--reason", "-r", required=True, help="Why the finding is acceptable (kept).")
 def amend_accept_cmd(
-    repo_dir: Path, contract: str | None, today: str | None, fingerprint: str, reason: str
+    repo_dir: Path,
+    contract: str | None,
+    today: str | None,
+    base_ref: str | None,
+    fingerprint: str,
+    reason: str,
 ) -> None:
     """Accept a breaking or security finding (by fingerprint or a prefix) with a reason."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         acc = session.accept(fingerprint, reason)
@@ -938,10 +982,10 @@ def amend_accept_cmd(
 @_amend_options
 @click.argument("fingerprint")
 def amend_withdraw_cmd(
-    repo_dir: Path, contract: str | None, today: str | None, fingerprint: str
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None, fingerprint: str
 ) -> None:
     """Remove an acceptance (for example one whose finding is gone)."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
     _amend_run(session, lambda: session.withdraw(fingerprint))
 
 
@@ -954,12 +998,13 @@ def amend_sign_off_cmd(
     repo_dir: Path,
     contract: str | None,
     today: str | None,
+    base_ref: str | None,
     reviewer: str,
     email: str | None,
     comment: str,
 ) -> None:
     """Record the security reviewer's sign-off for the current change set."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         sign = session.sign_off(reviewer, email, comment)
@@ -971,9 +1016,11 @@ def amend_sign_off_cmd(
 @amend_group.command("notice")
 @_amend_options
 @click.option("--print", "show", is_flag=True, help="Also print the notice.")
-def amend_notice_cmd(repo_dir: Path, contract: str | None, today: str | None, show: bool) -> None:
+def amend_notice_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None, show: bool
+) -> None:
     """Generate the notice, write it next to the record and note it in the record."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         text, rel = session.generate_notice()
@@ -986,10 +1033,10 @@ def amend_notice_cmd(repo_dir: Path, contract: str | None, today: str | None, sh
 @_amend_options
 @click.option("--replace", is_flag=True, help="Rewrite an existing entry for this version.")
 def amend_changelog_cmd(
-    repo_dir: Path, contract: str | None, today: str | None, replace: bool
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None, replace: bool
 ) -> None:
     """Append the Keep a Changelog entry to the CHANGELOG.md next to the contract."""
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         result = session.append_changelog(replace=replace)
@@ -1012,13 +1059,14 @@ def amend_notify_cmd(
     repo_dir: Path,
     contract: str | None,
     today: str | None,
+    base_ref: str | None,
     consumers: tuple[str, ...],
     everyone: bool,
 ) -> None:
     """Confirm consumers as notified of this change set (after sending the notice)."""
     if bool(consumers) == everyone:
         raise click.UsageError("name the consumers, or give --all")
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
 
     def run() -> str:
         done = session.notify(None if everyone else list(consumers))
@@ -1029,11 +1077,13 @@ def amend_notify_cmd(
 
 @amend_group.command("refresh")
 @_amend_options
-def amend_refresh_cmd(repo_dir: Path, contract: str | None, today: str | None) -> None:
+def amend_refresh_cmd(
+    repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None
+) -> None:
     """Re-run the checks and save the record (moving it if the version changed)."""
     from workbench.amendment.checklist import render_text
 
-    session = _amend_session(repo_dir, contract, today)
+    session = _amend_session(repo_dir, contract, today, base_ref)
     _amend_run(session, lambda: render_text(session.sync()).rstrip("\n"))
 
 

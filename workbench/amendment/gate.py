@@ -17,11 +17,14 @@ from typing import Any
 
 from workbench.amendment.checklist import Checklist, short
 from workbench.amendment.session import AmendmentError, AmendmentSession
+from workbench.amendment.settings import load_settings
 from workbench.contract.errors import ContractError
+from workbench.engine.ignore import load_ignores
 from workbench.history.errors import HistoryError
 from workbench.history.globs import PathFilter
 from workbench.history.meta import sniff
 from workbench.history.repo import ContractRepo
+from workbench.security.policy import load_policy
 
 
 class GateError(Exception):
@@ -124,7 +127,7 @@ def _changed_local(repo: ContractRepo, staged: bool) -> list[Changed]:
     return out
 
 
-def _changed_since(repo: ContractRepo, base: str) -> list[Changed]:
+def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     selected = PathFilter(repo.config.include, repo.config.exclude)
     raw = repo.git.run("diff", "-z", "--name-status", "-M", "--no-color", base, "HEAD")
     fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\x00")]
@@ -186,18 +189,17 @@ def _entry(session: AmendmentSession) -> GateEntry:
     else:
         versions = f"{c.from_version} -> {c.to_version}"
     summary = f"{c.contract} {versions}"
+    if c.from_version is None and session.new is not None:
+        text = f"{c.contract}: a new contract at {c.to_version} needs no record"
+        return GateEntry(c.path, c.contract, "ok", text, [], c)
+    if session.new is None:
+        text = f"{c.contract}: does not validate"
+        return GateEntry(c.path, c.contract, "fail", text, c.problems(), c)
+    if not c.needs_record:
+        text = f"{c.contract} {c.to_version}: {c.why_no_record}"
+        return GateEntry(c.path, c.contract, "ok", text, [], c)
     if session.report is not None:
         summary += f", {session.report.verdict.severity}"
-    if c.from_version is None and session.new is not None:
-        return GateEntry(
-            c.path, c.contract, "ok", f"{summary}: a new contract needs no record", [], c
-        )
-    if session.new is None:
-        return GateEntry(
-            c.path, c.contract, "fail", f"{c.contract}: does not validate", c.problems(), c
-        )
-    if not c.needs_record:
-        return GateEntry(c.path, c.contract, "ok", f"{summary}: {c.why_no_record}", [], c)
     if c.complete:
         return GateEntry(
             c.path,
@@ -237,12 +239,18 @@ def check(
     try:
         if repo.root is None:
             raise GateError(f"{repo_path}: a bare repository has no working tree to check")
+        try:  # settings errors are the repository's, not one contract's: exit 2
+            load_settings(repo.root)
+            load_policy(repo.root)
+            load_ignores(repo.root, today=today)
+        except ContractError as exc:
+            raise GateError(exc.first.format()) from None
         if base is not None:
             try:
                 merge_base = repo.merge_base(base)
             except HistoryError as exc:
                 raise GateError(str(exc)) from None
-            changes = _changed_since(repo, merge_base)
+            changes = changed_since(repo, merge_base)
             mode = "base"
         else:
             changes = _changed_local(repo, staged)

@@ -144,11 +144,13 @@ class AmendmentSession:
         *,
         repo: str | Path | None = None,
         staged: bool = False,
+        base: str | None = None,
         today: dt.date | None = None,
         now: dt.datetime | None = None,
     ) -> AmendmentSession:
         """Open the amendment of the contract file ``path`` (in the repository containing
-        ``repo``, else the one containing ``path``)."""
+        ``repo``, else the one containing ``path``). ``base`` compares with the merge base of
+        that revision and HEAD instead of HEAD (a branch's amendment, after commits)."""
         try:
             contract_repo = ContractRepo.open(repo if repo is not None else path, cache=False)
         except HistoryError as exc:
@@ -157,14 +159,19 @@ class AmendmentSession:
             rel = str(path)
             if repo is None or Path(path).is_absolute():
                 rel = contract_repo.git.relpath(Path(path).resolve())
+            old_rev = contract_repo.merge_base(base) if base else "HEAD"
             return cls(
                 contract_repo,
                 rel,
                 mode="index" if staged else "worktree",
+                base=old_rev,
                 today=today,
                 now=now,
                 owns_repo=True,
             )
+        except HistoryError as exc:
+            contract_repo.close()
+            raise AmendmentError(str(exc)) from None
         except BaseException:
             contract_repo.close()
             raise
