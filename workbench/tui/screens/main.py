@@ -30,6 +30,7 @@ from workbench.tui.widgets.lists import (
     HistoryTable,
     ListTable,
     finding_detail,
+    revision_detail,
 )
 from workbench.tui.widgets.pane import FilterInput, Pane
 
@@ -139,6 +140,7 @@ class MainScreen(Screen):
                     2,
                     "History",
                     HistoryTable(id="history"),
+                    Static(id="revision-detail", classes="detail", markup=False),
                     FilterInput("history", id="history-filter"),
                     id="history-pane",
                 )
@@ -153,7 +155,7 @@ class MainScreen(Screen):
                     4,
                     "Findings",
                     FindingsTable(id="findings"),
-                    Static(id="finding-detail", markup=False),
+                    Static(id="finding-detail", classes="detail", markup=False),
                     FilterInput("findings", id="findings-filter"),
                     id="findings-pane",
                 )
@@ -257,6 +259,7 @@ class MainScreen(Screen):
         self.history_loading = True
         if changed:
             self.history_table.set_rows([])
+            self._show_revision_detail()
             self.diff.show_message("Loading the history…")
             self._set_items([], None)
         self.load_history(self._history_token, path, 0)
@@ -331,6 +334,16 @@ class MainScreen(Screen):
     def on_badge_ready(self, message: BadgeReady) -> None:
         if message.token == self._history_token:
             self.history_table.set_badge(message.key, message.badge)
+            if message.key == self.history_table.current_key:
+                self._show_revision_detail()
+
+    def _show_revision_detail(self) -> None:
+        row = self.history_table.current
+        detail = self.query_one("#revision-detail", Static)
+        if row is None:
+            detail.update("")
+        else:
+            detail.update(revision_detail(row.data, row.extra.get("badge")))
 
     def _maybe_more_history(self) -> None:
         table = self.history_table
@@ -521,6 +534,7 @@ class MainScreen(Screen):
         if table.id == "contracts" and key:
             self.select_contract(key)
         elif table.id == "history" and key:
+            self._show_revision_detail()
             self.show_selected()
             self._maybe_more_history()
         elif table.id == "findings" and key:

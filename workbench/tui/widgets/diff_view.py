@@ -683,6 +683,11 @@ class DiffView(ScrollView, can_focus=True):
 
     # --- bindings help -------------------------------------------------------------------
 
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        # no horizontal scrollbar (it would cost a row), but long lines still scroll sideways
+        return self.max_scroll_x > 0
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("scroll_left", "scroll_right"):
             return self.max_scroll_x > 0 or None

@@ -376,3 +376,31 @@ def finding_detail(item: Item | None) -> Content:
             change = f"  was {item.was or '(unset)'} → now {item.now or '(unset)'}"
         second = item.message + change
     return Content.assemble(*head, "\n", Content(second))
+
+
+def revision_detail(revision: object | None, badge: Badge | None = None) -> Content:
+    """Two lines about the highlighted revision for the bottom of the history pane."""
+    if revision is None:
+        return Content("")
+    kind = getattr(revision, "kind", "commit")
+    rev = getattr(revision, "rev", "")
+    date = getattr(revision, "date", None)
+    when = date.strftime("%Y-%m-%d %H:%M") if date is not None else ""
+    author = getattr(revision, "author_name", "")
+    email = getattr(revision, "author_email", "")
+    who = clean_inline(f"{author} <{email}>" if email else author)
+    head: list[Content | str | tuple[str, str]] = [
+        (clean_inline(rev[:12] if kind == "commit" else rev), "bold #7fa8d8"),
+        "  ",
+        (clean_inline(getattr(revision, "version", "") or "?"), "bold"),
+        "  ",
+        (when, "dim"),
+        "  ",
+        (who, "italic"),
+    ]
+    if badge is not None and badge.error:
+        head += ["  ", (clean_inline(badge.error), "$text-error")]
+    subject = getattr(revision, "subject", "") or (
+        "uncommitted changes in the working tree" if kind == "worktree" else "staged changes"
+    )
+    return Content.assemble(*head, "\n", Content(clean_inline(subject)))
