@@ -116,6 +116,7 @@ def _status(c: Change, env: Env) -> Hit:
     title="Change the engine does not classify",
     topic="other",
     severity="risky",
+    breaks=("clients", "relying_parties", "issuer"),
     rationale="""A change to a field no rule knows about. The engine never drops a change silently:
     it reports it as risky so a reviewer looks at it.""",
     citation="",
