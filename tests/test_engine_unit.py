@@ -498,3 +498,21 @@ def test_fast_meta_check_never_accepts_an_invalid_schema() -> None:
     for schema in schemas:
         assert plain_schema_ok(schema)
     assert accepted > 0
+
+
+def test_contracts_built_without_locations_still_follow_shared_schemas() -> None:
+    from workbench.contract.model import Contract
+
+    schemas = copy.deepcopy(BASE["components"]["schemas"])
+    schemas["ItemInput"]["properties"]["name"]["maxLength"] = 10
+    new_data = {**copy.deepcopy(BASE), "components": {"schemas": schemas}}
+    old = Contract("old", "", copy.deepcopy(BASE), {}, {})
+    new = Contract("new", "", new_data, {}, {})
+    findings = compare(old, new, today=TODAY).findings
+    assert [(f.rule, f.path) for f in findings] == [
+        (
+            "request.bound-tightened",
+            "endpoints.create_item.request.schema.properties.name.maxLength",
+        )
+    ]
+    assert findings[0].old_loc is None and findings[0].new_loc is None

@@ -167,6 +167,8 @@ class _Consumers:
 
     def __init__(self, env: Env):
         self.uses: dict[str, set[str]] = {}
+        # scopes and error codes lead to the endpoints that require or return them
+        self.endpoints_of: dict[str, set[str]] = {}
         for contract in (env.new, env.old):
             if contract is None:
                 continue
@@ -174,6 +176,16 @@ class _Consumers:
                 if isinstance(consumer, dict) and isinstance(consumer.get("name"), str):
                     used = {str(u) for u in consumer.get("uses") or []}
                     self.uses.setdefault(consumer["name"], set()).update(used)
+            for eid, ep in contract.section("endpoints").items():
+                if not isinstance(ep, dict):
+                    continue
+                for requirement in ep.get("security") or []:
+                    if isinstance(requirement, dict):
+                        for scopes in requirement.values():
+                            for scope in scopes or []:
+                                self.endpoints_of.setdefault(str(scope), set()).add(eid)
+                for code in ep.get("errors") or []:
+                    self.endpoints_of.setdefault(str(code), set()).add(eid)
 
     def affected(self, change: Change) -> tuple[str, ...]:
         if not self.uses or change.context.get("topic", "").startswith("meta."):
@@ -190,6 +202,9 @@ class _Consumers:
         for value in (change.old, change.new):
             if isinstance(value, str):
                 names.add(value)
+        if not isinstance(owner, str):  # a scope or error code: who calls where it applies
+            for name in list(names):
+                names |= self.endpoints_of.get(name, set())
         return tuple(sorted(c for c, used in self.uses.items() if used & names))
 
 

@@ -104,21 +104,38 @@ class _Side:
         Found from the located keys of the file rather than by walking the data: cheap.
         """
         if self._ref_sites is None:
-            sites = []
+            sites: list[tuple[Raw, str]] = []
             data = self.contract.data
-            for raw in self.contract.key_locs:
-                if raw and raw[-1] == "$ref":
-                    node = data
-                    try:
-                        for part in raw:
-                            node = node[part]
-                    except (KeyError, IndexError, TypeError):
-                        continue
-                    name = _ref_name(node) if isinstance(node, str) else None
-                    if name is not None:
-                        sites.append((raw[:-1], name))
+            if self.contract.key_locs:
+                for raw in self.contract.key_locs:
+                    if raw and raw[-1] == "$ref":
+                        node = data
+                        try:
+                            for part in raw:
+                                node = node[part]
+                        except (KeyError, IndexError, TypeError):
+                            continue
+                        name = _ref_name(node) if isinstance(node, str) else None
+                        if name is not None:
+                            sites.append((raw[:-1], name))
+            else:  # a contract built without locations: walk the data instead
+                _walk_refs(data, (), sites)
             self._ref_sites = sites
         return self._ref_sites
+
+
+def _walk_refs(node: Any, raw: Raw, out: list[tuple[Raw, str]]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and (name := _ref_name(ref)) is not None:
+            out.append((raw, name))
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                _walk_refs(value, (*raw, key), out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, dict | list):
+                _walk_refs(value, (*raw, i), out)
 
 
 Emit = Callable[..., None]

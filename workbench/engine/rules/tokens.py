@@ -268,8 +268,11 @@ def _alg_added(c: Change, env: Env) -> Hit:
     note = None
     if old and set(old) <= new:
         window = overlap_window(env, _token(c))
-        keep = f" for at least {duration(window)} after issuers switch" if window else ""
-        note = f"expand step: {', '.join(map(str, old))} still accepted; remove it only{keep}"
+        after = f" and at least {duration(window)} have passed" if window else ""
+        note = (
+            f"expand step: {', '.join(map(str, old))} still accepted; remove it only once "
+            f"issuers sign with {c.new}{after} (longest token lifetime + JWKS cache + clock skew)"
+        )
     return Hit(f"{_token(c)} also accepts {c.new}", note=note)
 
 
