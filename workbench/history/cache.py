@@ -11,6 +11,7 @@ disabled by ``WORKBENCH_NO_CACHE=1``, and treats any unreadable or corrupt entry
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -85,6 +86,7 @@ def cache_disabled() -> bool:
     return os.environ.get("WORKBENCH_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no")
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """A short hash of the sources that decide a verdict (engine, loader, review)."""
     package = Path(workbench.__file__).parent
@@ -150,8 +152,10 @@ class DiskCache:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            # a read-only or full disk: carry on without the disk cache
-            self.enabled = False
+        except OSError:
+            self.enabled = False  # a read-only or full disk: carry on without the disk cache
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)  # this value cannot be stored; others still can

@@ -34,6 +34,17 @@ _GIT_ENV = {
 }
 
 
+def release(proc: subprocess.Popen) -> None:
+    """Let go of a git process without waiting for it: closing its pipes ends it (EOF on its
+    input, EPIPE on its output), and a daemon thread reaps it, so closing never blocks."""
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    if proc.poll() is None:
+        threading.Thread(target=proc.wait, name="workbench-git-reaper", daemon=True).start()
+
+
 def blob_sha(data: bytes) -> str:
     """The sha git would give ``data`` as a blob (for working-tree files, without a process)."""
     h = hashlib.sha1(b"blob %d\x00" % len(data))  # git object naming
@@ -68,7 +79,9 @@ class BatchReader:
     def _start(self) -> subprocess.Popen:
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
-                [*self._cmd, "cat-file", "--batch"],
+                # contracts are small: a small delta-base cache avoids the page faults of
+                # git's default 96 MB one (measured: about 3x less CPU for 1,000 revisions)
+                [*self._cmd, "-c", "core.deltaBaseCacheLimit=4m", "cat-file", "--batch"],
                 bufsize=1 << 16,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -119,15 +132,8 @@ class BatchReader:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        if proc is not None:
+            release(proc)
 
     def close(self) -> None:
         with self._lock:
@@ -396,6 +402,12 @@ def parse_status(out: bytes) -> dict[str, StatusEntry]:
             path = _decode(record[2:])
             entries[path] = StatusEntry(path, "?", "?")
     return entries
+
+
+def parse_raw_diff(out: bytes) -> list[RawChange]:
+    """Parse ``git diff --raw -z --no-abbrev`` output."""
+    record = _parse_record(b"0" * 40 + b"\x00" * 6 + out)
+    return record.changes if record is not None else []
 
 
 def parse_tree_listing(out: bytes, *, stage: bool = False) -> dict[str, str]:

@@ -38,8 +38,10 @@ from workbench.history.gitio import (
     StatusEntry,
     blob_sha,
     iter_log,
+    parse_raw_diff,
     parse_status,
     parse_tree_listing,
+    release,
 )
 from workbench.history.globs import PathFilter
 from workbench.history.meta import ContractMeta, sniff
@@ -93,7 +95,10 @@ class _Walk:
         self._commits: Iterator[LogCommit] | None = None
         self._lock = threading.Lock()
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the ``git log`` process (reading waits for the first page to be asked)."""
+        if self._proc is not None or self.done:
+            return
         self._proc = self.repo.git.popen(
             "log",
             "--follow",
@@ -109,7 +114,7 @@ class _Walk:
             self.path,
         )
         assert self._proc.stdout is not None
-        self._commits = iter_log(self._proc.stdout)
+        self._commits = iter_log(self._proc.stdout)  # lazy: nothing is read yet
 
     def fill(self, count: int | None) -> None:
         """Read until ``count`` items are known (all of them for ``None``) or history ends.
@@ -121,7 +126,7 @@ class _Walk:
             if self.done:
                 return
             if self._commits is None:
-                self._start()
+                self.start()
             assert self._commits is not None
             while count is None or len(self.items) < count:
                 want = BATCH if count is None else min(BATCH, count - len(self.items))
@@ -175,7 +180,8 @@ class ContractRepo:
         self.git = git
         self.disk_cache = disk_cache
         self._meta: LRU[str, ContractMeta | None] = LRU(8192)
-        self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(512)
+        self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(64)
+        self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
         self._reports: LRU[str, DiffReport] = LRU(4096)
         self._worktree: LRU[str, bytes] = LRU(64)
         self._walks: dict[tuple[str, str], _Walk] = {}
@@ -512,7 +518,7 @@ class ContractRepo:
         if self.git.root is None:
             return [], path
         if status is None:
-            status = self._status()
+            status = self._path_status(path, head)
         entry = status.get(path)
         if entry is None:
             return [], path
@@ -598,6 +604,23 @@ class ContractRepo:
             )
         return result, log_path
 
+    def _path_status(self, path: str, head: str | None) -> dict[str, StatusEntry]:
+        """``git status`` of one path (no scan of the whole working tree); a file added to the
+        index is checked against HEAD's files for a staged rename."""
+        status = parse_status(
+            self.git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", "--", path)
+        )
+        entry = status.get(path)
+        if entry is not None and entry.x == "A" and head is not None:
+            out = self.git.run("diff", "--cached", "-M", "-z", "--raw", "--no-abbrev", head)
+            for change in parse_raw_diff(out):
+                if change.status in ("R", "C") and change.new_path == path:
+                    status[path] = replace(
+                        entry, x=change.status, orig=change.old_path, head_blob=change.old_blob
+                    )
+                    break
+        return status
+
     def _draft_identity(self) -> tuple[str, str]:
         name = self.git.run("config", "--get", "user.name", check=False).strip()
         email = self.git.run("config", "--get", "user.email", check=False).strip()
@@ -614,10 +637,17 @@ class ContractRepo:
             walk = self._walks.get(key)
             if walk is not None and not fresh:
                 return walk
-        pseudo, log_path = self._pseudo(rel, head) if ref == "HEAD" else ([], rel)
-        walk = _Walk(self, log_path, tip or "", pseudo)
+        walk = _Walk(self, rel, tip or "", [])
         if tip is None:
             walk.done = True  # no commits yet: only the draft
+        else:
+            walk.start()  # git starts walking while the drafts are examined
+        if ref == "HEAD":
+            pseudo, log_path = self._pseudo(rel, head)
+            walk.items[:0] = pseudo
+            if log_path != rel and tip is not None:  # a staged rename: follow the old name
+                walk.close()
+                walk = _Walk(self, log_path, tip, pseudo)
         with self._walk_lock:
             old = self._walks.pop(key, None)
             self._walks[key] = walk
@@ -806,12 +836,38 @@ class ContractRepo:
         if cached is None:
             try:
                 cached = load_contract_bytes(self._raw(revision), revision.path)
+                self._remember_validity(key, ())
             except ContractError as exc:
                 cached = exc
+                self._remember_validity(key, tuple(exc.problems))
             self._contracts.put(key, cached)
         if isinstance(cached, ContractError):
             raise cached
         return cached
+
+    def check(self, revision: Side) -> None:
+        """Raise :class:`ContractError` when the contract at a revision is invalid; answered
+        from the caches (memory, then disk) without parsing when it was checked before."""
+        if revision.blob is None:
+            return
+        key = (revision.blob, revision.path)
+        problems = self._validity.get(key)
+        if problems is None and self.disk_cache is not None:
+            stored = self.disk_cache.get(_validity_key(key), tuple)
+            if isinstance(stored, tuple) and all(isinstance(p, Problem) for p in stored):
+                problems = stored
+                self._validity.put(key, problems)
+        if problems is None:
+            self.load(revision)  # raises ContractError, and remembers the answer
+            return
+        if problems:
+            raise ContractError(list(problems))
+
+    def _remember_validity(self, key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
+        if self._validity.get(key) is None:
+            self._validity.put(key, problems)
+            if self.disk_cache is not None:
+                self.disk_cache.put(_validity_key(key), problems)
 
     def base(self, revision: Revision) -> Side | None:
         """What ``report(revision)`` compares with: the parent content, or, when that is an
@@ -822,7 +878,7 @@ class ContractRepo:
             if parent is None or parent.blob is None:
                 return parent
             try:
-                self.load(parent)
+                self.check(parent)
                 return parent
             except ContractError:
                 parent = self._parent_of(parent)
@@ -866,27 +922,20 @@ class ContractRepo:
 
         Raises :class:`ContractError` when the revision itself is invalid, and
         :class:`HistoryError` at a shallow clone's boundary (no previous content to compare).
+        A report seen before (same blobs, day and policy) comes from the caches without
+        parsing either side.
         """
         if revision.boundary:
             raise HistoryError(
                 f"{revision.short} is the oldest commit of this shallow clone: its previous "
                 "revision was not fetched"
             )
-        new = self.load(revision) if revision.blob is not None else None
+        self.check(revision)
         base = self.base(revision)
-        old = self.load(base) if base is not None and base.blob is not None else None
-        if old is None and new is None:
+        if revision.blob is None and (base is None or base.blob is None):
             raise HistoryError(f"{revision.path} exists neither at {revision.short} nor before")
         today = revision.date.date() if revision.kind == "commit" and revision.date else None
-        return self._report(
-            base.blob if base else None,
-            old,
-            base.label if base else None,
-            revision.blob,
-            new,
-            revision.label,
-            today,
-        )
+        return self._report(base, revision, base.label if base else None, revision.label, today)
 
     def compare(self, path: str, rev_a: str, rev_b: str) -> DiffReport:
         """Compare one contract at any two revisions (git revisions, ``WORKTREE``, ``INDEX``).
@@ -897,11 +946,9 @@ class ContractRepo:
         a, b = self.revision(path, rev_a), self.revision(path, rev_b)
         if a.blob is None and b.blob is None:
             raise HistoryError(f"{path} exists neither at {rev_a} nor at {rev_b}")
-        old = self.load(a) if a.blob is not None else None
-        new = self.load(b) if b.blob is not None else None
-        label_a = f"{rev_a}:{a.path}"
-        label_b = f"{rev_b}:{b.path}"
-        return self._report(a.blob, old, label_a, b.blob, new, label_b, None)
+        self.check(a)
+        self.check(b)
+        return self._report(a, b, f"{rev_a}:{a.path}", f"{rev_b}:{b.path}", None)
 
     @property
     def policy(self) -> Policy:
@@ -924,29 +971,30 @@ class ContractRepo:
 
     def _report(
         self,
-        old_blob: str | None,
-        old: Contract | None,
+        old: Side | None,
+        new: Side,
         old_label: str | None,
-        new_blob: str | None,
-        new: Contract | None,
         new_label: str | None,
         today: dt.date | None,
     ) -> DiffReport:
         """The engine's report plus the security review (``review.build_report``, the one code
-        path of every face), cached by blobs, day and policy."""
+        path of every face), cached by blobs, day and policy; both sides already checked."""
         from workbench.engine.model import DiffReport
         from workbench.review import build_report
 
         policy = self.policy
         day = today or dt.date.today()
-        key = f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}"
+        old_blob = old.blob if old is not None else None
+        key = f"{old_blob or '-'}:{new.blob or '-'}:{day.isoformat()}:{self._policy_key}"
         report = self._reports.get(key)
         if report is None and self.disk_cache is not None:
             stored = self.disk_cache.get(key, DiffReport)
             if isinstance(stored, DiffReport):
                 report = stored
         if report is None:
-            report = build_report(old, new, policy=policy, today=day)
+            before = self.load(old) if old is not None and old.blob is not None else None
+            after = self.load(new) if new.blob is not None else None
+            report = build_report(before, after, policy=policy, today=day)
             if self.disk_cache is not None:
                 self.disk_cache.put(key, report)
         self._reports.put(key, report)
@@ -954,7 +1002,7 @@ class ContractRepo:
 
     def clear_caches(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
-        for cache in (self._meta, self._contracts, self._reports, self._worktree):
+        for cache in (self._meta, self._contracts, self._reports, self._worktree, self._validity):
             cache.clear()
 
 
@@ -962,13 +1010,15 @@ _NOT_CACHED = object()
 
 
 def _reap(proc: subprocess.Popen) -> None:
-    """Stop a git process we no longer read from, and close its pipes."""
+    """Stop a git process we no longer read from, and close its pipes (without blocking)."""
     if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
+        with contextlib.suppress(OSError):
+            proc.kill()
+    release(proc)
+
+
+def _validity_key(key: tuple[str, str]) -> str:
+    return f"valid:{key[0]}:{key[1]}"
 
 
 def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -> DiffReport:
