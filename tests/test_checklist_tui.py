@@ -1,0 +1,297 @@
+"""The checklist screen under Pilot: the whole checklist of the demo draft through the TUI, then
+the commit gate on what was staged; the editor round trip; read-only revisions; hostile text."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
+
+from workbench.amendment.record import load_record
+from workbench.demo import build_demo_repo
+from workbench.tui.app import create_app
+from workbench.tui.screens.checklist import (
+    ChecklistScreen,
+    NoticeScreen,
+    ReasonDialog,
+    SignOffDialog,
+    SummaryDialog,
+    editor_command,
+)
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.settings import Settings
+
+SIZE = (120, 40)
+DRAFT = "contracts/payments/payments-api.yaml"
+RECORD = "amendments/payments-api/4.0.0.yaml"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def open_checklist(pilot, *, select: str | None = None) -> ChecklistScreen:
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
+    main = app.screen
+    if select is not None:
+        table = main.history_table
+        key = next(r.key for r in table.rows_all if r.data.kind == select)
+        table.select_key(key)
+        await wait_until(pilot, lambda: main.current_key == key and main.settled)
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    screen = app.screen
+    await idle(pilot, screen)
+    return screen
+
+
+async def idle(pilot, screen: ChecklistScreen) -> None:
+    await pilot.pause(0.05)
+    await wait_until(pilot, lambda: not screen.busy and screen.checklist is not None)
+    await pilot.pause(0.05)
+
+
+def status(screen: ChecklistScreen) -> dict[str, str]:
+    return {step.id: step.status for step in screen.checklist.steps}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = build_demo_repo(tmp_path / "demo")
+    import subprocess
+
+    for key, value in (("user.name", "Ada Author"), ("user.email", "ada@example.com")):
+        subprocess.run(["git", "config", key, value], cwd=root, check=True)
+    return root
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> None:
+    app = create_app(demo, settings=Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        assert screen.session.mode == "worktree" and screen.path == DRAFT
+        assert status(screen) == {
+            "versioning": "needs you",
+            "schema_clarity": "done",
+            "compatibility": "needs you",
+            "security_review": "needs you",
+            "communication": "blocked",
+        }
+        text = screen_text(app)
+        assert "3.2.0, not bumped yet (major bump required)" in text
+        assert "none yet: d starts amendments/payments-api/4.0.0.yaml" in text
+
+        # versioning: b applies the suggested bump to the working-tree contract
+        await pilot.press("b")
+        await idle(pilot, screen)
+        assert screen.last_note == "Version 3.2.0 → 4.0.0 (line 8)"
+        assert status(screen)["versioning"] == "done"
+        assert "version: 4.0.0\n" in (demo / DRAFT).read_text()
+
+        # compatibility: accept the breaking finding with a typed reason
+        screen.select_step("compatibility")
+        await pilot.press("tab")
+        item = screen.current_item()
+        assert item.status == "missing" and "acr" in item.label
+        await pilot.press("enter")  # the item's own action: accept
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"Checkout and the SDK send acr since 24.10 [PAY-2001]")
+        await pilot.press("enter")
+        await idle(pilot, screen)
+        assert status(screen)["compatibility"] == "done"
+
+        # security review: the pre-existing high finding is accepted, then a reviewer signs off
+        screen.select_step("security_review")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"SETTLE-88 moves the settlement batch to corp-idp")
+        await pilot.press("enter")
+        await idle(pilot, screen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignOffDialog))
+        await pilot.press(*"Grace Reviewer", "enter", *"grace@example.com", "enter")
+        await idle(pilot, screen)
+        assert screen.last_error == ""
+        assert status(screen)["security_review"] == "done"
+
+        # communication: generate the notice (rendered as Markdown), changelog, consumers
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoticeScreen))
+        await pilot.pause(0.2)
+        shown = screen_text(app)
+        assert "Amendment notice: Payments API authentication 4.0.0" in shown
+        assert "Who is affected" in shown or "What changes" in shown
+        notice_md = (demo / "amendments/payments-api/4.0.0.notice.md").read_text()
+        assert app.screen.text == notice_md
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await idle(pilot, screen)
+        await pilot.press("w")
+        await idle(pilot, screen)
+        assert screen.last_note == "contracts/payments/CHANGELOG.md: entry added"
+        screen.select_step("communication")
+        await pilot.press("tab")
+        consumer = next(
+            i for i in screen.checklist.step("communication").items if i.action == "notify"
+        )
+        screen.items_table.select_key(consumer.id)
+        await pilot.press("n")  # one consumer
+        await idle(pilot, screen)
+        assert screen.last_note == f"Notified: {consumer.target}"
+        await pilot.press("N")  # and every other affected one
+        await idle(pilot, screen)
+        assert all(s == "done" for s in status(screen).values()), screen.checklist.problems()
+        assert screen.checklist.complete
+        assert "✔ ready to commit" in screen_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+
+    # every answer is in the record, saved as it was given
+    record = load_record(demo / RECORD)
+    assert [a.reason for a in record.step("compatibility").accepted] == [
+        "Checkout and the SDK send acr since 24.10 [PAY-2001]"
+    ]
+    assert record.step("security_review").sign_off.reviewer == "Grace Reviewer"
+    assert len(record.step("communication").notified) == 5
+
+    # stage the contract, the record, the notice and the changelog: the gate lets it through
+    _git(demo, "add", DRAFT, "amendments", "contracts/payments/CHANGELOG.md")
+    result = cli("check", "--staged", repo=demo)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "ok   contracts/payments/payments-api.yaml (payments-api 3.2.0 -> 4.0.0, breaking:"
+        in result.stdout
+    )
+
+    # one more line changed: the gate names exactly what must be answered again
+    text = (demo / DRAFT).read_text()
+    (demo / DRAFT).write_text(text.replace("    lifetime: 5m\n", "    lifetime: 10m\n", 1))
+    result = cli("check", repo=demo)
+    assert result.exit_code == 1
+    out = result.stderr
+    assert "stale: the record was completed for change set 2ab562219480" in out
+    assert (
+        "Security review: [stale] sign-off by Grace Reviewer <grace@example.com> is for another change set"
+        in out
+    )
+    assert "Communication: [stale] the notice describes another change set" in out
+    assert "Communication: [stale] checkout-web was notified about another change set" in out
+    assert "Backward compatibility: [stale]" not in out  # the accepted finding did not change
+
+
+async def test_editor_round_trip_re_checks(demo: Path, tmp_path: Path, monkeypatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\n"
+        "path = sys.argv[-1]\n"
+        "text = open(path).read()\n"
+        "open(path, 'w').write(text.replace('lifetime: 5m', 'lifetime: 15m', 1))\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    app = create_app(demo, settings=Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        before = screen.checklist.fingerprint
+        risky = [
+            i for i in screen.checklist.step("compatibility").items if i.id.startswith("risky:")
+        ]
+        assert risky  # the shorter lifetime
+        await pilot.press("e")
+        await idle(pilot, screen)
+        assert "lifetime: 15m" in (demo / DRAFT).read_text()
+        assert screen.checklist.fingerprint != before
+        assert not [
+            i for i in screen.checklist.step("compatibility").items if i.id.startswith("risky:")
+        ]
+
+
+def test_editor_command_from_the_environment(monkeypatch, tmp_path: Path) -> None:
+    target = tmp_path / "c.yaml"
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "vim -u NONE")
+    assert editor_command(target, 12) == ["vim", "-u", "NONE", "+12", str(target)]
+    monkeypatch.setenv("EDITOR", "code --wait")
+    assert editor_command(target, 12) == ["code", "--wait", str(target)]
+    monkeypatch.delenv("EDITOR")
+    assert editor_command(target) == ["vi", str(target)]
+
+
+async def test_d_starts_the_record_and_summary_is_saved(demo: Path) -> None:
+    app = create_app(demo, settings=Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        assert screen.checklist.record is None
+        await pilot.press("d")
+        await idle(pilot, screen)
+        assert screen.last_note == f"Amendment record {RECORD}: 3.2.0 → 4.0.0"
+        assert (demo / RECORD).is_file()
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, SummaryDialog))
+        await pilot.press(*"Shorter tokens [bold]and[/] acr")
+        await pilot.press("ctrl+s")
+        await idle(pilot, screen)
+    assert load_record(demo / RECORD).summary == "Shorter tokens [bold]and[/] acr"
+
+
+async def test_staged_and_committed_revisions_are_read_only(demo: Path) -> None:
+    _git(demo, "add", DRAFT)
+    app = create_app(demo, settings=Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot, select="index")
+        assert screen.session.mode == "index"
+        assert "read-only (staged)" in screen_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert any("read-only" in str(n.message) for n in app._notifications)
+        assert not (demo / RECORD).exists()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        main = app.screen
+        await wait_until(pilot, lambda: main.settled)
+        screen = await open_checklist(pilot, select="commit")
+        assert screen.session.mode == "commit"
+        assert "read-only (committed)" in screen_text(app)
+
+
+async def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
+    hostile = CONTRACT.replace("- name: web-shop", "- name: 'web[/]shop[bold]\\x1b[31m'", 1)
+    hostile = hostile.replace("contact: web@example.com", "contact: '[link=x]web[/link]'", 1)
+    repo = orders_repo(tmp_path / "r", text=hostile)
+    repo.edit(CONTRACT_PATH, "issuer: https://login.example.com", "issuer: https://id.example.com")
+    app = create_app(repo.root, settings=Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        screen.select_step("communication")
+        await pilot.press("tab")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "web[/]shop[bold]" in text and "[link=x]web[/link]" in text
+        assert "\x1b" not in text

@@ -1,0 +1,793 @@
+"""The amendment checklist: the five steps of the selected draft, their status, and the actions
+that complete them (bump, accept with a reason, reviewer sign-off, notice, changelog, notified
+consumers), each saved at once by the core (``workbench.amendment.session``, the same code as
+``workbench amend``).
+
+Every call into the core runs in a thread worker, one at a time (a lock keeps the answers in the
+order they were given), and posts the fresh checklist back. Text from the repository (labels,
+reasons, names, the notice) is shown with ``Content``/``Text`` built by ``workbench.tui.safe``,
+never as markup.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, TextArea
+
+from workbench.tui import commands
+from workbench.tui.safe import clean_inline, clean_lines, lit, rich_lit
+from workbench.tui.widgets.lists import ListRow, ListTable
+from workbench.tui.widgets.pane import Pane
+
+STEP_MARKS: dict[str, tuple[str, str]] = {
+    "done": ("✔ done", "bold green"),
+    "needs you": ("● needs you", "bold #e0a030"),
+    "blocked": ("⊘ blocked", "dim"),
+}
+ITEM_MARKS: dict[str, tuple[str, str]] = {
+    "ok": ("✔", "green"),
+    "missing": ("○", "bold #e0a030"),
+    "stale": ("↻", "bold #e05050"),
+    "blocked": ("⊘", "dim"),
+    "info": ("·", "dim"),
+}
+ACTION_HINTS: dict[str, str] = {
+    "bump": "b or enter: set the version (only the version line changes)",
+    "accept": "a or enter: accept with a written reason (or fix it: e edits the contract)",
+    "sign_off": "s or enter: the reviewer signs off this change set",
+    "notice": "t or enter: generate the notice and preview it",
+    "changelog": "w or enter: append the entry to the changelog",
+    "notify": "n or enter: confirm this consumer was told (N: every affected consumer)",
+    "edit": "e or enter: edit the contract in $EDITOR",
+    "summary": "m or enter: write the summary",
+    "refresh": "r or enter: re-check and save the record",
+    "start": "d or enter: start the amendment record",
+}
+LINE_EDITORS = {"vi", "vim", "nvim", "nano", "emacs", "micro", "kak", "hx", "helix", "joe", "mg"}
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistReady(Message):
+    """A fresh checklist (after loading or after an answer), with what happened."""
+
+    checklist: Any
+    note: str = ""
+    error: str = ""
+
+
+@dataclass
+class NoticeReady(Message):
+    text: str
+    where: str
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+class StepsTable(ListTable, inherit_bindings=False):
+    """The five steps with their status."""
+
+    BINDINGS = commands.bindings("nav", "scroll")
+    COLUMNS = (("status", 11), ("step", 22))
+
+    @staticmethod
+    def make_row(step: Any) -> ListRow:
+        mark, style = STEP_MARKS.get(step.status, (step.status, ""))
+        return ListRow(step.id, [Text(mark, style=style, end=""), rich_lit(step.title, "bold")])
+
+
+class ItemsTable(ListTable, inherit_bindings=False):
+    """The items of one step: computed checks and human answers."""
+
+    BINDINGS = commands.bindings("nav", "scroll")
+    COLUMNS = (("", 1), ("item", None))
+    MAX_WIDTH = 200
+
+    @staticmethod
+    def make_row(item: Any) -> ListRow:
+        mark, style = ITEM_MARKS.get(item.status, ("?", ""))
+        label_style = "" if item.status != "info" else "dim"
+        return ListRow(
+            item.id, [Text(mark, style=style, end=""), rich_lit(item.label, label_style)], data=item
+        )
+
+
+# --- dialogs ------------------------------------------------------------------------------------
+
+
+class _Dialog(ModalScreen):
+    DEFAULT_CSS = """
+    _Dialog { align: center middle; }
+    _Dialog > Vertical {
+        width: 90; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    _Dialog Label { width: 100%; margin: 1 0 0 0; }
+    _Dialog .hint { color: $text-muted; margin: 1 0 0 0; }
+    _Dialog TextArea { height: 10; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="checklist.dialog-cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonDialog(_Dialog):
+    """Ask for the reason a finding is accepted; enter saves, esc cancels."""
+
+    def __init__(self, what: str, initial: str = "") -> None:
+        super().__init__()
+        self.what = what
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Content("Accept a finding")
+            yield Label(lit(self.what))
+            yield Input(
+                value=self.initial,
+                placeholder="why this is acceptable (kept in the record and the notice)",
+                id="reason",
+            )
+            yield Label("enter saves · esc cancels", classes="hint")
+
+    @on(Input.Submitted, "#reason")
+    def _submit(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value)
+        else:
+            self.notify("A reason is required.", severity="warning")
+
+
+class SignOffDialog(_Dialog):
+    """The reviewer's name (and email) for the sign-off."""
+
+    def __init__(self, name: str = "", email: str = "", author: str = "") -> None:
+        super().__init__()
+        self.initial_name = name
+        self.initial_email = email
+        self.author = author
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Content("Reviewer sign-off")
+            hint = "The reviewer signs off this exact change set; the author cannot."
+            if self.author:
+                hint += f" Author: {clean_inline(self.author)}."
+            yield Label(lit(hint))
+            yield Input(value=self.initial_name, placeholder="reviewer's name", id="reviewer")
+            yield Input(
+                value=self.initial_email, placeholder="reviewer's email (optional)", id="email"
+            )
+            yield Label("enter moves on and saves · esc cancels", classes="hint")
+
+    @on(Input.Submitted, "#reviewer")
+    def _name(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.notify("The reviewer's name is required.", severity="warning")
+            return
+        self.query_one("#email", Input).focus()
+
+    @on(Input.Submitted, "#email")
+    def _email(self, event: Input.Submitted) -> None:
+        name = self.query_one("#reviewer", Input).value
+        if not name.strip():
+            self.query_one("#reviewer", Input).focus()
+            return
+        self.dismiss((name, event.value))
+
+
+class SummaryDialog(_Dialog):
+    """The amendment's summary (one paragraph for the notice and the record)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="checklist.dialog-cancel"),
+        Binding("ctrl+s", "save", "Save", id="checklist.summary-save"),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Content("Summary")
+            yield TextArea(self.text, id="summary", soft_wrap=True)
+            yield Label("ctrl+s saves · esc cancels", classes="hint")
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#summary", TextArea).text)
+
+
+class NoticeScreen(ModalScreen[None]):
+    """The notice rendered as Markdown; esc closes."""
+
+    DEFAULT_CSS = """
+    NoticeScreen { align: center middle; }
+    NoticeScreen > VerticalScroll {
+        width: 110; max-width: 100%; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="checklist.notice-close"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+    ]
+
+    def __init__(self, text: str, where: str) -> None:
+        super().__init__()
+        self.text = text
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="notice-scroll") as scroll:
+            scroll.border_title = Content.assemble(("Notice", "bold"), " · ", self.where)
+            yield Markdown("\n".join(clean_lines(self.text)), id="notice")
+        yield Footer()
+
+    def action_scroll(self, direction: str) -> None:
+        scroll = self.query_one("#notice-scroll", VerticalScroll)
+        if direction == "down":
+            scroll.scroll_down()
+        else:
+            scroll.scroll_up()
+
+
+# --- the screen ---------------------------------------------------------------------------------
+
+
+class ChecklistScreen(Screen[None]):
+    """The five steps of one amendment, and the actions that complete them."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="checklist.close"),
+        Binding("tab", "switch", "Steps/items", show=False, id="checklist.switch"),
+        Binding("b", "bump", "Bump", id="checklist.bump"),
+        Binding("a", "accept", "Accept", id="checklist.accept"),
+        Binding("x", "withdraw", "Withdraw", show=False, id="checklist.withdraw"),
+        Binding("s", "sign_off", "Sign off", id="checklist.sign-off"),
+        Binding("t", "notice", "Notice", id="checklist.notice"),
+        Binding("v", "preview", "Preview", show=False, id="checklist.preview"),
+        Binding("w", "changelog", "Changelog", id="checklist.changelog"),
+        Binding("n", "notify", "Notified", id="checklist.notify"),
+        Binding("N", "notify_all", "All notified", show=False, id="checklist.notify-all"),
+        Binding("m", "summary", "Summary", show=False, id="checklist.summary"),
+        Binding("e", "edit", "Edit", id="checklist.edit"),
+        Binding("d", "start", "New amendment", id="checklist.start"),
+        Binding("r", "refresh", "Refresh", show=False, id="checklist.refresh"),
+    ]
+
+    DEFAULT_CSS = """
+    ChecklistScreen { layout: vertical; }
+    ChecklistScreen #checklist-title {
+        height: auto; max-height: 3; padding: 0 1; background: $boost; color: $text;
+    }
+    ChecklistScreen #checklist-body { height: 1fr; }
+    ChecklistScreen #steps-pane { width: 40; min-width: 36; }
+    ChecklistScreen #items-pane { width: 1fr; }
+    ChecklistScreen #item-detail {
+        dock: bottom; height: auto; max-height: 8; padding: 0 1; background: $boost;
+    }
+    """
+
+    def __init__(
+        self,
+        repo: Any = None,
+        path: str = "",
+        revision: Any = None,
+        *,
+        today: Any = None,
+    ) -> None:
+        super().__init__()
+        self.repo = repo
+        self.path = path
+        self.revision = revision
+        self.today = today
+        self.session: Any = None
+        self.checklist: Any = None
+        self.busy = True
+        self.last_note = ""
+        self.last_error = ""
+        self.notice_text: str | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="checklist-title")
+        with Horizontal(id="checklist-body"):
+            yield Pane(1, "Steps", StepsTable(id="steps"), id="steps-pane")
+            yield Pane(
+                2,
+                "Items",
+                ItemsTable(id="items"),
+                Static(id="item-detail"),
+                id="items-pane",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#checklist-title", Static).update(
+            lit(f"Checklist · {self.path} · loading…")
+        )
+        self.query_one("#steps-pane", Pane).set_busy("checking")
+        self.query_one("#steps", StepsTable).focus()
+        self._run("open")
+
+    @property
+    def steps_table(self) -> StepsTable:
+        return self.query_one("#steps", StepsTable)
+
+    @property
+    def items_table(self) -> ItemsTable:
+        return self.query_one("#items", ItemsTable)
+
+    # --- the worker ---------------------------------------------------------------------------
+
+    def _mode(self) -> tuple[str, str | None, str]:
+        """(mode, rev, base) for the selected revision: the working tree (answers allowed),
+        the index or a commit (read-only, as the gate and the history see them)."""
+        kind = getattr(self.revision, "kind", "worktree")
+        if kind == "index":
+            return "index", None, "HEAD"
+        if kind == "commit":
+            parent = getattr(self.revision, "parent", None)
+            base = getattr(parent, "rev", None) or "HEAD"
+            return "commit", getattr(self.revision, "rev", None), base
+        return "worktree", None, "HEAD"
+
+    def _run(self, action: str, *args: Any, **kwargs: Any) -> None:
+        self.busy = True
+        self._pending += 1
+        self.query_one("#steps-pane", Pane).set_busy("saving" if action != "open" else "checking")
+        self._work(action, args, kwargs)
+
+    @work(thread=True, group="checklist", exit_on_error=False)
+    def _work(self, action: str, args: tuple, kwargs: dict) -> None:
+        from workbench.amendment.session import AmendmentError, AmendmentSession
+
+        with self._lock:  # answers are saved in the order they were given
+            note, error = "", ""
+            try:
+                if self.session is None or action == "open":
+                    mode, rev, base = self._mode()
+                    if self.session is not None:
+                        self.session.close()
+                    self.session = AmendmentSession(
+                        self._repo(), self.path, mode=mode, rev=rev, base=base, today=self.today
+                    )
+                    if action == "open":
+                        self.post_message(ChecklistReady(self.session.checklist))
+                        return
+                note = self._do(action, *args, **kwargs) or ""
+            except AmendmentError as exc:
+                error = str(exc)
+            except Exception as exc:  # every failure is a message, never a crash
+                from workbench.tui.backend import describe
+
+                error = describe(exc)
+            checklist = self.session.checklist if self.session is not None else None
+            self.post_message(ChecklistReady(checklist, note, error))
+
+    def _repo(self) -> Any:
+        if self.repo is not None:
+            return self.repo
+        from workbench.history.repo import ContractRepo
+
+        self.repo = ContractRepo.open(
+            self.app.path if hasattr(self.app, "path") else ".", cache=False
+        )
+        return self.repo
+
+    def _do(self, action: str, *args: Any, **kwargs: Any) -> str:
+        """Call the core (in the worker thread); return the note to show."""
+        s = self.session
+        if action == "refresh":
+            s.refresh()
+            if s.mode == "worktree" and s.located is not None and s.located.record is not None:
+                s.sync()
+            return ""
+        if action == "start":
+            record = s.start()
+            return (
+                f"Amendment record {s.located.relpath}: {record.from_version} → {record.to_version}"
+            )
+        if action == "bump":
+            result = s.apply_bump(*args)
+            if not result.changed:
+                return f"Already at {result.new_version}"
+            return f"Version {result.old_version} → {result.new_version} (line {result.line})"
+        if action == "accept":
+            acc = s.accept(*args)
+            return f"Accepted {acc.rule or acc.fingerprint[:12]}"
+        if action == "withdraw":
+            s.withdraw(*args)
+            return "Acceptance withdrawn"
+        if action == "sign_off":
+            sign = s.sign_off(*args)
+            return f"Signed off by {sign.who}"
+        if action == "notice":
+            text, rel = s.generate_notice()
+            self.post_message(NoticeReady(text, rel))
+            return f"Notice written to {rel}"
+        if action == "preview":
+            self.post_message(NoticeReady(s.render_notice(), "preview (not saved)"))
+            return ""
+        if action == "changelog":
+            result = s.append_changelog(**kwargs)
+            verb = {
+                "created": "created with the entry",
+                "inserted": "entry added",
+                "replaced": "entry replaced",
+                "exists": "already has an entry",
+            }[result.status]
+            return f"{result.path}: {verb}"
+        if action == "notify":
+            done = s.notify(*args)
+            return "Notified: " + ", ".join(n.consumer for n in done)
+        if action == "summary":
+            s.set_summary(*args)
+            return "Summary saved"
+        raise ValueError(f"unknown action {action!r}")
+
+    # --- results ------------------------------------------------------------------------------
+
+    def on_checklist_ready(self, message: ChecklistReady) -> None:
+        self._pending = max(0, self._pending - 1)
+        self.busy = self._pending > 0
+        if not self.busy:
+            self.query_one("#steps-pane", Pane).set_busy(None)
+        self.last_note, self.last_error = message.note, message.error
+        if message.error:
+            self.notify(clean_inline(message.error), severity="error", markup=False, timeout=8)
+        elif message.note:
+            self.notify(clean_inline(message.note), markup=False)
+        if message.checklist is not None:
+            self.checklist = message.checklist
+            self._show()
+
+    def on_notice_ready(self, message: NoticeReady) -> None:
+        self.notice_text = message.text
+        self.app.push_screen(NoticeScreen(message.text, message.where))
+
+    def _show(self) -> None:
+        c = self.checklist
+        if c.from_version is None:
+            versions = f"new at {c.to_version}"
+        elif c.from_version == c.to_version or c.to_version is None:
+            versions = f"{c.from_version}, not bumped yet"
+        else:
+            versions = f"{c.from_version} → {c.to_version}"
+        if c.record is not None:
+            state = "complete" if c.complete else "stale" if c.stale else "in progress"
+            record = f"{c.record_path} ({state})"
+        elif c.needs_record:
+            record = f"none yet: d starts {c.record_path}"
+        else:
+            record = f"not needed: {c.why_no_record}"
+        mode = self.session.mode if self.session is not None else "worktree"
+        read_only = {"index": " · read-only (staged)", "commit": " · read-only (committed)"}.get(
+            mode, ""
+        )
+        head = Content.assemble(
+            ("Checklist", "bold"),
+            " · ",
+            (clean_inline(c.contract), "bold"),
+            " ",
+            clean_inline(versions),
+            f" ({c.required_bump} bump required)" if c.required_bump != "none" else "",
+            (read_only, "bold #e0a030"),
+            " · ",
+            clean_inline(c.path),
+        )
+        fp = c.fingerprint[:12] if c.fingerprint else "—"
+        verdict = (
+            ("✔ ready to commit", "bold green")
+            if c.complete
+            else ("✖ the commit gate refuses it", "bold #e05050")
+        )
+        second = Content.assemble(
+            verdict, " · record: ", clean_inline(record), " · change set ", fp
+        )
+        self.query_one("#checklist-title", Static).update(Content("\n").join([head, second]))
+        steps = self.steps_table
+        steps.set_rows([StepsTable.make_row(s) for s in c.steps])
+        done = sum(1 for s in c.steps if s.status == "done")
+        self.query_one("#steps-pane", Pane).set_detail(f"{done}/5 done")
+        self._show_items()
+
+    def _current_step(self) -> Any:
+        if self.checklist is None:
+            return None
+        key = self.steps_table.current_key
+        for step in self.checklist.steps:
+            if step.id == key:
+                return step
+        return self.checklist.steps[0]
+
+    def _show_items(self) -> None:
+        step = self._current_step()
+        if step is None:
+            return
+        table = self.items_table
+        keep = table.current_key
+        rows = [ItemsTable.make_row(i) for i in step.items]
+        if keep is None or not any(r.key == keep for r in rows):
+            first_open = next((i.id for i in step.items if i.open), None)
+            keep = first_open or (rows[0].key if rows else None)
+        table.set_rows(rows, keep=keep)
+        self.query_one("#items-pane", Pane).set_detail(step.title, f"{step.status}: {step.reason}")
+        self._show_detail()
+
+    def current_item(self) -> Any:
+        row = self.items_table.current
+        return row.data if row is not None else None
+
+    def _show_detail(self) -> None:
+        item = self.current_item()
+        detail = self.query_one("#item-detail", Static)
+        if item is None:
+            detail.update("")
+            return
+        parts: list[Any] = [(clean_inline(item.label), "bold")]
+        if item.detail:
+            parts += ["\n", clean_inline(item.detail)]
+        where = []
+        if item.line:
+            where.append(f"line {item.line}")
+        if item.target and item.action in ("accept", None) and len(item.target) >= 8:
+            where.append(f"fingerprint {item.target}")
+        if where:
+            parts += ["\n", (" · ".join(where), "dim")]
+        hint = ACTION_HINTS.get(item.action or "") if item.open or item.status == "info" else None
+        if hint and item.action:
+            parts += ["\n", (hint, "italic $text-muted")]
+        detail.update(Content.assemble(*parts))
+
+    # --- events -------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "steps":
+            self._show_items()
+        elif event.data_table.id == "items":
+            self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "steps":
+            self.items_table.focus()
+            return
+        item = self.current_item()
+        if item is None:
+            return
+        action = {
+            "bump": self.action_bump,
+            "accept": self.action_accept,
+            "sign_off": self.action_sign_off,
+            "notice": self.action_notice,
+            "changelog": self.action_changelog,
+            "notify": self.action_notify,
+            "edit": self.action_edit,
+            "summary": self.action_summary,
+            "refresh": self.action_refresh,
+            "start": self.action_start,
+        }.get(item.action or "")
+        if action is not None and (item.open or item.status == "info"):
+            action()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        if self.checklist is None or self.session is None:
+            self.notify("Still checking…", severity="warning")
+            return False
+        if self.session.mode != "worktree":
+            self.notify(
+                "This revision is read-only: answer the checklist on the working-tree draft.",
+                severity="warning",
+            )
+            return False
+        return True
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_switch(self) -> None:
+        if self.steps_table.has_focus:
+            self.items_table.focus()
+        else:
+            self.steps_table.focus()
+
+    def select_step(self, step_id: str) -> None:
+        self.steps_table.select_key(step_id)
+        self._show_items()
+
+    def action_refresh(self) -> None:
+        self._run("refresh")
+
+    def action_start(self) -> None:
+        if self._writable():
+            self._run("start")
+
+    def action_bump(self) -> None:
+        if not self._writable():
+            return
+        item = next(
+            (i for i in self.checklist.step("versioning").items if i.action == "bump"), None
+        )
+        if item is None:
+            self.notify("The version is already right.", severity="information")
+            return
+        self._run("bump", item.target)
+
+    def _finding_item(self) -> Any:
+        item = self.current_item()
+        if item is not None and item.action == "accept" and item.target:
+            return item
+        step = self._current_step()
+        for candidate in step.items if step else []:
+            if candidate.action == "accept" and candidate.open:
+                return candidate
+        return None
+
+    def action_accept(self) -> None:
+        if not self._writable():
+            return
+        item = self._finding_item()
+        if item is None:
+            self.notify("Select a breaking or security finding to accept.", severity="warning")
+            return
+        initial = ""
+        record = self.checklist.record
+        if record is not None:  # a stale acceptance: offer its reason again
+            for step in ("compatibility", "security_review"):
+                for acc in record.step(step).accepted:
+                    if acc.fingerprint == item.target or (
+                        item.status == "stale" and acc.path in item.label
+                    ):
+                        initial = acc.reason
+        target = item.target
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._run("accept", target, reason)
+
+        self.app.push_screen(ReasonDialog(item.label, initial), done)
+
+    def action_withdraw(self) -> None:
+        if not self._writable():
+            return
+        item = self.current_item()
+        if (
+            item is None
+            or not item.target
+            or not item.id.startswith(("finding:", "security:", "orphan:"))
+        ):
+            self.notify("Select an accepted finding to withdraw.", severity="warning")
+            return
+        self._run("withdraw", item.target)
+
+    def action_sign_off(self) -> None:
+        if not self._writable():
+            return
+        author = self.checklist.record.author if self.checklist.record is not None else None
+        me = self.session.author
+        name = email = ""
+        if me is not None and (author is None or str(me) != str(author)):
+            name, email = me.name, me.email or ""
+        if me is not None and author is None:
+            name, email = "", ""  # the one at the keyboard is about to be the author
+
+        def done(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self._run("sign_off", answer[0], answer[1] or None)
+
+        self.app.push_screen(SignOffDialog(name, email, str(author or me or "")), done)
+
+    def action_notice(self) -> None:
+        if self._writable():
+            self._run("notice")
+
+    def action_preview(self) -> None:
+        if self.checklist is None or self.session is None:
+            return
+        self._run("preview")
+
+    def action_changelog(self) -> None:
+        if not self._writable():
+            return
+        stale = any(
+            i.id == "changelog" and i.status == "stale"
+            for i in self.checklist.step("communication").items
+        )
+        self._run("changelog", replace=stale)
+
+    def action_notify(self) -> None:
+        if not self._writable():
+            return
+        item = self.current_item()
+        if item is not None and item.action == "notify" and item.target:
+            self._run("notify", [item.target])
+            return
+        self.select_step("communication")
+        self.notify("Select a consumer in Communication (N: all affected).", severity="information")
+
+    def action_notify_all(self) -> None:
+        if self._writable():
+            self._run("notify", None)
+
+    def action_summary(self) -> None:
+        if not self._writable():
+            return
+        record = self.checklist.record
+        text = record.summary if record is not None else ""
+
+        def done(summary: str | None) -> None:
+            if summary is not None:
+                self._run("summary", summary)
+
+        self.app.push_screen(SummaryDialog(text), done)
+
+    def action_edit(self) -> None:
+        """Open the contract in $VISUAL/$EDITOR (the app is suspended meanwhile), then
+        re-diff and re-check."""
+        if not self._writable():
+            return
+        root = self.session.root
+        target = Path(root) / self.session.path
+        item = self.current_item()
+        line = item.line if item is not None and item.line else None
+        command = editor_command(target, line)
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except Exception as exc:  # SuspendNotSupported (web, headless) and a missing editor
+            if type(exc).__name__ != "SuspendNotSupported":
+                self.notify(
+                    f"Cannot run the editor: {clean_inline(exc)}", severity="error", markup=False
+                )
+                return
+            try:  # no terminal to hand over: run it without one
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
+            except OSError as err:
+                self.notify(
+                    f"Cannot run the editor: {clean_inline(err)}", severity="error", markup=False
+                )
+                return
+        self._run("refresh")
+
+
+def editor_command(path: Path, line: int | None = None) -> list[str]:
+    """``$VISUAL`` or ``$EDITOR`` (else ``vi``) for ``path``, at ``line`` when the editor takes
+    ``+LINE``."""
+    text = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        parts = shlex.split(text)
+    except ValueError:
+        parts = [text]
+    if not parts:
+        parts = ["vi"]
+    if line and Path(parts[0]).name in LINE_EDITORS:
+        parts.append(f"+{line}")
+    return [*parts, str(path)]
