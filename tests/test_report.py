@@ -558,3 +558,26 @@ def test_markdown_cuts_very_long_sections(report):
     out = render(big, "markdown")
     assert out.count("| <code>scope.added</code>") == MAX_ROWS
     assert "… and 7 more (see the JSON or SARIF report)." in out
+
+
+def _github_slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation (backticks, dots) dropped,
+    spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_help_uris_name_real_headings_in_the_rule_docs():
+    from workbench.report.rules import compatibility_rules, rule_doc_url, security_rules
+
+    docs = Path(__file__).parents[1] / "docs"
+    anchors = {}
+    for page in ("rules.md", "security-rules.md"):
+        text = (docs / page).read_text(encoding="utf-8")
+        anchors[page] = {
+            _github_slug(line[4:]) for line in text.splitlines() if line.startswith("### ")
+        }
+    rules = {**compatibility_rules(), **security_rules()}
+    assert len(rules) > 200
+    for rule_id in rules:
+        page, _, anchor = rule_doc_url(rule_id).removeprefix("docs/").partition("#")
+        assert anchor in anchors[page], (rule_id, page, anchor)
