@@ -230,6 +230,7 @@ def test_text_groups_by_severity_with_locations_parties_and_verdict(report):
     assert "contracts/payments.yaml:90:3  New error code rate_limited" in out
     assert "breaks: relying_parties" in out
     assert "[weakens security]" in out
+    assert "was 15m  now 1d" in out  # durations are compared in seconds, shown as written
     assert "ignored (breaking, neutral): agreed with checkout, PAY-12" in out
     assert "CRITICAL jwt.alg-none" in out and "see: RFC 8725 §3.1" in out
     assert "(already present)" in out

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.contract.model import DURATION_FIELDS
+from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding
 from workbench.history.revspec import parse_rev_path
 
@@ -321,6 +323,17 @@ def short_value(value: Any, limit: int = 60) -> str:
         text = str(value)
     text = clean(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_DURATION_KEYS = frozenset(spec[-1] for spec in DURATION_FIELDS)
+
+
+def display_value(path: str, value: Any, limit: int = 60) -> str:
+    """:func:`short_value`, with durations (compared in seconds) shown as ``15m``, ``1h30m``."""
+    last = path.rsplit(".", 1)[-1]
+    if last in _DURATION_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return format_duration(value)
+    return short_value(value, limit)
 
 
 def rule_anchor(rule_id: str) -> str:

@@ -18,13 +18,13 @@ from workbench.report.common import (
     clean,
     consumers_of,
     counts,
+    display_value,
     fails,
     finding_file,
     gate_summary,
     security_fails,
     security_file,
     security_items,
-    short_value,
     site,
     verdict_sentence,
 )
@@ -143,7 +143,7 @@ def _finding(
     if side == "old" and report.new is not None:
         where += " (old)"
     lines.append(f"      {paint(where, 'dim')}  {clean(f.message)}")
-    was, now = short_value(f.old, 200), short_value(f.new, 200)
+    was, now = display_value(f.path, f.old, 200), display_value(f.path, f.new, 200)
     if (f.old is not None or f.new is not None) and len(was) + len(now) <= 80:
         lines.append(f"      {paint('was', 'dim')} {was}  {paint('now', 'dim')} {now}")
     if f.breaks and f.severity != "safe":
