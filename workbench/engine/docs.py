@@ -56,12 +56,15 @@ difference with exactly one of the {count} rules below. Each finding carries:
 
 Removing something a `deprecations` entry (in the old or the new version) targets is `safe`
 with the note *planned removal* once the entry's `sunset` date has passed (on the sunset day
-itself or later, judged against `today`, which tools let you set). Before the sunset, or when the
-entry has no sunset, it stays `breaking` with a note saying why.
+itself or later, judged against `today`, which tools let you set); it then needs a minor bump,
+since the removal was announced. Before the sunset, or when the entry has no sunset, it stays
+`breaking` with a note saying why. A removal covered by a deprecation of an ancestor counts too
+(removing a property of an endpoint deprecated as a whole).
 
 ## The verdict
 
-- `severity`: the highest severity of the findings that are not ignored (`none` without any).
+- `severity`: the highest severity of the findings that are not ignored (`none` without any);
+  findings the ignore file accepts are reported apart, with their reason.
 - `required_bump`: the highest bump of those findings. While the old version is `0.y.z` (initial
   development, SemVer item 4) the engine follows the Cargo and npm convention that `0.y` acts as
   the major version: a breaking change needs a minor bump and anything else a patch.
