@@ -201,3 +201,14 @@ def test_settings_errors_point_at_the_setting() -> None:
     assert any(line.startswith(".workbench.yaml:4:") and "not a duration" in line for line in lines)
     assert any(line.startswith(".workbench.yaml:5:") and "true or false" in line for line in lines)
     assert any(line.startswith(".workbench.yaml:6:") and "file name" in line for line in lines)
+
+
+def test_docs_describe_every_record_field_and_setting() -> None:
+    from workbench.amendment.settings import KEYS
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "amendments.md").read_text()
+    schema = record_schema()
+    fields = set(schema["properties"]) | set(schema["$defs"]["step"]["properties"])
+    undocumented = sorted(f for f in fields if f"`{f}`" not in docs and f"`{f}[]`" not in docs)
+    assert undocumented == []
+    assert [k for k in KEYS if f"  {k}:" not in docs] == []

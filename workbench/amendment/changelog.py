@@ -2,11 +2,11 @@
 
 The entry goes under ``## [<version>] - <YYYY-MM-DD>``, right below ``## [Unreleased]`` (newest
 first), with the sections Added, Changed, Deprecated, Removed, Fixed and Security derived from
-the findings: an added value is Added, a removed one Removed, a new deprecation Deprecated, a
-security finding of the old version that the new one no longer has is Fixed, other changes that
-weaken or strengthen security are Security, everything else Changed. A missing file is created
-with the standard header. Writing is atomic; an existing entry for the version is kept unless
-it is explicitly replaced.
+the findings: a removed value is Removed, a new deprecation Deprecated, a breaking or risky change
+Changed (consumers must adapt, whatever else it is), another change that weakens or strengthens
+security Security, an addition Added; a security finding of the old version that the new one no
+longer has is Fixed. A missing file is created with the standard header. Writing is atomic; an
+existing entry for the version is kept unless it is explicitly replaced.
 """
 
 from __future__ import annotations
