@@ -40,6 +40,8 @@ class WorkbenchApp(App[None]):
         self.backend = None
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        self._prefetched = self._new_backend(self.path, select)
+        self._prefetched.prefetch()  # git works while Textual starts up
 
     def on_mount(self) -> None:
         theme = self.settings.theme
@@ -54,18 +56,29 @@ class WorkbenchApp(App[None]):
 
     def open_repository(self, path: str | Path, *, select: str | None = None) -> None:
         """Show the repository containing ``path`` (replacing whatever is shown)."""
-        from workbench.tui.backend import Backend
         from workbench.tui.screens.main import MainScreen
 
         if self.backend is not None:
             self.backend.close()
         self.path = Path(path)
-        self.backend = Backend(self.path)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched.path == self.path and prefetched.select == select:
+            self.backend = prefetched
+        else:
+            if prefetched is not None:
+                prefetched.close()
+            self.backend = self._new_backend(self.path, select)
         screen = MainScreen(self.backend, select=select)
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    @staticmethod
+    def _new_backend(path: Path, select: str | None):
+        from workbench.tui.backend import Backend
+
+        return Backend(path, select=select)
 
     def show_empty(self, error: str = "") -> None:
         """Nothing to browse: say why and offer the demo."""

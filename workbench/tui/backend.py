@@ -12,13 +12,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.contract.errors import ContractError
-from workbench.contract.yamlsrc import decode_source
-from workbench.history.errors import HistoryError
-from workbench.history.model import INDEX, WORKTREE, ContractEntry, ParentRef, Revision
 from workbench.tui.diffmodel import DiffDocument, Item, items_from_report
+
+if TYPE_CHECKING:  # the core is imported in the worker threads, not while the UI starts
+    from workbench.history.model import ContractEntry, ParentRef, Revision
+
+WORKTREE, INDEX = "WORKTREE", "INDEX"
 
 HISTORY_PAGE = 100
 
@@ -55,8 +56,16 @@ class Comparison:
         )
 
 
+def _errors() -> tuple[type[Exception], type[Exception]]:
+    from workbench.contract.errors import ContractError
+    from workbench.history.errors import HistoryError
+
+    return ContractError, HistoryError
+
+
 def describe(error: BaseException) -> str:
     """One line for any failure the core reports (``file:line:col: error: ...``)."""
+    ContractError, _ = _errors()
     if isinstance(error, ContractError):
         more = len(error.problems) - 1
         return error.first.format() + (f" (+{more} more)" if more > 0 else "")
@@ -64,43 +73,96 @@ def describe(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def pick_initial(entries: list[ContractEntry], wanted: str | None, root: Path | None) -> str | None:
+    """The contract to show first: the one asked for (path, id or absolute path), else the
+    first with an uncommitted draft (what its author is working on), else the first."""
+    if wanted:
+        for e in entries:
+            if wanted in (e.path, e.id) or (root is not None and wanted == str(root / e.path)):
+                return e.path
+    for e in entries:
+        if e.draft != "clean":
+            return e.path
+    return entries[0].path if entries else None
+
+
 class Backend:
     """The repository the app shows, opened lazily in a worker."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, select: str | None = None):
         self.path = Path(path)
+        self.select = select
         self.repo: Any = None
         self.policy: Any = None
         self.policy_error: str = ""
         self._reports: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self._prefetch: threading.Thread | None = None
+        self._prefetched: dict[tuple, Any] = {}
+
+    def prefetch(self) -> None:
+        """Start reading the contracts and the first history page in the background now, while
+        the terminal UI starts up (git runs in parallel with it); later calls for the same
+        data take the results instead of asking git again."""
+        self._prefetch = threading.Thread(target=self._run_prefetch, daemon=True)
+        self._prefetch.start()
+
+    def _run_prefetch(self) -> None:
+        try:
+            self.open()
+            entries = self.repo.contracts()
+            self._prefetched[("contracts",)] = entries
+            path = pick_initial(entries, self.select, self.repo.root)
+            if path is not None:
+                key = ("history", path, 0, HISTORY_PAGE)
+                self._prefetched[key] = self.repo.history(path, limit=HISTORY_PAGE, offset=0)
+        except Exception:
+            return
+
+    def _take(self, key: tuple) -> Any:
+        thread = self._prefetch
+        if thread is not None:
+            thread.join()
+        return self._prefetched.pop(key, None)
 
     # --- repository -------------------------------------------------------------------------
 
     def open(self) -> None:
         """Open the repository containing ``path``; raise ``HistoryError`` when there is none."""
-        from workbench.history.repo import ContractRepo
+        with self._open_lock:
+            if self.repo is None:
+                from workbench.history.repo import ContractRepo
 
-        if self.repo is None:
-            self.repo = ContractRepo.open(self.path)
+                self.repo = ContractRepo.open(self.path)
 
     @property
     def name(self) -> str:
         return self.repo.name if self.repo is not None else self.path.name
 
     def close(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.join()
         if self.repo is not None:
             self.repo.close()
 
     def contracts(self) -> list[ContractEntry]:
+        prefetched = self._take(("contracts",))
+        if prefetched is not None:
+            return prefetched
         self.open()
         return self.repo.contracts()
 
     def history(self, path: str, offset: int = 0, limit: int = HISTORY_PAGE) -> list[Revision]:
+        prefetched = self._take(("history", path, offset, limit))
+        if prefetched is not None:
+            return prefetched
         return self.repo.history(path, limit=limit, offset=offset)
 
     def refresh(self) -> None:
         """Forget cached listings so the next calls see the disk and git as they are now."""
+        self._take(("contracts",))
+        self._prefetched.clear()
         if self.repo is not None:
             self.repo.clear_caches()
         with self._lock:
@@ -111,6 +173,7 @@ class Backend:
 
     def amendment(self, revision: Revision) -> Comparison:
         """What one revision changed: its base (previous valid content) vs the revision."""
+        _, HistoryError = _errors()
         notes: list[str] = []
         try:
             base = self.repo.base(revision)
@@ -140,6 +203,7 @@ class Backend:
 
     def against_base(self, path: str) -> Comparison:
         """The working tree vs the merge base of the default branch (a branch review)."""
+        _, HistoryError = _errors()
         branch = self.repo.default_branch()
         if branch is None:
             raise HistoryError("no default branch to compare with (no commits yet)")
@@ -152,12 +216,15 @@ class Backend:
         """The text of one side (``None`` when the contract does not exist there)."""
         if side is None or getattr(side, "blob", None) is None:
             return None
+        from workbench.contract.yamlsrc import decode_source
+
         reader = getattr(self.repo, "raw", None) or self.repo._raw
         raw = reader(side)
         return decode_source(raw, side.path)
 
     def document(self, comparison: Comparison) -> DiffDocument:
         """The diff of the two texts, with no findings yet (fast: no parsing, no rules)."""
+        ContractError, HistoryError = _errors()
         errors = list(comparison.notes)
         texts: list[str | None] = []
         for side in (comparison.old, comparison.new):
@@ -182,6 +249,7 @@ class Backend:
             cached = self._reports.get(key)
         if cached is not None:
             return cached
+        ContractError, HistoryError = _errors()
         errors: list[str] = []
         contracts: list[Any] = []
         for side in (comparison.old, comparison.new):
@@ -211,6 +279,8 @@ class Backend:
         if self.policy is None:
             from workbench.security.policy import DEFAULT_POLICY, load_policy
 
+            ContractError, _ = _errors()
+
             root = self.repo.root
             try:
                 self.policy = load_policy(root) if root is not None else DEFAULT_POLICY
@@ -221,6 +291,7 @@ class Backend:
 
     def badge(self, revision: Revision) -> Badge:
         """The verdict of one amendment for the history list (engine report, cached by blobs)."""
+        ContractError, HistoryError = _errors()
         try:
             report = self.repo.report(revision)
         except ContractError as exc:

@@ -3,7 +3,7 @@
 ```yaml
 theme: textual-dark        # any Textual theme (switch from the command palette: it is saved)
 layout: stacked            # stacked (lists above each other, left) | columns (three columns)
-diff: split                # split | unified
+diff: auto                 # auto (split when wide enough) | split | unified
 context: 3                 # unchanged lines around changes (-1: the whole file)
 keymap:                    # binding id -> keys (comma-separated); see the ? screen for ids
   findings.next: ctrl+n
@@ -19,13 +19,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from workbench.contract.errors import ContractError
-from workbench.contract.yamlsrc import decode_source, load_yaml
-
 LAYOUTS = ("stacked", "columns")
-DIFF_MODES = ("split", "unified")
+DIFF_MODES = ("auto", "split", "unified")
 DEFAULT_THEME = "textual-dark"
 
 
@@ -47,7 +42,7 @@ class Settings:
 
     theme: str = DEFAULT_THEME
     layout: str = "stacked"
-    diff: str = "split"
+    diff: str = "auto"
     context: int = 3
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
@@ -68,6 +63,8 @@ class Settings:
         """Write the settings atomically to ``path``; the error message if that failed."""
         if self.path is None:
             return None
+        import yaml
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
@@ -82,6 +79,9 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file (defaults when it is missing); never raises."""
+    from workbench.contract.errors import ContractError
+    from workbench.contract.yamlsrc import decode_source, load_yaml
+
     path = path or settings_path()
     settings = Settings(path=path)
     try:

@@ -230,16 +230,9 @@ class MainScreen(Screen):
             self.select_contract(self.current_path, force=True)
 
     def _initial_contract(self) -> str | None:
-        wanted = self.initial_select
-        if wanted:
-            root = getattr(self.backend.repo, "root", None)
-            for e in self.entries:
-                if wanted in (e.path, e.id) or (root is not None and wanted == str(root / e.path)):
-                    return e.path
-        for e in self.entries:
-            if e.draft != "clean":
-                return e.path
-        return self.entries[0].path if self.entries else None
+        from workbench.tui.backend import pick_initial
+
+        return pick_initial(self.entries, self.initial_select, getattr(self.backend.repo, "root", None))
 
     def select_contract(self, path: str, *, force: bool = False) -> None:
         if path == self.current_path and not force:
@@ -487,7 +480,7 @@ class MainScreen(Screen):
             prefix = "vs base · "
         elif self.marked is not None and self.current_key != self.marked.rev:
             prefix = "marked vs selected · "
-        mode = self.diff.mode
+        mode = self.diff.shown_mode + (" (auto)" if self.diff.mode == "auto" else "")
         context = "all" if self.diff.context < 0 else str(self.diff.context)
         self.pane("diff").set_detail(
             f"{prefix}{doc.old_label} → {doc.new_label}", f"{mode} · context {context}"
@@ -692,7 +685,7 @@ class MainScreen(Screen):
         self._populate_findings()
 
     def action_toggle_unified(self) -> None:
-        mode = "unified" if self.diff.mode == "split" else "split"
+        mode = "unified" if self.diff.shown_mode == "split" else "split"
         self.diff.mode = mode
         self.wb.update_setting("diff", mode)
         self._diff_title()

@@ -45,6 +45,7 @@ from workbench.tui.diffmodel import (
 from workbench.tui.safe import clean_inline
 from workbench.tui.yamlcolor import block_scalar_lines, tokenize
 
+SPLIT_MIN_WIDTH = 64  # below this, "auto" shows the unified diff: split halves get too narrow
 SEVERITY_MARK = "▌"
 SECURITY_MARK = "◆"
 FOLD_TEXT = "⋯"
@@ -100,7 +101,7 @@ class DiffView(ScrollView, can_focus=True):
     DiffView > .diff-view--fold { background: $boost; color: $text-muted; text-style: italic; }
     DiffView > .diff-view--banner { background: $error 20%; color: $text-error; text-style: bold; }
     DiffView > .diff-view--cursor { background: $block-cursor-blurred-background; }
-    DiffView:focus > .diff-view--cursor { background: $accent 35%; }
+    DiffView:focus > .diff-view--cursor { background: $accent 22%; }
     DiffView > .diff-view--selected { background: $accent 25%; color: $text; text-style: bold; }
     DiffView > .diff-view--placeholder { color: $text-muted; text-style: italic; }
     DiffView > .diff-view--mark-breaking { color: $error; }
@@ -117,7 +118,8 @@ class DiffView(ScrollView, can_focus=True):
     DiffView > .diff-view--yaml-text { color: $foreground 85%; }
     """
 
-    mode: reactive[str] = reactive("split", init=False)
+    mode: reactive[str] = reactive("auto", init=False)
+    """``split``, ``unified``, or ``auto``: split when there is room for it, else unified."""
 
     class CursorMoved(Message):
         """The diff cursor moved; ``item`` is the finding at the cursor (the narrowest one)."""
@@ -142,7 +144,7 @@ class DiffView(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        mode: str = "split",
+        mode: str = "auto",
         context: int = 3,
         name: str | None = None,
         id: str | None = None,
@@ -165,6 +167,7 @@ class DiffView(ScrollView, can_focus=True):
         self._max_len = 0
         self._num_width = 3
         self.set_reactive(DiffView.mode, mode)
+        self.shown_mode = "unified" if mode == "unified" else "split"
 
     # --- public API ---------------------------------------------------------------------
 
@@ -265,16 +268,27 @@ class DiffView(ScrollView, can_focus=True):
     # --- layout -------------------------------------------------------------------------
 
     def watch_mode(self) -> None:
-        line = self._row_lines(self.cursor)
-        self._relayout()
-        self._restore_cursor(line)
+        self._update_shown_mode(force=True)
+
+    def _update_shown_mode(self, *, force: bool = False) -> None:
+        """Apply ``mode`` to the current width (``auto`` is split from SPLIT_MIN_WIDTH on)."""
+        width = self.scrollable_content_region.width or self.size.width
+        if self.mode == "auto":
+            shown = "split" if width >= SPLIT_MIN_WIDTH else "unified"
+        else:
+            shown = self.mode
+        if shown != self.shown_mode or force:
+            self.shown_mode = shown
+            line = self._row_lines(self.cursor)
+            self._relayout()
+            self._restore_cursor(line)
 
     def _relayout(self) -> None:
         doc = self.document
         if doc is None:
             self.layout_rows = Layout([], [], [])
         else:
-            self.layout_rows = doc.layout(self.mode, self.context, self._expanded)
+            self.layout_rows = doc.layout(self.shown_mode, self.context, self._expanded)
         self._update_virtual_size()
         self._invalidate()
 
@@ -423,6 +437,7 @@ class DiffView(ScrollView, can_focus=True):
     # --- rendering ----------------------------------------------------------------------
 
     def on_resize(self) -> None:
+        self._update_shown_mode()
         self._update_virtual_size()
         self._cache.clear()
 
@@ -460,7 +475,7 @@ class DiffView(ScrollView, can_focus=True):
 
     def _text_width(self, width: int) -> int:
         gutter = 2 + self._num_width + 2
-        if self.mode == "unified":
+        if self.shown_mode == "unified":
             return max(1, width - (2 + 2 * (self._num_width + 1) + 2))
         half = (width - 1) // 2
         return max(1, half - gutter)
@@ -468,7 +483,7 @@ class DiffView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        epoch = (width, scroll_x, self.mode, id(self.layout_rows), self.has_focus)
+        epoch = (width, scroll_x, self.shown_mode, id(self.layout_rows), self.has_focus)
         if epoch != self._cache_epoch:
             self._cache.clear()
             self._cache_epoch = epoch
@@ -506,7 +521,7 @@ class DiffView(ScrollView, can_focus=True):
         new = clean_inline(doc.new_label or ("(none)" if doc.new_text is None else "new"))
         removed, added = doc.stats
         counts = f"  −{removed} +{added}"
-        if self.mode == "unified":
+        if self.shown_mode == "unified":
             text = f" {old}  →  {new}{counts}"
             return Strip([Segment(text, style)]).crop_extend(0, width, style)
         half = (width - 1) // 2
@@ -533,7 +548,7 @@ class DiffView(ScrollView, can_focus=True):
             )
             pad = max(0, (width - cell_len(label)) // 2)
             strip = Strip([Segment(" " * pad + label, style)]).crop_extend(0, width, style)
-        elif self.mode == "unified":
+        elif self.shown_mode == "unified":
             strip = self._render_unified(kind, old, new, extra, width, scroll_x, selected)
         else:
             strip = self._render_split(kind, old, new, width, scroll_x, selected)

@@ -75,7 +75,7 @@ class ListTable(DataTable, inherit_bindings=False):
     ListTable {
         height: 1fr;
         background: $surface;
-        scrollbar-size-horizontal: 1;
+        scrollbar-size-horizontal: 0;
         scrollbar-size-vertical: 1;
     }
     ListTable > .datatable--header { background: $surface; color: $text-muted; text-style: bold; }
@@ -247,10 +247,10 @@ class HistoryTable(ListTable):
         ("verdict", 8),
         ("", 1),
         ("version", None),
+        ("subject", None),
         ("date", 10),
         ("sha", 8),
         ("author", None),
-        ("subject", None),
     )
 
     @staticmethod
@@ -281,10 +281,10 @@ class HistoryTable(ListTable):
             badge_text("pending"),
             Text(" ", end=""),
             rich_lit(getattr(revision, "version", "") or "?"),
+            rich_lit(subject),
             rich_lit(date_text, "dim"),
             sha,
             rich_lit(author, "italic"),
-            rich_lit(subject),
         ]
         search = " ".join(
             clean_inline(x).lower()
