@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_history_support import Repo, contract_text
+from test_history_support import (
+    P2,
+    L,
+    P,
+    Repo,
+    Story,
+    W,
+    build_story,
+    contract_text,
+    private_cache,  # noqa: F401 - autouse
+)
 
 from workbench.contract import ContractError
 from workbench.history import HistoryError
@@ -13,70 +23,10 @@ from workbench.history.log import log_entry
 from workbench.history.model import INDEX, WORKTREE
 from workbench.history.repo import ContractRepo
 
-P = "contracts/payments.yaml"
-P2 = "contracts/pay/payments.yaml"
-W = "contracts/wallet.yaml"
-L = "contracts/legacy.yaml"
-SCOPES3 = ("payments:read", "payments:write", "payments:refund")
-BROKEN = "contract: payments-api\nversion: 1.3.0\ntokens: [\n"
-
-
-class Story:
-    """Shas of the story repository, by step."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.sha: dict[str, str] = {}
-
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
-    """payments: added, amended, renamed, amended on a branch and on main, merged, broken,
-    repaired; wallet: staged and unstaged drafts; legacy: added then deleted; plus a
-    non-contract YAML, an excluded directory and a new untracked contract."""
-    r = Repo(tmp_path_factory.mktemp("story") / "repo")
-    s = Story(r.root)
-    s.sha["c1"] = r.commit(
-        "Add payments and wallet",
-        {
-            P: contract_text("1.0.0"),
-            W: contract_text("1.0.0", cid="wallet-app"),
-            "ci/pipeline.yaml": "name: ci\nversion: 2\nsteps: [test]\n",
-            "contracts/ignored/other.yaml": contract_text("1.0.0", cid="ignored-api"),
-            ".workbench.yaml": 'contracts:\n  exclude: ["contracts/ignored/**"]\n',
-        },
-    )
-    r.git("tag", "v1")
-    s.sha["c2"] = r.commit("Add the refunds scope", {P: contract_text("1.1.0", scopes=SCOPES3)})
-    r.move(P, P2)
-    s.sha["c3"] = r.commit("Move payments under contracts/pay/")
-    r.git("checkout", "-q", "-b", "feature")
-    s.sha["c4"] = r.commit(
-        "Lengthen the access-token lifetime",
-        {P2: contract_text("1.2.0", scopes=SCOPES3, lifetime="30m")},
-    )
-    r.git("checkout", "-q", "main")
-    s.sha["c5"] = r.commit("Require MFA", {P2: contract_text("1.1.0", scopes=SCOPES3, mfa=True)})
-    r.git("merge", "-q", "--no-ff", "--no-edit", "feature")
-    s.sha["c6"] = r.sha("HEAD")
-    s.sha["c7"] = r.commit("Break payments by accident", {P2: BROKEN})
-    s.sha["c8"] = r.commit(
-        "Repair payments; ES256 only",
-        {
-            P2: contract_text(
-                "2.0.0", scopes=SCOPES3, lifetime="30m", mfa=True, algorithms=("ES256",)
-            )
-        },
-    )
-    s.sha["c9"] = r.commit("Add legacy", {L: contract_text("1.0.0", cid="legacy-api")})
-    s.sha["c10"] = r.commit("Retire legacy", delete=(L,))
-    # drafts: wallet staged, then edited further; a new contract; a non-contract YAML
-    r.write(W, contract_text("1.1.0", cid="wallet-app", scopes=SCOPES3))
-    r.git("add", W)
-    r.write(W, contract_text("1.2.0", cid="wallet-app", scopes=SCOPES3, lifetime="5m"))
-    r.write("contracts/new.yaml", contract_text("0.1.0", cid="new-api"))
-    r.write("contracts/notes.yaml", "notes: [a, b]\n")
-    return s
+    return build_story(tmp_path_factory.mktemp("story") / "repo")
 
 
 @pytest.fixture(scope="module")

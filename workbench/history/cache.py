@@ -134,13 +134,13 @@ class DiskCache:
             return None
         try:
             stored_key, value = pickle.loads(raw)
-            if stored_key != key or not isinstance(value, expected):
-                raise ValueError("foreign entry")
+            if stored_key != key:
+                raise ValueError("an entry written for another key")
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):
                 path.unlink()
             return None
-        return value
+        return value if isinstance(value, expected) else None
 
     def put(self, key: str, value: object) -> None:
         if not self.enabled:

@@ -66,6 +66,7 @@ def sniff(raw: bytes) -> ContractMeta | None:
     """
     if b"contract" not in raw or b"version" not in raw:
         return None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     found = _fast_fields(raw, 4096) if len(raw) > 4096 else None
     if found is None:
         found = _fast_fields(raw, len(raw))

@@ -1,0 +1,190 @@
+"""Caches, contract sniffing and path globs of the history layer."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from test_history_support import Repo, contract_text, private_cache  # noqa: F401
+
+import workbench
+from workbench.history.cache import LRU, DiskCache, cache_root
+from workbench.history.globs import PathFilter
+from workbench.history.meta import ContractMeta, sniff
+from workbench.history.repo import ContractRepo
+
+# --- LRU and disk cache ----------------------------------------------------------------------
+
+
+def test_lru_evicts_the_least_recently_used() -> None:
+    lru: LRU[str, int] = LRU(2)
+    lru.put("a", 1)
+    lru.put("b", 2)
+    assert lru.get("a") == 1
+    lru.put("c", 3)
+    assert "b" not in lru and lru.get("a") == 1 and lru.get("c") == 3
+    assert lru.get_or_compute("d", lambda: 4) == 4 and len(lru) == 2
+
+
+def test_disk_cache_round_trip_and_corruption(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c")
+    cache.put("k1", ("x", 1))
+    assert cache.get("k1", tuple) == ("x", 1)
+    assert cache.get("k1", dict) is None  # not the expected type: a miss
+    assert cache.get("missing", tuple) is None
+    (entry,) = (tmp_path / "c").rglob("*.pkl")
+    entry.write_bytes(b"\x80\x05garbage")
+    assert cache.get("k1", tuple) is None
+    assert not entry.exists()  # a corrupt entry is dropped
+    cache.put("k2", ("y",))
+    (other,) = (tmp_path / "c").rglob("*.pkl")
+    other.write_bytes(pickle.dumps(("someone-else", ("z",))))
+    assert cache.get("k2", tuple) is None  # an entry written for another key
+
+
+def test_disk_cache_location_and_switch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_NO_CACHE", raising=False)
+    assert cache_root() == tmp_path / "workbench"
+    cache = DiskCache.default()
+    assert cache is not None
+    assert cache.directory.parent == tmp_path / "workbench"
+    assert f"-{workbench.__version__}-" in cache.directory.name
+    monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
+    assert DiskCache.default() is None
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root() == tmp_path / "home" / ".cache" / "workbench"
+
+
+def test_unwritable_cache_is_disabled_quietly(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cache = DiskCache(blocker / "sub")
+    cache.put("k", (1,))
+    assert cache.enabled is False
+    assert cache.get("k", tuple) is None
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    r = Repo(tmp_path_factory.mktemp("cache") / "repo")
+    r.commit("Add", {"a.yaml": contract_text("1.0.0")})
+    r.commit("Shorten", {"a.yaml": contract_text("1.1.0", lifetime="5m")})
+    return r
+
+
+def test_reports_come_from_disk_without_parsing(
+    small: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_NO_CACHE", raising=False)
+    with ContractRepo.open(small.root) as repo:
+        first = repo.report(repo.history("a.yaml")[0])
+    assert list((tmp_path / "workbench").rglob("*.pkl"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed or judged again")
+
+    import workbench.history.repo as history_repo
+    import workbench.review as review
+
+    monkeypatch.setattr(history_repo, "load_contract_bytes", refuse)
+    monkeypatch.setattr(review, "build_report", refuse)
+    with ContractRepo.open(small.root) as repo:
+        again = repo.report(repo.history("a.yaml")[0])
+        assert again.verdict == first.verdict
+        assert again.findings == first.findings
+        # the in-memory cache answers too, relabelled for the revision asked
+        assert repo.report(repo.history("a.yaml")[0]).new.source == again.new.source
+
+
+def test_no_cache_env_leaves_nothing_on_disk(
+    small: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
+    with ContractRepo.open(small.root) as repo:
+        assert repo.disk_cache is None
+        repo.report(repo.history("a.yaml")[0])
+    assert not (tmp_path / "workbench").exists()
+
+
+# --- recognizing contracts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (contract_text("1.2.3").encode(), ("payments-api", "1.2.3", "payments-api authentication")),
+        (b'"contract": "a"\n"version": \'2.0.0\'  # c\n', ("a", "2.0.0", "")),
+        (b"{contract: a, version: 1.0.0, title: T}", ("a", "1.0.0", "T")),
+        (
+            b"---\ncontract: a\nversion: 0.1.0\ntitle: >\n  folded\n  title\n",
+            ("a", "0.1.0", "folded title"),
+        ),
+        (b"\xef\xbb\xbfcontract: bom\nversion: 1.0.0\n", ("bom", "1.0.0", "")),
+        (b"contract: broken\nversion: [1\n", ("broken", "", "")),
+    ],
+)
+def test_sniff_recognizes_contracts(raw: bytes, expected: tuple[str, str, str]) -> None:
+    meta = sniff(raw)
+    assert isinstance(meta, ContractMeta)
+    assert (meta.id, meta.version, meta.title) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"name: ci\nversion: 2\n",  # a versioned YAML that is not a contract
+        b"- contract: a\n  version: 1.0.0\n",  # a list
+        b"metadata:\n  contract: a\n  version: 1.0.0\n",  # keys not at the top level
+        b"\x00\x01binary contract version",
+        b"",
+    ],
+)
+def test_sniff_ignores_other_yaml(raw: bytes) -> None:
+    assert sniff(raw) is None
+
+
+# --- globs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "path", "selected"),
+    [
+        (["**/*.yaml"], [], "a.yaml", True),
+        (["**/*.yaml"], [], "x/y/a.yaml", True),
+        (["**/*.yaml"], [], "a.yml", False),
+        (["*.yml"], [], "deep/down/a.yml", True),  # no slash: any directory, as .gitignore
+        (["contracts/*.yaml"], [], "contracts/a.yaml", True),
+        (["contracts/*.yaml"], [], "contracts/x/a.yaml", False),
+        (["contracts/**"], [], "contracts/x/a.yaml", True),
+        (["**/*.yaml"], ["amendments/**"], "amendments/p/1.0.0.yaml", False),
+        (["**/*.yaml"], ["legacy/"], "legacy/a.yaml", False),
+        (["c/[ab].yaml"], [], "c/b.yaml", True),
+        (["c/[!ab].yaml"], [], "c/b.yaml", False),
+        (["c/?.yaml"], [], "c/z.yaml", True),
+    ],
+)
+def test_path_filter(include: list[str], exclude: list[str], path: str, selected: bool) -> None:
+    assert PathFilter(include, exclude)(path) is selected
+
+
+def test_settings_globs_select_contracts(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "globs")
+    r.commit(
+        "Add",
+        {
+            "contracts/a.yaml": contract_text(cid="a-api"),
+            "contracts/drafts/b.yaml": contract_text(cid="b-api"),
+            "other/c.yaml": contract_text(cid="c-api"),
+            "amendments/a-api/1.0.0.yaml": contract_text(cid="a-api"),
+            ".workbench.yaml": (
+                "contracts:\n  include: ['contracts/**/*.yaml']\n  exclude: ['**/drafts/**']\n"
+            ),
+        },
+    )
+    with ContractRepo.open(r.root) as repo:
+        assert [e.path for e in repo.contracts()] == ["contracts/a.yaml"]
