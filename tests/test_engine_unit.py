@@ -516,3 +516,27 @@ def test_contracts_built_without_locations_still_follow_shared_schemas() -> None
         )
     ]
     assert findings[0].old_loc is None and findings[0].new_loc is None
+
+
+def test_demo_histories_classify_cleanly() -> None:
+    """Every consecutive pair of the sample histories: findings point to both files, and the
+    stories the histories tell (a planned removal, a renamed error) are recognised."""
+    from workbench.contract import load_contract
+
+    rules, notes = set(), []
+    pairs = 0
+    for history in sorted((ROOT / "sample_contracts" / "history").iterdir()):
+        files = sorted(history.glob("[0-9]*.yaml"))
+        for a, b in itertools.pairwise(files):
+            old, new = load_contract(a), load_contract(b)
+            report = compare(old, new, today=dt.date(2025, 7, 1))
+            pairs += 1
+            for f in report.findings:
+                rules.add(f.rule)
+                notes.append(f.note or "")
+                assert f.old_loc is not None and f.new_loc is not None, (b.name, f.rule)
+                assert f.message and f.fingerprint
+            assert report.verdict.severity in ("none", "safe", "risky", "breaking")
+    assert pairs >= 10
+    assert any(n.startswith("planned removal") for n in notes)
+    assert "error.renamed" in rules

@@ -220,7 +220,15 @@ class SchemaDiffer:
         for name in o:
             if name in n and o[name] != n[name] and name not in used_o and name not in used_n:
                 raw = (*COMPONENTS, name)
-                self.emit("component.changed", "changed", join("components.schemas", name), name, name, old_raw=raw, new_raw=raw)  # fmt: skip
+                self.emit(
+                    "component.changed",
+                    "changed",
+                    join("components.schemas", name),
+                    name,
+                    name,
+                    old_raw=raw,
+                    new_raw=raw,
+                )
 
     @staticmethod
     def _used(side: _Side) -> set[str]:
@@ -400,7 +408,7 @@ class SchemaDiffer:
             detail=detail,
             **ctx,
             **extra,
-        )  # fmt: skip
+        )
 
     def compare(self, ov: _View, nv: _View, path: str, ctx: dict, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -731,10 +739,16 @@ class SchemaDiffer:
                     )
             elif a != b or self.any_dirty:
                 self.compare(
-                    self.view(self.old, True if a is None else a, ov.at.get("items", ov.raw), ov.entered),
-                    self.view(self.new, True if b is None else b, nv.at.get("items", nv.raw), nv.entered),
-                    join(path, "items"), ctx, depth + 1,
-                )  # fmt: skip
+                    self.view(
+                        self.old, True if a is None else a, ov.at.get("items", ov.raw), ov.entered
+                    ),
+                    self.view(
+                        self.new, True if b is None else b, nv.at.get("items", nv.raw), nv.entered
+                    ),
+                    join(path, "items"),
+                    ctx,
+                    depth + 1,
+                )
         a, b = ov.kw.get("prefixItems"), nv.kw.get("prefixItems")
         if a != b and (isinstance(a, list) or isinstance(b, list)):
             a, b = a or [], b or []
