@@ -544,3 +544,23 @@ def test_record_yaml_is_plain_data(issuer_repo) -> None:
         == "reason: with [brackets] and # hash"
     )
     s.close()
+
+
+def test_a_reviewer_signs_off_on_their_own_machine(issuer_repo) -> None:
+    """The author starts the record; the reviewer (another git identity) signs off."""
+    s = session(issuer_repo)
+    s.start()
+    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over")
+    s.close()
+    issuer_repo.git("config", "user.name", "Grace Reviewer")
+    issuer_repo.git("config", "user.email", "grace@example.com")
+    reviewer = session(issuer_repo)
+    assert str(reviewer.author) == "Grace Reviewer <grace@example.com>"
+    reviewer.sign_off("Grace Reviewer", "grace@example.com")
+    item = items(reviewer, "security_review")["sign-off"]
+    assert item.status == "ok", item.detail
+    record = load_record(issuer_repo.root / RECORD)
+    assert record.author.name == "Ada Author"
+    with pytest.raises(AmendmentError, match="is the author"):
+        reviewer.sign_off("Ada Author")
+    reviewer.close()

@@ -321,3 +321,41 @@ def test_amend_without_a_unique_contract_is_a_usage_error(repo: Repo) -> None:
     assert result.exit_code == 2 and "0 contracts changed" in result.stderr
     result = cli("amend", "notify", repo=repo.root)
     assert result.exit_code == 2 and "--all" in result.stderr
+
+
+def test_amend_commands_report_what_they_did(repo: Repo) -> None:
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    status = cli("amend", "status", "--format", "json", repo=repo.root)
+    assert status.exit_code == 1
+    data = json.loads(status.stdout)
+    assert data["contract"] == "orders-api" and data["complete"] is False
+    assert [s["status"] for s in data["steps"]] == [
+        "needs you",
+        "done",
+        "needs you",
+        "needs you",
+        "blocked",
+    ]
+    started = cli(
+        "amend", "start", "--summary", "New platform", "--effective", "2026-03-01", repo=repo.root
+    )
+    assert started.stdout == "amendments/orders-api/2.0.0.yaml: orders-api 1.4.0 -> 2.0.0\n"
+    bumped = cli("amend", "bump", repo=repo.root)
+    assert bumped.stdout == f"{CONTRACT_PATH}:4: version 1.4.0 -> 2.0.0\n"
+    assert cli("amend", "bump", repo=repo.root).stdout == f"{CONTRACT_PATH}: already at 2.0.0\n"
+    refused = cli("amend", "accept", "deadbeef00", "--reason", "x", repo=repo.root)
+    assert refused.exit_code == 1
+    assert (
+        refused.stderr
+        == "workbench amend: error: no current finding has the fingerprint 'deadbeef00'\n"
+    )
+    text = cli("amend", "status", "--all", repo=repo.root).stdout
+    assert "[needs you] Backward compatibility" in text and "[     done] Versioning" in text
+    refreshed = cli("amend", "refresh", repo=repo.root)
+    assert (
+        refreshed.exit_code == 0
+        and "record: amendments/orders-api/2.0.0.yaml (in progress)" in refreshed.stdout
+    )
+    notice = cli("amend", "notice", "--print", repo=repo.root).stdout
+    assert "| Takes effect | 2026-03-01 |" in notice
+    assert "**By 2026-03-01** — Adapt: issuer of corp changed" in notice

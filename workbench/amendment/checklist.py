@@ -453,7 +453,8 @@ def _security(inp: Inputs, report: Any, open_out: list[Any]) -> list[Item]:
         return items
     if sign is not None and sign.fingerprint == fingerprint:
         problem = None
-        if is_author(inp.author, sign.reviewer, sign.email) and inp.record is not None:
+        author = inp.record.author if inp.record is not None and inp.record.author else inp.author
+        if is_author(author, sign.reviewer, sign.email):
             problem = f"{sign.who} is the author of the amendment: another person must sign off"
         elif settings.reviewers and not any(
             _same_people(r, sign.reviewer) or _same_people(r, sign.email)
