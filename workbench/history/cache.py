@@ -110,6 +110,7 @@ class DiskCache:
     def __init__(self, directory: Path):
         self.directory = directory
         self.enabled = True
+        self._made: set[Path] = set()
 
     @classmethod
     def default(cls, namespace: str = "reports") -> DiskCache | None:
@@ -147,7 +148,9 @@ class DiskCache:
             return
         path = self._file(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)

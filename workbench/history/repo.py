@@ -864,9 +864,11 @@ class ContractRepo:
             raise ContractError(list(problems))
 
     def _remember_validity(self, key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
+        """Remember whether a content is valid; invalid ones on disk too (valid ones are
+        implied by the reports stored for them)."""
         if self._validity.get(key) is None:
             self._validity.put(key, problems)
-            if self.disk_cache is not None:
+            if problems and self.disk_cache is not None:
                 self.disk_cache.put(_validity_key(key), problems)
 
     def base(self, revision: Revision) -> Side | None:
@@ -930,11 +932,16 @@ class ContractRepo:
                 f"{revision.short} is the oldest commit of this shallow clone: its previous "
                 "revision was not fetched"
             )
+        today = revision.date.date() if revision.kind == "commit" and revision.date else None
+        parent = revision.parent
+        # a report stored against the direct parent proves both sides valid: no checks needed
+        cached = self._cached_report(parent.blob if parent else None, revision.blob, today)
+        if cached is not None:
+            return _relabel(cached, parent.label if parent else None, revision.label)
         self.check(revision)
         base = self.base(revision)
         if revision.blob is None and (base is None or base.blob is None):
             raise HistoryError(f"{revision.path} exists neither at {revision.short} nor before")
-        today = revision.date.date() if revision.kind == "commit" and revision.date else None
         return self._report(base, revision, base.label if base else None, revision.label, today)
 
     def compare(self, path: str, rev_a: str, rev_b: str) -> DiffReport:
@@ -979,26 +986,40 @@ class ContractRepo:
     ) -> DiffReport:
         """The engine's report plus the security review (``review.build_report``, the one code
         path of every face), cached by blobs, day and policy; both sides already checked."""
-        from workbench.engine.model import DiffReport
         from workbench.review import build_report
 
         policy = self.policy
         day = today or dt.date.today()
         old_blob = old.blob if old is not None else None
-        key = f"{old_blob or '-'}:{new.blob or '-'}:{day.isoformat()}:{self._policy_key}"
+        report = self._cached_report(old_blob, new.blob, today)
+        if report is None:
+            before = self.load(old) if old is not None and old.blob is not None else None
+            after = self.load(new) if new.blob is not None else None
+            report = build_report(before, after, policy=policy, today=day)
+            key = self._report_key(old_blob, new.blob, day)
+            self._reports.put(key, report)
+            if self.disk_cache is not None:
+                self.disk_cache.put(key, report)
+        return _relabel(report, old_label, new_label)
+
+    def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
+        self.policy  # noqa: B018 - computes the policy fingerprint in the key
+        return f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}"
+
+    def _cached_report(
+        self, old_blob: str | None, new_blob: str | None, today: dt.date | None
+    ) -> DiffReport | None:
+        """A report computed before for these blobs (memory, then disk), else ``None``."""
+        from workbench.engine.model import DiffReport
+
+        key = self._report_key(old_blob, new_blob, today or dt.date.today())
         report = self._reports.get(key)
         if report is None and self.disk_cache is not None:
             stored = self.disk_cache.get(key, DiffReport)
             if isinstance(stored, DiffReport):
                 report = stored
-        if report is None:
-            before = self.load(old) if old is not None and old.blob is not None else None
-            after = self.load(new) if new.blob is not None else None
-            report = build_report(before, after, policy=policy, today=day)
-            if self.disk_cache is not None:
-                self.disk_cache.put(key, report)
-        self._reports.put(key, report)
-        return _relabel(report, old_label, new_label)
+                self._reports.put(key, report)
+        return report
 
     def clear_caches(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
