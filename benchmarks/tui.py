@@ -43,7 +43,9 @@ SWITCH_TARGET = 0.150
 
 def _sibling(name: str):
     """A sibling benchmark module (its generator), imported by path."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).with_name(f"{name}.py")
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -179,7 +181,9 @@ async def measure_switches(repo: Path, path: str, switches: int) -> dict[str, li
             start = time.perf_counter()
             await pilot.press(key)
             target = table.current_key
-            while not (screen.current_key == target and screen.settled and screen.report is not None):
+            while not (
+                screen.current_key == target and screen.settled and screen.report is not None
+            ):
                 await asyncio.sleep(0.001)
             result["findings"].append(time.perf_counter() - start)
     return result
@@ -213,9 +217,7 @@ def main() -> int:
 
         py = [sys.executable, "-c"]
         base_python = best_median([run_wall([*py, "pass"]) for _ in range(args.repeat)])
-        base_textual = best_median(
-            [run_wall([*py, "import textual"]) for _ in range(args.repeat)]
-        )
+        base_textual = best_median([run_wall([*py, "import textual"]) for _ in range(args.repeat)])
         base_app = best_median(
             [run_wall([*py, "from textual.app import App"]) for _ in range(args.repeat)]
         )
@@ -259,7 +261,11 @@ def main() -> int:
             big_paint = best_median([p[0] for p in big_paints])
             rows += [
                 (f"(generated the 10,000-commit repository in {gen:.1f} s)", "", ""),
-                ("git log --follow of its 1,000-revision contract", f"{big_log[0] * 1000:7.0f} ms", ""),
+                (
+                    "git log --follow of its 1,000-revision contract",
+                    f"{big_log[0] * 1000:7.0f} ms",
+                    "",
+                ),
                 (
                     "first paint: 10,000 commits, 1,000-revision contract",
                     f"{big_paint[0] * 1000:7.0f} ms",

@@ -44,6 +44,11 @@ def clean_inline(text: object) -> str:
 
 def clean_lines(text: str, *, tab_size: int = TAB_SIZE) -> list[str]:
     """Split untrusted multi-line text into cleaned lines (``\\r\\n`` and lone ``\\r`` end lines)."""
+    if _UNSAFE.search(text) is None:  # the common case, in one pass: plain text and newlines
+        lines = text.split("\n")
+        if "\t" in text:
+            lines = [line.expandtabs(tab_size) for line in lines]
+        return lines
     return [clean(line, tab_size=tab_size) for line in _NEWLINES.split(text)]
 
 

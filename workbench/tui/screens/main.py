@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from workbench.tui.backend import Backend, Badge, Comparison
 
 FILTERS = ("all", "breaking", "security")
+FINDINGS_DELAY = 0.12  # seconds a revision stays selected before its findings are computed
+BADGE_PAUSE = 0.25  # seconds after a selection during which the verdict badges wait
 PANES = ("contracts", "history", "diff", "findings")
 
 
@@ -232,7 +234,9 @@ class MainScreen(Screen):
     def _initial_contract(self) -> str | None:
         from workbench.tui.backend import pick_initial
 
-        return pick_initial(self.entries, self.initial_select, getattr(self.backend.repo, "root", None))
+        return pick_initial(
+            self.entries, self.initial_select, getattr(self.backend.repo, "root", None)
+        )
 
     def select_contract(self, path: str, *, force: bool = False) -> None:
         if path == self.current_path and not force:
@@ -312,8 +316,13 @@ class MainScreen(Screen):
     @work(thread=True, group="badges", exit_on_error=False)
     def compute_badges(self, token: int, revisions: list[Any]) -> None:
         for revision in revisions:
-            while self._active_diffs > 0 and token == self._history_token:
-                time.sleep(0.02)  # the diff the user is waiting for goes first
+            # the diff the user is waiting for goes first, and so does a user moving quickly
+            # through the list: badges resume when the selection has rested a moment
+            while token == self._history_token and (
+                self._active_diffs > 0
+                or time.perf_counter() - (self.diff_requested_at or 0) < BADGE_PAUSE
+            ):
+                time.sleep(0.02)
             if token != self._history_token:
                 return
             try:
@@ -412,6 +421,13 @@ class MainScreen(Screen):
                 self._active_diffs -= 1
             return
         try:
+            # Rest a moment before the expensive part (parse, engine, review): while the user
+            # runs through revisions with j/k, only the one they stop at is judged.
+            settle = time.perf_counter() + FINDINGS_DELAY
+            while time.perf_counter() < settle:
+                if token != self._diff_token:
+                    return
+                time.sleep(0.01)
             if token != self._diff_token:
                 return
             if kind == "amendment":
