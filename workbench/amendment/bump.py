@@ -9,17 +9,14 @@ checks that the result parses to the same data apart from the version.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from workbench.amendment.atomic import atomic_write
+from workbench.engine import semver
 
-_SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
-)
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -29,35 +26,21 @@ class BumpError(ValueError):
 
 def parse_semver(version: str) -> tuple[int, int, int, str | None]:
     """``"2.1.0-rc.1"`` -> ``(2, 1, 0, "rc.1")``; raise :class:`BumpError` when not SemVer."""
-    m = _SEMVER.match(str(version))
-    if not m:
-        raise BumpError(f"{version!r} is not a SemVer version (MAJOR.MINOR.PATCH)")
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+    try:
+        v = semver.parse(version)
+    except ValueError as exc:
+        raise BumpError(str(exc)) from None
+    return v.major, v.minor, v.patch, ".".join(v.prerelease) or None
 
 
 def next_version(version: str, bump: str) -> str:
-    """The version after a ``major``/``minor``/``patch`` bump of ``version`` (SemVer 2.0.0).
-
-    A pre-release whose release part already is the target is finished rather than bumped
-    again: ``2.0.0-rc.1`` + major is ``2.0.0``. Build metadata is dropped. ``none`` returns the
-    version unchanged.
-    """
-    major, minor, patch, pre = parse_semver(version)
-    if bump == "none":
-        return version
-    if bump == "major":
-        if pre and minor == 0 and patch == 0:
-            return f"{major}.0.0"
-        return f"{major + 1}.0.0"
-    if bump == "minor":
-        if pre and patch == 0:
-            return f"{major}.{minor}.0"
-        return f"{major}.{minor + 1}.0"
-    if bump == "patch":
-        if pre:
-            return f"{major}.{minor}.{patch}"
-        return f"{major}.{minor}.{patch + 1}"
-    raise BumpError(f"unknown bump {bump!r} (major, minor, patch or none)")
+    """The version after a ``major``/``minor``/``patch`` bump of ``version`` (the engine's
+    SemVer rules: a pre-release is finished by the bump it was heading for, ``2.0.0-rc.1`` +
+    major is ``2.0.0``; build metadata is dropped; ``none`` keeps the version)."""
+    try:
+        return semver.bump(version, bump)
+    except ValueError as exc:
+        raise BumpError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
