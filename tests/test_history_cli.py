@@ -134,6 +134,7 @@ def test_directory_and_paths_relative_to_the_current_directory(
     ("args", "message"),
     [
         (["contracts/none.yaml"], "contracts/none.yaml: no history in repo"),
+        (["ci/pipeline.yaml"], "ci/pipeline.yaml: not an authentication contract"),
         (["--repo", "{tmp}"], "not inside a git repository"),
     ],
 )

@@ -1225,10 +1225,15 @@ def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None
             first = next(entries, None)
             if first is None and rel is not None:
                 return fail(f"{path}: no history in {repo.name} (not a file git knows)")
+            if first is not None and rel is not None and not first.contract:
+                return fail(
+                    f"{path}: not an authentication contract (no top-level 'contract' and "
+                    "'version' keys)"
+                )
             contract_width = None
-            if rel is None:
-                ids = [e.id for e in repo.contracts(include_deleted=True)]
-                contract_width = max(min(max((len(i) for i in ids), default=8), 28), 8)
+            if rel is None:  # sized from today's contracts; older, longer ids are cut
+                ids = [e.id for e in repo.contracts()]
+                contract_width = max(min(max((len(i) for i in ids), default=12), 28), 12)
             color = fmt == "text" and sys.stdout.isatty()
             if fmt == "json":
                 if first is None:
