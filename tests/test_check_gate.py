@@ -359,3 +359,18 @@ def test_amend_commands_report_what_they_did(repo: Repo) -> None:
     notice = cli("amend", "notice", "--print", repo=repo.root).stdout
     assert "| Takes effect | 2026-03-01 |" in notice
     assert "**By 2026-03-01** — Adapt: issuer of corp changed" in notice
+
+
+def test_an_unreadable_record_is_named_with_its_position(repo: Repo) -> None:
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    answer_everything(repo)
+    record = repo.root / "amendments/orders-api/2.0.0.yaml"
+    record.write_text(record.read_text().replace("format: 1", "format: 1\nformat: 2", 1))
+    result = cli("check", repo=repo.root)
+    assert result.exit_code == 1
+    assert (
+        "amendment record cannot be read: amendments/orders-api/2.0.0.yaml:4:1: error: "
+        "duplicate key 'format' (first at line 3)"
+    ) in result.stderr
+    refused = cli("amend", "accept", "abcdef12", "-r", "x", repo=repo.root)
+    assert refused.exit_code == 1 and "cannot be read" in refused.stderr

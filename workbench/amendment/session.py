@@ -102,7 +102,7 @@ class AmendmentSession:
         path: str,
         *,
         mode: str = "worktree",
-        base: str = "HEAD",
+        base: str | None = "HEAD",
         rev: str | None = None,
         old_path: str | None = None,
         today: dt.date | None = None,
@@ -220,6 +220,8 @@ class AmendmentSession:
         return INDEX if self.mode == "index" else WORKTREE
 
     def _old_side(self) -> tuple[Contract | None, dt.datetime | None]:
+        if self.base is None:  # compared with nothing: the contract is created here
+            return None, None
         head = self.repo.head() if self.base == "HEAD" else self.repo.resolve(self.base)
         if head is None:
             return None, None

@@ -310,6 +310,7 @@ class ChecklistScreen(Screen[None]):
         self.notice_text: str | None = None
         self._lock = threading.Lock()
         self._pending = 0
+        self._own_repo = False
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -344,7 +345,7 @@ class ChecklistScreen(Screen[None]):
 
     # --- the worker ---------------------------------------------------------------------------
 
-    def _mode(self) -> tuple[str, str | None, str]:
+    def _mode(self) -> tuple[str, str | None, str | None]:
         """(mode, rev, base) for the selected revision: the working tree (answers allowed),
         the index or a commit (read-only, as the gate and the history see them)."""
         kind = getattr(self.revision, "kind", "worktree")
@@ -352,7 +353,8 @@ class ChecklistScreen(Screen[None]):
             return "index", None, "HEAD"
         if kind == "commit":
             parent = getattr(self.revision, "parent", None)
-            base = getattr(parent, "rev", None) or "HEAD"
+            has_parent = parent is not None and getattr(parent, "blob", None) is not None
+            base = getattr(parent, "rev", None) if has_parent else None  # None: created here
             return "commit", getattr(self.revision, "rev", None), base
         return "worktree", None, "HEAD"
 
@@ -394,10 +396,13 @@ class ChecklistScreen(Screen[None]):
             return self.repo
         from workbench.history.repo import ContractRepo
 
-        self.repo = ContractRepo.open(
-            self.app.path if hasattr(self.app, "path") else ".", cache=False
-        )
+        self.repo = ContractRepo.open(getattr(self.app, "path", "."), cache=False)
+        self._own_repo = True
         return self.repo
+
+    def on_unmount(self) -> None:
+        if self._own_repo and self.repo is not None:
+            self.repo.close()
 
     def _do(self, action: str, *args: Any, **kwargs: Any) -> str:
         """Call the core (in the worker thread); return the note to show."""
