@@ -16,9 +16,8 @@ from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import load_contract_bytes
 from workbench.contract.model import Contract
 from workbench.history.errors import HistoryError
+from workbench.history.model import INDEX, WORKTREE
 
-WORKTREE = "WORKTREE"
-INDEX = "INDEX"
 PSEUDO_REVS = (WORKTREE, INDEX)
 
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
