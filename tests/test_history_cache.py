@@ -188,3 +188,38 @@ def test_settings_globs_select_contracts(tmp_path: Path) -> None:
     )
     with ContractRepo.open(r.root) as repo:
         assert [e.path for e in repo.contracts()] == ["contracts/a.yaml"]
+
+
+# --- the log stream parser -------------------------------------------------------------------
+
+
+def _record(sha: str, subject: bytes, path: bytes) -> bytes:
+    meta = b":100644 100644 " + b"a" * 40 + b" " + b"b" * 40 + b" M"
+    head = (
+        b"\x01"
+        + sha.encode()
+        + b"\x00"
+        + b"\x00Ann\x00ann@example.com\x002024-01-01T00:00:00+00:00\x00"
+    )
+    return head + subject + b"\x00\n" + meta + b"\x00" + path + b"\x00"
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 16])
+def test_log_parser_is_robust_to_markers_and_chunking(chunk: int) -> None:
+    import io
+
+    from workbench.history.gitio import iter_log
+
+    stream = b"".join(
+        [
+            _record("1" * 40, b"plain", b"a.yaml"),
+            _record("2" * 40, b"\x01starts with the marker", "ü dir/b c.yaml".encode()),
+            _record("3" * 40, b"last", b"\x01odd.yaml"),
+        ]
+    )
+    commits = list(iter_log(io.BytesIO(stream), chunk=chunk))
+    assert [c.sha[0] for c in commits] == ["1", "2", "3"]
+    assert commits[1].subject == "\x01starts with the marker"
+    assert commits[1].changes[0].new_path == "ü dir/b c.yaml"
+    assert commits[2].changes[0].old_path == "\x01odd.yaml"
+    assert all(c.changes[0].status == "M" for c in commits)

@@ -317,3 +317,15 @@ def test_bad_settings_file_is_one_line(tmp_path: Path) -> None:
     message = str(info.value)
     assert ".workbench.yaml:2:3: error: unknown key 'inclde'" in message
     assert "\n" not in message
+
+
+def test_unusual_file_names(tmp_path: Path) -> None:
+    r = Repo(tmp_path / "names")
+    name = "contracts/ünï côde [v2].yaml"
+    r.commit("Add", {name: contract_text("1.0.0")})
+    r.commit("Amend", {name: contract_text("1.1.0", lifetime="10m")})
+    with ContractRepo.open(r.root) as repo:
+        assert [e.path for e in repo.contracts()] == [name]
+        newest, oldest = repo.history(name)
+        assert (newest.version, oldest.version) == ("1.1.0", "1.0.0")
+        assert repo.report(newest).verdict.required_bump in ("minor", "major")
