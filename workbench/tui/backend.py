@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +43,8 @@ class Comparison:
     new_label: str
     today: dt.date | None = None
     notes: list[str] = field(default_factory=list)
+    revision: Revision | None = None  # an amendment: judged by ``repo.report(revision)``
+    revs: tuple[str, str] | None = None  # any two revisions: ``repo.compare(path, a, b)``
 
     @property
     def key(self) -> tuple:
@@ -93,10 +94,6 @@ class Backend:
         self.path = Path(path)
         self.select = select
         self.repo: Any = None
-        self.policy: Any = None
-        self.policy_error: str = ""
-        self._reports: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
         self._open_lock = threading.Lock()
         self._prefetch: threading.Thread | None = None
         self._prefetched: dict[tuple, Any] = {}
@@ -165,9 +162,6 @@ class Backend:
         self._prefetched.clear()
         if self.repo is not None:
             self.repo.clear_caches()
-        with self._lock:
-            self._reports.clear()
-        self.policy = None
 
     # --- sides ---------------------------------------------------------------------------------
 
@@ -193,13 +187,14 @@ class Backend:
             _label(revision, revision.path),
             today,
             notes,
+            revision=revision,
         )
 
     def between(self, path: str, rev_a: str, rev_b: str) -> Comparison:
         """Any two revisions (git revisions, ``WORKTREE``, ``INDEX``) of one contract."""
         a = self.repo.revision(path, rev_a)
         b = self.repo.revision(path, rev_b)
-        return Comparison(path, a, b, _label(a, a.path), _label(b, a.path))
+        return Comparison(path, a, b, _label(a, a.path), _label(b, a.path), revs=(rev_a, rev_b))
 
     def against_base(self, path: str) -> Comparison:
         """The working tree vs the merge base of the default branch (a branch review)."""
@@ -242,52 +237,22 @@ class Backend:
         )
 
     def findings(self, comparison: Comparison) -> tuple[Any, list[Item], list[str]]:
-        """The report of a comparison (engine + security review) as findings; the errors that
-        prevented it (an invalid side is shown inline, its text still diffed)."""
-        key = (*comparison.key, comparison.today)
-        with self._lock:
-            cached = self._reports.get(key)
-        if cached is not None:
-            return cached
+        """The report of a comparison (engine + security review, cached by the repository) as
+        findings; or the errors that prevented it (an invalid side: its text is still diffed,
+        the error shows above it)."""
         ContractError, HistoryError = _errors()
-        errors: list[str] = []
-        contracts: list[Any] = []
-        for side in (comparison.old, comparison.new):
-            if side is None or getattr(side, "blob", None) is None:
-                contracts.append(None)
-                continue
-            try:
-                contracts.append(self.repo.load(side))
-            except (ContractError, HistoryError) as exc:
-                errors.append(f"invalid at {_label(side)}: {describe(exc)}")
-                contracts.append(False)
-        report = None
-        if not errors and (contracts[0] is not None or contracts[1] is not None):
-            from workbench.review import build_report
-
-            report = build_report(
-                contracts[0], contracts[1], policy=self._policy(), today=comparison.today
-            )
-        result = (report, items_from_report(report), errors)
-        with self._lock:
-            self._reports[key] = result
-            while len(self._reports) > 256:
-                self._reports.popitem(last=False)
-        return result
-
-    def _policy(self) -> Any:
-        if self.policy is None:
-            from workbench.security.policy import DEFAULT_POLICY, load_policy
-
-            ContractError, _ = _errors()
-
-            root = self.repo.root
-            try:
-                self.policy = load_policy(root) if root is not None else DEFAULT_POLICY
-            except ContractError as exc:
-                self.policy_error = describe(exc)
-                self.policy = DEFAULT_POLICY
-        return self.policy
+        try:
+            if comparison.revision is not None:
+                report = self.repo.report(comparison.revision)
+            elif comparison.revs is not None:
+                report = self.repo.compare(comparison.path, *comparison.revs)
+            else:
+                return None, [], []
+        except ContractError as exc:
+            return None, [], [f"invalid: {describe(exc)}"]
+        except HistoryError as exc:
+            return None, [], [describe(exc)]
+        return report, items_from_report(report), []
 
     def badge(self, revision: Revision) -> Badge:
         """The verdict of one amendment for the history list (engine report, cached by blobs)."""

@@ -405,11 +405,17 @@ class MainScreen(Screen):
                     revision,
                     self._label(parent, revision.path) if parent else "(created here)",
                     _label(revision, revision.path),
+                    revision=revision,
                 )
             elif kind == "pair":
                 old, new = request[1], request[2]
                 comparison = Comparison(
-                    new.path, old, new, _label(old, new.path), _label(new, new.path)
+                    new.path,
+                    old,
+                    new,
+                    _label(old, new.path),
+                    _label(new, new.path),
+                    revs=(old.rev, new.rev),
                 )
             else:
                 comparison = b.against_base(request[1])
