@@ -351,3 +351,78 @@ async def test_not_a_repository_says_so(tmp_path: Path) -> None:
         assert "not a repository" in text
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_history_pages_load_as_the_cursor_nears_the_end(
+    demo_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.tui.backend as backend
+
+    monkeypatch.setattr(backend, "HISTORY_PAGE", 3)
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        path = screen.current_path
+        log = subprocess.run(
+            ["git", "log", "--follow", "--format=%H", "--", path],
+            cwd=demo_repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        table = screen.history_table
+        await pilot.press("2")
+        for _ in range(40):
+            await pilot.press("G")
+            await pilot.pause(0.05)
+            if screen.history_done and not screen.history_loading:
+                break
+        await wait_until(pilot, lambda: screen.settled)
+        commits = [r.key for r in table.rows_all if r.data.kind == "commit"]
+        assert commits == log
+        assert "+" not in screen.pane("history").info
+
+
+async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: Path) -> None:
+    from workbench.tui.settings import load_settings
+
+    path = tmp_path / "settings.yaml"
+    app = create_app(demo_repo, settings=Settings(path=path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        app.theme = "nord"
+        await pilot.pause()
+        await pilot.press("L")
+        assert screen.has_class("-columns")
+        await pilot.press("3", "z")
+        assert screen.maximized is screen.pane("diff")
+        await pilot.press("z")
+        assert screen.maximized is None
+        await pilot.press("u")
+    saved = load_settings(path)
+    assert (saved.theme, saved.layout) == ("nord", "columns")
+    assert saved.diff in ("split", "unified") and not saved.problems
+
+
+async def test_tiny_and_huge_terminals_never_crash(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        for size in ((20, 6), (40, 12), (200, 60), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.press("3", "j", "n", "u", "4", "j", "2", "j")
+            await wait_until(pilot, lambda: screen.settled)
+            assert screen_text(app)
+
+
+def test_cli_open_refuses_a_missing_path_and_a_non_terminal(demo_repo: Path) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    runner = CliRunner()
+    missing = runner.invoke(main, [str(demo_repo / "nope")])
+    assert missing.exit_code == 2 and "no such file or directory" in missing.output
+    piped = runner.invoke(main, [str(demo_repo)])
+    assert piped.exit_code == 2 and "needs a terminal" in piped.output

@@ -66,11 +66,26 @@ def validate_cmd(paths: tuple[Path, ...], quiet: bool) -> None:
 
 @main.command("open", hidden=True)
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-def open_cmd(path: Path) -> None:
-    """Open the workbench on the repository containing PATH."""
+@click.option("--theme", help="A Textual theme for this run (the palette switches and saves it).")
+def open_cmd(path: Path, theme: str | None = None) -> None:
+    """Open the workbench on the repository containing PATH (a contract file is preselected)."""
+    if not path.exists():
+        click.echo(f"workbench: error: {path}: no such file or directory", err=True)
+        sys.exit(2)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo(
+            "workbench: error: the terminal UI needs a terminal; in scripts use "
+            "`workbench log`, `workbench diff` or `workbench review`",
+            err=True,
+        )
+        sys.exit(2)
     from workbench.tui.app import run_app
+    from workbench.tui.settings import load_settings
 
-    run_app(path)
+    settings = load_settings()
+    if theme:
+        settings.theme = theme
+    run_app(path, settings=settings)
 
 
 @main.command("demo")

@@ -16,6 +16,8 @@ class Pane(Vertical):
     """A pane of the main screen. The border title is ``N Name · detail`` built from
     ``Content`` (so a contract name or a path in it is never markup)."""
 
+    ALLOW_MAXIMIZE = True  # z zooms the focused pane
+
     DEFAULT_CSS = """
     Pane {
         border: round $foreground 30%;
