@@ -37,7 +37,7 @@ def main(ctx: click.Context) -> None:
     Run `workbench [PATH]` to open the repository containing PATH in the terminal UI.
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(open_cmd, path=".")
+        ctx.invoke(open_cmd, path=Path("."))
 
 
 # --- validate (contract format) -------------------------------------------------------------
