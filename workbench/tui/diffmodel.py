@@ -121,6 +121,15 @@ def _span(loc: Any) -> tuple[int, int] | None:
     return (line, end)
 
 
+def _anchor(loc: Any, value: Any) -> tuple[int, int] | None:
+    """The span of one side of a change. A side without the value (an addition's old side, a
+    removal's new side) points at the enclosing block only to say where: its first line."""
+    span = _span(loc)
+    if span is not None and value is None:
+        return (span[0], span[0])
+    return span
+
+
 def _security_spans(location: Any) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     """Spans of a security finding's location: it points into the new contract unless it
     says otherwise (``{"old": ..., "new": ...}``)."""
@@ -147,8 +156,8 @@ def items_from_report(report: Any) -> list[Item]:
                 message=clean_inline(getattr(f, "message", "")),
                 breaks=tuple(clean_inline(b) for b in getattr(f, "breaks", ()) or ()),
                 weakens=getattr(f, "security", "neutral") == "weakens",
-                old_span=_span(getattr(f, "old_loc", None)),
-                new_span=_span(getattr(f, "new_loc", None)),
+                old_span=_anchor(getattr(f, "old_loc", None), getattr(f, "old", None)),
+                new_span=_anchor(getattr(f, "new_loc", None), getattr(f, "new", None)),
                 note=clean_inline(getattr(f, "note", "") or ""),
                 security=str(getattr(f, "security", "neutral")),
                 was=_value(getattr(f, "old", None)),

@@ -223,7 +223,8 @@ class MainScreen(Screen):
             self.wb.show_empty(message.error)
             return
         self.entries = message.entries
-        pane.set_detail(message.repo_name, f"{len(self.entries)}")
+        count = len(self.entries)
+        pane.set_detail(message.repo_name, f"{count} contract{'s' if count != 1 else ''}")
         rows = [ContractsTable.make_row(e) for e in self.entries]
         table = self.contracts_table
         keep = self.current_path or self._initial_contract()
@@ -311,7 +312,8 @@ class MainScreen(Screen):
         count = len(self.history_table.rows_all)
         more = "" if self.history_done else "+"
         mark = f"marked {self.marked.short} · " if self.marked is not None else ""
-        self.pane("history").set_detail(self.pane("history").detail, f"{mark}{count}{more}")
+        noun = "revision" if count == 1 and not more else "revisions"
+        self.pane("history").set_detail(self.pane("history").detail, f"{mark}{count}{more} {noun}")
 
     @work(thread=True, group="badges", exit_on_error=False)
     def compute_badges(self, token: int, revisions: list[Any]) -> None:
