@@ -426,3 +426,19 @@ def test_cli_open_refuses_a_missing_path_and_a_non_terminal(demo_repo: Path) -> 
     assert missing.exit_code == 2 and "no such file or directory" in missing.output
     piped = runner.invoke(main, [str(demo_repo)])
     assert piped.exit_code == 2 and "needs a terminal" in piped.output
+
+
+async def test_palette_jumps_to_a_revision_of_another_contract(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        assert "payments" in screen.current_path
+        await wait_until(pilot, lambda: len(screen.revision_index) == len(screen.entries))
+        await pilot.press("ctrl+p", *"freeze_card")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "wallet" in (screen.current_path or ""))
+        await wait_until(pilot, lambda: screen.settled)
+        row = screen.history_table.current
+        assert row.data.subject.startswith("Add freeze_card")
+        assert screen.diff.document.new_label.startswith(row.data.short)

@@ -73,16 +73,20 @@ class WorkbenchCommands(Provider):
                         partial(main.jump_to_contract, entry.path),
                     )
                 )
-            for row in main.history_table.rows_all:
-                revision = row.data
-                date = revision.date.strftime("%Y-%m-%d") if revision.date else "draft"
-                text = (
-                    f"revision {revision.short} {clean_inline(revision.version)} {date} "
-                    f"{clean_inline(revision.subject)} · {clean_inline(revision.author_name)}"
-                )
-                out.append(
-                    (text, "Show this revision's diff", partial(main.jump_to_revision, row.key))
-                )
+            names = {e.path: clean_inline(e.id or e.path) for e in main.entries}
+            current = main.current_path
+            # the selected contract's revisions first, then every other indexed contract's
+            paths = sorted(main.revision_index, key=lambda p: (p != current, p))
+            for path in paths:
+                for revision in list(main.revision_index.get(path, ())):
+                    date = revision.date.strftime("%Y-%m-%d") if revision.date else "draft"
+                    text = (
+                        f"revision {revision.short} {names.get(path, clean_inline(path))} "
+                        f"{clean_inline(revision.version)} {date} "
+                        f"{clean_inline(revision.subject)} · {clean_inline(revision.author_name)}"
+                    )
+                    jump = partial(main.jump_to_revision, path, revision.rev)
+                    out.append((text, "Show this revision's diff", jump))
         return out
 
     def _run(self, cmd: commands.Command) -> None:

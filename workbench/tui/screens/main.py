@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 FILTERS = ("all", "breaking", "security")
 FINDINGS_DELAY = 0.12  # seconds a revision stays selected before its findings are computed
 BADGE_PAUSE = 0.25  # seconds after a selection during which the verdict badges wait
+INDEX_DELAY = 1.0  # seconds after the first paint before the palette's revision index fills
 PANES = ("contracts", "history", "diff", "findings")
 
 
@@ -120,6 +121,8 @@ class MainScreen(Screen):
         self.diff_shown_at: float | None = None
         self.diff_requested_at: float | None = None
         self._versions: dict[str, str] = {}
+        self.revision_index: dict[str, list[Any]] = {}  # contract path -> loaded revisions
+        self._pending_revision: str | None = None
 
     @property
     def wb(self) -> WorkbenchApp:
@@ -290,8 +293,13 @@ class MainScreen(Screen):
             self.notify(clean_inline(message.error), severity="error", markup=False)
             return
         rows = [HistoryTable.make_row(r) for r in message.revisions]
+        known = self.revision_index.setdefault(message.path, [])
         if message.offset == 0:
-            keep = self.current_key
+            known.clear()
+        known.extend(message.revisions)
+        if message.offset == 0:
+            keep = self._pending_revision or self.current_key
+            self._pending_revision = None
             if keep is None or not any(r.key == keep for r in rows):
                 keep = rows[0].key if rows else None
             table.set_rows(rows, keep=keep)
@@ -299,6 +307,7 @@ class MainScreen(Screen):
                 table.set_marked(self.marked.rev)
             if self.history_shown_at is None:
                 self.history_shown_at = time.perf_counter()
+                self.index_histories()
             if not rows:
                 self.diff.show_message("This contract has no revisions.")
             elif self.current_key == table.current_key:
@@ -765,9 +774,32 @@ class MainScreen(Screen):
         table.select_key(path)
         table.focus()
 
-    def jump_to_revision(self, key: str) -> None:
+    def jump_to_revision(self, path: str, key: str) -> None:
+        if path != self.current_path:
+            self._pending_revision = key  # selected when that contract's history arrives
+            self.jump_to_contract(path)
+            self.history_table.focus()
+            return
         table = self.history_table
         if table.filter_text:
             table.apply_filter("")
         table.select_key(key)
         table.focus()
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def index_histories(self) -> None:
+        """The first page of every contract's history, for the palette's revision jumps; in
+        the background, after the first paint, and never ahead of what the user asked for."""
+        from workbench.tui.backend import HISTORY_PAGE
+
+        time.sleep(INDEX_DELAY)
+        for entry in list(self.entries):
+            while self._active_diffs > 0 or self.history_loading:
+                time.sleep(0.05)
+            if entry.path in self.revision_index:
+                continue
+            try:
+                revisions = self.backend.history(entry.path, 0, HISTORY_PAGE)
+            except Exception:  # the palette simply lacks that contract's revisions
+                continue
+            self.app.call_from_thread(self.revision_index.setdefault, entry.path, revisions)
