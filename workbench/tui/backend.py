@@ -7,7 +7,6 @@ runs them in thread workers and posts the results back as messages. The one repo
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,20 +40,9 @@ class Comparison:
     new: ParentRef | Revision | None
     old_label: str
     new_label: str
-    today: dt.date | None = None
     notes: list[str] = field(default_factory=list)
     revision: Revision | None = None  # an amendment: judged by ``repo.report(revision)``
     revs: tuple[str, str] | None = None  # any two revisions: ``repo.compare(path, a, b)``
-
-    @property
-    def key(self) -> tuple:
-        return (
-            self.path,
-            getattr(self.old, "blob", None),
-            getattr(self.new, "blob", None),
-            self.old_label,
-            self.new_label,
-        )
 
 
 def _errors() -> tuple[type[Exception], type[Exception]]:
@@ -178,14 +166,12 @@ class Backend:
                 f"{revision.short} is the oldest commit of this shallow clone: its previous "
                 "revision was not fetched"
             )
-        today = revision.date.date() if revision.kind == "commit" and revision.date else None
         return Comparison(
             revision.path,
             base,
             revision,
-            _label(base, revision.path) if base is not None else "(created here)",
-            _label(revision, revision.path),
-            today,
+            side_label(base, revision.path) if base is not None else "(created here)",
+            side_label(revision, revision.path),
             notes,
             revision=revision,
         )
@@ -194,7 +180,9 @@ class Backend:
         """Any two revisions (git revisions, ``WORKTREE``, ``INDEX``) of one contract."""
         a = self.repo.revision(path, rev_a)
         b = self.repo.revision(path, rev_b)
-        return Comparison(path, a, b, _label(a, a.path), _label(b, a.path), revs=(rev_a, rev_b))
+        return Comparison(
+            path, a, b, side_label(a, a.path), side_label(b, a.path), revs=(rev_a, rev_b)
+        )
 
     def against_base(self, path: str) -> Comparison:
         """The working tree vs the merge base of the default branch (a branch review)."""
@@ -226,7 +214,7 @@ class Backend:
             try:
                 texts.append(self.text(side))
             except (ContractError, HistoryError, OSError) as exc:
-                errors.append(f"{_label(side)}: {describe(exc)}")
+                errors.append(f"{side_label(side)}: {describe(exc)}")
                 texts.append(None)
         return DiffDocument(
             texts[0],
@@ -270,7 +258,7 @@ class Backend:
         return Badge(verdict.severity or "none", weakens)
 
 
-def _label(side: Any, path: str | None = None) -> str:
+def side_label(side: Any, path: str | None = None) -> str:
     """``abc1234`` (with ``:old/path.yaml`` when the file had another name there)."""
     if side is None:
         return "(none)"

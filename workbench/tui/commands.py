@@ -6,8 +6,8 @@ default keys, the action it runs, a title and a one-line description. Widgets bu
 command that makes sense without a key (``palette=True``).
 
 Scopes: ``app`` (anywhere), ``main`` (the main screen), ``list`` (the contracts, history and
-findings lists), ``history`` (the history list only), ``diff`` (the diff view), ``nav``
-(cursor movement in every list and the diff).
+findings lists), ``history`` (the history list only), ``nav`` (cursor movement in every list
+and the diff), ``scroll`` (sideways scrolling of the lists and the diff).
 """
 
 from __future__ import annotations

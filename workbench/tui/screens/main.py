@@ -400,7 +400,7 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def load_diff(self, token: int, request: tuple) -> None:
-        from workbench.tui.backend import Comparison, _label, describe
+        from workbench.tui.backend import Comparison, describe, side_label
 
         with self._active_lock:
             self._active_diffs += 1
@@ -415,7 +415,7 @@ class MainScreen(Screen):
                     parent,
                     revision,
                     self._label(parent, revision.path) if parent else "(created here)",
-                    _label(revision, revision.path),
+                    side_label(revision, revision.path),
                     revision=revision,
                 )
             elif kind == "pair":
@@ -424,8 +424,8 @@ class MainScreen(Screen):
                     new.path,
                     old,
                     new,
-                    _label(old, new.path),
-                    _label(new, new.path),
+                    side_label(old, new.path),
+                    side_label(new, new.path),
                     revs=(old.rev, new.rev),
                 )
             else:
@@ -465,9 +465,9 @@ class MainScreen(Screen):
 
     def _label(self, side: Any, path: str) -> str:
         """A side's label, with the version from the history list when the side has none."""
-        from workbench.tui.backend import _label
+        from workbench.tui.backend import side_label
 
-        label = _label(side, path)
+        label = side_label(side, path)
         version = self._versions.get(getattr(side, "rev", ""), "") or self._versions.get(
             getattr(side, "blob", None) or "", ""
         )

@@ -16,7 +16,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -709,4 +708,4 @@ class DiffView(ScrollView, can_focus=True):
         return True
 
 
-__all__ = ["Binding", "DiffView"]
+__all__ = ["DiffView"]
