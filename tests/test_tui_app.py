@@ -217,7 +217,7 @@ async def test_filters_lists_and_findings(demo_repo: Path) -> None:
         await pilot.press("1", "slash")
         await pilot.press(*"wallet")
         assert screen.contracts_table.row_count == 1
-        assert "filter: wallet" in screen.pane("contracts").info
+        assert "filter: wallet" in screen.pane("contracts").subtitle
         await pilot.press("enter")
         assert screen.focused is screen.contracts_table
         await wait_until(pilot, lambda: "wallet" in screen.current_path and screen.settled)

@@ -232,8 +232,8 @@ class MainScreen(Screen):
         table = self.contracts_table
         keep = self.current_path or self._initial_contract()
         table.set_rows(rows, keep=keep)
-        if table.current_key == self.current_path and self.current_path is not None:
-            self.select_contract(self.current_path, force=True)
+        if table.current_key is not None:  # also after a refresh, or when the contract went away
+            self.select_contract(table.current_key, force=True)
 
     def _initial_contract(self) -> str | None:
         from workbench.tui.backend import pick_initial
@@ -549,7 +549,7 @@ class MainScreen(Screen):
         detail = " · ".join(parts) if parts else ("no findings" if self.report else "")
         if verdict and verdict != "none":
             detail += f" · needs a {verdict} bump"
-        self.pane("findings").set_detail(detail, f"filter: {self.findings_filter}")
+        self.pane("findings").set_detail(detail, f"showing {self.findings_filter}")
 
     # --- events -------------------------------------------------------------------------------
 
@@ -608,8 +608,7 @@ class MainScreen(Screen):
         if isinstance(event.input, FilterInput):
             table = self.query_one(f"#{event.input.target}", ListTable)
             table.apply_filter(event.value)
-            pane = self.pane(event.input.target)
-            pane.set_detail(pane.detail, f"filter: {event.value}" if event.value else pane.info)
+            self.pane(event.input.target).set_filter(event.value)
             if event.input.target == "history":
                 self._maybe_more_history()
 

@@ -48,6 +48,7 @@ class Pane(Vertical):
         self.pane_name = name
         self.detail = ""
         self.info = ""
+        self.filter = ""
         self.busy: str | None = None
         self._frame = 0
         self._timer: Timer | None = None
@@ -60,6 +61,16 @@ class Pane(Vertical):
         self.detail = clean_inline(detail)
         self.info = clean_inline(info)
         self._render_title()
+
+    def set_filter(self, text: str) -> None:
+        """The ``/`` filter of the pane's list, shown after the info at the bottom right."""
+        self.filter = clean_inline(text)
+        self._render_title()
+
+    @property
+    def subtitle(self) -> str:
+        parts = [p for p in (self.info, f"filter: {self.filter}" if self.filter else "") if p]
+        return " · ".join(parts)
 
     def set_busy(self, text: str | None) -> None:
         """Show a spinner and ``text`` in the title while work runs (``None``: done)."""
@@ -85,7 +96,8 @@ class Pane(Vertical):
         if self.busy:
             parts += ["  ", (SPINNER[self._frame], "bold $accent"), " ", (self.busy, "italic")]
         self.border_title = Content.assemble(*parts)
-        self.border_subtitle = Content(self.info) if self.info else None
+        subtitle = self.subtitle
+        self.border_subtitle = Content(subtitle) if subtitle else None
 
 
 class FilterInput(Input):
