@@ -319,3 +319,18 @@ def test_every_command_has_a_unique_id_and_a_binding_or_palette_entry() -> None:
         "b",
     }
     assert issue_keys <= {c.keys for c in commands.COMMANDS}
+
+
+def test_the_first_contract_shown(tmp_path: Path) -> None:
+    from workbench.tui.backend import pick_initial
+
+    entries = [
+        SimpleNamespace(path="a/one.yaml", id="one", draft="clean"),
+        SimpleNamespace(path="b/two.yaml", id="two", draft="modified"),
+        SimpleNamespace(path="c/three.yaml", id="three", draft="clean"),
+    ]
+    assert pick_initial(entries, None, tmp_path) == "b/two.yaml"  # the draft being written
+    assert pick_initial(entries, "three", tmp_path) == "c/three.yaml"
+    assert pick_initial(entries, str(tmp_path / "a" / "one.yaml"), tmp_path) == "a/one.yaml"
+    assert pick_initial(entries[:1], "nothing", tmp_path) == "a/one.yaml"
+    assert pick_initial([], None, tmp_path) is None

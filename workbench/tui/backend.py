@@ -7,6 +7,7 @@ runs them in thread workers and posts the results back as messages. The one repo
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +67,11 @@ def pick_initial(entries: list[ContractEntry], wanted: str | None, root: Path | 
     """The contract to show first: the one asked for (path, id or absolute path), else the
     first with an uncommitted draft (what its author is working on), else the first."""
     if wanted:
+        target = Path(wanted).resolve() if os.path.isabs(wanted) else None
         for e in entries:
-            if wanted in (e.path, e.id) or (root is not None and wanted == str(root / e.path)):
+            if wanted in (e.path, e.id):
+                return e.path
+            if target is not None and root is not None and (root / e.path).resolve() == target:
                 return e.path
     for e in entries:
         if e.draft != "clean":
