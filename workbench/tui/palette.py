@@ -7,6 +7,7 @@ Textual's own ``Matcher.highlight`` parses its argument as markup, so we highlig
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from workbench.tui.safe import clean_inline
 
 if TYPE_CHECKING:
     from workbench.tui.screens.main import MainScreen
+
+OTHER_REVISIONS = 30  # revisions offered per contract other than the selected one
 
 
 def _highlight(provider: Provider, query: str, text: str) -> tuple[float, Content]:
@@ -78,7 +81,10 @@ class WorkbenchCommands(Provider):
             # the selected contract's revisions first, then every other indexed contract's
             paths = sorted(main.revision_index, key=lambda p: (p != current, p))
             for path in paths:
-                for revision in list(main.revision_index.get(path, ())):
+                revisions = list(main.revision_index.get(path, ()))
+                if path != current:
+                    revisions = revisions[:OTHER_REVISIONS]
+                for revision in revisions:
                     date = revision.date.strftime("%Y-%m-%d") if revision.date else "draft"
                     text = (
                         f"revision {revision.short} {names.get(path, clean_inline(path))} "
@@ -102,7 +108,9 @@ class WorkbenchCommands(Provider):
             yield DiscoveryHit(Content(text), callback, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        for text, help_text, callback in self._entries():
+        for n, (text, help_text, callback) in enumerate(self._entries()):
+            if n % 200 == 199:
+                await asyncio.sleep(0)  # a long list never freezes the typing
             score, display = _highlight(self, query, text)
             if score > 0:
                 yield Hit(score, display, callback, text=text, help=help_text)
