@@ -45,6 +45,13 @@ INDEX_DELAY = 1.0  # seconds after the first paint before the palette's revision
 PANES = ("contracts", "history", "diff", "findings")
 
 
+def _cancelled() -> bool:
+    """Whether the worker running this code was cancelled (the app is closing, say)."""
+    from textual.worker import get_current_worker
+
+    return get_current_worker().is_cancelled
+
+
 # --- messages from the workers -------------------------------------------------------------
 
 
@@ -333,8 +340,10 @@ class MainScreen(Screen):
                 self._active_diffs > 0
                 or time.perf_counter() - (self.diff_requested_at or 0) < BADGE_PAUSE
             ):
+                if _cancelled():
+                    return
                 time.sleep(0.02)
-            if token != self._history_token:
+            if token != self._history_token or _cancelled():
                 return
             try:
                 badge = self.backend.badge(revision)
@@ -442,7 +451,7 @@ class MainScreen(Screen):
             # runs through revisions with j/k, only the one they stop at is judged.
             settle = time.perf_counter() + FINDINGS_DELAY
             while time.perf_counter() < settle:
-                if token != self._diff_token:
+                if token != self._diff_token or _cancelled():
                     return
                 time.sleep(0.01)
             if token != self._diff_token:
@@ -791,14 +800,24 @@ class MainScreen(Screen):
         the background, after the first paint, and never ahead of what the user asked for."""
         from workbench.tui.backend import HISTORY_PAGE
 
-        time.sleep(INDEX_DELAY)
+        deadline = time.perf_counter() + INDEX_DELAY
+        while time.perf_counter() < deadline:
+            if _cancelled():
+                return
+            time.sleep(0.05)
         for entry in list(self.entries):
             while self._active_diffs > 0 or self.history_loading:
+                if _cancelled():
+                    return
                 time.sleep(0.05)
+            if _cancelled():
+                return
             if entry.path in self.revision_index:
                 continue
             try:
                 revisions = self.backend.history(entry.path, 0, HISTORY_PAGE)
             except Exception:  # the palette simply lacks that contract's revisions
                 continue
+            if _cancelled():
+                return
             self.app.call_from_thread(self.revision_index.setdefault, entry.path, revisions)
