@@ -205,8 +205,7 @@ class Backend:
             return None
         from workbench.contract.yamlsrc import decode_source
 
-        reader = getattr(self.repo, "raw", None) or self.repo._raw
-        raw = reader(side)
+        raw = self.repo.raw(side)
         return decode_source(raw, side.path)
 
     def document(self, comparison: Comparison) -> DiffDocument:
