@@ -5,7 +5,7 @@ author names, branch names, file paths, error messages quoting them) may contain
 a terminal or Textual would interpret: markup such as ``[bold]`` or ``[/]``, escape sequences
 (``ESC [ 31 m``, the single-byte CSI ``\\x9b``), bells, backspaces, carriage returns that rewrite
 the line, and bidirectional overrides that make a line read differently from what it is
-("Trojan Source"). These helpers turn such text into plain, printable text and into Textual
+("Trojan Source"). These functions turn such text into plain, printable text and into Textual
 ``Content`` / Rich ``Text`` objects that are never parsed as markup.
 """
 
