@@ -96,6 +96,7 @@ class ListTable(DataTable, inherit_bindings=False):
         self.filter_text = ""
 
     MAX_WIDTH = 72  # an auto-sized column never grows past this (the detail line shows all)
+    MAX_WIDTHS: dict[str, int] = {}  # per-column caps, by label
 
     def on_mount(self) -> None:
         self._widths: list[int] = []
@@ -110,7 +111,7 @@ class ListTable(DataTable, inherit_bindings=False):
                 widths.append(width)
                 continue
             widest = max((row.cells[i].cell_len for row in rows), default=0)
-            widths.append(min(self.MAX_WIDTH, max(len(label), widest)))
+            widths.append(min(self.MAX_WIDTHS.get(label, self.MAX_WIDTH), max(len(label), widest)))
         return widths
 
     def _set_columns(self, widths: list[int]) -> None:
@@ -252,6 +253,8 @@ class HistoryTable(ListTable):
         ("sha", 8),
         ("author", None),
     )
+    # a capped subject lets date, sha and author show in wider panes (the detail line has all)
+    MAX_WIDTHS = {"subject": 40}
 
     @staticmethod
     def make_row(revision: object, date_format: str = "%Y-%m-%d") -> ListRow:
