@@ -254,7 +254,7 @@ class HistoryTable(ListTable):
         ("author", None),
     )
     # a capped subject lets date, sha and author show in wider panes (the detail line has all)
-    MAX_WIDTHS = {"subject": 40}
+    MAX_WIDTHS = {"subject": 32}
 
     @staticmethod
     def make_row(revision: object, date_format: str = "%Y-%m-%d") -> ListRow:
