@@ -53,7 +53,6 @@ class Finding:
     fingerprint: str = ""
     note: str | None = None  # e.g. "planned removal: deprecated 2026-01-10, sunset 2026-04-10"
     ignored: str | None = None  # reason from the ignore file, when silenced
-    # Not (yet) in to_dict(): the JSON report schema (schema_version 1) is closed.
     bump: str = ""  # the SemVer bump this finding requires: major | minor | patch
     consumers: tuple[str, ...] = ()  # listed consumers whose `uses` mention what changed
 
@@ -73,6 +72,8 @@ class Finding:
                 "new": self.new_loc.to_dict() if self.new_loc else None,
             },
             "fingerprint": self.fingerprint,
+            "bump": self.bump,
+            "consumers": list(self.consumers),
             **({"ignored": self.ignored} if self.ignored else {}),
         }
 
@@ -119,6 +120,7 @@ class Verdict:
             "required_bump": self.required_bump,
             "actual_bump": self.actual_bump,
             "version_bump_ok": self.version_bump_ok,
+            "bump_note": self.bump_note,
             "fingerprint": self.fingerprint,
             "counts": dict(self.counts),
         }
