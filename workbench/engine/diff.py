@@ -21,6 +21,7 @@ from deepdiff import DeepDiff
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
+from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 
@@ -155,6 +156,19 @@ DEPRECATION_FIELDS = {
 CONSUMER_FIELDS = {"contact": V("meta.consumer"), "uses": S("meta.consumer.uses")}
 
 
+def _locate(contract: Contract, raw: Raw | None) -> Loc | None:
+    """Where ``raw`` is, or its nearest existing ancestor; ``None`` when only the document root
+    is left (a whole missing section), since pointing at line 1 would only mislead."""
+    if raw is None:
+        return None
+    probe = tuple(raw)
+    while probe and probe not in contract.locs:
+        probe = probe[:-1]
+    if not probe and raw:
+        return None
+    return contract.anchor(probe)
+
+
 class _Differ:
     def __init__(self, old: Contract, new: Contract):
         self.o, self.n = old, new
@@ -191,8 +205,8 @@ class _Differ:
                 new=new,
                 old_raw=old_raw,
                 new_raw=new_raw,
-                old_loc=self.o.anchor(o_where) if o_where is not None else None,
-                new_loc=self.n.anchor(n_where) if n_where is not None else None,
+                old_loc=_locate(self.o, o_where),
+                new_loc=_locate(self.n, n_where),
                 context=context,
             )
         )
