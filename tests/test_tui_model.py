@@ -334,3 +334,11 @@ def test_the_first_contract_shown(tmp_path: Path) -> None:
     assert pick_initial(entries, str(tmp_path / "a" / "one.yaml"), tmp_path) == "a/one.yaml"
     assert pick_initial(entries[:1], "nothing", tmp_path) == "a/one.yaml"
     assert pick_initial([], None, tmp_path) is None
+
+
+def test_keys_doc_is_generated_from_the_registry():
+    from workbench.tui import keysdoc
+
+    assert keysdoc.main(["--check"]) == 0, "docs/keys.md is stale: python -m workbench.tui.keysdoc"
+    text = keysdoc.DOC.read_text()
+    assert "`findings.next`" in text and "`checklist.sign-off`" in text
