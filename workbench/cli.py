@@ -256,6 +256,45 @@ def _report_formats() -> list[str]:
     return list(FORMATS)
 
 
+def _output_option(f):
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE instead of standard output.",
+    )(f)
+
+
+def _acceptance_options(today_help: str):
+    """The options every report command shares: the ignore file, the judging day, colour."""
+    options = [
+        click.option(
+            "--ignore-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Accepted findings (default: .workbench-ignore.yaml at the repository root, "
+            "if any).",
+        ),
+        click.option(
+            "--no-ignore", is_flag=True, help="Report every finding; read no ignore file."
+        ),
+        click.option("--today", metavar="YYYY-MM-DD", help=today_help),
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+        ),
+    ]
+
+    def apply(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return apply
+
+
 def _fail_on_help() -> str:
     return (
         "Exit 1 when a finding reaches this severity (default: breaking); 'never' always exits "
@@ -289,12 +328,7 @@ def _fail_on_help() -> str:
     show_default=True,
     help="Report format.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE instead of standard output.",
-)
+@_output_option
 @click.option(
     "--fail-on",
     type=click.Choice(["breaking", "risky", "never"]),
@@ -302,23 +336,8 @@ def _fail_on_help() -> str:
     show_default=True,
     help=_fail_on_help(),
 )
-@click.option(
-    "--ignore-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Accepted findings (default: .workbench-ignore.yaml at the repository root, if any).",
-)
-@click.option("--no-ignore", is_flag=True, help="Report every finding; read no ignore file.")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The date planned removals (deprecation sunsets) and ignore expiries are judged on.",
-)
-@click.option(
-    "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+@_acceptance_options(
+    "The date planned removals (deprecation sunsets) and ignore expiries are judged on."
 )
 def diff_cmd(
     specs: tuple[str, ...],
@@ -468,12 +487,7 @@ def _review_fail_on_help() -> str:
     show_default=True,
     help="Report format (json is the full report: the engine's findings and security_findings).",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE instead of standard output.",
-)
+@_output_option
 @click.option(
     "--fail-on",
     type=click.Choice(["critical", "high", "medium", "low", "info", "never"]),
@@ -487,23 +501,8 @@ def _review_fail_on_help() -> str:
     help="Read the security policy from FILE (a settings file with a security: section, or the "
     "bare mapping) instead of the repository's .workbench.yaml.",
 )
-@click.option(
-    "--ignore-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Accepted findings (default: .workbench-ignore.yaml at the repository root, if any).",
-)
-@click.option("--no-ignore", is_flag=True, help="Report every finding; read no ignore file.")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The date rotation overlaps (deprecation sunsets) and ignore expiries are judged on.",
-)
-@click.option(
-    "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+@_acceptance_options(
+    "The date rotation overlaps (deprecation sunsets) and ignore expiries are judged on."
 )
 def review_cmd(
     specs: tuple[str, ...],
