@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from workbench import __version__
 from workbench.contract.loader import validate_file
+
+if TYPE_CHECKING:
+    from workbench.contract.model import Contract
 
 
 class _Group(click.Group):
@@ -256,6 +260,69 @@ def _report_formats() -> list[str]:
     return list(FORMATS)
 
 
+def _fail(lines: list[str]) -> NoReturn:
+    """Print load or usage problems (one line each) and exit 2."""
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+def _load_sides(
+    specs: tuple[str, ...], repo_dir: Path, base_ref: str | None = None, **base_options
+) -> tuple[Contract | None, Contract | None, str | None, str | None, Path | None]:
+    """Load ``(old, new, old_rel, new_rel, repository root)`` from OLD NEW, NEW alone, or
+    ``--base REF NEW``; exit 2 with positioned problems when a side cannot be read."""
+    git = _git_or_none(repo_dir)
+    old = old_rel = None
+    try:
+        try:
+            if base_ref is not None:
+                old, new, old_rel, new_rel = _load_base(
+                    base_ref, specs[0], repo_dir, git, **base_options
+                )
+            elif len(specs) == 2:
+                old, old_rel = _load_spec(specs[0], repo_dir, git)
+                new, new_rel = _load_spec(specs[1], repo_dir, git)
+            else:
+                new, new_rel = _load_spec(specs[0], repo_dir, git)
+        except _LoadError as exc:
+            _fail(exc.lines)
+        root = git.root if git is not None and git.root is not None else None
+    finally:
+        if git is not None:
+            git.close()
+    return old, new, old_rel, new_rel, root
+
+
+def _load_ignores_for(root: Path, contract_id: str, ignore_file: Path | None, no_ignore: bool, day):
+    """The ignore file given, else the repository's, scoped to one contract; warnings printed."""
+    from workbench.contract.errors import ContractError
+    from workbench.engine.ignore import IGNORE_NAME, load_ignores
+
+    if no_ignore:
+        return None
+    path = ignore_file if ignore_file is not None else Path(root) / IGNORE_NAME
+    if ignore_file is None and not path.is_file():
+        return None
+    try:
+        ignores = load_ignores(path, today=day)
+    except ContractError as exc:
+        _fail(_problem_lines(exc))
+    for warning in ignores.warnings:
+        click.echo(warning.format(), err=True)
+    return ignores.scoped(contract_id)
+
+
+def _write_output(text: str, output: Path | None, color: bool = False) -> None:
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+
+
 def _output_option(f):
     return click.option(
         "--output",
@@ -361,7 +428,6 @@ def diff_cmd(
     errors (printed as file:line:col).
     """
     from workbench.contract.errors import ContractError
-    from workbench.engine.ignore import IGNORE_NAME, load_ignores
     from workbench.report import RENDERERS, RenderOptions, exit_code, use_color
     from workbench.security.policy import load_policy
 
@@ -371,45 +437,13 @@ def diff_cmd(
         raise click.UsageError("expected OLD and NEW (files or REV:PATH)")
     day = _parse_today(today)
 
-    def fail(lines: list[str]) -> None:
-        for line in lines:
-            click.echo(line, err=True)
-        sys.exit(2)
-
-    git = _git_or_none(repo_dir)
-    try:
-        try:
-            if base_ref is not None:
-                old, new, old_rel, new_rel = _load_base(
-                    base_ref, specs[0], repo_dir, git, allow_deleted=True
-                )
-            else:
-                old, old_rel = _load_spec(specs[0], repo_dir, git)
-                new, new_rel = _load_spec(specs[1], repo_dir, git)
-        except _LoadError as exc:
-            fail(exc.lines)
-        root = git.root if git is not None and git.root is not None else repo_dir
-    finally:
-        if git is not None:
-            git.close()
-
-    ignores = None
-    try:
-        if ignore_file is not None and not no_ignore:
-            ignores = load_ignores(ignore_file, today=day)
-        elif not no_ignore and (Path(root) / IGNORE_NAME).is_file():
-            ignores = load_ignores(Path(root) / IGNORE_NAME, today=day)
-    except ContractError as exc:
-        fail(_problem_lines(exc))
-    if ignores is not None:
-        for warning in ignores.warnings:
-            click.echo(warning.format(), err=True)
-        ignores = ignores.scoped((new or old).id)
-
+    old, new, old_rel, new_rel, root = _load_sides(specs, repo_dir, base_ref, allow_deleted=True)
+    root = root or repo_dir
+    ignores = _load_ignores_for(root, (new or old).id, ignore_file, no_ignore, day)
     try:
         policy = load_policy(root)
     except ContractError as exc:
-        fail(_problem_lines(exc))
+        _fail(_problem_lines(exc))
 
     # engine + security review: security findings land under "security_findings"
     report = _build(old, new, policy=policy, today=day, ignores=ignores)
@@ -421,14 +455,7 @@ def diff_cmd(
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
     )
-    text = RENDERERS[fmt](report, options)
-    if output is None:
-        click.echo(text, nl=False, color=options.color)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    _write_output(RENDERERS[fmt](report, options), output, options.color)
     if fmt == "github":
         _step_summary(report, options)
     sys.exit(exit_code(report, options))
@@ -528,7 +555,6 @@ def review_cmd(
     (printed as file:line:col).
     """
     from workbench.contract.errors import ContractError
-    from workbench.engine.ignore import IGNORE_NAME, load_ignores
     from workbench.report import RENDERERS, exit_code, render_json, use_color
     from workbench.security.policy import load_policy, load_policy_file
     from workbench.security.render import (
@@ -544,45 +570,13 @@ def review_cmd(
         raise click.UsageError("expected PATH, or OLD and NEW (files or REV:PATH)")
     day = _parse_today(today)
 
-    def fail(lines: list[str]) -> None:
-        for line in lines:
-            click.echo(line, err=True)
-        sys.exit(2)
-
-    git = _git_or_none(repo_dir)
-    old = old_rel = None
-    try:
-        try:
-            if base_ref is not None:
-                old, new, old_rel, new_rel = _load_base(base_ref, specs[0], repo_dir, git)
-            elif len(specs) == 2:
-                old, old_rel = _load_spec(specs[0], repo_dir, git)
-                new, new_rel = _load_spec(specs[1], repo_dir, git)
-            else:
-                new, new_rel = _load_spec(specs[0], repo_dir, git)
-        except _LoadError as exc:
-            fail(exc.lines)
-        root = git.root if git is not None and git.root is not None else repo_dir
-    finally:
-        if git is not None:
-            git.close()
-
+    old, new, old_rel, new_rel, root = _load_sides(specs, repo_dir, base_ref)
+    root = root or repo_dir
     try:
         policy = load_policy_file(policy_file) if policy_file else load_policy(root)
     except ContractError as exc:
-        fail(_problem_lines(exc))
-    ignores = None
-    try:
-        if ignore_file is not None and not no_ignore:
-            ignores = load_ignores(ignore_file, today=day)
-        elif not no_ignore and (Path(root) / IGNORE_NAME).is_file():
-            ignores = load_ignores(Path(root) / IGNORE_NAME, today=day)
-    except ContractError as exc:
-        fail(_problem_lines(exc))
-    if ignores is not None:
-        for warning in ignores.warnings:
-            click.echo(warning.format(), err=True)
-        ignores = ignores.scoped(new.id)
+        _fail(_problem_lines(exc))
+    ignores = _load_ignores_for(root, new.id, ignore_file, no_ignore, day)
 
     from workbench.review import build_report
 
@@ -604,13 +598,7 @@ def review_cmd(
         text = render_json(report, options)
     else:
         text = RENDERERS[fmt](view, options)
-    if output is None:
-        click.echo(text, nl=False, color=paint)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    _write_output(text, output, paint)
     if fmt == "github":
         _review_step_summary(render_review_markdown(view, policy, options))
     sys.exit(exit_code(view, options))
@@ -717,42 +705,25 @@ def notice_cmd(
     from workbench.amendment.record import load_record, record_relpath
     from workbench.amendment.settings import DEFAULT_SETTINGS, load_settings
     from workbench.contract.errors import ContractError
-    from workbench.engine.ignore import IGNORE_NAME, load_ignores
     from workbench.security.policy import DEFAULT_POLICY, load_policy
 
     day = _parse_today(today)
 
-    def fail(lines: list[str]) -> None:
-        for line in lines:
-            click.echo(line, err=True)
-        sys.exit(2)
-
-    git = _git_or_none(repo_dir)
-    try:
-        try:
-            old, _old_rel = _load_spec(specs[0], repo_dir, git)
-            new, new_rel = _load_spec(specs[1], repo_dir, git)
-        except _LoadError as exc:
-            fail(exc.lines)
-        root = git.root if git is not None and git.root is not None else None
-    finally:
-        if git is not None:
-            git.close()
+    old, new, _old_rel, new_rel, root = _load_sides(specs, repo_dir)
     settings, policy, ignores, record = DEFAULT_SETTINGS, DEFAULT_POLICY, None, None
     if root is not None:
         try:
             settings = load_settings(root)
             policy = load_policy(root)
-            if (Path(root) / IGNORE_NAME).is_file():
-                ignores = load_ignores(Path(root) / IGNORE_NAME, today=day).scoped(new.id)
         except ContractError as exc:
-            fail(_problem_lines(exc))
+            _fail(_problem_lines(exc))
+        ignores = _load_ignores_for(root, new.id, None, False, day)
         candidate = Path(root) / record_relpath(settings.directory, new.id, new.version)
         if not no_record and candidate.is_file():
             try:
                 record = load_record(candidate)
             except ContractError as exc:
-                fail(_problem_lines(exc))
+                _fail(_problem_lines(exc))
     report = _build(old, new, policy=policy, today=day, ignores=ignores)
     text = notice_for(
         old,
@@ -764,13 +735,7 @@ def notice_cmd(
         default_skew=policy.clock_skew,
         record=record,
     )
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    _write_output(text, output)
 
 
 # --- amend (the checklist, scriptable) -----------------------------------------------------------
