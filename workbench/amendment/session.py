@@ -122,6 +122,7 @@ class AmendmentSession:
         self.base = base
         self.rev = repo.resolve(rev or "HEAD") if mode == "commit" else None
         self.old_since: dt.datetime | None = None
+        self._problems: list = []  # validation problems of the new side, from the last sync
         self._shared = False
         self.old_path = repo.git.relpath(old_path) if old_path else None
         self._today = today
@@ -286,24 +287,9 @@ class AmendmentSession:
         contract = self.new or self.old
         self._shared = self._compute_shared()
         self.located = self._locate(contract)
-        changelog_rel, changelog_text = self._changelog()
-        inputs = Inputs(
-            path=self.path,
-            old=self.old,
-            new=self.new,
-            report=self.report,
-            record=self.located.record if self.located else None,
-            problems=problems,
-            settings=self.settings,
-            policy=self.policy or load_policy(self.root),
-            author=self.author,
-            today=self.today,
-            now=self.now,
-            old_since=old_since,
-            changelog_path=changelog_rel,
-            changelog_text=changelog_text,
-            changelog_shared=self._shared,
-            record_path=self.located.relpath if self.located else None,
+        self._problems = problems
+        inputs = self._inputs(
+            self.located.record if self.located else None,
             record_error=self.located.error if self.located else None,
         )
         self.checklist = evaluate(inputs)
@@ -485,26 +471,29 @@ class AmendmentSession:
 
     def _evaluate_with(self, record: Record) -> Checklist:
         assert self.checklist is not None
+        return evaluate(self._inputs(record))
+
+    def _inputs(self, record: Record | None, record_error: str | None = None) -> Inputs:
+        """Everything the checklist evaluates, for ``record`` (the saved one or a draft)."""
         changelog_rel, changelog_text = self._changelog()
-        old_since = self.old_since
-        return evaluate(
-            Inputs(
-                path=self.path,
-                old=self.old,
-                new=self.new,
-                report=self.report,
-                record=record,
-                settings=self.settings,
-                policy=self.policy or load_policy(self.root),
-                author=self.author,
-                today=self.today,
-                now=self.now,
-                old_since=old_since,
-                changelog_path=changelog_rel,
-                changelog_text=changelog_text,
-                changelog_shared=self._shared,
-                record_path=self.located.relpath if self.located else None,
-            )
+        return Inputs(
+            path=self.path,
+            old=self.old,
+            new=self.new,
+            report=self.report,
+            record=record,
+            problems=list(self._problems),
+            settings=self.settings,
+            policy=self.policy or load_policy(self.root),
+            author=self.author,
+            today=self.today,
+            now=self.now,
+            old_since=self.old_since,
+            changelog_path=changelog_rel,
+            changelog_text=changelog_text,
+            changelog_shared=self._shared,
+            record_path=self.located.relpath if self.located else None,
+            record_error=record_error,
         )
 
     def _stamp(self, record: Record, checklist: Checklist) -> None:
