@@ -217,7 +217,16 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         mark = exc.problem_mark or exc.context_mark
         message = str(exc.problem or exc.context or "invalid YAML")
         ctx = exc.context_mark
-        if exc.context and exc.problem and ctx is not None and ctx is not mark:
+        same_place = (
+            ctx is not None
+            and mark is not None
+            and (ctx.line, ctx.column)
+            == (
+                mark.line,
+                mark.column,
+            )
+        )
+        if exc.context and exc.problem and ctx is not None and not same_place:
             message += f" ({exc.context} started at {ctx.line + 1}:{ctx.column + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ContractError([Problem(filename, line, col, f"invalid YAML: {message}")]) from None
