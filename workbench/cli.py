@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from workbench import __version__
-from workbench.contract.loader import validate_file
 
 if TYPE_CHECKING:
     from workbench.contract.model import Contract
@@ -52,6 +51,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
 def validate_cmd(paths: tuple[Path, ...], quiet: bool) -> None:
     """Check contract files against format v1; print every problem as file:line:col."""
+    from workbench.contract.loader import validate_file
+
     invalid = 0
     for path in paths:
         problems = validate_file(path)

@@ -5,36 +5,67 @@ and github. ``RENDERERS`` maps each ``--format`` name to its renderer; every com
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from workbench.engine.model import DiffReport
-from workbench.report.common import RenderOptions, exit_code, failures
-from workbench.report.github import render_github
-from workbench.report.json_report import SCHEMA_VERSION, render_json, report_data, report_schema
-from workbench.report.junit import render_junit
-from workbench.report.markdown import render_markdown
-from workbench.report.sarif import render_sarif, sarif_log
-from workbench.report.text import render_text, use_color
+if TYPE_CHECKING:
+    from workbench.engine.model import DiffReport
+    from workbench.report.common import RenderOptions
 
-Renderer = Callable[[DiffReport, RenderOptions], str]
-
-RENDERERS: dict[str, Renderer] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "github": render_github,
+# The format registry: name -> (module, renderer). Renderers are imported on first use, so a
+# command that only needs the names (click's --format choices) starts fast.
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "text": ("workbench.report.text", "render_text"),
+    "json": ("workbench.report.json_report", "render_json"),
+    "markdown": ("workbench.report.markdown", "render_markdown"),
+    "sarif": ("workbench.report.sarif", "render_sarif"),
+    "junit": ("workbench.report.junit", "render_junit"),
+    "github": ("workbench.report.github", "render_github"),
 }
-FORMATS: tuple[str, ...] = tuple(RENDERERS)
+FORMATS: tuple[str, ...] = tuple(_REGISTRY)
+
+_LAZY: dict[str, str] = {
+    "RenderOptions": "workbench.report.common",
+    "exit_code": "workbench.report.common",
+    "failures": "workbench.report.common",
+    "SCHEMA_VERSION": "workbench.report.json_report",
+    "report_data": "workbench.report.json_report",
+    "report_schema": "workbench.report.json_report",
+    "use_color": "workbench.report.text",
+    "sarif_log": "workbench.report.sarif",
+    **{func: module for module, func in _REGISTRY.values()},
+}
+
+Renderer = Callable[["DiffReport", "RenderOptions"], str]
+
+
+def _renderers() -> dict[str, Renderer]:
+    return {
+        name: getattr(importlib.import_module(module), func)
+        for name, (module, func) in _REGISTRY.items()
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RENDERERS":
+        value: Any = _renderers()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None = None) -> str:
-    """Render ``report`` in format ``fmt`` (a key of :data:`RENDERERS`)."""
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})") from None
+    """Render ``report`` in format ``fmt`` (a key of ``RENDERERS``)."""
+    if fmt not in _REGISTRY:
+        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    from workbench.report.common import RenderOptions
+
+    module, func = _REGISTRY[fmt]
+    renderer = getattr(importlib.import_module(module), func)
     return renderer(report, options or RenderOptions())
 
 
