@@ -607,14 +607,19 @@ def _rotation_off(c: Change, env: Env) -> Hit:
     security="strengthens",
     breaks=("clients",),
     rationale="""Parallel requests that refresh with the same token within the grace window start
-    failing (and may revoke the whole token family).""",
+    failing (and may revoke the whole token family). Where rotation is off on either side the
+    grace has no effect: safe and neutral.""",
     citation="RFC 9700 section 4.14.2",
     example="reuse_grace: 1m -> reuse_grace: 10s",
 )
 def _grace_short(c: Change, env: Env) -> Hit | None:
     if not (isinstance(c.old, int) and isinstance(c.new, int) and c.new < c.old):
         return None
-    return Hit(f"{_token(c)} reuse grace {duration(c.old)} -> {duration(c.new)}")
+    message = f"{_token(c)} reuse grace {duration(c.old)} -> {duration(c.new)}"
+    idle = _grace_idle(c, env)
+    if idle:
+        return Hit(message, severity="safe", security="neutral", breaks=(), note=idle)
+    return Hit(message)
 
 
 @rule(
@@ -624,12 +629,39 @@ def _grace_short(c: Change, env: Env) -> Hit | None:
     severity="safe",
     security="weakens",
     rationale="""More tolerance for concurrent refreshes, and a longer window in which a stolen,
-    already-rotated refresh token still works.""",
+    already-rotated refresh token still works. Where rotation was off before (every used token
+    stayed valid) or is off now, the grace weakens nothing: neutral.""",
     citation="RFC 9700 section 4.14.2",
     example="reuse_grace: 10s -> reuse_grace: 2m",
 )
 def _grace_long(c: Change, env: Env) -> Hit:
-    return Hit(f"{_token(c)} reuse grace {duration(c.old)} -> {duration(c.new)}")
+    message = f"{_token(c)} reuse grace {duration(c.old)} -> {duration(c.new)}"
+    idle = _grace_idle(c, env)
+    if idle:
+        return Hit(message, security="neutral", note=idle)
+    return Hit(message)
+
+
+def _rotates(norm: dict, kind: str) -> bool:
+    token = (norm.get("tokens") or {}).get(kind)
+    return isinstance(token, dict) and token.get("rotation") is True
+
+
+def _grace_idle(c: Change, env: Env) -> str | None:
+    """Why a reuse grace change has no effect on either side, or ``None`` when it has one.
+
+    The grace only exists under rotation: without it every used refresh token stays valid
+    anyway, so a grace neither weakens anything nor makes a refresh fail."""
+    kind = _token(c)
+    before, after = _rotates(env.old_norm(), kind), _rotates(env.new_norm(), kind)
+    if before and after:
+        return None
+    if not after:
+        return "rotation is off: the grace has no effect until rotation is turned on"
+    return (
+        "rotation was off before: a used refresh token stayed valid until it expired; "
+        f"now only for {duration(c.new)} after it is rotated"
+    )
 
 
 @rule(
