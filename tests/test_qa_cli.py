@@ -42,3 +42,43 @@ def test_turning_rotation_on_with_a_grace_is_not_a_security_regression(
     grace = next(f for f in report["findings"] if f["rule"] == "token.reuse-grace-lengthened")
     assert grace["security"] == "neutral"
     assert "rotation was off before" in grace["note"]
+
+
+BROKEN_SETTINGS = "security: {fail_on: hgh}\n"
+
+
+def _demo_copy(tmp_path: Path) -> Path:
+    from workbench.demo import build_demo_repo
+
+    return build_demo_repo(tmp_path / "repo")
+
+
+def test_broken_settings_are_one_located_error_and_exit_2_everywhere(tmp_path: Path) -> None:
+    """A bad .workbench.yaml is the repository's load error: exit 2, one file:line:col line,
+    no doubled 'error:' prefix; log stops instead of repeating it on every row with exit 0."""
+    repo = _demo_copy(tmp_path)
+    (repo / ".workbench.yaml").write_text(BROKEN_SETTINGS, encoding="utf-8")
+    path = str(repo / "contracts/payments/payments-api.yaml")
+    for args in (
+        ["log", path],
+        ["log", "--repo", str(repo), "-f", "json"],
+        ["check", "--repo", str(repo)],
+        ["amend", "status", "--repo", str(repo)],
+        ["amend", "bump", "--repo", str(repo)],
+    ):
+        code, out, err = run(*args)
+        assert code == 2, (args, code, out, err)
+        lines = err.splitlines()
+        assert len(lines) == 1, (args, err)
+        assert lines[0].startswith(str(repo / ".workbench.yaml") + ":1:12: error: "), (args, err)
+        assert "fail_on 'hgh'" in lines[0]
+
+
+def test_broken_ignore_file_stops_amend_with_exit_2(tmp_path: Path) -> None:
+    repo = _demo_copy(tmp_path)
+    (repo / ".workbench-ignore.yaml").write_text(
+        'ignore: [{rule: x, path: "*"}]\n', encoding="utf-8"
+    )
+    code, _, err = run("amend", "status", "--repo", str(repo))
+    assert code == 2
+    assert err.startswith(str(repo / ".workbench-ignore.yaml") + ":1:10: error: missing 'reason'")

@@ -6,6 +6,7 @@ errors (and load errors for ``diff``/``review``, which cannot compare what they 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -266,6 +267,16 @@ def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     sys.exit(2)
+
+
+_LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
+
+
+def _error_line(command: str, exc: Exception) -> str:
+    """``workbench CMD: error: MESSAGE``, or the message alone when it already is a located
+    ``file:line:col: error: ...`` line (no doubled prefix)."""
+    text = str(exc)
+    return text if _LOCATED.match(text) else f"workbench {command}: error: {text}"
 
 
 def _load_sides(
@@ -664,7 +675,7 @@ def check_cmd(
     try:
         result = check(repo_dir, staged=staged, base=base_ref, today=day)
     except GateError as exc:
-        click.echo(f"workbench check: error: {exc}", err=True)
+        click.echo(_error_line("check", exc), err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -783,7 +794,7 @@ def _amend_session(
     repo_dir: Path, contract: str | None, today: str | None, base_ref: str | None = None
 ):
     """Open the session, or exit 2 (no repository, no unique contract) / 1 (refused)."""
-    from workbench.amendment.session import AmendmentError, AmendmentSession
+    from workbench.amendment.session import AmendmentError, AmendmentSession, SettingsError
     from workbench.history.errors import HistoryError
     from workbench.history.repo import ContractRepo
 
@@ -791,7 +802,7 @@ def _amend_session(
     try:
         repo = ContractRepo.open(repo_dir, cache=False)
     except HistoryError as exc:
-        click.echo(f"workbench amend: error: {exc}", err=True)
+        click.echo(_error_line("amend", exc), err=True)
         sys.exit(2)
     try:
         base = repo.merge_base(base_ref) if base_ref else "HEAD"
@@ -829,8 +840,9 @@ def _amend_session(
         return AmendmentSession(repo, rel, base=base, today=day, owns_repo=True)
     except (AmendmentError, HistoryError) as exc:
         repo.close()
-        click.echo(f"workbench amend: error: {exc}", err=True)
-        sys.exit(1 if isinstance(exc, AmendmentError) else 2)
+        click.echo(_error_line("amend", exc), err=True)
+        refused = isinstance(exc, AmendmentError) and not isinstance(exc, SettingsError)
+        sys.exit(1 if refused else 2)
     except BaseException:
         repo.close()
         raise
@@ -838,14 +850,14 @@ def _amend_session(
 
 def _amend_run(session, action) -> None:
     """Run one action; refusals are one line on stderr and exit 1."""
-    from workbench.amendment.session import AmendmentError
+    from workbench.amendment.session import AmendmentError, SettingsError
 
     try:
         message = action()
     except AmendmentError as exc:
-        click.echo(f"workbench amend: error: {exc}", err=True)
+        click.echo(_error_line("amend", exc), err=True)
         session.close()
-        sys.exit(1)
+        sys.exit(2 if isinstance(exc, SettingsError) else 1)
     if message:
         click.echo(message)
     session.close()
@@ -1177,7 +1189,8 @@ def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None
     from workbench.history.repo import ContractRepo
 
     def fail(message: str) -> None:
-        click.echo(f"workbench log: {_log_clean(message)}", err=True)
+        text = _log_clean(message)
+        click.echo(text if _LOCATED.match(text) else f"workbench log: {text}", err=True)
         sys.exit(2)
 
     start = repo_dir or (Path(path).parent if path and not Path(path).is_dir() else path or ".")

@@ -63,6 +63,11 @@ class AmendmentError(ValueError):
     """An action of the checklist cannot be done; the message is one line, for any face."""
 
 
+class SettingsError(AmendmentError):
+    """The repository's settings (``.workbench.yaml``, the ignore file) cannot be used: a load
+    error of the whole repository (exit 2 on the command line), not a refused action."""
+
+
 def identity(repo: ContractRepo) -> Person | None:
     """Who is at the keyboard: git's author identity (``GIT_AUTHOR_*`` or ``user.name`` /
     ``user.email``), as ``git commit`` would record it."""
@@ -253,7 +258,7 @@ class AmendmentSession:
             self.settings = load_settings(self.root)
             self.policy = load_policy(self.root)
         except ContractError as exc:
-            raise AmendmentError(exc.first.format()) from None
+            raise SettingsError(exc.first.format()) from None
         self.author = identity(self.repo)
         self.old, old_since = self._old_side()
         self.old_since = old_since
@@ -280,7 +285,7 @@ class AmendmentSession:
             try:
                 ignores = load_ignores(self.root, today=self.today)
             except ContractError as exc:
-                raise AmendmentError(exc.first.format()) from None
+                raise SettingsError(exc.first.format()) from None
             self.report = build_report(
                 self.old, self.new, policy=self.policy, today=self.today, ignores=ignores
             )
@@ -820,4 +825,4 @@ class AmendmentSession:
         return self._save(self.located.record)
 
 
-__all__ = ["STEPS", "AmendmentError", "AmendmentSession", "identity"]
+__all__ = ["STEPS", "AmendmentError", "AmendmentSession", "SettingsError", "identity"]

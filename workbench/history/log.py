@@ -133,7 +133,11 @@ def amendment_log(
 ) -> Iterator[LogEntry]:
     """Log entries newest first: of the contract at ``path``, or of every contract (optionally
     only those ``under`` a directory), interleaved as git orders the commits. Lazy: each entry
-    is judged when the caller asks for it."""
+    is judged when the caller asks for it.
+
+    A broken ``.workbench.yaml`` raises :class:`HistoryError` before the first entry: it is
+    the repository's error, not one revision's, and no verdict could be computed with it."""
+    repo.policy  # noqa: B018 - loads (and checks) the settings every verdict depends on
     if path is not None:
         source: Iterator[Revision] = repo.iter_history(path, ref=ref)
     else:
