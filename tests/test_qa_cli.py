@@ -82,3 +82,19 @@ def test_broken_ignore_file_stops_amend_with_exit_2(tmp_path: Path) -> None:
     code, _, err = run("amend", "status", "--repo", str(repo))
     assert code == 2
     assert err.startswith(str(repo / ".workbench-ignore.yaml") + ":1:10: error: missing 'reason'")
+
+
+def test_amend_start_on_a_new_contract_says_new_not_none(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    who = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
+    subprocess.run(
+        ["git", "-C", str(repo), *who, "commit", "-q", "--allow-empty", "-m", "init"], check=True
+    )
+    (repo / "c.yaml").write_text(
+        "contract: fresh\ntitle: Fresh\nversion: 1.0.0\nstatus: draft\n", encoding="utf-8"
+    )
+    code, out, err = run("amend", "start", "--repo", str(repo))
+    assert code == 0, err
+    assert out == "amendments/fresh/1.0.0.yaml: fresh (new) -> 1.0.0\n"

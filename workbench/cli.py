@@ -910,7 +910,8 @@ def amend_start_cmd(
 
     def run() -> str:
         record = session.start(summary=summary, effective=day)
-        return f"{session.located.relpath}: {record.contract} {record.from_version} -> {record.to_version}"
+        before = record.from_version or "(new)"
+        return f"{session.located.relpath}: {record.contract} {before} -> {record.to_version}"
 
     _amend_run(session, run)
 
