@@ -636,7 +636,8 @@ class _Differ:
                 )
         for m in new:
             if m not in paired.values():
-                j, _ = n_alts[m]
+                j, n_scopes = n_alts[m]
+                covered = _covering(o_alts, n_scopes)
                 self.emit(
                     "endpoint.security.alternative",
                     "added",
@@ -647,6 +648,7 @@ class _Differ:
                     old_at=o_raw,
                     new_at=n_raw,
                     anonymous=not m,
+                    at_least_as_strict_as=_alt_name(covered) if covered is not None else None,
                     **ctx,
                 )
         for k, m in paired.items():
@@ -778,6 +780,18 @@ def _alternatives(value: Any) -> dict[frozenset, tuple[int | None, dict[str, fro
     if not items:
         alts[frozenset()] = (None, {})
     return alts
+
+
+def _covering(
+    alts: dict[frozenset, tuple[int | None, dict[str, frozenset]]], scopes: dict[str, frozenset]
+) -> frozenset | None:
+    """An existing alternative the requirement ``scopes`` is at least as strict as (it needs
+    every scheme of that alternative, each with at least its scopes), or ``None`` when the
+    requirement is a new, not stronger way in."""
+    for schemes, (_, old_scopes) in alts.items():
+        if all(s in scopes and old_scopes[s] <= scopes[s] for s in schemes):
+            return schemes
+    return None
 
 
 def _alt_name(schemes: frozenset) -> str:

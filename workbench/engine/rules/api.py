@@ -212,12 +212,20 @@ def _anon_removed(c: Change, env: Env) -> Hit | None:
     topic="endpoint.security.alternative",
     kinds=("added",),
     severity="safe",
-    rationale="""A new alternative (OR) is one more way in; existing callers keep theirs.""",
+    security="weakens",
+    rationale="""A new alternative (OR) is one more way in; existing callers keep theirs. The
+    endpoint is only as strong as its weakest alternative, so a new one that is not at least as
+    strict as an existing one (all of its schemes, each with at least its scopes) weakens
+    security; one that is, is neutral.""",
     citation=OPENAPI_SECURITY,
-    example="security: [{access_token: []}] -> [{access_token: []}, {mtls: []}]",
+    example="security: [{access_token: []}] -> [{access_token: []}, {api_key: []}]",
 )
 def _alt_added(c: Change, env: Env) -> Hit:
-    return Hit(f"endpoint {_ep(c)} also accepts {' + '.join(c.new)}")
+    message = f"endpoint {_ep(c)} also accepts {' + '.join(c.new)}"
+    stricter = ctx(c, "at_least_as_strict_as")
+    if stricter is not None:
+        return Hit(message, security="neutral", note=f"at least as strict as {stricter}")
+    return Hit(message)
 
 
 @rule(
