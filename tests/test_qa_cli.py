@@ -98,3 +98,35 @@ def test_amend_start_on_a_new_contract_says_new_not_none(tmp_path: Path) -> None
     code, out, err = run("amend", "start", "--repo", str(repo))
     assert code == 0, err
     assert out == "amendments/fresh/1.0.0.yaml: fresh (new) -> 1.0.0\n"
+
+
+def test_ignore_entry_with_a_misspelt_rule_warns_at_its_rule(
+    demo_repo: Path, tmp_path: Path
+) -> None:
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "ignore:\n"
+        "  - rule: token.lifetime-shortend\n"
+        '    path: "*"\n'
+        "    reason: clients refresh early\n"
+        "  - rule: token.*\n"
+        "    path: nowhere\n"
+        "    reason: a pattern is not checked\n",
+        encoding="utf-8",
+    )
+    path = "contracts/payments/payments-api.yaml"
+    code, _, err = run(
+        "diff",
+        f"HEAD:{path}",
+        str(demo_repo / path),
+        "--repo",
+        str(demo_repo),
+        "--ignore-file",
+        str(ignore),
+    )
+    assert code == 1
+    assert err.splitlines() == [
+        f"{ignore}:2:11: warning: ignore entry for token.lifetime-shortend at *: no rule is called "
+        "'token.lifetime-shortend' (did you mean 'token.lifetime-shortened'?); it silences nothing "
+        "(at ignore[0].rule)"
+    ]

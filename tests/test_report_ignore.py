@@ -32,7 +32,7 @@ def test_fingerprint_and_rule_path_entries():
 ignore:
   - fingerprint: a1b2c3d4e5f60718
     reason: agreed in PAY-1
-  - rule: error.code-added
+  - rule: error.added
     path: errors[rate_limited]
     reason: SDKs retry unknown codes
 """,
@@ -41,10 +41,10 @@ ignore:
     )
     assert len(ignores) == 2 and ignores.warnings == []
     assert ignores.match(_f("token.alg-removed", "x")) == "agreed in PAY-1"
-    assert ignores.match(_f("error.code-added", "errors[rate_limited]", "0" * 16)) == (
+    assert ignores.match(_f("error.added", "errors[rate_limited]", "0" * 16)) == (
         "SDKs retry unknown codes"
     )
-    assert ignores.match(_f("error.code-added", "errors[other]", "0" * 16)) is None
+    assert ignores.match(_f("error.added", "errors[other]", "0" * 16)) is None
     assert ignores.match(_f("error.code-removed", "errors[rate_limited]", "0" * 16)) is None
     assert (ignores.entries[0].line, ignores.entries[0].column) == (2, 5)
     assert (ignores.entries[1].line, ignores.entries[1].column) == (4, 5)

@@ -183,11 +183,40 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
                     "warning",
                 )
             )
+        unknown = _unknown_rule(entry.rule)
+        if unknown:
+            at = _nearest(doc, (*raw, "rule")) or loc
+            ignores.warnings.append(
+                Problem(
+                    source,
+                    at.line if at is not None else entry.line,
+                    at.column if at is not None else entry.column,
+                    f"ignore entry for {entry.describe()}: {unknown}; it silences nothing",
+                    format_json_path((*raw, "rule")),
+                    "warning",
+                )
+            )
         ignores.entries.append(entry)
     if problems:
         problems.sort(key=lambda p: (p.line, p.column))
         raise ContractError(problems)
     return ignores
+
+
+def _unknown_rule(rule: str | None) -> str | None:
+    """Why ``rule`` can never match (no engine or security rule has that id, a typo), or
+    ``None``. Patterns with ``*`` are not checked."""
+    if rule is None or "*" in rule:
+        return None
+    from workbench.engine.rules import REGISTRY
+    from workbench.security.rules import RULES
+
+    known = [*REGISTRY.rules, *RULES]
+    if rule in known:
+        return None
+    close = difflib.get_close_matches(rule, known, n=1, cutoff=0.7)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no rule is called {rule!r}{hint}"
 
 
 def _nearest(doc: LocatedDocument, raw: tuple):
