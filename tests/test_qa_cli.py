@@ -130,3 +130,19 @@ def test_ignore_entry_with_a_misspelt_rule_warns_at_its_rule(
         "'token.lifetime-shortend' (did you mean 'token.lifetime-shortened'?); it silences nothing "
         "(at ignore[0].rule)"
     ]
+
+
+def test_a_huge_title_is_cut_in_the_report_headers(tmp_path: Path) -> None:
+    body = "version: 1.0.0\nstatus: active\n"
+    old = tmp_path / "old.yaml"
+    new = tmp_path / "new.yaml"
+    old.write_text(f"contract: big\ntitle: Big\n{body}", encoding="utf-8")
+    new.write_text(f'contract: big\ntitle: "{"x" * 50_000}\\e[2J"\n{body}', encoding="utf-8")
+    code, out, _ = run("diff", str(old), str(new), "--color", "never")
+    assert code == 0
+    header = out.splitlines()[0]
+    assert len(header) < 160 and header.startswith("big (xxx") and "..." in header
+    assert max(len(line) for line in out.splitlines()) < 400
+    code, out, _ = run("diff", str(old), str(new), "-f", "markdown")
+    assert max(len(line) for line in out.splitlines()) < 1000
+    assert "\x1b" not in out

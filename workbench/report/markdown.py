@@ -26,6 +26,7 @@ from workbench.report.common import (
     gate_summary,
     security_file,
     security_items,
+    short_value,
     site,
 )
 from workbench.report.rules import rule_doc_url
@@ -113,7 +114,7 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
     out.append(f"## {icon} {name}: {label} ({change})")
     out.append("")
     if summary and summary.title:
-        out.append(f"_{md(summary.title)}_")
+        out.append(f"_{md(short_value(summary.title, 200))}_")
         out.append("")
 
     c = counts(report)

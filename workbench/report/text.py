@@ -25,6 +25,7 @@ from workbench.report.common import (
     security_fails,
     security_file,
     security_items,
+    short_value,
     site,
     verdict_sentence,
 )
@@ -101,11 +102,14 @@ def render_text(report: DiffReport, options: RenderOptions | None = None) -> str
     return "\n".join(out) + "\n"
 
 
+TITLE_LIMIT = 100  # a title is a name, not a document: longer ones are cut in the header
+
+
 def _header(report: DiffReport, paint: _Painter) -> str:
     old, new = report.old, report.new
     summary = new or old
     name = clean(summary.contract) if summary else "contract"
-    title = f" ({clean(summary.title)})" if summary and summary.title else ""
+    title = f" ({short_value(summary.title, TITLE_LIMIT)})" if summary and summary.title else ""
     if old and new:
         change = f"{clean(old.version)} -> {clean(new.version)}"
         sources = f"{clean(old.source)} -> {clean(new.source)}"
