@@ -340,6 +340,55 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+PAIR_CELLS = 900  # largest replaced block (old lines x new lines) paired by similarity
+PAIR_CUTOFF = 0.6  # lines less similar than this are not worth facing each other
+
+
+def pair_lines(
+    a: list[str], b: list[str], i1: int, i2: int, j1: int, j2: int
+) -> list[tuple[int, int]]:
+    """How the rows of a replaced block ``a[i1:i2]`` -> ``b[j1:j2]`` line up, top to bottom.
+
+    Like ``difflib.Differ``: the most similar pair of lines faces each other, then the same
+    above and below it; lines with no similar counterpart pair up in order. So a line that
+    changed next to an inserted comment stays opposite its new version instead of the comment.
+    """
+    if (i2 - i1) * (j2 - j1) > PAIR_CELLS or i1 == i2 or j1 == j2:
+        return _in_order(i1, i2, j1, j2)
+    ratios: dict[tuple[int, int], float] = {}
+    matcher = SequenceMatcher(None, autojunk=False)
+    for j in range(j1, j2):
+        matcher.set_seq2(b[j])
+        for i in range(i1, i2):
+            matcher.set_seq1(a[i])
+            if matcher.real_quick_ratio() < PAIR_CUTOFF or matcher.quick_ratio() < PAIR_CUTOFF:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= PAIR_CUTOFF:
+                ratios[i, j] = ratio
+
+    def place(i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+        best, where = 0.0, None
+        for (i, j), ratio in ratios.items():
+            if i1 <= i < i2 and j1 <= j < j2 and ratio > best:
+                best, where = ratio, (i, j)
+        if where is None:
+            return _in_order(i1, i2, j1, j2)
+        i, j = where
+        return [*place(i1, i, j1, j), (i, j), *place(i + 1, i2, j + 1, j2)]
+
+    return place(i1, i2, j1, j2)
+
+
+def _in_order(i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+    """Pairs in order, then the old lines left over, then the new ones."""
+    n = min(i2 - i1, j2 - j1)
+    out = [(i1 + t, j1 + t) for t in range(n)]
+    out += [(i, -1) for i in range(i1 + n, i2)]
+    out += [(-1, j) for j in range(j1 + n, j2)]
+    return out
+
+
 @dataclass(slots=True)
 class Layout:
     """Display rows for one mode/context/expansion, and where each source line landed."""
@@ -365,8 +414,10 @@ class DiffDocument:
     opcodes: list[tuple[str, int, int, int, int]] = field(init=False)
     old_marks: dict[int, int] = field(init=False)  # 0-based line -> flags
     new_marks: dict[int, int] = field(init=False)
+    _pairings: dict[int, list[tuple[int, int]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._pairings = {}
         self.old_lines = _lines(self.old_text)
         self.new_lines = _lines(self.new_text)
         self.errors = [clean_inline(e) for e in self.errors]
@@ -442,25 +493,34 @@ class DiffDocument:
                     new_row[j] = len(rows)
                     rows.append((INSERT, -1, j, -1))
             elif mode == "unified":
-                pairs = min(i2 - i1, j2 - j1)
+                partner = {}
+                for i, j in self._pairing(k):
+                    if i >= 0 and j >= 0:
+                        partner[i], partner[j + len(self.old_lines)] = j, i
                 for i in range(i1, i2):
                     old_row[i] = len(rows)
-                    rows.append((DELETE, i, -1, j1 + (i - i1) if i - i1 < pairs else -1))
+                    rows.append((DELETE, i, -1, partner.get(i, -1)))
                 for j in range(j1, j2):
                     new_row[j] = len(rows)
-                    rows.append((INSERT, -1, j, i1 + (j - j1) if j - j1 < pairs else -1))
+                    rows.append((INSERT, -1, j, partner.get(j + len(self.old_lines), -1)))
             else:
-                pairs = min(i2 - i1, j2 - j1)
-                for t in range(pairs):
-                    old_row[i1 + t] = new_row[j1 + t] = len(rows)
-                    rows.append((REPLACE, i1 + t, j1 + t, 0))
-                for i in range(i1 + pairs, i2):
-                    old_row[i] = len(rows)
-                    rows.append((DELETE, i, -1, -1))
-                for j in range(j1 + pairs, j2):
-                    new_row[j] = len(rows)
-                    rows.append((INSERT, -1, j, -1))
+                for i, j in self._pairing(k):
+                    if i >= 0:
+                        old_row[i] = len(rows)
+                    if j >= 0:
+                        new_row[j] = len(rows)
+                    kind = REPLACE if i >= 0 and j >= 0 else DELETE if i >= 0 else INSERT
+                    rows.append((kind, i, j, 0 if kind == REPLACE else -1))
         return Layout(rows, old_row, new_row, folds)
+
+    def _pairing(self, k: int) -> list[tuple[int, int]]:
+        """The rows of the replaced block ``opcodes[k]`` as ``(old, new)`` line pairs (-1: no
+        line on that side), cached: each changed line faces its most similar counterpart."""
+        cached = self._pairings.get(k)
+        if cached is None:
+            _, i1, i2, j1, j2 = self.opcodes[k]
+            cached = self._pairings[k] = pair_lines(self.old_lines, self.new_lines, i1, i2, j1, j2)
+        return cached
 
     def _visible(
         self, i1: int, i2: int, j1: int, first: bool, last: bool, context: int

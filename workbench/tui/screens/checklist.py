@@ -15,14 +15,14 @@ import os
 import shlex
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -486,6 +486,8 @@ class ChecklistScreen(Screen[None]):
         if c.record is not None:
             state = "complete" if c.complete else "stale" if c.stale else "in progress"
             record = f"{c.record_path} ({state})"
+        elif c.needs_record and self.read_only:
+            record = f"none ({c.record_path} is answered on the working-tree draft)"
         elif c.needs_record:
             record = f"none yet: d starts {c.record_path}"
         else:
@@ -565,6 +567,8 @@ class ChecklistScreen(Screen[None]):
         if where:
             parts += ["\n", (" · ".join(where), "dim")]
         hint = ACTION_HINTS.get(item.action or "") if item.open or item.status == "info" else None
+        if hint and self.read_only:
+            hint = "read-only: answer the checklist on the working-tree draft"
         if hint and item.action:
             parts += ["\n", (hint, "italic $text-muted")]
         detail.update(Content.assemble(*parts))
@@ -602,6 +606,41 @@ class ChecklistScreen(Screen[None]):
             action()
 
     # --- actions ------------------------------------------------------------------------------
+
+    ANSWERS = frozenset(
+        {
+            "bump",
+            "accept",
+            "withdraw",
+            "sign_off",
+            "notice",
+            "changelog",
+            "notify",
+            "notify_all",
+            "summary",
+            "edit",
+            "start",
+        }
+    )
+
+    @property
+    def read_only(self) -> bool:
+        """A staged or committed revision: shown as the gate sees it, never answered."""
+        return self._mode()[0] != "worktree"
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer of a read-only checklist does not offer the answers (their keys still
+        say why they do nothing)."""
+        bindings = super().active_bindings
+        if not self.read_only:
+            return bindings
+        return {
+            key: active._replace(binding=replace(active.binding, show=False))
+            if active.binding.action in self.ANSWERS
+            else active
+            for key, active in bindings.items()
+        }
 
     def _writable(self) -> bool:
         if self.checklist is None or self.session is None:

@@ -565,6 +565,10 @@ class MainScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
+        if event.cursor_row != table.cursor_row:
+            # stale: rebuilding a list highlights its first row before the cursor returns to
+            # the kept row (acting on it would switch to another contract and lose the revision)
+            return
         key = event.row_key.value
         if table.id == "contracts" and key:
             self.select_contract(key)

@@ -104,5 +104,6 @@ class FilterInput(Input):
     """The ``/`` filter of a list, docked at the bottom of its pane."""
 
     def __init__(self, target: str, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter… (enter keeps it, esc clears)", id=id)
+        # compact: no border (Input's focus style would draw a tall border over the one row)
+        super().__init__(placeholder="filter… (enter keeps it, esc clears)", id=id, compact=True)
         self.target = target

@@ -1,0 +1,191 @@
+"""Defects found by driving the real app like a demanding user: each test is what was wrong."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from workbench.demo import build_demo_repo
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.diffmodel import DELETE, INSERT, REPLACE, DiffDocument
+from workbench.tui.screens.checklist import ChecklistScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.settings import Settings
+from workbench.tui.widgets.pane import FilterInput
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("WORKBENCH_NO_CACHE", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def own_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo repository this module may change (tests restore what they edit)."""
+    return build_demo_repo(tmp_path_factory.mktemp("qa-demo") / "repo")
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+def app_for(path: Path) -> WorkbenchApp:
+    return create_app(path, settings=Settings(theme="textual-dark"))
+
+
+async def settled(pilot) -> MainScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: screen.settled)
+    await pilot.pause()
+    return screen
+
+
+def screen_text(app: WorkbenchApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+# --- refresh keeps the selection ---------------------------------------------------------------
+
+
+async def test_refresh_keeps_the_selected_revision(own_demo: Path) -> None:
+    app = app_for(own_demo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("2", "j", "j", "j")
+        await wait_until(pilot, lambda: screen.settled)
+        key = screen.history_table.current_key
+        path = screen.current_path
+        assert screen.current_key == key and key != "WORKTREE"
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: screen.settled)
+        # the list was rebuilt: the same contract and the same revision stay selected and shown
+        assert screen.current_path == path
+        assert screen.history_table.current_key == key
+        assert screen.current_key == key
+        assert screen.diff.document.new_label.startswith(key[:7])
+
+
+# --- the / filter is visible while typing -----------------------------------------------------
+
+
+async def test_filter_box_shows_what_is_typed(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        for pane in ("contracts", "history", "findings"):
+            await pilot.press({"contracts": "1", "history": "2", "findings": "4"}[pane])
+            await pilot.press("slash", "s")
+            box = screen.query_one(f"#{pane}-filter", FilterInput)
+            assert screen.focused is box
+            await pilot.pause()
+            # one row, and that row is the text (not a border drawn over it)
+            assert box.content_region.height == 1, (pane, box.region, box.content_region)
+            assert "s" in screen_text(app).split("\n")[box.content_region.y]
+            await pilot.press("escape")
+
+
+# --- help scrolls with the list keys ------------------------------------------------------------
+
+
+async def test_help_scrolls_with_j_k_g_and_G(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        scroll = app.screen.query_one("VerticalScroll")
+        assert scroll.max_scroll_y > 0
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert scroll.scroll_y == 2
+        await pilot.press("k")
+        await pilot.pause()
+        assert scroll.scroll_y == 1
+        await pilot.press("G")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+
+
+# --- zoom fills the screen ----------------------------------------------------------------------
+
+
+async def test_zoom_fills_the_screen_for_every_pane(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        for key, pane in (("1", "contracts"), ("2", "history"), ("3", "diff"), ("4", "findings")):
+            await pilot.press(key, "z")
+            await pilot.pause()
+            region = screen.pane(pane).region
+            assert screen.maximized is screen.pane(pane)
+            # the whole screen but the footer
+            assert region.height >= SIZE[1] - 1, (pane, region)
+            assert region.width == SIZE[0], (pane, region)
+            await pilot.press("z")
+
+
+# --- split diff pairs similar lines -------------------------------------------------------------
+
+
+def test_split_diff_pairs_a_changed_line_with_its_counterpart() -> None:
+    old = "a: 1\nsigning_algorithms: [ES256]\naudience: x\n"
+    new = "a: 1\n# HS256: settlement batch only\nsigning_algorithms: [ES256, HS256]\naudience: x\n"
+    doc = DiffDocument(old, new)
+    rows = doc.layout("split", context=-1).rows
+    # the comment is an insertion; the two signing_algorithms lines face each other
+    assert (INSERT, -1, 1, -1) in rows
+    assert any(r[0] == REPLACE and r[1] == 1 and r[2] == 2 for r in rows), rows
+    unified = doc.layout("unified", context=-1).rows
+    deleted = next(r for r in unified if r[0] == DELETE)
+    assert deleted[3] == 2  # its inline emphasis compares with the new signing_algorithms line
+
+
+def test_split_diff_keeps_positional_pairs_when_nothing_is_similar() -> None:
+    doc = DiffDocument("a: 1\nb: 2\n", "x: [q, r, s]\ny: {z: 9}\n")
+    rows = doc.layout("split", context=-1).rows
+    assert [r[0] for r in rows] == [REPLACE, REPLACE]
+
+
+# --- a read-only checklist offers no answers ------------------------------------------------------
+
+
+async def test_checklist_on_a_commit_offers_no_answers(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("2", "j", "j", "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        checklist = app.screen
+        await wait_until(pilot, lambda: checklist.checklist is not None and not checklist.busy)
+        await pilot.pause()
+        shown = {b.binding.id for b in checklist.active_bindings.values() if b.binding.show}
+        for answer in (
+            "checklist.bump",
+            "checklist.accept",
+            "checklist.sign-off",
+            "checklist.start",
+        ):
+            assert answer not in shown
+        text = screen_text(app)
+        assert "d starts" not in text
+        assert "read-only" in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
