@@ -522,6 +522,9 @@ def test_github_annotations(report):
     )
     ignored = next(line for line in lines if "scope.removed" in line)
     assert ignored.startswith("::notice ") and "Ignored: agreed with checkout, PAY-12" in ignored
+    # a finding the old version already had is a note, not an error on an untouched line
+    existing = next(line for line in lines if "jwt.audience-not-required" in line)
+    assert existing.startswith("::notice ") and "already present" in existing
     assert lines[-1].startswith("::notice title=workbench verdict for payments-api::")
 
 

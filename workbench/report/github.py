@@ -90,6 +90,10 @@ def _security(report: DiffReport, s: SecurityItem, options: RenderOptions) -> st
         text += f"\nSee: {s.citation}" + (f" {s.citation_url}" if s.citation_url else "")
     level = LEVELS.get(s.severity, "warning")
     title = f"{s.rule} (security: {s.severity})"
+    if not s.new_in_amendment and not s.ignored:
+        # the old version already had it: worth a note, not a red mark on an untouched line
+        level = "notice"
+        title = f"{s.rule} (security: {s.severity}, already present)"
     if s.ignored:
         level = "notice"
         title = f"{s.rule} (ignored security: {s.severity})"
