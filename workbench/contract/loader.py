@@ -161,6 +161,17 @@ def _schema_problems(contract: Contract) -> list[Problem]:
             continue
         if raw == ("version",) and validator == "type":
             continue  # the semantic check explains how to write a version
+        if isinstance(error.instance, bool) and _wants_string(error):
+            word = _spelling(contract, raw)
+            out.append(
+                _problem_at(
+                    contract,
+                    raw,
+                    f"{word} is read by YAML as the boolean {str(error.instance).lower()}; "
+                    f"quote it ('{word}') to mean the text",
+                )
+            )
+            continue
         if validator == "required":
             out.append(_problem_at(contract, raw, error.message.replace("property", "field")))
             continue
@@ -181,6 +192,26 @@ def _schema_problems(contract: Contract) -> list[Problem]:
             continue
         out.append(_problem_at(contract, raw, error.message))
     return out
+
+
+def _wants_string(error: jsonschema.ValidationError) -> bool:
+    """Whether the schema wanted text where YAML produced a boolean (``yes``, ``on``...)."""
+    expected = error.validator_value
+    if error.validator == "type":
+        return expected == "string" or (isinstance(expected, list) and "string" in expected)
+    if error.validator == "enum":
+        return any(isinstance(v, str) for v in expected)
+    return False
+
+
+def _spelling(contract: Contract, raw: tuple) -> str:
+    """The value as written in the file (``yes``, ``on``...), for messages."""
+    loc = contract.locs.get(raw)
+    if loc is None or loc.line > len(contract.lines):
+        return "this value"
+    text = contract.lines[loc.line - 1][loc.column - 1 :]
+    word = text.split("#", 1)[0].strip().rstrip(",]}").split(",")[0].strip()
+    return word or "this value"
 
 
 def _did_you_mean(key: str, allowed: set[str]) -> str:

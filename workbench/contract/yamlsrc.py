@@ -229,6 +229,8 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         if exc.context and exc.problem and ctx is not None and not same_place:
             message += f" ({exc.context} started at {ctx.line + 1}:{ctx.column + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            message = "a tab character: YAML indents with spaces only"
         raise ContractError([Problem(filename, line, col, f"invalid YAML: {message}")]) from None
     except yaml.YAMLError as exc:
         raise ContractError([Problem(filename, 1, 1, f"invalid YAML: {exc}")]) from None
@@ -245,6 +247,13 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
     except RecursionError:
         raise ContractError([Problem(filename, 1, 1, "YAML nesting is too deep")]) from None
     return LocatedDocument(data, builder.locs, builder.key_locs)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def _check_expansion(root: Node, filename: str) -> None:
