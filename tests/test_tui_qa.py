@@ -189,3 +189,82 @@ async def test_checklist_on_a_commit_offers_no_answers(demo_repo: Path) -> None:
         assert "read-only" in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
+
+
+# --- an invalid revision's error is shown whole -------------------------------------------------
+
+SAMPLE = (
+    Path(__file__).resolve().parent.parent / "sample_contracts" / "payments-api.yaml"
+).read_text(encoding="utf-8")
+
+
+def _git(repo: Path, *args: str) -> None:
+    import os
+    import subprocess
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_AUTHOR_NAME": "Ann Author",
+        "GIT_AUTHOR_EMAIL": "ann@example.com",
+        "GIT_COMMITTER_NAME": "Ann Author",
+        "GIT_COMMITTER_EMAIL": "ann@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def invalid_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A contract whose newest commit does not validate (a status outside the schema)."""
+    repo = tmp_path_factory.mktemp("invalid") / "repo"
+    (repo / "contracts").mkdir(parents=True)
+    path = repo / "contracts" / "payments-api.yaml"
+    path.write_text(SAMPLE)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "Add the contract")
+    path.write_text(SAMPLE.replace("status: active", "status: sort-of-active-but-not-quite", 1))
+    _git(repo, "commit", "-qam", "Break the status")
+    return repo
+
+
+async def test_an_invalid_revision_shows_its_whole_error(invalid_repo: Path) -> None:
+    app = app_for(invalid_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await wait_until(pilot, lambda: screen.diff.document is not None)
+        await wait_until(pilot, lambda: bool(screen.diff.layout_rows.banners))
+        diff = screen.diff
+        banners = diff.layout_rows.banners
+        whole = " ".join(line.lstrip("✖ ").strip() for line in banners)
+        error = diff.document.errors[0]
+        assert "sort-of-active-but-not-quite" in error
+        assert " ".join(error.split()) == " ".join(whole.split())
+        width = diff.scrollable_content_region.width
+        assert all(len(line) + 1 <= width for line in banners), (width, banners)
+        # every banner row is on screen, in order
+        text = screen_text(app)
+        for line in banners:
+            assert line.strip() in text
+
+
+# --- the footer always shows help and quit --------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_footer_always_shows_help_and_quit(demo_repo: Path, width: int) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settled(pilot)
+        for key in ("1", "2", "3", "4"):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            footer = screen_text(app).split("\n")[-1]
+            assert "? Help" in footer and "q Quit" in footer, (width, key, footer)
+            if width >= 80:
+                assert "n Next finding" in footer, (width, key, footer)
+        # the keys left out of a narrow footer still work
+        before = app.screen.diff.shown_mode
+        await pilot.press("3", "u")
+        assert app.screen.diff.shown_mode != before

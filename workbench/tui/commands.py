@@ -32,6 +32,7 @@ class Command:
     key_display: str | None = None
     bind: bool = True  # False: listed (help, palette) but bound by Textual itself
     priority: bool = False
+    footer_width: int = 0  # a ``show`` command leaves the footer below this terminal width
 
     def binding(self) -> Binding:
         return Binding(
@@ -238,6 +239,7 @@ COMMANDS: tuple[Command, ...] = (
         REVISIONS,
         "history",
         show=True,
+        footer_width=66,
     ),
     Command(
         "rev.base",
@@ -248,6 +250,7 @@ COMMANDS: tuple[Command, ...] = (
         REVISIONS,
         "main",
         show=True,
+        footer_width=112,
     ),
     Command(
         "app.refresh",
@@ -267,6 +270,7 @@ COMMANDS: tuple[Command, ...] = (
         REVISIONS,
         "main",
         show=True,
+        footer_width=76,
     ),
     # --- diff and findings -----------------------------------------------------------------
     Command(
@@ -278,6 +282,7 @@ COMMANDS: tuple[Command, ...] = (
         DIFF,
         "main",
         show=True,
+        footer_width=66,
         key_display="n",
     ),
     Command(
@@ -299,6 +304,7 @@ COMMANDS: tuple[Command, ...] = (
         DIFF,
         "main",
         show=True,
+        footer_width=94,
     ),
     Command(
         "diff.unified",
@@ -309,6 +315,7 @@ COMMANDS: tuple[Command, ...] = (
         DIFF,
         "main",
         show=True,
+        footer_width=128,
     ),
     Command(
         "diff.less-context",
@@ -377,6 +384,12 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
 GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL)
+
+
+def footer_hidden(width: int) -> frozenset[str]:
+    """Ids of the commands the footer leaves out at ``width`` columns (it has room for the
+    most useful keys, and always for help and quit)."""
+    return frozenset(c.id for c in COMMANDS if c.footer_width > width)
 
 
 def bindings(*scopes: str) -> list[Binding]:

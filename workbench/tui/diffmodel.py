@@ -397,6 +397,7 @@ class Layout:
     old_row: list[int]  # old line index -> row index (a fold row when folded)
     new_row: list[int]
     folds: int = 0
+    banners: list[str] = field(default_factory=list)  # the text of each banner row
 
 
 @dataclass(slots=True)
@@ -450,11 +451,20 @@ class DiffDocument:
         added = sum(j2 - j1 for tag, _, _, j1, j2 in self.opcodes if tag != "equal")
         return removed, added
 
-    def layout(self, mode: str = "split", context: int = 3, expanded: Iterable[int] = ()) -> Layout:
+    def layout(
+        self,
+        mode: str = "split",
+        context: int = 3,
+        expanded: Iterable[int] = (),
+        width: int | None = None,
+    ) -> Layout:
         """Rows for ``mode`` (``split`` or ``unified``); unchanged runs longer than the context
-        around changes and marked lines fold into one row unless their id is in ``expanded``."""
+        around changes and marked lines fold into one row unless their id is in ``expanded``.
+        The errors come first, as banner rows wrapped to ``width`` cells (whole when ``None``):
+        an error names the file, line and column, and none of it may be cut off."""
         expanded = set(expanded)
-        rows: list[Row] = [(BANNER, -1, -1, i) for i in range(len(self.errors))]
+        banners = banner_lines(self.errors, width)
+        rows: list[Row] = [(BANNER, -1, -1, i) for i in range(len(banners))]
         old_row = [0] * len(self.old_lines)
         new_row = [0] * len(self.new_lines)
         folds = 0
@@ -511,7 +521,7 @@ class DiffDocument:
                         new_row[j] = len(rows)
                     kind = REPLACE if i >= 0 and j >= 0 else DELETE if i >= 0 else INSERT
                     rows.append((kind, i, j, 0 if kind == REPLACE else -1))
-        return Layout(rows, old_row, new_row, folds)
+        return Layout(rows, old_row, new_row, folds, banners)
 
     def _pairing(self, k: int) -> list[tuple[int, int]]:
         """The rows of the replaced block ``opcodes[k]`` as ``(old, new)`` line pairs (-1: no
@@ -541,6 +551,21 @@ class DiffDocument:
                     lo, hi = max(0, t - context), min(n, t + context + 1)
                     keep[lo:hi] = b"\x01" * (hi - lo)
         return keep
+
+
+def banner_lines(errors: list[str], width: int | None) -> list[str]:
+    """Each error as ``✖ message`` lines of at most ``width`` cells (continuations indented)."""
+    import textwrap
+
+    out: list[str] = []
+    for error in errors:
+        if width is None or width < 12:
+            out.append(f"✖ {error}")
+            continue
+        parts = textwrap.wrap(error, width - 2, break_on_hyphens=False) or [""]
+        out.append(f"✖ {parts[0]}")
+        out.extend(f"  {part}" for part in parts[1:])
+    return out
 
 
 def _lines(text: str | None) -> list[str]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -130,6 +131,7 @@ class MainScreen(Screen):
         self._versions: dict[str, str] = {}
         self.revision_index: dict[str, list[Any]] = {}  # contract path -> loaded revisions
         self._pending_revision: str | None = None
+        self._footer_hidden: frozenset[str] = frozenset()
 
     @property
     def wb(self) -> WorkbenchApp:
@@ -181,7 +183,27 @@ class MainScreen(Screen):
         self.load_contracts()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
+        width = self.size.width
+        self.set_class(width < 100, "-narrow")
+        self.query_one(Footer).compact = width < 100
+        if commands.footer_hidden(width) != self._footer_hidden:
+            self._footer_hidden = commands.footer_hidden(width)
+            self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """On narrow terminals the footer leaves out the less used keys (they still work, and
+        ``?`` lists them), so that help and quit always show."""
+        bindings = super().active_bindings
+        hidden = self._footer_hidden
+        if not hidden:
+            return bindings
+        return {
+            key: active._replace(binding=replace(active.binding, show=False))
+            if active.binding.id in hidden
+            else active
+            for key, active in bindings.items()
+        }
 
     @property
     def settled(self) -> bool:

@@ -165,6 +165,7 @@ class DiffView(ScrollView, can_focus=True):
         self._blocks: dict[str, bytearray] = {}
         self._max_len = 0
         self._num_width = 3
+        self._banner_width = 0
         self.set_reactive(DiffView.mode, mode)
         self.shown_mode = "unified" if mode == "unified" else "split"
 
@@ -287,7 +288,11 @@ class DiffView(ScrollView, can_focus=True):
         if doc is None:
             self.layout_rows = Layout([], [], [])
         else:
-            self.layout_rows = doc.layout(self.shown_mode, self.context, self._expanded)
+            width = self.scrollable_content_region.width or self.size.width
+            self._banner_width = width
+            self.layout_rows = doc.layout(
+                self.shown_mode, self.context, self._expanded, width=max(0, width - 1) or None
+            )
         self._update_virtual_size()
         self._invalidate()
 
@@ -437,6 +442,12 @@ class DiffView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_shown_mode()
+        doc = self.document
+        width = self.scrollable_content_region.width or self.size.width
+        if doc is not None and doc.errors and width != self._banner_width:
+            line = self._row_lines(self.cursor)  # the banners wrap to the new width
+            self._relayout()
+            self._restore_cursor(line)
         self._update_virtual_size()
         self._cache.clear()
 
@@ -534,10 +545,10 @@ class DiffView(ScrollView, can_focus=True):
         kind, old, new, extra = row
         base = self.rich_style
         if kind == BANNER:
-            doc = self.document
-            message = doc.errors[extra] if doc else ""
+            banners = self.layout_rows.banners
+            message = banners[extra] if extra < len(banners) else ""
             style = base + self._style("banner")
-            strip = Strip([Segment(f" ✖ {message}", style)]).crop_extend(0, width, style)
+            strip = Strip([Segment(f" {message}", style)]).crop_extend(0, width, style)
         elif kind == FOLD:
             style = base + self._style("fold")
             first = old + 1
