@@ -268,3 +268,20 @@ async def test_footer_always_shows_help_and_quit(demo_repo: Path, width: int) ->
         before = app.screen.diff.shown_mode
         await pilot.press("3", "u")
         assert app.screen.diff.shown_mode != before
+
+
+# --- another diff starts at its first column ----------------------------------------------------
+
+
+async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("3", "l", "l", "l")
+        await pilot.pause()
+        assert screen.diff.scroll_x > 0
+        label = screen.diff.document.new_label
+        await pilot.press("2", "j")
+        await wait_until(pilot, lambda: screen.diff.document.new_label != label)
+        await pilot.pause()
+        assert screen.diff.scroll_x == 0

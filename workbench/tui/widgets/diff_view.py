@@ -188,7 +188,8 @@ class DiffView(ScrollView, can_focus=True):
             )
         self._relayout()
         self.cursor = self._first_change_row()
-        self.scroll_to(y=max(0, self.cursor - 3), animate=False, immediate=True)
+        # another document starts at its first change and its first column
+        self.scroll_to(x=0, y=max(0, self.cursor - 3), animate=False, immediate=True)
         self._cursor_changed()
 
     def show_message(self, message: str) -> None:
