@@ -285,3 +285,24 @@ async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -
         await wait_until(pilot, lambda: screen.diff.document.new_label != label)
         await pilot.pause()
         assert screen.diff.scroll_x == 0
+
+
+# --- ? on the checklist lists the checklist's keys ------------------------------------------------
+
+
+async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("2", "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = str(app.screen.query_one("#help-text").content)
+        # b bumps the version here; the main screen's b (vs base) and n (next finding) do not apply
+        assert "Amendment checklist" in text and "checklist.bump" in text
+        assert "set the version" in text and "checklist.notify-all" in text
+        assert "rev.base" not in text and "findings.next" not in text
+        assert "nav.down" in text and "app.quit" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChecklistScreen)

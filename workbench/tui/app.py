@@ -106,10 +106,11 @@ class WorkbenchApp(App[None]):
             self.notify(error, severity="warning", markup=False)
 
     def action_help(self) -> None:
+        from workbench.tui.screens.checklist import ChecklistScreen
         from workbench.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(checklist=isinstance(self.screen, ChecklistScreen)))
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
