@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -306,3 +307,23 @@ async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
         assert "nav.down" in text and "app.quit" in text
         await pilot.press("escape")
         assert isinstance(app.screen, ChecklistScreen)
+
+
+# --- b names the versions of both sides ----------------------------------------------------------
+
+
+async def test_merge_base_compare_names_both_versions(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        rows = screen.history_table.rows_all
+        worktree, head = rows[0].data, rows[1].data
+        await pilot.press("b")
+        await wait_until(pilot, lambda: screen.base_compare and screen.settled)
+        await wait_until(pilot, lambda: screen.diff.document.old_label.startswith("merge-base"))
+        doc = screen.diff.document
+        # the merge base is main's head (which did not touch this contract): its blob's version
+        assert re.fullmatch(
+            rf"merge-base of main: [0-9a-f]{{7}} {re.escape(head.version)}", doc.old_label
+        )
+        assert doc.new_label == f"WORKTREE {worktree.version}"

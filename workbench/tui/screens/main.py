@@ -461,6 +461,10 @@ class MainScreen(Screen):
                 )
             else:
                 comparison = b.against_base(request[1])
+                # the versions the history knows (the sides of a revision pair carry none)
+                branch = comparison.old_label.partition(":")[0]
+                comparison.old_label = f"{branch}: {self._label(comparison.old, request[1])}"
+                comparison.new_label = self._label(comparison.new, request[1])
             document = b.document(comparison)
             self.post_message(DiffReady(token, document, comparison))
         except Exception as exc:  # never a crash: the error shows in the diff pane
