@@ -233,3 +233,23 @@ def test_doc_example_is_a_valid_contract(tmp_path: Path):
     doc = (ROOT / "docs" / "contract-format.md").read_text()
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     assert load_contract_text(example, "example").version == "2.1.0"
+
+
+def test_block_ends_on_its_last_content_line():
+    from workbench.contract.yamlsrc import load_yaml
+
+    text = (
+        "endpoints:\n  op_1:\n    method: GET\n    path: /a\n\n    # trailing comment\n"
+        "  op_2:\n    method: GET\n    path: /b\nother:\n  - a\n  - b\n"
+    )
+    locs = load_yaml(text, "x").locs
+    assert (locs[("endpoints", "op_1")].line, locs[("endpoints", "op_1")].end_line) == (3, 4)
+    assert locs[("endpoints", "op_2")].end_line == 9
+    assert locs[("endpoints",)].end_line == 9
+    assert locs[("other",)].end_line == 12
+
+
+def test_control_character_is_located(tmp_path: Path):
+    p = tmp_path / "ctl.yaml"
+    p.write_text('contract: c\ntitle: "bad \x1b[31m red"\nversion: 1.0.0\nstatus: active\n')
+    assert _problems(p) == [f"{p}:2:13: error: control character U+001B is not allowed in YAML"]

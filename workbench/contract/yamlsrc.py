@@ -65,18 +65,37 @@ SEQ_TAG = "tag:yaml.org,2002:seq"
 _KNOWN_SCALAR = {INT_TAG, FLOAT_TAG, BOOL_TAG, NULL_TAG, STR_TAG, TIMESTAMP_TAG}
 
 
-def _loc(node: Node) -> Loc:
+def _loc(node: Node, lines: list[str] | None = None) -> Loc:
+    """The node's start and its last line of content.
+
+    A block node's end mark sits where the next token starts: column 0 of the line after it, or
+    the indented next sibling key. Then the node ends on an earlier line: the last one before that
+    token that is not blank or a comment.
+    """
     start, end = node.start_mark, node.end_mark
     end_line = end.line + 1
-    # a block node's end mark sits at column 0 of the line after it
-    if end.column == 0 and end.line > start.line:
-        end_line = end.line
+    if end.line > start.line:
+        if end.column == 0:
+            end_line = end.line
+        elif (
+            lines is not None
+            and end.line < len(lines)
+            and not lines[end.line][: end.column].strip()
+        ):
+            end_line = end.line
+        if lines is not None:
+            while end_line > start.line + 1 and end_line <= len(lines):
+                content = lines[end_line - 1].strip()
+                if content and not content.startswith("#"):
+                    break
+                end_line -= 1
     return Loc(start.line + 1, start.column + 1, end_line)
 
 
 class _Builder:
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, lines: list[str] | None = None):
         self.filename = filename
+        self.lines = lines
         self.locs: dict[Path, Loc] = {}
         self.key_locs: dict[Path, Loc] = {}
         self.expanded = 0
@@ -116,7 +135,7 @@ class _Builder:
                 "(a YAML alias bomb?)",
                 path,
             )
-        self.locs[path] = _loc(node)
+        self.locs[path] = _loc(node, self.lines)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
@@ -232,6 +251,15 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             message = "a tab character: YAML indents with spaces only"
         raise ContractError([Problem(filename, line, col, f"invalid YAML: {message}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        )
+        raise ContractError(
+            [Problem(filename, line, col, f"control character U+{char:04X} is not allowed in YAML")]
+        ) from None
     except yaml.YAMLError as exc:
         raise ContractError([Problem(filename, 1, 1, f"invalid YAML: {exc}")]) from None
     except RecursionError:
@@ -240,7 +268,7 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         raise ContractError(
             [Problem(filename, 1, 1, "empty document: expected a contract mapping")]
         )
-    builder = _Builder(filename)
+    builder = _Builder(filename, text.split("\n"))
     try:
         _check_expansion(node, filename)
         data = builder.build(node, ())
