@@ -75,9 +75,7 @@ def _loc(node: Node, lines: list[str] | None = None) -> Loc:
     start, end = node.start_mark, node.end_mark
     end_line = end.line + 1
     if end.line > start.line:
-        if end.column == 0:
-            end_line = end.line
-        elif (
+        if end.column == 0 or (
             lines is not None
             and end.line < len(lines)
             and not lines[end.line][: end.column].strip()
