@@ -327,3 +327,14 @@ async def test_merge_base_compare_names_both_versions(demo_repo: Path) -> None:
             rf"merge-base of main: [0-9a-f]{{7}} {re.escape(head.version)}", doc.old_label
         )
         assert doc.new_label == f"WORKTREE {worktree.version}"
+
+
+async def test_keys_typed_right_after_a_pane_switch_reach_the_new_pane(demo_repo: Path):
+    """`2 j j` typed in one burst moved the contracts list: focus changed only after the burst."""
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        screen.action_focus_named("history")
+        assert screen.focused is screen.history_table
+        screen.action_focus_pane(1)
+        assert screen.focused is not screen.history_table

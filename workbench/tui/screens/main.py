@@ -674,12 +674,17 @@ class MainScreen(Screen):
     def action_focus_pane(self, step: int) -> None:
         current = self._focused_pane()
         index = PANES.index(current) if current in PANES else -step
-        self._pane_widget(PANES[(index + step) % len(PANES)]).focus()
+        self._focus_now(self._pane_widget(PANES[(index + step) % len(PANES)]))
 
     def action_focus_named(self, name: str) -> None:
         if self.maximized is not None:
             self.minimize()
-        self._pane_widget(name).focus()
+        self._focus_now(self._pane_widget(name))
+
+    def _focus_now(self, widget) -> None:
+        """Focus at once (``Widget.focus`` defers it), so keys typed right after ``2`` or
+        ``tab`` already reach the new pane."""
+        self.set_focus(widget)
 
     def action_back(self) -> None:
         focused = self.focused

@@ -183,7 +183,8 @@ class DiffView(ScrollView, can_focus=True):
         if document is not None:
             lines = document.old_lines + document.new_lines
             self._max_len = max((len(s) if s.isascii() else cell_len(s) for s in lines), default=0)
-            self._num_width = max(
+            # one cell more than the widest number, so the marks never touch it
+            self._num_width = 1 + max(
                 3, len(str(max(len(document.old_lines), len(document.new_lines))))
             )
         self._relayout()
