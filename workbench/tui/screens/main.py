@@ -612,14 +612,14 @@ class MainScreen(Screen):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         table = event.data_table
         if table.id == "contracts":
-            self.history_table.focus()
+            self._focus_now(self.history_table)
         elif table.id == "history":
-            self.diff.focus()
+            self._focus_now(self.diff)
         elif table.id == "findings":
             item = self._item(event.row_key.value)
             if item is not None:
                 self.diff.goto_item(item)
-            self.diff.focus()
+            self._focus_now(self.diff)
 
     def _show_detail(self, item: Item | None) -> None:
         self.query_one("#finding-detail", Static).update(finding_detail(item))
@@ -691,7 +691,7 @@ class MainScreen(Screen):
         if isinstance(focused, FilterInput):
             focused.value = ""
             focused.remove_class("-active")
-            self.query_one(f"#{focused.target}", ListTable).focus()
+            self._focus_now(self.query_one(f"#{focused.target}", ListTable))
             return
         if self.maximized is not None:
             self.minimize()
@@ -702,7 +702,7 @@ class MainScreen(Screen):
         pane = self._focused_pane()
         previous = {"findings": "diff", "diff": "history", "history": "contracts"}.get(pane or "")
         if previous:
-            self._pane_widget(previous).focus()
+            self._focus_now(self._pane_widget(previous))
 
     def action_filter(self) -> None:
         pane = self._focused_pane()
@@ -710,7 +710,7 @@ class MainScreen(Screen):
             pane = "findings"
         box = self.query_one(f"#{pane}-filter", FilterInput)
         box.add_class("-active")
-        box.focus()
+        self._focus_now(box)
 
     def action_mark(self) -> None:
         row = self.history_table.current
