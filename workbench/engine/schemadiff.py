@@ -193,42 +193,28 @@ class SchemaDiffer:
             return
         used_o = self._used(self.old)
         used_n = self._used(self.new)
-        for name in o:
-            if name not in n and name not in used_o:
-                raw = (*COMPONENTS, name)
-                self.emit(
-                    "component.removed",
-                    "removed",
-                    join("components.schemas", name),
-                    name,
-                    None,
-                    old_raw=raw,
-                    new_at=COMPONENTS,
-                )
-        for name in n:
-            if name not in o and name not in used_n:
-                raw = (*COMPONENTS, name)
-                self.emit(
-                    "component.added",
-                    "added",
-                    join("components.schemas", name),
-                    None,
-                    name,
-                    new_raw=raw,
-                    old_at=COMPONENTS,
-                )
-        for name in o:
-            if name in n and o[name] != n[name] and name not in used_o and name not in used_n:
-                raw = (*COMPONENTS, name)
-                self.emit(
-                    "component.changed",
-                    "changed",
-                    join("components.schemas", name),
-                    name,
-                    name,
-                    old_raw=raw,
-                    new_raw=raw,
-                )
+        unused = [
+            *(("removed", k, k, None) for k in o if k not in n and k not in used_o),
+            *(("added", k, None, k) for k in n if k not in o and k not in used_n),
+            *(
+                ("changed", k, k, k)
+                for k in o
+                if k in n and o[k] != n[k] and k not in used_o and k not in used_n
+            ),
+        ]
+        for kind, name, old, new in unused:
+            raw = (*COMPONENTS, name)
+            self.emit(
+                f"component.{kind}",
+                kind,
+                join("components.schemas", name),
+                old,
+                new,
+                old_raw=raw if old is not None else None,
+                new_raw=raw if new is not None else None,
+                old_at=COMPONENTS,
+                new_at=COMPONENTS,
+            )
 
     @staticmethod
     def _used(side: _Side) -> set[str]:
