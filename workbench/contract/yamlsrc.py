@@ -96,7 +96,6 @@ class _Builder:
         self.lines = lines
         self.locs: dict[Path, Loc] = {}
         self.key_locs: dict[Path, Loc] = {}
-        self.expanded = 0
 
     def fail(self, node: Node, message: str, path: Path = ()) -> ContractError:
         loc = _loc(node)
@@ -125,14 +124,6 @@ class _Builder:
         raise self.fail(node, f"unsupported YAML tag {tag!r} (contracts use plain values)", path)
 
     def build(self, node: Node, path: Path) -> Any:
-        self.expanded += 1
-        if self.expanded > MAX_EXPANDED_NODES:
-            raise self.fail(
-                node,
-                f"document expands to more than {MAX_EXPANDED_NODES:,} values through aliases "
-                "(a YAML alias bomb?)",
-                path,
-            )
         self.locs[path] = _loc(node, self.lines)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
