@@ -13,13 +13,13 @@ Differences are reported as *facts* (``property-required-added``, ``enum-value-r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
+from workbench.engine.classify import canonical_json as canonical
 
 Raw = tuple
 COMPONENTS: Raw = ("components", "schemas")
@@ -61,11 +61,6 @@ HANDLED = frozenset(
     )
 )  # fmt: skip
 MAX_DEPTH = 64
-
-
-def canonical(value: Any) -> str:
-    """Canonical JSON text of a value: the identity used for sets of arbitrary values."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _ref_name(ref: str) -> str | None:
