@@ -150,6 +150,7 @@ class GitRepo:
         self.root: Path | None = None if self.bare else Path(repo.working_tree_dir or ".")
         self._env = {**os.environ, **_GIT_ENV}
         self.batch = BatchReader(self._base_cmd(), self._env)
+        self._commits: set[str] = set()  # full shas known to name commits (immutable facts)
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -226,11 +227,15 @@ class GitRepo:
         """The full sha of the commit ``rev`` names (any git revision syntax)."""
         if not rev or rev.startswith("-"):
             raise HistoryError(f"invalid revision {rev!r}")
+        if rev in self._commits:  # a commit's full sha names that commit for good
+            return rev
         out = self.run(
             "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
         ).strip()
         if out:
-            return out.decode("ascii")
+            sha = out.decode("ascii")
+            self._commits.add(sha)
+            return sha
         if not self.has_commits():
             raise HistoryError("the repository has no commits yet")
         raise HistoryError(f"unknown revision {rev!r}")
@@ -289,14 +294,21 @@ class GitRepo:
 
     def index_entry(self, rel: str) -> str | None:
         """The blob sha of ``rel`` in the index (stage 0, or the first conflict stage)."""
-        out = self.run("ls-files", "--stage", "-z", "--", rel)
+        return self.index_entries(rel).get(rel)
+
+    def index_entries(self, *pathspecs: str) -> dict[str, str]:
+        """``{path: blob sha}`` of the index entries under ``pathspecs`` (the whole index when
+        none) from one ``git ls-files``: stage 0, or the first conflict stage."""
+        out = self.run("ls-files", "--stage", "-z", "--", *pathspecs)
+        found: dict[str, str] = {}
         for record in out.split(b"\x00"):
             if not record:
                 continue
             meta, _, name = record.partition(b"\t")
-            if name.decode("utf-8", "surrogateescape") == rel:
-                return meta.split()[1].decode("ascii")
-        return None
+            found.setdefault(
+                name.decode("utf-8", "surrogateescape"), meta.split()[1].decode("ascii")
+            )
+        return found
 
     def read_at(self, rev: str, rel: str) -> bytes:
         """The bytes of ``rel`` at ``rev``, where ``rev`` may also be ``WORKTREE`` or ``INDEX``."""
