@@ -128,6 +128,7 @@ class AmendmentSession:
         self.rev = repo.resolve(rev or "HEAD") if mode == "commit" else None
         self.old_since: dt.datetime | None = None
         self._problems: list = []  # validation problems of the new side, from the last sync
+        self._index: dict[str, str] | None = None  # the index's blobs, listed once per refresh
         self._shared = False
         self.old_path = repo.git.relpath(old_path) if old_path else None
         self._today = today
@@ -214,10 +215,28 @@ class AmendmentSession:
     # --- reading -----------------------------------------------------------------------------
 
     def _read(self, rev: str, rel: str) -> bytes | None:
+        """The bytes of ``rel`` in the working tree, the index or the commit ``self.rev``;
+        ``None`` when absent. The index is listed once per refresh, not once per file."""
+        git = self.repo.git
         try:
-            return self.repo.git.read_at(rev, rel)
+            if rev == WORKTREE:
+                return git.read_at(WORKTREE, rel)
+            if rev == INDEX:
+                blob = self._index_blobs().get(rel)
+            else:  # the resolved commit of ``commit`` mode: its tree, through the batch reader
+                entry = git.tree_entry(rev, rel)
+                blob = entry[1] if entry is not None and entry[0] == "blob" else None
+            return git.read_blob(blob) if blob is not None else None
         except HistoryError:
             return None
+
+    def _index_blobs(self) -> dict[str, str]:
+        if self._index is None:
+            try:
+                self._index = self.repo.git.index_entries()
+            except HistoryError:
+                self._index = {}
+        return self._index
 
     def _new_rev(self) -> str:
         if self.mode == "commit":
@@ -254,6 +273,7 @@ class AmendmentSession:
 
     def refresh(self) -> Checklist:
         """Re-read settings, contracts and the record; re-run the engine; re-evaluate."""
+        self._index = None
         try:
             self.settings = load_settings(self.root)
             self.policy = load_policy(self.root)
@@ -324,8 +344,7 @@ class AmendmentSession:
     def _list_records(self, contract_id: str) -> list[str]:
         folder = self._records_dir(contract_id)
         if self.mode == "index":
-            out = self.repo.git.run("ls-files", "-z", "--", folder + "/", check=False)
-            names = [n.decode("utf-8", "surrogateescape") for n in out.split(b"\x00") if n]
+            names = sorted(n for n in self._index_blobs() if n.startswith(folder + "/"))
         elif self.mode == "commit":
             assert self.rev is not None
             out = self.repo.git.run(
