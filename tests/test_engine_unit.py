@@ -500,6 +500,75 @@ def test_fast_meta_check_never_accepts_an_invalid_schema() -> None:
     assert accepted > 0
 
 
+def _set(data: dict, path: tuple, value) -> dict:
+    data = copy.deepcopy(data)
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return data
+
+
+TOKEN = ("tokens", "access_token")
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ((*TOKEN, "lifetime"), "15 minutes"),  # not a duration
+        ((*TOKEN, "lifetime"), True),  # a boolean is no duration
+        ((*TOKEN, "signing_algorithms"), ["RS256", "RS256"]),  # uniqueItems
+        ((*TOKEN, "signing_algorithms"), [True]),  # YAML's yes where text was expected
+        (("identity_providers", 0, "protocols"), []),  # minItems
+        ((*TOKEN, "unknown_field"), 1),  # additionalProperties: false
+        (("status",), "Active"),  # enum is case-sensitive
+        (("version",), 1),  # not a string
+        (("deprecations",), [{"target": "scopes[x]", "announced": "2024-02-30"}]),  # format
+        (("deprecations",), [{"target": "scopes[x]", "announced": "2024-1-01"}]),  # pattern
+    ],
+)
+def test_fast_format_check_is_unsure_where_jsonschema_objects(path: tuple, value) -> None:
+    fast, full = compile_validator(format_schema()), _validator()
+    doc = _set(BASE, path, value)
+    assert list(full.iter_errors(doc)), "the case must be invalid for jsonschema"
+    assert not fast(doc)
+
+
+def test_fast_format_check_accepts_extensions_and_valid_dates() -> None:
+    fast, full = compile_validator(format_schema()), _validator()
+    doc = _set(BASE, ("x-owner-notes",), {"anything": [1, None]})
+    doc = _set(doc, ("deprecations",), [{"target": "scopes[x]", "announced": "2024-02-29"}])
+    assert not list(full.iter_errors(doc))
+    assert fast(doc)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "strin"},
+        {"type": ["string", "string"]},
+        {"type": []},
+        {"required": ["a", "a"]},
+        {"required": "a"},
+        {"minLength": -1},
+        {"minLength": 1.5},
+        {"maxItems": True},
+        {"multipleOf": 0},
+        {"allOf": []},
+        {"items": [{"type": "string"}]},  # draft 4 tuple form
+        {"properties": {"a": {"type": 1}}},
+        {"enum": "a"},
+        {"uniqueItems": "yes"},
+        {"dependentRequired": {"a": ["b", "b"]}},
+        {"$defs": {"A": {"minimum": "0"}}},
+        {"not": {"oneOf": [{"type": "nul"}]}},
+    ],
+)
+def test_fast_meta_check_is_unsure_where_the_meta_schema_objects(schema: dict) -> None:
+    assert list(_meta_validator().iter_errors(schema)), "the case must be invalid"
+    assert not plain_schema_ok(schema)
+
+
 def test_contracts_built_without_locations_still_follow_shared_schemas() -> None:
     from workbench.contract.model import Contract
 
