@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
+from workbench.security.model import Hit
 from workbench.security.policy import LEVEL_RANK, Policy
 
 SYMMETRIC = frozenset({"HS256", "HS384", "HS512"})
@@ -27,6 +28,24 @@ def token_path(kind: str, *rest: str) -> str:
     for part in rest:
         path = join(path, part)
     return path
+
+
+def token_algorithms(token: dict, field: str = "signing_algorithms") -> list[tuple[int, str]]:
+    """``(index, name)`` of each algorithm a token lists under ``field``."""
+    algs = token.get(field)
+    return [(i, str(a)) for i, a in enumerate(algs)] if isinstance(algs, list) else []
+
+
+def algorithm_hit(
+    kind: str, index: int, alg: str, message: str, field: str = "signing_algorithms"
+) -> Hit:
+    """A hit on one listed algorithm of a token (``tokens.<kind>.<field>[alg]``)."""
+    return Hit(
+        join(token_path(kind, field), alg, select=True),
+        ("tokens", kind, field, index),
+        message,
+        key=alg,
+    )
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -107,6 +126,12 @@ class StateContext:
         if self.is_refresh(kind) or self.is_id_token(kind) or self.is_code(kind):
             return False
         return "access" in kind.lower() or kind in self.scheme_kinds
+
+    def algorithms(self, field: str = "signing_algorithms") -> Iterator[tuple[str, int, str]]:
+        """``(token kind, index, name)`` of every algorithm the tokens list under ``field``."""
+        for kind, token in self.tokens():
+            for i, alg in token_algorithms(token, field):
+                yield kind, i, alg
 
     def access_tokens(self) -> Iterator[tuple[str, dict]]:
         for kind, token in self.tokens():

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from workbench.contract.paths import join
-from workbench.security.context import SYMMETRIC, StateContext, is_asymmetric, token_path
+from workbench.security.context import (
+    SYMMETRIC,
+    StateContext,
+    algorithm_hit,
+    is_asymmetric,
+    token_algorithms,
+    token_path,
+)
 from workbench.security.model import Hit
 from workbench.security.rules._base import rule
 
 ACCESS_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
 JWT_CLAIMS = ("iss", "exp", "aud", "sub")
 HEADER_KEY_SOURCES = ("jku", "x5u", "jwk")
-
-
-def _algorithms(token: dict, field: str = "signing_algorithms") -> list[tuple[int, str]]:
-    algs = token.get(field)
-    return [(i, str(a)) for i, a in enumerate(algs)] if isinstance(algs, list) else []
 
 
 @rule(
@@ -29,15 +31,11 @@ def _algorithms(token: dict, field: str = "signing_algorithms") -> list[tuple[in
     citation="RFC 8725 §3.1, §3.2; RFC 9068 §2.1",
 )
 def alg_none(ctx: StateContext) -> Iterator[Hit]:
-    for kind, token in ctx.tokens():
-        for i, alg in _algorithms(token):
-            if alg.lower() == "none":
-                yield Hit(
-                    join(token_path(kind, "signing_algorithms"), alg, select=True),
-                    ("tokens", kind, "signing_algorithms", i),
-                    f"{kind} accepts alg 'none': an unsigned token verifies",
-                    key=alg,
-                )
+    for kind, i, alg in ctx.algorithms():
+        if alg.lower() == "none":
+            yield algorithm_hit(
+                kind, i, alg, f"{kind} accepts alg 'none': an unsigned token verifies"
+            )
 
 
 @rule(
@@ -79,7 +77,7 @@ def algorithm_confusion(ctx: StateContext) -> Iterator[Hit]:
     for kind, token in ctx.jwt_tokens():
         issuers = token.get("issued_by") or [f"(issuer of {kind})"]
         for issuer in issuers:
-            for i, alg in _algorithms(token):
+            for i, alg in token_algorithms(token):
                 groups.setdefault(str(issuer), []).append((kind, i, alg))
     found: dict[tuple[str, int], tuple[str, list[str], list[str]]] = {}
     for issuer, entries in groups.items():
@@ -91,12 +89,12 @@ def algorithm_confusion(ctx: StateContext) -> Iterator[Hit]:
                 _, issuers, _ = found.setdefault((kind, i), (alg, [], asym))
                 issuers.append(issuer)
     for (kind, i), (alg, issuers, asym) in found.items():
-        yield Hit(
-            join(token_path(kind, "signing_algorithms"), alg, select=True),
-            ("tokens", kind, "signing_algorithms", i),
+        yield algorithm_hit(
+            kind,
+            i,
+            alg,
             f"{alg} on {kind} is accepted alongside {', '.join(asym)} for "
             f"{', '.join(issuers)}: a token MACed with the public key could verify",
-            key=alg,
         )
 
 
@@ -114,23 +112,24 @@ def algorithm_confusion(ctx: StateContext) -> Iterator[Hit]:
 )
 def shared_secret(ctx: StateContext) -> Iterator[Hit]:
     for kind, token in ctx.tokens():
-        for i, alg in _algorithms(token):
+        for i, alg in token_algorithms(token):
             if alg in SYMMETRIC:
-                yield Hit(
-                    join(token_path(kind, "signing_algorithms"), alg, select=True),
-                    ("tokens", kind, "signing_algorithms", i),
+                yield algorithm_hit(
+                    kind,
+                    i,
+                    alg,
                     f"{kind} is MACed with {alg}: the key is shared with every verifier and must "
                     "be random, at least as long as the hash, never a password",
-                    key=alg,
                 )
-        for i, alg in _algorithms(token, "encryption_algorithms"):
+        for i, alg in token_algorithms(token, "encryption_algorithms"):
             if alg.startswith("PBES2"):
-                yield Hit(
-                    join(token_path(kind, "encryption_algorithms"), alg, select=True),
-                    ("tokens", kind, "encryption_algorithms", i),
+                yield algorithm_hit(
+                    kind,
+                    i,
+                    alg,
                     f"{kind} is encrypted with password-based {alg}: its strength is the "
                     "password's entropy",
-                    key=alg,
+                    "encryption_algorithms",
                 )
 
 
@@ -144,15 +143,15 @@ def shared_secret(ctx: StateContext) -> Iterator[Hit]:
     citation="RFC 8725 §3.2",
 )
 def rsa1_5(ctx: StateContext) -> Iterator[Hit]:
-    for kind, token in ctx.tokens():
-        for i, alg in _algorithms(token, "encryption_algorithms"):
-            if alg == "RSA1_5":
-                yield Hit(
-                    join(token_path(kind, "encryption_algorithms"), alg, select=True),
-                    ("tokens", kind, "encryption_algorithms", i),
-                    f"{kind} accepts RSA1_5 key encryption (padding-oracle attacks)",
-                    key=alg,
-                )
+    for kind, i, alg in ctx.algorithms("encryption_algorithms"):
+        if alg == "RSA1_5":
+            yield algorithm_hit(
+                kind,
+                i,
+                alg,
+                f"{kind} accepts RSA1_5 key encryption (padding-oracle attacks)",
+                "encryption_algorithms",
+            )
 
 
 @rule(

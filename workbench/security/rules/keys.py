@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from workbench.contract.paths import join
 from workbench.contract.units import format_duration
-from workbench.security.context import StateContext, lifetime_of, token_path
+from workbench.security.context import StateContext, algorithm_hit, lifetime_of, token_path
 from workbench.security.model import Hit
 from workbench.security.policy import EC_CURVES
 from workbench.security.rules._base import rule
@@ -15,16 +14,8 @@ from workbench.security.rules._base import rule
 RSA_PREFIXES = ("RS", "PS")
 
 
-def _accepted(ctx: StateContext) -> list[tuple[str, int, str]]:
-    out = []
-    for kind, token in ctx.tokens():
-        for i, alg in enumerate(token.get("signing_algorithms") or []):
-            out.append((kind, i, str(alg)))
-    return out
-
-
 def _uses_rsa(ctx: StateContext) -> bool:
-    return any(alg.startswith(RSA_PREFIXES) for _, _, alg in _accepted(ctx))
+    return any(alg.startswith(RSA_PREFIXES) for _, _, alg in ctx.algorithms())
 
 
 @rule(
@@ -92,14 +83,9 @@ def ec_size(ctx: StateContext) -> Iterator[Hit]:
     citation="NIST SP 800-131A Rev. 2 §9; RFC 8725 §3.2",
 )
 def sha1_signature(ctx: StateContext) -> Iterator[Hit]:
-    for kind, i, alg in _accepted(ctx):
+    for kind, i, alg in ctx.algorithms():
         if alg == "RS1":
-            yield Hit(
-                join(token_path(kind, "signing_algorithms"), alg, select=True),
-                ("tokens", kind, "signing_algorithms", i),
-                f"{kind} accepts RS1 (RSA with SHA-1)",
-                key=alg,
-            )
+            yield algorithm_hit(kind, i, alg, f"{kind} accepts RS1 (RSA with SHA-1)")
 
 
 @rule(
@@ -126,7 +112,7 @@ def quantum(ctx: StateContext) -> Iterator[Hit]:
             key="rsa",
         )
     curve = keys.get("min_ec_curve")
-    es256 = [(k, i) for k, i, alg in _accepted(ctx) if alg == "ES256"]
+    es256 = [(k, i) for k, i, alg in ctx.algorithms() if alg == "ES256"]
     if curve == "P-256" or es256:
         raw = (
             ("keys", "min_ec_curve")
@@ -169,14 +155,14 @@ def algorithm_not_allowed(ctx: StateContext) -> Iterator[Hit]:
     allowed = ctx.policy.allowed_algorithms
     if allowed is None:
         return
-    for kind, i, alg in _accepted(ctx):
+    for kind, i, alg in ctx.algorithms():
         if alg not in allowed:
-            yield Hit(
-                join(token_path(kind, "signing_algorithms"), alg, select=True),
-                ("tokens", kind, "signing_algorithms", i),
+            yield algorithm_hit(
+                kind,
+                i,
+                alg,
                 f"{kind} accepts {alg}; policy allows only {', '.join(allowed)}"
                 f"{ctx.policy.origin('allowed_algorithms')}",
-                key=alg,
             )
 
 
