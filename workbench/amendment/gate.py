@@ -10,6 +10,7 @@ new contract needs only to validate; deleting a contract needs it to be ``retire
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from workbench.engine.ignore import load_ignores
 from workbench.history.errors import HistoryError
 from workbench.history.globs import PathFilter
 from workbench.history.meta import sniff
+from workbench.history.model import ContractEntry
 from workbench.history.repo import ContractRepo
 from workbench.security.policy import load_policy
 
@@ -116,9 +118,9 @@ class Changed:
     deleted: bool = False
 
 
-def _changed_local(repo: ContractRepo, staged: bool) -> list[Changed]:
+def _changed_local(entries: list[ContractEntry], staged: bool) -> list[Changed]:
     out = []
-    for entry in repo.contracts():
+    for entry in entries:
         if staged and not entry.staged:
             continue
         if not staged and entry.draft == "clean":
@@ -251,9 +253,14 @@ def check(
             except HistoryError as exc:
                 raise GateError(str(exc)) from None
             changes = changed_since(repo, merge_base)
+            listing: list[ContractEntry] | None = None  # then each session lists for itself
+            if changes:
+                with contextlib.suppress(HistoryError):
+                    listing = repo.contracts()
             mode = "base"
         else:
-            changes = _changed_local(repo, staged)
+            listing = repo.contracts()
+            changes = _changed_local(listing, staged)
             mode = "index" if staged else "worktree"
             merge_base = repo.head()
         entries: list[GateEntry] = []
@@ -272,6 +279,7 @@ def check(
                     rev="HEAD" if mode == "base" else None,
                     today=today,
                     old_path=change.old_path,
+                    contracts=listing,
                 )
             except AmendmentError as exc:
                 entries.append(GateEntry(change.path, "?", "error", str(exc), [str(exc)]))

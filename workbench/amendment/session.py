@@ -52,7 +52,7 @@ from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
 from workbench.history.errors import HistoryError
-from workbench.history.model import INDEX, WORKTREE
+from workbench.history.model import INDEX, WORKTREE, ContractEntry
 from workbench.history.repo import ContractRepo
 from workbench.security.policy import Policy, load_policy
 
@@ -99,6 +99,8 @@ class AmendmentSession:
     allowed), ``index`` (the staged draft, read-only: what ``workbench check --staged`` judges)
     or ``commit`` (the contract at commit ``rev``, read-only: what ``workbench check --base``
     judges in CI). ``today``/``now`` pin the clock for tests and reproducible gates.
+    ``contracts`` is a listing of the repository's contracts the caller already made (the gate
+    judges every changed contract from one listing); without it each refresh lists them.
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class AmendmentSession:
         today: dt.date | None = None,
         now: dt.datetime | None = None,
         owns_repo: bool = False,
+        contracts: list[ContractEntry] | None = None,
     ):
         if repo.root is None:
             raise AmendmentError("a bare repository has no working tree to amend")
@@ -134,6 +137,7 @@ class AmendmentSession:
         self._today = today
         self._now = now
         self._owns_repo = owns_repo
+        self._listing = contracts
         self.settings: AmendmentSettings = AmendmentSettings()
         self.policy: Policy | None = None
         self.author: Person | None = None
@@ -420,7 +424,7 @@ class AmendmentSession:
         """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
-            entries = self.repo.contracts()
+            entries = self._listing if self._listing is not None else self.repo.contracts()
         except HistoryError:
             return False
         me = (self.new or self.old).id if (self.new or self.old) else None
