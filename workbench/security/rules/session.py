@@ -40,27 +40,36 @@ def _limits(policy: Policy) -> str:
     threshold=_limits,
 )
 def absolute_timeout(ctx: StateContext) -> Iterator[Hit]:
+    yield from _timeout(ctx, "absolute", missing_severity="high")
+
+
+def _timeout(ctx: StateContext, kind: str, missing_severity: str | None = None) -> Iterator[Hit]:
+    """The session's ``<kind>_timeout`` against the limit of its assurance level: missing, or
+    over the limit (levels without a limit check nothing)."""
     sessions = ctx.contract.section("sessions")
     if not sessions:
         return
     level = ctx.level
-    limit = ctx.policy.session_limits[level].absolute
-    value = sessions.get("absolute_timeout")
+    limit = getattr(ctx.policy.session_limits[level], kind)
+    if limit is None:
+        return
+    field = f"{kind}_timeout"
+    value = sessions.get(field)
     origin = ctx.policy.origin("session_limits")
     if value is None:
         yield Hit(
-            "sessions.absolute_timeout",
+            f"sessions.{field}",
             ("sessions",),
-            f"sessions have no absolute timeout ({ctx.level_source} allows at most "
+            f"sessions have no {kind} timeout ({ctx.level_source} allows at most "
             f"{format_duration(limit)}{origin})",
-            severity="high",
+            severity=missing_severity,
         )
-    elif isinstance(value, int) and limit is not None and value > limit:
+    elif isinstance(value, int) and value > limit:
         yield Hit(
-            "sessions.absolute_timeout",
-            ("sessions", "absolute_timeout"),
-            f"absolute timeout {format_duration(value)} is over the {format_duration(limit)} "
-            f"limit for {level} ({ctx.level_source}){origin}",
+            f"sessions.{field}",
+            ("sessions", field),
+            f"{kind} timeout {format_duration(value)} is over the {format_duration(limit)} limit "
+            f"for {level} ({ctx.level_source}){origin}",
         )
 
 
@@ -75,29 +84,7 @@ def absolute_timeout(ctx: StateContext) -> Iterator[Hit]:
     threshold=_limits,
 )
 def idle_timeout(ctx: StateContext) -> Iterator[Hit]:
-    sessions = ctx.contract.section("sessions")
-    if not sessions:
-        return
-    level = ctx.level
-    limit = ctx.policy.session_limits[level].idle
-    if limit is None:
-        return
-    value = sessions.get("idle_timeout")
-    origin = ctx.policy.origin("session_limits")
-    if value is None:
-        yield Hit(
-            "sessions.idle_timeout",
-            ("sessions",),
-            f"sessions have no idle timeout ({ctx.level_source} allows at most "
-            f"{format_duration(limit)}{origin})",
-        )
-    elif isinstance(value, int) and value > limit:
-        yield Hit(
-            "sessions.idle_timeout",
-            ("sessions", "idle_timeout"),
-            f"idle timeout {format_duration(value)} is over the {format_duration(limit)} limit "
-            f"for {level} ({ctx.level_source}){origin}",
-        )
+    yield from _timeout(ctx, "idle")
 
 
 @rule(
