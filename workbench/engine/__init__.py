@@ -20,7 +20,6 @@ from workbench.engine import semver
 from workbench.engine.classify import (
     change_set_fingerprint,
     classify,
-    finding_fingerprint,
 )
 from workbench.engine.diff import diff_contracts
 from workbench.engine.model import (
@@ -201,7 +200,3 @@ def verdict_for(
 
 def _bump_of(severity: str) -> str:
     return {"breaking": "major", "risky": "minor"}.get(severity, "minor")
-
-
-# re-exported for colleagues' convenience
-fingerprint = finding_fingerprint

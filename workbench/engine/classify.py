@@ -8,7 +8,6 @@ import hashlib
 import json
 from typing import Any
 
-from workbench.contract.model import Contract
 from workbench.contract.paths import is_within, split_path
 from workbench.engine.model import Change, Finding
 from workbench.engine.rules import REGISTRY, Env, Hit, Rule
@@ -206,7 +205,3 @@ class _Consumers:
             for name in list(names):
                 names |= self.endpoints_of.get(name, set())
         return tuple(sorted(c for c, used in self.uses.items() if used & names))
-
-
-def contract_of(c: Contract | None) -> str:
-    return c.id if c is not None else ""
