@@ -50,6 +50,9 @@ def test_clean_removes_every_control_character_and_keeps_text() -> None:
     assert clean("a\tb") == "a   b"
     assert clean_inline("one\ntwo\r\nthree\rfour") == "one two three four"
     assert clean_lines("a\r\nb\rc\n") == ["a", "b", "c", ""]
+    # a name or path that is not UTF-8 (git output decoded with surrogateescape)
+    assert clean_inline("Jos\udce9 \ufffe") == "Jos "
+    assert clean_lines("a\udcff\nb") == ["a", "b"]
 
 
 def test_literal_content_and_text_are_never_markup() -> None:

@@ -16,6 +16,7 @@ from textual.theme import Theme
 
 from workbench.tui import commands
 from workbench.tui.palette import WorkbenchCommands
+from workbench.tui.safe import clean_inline
 from workbench.tui.settings import DEFAULT_THEME, Settings, load_settings
 
 
@@ -57,7 +58,9 @@ class WorkbenchApp(App[None]):
         self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self.settings.problems:
-            self.notify(problem, title="settings", severity="warning", markup=False, timeout=8)
+            self.notify(
+                clean_inline(problem), title="settings", severity="warning", markup=False, timeout=8
+            )
         self.open_repository(self.path, select=self.select)
 
     def open_repository(self, path: str | Path, *, select: str | None = None) -> None:
@@ -103,7 +106,7 @@ class WorkbenchApp(App[None]):
         setattr(self.settings, key, value)
         error = self.settings.save()
         if error:
-            self.notify(error, severity="warning", markup=False)
+            self.notify(clean_inline(error), severity="warning", markup=False)
 
     def action_help(self) -> None:
         from workbench.tui.screens.checklist import ChecklistScreen

@@ -19,8 +19,14 @@ from textual.content import Content
 TAB_SIZE = 4
 
 # C0 controls except TAB and LF, DEL, C1 controls; the bidirectional embedding, override and
-# isolate controls; the line and paragraph separators (they break a terminal line).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# isolate controls; the line and paragraph separators (they break a terminal line); lone
+# surrogates (git names, subjects and paths that are not UTF-8 are decoded with
+# ``surrogateescape``: a terminal would get ``\udcff`` in one cell's place) and the
+# noncharacters U+FFFE/U+FFFF. The same characters the reports escape (``report.common.clean``),
+# plus the bidirectional controls; removed here, as the screen has no room for escapes.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 
 
@@ -61,10 +67,3 @@ def lit(text: object, style: str = "") -> Content:
 def rich_lit(text: object, style: str = "") -> Text:
     """A Rich ``Text`` showing ``text`` literally (for ``DataTable`` cells)."""
     return Text(clean_inline(text), style=style, no_wrap=True, end="")
-
-
-def shorten(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis (for titles built from paths)."""
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"

@@ -143,7 +143,7 @@ class ReasonDialog(_Dialog):
             box.border_title = Content("Accept a finding")
             yield Label(lit(self.what))
             yield Input(
-                value=self.initial,
+                value=clean_inline(self.initial),
                 placeholder="why this is acceptable (kept in the record and the notice)",
                 id="reason",
             )
@@ -173,9 +173,13 @@ class SignOffDialog(_Dialog):
             if self.author:
                 hint += f" Author: {clean_inline(self.author)}."
             yield Label(lit(hint))
-            yield Input(value=self.initial_name, placeholder="reviewer's name", id="reviewer")
             yield Input(
-                value=self.initial_email, placeholder="reviewer's email (optional)", id="email"
+                value=clean_inline(self.initial_name), placeholder="reviewer's name", id="reviewer"
+            )
+            yield Input(
+                value=clean_inline(self.initial_email),
+                placeholder="reviewer's email (optional)",
+                id="email",
             )
             yield Label("enter moves on and saves · esc cancels", classes="hint")
 
@@ -240,7 +244,9 @@ class NoticeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="notice-scroll") as scroll:
-            scroll.border_title = Content.assemble(("Notice", "bold"), " · ", self.where)
+            scroll.border_title = Content.assemble(
+                ("Notice", "bold"), " · ", clean_inline(self.where)
+            )
             yield Markdown("\n".join(clean_lines(self.text)), id="notice")
         yield Footer()
 
@@ -591,7 +597,7 @@ class ChecklistScreen(Screen[None]):
         if item.line:
             where.append(f"line {item.line}")
         if item.target and item.action in ("accept", None) and len(item.target) >= 8:
-            where.append(f"fingerprint {item.target}")
+            where.append(f"fingerprint {clean_inline(item.target)}")
         if where:
             parts += ["\n", (" · ".join(where), "dim")]
         hint = ACTION_HINTS.get(item.action or "") if item.open or item.status == "info" else None
