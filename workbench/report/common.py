@@ -16,14 +16,9 @@ from workbench.contract.model import DURATION_FIELDS
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding
 from workbench.history.revspec import parse_rev_path
+from workbench.security.model import SEVERITY_RANK, at_or_above
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
-SECURITY_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-SECURITY_RANK: dict[str, int] = {
-    s: len(SECURITY_SEVERITIES) - i for i, s in enumerate(SECURITY_SEVERITIES)
-}
-FAIL_ON: tuple[str, ...] = ("breaking", "risky", "never")
-SECURITY_FAIL_ON: tuple[str, ...] = (*SECURITY_SEVERITIES, "never")
 PARTY_LABELS: dict[str, str] = {
     "clients": "clients (apps calling the endpoints)",
     "relying_parties": "relying parties (services verifying tokens)",
@@ -75,10 +70,8 @@ class SecurityItem:
 
     @classmethod
     def from_finding(cls, finding: Any) -> SecurityItem:
-        d = finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
+        d = finding.to_dict()
         loc = d.get("location") or {}
-        if isinstance(loc, dict) and ("new" in loc or "old" in loc):
-            loc = loc.get(d.get("side") or "new") or loc.get("new") or loc.get("old") or {}
         return cls(
             rule=str(d.get("rule", "")),
             severity=str(d.get("severity", "info")),
@@ -92,8 +85,8 @@ class SecurityItem:
             fingerprint=str(d.get("fingerprint") or ""),
             source=str(d.get("source") or ""),
             side=str(d.get("side") or "new"),
-            line=loc.get("line") if isinstance(loc, dict) else None,
-            column=loc.get("column") if isinstance(loc, dict) else None,
+            line=loc.get("line"),
+            column=loc.get("column"),
             new_in_amendment=bool(d.get("new_in_amendment", True)),
             ignored=d.get("ignored"),
         )
@@ -104,7 +97,7 @@ def security_items(report: DiffReport) -> list[SecurityItem]:
     items = [SecurityItem.from_finding(f) for f in report.security_findings]
     return sorted(
         items,
-        key=lambda s: (-SECURITY_RANK.get(s.severity, 0), s.kind != "regression", s.line or 0),
+        key=lambda s: (-SEVERITY_RANK[s.severity], s.kind != "regression", s.line or 0),
     )
 
 
@@ -127,10 +120,7 @@ def security_fails(item: SecurityItem, options: RenderOptions) -> bool:
     ignored, introduced by this amendment, and the gate not switched off by ``--fail-on never``."""
     if item.ignored or not item.new_in_amendment or options.fail_on == "never":
         return False
-    threshold = options.security_fail_on
-    if threshold == "never" or threshold not in SECURITY_RANK:
-        return False
-    return SECURITY_RANK.get(item.severity, 0) >= SECURITY_RANK[threshold]
+    return at_or_above(item.severity, options.security_fail_on)
 
 
 def failures(
