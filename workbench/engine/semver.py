@@ -16,14 +16,10 @@ Decisions for the amendment verdict (documented in docs/rules.md):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+from workbench.contract.loader import SEMVER as _SEMVER  # the format's own definition
+
 BUMPS = ("none", "patch", "minor", "major")
 BUMP_ORDER = {b: i for i, b in enumerate(BUMPS)}
 
