@@ -30,11 +30,9 @@ class RuleInfo:
 
 @cache
 def compatibility_rules() -> dict[str, RuleInfo]:
-    """The engine's rule registry, by id (empty while the engine has none)."""
-    try:
-        from workbench.engine.rules import REGISTRY
-    except ImportError:  # pragma: no cover - the engine ships its registry
-        return {}
+    """The engine's rule registry, by id."""
+    from workbench.engine.rules import REGISTRY
+
     return {
         r.id: RuleInfo(
             id=r.id,
@@ -52,10 +50,8 @@ def compatibility_rules() -> dict[str, RuleInfo]:
 @cache
 def security_rules() -> dict[str, RuleInfo]:
     """The security review's rule registry, by id."""
-    try:
-        from workbench.security.registry import RULES
-    except ImportError:  # pragma: no cover - the security review ships its registry
-        return {}
+    from workbench.security.registry import RULES
+
     return {
         r.id: RuleInfo(
             id=r.id,
@@ -68,11 +64,6 @@ def security_rules() -> dict[str, RuleInfo]:
         )
         for r in RULES.values()
     }
-
-
-def lookup(rule_id: str) -> RuleInfo | None:
-    """A rule by id from either registry."""
-    return compatibility_rules().get(rule_id) or security_rules().get(rule_id)
 
 
 RULES_DOC = "rules.md"

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from workbench import __version__
+from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import DiffReport, Finding
 from workbench.report.common import (
     RenderOptions,
@@ -32,7 +33,6 @@ from workbench.report.common import (
 from workbench.report.rules import (
     RuleInfo,
     compatibility_rules,
-    lookup,
     rule_doc_url,
     security_rules,
 )
@@ -154,9 +154,7 @@ def _security_result(
     text = s.message
     if s.fix:
         text += f" Fix: {s.fix}"
-    loc = None
-    if s.line:
-        loc = _Pos(s.line, s.column or 1)
+    loc = Loc(s.line, s.column or 1, s.line) if s.line else None
     result: dict[str, Any] = {
         "ruleId": s.rule,
         "ruleIndex": index[s.rule],
@@ -178,13 +176,6 @@ def _security_result(
     return result
 
 
-class _Pos:
-    __slots__ = ("column", "end_line", "line")
-
-    def __init__(self, line: int, column: int):
-        self.line, self.column, self.end_line = line, column, line
-
-
 def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[str, Any]:
     """The SARIF log as Python data."""
     options = options or RenderOptions()
@@ -192,7 +183,7 @@ def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[
     sec = security_items(report)
     for f in (*report.findings, *report.ignored):
         if f.rule not in infos:
-            infos[f.rule] = lookup(f.rule) or RuleInfo(f.rule, f.rule, "", f.severity)
+            infos[f.rule] = RuleInfo(f.rule, f.rule, "", f.severity)
     for s in sec:
         if s.rule not in infos:
             infos[s.rule] = RuleInfo(
