@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from workbench.report.common import rule_anchor
 from workbench.security.model import SEVERITIES, citation_url
 from workbench.security.policy import DEFAULT_POLICY, KEYS
 from workbench.security.registry import CATEGORIES, RULES
@@ -31,10 +32,6 @@ _POLICY_HELP = {
     "min_ec_curve": "weakest elliptic curve contracts may accept",
     "clock_skew": "skew assumed for rotation overlap when a token declares none",
 }
-
-
-def _anchor(rule_id: str) -> str:
-    return rule_id.replace(".", "").lower()
 
 
 def render() -> str:
@@ -64,7 +61,9 @@ def render() -> str:
     ordered = sorted(RULES.values(), key=lambda r: list(CATEGORIES).index(r.category))
     for rule in ordered:
         sev = rule.severity + (f" ({rule.severity_note})" if rule.severity_note else "")
-        out.append(f"| [`{rule.id}`](#{_anchor(rule.id)}) | {sev} | {rule.kind} | {rule.title} |")
+        out.append(
+            f"| [`{rule.id}`](#{rule_anchor(rule.id)}) | {sev} | {rule.kind} | {rule.title} |"
+        )
     for category, title in CATEGORIES.items():
         rules = [r for r in RULES.values() if r.category == category]
         if not rules:
