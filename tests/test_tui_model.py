@@ -191,6 +191,41 @@ def test_items_from_a_report_keep_spans_flags_and_order() -> None:
     assert not doc.new_marks.get(9, 0) & RISKY
 
 
+def test_finding_values_read_as_the_text_report_writes_them() -> None:
+    """Durations are compared in seconds but shown as written (``15m``), booleans as YAML."""
+    from workbench.report.common import display_value
+
+    def finding(path: str, old: object, new: object) -> SimpleNamespace:
+        return SimpleNamespace(
+            rule="r",
+            severity="risky",
+            security="neutral",
+            breaks=(),
+            path=path,
+            message="m",
+            old=old,
+            new=new,
+            old_loc=Loc(1, 1, 1),
+            new_loc=Loc(1, 1, 1),
+            note=None,
+        )
+
+    lifetime = finding("tokens.access_token.lifetime", 900, 5400)
+    flag = finding("sessions.web.secure", True, False)
+    added = finding("scopes[x]", None, ["a", "[/]\x1b"])
+    items = items_from_report(SimpleNamespace(findings=[lifetime, flag, added]))
+    by_path = {it.path: it for it in items}
+    it = by_path["tokens.access_token.lifetime"]
+    assert (it.was, it.now) == ("15m", "1h30m")
+    assert (it.was, it.now) == (display_value(it.path, 900), display_value(it.path, 5400))
+    assert (by_path["sessions.web.secure"].was, by_path["sessions.web.secure"].now) == (
+        "true",
+        "false",
+    )
+    it = by_path["scopes[x]"]
+    assert it.was == "" and it.now.startswith("[a, [/]") and "\x1b" not in it.now
+
+
 def test_item_at_a_line_prefers_the_narrowest() -> None:
     wide = Item(0, "change", "safe", "a", "p", "m", new_span=(1, 50))
     narrow = Item(1, "change", "risky", "b", "p.q", "m", new_span=(10, 10))

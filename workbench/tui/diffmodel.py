@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any
 
-from workbench.tui.safe import clean, clean_inline, clean_lines
+from workbench.tui.safe import clean_inline, clean_lines
 
 # Row kinds.
 EQUAL, DELETE, INSERT, REPLACE, FOLD, BANNER = range(6)
@@ -146,13 +146,14 @@ def items_from_report(report: Any) -> list[Item]:
     if report is None:
         return items
     for f in getattr(report, "findings", None) or ():
+        path = str(getattr(f, "path", ""))
         items.append(
             Item(
                 index=0,
                 kind="change",
                 severity=str(getattr(f, "severity", "safe")),
                 rule=clean_inline(getattr(f, "rule", "")),
-                path=clean_inline(getattr(f, "path", "")),
+                path=clean_inline(path),
                 message=clean_inline(getattr(f, "message", "")),
                 breaks=tuple(clean_inline(b) for b in getattr(f, "breaks", ()) or ()),
                 weakens=getattr(f, "security", "neutral") == "weakens",
@@ -160,8 +161,8 @@ def items_from_report(report: Any) -> list[Item]:
                 new_span=_anchor(getattr(f, "new_loc", None), getattr(f, "new", None)),
                 note=clean_inline(getattr(f, "note", "") or ""),
                 security=str(getattr(f, "security", "neutral")),
-                was=_value(getattr(f, "old", None)),
-                now=_value(getattr(f, "new", None)),
+                was=_value(path, getattr(f, "old", None)),
+                now=_value(path, getattr(f, "new", None)),
             )
         )
     for s in getattr(report, "security_findings", None) or ():
@@ -188,19 +189,14 @@ def items_from_report(report: Any) -> list[Item]:
     return number_items(items)
 
 
-def _value(value: Any) -> str:
-    """A finding's old or new value as one short line of text."""
+def _value(path: str, value: Any) -> str:
+    """A finding's old or new value as one short line, as the text report writes it (durations
+    as ``15m``, booleans as YAML's ``true``); ``""`` when the side has none."""
     if value is None:
         return ""
-    if isinstance(value, list | tuple | set | frozenset):
-        text = ", ".join(str(v) for v in value)
-        text = f"[{text}]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
-    else:
-        text = str(value)
-    text = clean_inline(text)
-    return text if len(text) <= 120 else text[:119] + "…"
+    from workbench.report.common import display_value  # in the worker, not at start-up
+
+    return clean_inline(display_value(path, value, 120))
 
 
 def number_items(items: Iterable[Item]) -> list[Item]:
@@ -611,7 +607,6 @@ __all__ = [
     "DiffDocument",
     "Item",
     "Layout",
-    "clean",
     "inline_changes",
     "items_from_report",
 ]
