@@ -625,7 +625,7 @@ class _Differ:
                 self.emit(
                     "endpoint.security.alternative",
                     "removed",
-                    f"{path}[{_alt_name(k)}]",
+                    _alt_path(path, k),
                     sorted(k),
                     None,
                     old_raw=(*o_raw, i) if i is not None else None,
@@ -641,7 +641,7 @@ class _Differ:
                 self.emit(
                     "endpoint.security.alternative",
                     "added",
-                    f"{path}[{_alt_name(m)}]",
+                    _alt_path(path, m),
                     None,
                     sorted(m),
                     new_raw=(*n_raw, j) if j is not None else None,
@@ -660,7 +660,7 @@ class _Differ:
                 self.emit(
                     "endpoint.security.scheme",
                     "added",
-                    f"{path}[{_alt_name(m)}].{scheme}",
+                    _alt_path(path, m, scheme),
                     None,
                     scheme,
                     new_raw=(*n_at, scheme) if j is not None else None,
@@ -674,7 +674,7 @@ class _Differ:
                 self.emit(
                     "endpoint.security.scheme",
                     "removed",
-                    f"{path}[{_alt_name(k)}].{scheme}",
+                    _alt_path(path, k, scheme),
                     scheme,
                     None,
                     old_raw=(*o_at, scheme) if i is not None else None,
@@ -696,7 +696,7 @@ class _Differ:
         for scheme in sorted(schemes):
             self.sets(
                 "endpoint.security.scope",
-                f"{path}[{_alt_name(req)}].{scheme}",
+                _alt_path(path, req, scheme),
                 sorted(o_scopes.get(scheme, ())),
                 sorted(n_scopes.get(scheme, ())),
                 (*o_at, scheme),
@@ -796,6 +796,13 @@ def _covering(
 
 def _alt_name(schemes: frozenset) -> str:
     return "+".join(sorted(schemes)) if schemes else "anonymous"
+
+
+def _alt_path(path: str, schemes: frozenset, scheme: str | None = None) -> str:
+    """The contract path of one security alternative (``security[access_token+mtls]``), or of
+    one of its schemes."""
+    at = join(path, _alt_name(schemes), select=True)
+    return at if scheme is None else join(at, scheme)
 
 
 def _similar(a: str, b: str) -> float:

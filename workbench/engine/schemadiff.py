@@ -814,7 +814,7 @@ class SchemaDiffer:
             self.emit(
                 f"schema.{fact}",
                 "removed",
-                f"{p}[{i}]",
+                join(p, i, select=True),
                 a[i],
                 None,
                 old_raw=(*ov.at[key], i),
@@ -827,7 +827,7 @@ class SchemaDiffer:
             self.emit(
                 f"schema.{fact}",
                 "added",
-                f"{p}[{j}]",
+                join(p, j, select=True),
                 None,
                 b[j],
                 new_raw=(*nv.at[key], j),
@@ -839,7 +839,7 @@ class SchemaDiffer:
             self.compare(
                 self.view(self.old, a[i], (*ov.at[key], i), ov.entered),
                 self.view(self.new, b[j], (*nv.at[key], j), nv.entered),
-                f"{p}[{j}]",
+                join(p, j, select=True),
                 ctx,
                 depth + 1,
             )
