@@ -62,6 +62,11 @@ def load_config(root: str | Path) -> Config:
 def parse_config(raw: bytes, source: str = CONFIG_NAME) -> Config:
     """Parse the bytes of a ``.workbench.yaml``; raise :class:`ContractError` on any problem."""
     doc = load_yaml(decode_source(raw, source), source) if raw.strip() else None
+    return config_from_document(doc, source)
+
+
+def config_from_document(doc: LocatedDocument | None, source: str = CONFIG_NAME) -> Config:
+    """Validate an already parsed settings document; raise :class:`ContractError` on any problem."""
     config = Config(source=source, document=doc)
     if doc is None or doc.data is None:
         return config

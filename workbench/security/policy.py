@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workbench.config import CONFIG_NAME, Config, load_config, parse_config
+from workbench.config import CONFIG_NAME, Config, config_from_document, load_config
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import read_source
 from workbench.contract.units import DurationError, format_duration, parse_duration
@@ -319,12 +319,11 @@ def load_policy_file(path: str | Path) -> Policy:
     if not text.strip():
         return replace(DEFAULT_POLICY, source=name)
     doc = load_yaml(text, name)
-    config = Config(source=name, document=doc)
     data = doc.data
     if isinstance(data, dict) and "security" in data:
-        config = parse_config(text.encode("utf-8"), name)
+        config = config_from_document(doc, name)
         return parse_policy(config.security, config)
-    return parse_policy(data, config, prefix=())
+    return parse_policy(data, Config(source=name, document=doc), prefix=())
 
 
 __all__ = [
