@@ -23,10 +23,9 @@ from workbench.amendment.record import STEPS, Acceptance, Person, Record, StepRe
 from workbench.amendment.settings import AmendmentSettings
 from workbench.contract.errors import Problem
 from workbench.contract.model import Contract
+from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy
-
-BUMP_RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
 
 def short(fingerprint: str | None) -> str:
@@ -610,7 +609,7 @@ def _communication(
     # consumers
     required_bump = report.verdict.required_bump
     must_notify = (
-        inp.settings.require_notified and BUMP_RANK.get(required_bump, 0) >= BUMP_RANK["minor"]
+        inp.settings.require_notified and BUMP_ORDER.get(required_bump, 0) >= BUMP_ORDER["minor"]
     )
     notified = {n.consumer: n for n in step.notified}
     if not consumers:
@@ -685,7 +684,7 @@ def required_record(report: Any, settings: AmendmentSettings) -> tuple[bool, str
     if not report.findings and not (getattr(report, "ignored", None) or []):
         return False, "nothing changed that matters (no findings)"
     bump = report.verdict.required_bump
-    if BUMP_RANK.get(bump, 0) < BUMP_RANK[settings.min_bump]:
+    if BUMP_ORDER.get(bump, 0) < BUMP_ORDER[settings.min_bump]:
         return False, f"a {bump} change; records are required from {settings.min_bump} up"
     return True, ""
 
