@@ -118,6 +118,25 @@ class NoticeInput:
     fingerprint: str = ""
 
 
+def record_notes(record: Any, fingerprint: str) -> dict[str, Any]:
+    """What an amendment record adds to a notice (``NoticeInput`` fields): its summary,
+    effective date and accepted reasons, and the sign-off when it is for change set
+    ``fingerprint``."""
+    if record is None:
+        return {}
+    sign = record.step("security_review").sign_off
+    return {
+        "summary": record.summary,
+        "effective": dt.date.fromisoformat(record.effective) if record.effective else None,
+        "accepted": {
+            a.fingerprint: a
+            for name in ("compatibility", "security_review")
+            for a in record.step(name).accepted
+        },
+        "sign_off": sign if sign is not None and sign.fingerprint == fingerprint else None,
+    }
+
+
 def _contract(inp: NoticeInput) -> Contract | None:
     return inp.new if inp.new is not None else inp.old
 
@@ -330,18 +349,8 @@ def notice_for(
 
     day = today or dt.date.today()
     now = dt.datetime.now(dt.UTC)
-    accepted: dict[str, Acceptance] = {}
-    sign = None
-    summary = ""
-    effective = None
-    if record is not None:
-        for name in ("compatibility", "security_review"):
-            for a in record.step(name).accepted:
-                accepted[a.fingerprint] = a
-        s = record.step("security_review").sign_off
-        sign = s if s is not None and s.fingerprint == report.verdict.fingerprint else None
-        summary = record.summary
-        effective = dt.date.fromisoformat(record.effective) if record.effective else None
+    notes = record_notes(record, report.verdict.fingerprint)
+    accepted: dict[str, Acceptance] = notes.get("accepted", {})
     coverages = {
         f.fingerprint: coverage(
             f,
@@ -363,12 +372,9 @@ def notice_for(
             new=new,
             report=report,
             path=path,
-            summary=summary,
             today=day,
-            effective=effective,
             coverages=coverages,
-            accepted=accepted,
-            sign_off=sign,
             fingerprint=report.verdict.fingerprint,
+            **notes,
         )
     )

@@ -26,7 +26,7 @@ from workbench.amendment.changelog import (
     render_entry,
 )
 from workbench.amendment.checklist import Checklist, Inputs, evaluate, is_author, needs_handling
-from workbench.amendment.notice import NoticeInput, render_notice
+from workbench.amendment.notice import NoticeInput, record_notes, render_notice
 from workbench.amendment.record import (
     NOTICE_SUFFIX,
     STEPS,
@@ -54,7 +54,7 @@ from workbench.contract.yamlsrc import decode_source
 from workbench.history.errors import HistoryError
 from workbench.history.model import INDEX, WORKTREE, ContractEntry
 from workbench.history.repo import ContractRepo
-from workbench.security.policy import Policy, load_policy
+from workbench.security.policy import DEFAULT_POLICY, Policy, load_policy
 
 MIN_PREFIX = 6
 
@@ -139,7 +139,7 @@ class AmendmentSession:
         self._owns_repo = owns_repo
         self._listing = contracts
         self.settings: AmendmentSettings = AmendmentSettings()
-        self.policy: Policy | None = None
+        self.policy: Policy = DEFAULT_POLICY
         self.author: Person | None = None
         self.old: Contract | None = None
         self.new: Contract | None = None
@@ -512,7 +512,7 @@ class AmendmentSession:
             record=record,
             problems=list(self._problems),
             settings=self.settings,
-            policy=self.policy or load_policy(self.root),
+            policy=self.policy,
             author=self.author,
             today=self.today,
             now=self.now,
@@ -705,30 +705,15 @@ class AmendmentSession:
     def notice_input(self, record: Record | None = None) -> NoticeInput:
         assert self.checklist is not None
         record = record or (self.located.record if self.located else None)
-        accepted: dict[str, Acceptance] = {}
-        sign = None
-        effective = None
-        summary = ""
-        if record is not None:
-            for name in ("compatibility", "security_review"):
-                for a in record.step(name).accepted:
-                    accepted[a.fingerprint] = a
-            s = record.step("security_review").sign_off
-            sign = s if s is not None and s.fingerprint == self.checklist.fingerprint else None
-            effective = dt.date.fromisoformat(record.effective) if record.effective else None
-            summary = record.summary
         return NoticeInput(
             old=self.old,
             new=self.new,
             report=self.report,
             path=self.path,
-            summary=summary,
             today=self.today,
-            effective=effective,
             coverages=dict(self.checklist.coverages),
-            accepted=accepted,
-            sign_off=sign,
             fingerprint=self.checklist.fingerprint,
+            **record_notes(record, self.checklist.fingerprint),
         )
 
     def render_notice(self) -> str:
