@@ -12,7 +12,6 @@ from test_history_support import (
     Repo,
     Story,
     W,
-    build_story,
     contract_text,
     private_cache,  # noqa: F401 - autouse
 )
@@ -22,11 +21,6 @@ from workbench.history import HistoryError
 from workbench.history.log import log_entry
 from workbench.history.model import INDEX, WORKTREE
 from workbench.history.repo import ContractRepo
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
-    return build_story(tmp_path_factory.mktemp("story") / "repo")
 
 
 @pytest.fixture(scope="module")
