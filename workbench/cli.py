@@ -255,6 +255,13 @@ def _build(old, new, *, policy, today, ignores):
     return build_report(old, new, policy=policy, today=today, ignores=ignores)
 
 
+def _colored(color: str, output: Path | None) -> bool:
+    """``--color``: always, never, or auto (standard output on a terminal, no NO_COLOR)."""
+    from workbench.report import use_color
+
+    return color == "always" or (color == "auto" and output is None and use_color(sys.stdout))
+
+
 def _report_formats() -> list[str]:
     """The ``--format`` choices: the keys of the renderer registry."""
     from workbench.report import FORMATS
@@ -440,7 +447,7 @@ def diff_cmd(
     errors (printed as file:line:col).
     """
     from workbench.contract.errors import ContractError
-    from workbench.report import RENDERERS, RenderOptions, exit_code, use_color
+    from workbench.report import RENDERERS, RenderOptions, exit_code
     from workbench.security.policy import load_policy
 
     if base_ref is not None and len(specs) != 1:
@@ -459,32 +466,31 @@ def diff_cmd(
 
     # engine + security review: security findings land under "security_findings"
     report = _build(old, new, policy=policy, today=day, ignores=ignores)
-    stream = sys.stdout if output is None else None
     options = RenderOptions(
         fail_on=fail_on,
         security_fail_on=policy.fail_on,
-        color=color == "always" or (color == "auto" and stream is not None and use_color(stream)),
+        color=_colored(color, output),
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
     )
     _write_output(RENDERERS[fmt](report, options), output, options.color)
     if fmt == "github":
-        _step_summary(report, options)
+        from workbench.report import render_markdown
+
+        _step_summary(render_markdown(report, options))
     sys.exit(exit_code(report, options))
 
 
-def _step_summary(report, options) -> None:
+def _step_summary(markdown: str) -> None:
     """In GitHub Actions, add the Markdown review to the job summary too."""
     import os
-
-    from workbench.report import render_markdown
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return
     try:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(report, options) + "\n")
+            fh.write(markdown + "\n")
     except OSError as exc:
         click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
 
@@ -567,7 +573,7 @@ def review_cmd(
     (printed as file:line:col).
     """
     from workbench.contract.errors import ContractError
-    from workbench.report import RENDERERS, exit_code, render_json, use_color
+    from workbench.report import RENDERERS, exit_code, render_json
     from workbench.security.policy import load_policy, load_policy_file
     from workbench.security.render import (
         render_review_markdown,
@@ -590,11 +596,8 @@ def review_cmd(
         _fail(_problem_lines(exc))
     ignores = _load_ignores_for(root, new.id, ignore_file, no_ignore, day)
 
-    from workbench.review import build_report
-
-    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
-    stream = sys.stdout if output is None else None
-    paint = color == "always" or (color == "auto" and stream is not None and use_color(stream))
+    report = _build(old, new, policy=policy, today=day, ignores=ignores)
+    paint = _colored(color, output)
     options = review_options(
         fail_on or policy.fail_on,
         color=paint,
@@ -612,22 +615,8 @@ def review_cmd(
         text = RENDERERS[fmt](view, options)
     _write_output(text, output, paint)
     if fmt == "github":
-        _review_step_summary(render_review_markdown(view, policy, options))
+        _step_summary(render_review_markdown(view, policy, options))
     sys.exit(exit_code(view, options))
-
-
-def _review_step_summary(markdown: str) -> None:
-    """In GitHub Actions, add the Markdown review to the job summary too."""
-    import os
-
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    try:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(markdown + "\n")
-    except OSError as exc:
-        click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
 
 
 # --- check (gate) -----------------------------------------------------------------------------
