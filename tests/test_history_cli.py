@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from test_history_support import (
     P2,
     P,
+    Repo,
     Story,
     W,
     build_story,
+    contract_text,
     private_cache,  # noqa: F401 - autouse
 )
 
@@ -149,6 +151,18 @@ def test_errors_are_one_line_with_exit_2(
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("workbench log: ")
     assert message in err
+
+
+def test_control_characters_in_subjects_and_authors_are_shown_escaped(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("Add \x1b[2Jpayments\x07", {P: contract_text()}, author="Eve\x1b]0;owned\x07 Evil")
+    code, out, err = run(P, "--repo", str(repo.root))
+    assert code == 0, err
+    header, row = out.splitlines()
+    assert header.startswith("DATE")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Eve\\x1b]0;owned" in row
+    assert row.endswith("Add \\x1b[2Jpayments\\x07")
 
 
 def test_bad_limit_is_a_usage_error(story: Story) -> None:

@@ -1072,12 +1072,12 @@ def amend_refresh_cmd(
 # --- log (history) ----------------------------------------------------------------------------
 
 
-_LOG_CONTROL = dict.fromkeys([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)], " ")
-
-
 def _log_clean(text: str) -> str:
-    """Untrusted text (subjects, names, paths) without terminal control characters."""
-    return text.translate(_LOG_CONTROL)
+    """Untrusted text (subjects, names, paths) for one line of a column: control characters
+    shown escaped, as every report shows them (``report.common.clean``); tabs become spaces."""
+    from workbench.report.common import clean
+
+    return clean(text).replace("\t", " ")
 
 
 def _log_cut(text: str, width: int) -> str:
