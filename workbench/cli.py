@@ -606,7 +606,7 @@ def review_cmd(
     )
     view = review_view(report)
     if fmt == "text":
-        text = render_review_text(view, policy, options, color=paint)
+        text = render_review_text(view, policy, options)
     elif fmt == "markdown":
         text = render_review_markdown(view, policy, options)
     elif fmt == "json":

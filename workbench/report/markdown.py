@@ -66,14 +66,15 @@ def _url(url: str | None) -> str | None:
     return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
 
 
-def _link(text: str, url: str | None) -> str:
+def link(text: str, url: str | None) -> str:
+    """``[text](url)`` for an http(s) URL (escaped, parentheses encoded), else the text alone."""
     safe = _url(url)
     return f"[{md(text)}]({safe.replace('(', '%28').replace(')', '%29')})" if safe else md(text)
 
 
 def _rule(rule: str, options: RenderOptions) -> str:
     if re.match(r"^https?://", options.docs_base):
-        return _link(rule, rule_doc_url(rule, options.docs_base))
+        return link(rule, rule_doc_url(rule, options.docs_base))
     return md_code(rule)
 
 
@@ -264,7 +265,7 @@ def _security_rows(
         if s.line:
             where = f"{where}:{s.line}"
         finding = f"**{md(s.title)}**<br>{md(s.message)}"
-        reference = _link(s.citation, s.citation_url) if s.citation else "—"
+        reference = link(s.citation, s.citation_url) if s.citation else "—"
         rows.append(
             f"| {ICONS.get(s.severity, '')} {md(s.severity)} ({kind}) | {_rule(s.rule, options)} "
             f"| {md_code(s.path)} | {finding} | {md(s.fix) or '—'} | {reference} | {md(where)} |"

@@ -60,7 +60,10 @@ def use_color(stream: IO | None) -> bool:
         return False
 
 
-class _Painter:
+class Painter:
+    """``paint(text, style)``: ANSI colour by style name (a severity, ``dim``, ``bold``, ...), or
+    the text unchanged when colour is off."""
+
     def __init__(self, enabled: bool):
         self.enabled = enabled
 
@@ -73,7 +76,7 @@ class _Painter:
 def render_text(report: DiffReport, options: RenderOptions | None = None) -> str:
     """The human report for terminals and CI logs."""
     options = options or RenderOptions()
-    paint = _Painter(options.color)
+    paint = Painter(options.color)
     out: list[str] = [_header(report, paint)]
     groups = by_severity(report.findings)
     if not report.findings and not report.ignored:
@@ -105,7 +108,7 @@ def render_text(report: DiffReport, options: RenderOptions | None = None) -> str
 TITLE_LIMIT = 100  # a title is a name, not a document: longer ones are cut in the header
 
 
-def _header(report: DiffReport, paint: _Painter) -> str:
+def _header(report: DiffReport, paint: Painter) -> str:
     old, new = report.old, report.new
     summary = new or old
     name = clean(summary.contract) if summary else "contract"
@@ -126,7 +129,7 @@ def _finding(
     report: DiffReport,
     f: Finding,
     options: RenderOptions,
-    paint: _Painter,
+    paint: Painter,
     *,
     ignored: bool = False,
 ) -> list[str]:
@@ -165,7 +168,7 @@ def _finding(
 
 
 def _security(
-    report: DiffReport, item: SecurityItem, options: RenderOptions, paint: _Painter
+    report: DiffReport, item: SecurityItem, options: RenderOptions, paint: Painter
 ) -> list[str]:
     label = paint(f"{item.severity.upper():8}", item.severity)
     tags = []
@@ -195,7 +198,7 @@ def _security(
 
 
 def _verdict(
-    report: DiffReport, options: RenderOptions, paint: _Painter, items: list[SecurityItem]
+    report: DiffReport, options: RenderOptions, paint: Painter, items: list[SecurityItem]
 ) -> list[str]:
     v = report.verdict
     style = v.severity if v.severity in _STYLES else "bold"

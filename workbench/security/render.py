@@ -20,21 +20,10 @@ from workbench.report.common import (
     security_file,
     security_items,
 )
-from workbench.report.markdown import ICONS, md, md_code
+from workbench.report.markdown import ICONS, link, md, md_code
+from workbench.report.text import Painter
 from workbench.security.model import SEVERITIES
 from workbench.security.policy import Policy
-
-_STYLES = {
-    "critical": "1;35",
-    "high": "1;31",
-    "medium": "33",
-    "low": "36",
-    "info": "2",
-    "dim": "2",
-    "bold": "1",
-    "rule": "1",
-    "ok": "32",
-}
 
 
 def review_view(report: DiffReport) -> DiffReport:
@@ -85,14 +74,9 @@ def _subject(report: DiffReport) -> tuple[str, list[tuple[str, str]]]:
     return name, []
 
 
-def render_review_text(
-    report: DiffReport, policy: Policy, options: RenderOptions, *, color: bool = False
-) -> str:
-    """The review for a terminal or a CI log."""
-
-    def paint(text: str, style: str) -> str:
-        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if color and style in _STYLES else text
-
+def render_review_text(report: DiffReport, policy: Policy, options: RenderOptions) -> str:
+    """The review for a terminal or a CI log (coloured when ``options.color``)."""
+    paint = Painter(options.color)
     items = security_items(report)
     head, sources = _subject(report)
     out = [paint(f"Security review: {head}", "bold")]
@@ -113,11 +97,11 @@ def render_review_text(
     failing = [s for s in items if security_fails(s, options)]
     out.append("")
     if not items:
-        out.append(paint("No security findings.", "ok"))
+        out.append(paint("No security findings.", "safe"))
     verdict = (
         paint(f"FAIL: {len(failing)} at or above {options.security_fail_on}", "high")
         if failing
-        else paint(f"PASS: nothing new at or above {options.security_fail_on}", "ok")
+        else paint(f"PASS: nothing new at or above {options.security_fail_on}", "safe")
         if options.security_fail_on != "never"
         else "PASS: gate off (--fail-on never)"
     )
@@ -173,9 +157,7 @@ def render_review_markdown(report: DiffReport, policy: Policy, options: RenderOp
         out.append("|---|---|---|---|---|---|---|")
         for s in group:
             where = security_file(report, s, options) + (f":{s.line}" if s.line else "")
-            standard = md(s.citation)
-            if s.citation_url and s.citation_url.startswith("https://"):
-                standard = f"[{standard}]({s.citation_url})"
+            standard = link(s.citation, s.citation_url)
             mark = "**fails**" if security_fails(s, options) else ""
             out.append(
                 f"| {ICONS.get(s.severity, '')} {mark} | {md(s.severity)} | {md_code(s.rule)} "
