@@ -53,6 +53,7 @@ from workbench.history.model import (
     DraftState,
     ParentRef,
     Revision,
+    RevisionKind,
 )
 
 if TYPE_CHECKING:
@@ -546,22 +547,17 @@ class ContractRepo:
                 if head_ref is None
                 else _CHANGE.get(entry.x, "modified")
             )
-            meta = self._meta_of(blob) if blob else None
             result.append(
-                Revision(
-                    kind="index",
-                    rev=INDEX,
-                    path=path,
-                    blob=blob,
-                    parent=head_ref,
-                    change=change,
-                    version=meta.version if meta else "",
-                    contract_id=meta.id if meta else "",
-                    author_name=me[0],
-                    author_email=me[1],
-                    date=_mtime(self.git.git_dir / "index"),
-                    subject="Staged changes (not committed)",
-                    parents=(head,) if head else (),
+                self._draft(
+                    "index",
+                    path,
+                    blob,
+                    None,
+                    head_ref,
+                    change,
+                    self.git.git_dir / "index",
+                    head,
+                    me,
                 )
             )
             index_ref = ParentRef(INDEX, path, blob)
@@ -583,26 +579,41 @@ class ContractRepo:
                 if parent is None or parent.blob is None
                 else "modified"
             )
-            meta = self._meta_of(blob, raw) if blob else None
             result.insert(
-                0,
-                Revision(
-                    kind="worktree",
-                    rev=WORKTREE,
-                    path=path,
-                    blob=blob,
-                    parent=parent,
-                    change=change,
-                    version=meta.version if meta else "",
-                    contract_id=meta.id if meta else "",
-                    author_name=me[0],
-                    author_email=me[1],
-                    date=_mtime(target),
-                    subject="Unstaged changes (not committed)",
-                    parents=(head,) if head else (),
-                ),
+                0, self._draft("worktree", path, blob, raw, parent, change, target, head, me)
             )
         return result, log_path
+
+    def _draft(
+        self,
+        kind: RevisionKind,
+        path: str,
+        blob: str | None,
+        raw: bytes | None,
+        parent: ParentRef | None,
+        change: ChangeType,
+        stamp: Path,
+        head: str | None,
+        me: tuple[str, str],
+    ) -> Revision:
+        """The ``INDEX`` or ``WORKTREE`` pseudo-revision of ``path``, dated by the file
+        ``stamp`` (the index file, or the working-tree file)."""
+        meta = self._meta_of(blob, raw) if blob else None
+        return Revision(
+            kind=kind,
+            rev=INDEX if kind == "index" else WORKTREE,
+            path=path,
+            blob=blob,
+            parent=parent,
+            change=change,
+            version=meta.version if meta else "",
+            contract_id=meta.id if meta else "",
+            author_name=me[0],
+            author_email=me[1],
+            date=_mtime(stamp),
+            subject=f"{'Staged' if kind == 'index' else 'Unstaged'} changes (not committed)",
+            parents=(head,) if head else (),
+        )
 
     def _path_status(self, path: str, head: str | None) -> dict[str, StatusEntry]:
         """``git status`` of one path (no scan of the whole working tree); a file added to the
