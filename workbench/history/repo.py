@@ -513,9 +513,14 @@ class ContractRepo:
         )
 
     def _pseudo(
-        self, path: str, head: str | None, status: dict[str, StatusEntry] | None = None
+        self,
+        path: str,
+        head: str | None,
+        status: dict[str, StatusEntry] | None = None,
+        me: tuple[str, str] | None = None,
     ) -> tuple[list[Revision], str]:
-        """The ``WORKTREE``/``INDEX`` revisions of ``path`` and the path its commits use."""
+        """The ``WORKTREE``/``INDEX`` revisions of ``path`` and the path its commits use
+        (``me``: the draft author, when a listing of many paths already asked git)."""
         if self.git.root is None:
             return [], path
         if status is None:
@@ -524,7 +529,7 @@ class ContractRepo:
         if entry is None:
             return [], path
         log_path = entry.orig if entry.x in ("R", "C") and entry.orig else path
-        me = self._draft_identity()
+        me = me or self._draft_identity()
         result: list[Revision] = []
         head_ref = None
         if head is not None and entry.head_blob is not None:
@@ -708,11 +713,12 @@ class ContractRepo:
         tip = head if ref == "HEAD" else self.git.resolve(ref)
         if ref == "HEAD" and self.git.root is not None:
             status = self._status()
+            me = self._draft_identity()
             drafts: list[Revision] = []
             for path in sorted(status):
                 if not selected(path):
                     continue
-                for revision in self._pseudo(path, head, status)[0]:
+                for revision in self._pseudo(path, head, status, me)[0]:
                     if self._is_contract(revision.blob) or self._is_contract(
                         revision.parent.blob if revision.parent else None
                     ):
