@@ -328,6 +328,22 @@ def test_settings_dir_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert Settings().path is None  # a Settings built in code is never saved
 
 
+def test_checklist_keys_are_in_the_registry_and_remappable(tmp_path: Path) -> None:
+    """The checklist's keys are registry commands: settings accept their ids, the screen
+    binds them, and they never reach the palette (they act on the checklist only)."""
+    from workbench.tui.screens.checklist import ChecklistScreen
+
+    checklist = [c for c in commands.COMMANDS if c.scope == "checklist"]
+    assert {c.id for c in checklist} >= {"checklist.bump", "checklist.sign-off", "checklist.close"}
+    assert not any(c.palette for c in checklist)
+    assert [b.id for b in ChecklistScreen.BINDINGS] == [c.id for c in checklist]
+    path = tmp_path / "settings.yaml"
+    path.write_text("keymap:\n  checklist.bump: B\n  checklist.notify-all: ctrl+n\n")
+    settings = load_settings(path)
+    assert settings.problems == []
+    assert settings.keymap == {"checklist.bump": "B", "checklist.notify-all": "ctrl+n"}
+
+
 def test_every_command_has_a_unique_id_and_a_binding_or_palette_entry() -> None:
     ids = [c.id for c in commands.COMMANDS]
     assert len(ids) == len(set(ids))

@@ -7,7 +7,8 @@ command that makes sense without a key (``palette=True``).
 
 Scopes: ``app`` (anywhere), ``main`` (the main screen), ``list`` (the contracts, history and
 findings lists), ``history`` (the history list only), ``nav`` (cursor movement in every list
-and the diff), ``scroll`` (sideways scrolling of the lists and the diff).
+and the diff), ``scroll`` (sideways scrolling of the lists and the diff), ``checklist`` (the
+amendment checklist screen: listed on its own ``?`` screen, not in the palette).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ NAVIGATION = "Navigation"
 REVISIONS = "Revisions"
 DIFF = "Diff and findings"
 GENERAL = "General"
+CHECKLIST = "Amendment checklist"
 
 COMMANDS: tuple[Command, ...] = (
     # --- navigation ------------------------------------------------------------------------
@@ -380,10 +382,170 @@ COMMANDS: tuple[Command, ...] = (
         bind=False,
     ),
     Command("app.quit", "q", "quit", "Quit", "Quit the workbench", GENERAL, "app", show=True),
+    # --- the amendment checklist (its own screen) --------------------------------------------
+    Command(
+        "checklist.close",
+        "escape",
+        "close",
+        "Back",
+        "Back to the history",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.switch",
+        "tab",
+        "switch",
+        "Steps/items",
+        "Move between the steps and their items",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.bump",
+        "b",
+        "bump",
+        "Bump",
+        "Apply the required bump: set the version (only the version line changes)",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.accept",
+        "a",
+        "accept",
+        "Accept",
+        "Accept the finding with a written reason (or fix it: e edits the contract)",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.withdraw",
+        "x",
+        "withdraw",
+        "Withdraw",
+        "Withdraw the acceptance of the selected finding",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.sign-off",
+        "s",
+        "sign_off",
+        "Sign off",
+        "The reviewer signs off this change set",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.notice",
+        "t",
+        "notice",
+        "Notice",
+        "Generate the notice and preview it",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.preview",
+        "v",
+        "preview",
+        "Preview",
+        "Preview the notice without saving it",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.changelog",
+        "w",
+        "changelog",
+        "Changelog",
+        "Append the entry to the changelog",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.notify",
+        "n",
+        "notify",
+        "Notified",
+        "Confirm this consumer was told (N: every affected consumer)",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.notify-all",
+        "N",
+        "notify_all",
+        "All notified",
+        "Confirm that every affected consumer was told",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.summary",
+        "m",
+        "summary",
+        "Summary",
+        "Write the summary",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.edit",
+        "e",
+        "edit",
+        "Edit",
+        "Edit the contract in $EDITOR",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.start",
+        "d",
+        "start",
+        "New amendment",
+        "Start the amendment record",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.refresh",
+        "r",
+        "refresh",
+        "Refresh",
+        "Re-check and save the record",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
-GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL)
+GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST)
 
 
 def footer_hidden(width: int) -> frozenset[str]:

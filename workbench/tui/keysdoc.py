@@ -1,4 +1,4 @@
-"""Generate ``docs/keys.md`` from the command registry and the checklist screen's bindings.
+"""Generate ``docs/keys.md`` from the command registry (the checklist screen's keys included).
 
 ``python -m workbench.tui.keysdoc`` writes the page; ``--check`` exits 1 when it is stale.
 The ``?`` screen reads the same registry, so the page and the app never disagree.
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from workbench.tui import settings
-from workbench.tui.commands import COMMANDS
+from workbench.tui.commands import CHECKLIST, COMMANDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "keys.md"
 
@@ -31,8 +31,6 @@ def _keys(spec: str, display: str | None = None) -> str:
 
 
 def render() -> str:
-    from workbench.tui.screens.checklist import ChecklistScreen
-
     out = [
         "# Keys of the terminal UI",
         "",
@@ -55,23 +53,14 @@ def render() -> str:
     for command in COMMANDS:
         groups.setdefault(command.group, []).append(command)
     for group, commands in groups.items():
-        out += [f"## {group}", "", "| keys | command | id | what it does |", "|---|---|---|---|"]
+        title = f"{group} (`c` on a draft)" if group == CHECKLIST else group
+        out += [f"## {title}", "", "| keys | command | id | what it does |", "|---|---|---|---|"]
         for c in commands:
             out.append(
                 f"| {_keys(c.keys, c.key_display)} | {c.title} | `{c.id}` | {c.description} |"
             )
         out.append("")
     out += [
-        "## Amendment checklist (`c` on a draft)",
-        "",
-        "| keys | command | id |",
-        "|---|---|---|",
-    ]
-    for b in ChecklistScreen.BINDINGS:
-        if getattr(b, "id", None):
-            out.append(f"| {_keys(b.key)} | {b.description} | `{b.id}` |")
-    out += [
-        "",
         f"Settings default to theme `{settings.DEFAULT_THEME}`; see `settings.yaml` above.",
         "",
     ]

@@ -264,51 +264,7 @@ class NoticeScreen(ModalScreen[None]):
 class ChecklistScreen(Screen[None]):
     """The five steps of one amendment, and the actions that complete them."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Back", id="checklist.close", tooltip="Back to the history"),
-        Binding(
-            "tab",
-            "switch",
-            "Steps/items",
-            show=False,
-            id="checklist.switch",
-            tooltip="Move between the steps and their items",
-        ),
-        Binding("b", "bump", "Bump", id="checklist.bump"),
-        Binding("a", "accept", "Accept", id="checklist.accept"),
-        Binding(
-            "x",
-            "withdraw",
-            "Withdraw",
-            show=False,
-            id="checklist.withdraw",
-            tooltip="Withdraw the acceptance of the selected finding",
-        ),
-        Binding("s", "sign_off", "Sign off", id="checklist.sign-off"),
-        Binding("t", "notice", "Notice", id="checklist.notice"),
-        Binding(
-            "v",
-            "preview",
-            "Preview",
-            show=False,
-            id="checklist.preview",
-            tooltip="Preview the notice without saving it",
-        ),
-        Binding("w", "changelog", "Changelog", id="checklist.changelog"),
-        Binding("n", "notify", "Notified", id="checklist.notify"),
-        Binding(
-            "N",
-            "notify_all",
-            "All notified",
-            show=False,
-            id="checklist.notify-all",
-            tooltip="Confirm that every affected consumer was told",
-        ),
-        Binding("m", "summary", "Summary", show=False, id="checklist.summary"),
-        Binding("e", "edit", "Edit", id="checklist.edit"),
-        Binding("d", "start", "New amendment", id="checklist.start"),
-        Binding("r", "refresh", "Refresh", show=False, id="checklist.refresh"),
-    ]
+    BINDINGS = commands.bindings("checklist")
 
     DEFAULT_CSS = """
     ChecklistScreen { layout: vertical; }

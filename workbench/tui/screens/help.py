@@ -70,31 +70,6 @@ class HelpScreen(ModalScreen[None]):
             "end": scroll.scroll_end,
         }[where](animate=False)
 
-    def _checklist_lines(self) -> list[Content]:
-        from workbench.tui.screens.checklist import ACTION_HINTS, ChecklistScreen
-
-        lines = [Content.styled("Amendment checklist", "bold $text-accent")]
-        for b in ChecklistScreen.BINDINGS:
-            if not isinstance(b, Binding):
-                continue
-            keys = self.app._keymap.get(b.id or "", b.key) if b.id else b.key
-            shown = "/".join(
-                self.app.get_key_display(Binding(k.strip(), b.action)) for k in keys.split(",")
-            )
-            hint = ACTION_HINTS.get(b.action, "")
-            what = hint.split(": ", 1)[1] if ": " in hint else b.tooltip or b.description
-            lines.append(
-                Content.assemble(
-                    "  ",
-                    Content.styled(shown.ljust(12), "bold $text-primary"),
-                    Content.styled(b.description.ljust(17), "bold"),
-                    Content(what),
-                    ("  " + (b.id or ""), "dim"),
-                )
-            )
-        lines.append(Content(""))
-        return lines
-
     def _keys(self, cmd: commands.Command) -> str:
         if cmd.key_display and cmd.id not in self.app._keymap:
             return cmd.key_display
@@ -104,14 +79,16 @@ class HelpScreen(ModalScreen[None]):
 
     def _content(self) -> Content:
         lines: list[Content] = []
-        groups = commands.GROUPS
         if self.checklist:
-            lines += self._checklist_lines()
-            groups = (commands.NAVIGATION, commands.GENERAL)
+            groups = (commands.CHECKLIST, commands.NAVIGATION, commands.GENERAL)
+        else:
+            groups = tuple(g for g in commands.GROUPS if g != commands.CHECKLIST)
         for group in groups:
             lines.append(Content.styled(group, "bold $text-accent"))
             for cmd in commands.COMMANDS:
-                if cmd.group != group or (self.checklist and cmd.scope not in ("nav", "app")):
+                if cmd.group != group:
+                    continue
+                if self.checklist and cmd.scope not in ("checklist", "nav", "app"):
                     continue
                 key = Content.styled(self._keys(cmd).ljust(12), "bold $text-primary")
                 lines.append(
