@@ -338,3 +338,25 @@ async def test_keys_typed_right_after_a_pane_switch_reach_the_new_pane(demo_repo
         assert screen.focused is screen.history_table
         screen.action_focus_pane(1)
         assert screen.focused is not screen.history_table
+
+
+# --- the palette over the checklist does not drive the main screen beneath it --------------------
+
+
+async def test_palette_over_the_checklist_offers_no_main_screen_commands(demo_repo: Path) -> None:
+    app = app_for(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await settled(pilot)
+        key = main.current_key
+        await pilot.press("2", "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("ctrl+p", *"next finding")
+        await pilot.pause(0.4)
+        text = screen_text(app)
+        assert "Next finding" not in text and "contract " not in text
+        await pilot.press("ctrl+a", "ctrl+k", *"help", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert "checklist.bump" in str(app.screen.query_one("#help-text").content)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChecklistScreen)
+        assert main.current_key == key

@@ -42,11 +42,15 @@ class WorkbenchCommands(Provider):
     """Commands from the registry, then contracts, then revisions of the selected contract."""
 
     def _main(self) -> MainScreen | None:
+        """The main screen when it is the one under the palette (over the checklist or the
+        help, its commands and jumps would act unseen on the screen below)."""
+        from textual.command import CommandPalette
+
         from workbench.tui.screens.main import MainScreen
 
         for screen in reversed(self.app.screen_stack):
-            if isinstance(screen, MainScreen):
-                return screen
+            if not isinstance(screen, CommandPalette):
+                return screen if isinstance(screen, MainScreen) else None
         return None
 
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
