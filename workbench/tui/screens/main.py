@@ -101,6 +101,17 @@ class DiffFailed(Message):
     error: str
 
 
+def _list_pane(number: int, title: str, table: ListTable, detail: str | None = None) -> Pane:
+    """A list's pane: the table, its detail lines (``detail`` is their id) and its ``/``
+    filter; ids follow the table's (``history`` -> ``#history-pane``, ``#history-filter``)."""
+    name = table.id or ""
+    children: list[Any] = [table]
+    if detail:
+        children.append(Static(id=detail, classes="detail", markup=False))
+    children.append(FilterInput(name, id=f"{name}-filter"))
+    return Pane(number, title, *children, id=f"{name}-pane")
+
+
 class MainScreen(Screen):
     """Contracts | history | diff + findings, keyboard first."""
 
@@ -143,21 +154,8 @@ class MainScreen(Screen):
         settings = self.wb.settings
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Pane(
-                    1,
-                    "Contracts",
-                    ContractsTable(id="contracts"),
-                    FilterInput("contracts", id="contracts-filter"),
-                    id="contracts-pane",
-                )
-                yield Pane(
-                    2,
-                    "History",
-                    HistoryTable(id="history"),
-                    Static(id="revision-detail", classes="detail", markup=False),
-                    FilterInput("history", id="history-filter"),
-                    id="history-pane",
-                )
+                yield _list_pane(1, "Contracts", ContractsTable(id="contracts"))
+                yield _list_pane(2, "History", HistoryTable(id="history"), "revision-detail")
             with Vertical(id="right"):
                 yield Pane(
                     3,
@@ -165,14 +163,7 @@ class MainScreen(Screen):
                     DiffView(id="diff", mode=settings.diff, context=settings.context),
                     id="diff-pane",
                 )
-                yield Pane(
-                    4,
-                    "Findings",
-                    FindingsTable(id="findings"),
-                    Static(id="finding-detail", classes="detail", markup=False),
-                    FilterInput("findings", id="findings-filter"),
-                    id="findings-pane",
-                )
+                yield _list_pane(4, "Findings", FindingsTable(id="findings"), "finding-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -789,17 +780,11 @@ class MainScreen(Screen):
         self.wb.update_setting("layout", layout)
 
     def action_checklist(self) -> None:
-        """Open the amendment checklist for the selected contract and draft revision.
+        """Open the amendment checklist for the selected contract and revision; when it
+        closes, the repository is reloaded (the checklist may have changed the contract or its
+        record)."""
+        from workbench.tui.screens.checklist import ChecklistScreen  # imported when first used
 
-        The screen (``workbench.tui.screens.checklist.ChecklistScreen``) is built with the
-        repository, the contract path and the selected revision; when it closes, the
-        repository is reloaded (the checklist may have changed the contract or its record).
-        """
-        try:
-            from workbench.tui.screens.checklist import ChecklistScreen
-        except ImportError:
-            self.notify("checklist not available", severity="warning")
-            return
         if self.current_path is None:
             self.notify("Select a contract first.", severity="warning")
             return
