@@ -40,15 +40,9 @@ class Config:
 
     def problem(self, raw: tuple, message: str) -> Problem:
         """A problem at ``raw`` (a path into the config file), for section validators."""
-        loc = None
-        if self.document is not None:
-            loc = self.document.key_locs.get(raw) or self.document.locs.get(raw)
-            probe = raw
-            while loc is None and probe:
-                probe = probe[:-1]
-                loc = self.document.locs.get(probe)
-        line, col = (loc.line, loc.column) if loc else (1, 1)
-        return Problem(self.source, line, col, message, format_json_path(raw))
+        if self.document is None:
+            return Problem(self.source, 1, 1, message, format_json_path(raw))
+        return self.document.problem(self.source, raw, message)
 
 
 def load_config(root: str | Path) -> Config:

@@ -27,7 +27,7 @@ import yaml
 
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml
 
 FORMAT = 1
 STEPS: tuple[str, ...] = (
@@ -358,13 +358,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _problem(doc: LocatedDocument, source: str, raw: tuple, message: str) -> Problem:
-    loc = doc.key_locs.get(raw) or doc.locs.get(raw)
-    probe = raw
-    while loc is None and probe:
-        probe = probe[:-1]
-        loc = doc.locs.get(probe)
-    line, col = (loc.line, loc.column) if loc else (1, 1)
-    return Problem(source, line, col, message, format_json_path(raw))
+    return doc.problem(source, raw, message)
 
 
 def _describe(error: jsonschema.ValidationError, raw: tuple) -> tuple[tuple, str]:

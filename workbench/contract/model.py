@@ -9,7 +9,7 @@ from typing import Any
 
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.yamlsrc import Loc, nearest_loc
 
 # Fields whose values are durations, as paths with "*" for any map key.
 DURATION_FIELDS: tuple[tuple[str, ...], ...] = (
@@ -92,13 +92,7 @@ class Contract:
 
     def loc(self, raw: tuple) -> Loc | None:
         """The position of the value at ``raw``, or of its nearest located ancestor."""
-        while True:
-            found = self.locs.get(raw)
-            if found is not None:
-                return found
-            if not raw:
-                return None
-            raw = raw[:-1]
+        return nearest_loc(self.locs, raw)
 
     def anchor(self, raw: tuple) -> Loc | None:
         """The line a reader looks at for ``raw``: the key of a mapping entry, else the value."""

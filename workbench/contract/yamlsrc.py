@@ -49,6 +49,25 @@ class LocatedDocument:
     locs: dict[Path, Loc]  # value locations
     key_locs: dict[Path, Loc]  # locations of the mapping keys that lead to a value
 
+    def nearest(self, raw: Path) -> Loc | None:
+        """The location of ``raw``, or of its nearest located ancestor."""
+        return nearest_loc(self.locs, raw)
+
+    def problem(self, source: str, raw: Path, message: str, severity: str = "error") -> Problem:
+        """A problem at the key leading to ``raw`` (else its value or nearest ancestor)."""
+        loc = self.key_locs.get(raw) or self.nearest(raw)
+        line, col = (loc.line, loc.column) if loc else (1, 1)
+        return Problem(source, line, col, message, format_json_path(raw), severity)
+
+
+def nearest_loc(locs: dict[Path, Loc], raw: Path) -> Loc | None:
+    """``locs[raw]``, or the location of the nearest ancestor of ``raw`` that has one."""
+    while True:
+        found = locs.get(raw)
+        if found is not None or not raw:
+            return found
+        raw = raw[:-1]
+
 
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 _constructor = SafeConstructor()

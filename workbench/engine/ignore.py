@@ -29,7 +29,7 @@ from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import read_source
-from workbench.contract.yamlsrc import LocatedDocument, format_json_path, load_yaml
+from workbench.contract.yamlsrc import format_json_path, load_yaml
 
 IGNORE_NAME = ".workbench-ignore.yaml"
 ENTRY_KEYS = ("fingerprint", "rule", "path", "contract", "reason", "expires")
@@ -146,7 +146,7 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
     problems: list[Problem] = []
 
     def problem(raw: tuple, message: str, *, at_key: bool = False) -> None:
-        loc = (doc.key_locs.get(raw) if at_key else None) or _nearest(doc, raw)
+        loc = (doc.key_locs.get(raw) if at_key else None) or doc.nearest(raw)
         line, col = (loc.line, loc.column) if loc else (1, 1)
         problems.append(Problem(source, line, col, message, format_json_path(raw)))
 
@@ -168,7 +168,7 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
         entry = _parse_entry(item, raw, problem)
         if entry is None:
             continue
-        loc = _nearest(doc, raw)
+        loc = doc.nearest(raw)
         if loc is not None:
             entry.line, entry.column = loc.line, loc.column
         if entry.expired(today):
@@ -185,7 +185,7 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
             )
         unknown = _unknown_rule(entry.rule)
         if unknown:
-            at = _nearest(doc, (*raw, "rule")) or loc
+            at = doc.nearest((*raw, "rule")) or loc
             ignores.warnings.append(
                 Problem(
                     source,
@@ -217,14 +217,6 @@ def _unknown_rule(rule: str | None) -> str | None:
     close = difflib.get_close_matches(rule, known, n=1, cutoff=0.7)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"no rule is called {rule!r}{hint}"
-
-
-def _nearest(doc: LocatedDocument, raw: tuple):
-    while True:
-        loc = doc.locs.get(raw)
-        if loc is not None or not raw:
-            return loc
-        raw = raw[:-1]
 
 
 def _parse_entry(item: Any, raw: tuple, problem) -> IgnoreEntry | None:
