@@ -139,7 +139,7 @@ class MainScreen(Screen):
         self.history_shown_at: float | None = None  # perf_counter when a history first showed
         self.diff_shown_at: float | None = None
         self.diff_requested_at: float | None = None
-        self._versions: dict[str, str] = {}
+        self._versions: dict[str, str] = {}  # rev or blob -> version, from the loaded history
         self.revision_index: dict[str, list[Any]] = {}  # contract path -> loaded revisions
         self._pending_revision: str | None = None
         self._footer_hidden: frozenset[str] = frozenset()
@@ -271,6 +271,7 @@ class MainScreen(Screen):
             self.marked = None
             self.base_compare = False
             self.current_key = None
+            self._versions = {}
         entry = next((e for e in self.entries if e.path == path), None)
         name = (entry.id or entry.path) if entry else path
         self.pane("history").set_detail(name)
@@ -316,7 +317,13 @@ class MainScreen(Screen):
         known = self.revision_index.setdefault(message.path, [])
         if message.offset == 0:
             known.clear()
+            self._versions = {}
         known.extend(message.revisions)
+        for r in message.revisions:  # for the labels of sides that carry no version
+            if r.version:
+                self._versions[r.rev] = r.version
+                if r.blob:
+                    self._versions.setdefault(r.blob, r.version)
         if message.offset == 0:
             keep = self._pending_revision or self.current_key
             self._pending_revision = None
@@ -402,12 +409,6 @@ class MainScreen(Screen):
         self.current_key = key
         self.base_compare = False
         revision = row.data
-        self._versions = {}
-        for r in self.history_table.rows_all:
-            if r.data.version:
-                self._versions[r.key] = r.data.version
-                if r.data.blob:
-                    self._versions.setdefault(r.data.blob, r.data.version)
         if self.marked is not None and self.marked.rev != revision.rev:
             self._request_diff(("pair", self.marked, revision))
         else:
