@@ -11,12 +11,12 @@ from test_amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
 
 from workbench.amendment.changelog import has_entry, insert_entry, render_entry
 from workbench.amendment.checklist import render_text
-from workbench.amendment.impact import affected_consumers, touched_parts
 from workbench.amendment.notice import deprecation_header, sunset_header
 from workbench.amendment.record import load_record
 from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.contract.loader import load_contract_text
 from workbench.demo import changelog_text
+from workbench.engine.impact import affected_consumers, touched_parts
 
 RECORD = "amendments/orders-api/2.0.0.yaml"
 NEW_ISSUER = ("issuer: https://login.example.com", "issuer: https://id.example.com")

@@ -616,3 +616,25 @@ def test_demo_histories_classify_cleanly() -> None:
     assert pairs >= 10
     assert any(n.startswith("planned removal") for n in notes)
     assert "error.renamed" in rules
+
+
+def test_findings_name_the_consumers_the_notice_names() -> None:
+    """One answer to "who is affected": Finding.consumers and the checklist's notice agree on
+    every amendment of the sample histories (removing a client authentication method, which no
+    consumer lists by name, reaches every consumer in both)."""
+    from workbench.contract import load_contract
+    from workbench.engine.impact import affected_consumers
+
+    reached_everyone = 0
+    for history in sorted((ROOT / "sample_contracts" / "history").iterdir()):
+        files = sorted(history.glob("[0-9]*.yaml"))
+        for a, b in itertools.pairwise(files):
+            old, new = load_contract(a), load_contract(b)
+            report = compare(old, new, today=dt.date(2025, 7, 1))
+            for f in report.findings:
+                notice = [c.name for c in affected_consumers([f], old, new)]
+                assert sorted(notice) == list(f.consumers), (b.name, f.rule, f.path)
+                names = {c["name"] for c in new.section("consumers")}
+                if f.consumers and set(f.consumers) == names and f.path.startswith("client_auth"):
+                    reached_everyone += 1
+    assert reached_everyone >= 1

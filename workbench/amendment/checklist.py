@@ -17,12 +17,12 @@ from workbench.amendment.bump import BumpError, next_version
 from workbench.amendment.changelog import has_entry
 from workbench.amendment.clarity import clarity_items
 from workbench.amendment.compat import Coverage, coverage
-from workbench.amendment.impact import EVERYONE, AffectedConsumer, affected_consumers
 from workbench.amendment.model import Item, StepResult, step_status
 from workbench.amendment.record import STEPS, Acceptance, Person, Record, StepRecord
 from workbench.amendment.settings import AmendmentSettings
 from workbench.contract.errors import Problem
 from workbench.contract.model import Contract
+from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
 from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy

@@ -15,9 +15,9 @@ from email.utils import format_datetime
 from typing import Any
 
 from workbench.amendment.compat import Coverage, parse_date
-from workbench.amendment.impact import EVERYONE, AffectedConsumer, affected_consumers
 from workbench.amendment.record import Acceptance, SignOff
 from workbench.contract.model import Contract
+from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
 from workbench.report.markdown import md, md_code
 
 SEVERITY_TITLES = {

@@ -8,7 +8,8 @@ import hashlib
 import json
 from typing import Any
 
-from workbench.contract.paths import is_within, split_path
+from workbench.contract.paths import is_within
+from workbench.engine.impact import Impact
 from workbench.engine.model import Change, Finding
 from workbench.engine.rules import REGISTRY, Env, Hit, Rule
 
@@ -35,7 +36,7 @@ def change_set_fingerprint(fingerprints: list[str]) -> str:
 def classify(changes: list[Change], env: Env) -> list[Finding]:
     """One finding per change, by the first rule of its topic that claims it."""
     deprecations = _Deprecations(env)
-    consumers = _Consumers(env)
+    consumers = Impact(env.old, env.new)
     findings = []
     for change in changes:
         rule, hit = match(change, env)
@@ -63,7 +64,7 @@ def _finding(
     change: Change,
     env: Env,
     deprecations: _Deprecations,
-    consumers: _Consumers,
+    consumers: Impact,
 ) -> Finding:
     severity = hit.severity or rule.severity
     security = hit.security or rule.security
@@ -90,7 +91,7 @@ def _finding(
         fingerprint=finding_fingerprint(rule.id, change.path, change.old, change.new),
         note="; ".join(notes) or None,
         bump=rule.bump_for(severity),
-        consumers=consumers.affected(change),
+        consumers=tuple(sorted(str(c["name"]) for c, _ in consumers.reached(change.path))),
     )
 
 
@@ -159,49 +160,3 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except (TypeError, ValueError):
         return None
-
-
-class _Consumers:
-    """Which listed consumers use something a change touches (by their ``uses`` entries)."""
-
-    def __init__(self, env: Env):
-        self.uses: dict[str, set[str]] = {}
-        # scopes and error codes lead to the endpoints that require or return them
-        self.endpoints_of: dict[str, set[str]] = {}
-        for contract in (env.new, env.old):
-            if contract is None:
-                continue
-            for consumer in contract.section("consumers"):
-                if isinstance(consumer, dict) and isinstance(consumer.get("name"), str):
-                    used = {str(u) for u in consumer.get("uses") or []}
-                    self.uses.setdefault(consumer["name"], set()).update(used)
-            for eid, ep in contract.section("endpoints").items():
-                if not isinstance(ep, dict):
-                    continue
-                for requirement in ep.get("security") or []:
-                    if isinstance(requirement, dict):
-                        for scopes in requirement.values():
-                            for scope in scopes or []:
-                                self.endpoints_of.setdefault(str(scope), set()).add(eid)
-                for code in ep.get("errors") or []:
-                    self.endpoints_of.setdefault(str(code), set()).add(eid)
-
-    def affected(self, change: Change) -> tuple[str, ...]:
-        if not self.uses or change.context.get("topic", "").startswith("meta."):
-            return ()
-        owner = change.context.get("owner")
-        names: set[str] = set()
-        if isinstance(owner, str):
-            names.add(owner)  # the token kind, endpoint, scope ... the change belongs to
-        else:
-            try:
-                names = {seg for seg, _ in split_path(change.path)}
-            except ValueError:
-                names = set()
-        for value in (change.old, change.new):
-            if isinstance(value, str):
-                names.add(value)
-        if not isinstance(owner, str):  # a scope or error code: who calls where it applies
-            for name in list(names):
-                names |= self.endpoints_of.get(name, set())
-        return tuple(sorted(c for c, used in self.uses.items() if used & names))
