@@ -14,7 +14,6 @@ from test_history_support import (
     Repo,
     Story,
     W,
-    build_story,
     contract_text,
     private_cache,  # noqa: F401 - autouse
 )
@@ -24,11 +23,6 @@ from workbench.demo import load_plan
 from workbench.history import read_contract_at
 from workbench.review import build_report
 from workbench.security.policy import load_policy
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
-    return build_story(tmp_path_factory.mktemp("story") / "repo")
 
 
 def run(*args: str) -> tuple[int, str, str]:
