@@ -15,6 +15,7 @@ from textual.app import App
 from textual.theme import Theme
 
 from workbench.tui import commands
+from workbench.tui.jobs import Delays
 from workbench.tui.palette import WorkbenchCommands
 from workbench.tui.safe import clean_inline
 from workbench.tui.settings import DEFAULT_THEME, Settings, load_settings
@@ -39,6 +40,7 @@ class WorkbenchApp(App[None]):
         self.path = Path(path)
         self.settings = settings if settings is not None else load_settings()
         self.select = select
+        self.delays = Delays()  # how long the screens wait before background work (tests: 0)
         self.backend = None
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)

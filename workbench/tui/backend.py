@@ -1,7 +1,7 @@
 """What the terminal UI asks of the core, in plain functions that run in worker threads.
 
 Nothing here imports Textual: every call may block (git, parsing, classification), so the app
-runs them in thread workers and posts the results back as messages. The one repository object
+runs them in thread workers (``jobs.py``) and handles their answers on the UI thread. The one repository object
 (``ContractRepo``) is shared by those workers; it serialises its own git access.
 """
 
@@ -246,13 +246,16 @@ class Backend:
         return report, items_from_report(report), []
 
     def badge(self, revision: Revision) -> Badge:
-        """The verdict of one amendment for the history list (engine report, cached by blobs)."""
-        ContractError, HistoryError = _errors()
+        """The verdict of one amendment for the history list (engine report, cached by blobs).
+
+        A badge is data about one revision: whatever prevents the verdict is that revision's
+        badge (``invalid``, or ``error`` with the reason), never a failure of the whole list."""
+        ContractError, _ = _errors()
         try:
             report = self.repo.report(revision)
         except ContractError as exc:
             return Badge("invalid", error=describe(exc))
-        except HistoryError as exc:
+        except Exception as exc:
             return Badge("error", error=describe(exc))
         verdict = report.verdict
         weakens = verdict.counts.get("weakens", 0) if verdict.counts else 0

@@ -3,8 +3,9 @@ that complete them (bump, accept with a reason, reviewer sign-off, notice, chang
 consumers), each saved at once by the core (``workbench.amendment.session``, the same code as
 ``workbench amend``).
 
-Every call into the core runs in a thread worker, one at a time (a lock keeps the answers in the
-order they were given), and posts the fresh checklist back. Text from the repository (labels,
+Every call into the core is a typed request (``Answer``) run in a thread worker, one at a time
+from a queue (so the answers are saved in the order they were given); each brings the fresh
+checklist back. Text from the repository (labels,
 reasons, names, the notice) is shown with ``Content``/``Text`` built by ``workbench.tui.safe``,
 never as markup.
 """
@@ -14,13 +15,13 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import threading
-from dataclasses import dataclass, replace
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,6 +31,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, TextArea
 
 from workbench.tui import commands
+from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit, rich_lit
 from workbench.tui.widgets.lists import ListRow, ListTable
 from workbench.tui.widgets.pane import Pane
@@ -64,13 +66,14 @@ LINE_EDITORS = {"vi", "vim", "nvim", "nano", "emacs", "micro", "kak", "hx", "hel
 # --- messages ---------------------------------------------------------------------------------
 
 
-@dataclass
-class ChecklistReady(Message):
-    """A fresh checklist (after loading or after an answer), with what happened."""
+@dataclass(frozen=True, eq=False)
+class Answer:
+    """One call into the amendment session: ``open`` (re-)reads the checklist, the others are
+    the actions of ``ChecklistScreen._do``."""
 
-    checklist: Any
-    note: str = ""
-    error: str = ""
+    action: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -261,7 +264,7 @@ class NoticeScreen(ModalScreen[None]):
 # --- the screen ---------------------------------------------------------------------------------
 
 
-class ChecklistScreen(Screen[None]):
+class ChecklistScreen(JobHost, Screen[None]):
     """The five steps of one amendment, and the actions that complete them."""
 
     BINDINGS = commands.bindings("checklist")
@@ -298,8 +301,7 @@ class ChecklistScreen(Screen[None]):
         self.last_note = ""
         self.last_error = ""
         self.notice_text: str | None = None
-        self._lock = threading.Lock()
-        self._pending = 0
+        self._answers: deque[Answer] = deque()
         self._own_repo = False
 
     # --- layout -------------------------------------------------------------------------------
@@ -350,36 +352,43 @@ class ChecklistScreen(Screen[None]):
 
     def _run(self, action: str, *args: Any, **kwargs: Any) -> None:
         self.busy = True
-        self._pending += 1
         self.query_one("#steps-pane", Pane).set_busy("saving" if action != "open" else "checking")
-        self._work(action, args, kwargs)
+        self._answers.append(Answer(action, args, kwargs))
+        self._next_answer()
 
-    @work(thread=True, group="checklist", exit_on_error=False)
-    def _work(self, action: str, args: tuple, kwargs: dict) -> None:
-        from workbench.amendment.session import AmendmentError, AmendmentSession
+    def _next_answer(self) -> None:
+        if self.job_running("checklist"):
+            return  # one at a time: the next starts when this one is answered
+        if not self._answers:
+            self.busy = False
+            self.query_one("#steps-pane", Pane).set_busy(None)
+            return
+        answer = self._answers.popleft()
+        self.run_job(answer, self._answer, self._answered, self._answer_failed, group="checklist")
 
-        with self._lock:  # answers are saved in the order they were given
-            note, error = "", ""
-            try:
-                if self.session is None or action == "open":
-                    mode, rev, base = self._mode()
-                    if self.session is not None:
-                        self.session.close()
-                    self.session = AmendmentSession(
-                        self._repo(), self.path, mode=mode, rev=rev, base=base, today=self.today
-                    )
-                    if action == "open":
-                        self.post_message(ChecklistReady(self.session.checklist))
-                        return
-                note = self._do(action, *args, **kwargs) or ""
-            except AmendmentError as exc:
-                error = str(exc)
-            except Exception as exc:  # every failure is a message, never a crash
-                from workbench.tui.backend import describe
+    def _answer(self, answer: Answer) -> tuple[Any, str]:
+        """The fresh checklist and the note to show (in the worker thread)."""
+        from workbench.amendment.session import AmendmentSession
 
-                error = describe(exc)
-            checklist = self.session.checklist if self.session is not None else None
-            self.post_message(ChecklistReady(checklist, note, error))
+        if self.session is None or answer.action == "open":
+            mode, rev, base = self._mode()
+            if self.session is not None:
+                self.session.close()
+            self.session = AmendmentSession(
+                self._repo(), self.path, mode=mode, rev=rev, base=base, today=self.today
+            )
+            if answer.action == "open":
+                return self.session.checklist, ""
+        note = self._do(answer.action, *answer.args, **answer.kwargs) or ""
+        return self.session.checklist, note
+
+    def _answered(self, answer: Answer, result: tuple[Any, str]) -> None:
+        checklist, note = result
+        self._show_answer(checklist, note, "")
+
+    def _answer_failed(self, answer: Answer, error: str) -> None:
+        checklist = self.session.checklist if self.session is not None else None
+        self._show_answer(checklist, "", error)
 
     def _repo(self) -> Any:
         if self.repo is not None:
@@ -447,19 +456,16 @@ class ChecklistScreen(Screen[None]):
 
     # --- results ------------------------------------------------------------------------------
 
-    def on_checklist_ready(self, message: ChecklistReady) -> None:
-        self._pending = max(0, self._pending - 1)
-        self.busy = self._pending > 0
-        if not self.busy:
-            self.query_one("#steps-pane", Pane).set_busy(None)
-        self.last_note, self.last_error = message.note, message.error
-        if message.error:
-            self.notify(clean_inline(message.error), severity="error", markup=False, timeout=8)
-        elif message.note:
-            self.notify(clean_inline(message.note), markup=False)
-        if message.checklist is not None:
-            self.checklist = message.checklist
+    def _show_answer(self, checklist: Any, note: str, error: str) -> None:
+        self.last_note, self.last_error = note, error
+        if error:
+            self.notify(clean_inline(error), severity="error", markup=False, timeout=8)
+        elif note:
+            self.notify(clean_inline(note), markup=False)
+        if checklist is not None:
+            self.checklist = checklist
             self._show()
+        self._next_answer()
 
     def on_notice_ready(self, message: NoticeReady) -> None:
         self.notice_text = message.text

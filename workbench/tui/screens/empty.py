@@ -3,7 +3,11 @@ path that is not a repository. It says so, and offers to open the demo."""
 
 from __future__ import annotations
 
-from textual import on, work
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
@@ -11,10 +15,18 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline
 
 
-class EmptyScreen(Screen):
+@dataclass(frozen=True, eq=False)
+class BuildDemo:
+    """Build the demo repository in a new temporary directory."""
+
+    prefix: str = "workbench-demo-"
+
+
+class EmptyScreen(JobHost, Screen):
     """No contracts (or no repository) at the path given."""
 
     BINDINGS = [
@@ -95,26 +107,19 @@ class EmptyScreen(Screen):
     def action_demo(self) -> None:
         self.query_one("#demo", Button).disabled = True
         self.notify("Building the demo repository…")
-        self.build_demo()
+        self.run_job(
+            BuildDemo(), self._build_demo, self._demo_built, self._demo_failed, group="demo"
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def build_demo(self) -> None:
-        import tempfile
-        from pathlib import Path
+    def _build_demo(self, request: BuildDemo) -> Path:
+        from workbench.demo import build_demo_repo
 
-        try:
-            from workbench.demo import build_demo_repo
+        return build_demo_repo(Path(tempfile.mkdtemp(prefix=request.prefix)))
 
-            path = build_demo_repo(Path(tempfile.mkdtemp(prefix="workbench-demo-")))
-        except Exception as exc:
-            self.app.call_from_thread(self._demo_failed, str(exc))
-            return
-        self.app.call_from_thread(self._demo_built, path)
-
-    def _demo_built(self, path) -> None:
+    def _demo_built(self, request: BuildDemo, path: Path) -> None:
         self.notify(f"Demo repository: {clean_inline(path)}", markup=False, timeout=8)
         self.app.open_repository(path)  # type: ignore[attr-defined]
 
-    def _demo_failed(self, error: str) -> None:
+    def _demo_failed(self, request: BuildDemo, error: str) -> None:
         self.query_one("#demo", Button).disabled = False
         self.notify(f"Cannot build the demo: {clean_inline(error)}", severity="error", markup=False)

@@ -1,28 +1,31 @@
 """The main screen: contracts, history, the diff of the selected amendment and its findings.
 
-All repository work runs in thread workers (``@work(thread=True)``) that post messages back;
-the handlers here only update widgets. Each diff request carries a token so a slow answer for
-a revision the user already left is dropped. The diff arrives in two steps: first the two texts
-aligned (no parsing: fast even for 10,000 lines), then the findings (engine + security review).
+All repository work runs in thread workers (``JobHost.run_job``) started with a typed request;
+the answers arrive on the UI thread, where the handlers here only update widgets. A request in
+an exclusive group supersedes the previous one, whose answer is dropped. The diff arrives in two
+steps: first the two texts aligned (no parsing: fast even for 10,000 lines), then, once the
+revision has stayed selected a moment (a debounce timer), its findings (engine + security
+review). The verdict badges and the palette's revision index are background work: they wait
+until the diff the user asked for is done.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from workbench.tui import commands
 from workbench.tui.diffmodel import DiffDocument, Item
+from workbench.tui.jobs import JobHost, cancelled
 from workbench.tui.safe import clean_inline
 from workbench.tui.widgets.diff_view import DiffView
 from workbench.tui.widgets.lists import (
@@ -36,69 +39,80 @@ from workbench.tui.widgets.lists import (
 from workbench.tui.widgets.pane import FilterInput, Pane
 
 if TYPE_CHECKING:
+    from workbench.history.model import Revision
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.backend import Backend, Badge, Comparison
 
 FILTERS = ("all", "breaking", "security")
-FINDINGS_DELAY = 0.12  # seconds a revision stays selected before its findings are computed
-BADGE_PAUSE = 0.25  # seconds after a selection during which the verdict badges wait
-INDEX_DELAY = 1.0  # seconds after the first paint before the palette's revision index fills
 PANES = ("contracts", "history", "diff", "findings")
+BADGE_BATCH = 0.1  # seconds of badges one background job computes before it hands back
 
 
-def _cancelled() -> bool:
-    """Whether the worker running this code was cancelled (the app is closing, say)."""
-    from textual.worker import get_current_worker
-
-    return get_current_worker().is_cancelled
+# --- requests to the workers ----------------------------------------------------------------
 
 
-# --- messages from the workers -------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LoadContracts:
+    refresh: bool = False
 
 
-@dataclass
-class ContractsLoaded(Message):
-    entries: list[Any]
-    error: str = ""
-    repo_name: str = ""
-
-
-@dataclass
-class HistoryLoaded(Message):
-    token: int
+@dataclass(frozen=True, eq=False)
+class HistoryPage:
     path: str
     offset: int
-    revisions: list[Any]
-    done: bool
-    error: str = ""
 
 
-@dataclass
-class BadgeReady(Message):
-    token: int
-    key: str
-    badge: Badge
+@dataclass(frozen=True, eq=False)
+class AmendmentDiff:
+    """What one revision changed (against its parent, then its previous valid revision)."""
+
+    revision: Revision
 
 
-@dataclass
-class DiffReady(Message):
-    token: int
-    document: DiffDocument
-    comparison: Comparison | None = None
+@dataclass(frozen=True, eq=False)
+class PairDiff:
+    """The marked revision against the selected one."""
+
+    old: Revision
+    new: Revision
 
 
-@dataclass
-class FindingsReady(Message):
-    token: int
+@dataclass(frozen=True, eq=False)
+class BaseDiff:
+    """The working tree against the merge base of the default branch."""
+
+    path: str
+
+
+DiffRequest = AmendmentDiff | PairDiff | BaseDiff
+
+
+@dataclass(frozen=True, eq=False)
+class Judgement:
+    """The findings of a diff whose texts are shown."""
+
+    request: DiffRequest
+    comparison: Comparison
+
+
+@dataclass(frozen=True, eq=False)
+class Judged:
+    comparison: Comparison
+    document: DiffDocument | None  # the texts again, when the judged base is another revision
+    report: Any
     items: list[Item]
     errors: list[str]
-    report: Any = None
 
 
-@dataclass
-class DiffFailed(Message):
-    token: int
-    error: str
+@dataclass(frozen=True, eq=False)
+class BadgeBatch:
+    path: str
+    revisions: tuple[Revision, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class IndexHistory:
+    path: str
 
 
 def _list_pane(number: int, title: str, table: ListTable, detail: str | None = None) -> Pane:
@@ -112,7 +126,7 @@ def _list_pane(number: int, title: str, table: ListTable, detail: str | None = N
     return Pane(number, title, *children, id=f"{name}-pane")
 
 
-class MainScreen(Screen):
+class MainScreen(JobHost, Screen):
     """Contracts | history | diff + findings, keyboard first."""
 
     BINDINGS = commands.bindings("main")
@@ -132,15 +146,15 @@ class MainScreen(Screen):
         self.comparison: Comparison | None = None
         self.history_done = True
         self.history_loading = False
-        self._history_token = 0
-        self._diff_token = 0
-        self._active_diffs = 0
-        self._active_lock = threading.Lock()
+        self.diff_request: DiffRequest | None = None  # the diff shown or on its way
+        self.diff_pending = False  # its texts or findings are still on their way
         self.history_shown_at: float | None = None  # perf_counter when a history first showed
         self.diff_shown_at: float | None = None
         self.diff_requested_at: float | None = None
         self._versions: dict[str, str] = {}  # rev or blob -> version, from the loaded history
         self.revision_index: dict[str, list[Any]] = {}  # contract path -> loaded revisions
+        self._unindexed: set[str] = set()  # contracts whose history the index could not read
+        self._index_due = False
         self._pending_revision: str | None = None
         self._footer_hidden: frozenset[str] = frozenset()
 
@@ -227,27 +241,33 @@ class MainScreen(Screen):
 
     # --- contracts ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="contracts", exit_on_error=False)
     def load_contracts(self, refresh: bool = False) -> None:
-        from workbench.tui.backend import describe
+        self.run_job(
+            LoadContracts(refresh),
+            self._read_contracts,
+            self._contracts_loaded,
+            self._contracts_failed,
+            group="contracts",
+        )
 
-        try:
-            if refresh:
-                self.backend.refresh()
-            entries = self.backend.contracts()
-            self.post_message(ContractsLoaded(entries, repo_name=self.backend.name))
-        except Exception as exc:  # every failure becomes a message, never a crash
-            self.post_message(ContractsLoaded([], describe(exc)))
+    def _read_contracts(self, request: LoadContracts) -> list[Any]:
+        if request.refresh:
+            self.backend.refresh()
+        return self.backend.contracts()
 
-    def on_contracts_loaded(self, message: ContractsLoaded) -> None:
+    def _contracts_failed(self, request: LoadContracts, error: str) -> None:
+        self.pane("contracts").set_busy(None)
+        self.wb.show_empty(error)
+
+    def _contracts_loaded(self, request: LoadContracts, entries: list[Any]) -> None:
         pane = self.pane("contracts")
         pane.set_busy(None)
-        if message.error or not message.entries:
-            self.wb.show_empty(message.error)
+        if not entries:
+            self.wb.show_empty()
             return
-        self.entries = message.entries
+        self.entries = entries
         count = len(self.entries)
-        pane.set_detail(message.repo_name, f"{count} contract{'s' if count != 1 else ''}")
+        pane.set_detail(self.backend.name, f"{count} contract{'s' if count != 1 else ''}")
         rows = [ContractsTable.make_row(e) for e in self.entries]
         table = self.contracts_table
         keep = self.current_path or self._initial_contract()
@@ -276,55 +296,61 @@ class MainScreen(Screen):
         name = (entry.id or entry.path) if entry else path
         self.pane("history").set_detail(name)
         self.pane("history").set_busy("loading")
-        self._history_token += 1
         self.history_done = False
-        self.history_loading = True
+        self._pause_background()
         if changed:
             self.history_table.set_rows([])
             self._show_revision_detail()
             self.diff.show_message("Loading the history…")
             self._set_items([], None)
-        self.load_history(self._history_token, path, 0)
+        self._load_history(path, 0)
 
     # --- history ------------------------------------------------------------------------------
 
-    @work(thread=True, group="history", exit_on_error=False)
-    def load_history(self, token: int, path: str, offset: int) -> None:
-        from workbench.tui.backend import HISTORY_PAGE, describe
+    def _load_history(self, path: str, offset: int) -> None:
+        self.history_loading = True
+        self.run_job(
+            HistoryPage(path, offset),
+            self._read_history,
+            self._history_loaded,
+            self._history_failed,
+            group="history",
+        )
 
-        try:
-            revisions = self.backend.history(path, offset, HISTORY_PAGE)
-            done = len(revisions) < HISTORY_PAGE
-            self.post_message(HistoryLoaded(token, path, offset, revisions, done))
-        except Exception as exc:
-            self.post_message(HistoryLoaded(token, path, offset, [], True, describe(exc)))
+    def _read_history(self, page: HistoryPage) -> list[Revision]:
+        from workbench.tui import backend
 
-    def on_history_loaded(self, message: HistoryLoaded) -> None:
-        if message.token != self._history_token:
-            return
+        return self.backend.history(page.path, page.offset, backend.HISTORY_PAGE)
+
+    def _history_failed(self, page: HistoryPage, error: str) -> None:
         self.history_loading = False
-        self.history_done = message.done
+        self.history_done = True
         pane = self.pane("history")
         pane.set_busy(None)
+        pane.set_detail(pane.detail, "error")
+        self.history_table.set_rows([])
+        self.diff.show_message(f"Cannot read the history: {error}")
+        self.notify(clean_inline(error), severity="error", markup=False)
+
+    def _history_loaded(self, page: HistoryPage, revisions: list[Revision]) -> None:
+        from workbench.tui import backend
+
+        self.history_loading = False
+        self.history_done = len(revisions) < backend.HISTORY_PAGE
+        self.pane("history").set_busy(None)
         table = self.history_table
-        if message.error:
-            pane.set_detail(pane.detail, "error")
-            table.set_rows([])
-            self.diff.show_message(f"Cannot read the history: {message.error}")
-            self.notify(clean_inline(message.error), severity="error", markup=False)
-            return
-        rows = [HistoryTable.make_row(r) for r in message.revisions]
-        known = self.revision_index.setdefault(message.path, [])
-        if message.offset == 0:
+        rows = [HistoryTable.make_row(r) for r in revisions]
+        known = self.revision_index.setdefault(page.path, [])
+        if page.offset == 0:
             known.clear()
             self._versions = {}
-        known.extend(message.revisions)
-        for r in message.revisions:  # for the labels of sides that carry no version
+        known.extend(revisions)
+        for r in revisions:  # for the labels of sides that carry no version
             if r.version:
                 self._versions[r.rev] = r.version
                 if r.blob:
                     self._versions.setdefault(r.blob, r.version)
-        if message.offset == 0:
+        if page.offset == 0:
             keep = self._pending_revision or self.current_key
             self._pending_revision = None
             if keep is None or not any(r.key == keep for r in rows):
@@ -332,17 +358,18 @@ class MainScreen(Screen):
             table.set_rows(rows, keep=keep)
             if self.marked is not None:
                 table.set_marked(self.marked.rev)
-            if self.history_shown_at is None:
-                self.history_shown_at = time.perf_counter()
-                self.index_histories()
             if not rows:
                 self.diff.show_message("This contract has no revisions.")
-            elif self.current_key == table.current_key:
+            else:  # the kept revision again (a refresh), or the first one
                 self.show_selected(force=True)
+            if self.history_shown_at is None:
+                self.history_shown_at = time.perf_counter()
+                # the palette's revision index fills in the background, after the first paint
+                self.debounce("index", self.wb.delays.index, self._index_now)
         else:
             table.append_rows(rows)
         self._history_info()
-        self.compute_badges(message.token, [r.data for r in rows])
+        self._resume_background()
 
     def _history_info(self) -> None:
         count = len(self.history_table.rows_all)
@@ -350,34 +377,6 @@ class MainScreen(Screen):
         mark = f"marked {self.marked.short} · " if self.marked is not None else ""
         noun = "revision" if count == 1 and not more else "revisions"
         self.pane("history").set_detail(self.pane("history").detail, f"{mark}{count}{more} {noun}")
-
-    @work(thread=True, group="badges", exit_on_error=False)
-    def compute_badges(self, token: int, revisions: list[Any]) -> None:
-        for revision in revisions:
-            # the diff the user is waiting for goes first, and so does a user moving quickly
-            # through the list: badges resume when the selection has rested a moment
-            while token == self._history_token and (
-                self._active_diffs > 0
-                or time.perf_counter() - (self.diff_requested_at or 0) < BADGE_PAUSE
-            ):
-                if _cancelled():
-                    return
-                time.sleep(0.02)
-            if token != self._history_token or _cancelled():
-                return
-            try:
-                badge = self.backend.badge(revision)
-            except Exception as exc:
-                from workbench.tui.backend import Badge, describe
-
-                badge = Badge("error", error=describe(exc))
-            self.post_message(BadgeReady(token, revision.rev, badge))
-
-    def on_badge_ready(self, message: BadgeReady) -> None:
-        if message.token == self._history_token:
-            self.history_table.set_badge(message.key, message.badge)
-            if message.key == self.history_table.current_key:
-                self._show_revision_detail()
 
     def _show_revision_detail(self) -> None:
         row = self.history_table.current
@@ -392,9 +391,108 @@ class MainScreen(Screen):
         if self.history_done or self.history_loading or self.current_path is None:
             return
         if table.filter_text or table.cursor_row >= table.row_count - 15:
-            self.history_loading = True
             self.pane("history").set_busy("more")
-            self.load_history(self._history_token, self.current_path, len(table.rows_all))
+            self._load_history(self.current_path, len(table.rows_all))
+
+    # --- background: verdict badges and the palette's revision index --------------------------
+
+    def _foreground_busy(self) -> bool:
+        """The user is waiting for a history or a diff: background work holds back."""
+        return self.history_loading or self.diff_pending
+
+    def _pause_background(self) -> None:
+        self.cancel_debounce("background")
+        self.cancel_jobs("badges")
+
+    def _resume_background(self) -> None:
+        """Badges resume once the selection has rested a moment (a user running through the
+        list with j/k is never slowed down by them)."""
+        if self._foreground_busy():
+            return
+        since = time.perf_counter() - (self.diff_requested_at or 0.0)
+        delay = max(0.0, self.wb.delays.background - since)
+        self.debounce("background", delay, self._run_background)
+
+    def _run_background(self) -> None:
+        if self._foreground_busy():
+            return
+        self._next_badges()
+        self._next_index()
+
+    def _next_badges(self) -> None:
+        missing = tuple(r.data for r in self.history_table.rows_all if "badge" not in r.extra)
+        if missing and self.current_path is not None and not self.job_running("badges"):
+            self.run_job(
+                BadgeBatch(self.current_path, missing),
+                self._read_badges,
+                self._badges_ready,
+                self._badges_failed,
+                group="badges",
+            )
+
+    def _read_badges(self, batch: BadgeBatch) -> list[tuple[Revision, Badge]]:
+        """Badges in list order for a short while (or until a selection cancels the job)."""
+        out = []
+        until = time.perf_counter() + BADGE_BATCH
+        for revision in batch.revisions:
+            if cancelled() or (out and time.perf_counter() > until):
+                break
+            out.append((revision, self.backend.badge(revision)))
+        return out
+
+    def _badges_ready(self, batch: BadgeBatch, badges: list[tuple[Revision, Badge]]) -> None:
+        for revision, badge in badges:
+            self._set_badge(revision, badge)
+        if not self._foreground_busy():
+            self._next_badges()
+
+    def _badges_failed(self, batch: BadgeBatch, error: str) -> None:
+        from workbench.tui.backend import Badge
+
+        for revision in batch.revisions:
+            self._set_badge(revision, Badge("error", error=error))
+
+    def _set_badge(self, revision: Revision, badge: Badge) -> None:
+        table = self.history_table
+        row = table.row_by_key(revision.rev)
+        if row is None or row.data is not revision:  # another contract's, or a refreshed list
+            return
+        table.set_badge(revision.rev, badge)
+        if revision.rev == table.current_key:
+            self._show_revision_detail()
+
+    def _index_now(self) -> None:
+        self._index_due = True
+        self._next_index()
+
+    def _next_index(self) -> None:
+        """The first page of every contract's history, for the palette's revision jumps; one
+        contract at a time, and never ahead of what the user asked for."""
+        if not self._index_due or self._foreground_busy() or self.job_running("index"):
+            return
+        done = self.revision_index.keys() | self._unindexed
+        path = next((e.path for e in self.entries if e.path not in done), None)
+        if path is not None:
+            self.run_job(
+                IndexHistory(path),
+                self._read_index,
+                self._indexed,
+                self._index_failed,
+                group="index",
+            )
+
+    def _read_index(self, request: IndexHistory) -> list[Revision]:
+        from workbench.tui import backend
+
+        return self.backend.history(request.path, 0, backend.HISTORY_PAGE)
+
+    def _indexed(self, request: IndexHistory, revisions: list[Revision]) -> None:
+        self.revision_index.setdefault(request.path, revisions)
+        self._next_index()
+
+    def _index_failed(self, request: IndexHistory, error: str) -> None:
+        self._unindexed.add(request.path)  # the palette simply lacks its revisions
+        self._next_index()
 
     # --- the diff ----------------------------------------------------------------------------
 
@@ -410,28 +508,27 @@ class MainScreen(Screen):
         self.base_compare = False
         revision = row.data
         if self.marked is not None and self.marked.rev != revision.rev:
-            self._request_diff(("pair", self.marked, revision))
+            self._request_diff(PairDiff(self.marked, revision))
         else:
-            self._request_diff(("amendment", revision))
+            self._request_diff(AmendmentDiff(revision))
 
-    def _request_diff(self, request: tuple) -> None:
-        self._diff_token += 1
+    def _request_diff(self, request: DiffRequest) -> None:
+        self.diff_request = request
+        self.diff_pending = True
         self.diff_requested_at = time.perf_counter()
         self.pane("diff").set_busy("loading")
         self.pane("findings").set_busy("reviewing")
-        self.load_diff(self._diff_token, request)
+        self._pause_background()
+        self.cancel_debounce("findings")
+        self.cancel_jobs("findings")
+        self.run_job(request, self._read_texts, self._texts_ready, self._texts_failed, group="diff")
 
-    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def load_diff(self, token: int, request: tuple) -> None:
-        from workbench.tui.backend import Comparison, describe, side_label
+    def _read_texts(self, request: DiffRequest) -> tuple[Comparison, DiffDocument]:
+        """The two sides and their texts aligned (no parsing, no rules: fast)."""
+        from workbench.tui.backend import Comparison, side_label
 
-        with self._active_lock:
-            self._active_diffs += 1
-        try:
-            b = self.backend
-            kind = request[0]
-            if kind == "amendment":
-                revision = request[1]
+        match request:
+            case AmendmentDiff(revision):
                 parent = revision.parent
                 comparison = Comparison(
                     revision.path,
@@ -441,8 +538,7 @@ class MainScreen(Screen):
                     side_label(revision, revision.path),
                     revision=revision,
                 )
-            elif kind == "pair":
-                old, new = request[1], request[2]
+            case PairDiff(old, new):
                 comparison = Comparison(
                     new.path,
                     old,
@@ -451,44 +547,76 @@ class MainScreen(Screen):
                     side_label(new, new.path),
                     revs=(old.rev, new.rev),
                 )
-            else:
-                comparison = b.against_base(request[1])
+            case BaseDiff(path):
+                comparison = self.backend.against_base(path)
                 # the versions the history knows (the sides of a revision pair carry none)
                 branch = comparison.old_label.partition(":")[0]
-                comparison.old_label = f"{branch}: {self._label(comparison.old, request[1])}"
-                comparison.new_label = self._label(comparison.new, request[1])
-            document = b.document(comparison)
-            self.post_message(DiffReady(token, document, comparison))
-        except Exception as exc:  # never a crash: the error shows in the diff pane
-            self.post_message(DiffFailed(token, describe(exc)))
-            with self._active_lock:
-                self._active_diffs -= 1
-            return
-        try:
-            # Rest a moment before the expensive part (parse, engine, review): while the user
-            # runs through revisions with j/k, only the one they stop at is judged.
-            settle = time.perf_counter() + FINDINGS_DELAY
-            while time.perf_counter() < settle:
-                if token != self._diff_token or _cancelled():
-                    return
-                time.sleep(0.01)
-            if token != self._diff_token:
-                return
-            if kind == "amendment":
-                real = b.amendment(request[1])
-                if real.old is not None:
-                    real.old_label = self._label(real.old, request[1].path)
-                if getattr(real.old, "blob", None) != getattr(comparison.old, "blob", None):
-                    document = b.document(real)
-                    self.post_message(DiffReady(token, document, real))
-                comparison = real
-            report, items, errors = b.findings(comparison)
-            self.post_message(FindingsReady(token, items, errors, report))
-        except Exception as exc:  # the texts stay shown, with the error above them
-            self.post_message(FindingsReady(token, [], [f"no findings: {describe(exc)}"]))
-        finally:
-            with self._active_lock:
-                self._active_diffs -= 1
+                comparison.old_label = f"{branch}: {self._label(comparison.old, path)}"
+                comparison.new_label = self._label(comparison.new, path)
+        return comparison, self.backend.document(comparison)
+
+    def _texts_ready(self, request: DiffRequest, answer: tuple[Comparison, DiffDocument]) -> None:
+        comparison, document = answer
+        self._show_document(comparison, document)
+        # judge the revision once it has stayed selected a moment: while the user runs through
+        # revisions with j/k, only the one they stop at is parsed and reviewed
+        judgement = Judgement(request, comparison)
+        self.debounce("findings", self.wb.delays.findings, partial(self._judge, judgement))
+
+    def _texts_failed(self, request: DiffRequest, error: str) -> None:
+        self.pane("diff").set_busy(None)
+        self.pane("findings").set_busy(None)
+        self.diff.show_message(f"✖ {error}")
+        self._set_items([], None)
+        self._diff_done()
+
+    def _judge(self, judgement: Judgement) -> None:
+        self.run_job(
+            judgement,
+            self._read_findings,
+            self._findings_ready,
+            self._findings_failed,
+            group="findings",
+        )
+
+    def _read_findings(self, judgement: Judgement) -> Judged:
+        """The report (parse, engine, security review; cached by the repository)."""
+        b = self.backend
+        comparison, document = judgement.comparison, None
+        if isinstance(judgement.request, AmendmentDiff):
+            # the amendment is judged against the previous *valid* revision, which may not be
+            # the parent whose text is shown: then the texts are diffed again
+            revision = judgement.request.revision
+            real = b.amendment(revision)
+            if real.old is not None:
+                real.old_label = self._label(real.old, revision.path)
+            if getattr(real.old, "blob", None) != getattr(comparison.old, "blob", None):
+                document = b.document(real)
+            comparison = real
+        report, items, errors = b.findings(comparison)
+        return Judged(comparison, document, report, items, errors)
+
+    def _findings_ready(self, judgement: Judgement, judged: Judged) -> None:
+        if judged.document is not None:
+            self._show_document(judged.comparison, judged.document)
+        self.pane("findings").set_busy(None)
+        if judged.errors:
+            self.diff.add_errors(judged.errors)
+        self._set_items(judged.items, judged.report)
+        self.diff.set_items(judged.items)
+        self._diff_title()
+        self._diff_done()
+
+    def _findings_failed(self, judgement: Judgement, error: str) -> None:
+        # the texts stay shown, with the error above them
+        self.pane("findings").set_busy(None)
+        self.diff.add_errors([f"no findings: {error}"])
+        self._set_items([], None)
+        self._diff_done()
+
+    def _diff_done(self) -> None:
+        self.diff_pending = False
+        self._resume_background()
 
     def _label(self, side: Any, path: str) -> str:
         """A side's label, with the version from the history list when the side has none."""
@@ -503,32 +631,12 @@ class MainScreen(Screen):
             label = f"{short} {version}" + (f":{rest}" if rest else "")
         return label
 
-    def on_diff_ready(self, message: DiffReady) -> None:
-        if message.token != self._diff_token:
-            return
-        self.comparison = message.comparison
+    def _show_document(self, comparison: Comparison, document: DiffDocument) -> None:
+        self.comparison = comparison
         self.pane("diff").set_busy(None)
-        self.diff.set_document(message.document)
+        self.diff.set_document(document)
         self.diff_shown_at = time.perf_counter()
         self._diff_title()
-
-    def on_findings_ready(self, message: FindingsReady) -> None:
-        if message.token != self._diff_token:
-            return
-        self.pane("findings").set_busy(None)
-        if message.errors:
-            self.diff.add_errors(message.errors)
-        self._set_items(message.items, message.report)
-        self.diff.set_items(message.items)
-        self._diff_title()
-
-    def on_diff_failed(self, message: DiffFailed) -> None:
-        if message.token != self._diff_token:
-            return
-        self.pane("diff").set_busy(None)
-        self.pane("findings").set_busy(None)
-        self.diff.show_message(f"✖ {message.error}")
-        self._set_items([], None)
 
     def _diff_title(self) -> None:
         doc = self.diff.document
@@ -734,7 +842,7 @@ class MainScreen(Screen):
             return
         self.base_compare = True
         self.current_key = None
-        self._request_diff(("base", self.current_path))
+        self._request_diff(BaseDiff(self.current_path))
         self._diff_title()
 
     def action_next_finding(self, direction: int) -> None:
@@ -814,31 +922,3 @@ class MainScreen(Screen):
             table.apply_filter("")
         table.select_key(key)
         table.focus()
-
-    @work(thread=True, group="index", exit_on_error=False)
-    def index_histories(self) -> None:
-        """The first page of every contract's history, for the palette's revision jumps; in
-        the background, after the first paint, and never ahead of what the user asked for."""
-        from workbench.tui.backend import HISTORY_PAGE
-
-        deadline = time.perf_counter() + INDEX_DELAY
-        while time.perf_counter() < deadline:
-            if _cancelled():
-                return
-            time.sleep(0.05)
-        for entry in list(self.entries):
-            while self._active_diffs > 0 or self.history_loading:
-                if _cancelled():
-                    return
-                time.sleep(0.05)
-            if _cancelled():
-                return
-            if entry.path in self.revision_index:
-                continue
-            try:
-                revisions = self.backend.history(entry.path, 0, HISTORY_PAGE)
-            except Exception:  # the palette simply lacks that contract's revisions
-                continue
-            if _cancelled():
-                return
-            self.app.call_from_thread(self.revision_index.setdefault, entry.path, revisions)
