@@ -10,6 +10,18 @@ from test_history_support import Story, build_story
 from workbench.demo import build_demo_repo
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The on-disk report cache of the whole test session: away from the user's cache
+    directory, and enabled whatever the environment says (a test about the cache itself sets
+    its own with ``monkeypatch``). Reports are cached by blob shas, so sharing it between tests
+    is safe, and it spares every test of the app from judging the demo's history again."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.delenv("WORKBENCH_NO_CACHE", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo repository with its uncommitted draft amendment, built once per session.

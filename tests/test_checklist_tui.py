@@ -4,16 +4,22 @@ the commit gate on what was staged; the editor round trip; read-only revisions; 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from test_amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
+from tui_harness import (
+    SIZE,
+    checklist_idle,
+    make_app,
+    open_checklist,
+    screen_text,
+    wait_for_refresh,
+    wait_for_screen,
+)
 
 from workbench.amendment.record import load_record
 from workbench.demo import build_demo_repo
-from workbench.tui.app import create_app
 from workbench.tui.screens.checklist import (
     ChecklistScreen,
     NoticeScreen,
@@ -23,52 +29,9 @@ from workbench.tui.screens.checklist import (
     editor_command,
 )
 from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
 
-SIZE = (120, 40)
 DRAFT = "contracts/payments/payments-api.yaml"
 RECORD = "amendments/payments-api/4.0.0.yaml"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def open_checklist(pilot, *, select: str | None = None) -> ChecklistScreen:
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
-    main = app.screen
-    if select is not None:
-        table = main.history_table
-        key = next(r.key for r in table.rows_all if r.data.kind == select)
-        table.select_key(key)
-        await wait_until(pilot, lambda: main.current_key == key and main.settled)
-    await pilot.press("c")
-    await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-    screen = app.screen
-    await idle(pilot, screen)
-    return screen
-
-
-async def idle(pilot, screen: ChecklistScreen) -> None:
-    await pilot.pause(0.05)
-    await wait_until(pilot, lambda: not screen.busy and screen.checklist is not None)
-    await pilot.pause(0.05)
 
 
 def status(screen: ChecklistScreen) -> dict[str, str]:
@@ -94,7 +57,7 @@ def _git(root: Path, *args: str) -> str:
 
 
 async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> None:
-    app = create_app(demo, settings=Settings())
+    app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         assert screen.session.mode == "worktree" and screen.path == DRAFT
@@ -111,7 +74,7 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
 
         # versioning: b applies the suggested bump to the working-tree contract
         await pilot.press("b")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert screen.last_note == "Version 3.2.0 → 4.0.0 (line 8)"
         assert status(screen)["versioning"] == "done"
         assert "version: 4.0.0\n" in (demo / DRAFT).read_text()
@@ -122,40 +85,39 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
         item = screen.current_item()
         assert item.status == "missing" and "acr" in item.label
         await pilot.press("enter")  # the item's own action: accept
-        await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await wait_for_screen(pilot, ReasonDialog)
         await pilot.press(*"acr sent [PAY-2001]")
         await pilot.press("enter")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert status(screen)["compatibility"] == "done"
 
         # security review: the pre-existing high finding is accepted, then a reviewer signs off
         screen.select_step("security_review")
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await wait_for_screen(pilot, ReasonDialog)
         await pilot.press(*"SETTLE-88")
         await pilot.press("enter")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SignOffDialog))
+        await wait_for_screen(pilot, SignOffDialog)
         await pilot.press(*"Grace R", "enter", *"g@x.io", "enter")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert screen.last_error == ""
         assert status(screen)["security_review"] == "done"
 
         # communication: generate the notice (rendered as Markdown), changelog, consumers
         await pilot.press("t")
-        await wait_until(pilot, lambda: isinstance(app.screen, NoticeScreen))
-        await pilot.pause(0.2)
+        await wait_for_screen(pilot, NoticeScreen)
         shown = screen_text(app)
         assert "Amendment notice: Payments API authentication 4.0.0" in shown
         assert "Who is affected" in shown or "What changes" in shown
         notice_md = (demo / "amendments/payments-api/4.0.0.notice.md").read_text()
         assert app.screen.text == notice_md
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is screen)
-        await idle(pilot, screen)
+        await wait_for_screen(pilot, ChecklistScreen)
+        await checklist_idle(pilot, screen)
         await pilot.press("w")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert screen.last_note == "contracts/payments/CHANGELOG.md: entry added"
         screen.select_step("communication")
         await pilot.press("tab")
@@ -164,15 +126,15 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
         )
         screen.items_table.select_key(consumer.id)
         await pilot.press("n")  # one consumer
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert screen.last_note == f"Notified: {consumer.target}"
         await pilot.press("N")  # and every other affected one
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert all(s == "done" for s in status(screen).values()), screen.checklist.problems()
         assert screen.checklist.complete
         assert "✔ ready to commit" in screen_text(app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
 
     # every answer is in the record, saved as it was given
     record = load_record(demo / RECORD)
@@ -211,7 +173,7 @@ async def test_editor_round_trip_re_checks(demo: Path, tmp_path: Path, monkeypat
         "open(path, 'w').write(text.replace('lifetime: 5m', 'lifetime: 15m', 1))\n"
     )
     monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
-    app = create_app(demo, settings=Settings())
+    app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         before = screen.checklist.fingerprint
@@ -220,7 +182,7 @@ async def test_editor_round_trip_re_checks(demo: Path, tmp_path: Path, monkeypat
         ]
         assert risky  # the shorter lifetime
         await pilot.press("e")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert "lifetime: 15m" in (demo / DRAFT).read_text()
         assert screen.checklist.fingerprint != before
         assert not [
@@ -240,25 +202,25 @@ def test_editor_command_from_the_environment(monkeypatch, tmp_path: Path) -> Non
 
 
 async def test_d_starts_the_record_and_summary_is_saved(demo: Path) -> None:
-    app = create_app(demo, settings=Settings())
+    app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         assert screen.checklist.record is None
         await pilot.press("d")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
         assert screen.last_note == f"Amendment record {RECORD}: 3.2.0 → 4.0.0"
         assert (demo / RECORD).is_file()
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, SummaryDialog))
+        await wait_for_screen(pilot, SummaryDialog)
         await pilot.press(*"a [b]x[/]")
         await pilot.press("ctrl+s")
-        await idle(pilot, screen)
+        await checklist_idle(pilot, screen)
     assert load_record(demo / RECORD).summary == "a [b]x[/]"
 
 
 async def test_staged_and_committed_revisions_are_read_only(demo: Path) -> None:
     _git(demo, "add", DRAFT)
-    app = create_app(demo, settings=Settings())
+    app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot, select="index")
         assert screen.session.mode == "index"
@@ -268,9 +230,7 @@ async def test_staged_and_committed_revisions_are_read_only(demo: Path) -> None:
         assert any("read-only" in str(n.message) for n in app._notifications)
         assert not (demo / RECORD).exists()
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
-        main = app.screen
-        await wait_until(pilot, lambda: main.settled)
+        await wait_for_screen(pilot, MainScreen)
         screen = await open_checklist(pilot, select="commit")
         assert screen.session.mode == "commit"
         assert "read-only (committed)" in screen_text(app)
@@ -281,12 +241,12 @@ async def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
     hostile = hostile.replace("contact: web@example.com", "contact: '[link=x]web[/link]'", 1)
     repo = orders_repo(tmp_path / "r", text=hostile)
     repo.edit(CONTRACT_PATH, "issuer: https://login.example.com", "issuer: https://id.example.com")
-    app = create_app(repo.root, settings=Settings())
+    app = make_app(repo.root)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         screen.select_step("communication")
         await pilot.press("tab")
-        await pilot.pause(0.1)
+        await wait_for_refresh(pilot)
         text = screen_text(app)
         assert "web[/]shop[bold]" in text and "[link=x]web[/link]" in text
         assert "\x1b" not in text

@@ -4,75 +4,31 @@ filters, help, palette, keymap, quitting, and what it says when there is nothing
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tui_harness import (
+    SIZE,
+    make_app,
+    open_palette,
+    screen_text,
+    select_revision,
+    settled,
+    wait_for_screen,
+    wait_for_workers,
+    wait_until,
+)
 
 from workbench.demo import build_demo_repo
-from workbench.tui.app import WorkbenchApp, create_app
 from workbench.tui.diffmodel import FOLD
+from workbench.tui.screens.checklist import ChecklistScreen
 from workbench.tui.screens.empty import EmptyScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
-
-SIZE = (120, 40)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Reports cached on disk across this module's tests, never in the user's cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        mp.delenv("WORKBENCH_NO_CACHE", raising=False)
-        yield
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
-
-
-def main_screen(app: WorkbenchApp) -> MainScreen:
-    for screen in app.screen_stack:
-        if isinstance(screen, MainScreen):
-            return screen
-    raise AssertionError(f"no main screen in {app.screen_stack}")
-
-
-async def settled(pilot) -> MainScreen:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen | EmptyScreen))
-    screen = main_screen(pilot.app)
-    await wait_until(pilot, lambda: screen.settled)
-    await pilot.pause()
-    return screen
-
-
-def screen_text(app: WorkbenchApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def app_for(path: Path, **kwargs) -> WorkbenchApp:
-    return create_app(path, settings=Settings(**kwargs))
-
-
-async def select_revision(pilot, screen: MainScreen, subject: str) -> None:
-    table = screen.history_table
-    key = next(r.key for r in table.rows_all if r.data.subject.startswith(subject))
-    table.focus()
-    table.select_key(key)
-    await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
-    await wait_until(pilot, lambda: screen.report is not None or screen.diff.document is not None)
-    await wait_until(pilot, lambda: screen.settled)
 
 
 async def test_opens_on_the_draft_and_navigates_contracts_and_revisions(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         contracts = screen.contracts_table
@@ -109,7 +65,7 @@ async def test_opens_on_the_draft_and_navigates_contracts_and_revisions(demo_rep
 
 
 async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await select_revision(pilot, screen, "Add idempotency_key")
@@ -156,7 +112,7 @@ async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
 
 
 async def test_folds_unified_context_and_horizontal_scroll(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         diff = screen.diff
@@ -179,7 +135,7 @@ async def test_folds_unified_context_and_horizontal_scroll(demo_repo: Path) -> N
 
 
 async def test_compare_two_marked_revisions_and_the_merge_base(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         table = screen.history_table
@@ -211,7 +167,7 @@ async def test_compare_two_marked_revisions_and_the_merge_base(demo_repo: Path) 
 
 
 async def test_filters_lists_and_findings(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await pilot.press("1", "slash")
@@ -247,45 +203,35 @@ async def test_filters_lists_and_findings(demo_repo: Path) -> None:
 
 
 async def test_help_palette_checklist_and_quit(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        await wait_for_screen(pilot, HelpScreen)
         text = screen_text(app)
         assert "Move the cursor down" in text and "nav.down" in text
         await pilot.press("escape")
         assert app.screen is screen
         # the palette jumps to a contract
-        await pilot.press("ctrl+p")
-        await pilot.press(*"ledger")
-        await pilot.pause(0.3)
+        await open_palette(pilot, "ledger")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "ledger" in (screen.current_path or ""))
         await wait_until(pilot, lambda: screen.settled)
         # ... and runs any command
-        await pilot.press("ctrl+p")
-        await pilot.press(*"unified")
-        await pilot.pause(0.3)
+        await open_palette(pilot, "unified")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.diff.mode == "unified")
-        # c: the checklist screen, or a notice while it does not exist
+        # c: the checklist screen; esc comes back
         await pilot.press("c")
-        await pilot.pause()
-        try:
-            import workbench.tui.screens.checklist  # noqa: F401
-        except ImportError:
-            assert any("checklist not available" in str(n.message) for n in app._notifications)
-        else:
-            assert app.screen is not screen
-            await pilot.press("escape")
+        await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, MainScreen)
         await pilot.press("q")
-        await pilot.pause()
     assert app.return_code == 0
 
 
 async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
-    app = app_for(demo_repo, keymap={"findings.next": "x", "app.quit": "ctrl+q"})
+    app = make_app(demo_repo, keymap={"findings.next": "x", "app.quit": "ctrl+q"})
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         screen.diff.focus()
@@ -295,17 +241,18 @@ async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
         await pilot.press("x")
         assert screen.diff.selected is not before[1] and screen.diff.selected.important
         await pilot.press("question_mark")
+        help_screen = await wait_for_screen(pilot, HelpScreen)
         assert "x " in screen_text(app)
+        assert "x " in str(help_screen.query_one("#help-text").content)
         await pilot.press("escape", "q")
         assert app.is_running  # q is no longer quit
         await pilot.press("ctrl+q")
-        await pilot.pause()
     assert app.return_code == 0
 
 
 async def test_refresh_sees_a_new_draft(tmp_path: Path) -> None:
     repo = build_demo_repo(tmp_path / "repo", draft=False)
-    app = app_for(repo)
+    app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         assert all(e.draft == "clean" for e in screen.entries)
@@ -326,27 +273,24 @@ async def test_empty_repository_offers_the_demo(
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     (repo / "README.md").write_text("no contracts here\n")
-    app = app_for(repo)
+    app = make_app(repo)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, EmptyScreen))
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, EmptyScreen)
         assert "No contracts in empty-repo" in screen_text(app)
         import tempfile
 
         demo_dir = tmp_path / "demo"
         monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": str(demo_dir))
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         screen = await settled(pilot)
         assert len(screen.entries) == 4
         assert app.path == demo_dir
 
 
 async def test_not_a_repository_says_so(tmp_path: Path) -> None:
-    app = app_for(tmp_path)
+    app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, EmptyScreen))
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, EmptyScreen)
         text = screen_text(app)
         assert "not a repository" in text
         await pilot.press("q")
@@ -359,7 +303,7 @@ async def test_history_pages_load_as_the_cursor_nears_the_end(
     import workbench.tui.backend as backend
 
     monkeypatch.setattr(backend, "HISTORY_PAGE", 3)
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         path = screen.current_path
@@ -373,9 +317,9 @@ async def test_history_pages_load_as_the_cursor_nears_the_end(
         table = screen.history_table
         await pilot.press("2")
         for _ in range(40):
-            await pilot.press("G")
-            await pilot.pause(0.05)
-            if screen.history_done and not screen.history_loading:
+            await pilot.press("G")  # the end of the list: the next page loads
+            await wait_for_workers(pilot)
+            if screen.history_done:
                 break
         await wait_until(pilot, lambda: screen.settled)
         commits = [r.key for r in table.rows_all if r.data.kind == "commit"]
@@ -387,7 +331,7 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
     from workbench.tui.settings import load_settings
 
     path = tmp_path / "settings.yaml"
-    app = create_app(demo_repo, settings=Settings(path=path))
+    app = make_app(demo_repo, path=path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         app.theme = "nord"
@@ -405,7 +349,7 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
 
 
 async def test_tiny_and_huge_terminals_never_crash(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         for size in ((20, 6), (40, 12), (200, 60), (80, 24)):
@@ -429,13 +373,12 @@ def test_cli_open_refuses_a_missing_path_and_a_non_terminal(demo_repo: Path) -> 
 
 
 async def test_palette_jumps_to_a_revision_of_another_contract(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         assert "payments" in screen.current_path
         await wait_until(pilot, lambda: len(screen.revision_index) == len(screen.entries))
-        await pilot.press("ctrl+p", *"freeze_card")
-        await pilot.pause(0.3)
+        await open_palette(pilot, "freeze_card")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "wallet" in (screen.current_path or ""))
         await wait_until(pilot, lambda: screen.settled)

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-
-from workbench.tui.app import create_app
-from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
+from tui_harness import make_app, open_palette, screen_text, settled, wait_for_refresh, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "sample_contracts" / "payments-api.yaml").read_text(encoding="utf-8")
@@ -82,17 +78,6 @@ def build_hostile_repo(repo: Path) -> Path:
     return repo
 
 
-async def _wait(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
-
-
-def _text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def _assert_clean(text: str) -> None:
     for ch in UNSAFE:
         assert ch not in text, f"{ch!r} reached the screen"
@@ -102,21 +87,18 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
     hostile_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
-    app = create_app(hostile_repo, settings=Settings())
+    app = make_app(hostile_repo)
     async with app.run_test(size=(260, 50)) as pilot:
-        await _wait(pilot, lambda: isinstance(app.screen, MainScreen))
-        screen: MainScreen = app.screen
-        await _wait(pilot, lambda: screen.settled)
-        await pilot.pause()
+        screen = await settled(pilot)
         entries = {e.path: e for e in screen.entries}
         assert EVIL_PATH in entries
-        text = _text(app)
+        text = screen_text(app)
         _assert_clean(text)
         assert "[red]evil[/red]" in text  # an (invalid) contract id, listed as written
 
         # every revision of the hostile contract: literal authors and subjects, a diff, no crash
         screen.contracts_table.select_key(EVIL_PATH)
-        await _wait(pilot, lambda: screen.current_path == EVIL_PATH and screen.settled)
+        await wait_until(pilot, lambda: screen.current_path == EVIL_PATH and screen.settled)
         await pilot.press("2")
         table = screen.history_table
         assert [r.data.kind for r in table.rows_all][:1] == ["worktree"]
@@ -125,9 +107,9 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         for index in range(table.row_count):
             table.move_cursor(row=index)
             key = table.rows_all[index].key
-            await _wait(pilot, lambda key=key: screen.current_key == key and screen.settled)
+            await wait_until(pilot, lambda key=key: screen.current_key == key and screen.settled)
             await pilot.pause()
-            text = _text(app)
+            text = screen_text(app)
             _assert_clean(text)
             shown.append(text)
             doc = screen.diff.document
@@ -145,13 +127,13 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         # the amendment that widened the audience: findings quote the values literally
         key = next(r.key for r in table.rows_all if r.data.subject.startswith("Widen"))
         table.select_key(key)
-        await _wait(pilot, lambda: screen.current_key == key and screen.settled)
-        await _wait(pilot, lambda: bool(screen.items))
+        await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+        await wait_until(pilot, lambda: bool(screen.items))
         messages = " ".join(it.message + it.was + it.now for it in screen.items)
         assert "[/]list[int]" in messages
         await pilot.press("4")
         await pilot.pause()
-        text = _text(app)
+        text = screen_text(app)
         _assert_clean(text)
         assert "[/]list[int]" in text
 
@@ -165,22 +147,21 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         assert screen.diff.scroll_x > 0
         for _ in range(3):
             await pilot.press("pagedown")
-        _assert_clean(_text(app))
+        _assert_clean(screen_text(app))
 
         # the palette lists revisions with their hostile subjects, literally
-        await pilot.press("ctrl+p")
-        await pilot.press(*"boom")
-        await pilot.pause(0.4)
-        text = _text(app)
+        await open_palette(pilot, "boom")
+        await wait_for_refresh(pilot)
+        text = screen_text(app)
         _assert_clean(text)
         assert "[bold]boom[/] list[int]" in text
         await pilot.press("escape")
 
         # b: the merge base of a branch named with "]" and Hebrew
         await pilot.press("b")
-        await _wait(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
-        await _wait(pilot, lambda: screen.settled)
+        await wait_until(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
+        await wait_until(pilot, lambda: screen.settled)
         await pilot.pause()
-        text = _text(app)
+        text = screen_text(app)
         _assert_clean(text)
         assert "main]\u05e9" in text

@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tui_harness import (
+    SIZE,
+    make_app,
+    open_checklist,
+    open_palette,
+    screen_text,
+    settled,
+    wait_for_refresh,
+    wait_for_screen,
+    wait_for_workers,
+    wait_until,
+)
 
 from workbench.demo import build_demo_repo
-from workbench.tui.app import WorkbenchApp, create_app
 from workbench.tui.diffmodel import DELETE, INSERT, REPLACE, DiffDocument
 from workbench.tui.screens.checklist import ChecklistScreen
 from workbench.tui.screens.help import HelpScreen
-from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
 from workbench.tui.widgets.pane import FilterInput
-
-SIZE = (120, 40)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        mp.delenv("WORKBENCH_NO_CACHE", raising=False)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -35,35 +32,11 @@ def own_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo_repo(tmp_path_factory.mktemp("qa-demo") / "repo")
 
 
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
-
-
-def app_for(path: Path) -> WorkbenchApp:
-    return create_app(path, settings=Settings(theme="textual-dark"))
-
-
-async def settled(pilot) -> MainScreen:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
-    screen = pilot.app.screen
-    await wait_until(pilot, lambda: screen.settled)
-    await pilot.pause()
-    return screen
-
-
-def screen_text(app: WorkbenchApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 # --- refresh keeps the selection ---------------------------------------------------------------
 
 
 async def test_refresh_keeps_the_selected_revision(own_demo: Path) -> None:
-    app = app_for(own_demo)
+    app = make_app(own_demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await pilot.press("2", "j", "j", "j")
@@ -72,7 +45,6 @@ async def test_refresh_keeps_the_selected_revision(own_demo: Path) -> None:
         path = screen.current_path
         assert screen.current_key == key and key != "WORKTREE"
         await pilot.press("r")
-        await pilot.pause(0.3)
         await wait_until(pilot, lambda: screen.settled)
         # the list was rebuilt: the same contract and the same revision stay selected and shown
         assert screen.current_path == path
@@ -85,7 +57,7 @@ async def test_refresh_keeps_the_selected_revision(own_demo: Path) -> None:
 
 
 async def test_filter_box_shows_what_is_typed(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         for pane in ("contracts", "history", "findings"):
@@ -104,12 +76,12 @@ async def test_filter_box_shows_what_is_typed(demo_repo: Path) -> None:
 
 
 async def test_help_scrolls_with_j_k_g_and_G(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        scroll = app.screen.query_one("VerticalScroll")
+        help_screen = await wait_for_screen(pilot, HelpScreen)
+        scroll = help_screen.query_one("VerticalScroll")
         assert scroll.max_scroll_y > 0
         await pilot.press("j", "j")
         await pilot.pause()
@@ -129,7 +101,7 @@ async def test_help_scrolls_with_j_k_g_and_G(demo_repo: Path) -> None:
 
 
 async def test_zoom_fills_the_screen_for_every_pane(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         for key, pane in (("1", "contracts"), ("2", "history"), ("3", "diff"), ("4", "findings")):
@@ -169,14 +141,11 @@ def test_split_diff_keeps_positional_pairs_when_nothing_is_similar() -> None:
 
 
 async def test_checklist_on_a_commit_offers_no_answers(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("2", "j", "j", "c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-        checklist = app.screen
-        await wait_until(pilot, lambda: checklist.checklist is not None and not checklist.busy)
-        await pilot.pause()
+        await pilot.press("2", "j", "j")
+        checklist = await open_checklist(pilot)
         shown = {b.binding.id for b in checklist.active_bindings.values() if b.binding.show}
         for answer in (
             "checklist.bump",
@@ -231,7 +200,7 @@ def invalid_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def test_an_invalid_revision_shows_its_whole_error(invalid_repo: Path) -> None:
-    app = app_for(invalid_repo)
+    app = make_app(invalid_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await wait_until(pilot, lambda: screen.diff.document is not None)
@@ -255,12 +224,12 @@ async def test_an_invalid_revision_shows_its_whole_error(invalid_repo: Path) -> 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
 async def test_footer_always_shows_help_and_quit(demo_repo: Path, width: int) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=(width, 24)) as pilot:
         await settled(pilot)
         for key in ("1", "2", "3", "4"):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await wait_for_refresh(pilot)  # the footer shows the focused pane's keys
             footer = screen_text(app).split("\n")[-1]
             assert "? Help" in footer and "q Quit" in footer, (width, key, footer)
             if width >= 80:
@@ -275,7 +244,7 @@ async def test_footer_always_shows_help_and_quit(demo_repo: Path, width: int) ->
 
 
 async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await pilot.press("3", "l", "l", "l")
@@ -292,14 +261,14 @@ async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -
 
 
 async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await pilot.press("2", "c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("2")
+        await open_checklist(pilot)
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        text = str(app.screen.query_one("#help-text").content)
+        help_screen = await wait_for_screen(pilot, HelpScreen)
+        text = str(help_screen.query_one("#help-text").content)
         # b bumps the version here; the main screen's b (vs base) and n (next finding) do not apply
         assert "Amendment checklist" in text and "checklist.bump" in text
         assert "set the version" in text and "checklist.notify-all" in text
@@ -313,7 +282,7 @@ async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
 
 
 async def test_merge_base_compare_names_both_versions(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         rows = screen.history_table.rows_all
@@ -331,7 +300,7 @@ async def test_merge_base_compare_names_both_versions(demo_repo: Path) -> None:
 
 async def test_keys_typed_right_after_a_pane_switch_reach_the_new_pane(demo_repo: Path):
     """`2 j j` typed in one burst moved the contracts list: focus changed only after the burst."""
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         screen.action_focus_named("history")
@@ -344,19 +313,21 @@ async def test_keys_typed_right_after_a_pane_switch_reach_the_new_pane(demo_repo
 
 
 async def test_palette_over_the_checklist_offers_no_main_screen_commands(demo_repo: Path) -> None:
-    app = app_for(demo_repo)
+    app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         main = await settled(pilot)
         key = main.current_key
-        await pilot.press("2", "c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-        await pilot.press("ctrl+p", *"next finding")
-        await pilot.pause(0.4)
+        await pilot.press("2")
+        await open_checklist(pilot)
+        await open_palette(pilot, "next finding")
+        await wait_for_refresh(pilot)
         text = screen_text(app)
         assert "Next finding" not in text and "contract " not in text
-        await pilot.press("ctrl+a", "ctrl+k", *"help", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        assert "checklist.bump" in str(app.screen.query_one("#help-text").content)
+        await pilot.press("ctrl+a", "ctrl+k", *"help")
+        await wait_for_workers(pilot)
+        await pilot.press("enter")
+        help_screen = await wait_for_screen(pilot, HelpScreen)
+        assert "checklist.bump" in str(help_screen.query_one("#help-text").content)
         await pilot.press("escape")
         assert isinstance(app.screen, ChecklistScreen)
         assert main.current_key == key

@@ -9,55 +9,29 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from tui_harness import make_app, settled, wait_for_refresh, wait_for_screen, wait_until
 
-from workbench.tui.app import create_app
 from workbench.tui.screens.empty import EmptyScreen
+from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
 
 SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-def _app(path: Path):
-    return create_app(path, settings=Settings(theme="textual-dark"))
-
-
-async def _wait(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
-
-
-async def _settled(pilot) -> MainScreen:
-    await _wait(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
-    screen = pilot.app.screen
-    await _wait(pilot, lambda: screen.settled)
-    return screen
-
-
 async def _open_breaking_amendment(pilot) -> MainScreen:
-    screen = await _settled(pilot)
+    screen = await settled(pilot)
     payments = next(e.path for e in screen.entries if e.id == "payments-api")
     screen.contracts_table.select_key(payments)
-    await _wait(pilot, lambda: screen.current_path == payments and screen.settled)
+    await wait_until(pilot, lambda: screen.current_path == payments and screen.settled)
     table = screen.history_table
     key = next(r.key for r in table.rows_all if r.data.subject.startswith("Add idempotency_key"))
     table.focus()
     table.select_key(key)
-    await _wait(pilot, lambda: screen.current_key == key and screen.settled and screen.items)
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: screen.current_key == key and screen.settled and screen.items)
+    await wait_for_refresh(pilot)
     return screen
 
 
@@ -68,9 +42,9 @@ def test_breaking_amendment(snap_compare, demo_repo_clean: Path, size) -> None:
         await pilot.press("4", "j", "k")  # the worst finding, first in the list, shown in the diff
         assert screen.diff.selected.severity == "breaking"
         await pilot.press("3")
-        await pilot.pause(0.1)
+        await wait_for_refresh(pilot)
 
-    assert snap_compare(_app(demo_repo_clean), terminal_size=size, run_before=run_before)
+    assert snap_compare(make_app(demo_repo_clean), terminal_size=size, run_before=run_before)
 
 
 @SIZES
@@ -79,19 +53,20 @@ def test_security_filter(snap_compare, demo_repo_clean: Path, size) -> None:
         screen = await _open_breaking_amendment(pilot)
         await pilot.press("4", "f", "f")
         assert screen.findings_filter == "security"
-        await pilot.pause(0.1)
+        await wait_for_refresh(pilot)
 
-    assert snap_compare(_app(demo_repo_clean), terminal_size=size, run_before=run_before)
+    assert snap_compare(make_app(demo_repo_clean), terminal_size=size, run_before=run_before)
 
 
 @SIZES
 def test_help_screen(snap_compare, demo_repo_clean: Path, size) -> None:
     async def run_before(pilot) -> None:
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, HelpScreen)
+        await wait_for_refresh(pilot)
 
-    assert snap_compare(_app(demo_repo_clean), terminal_size=size, run_before=run_before)
+    assert snap_compare(make_app(demo_repo_clean), terminal_size=size, run_before=run_before)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +90,7 @@ def empty_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @SIZES
 def test_empty_repository(snap_compare, empty_repo: Path, size) -> None:
     async def run_before(pilot) -> None:
-        await _wait(pilot, lambda: isinstance(pilot.app.screen, EmptyScreen))
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, EmptyScreen)
+        await wait_for_refresh(pilot)
 
-    assert snap_compare(_app(empty_repo), terminal_size=size, run_before=run_before)
+    assert snap_compare(make_app(empty_repo), terminal_size=size, run_before=run_before)

@@ -1,0 +1,159 @@
+"""The harness of the terminal UI tests: one app factory, and waiting on what the app is doing
+(its workers, their answers, the condition a test needs) instead of sleeping.
+
+- ``make_app(path, **settings)``: the real app with settings that are never saved and the
+  debounce delays at zero (``delays=Delays()`` keeps the real ones for a test about them).
+- ``wait_for_workers(pilot)``: until no worker of the app runs and every answer was handled
+  (answers that start more work are waited for too).
+- ``wait_until(pilot, condition)``: until ``condition()`` holds, waiting on the workers between
+  checks; ``settled(pilot)``: the main screen once nothing is loading.
+- ``screen_text(app)``: the text on screen, as the terminal would show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from textual.command import CommandPalette
+from textual.screen import Screen
+
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.jobs import NO_DELAYS, Delays
+from workbench.tui.screens.checklist import ChecklistScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.settings import Settings
+
+SIZE = (120, 40)
+TIMEOUT = 60.0  # seconds: generous, the machine may be loaded; a hang fails, it never passes
+
+S = TypeVar("S", bound=Screen)
+
+
+def make_app(
+    repo: Path, *, select: str | None = None, delays: Delays = NO_DELAYS, **settings
+) -> WorkbenchApp:
+    """The app on ``repo`` as the command line builds it, with ``Settings(**settings)`` (the
+    theme pinned, nothing read or written) and no debounce delays unless ``delays`` says so."""
+    settings.setdefault("theme", "textual-dark")
+    app = create_app(repo, settings=Settings(**settings), select=select)
+    app.delays = delays
+    return app
+
+
+def _running(app: WorkbenchApp) -> list:
+    return [worker for worker in app.workers if not worker.is_finished]
+
+
+async def wait_for_workers(pilot) -> None:
+    """Until every worker of the app has finished and the screens have handled the answers."""
+    app = pilot.app
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        running = _running(app)
+        if running:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"workers still running: {running}")
+            waits = [worker.wait() for worker in running]
+            # failures are answers too (the screens show them): only the waiting matters here
+            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), remaining)
+        await pilot.pause(0)  # the answers are handled; they may have started more work
+        if not _running(app):
+            return
+
+
+async def wait_until(pilot, condition: Callable[[], object], timeout: float = TIMEOUT) -> None:
+    """Until ``condition()`` is true: the app's workers are awaited between checks, and a
+    condition that waits on something else (a timer, a message) is checked every few ms."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if not pilot.app.is_running:
+            raise AssertionError("the app stopped while a test waited on it")
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        if _running(pilot.app):
+            await wait_for_workers(pilot)
+        else:
+            await pilot.pause(0.005)
+
+
+async def wait_for_screen(pilot, kind: type[S]) -> S:
+    """The screen of ``kind`` once it is shown: mounted with its widgets (a pushed screen
+    mounts after the key that pushed it was handled), its pending messages handled, laid out."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, kind) and app.screen.is_mounted)
+    await pilot.pause(0)
+    return app.screen  # type: ignore[return-value]
+
+
+def main_screen(app: WorkbenchApp) -> MainScreen:
+    """The main screen, also while another screen (help, checklist) is on top of it."""
+    for screen in app.screen_stack:
+        if isinstance(screen, MainScreen):
+            return screen
+    raise AssertionError(f"no main screen in {app.screen_stack}")
+
+
+async def settled(pilot) -> MainScreen:
+    """The main screen once nothing is loading: contracts, history, diff, findings and every
+    badge of the listed revisions."""
+    screen = await wait_for_screen(pilot, MainScreen)
+    await wait_until(pilot, lambda: screen.settled)
+    await wait_for_workers(pilot)  # the palette's revision index, in the background
+    return screen
+
+
+async def select_revision(pilot, screen: MainScreen, subject: str) -> None:
+    """Highlight the first revision whose subject starts with ``subject``; wait for its diff
+    and findings."""
+    table = screen.history_table
+    key = next(r.key for r in table.rows_all if r.data.subject.startswith(subject))
+    table.focus()
+    table.select_key(key)
+    await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+
+
+async def open_palette(pilot, query: str) -> CommandPalette:
+    """``ctrl+p``, then ``query`` typed once the palette is open; its hits are listed."""
+    await pilot.press("ctrl+p")
+    palette = await wait_for_screen(pilot, CommandPalette)
+    await pilot.press(*query)
+    await wait_for_workers(pilot)  # the palette gathers its hits in a worker
+    return palette
+
+
+async def wait_for_refresh(pilot) -> None:
+    """Until the screen has been refreshed, with what waited for a refresh done (the footer
+    recomposes with the focused widget's keys after a refresh)."""
+    await pilot.pause(0)
+    await pilot.app.screen.wait_for_refresh()
+    await pilot.pause(0)
+
+
+async def open_checklist(pilot, *, select: str | None = None) -> ChecklistScreen:
+    """``c`` on the main screen (on the first revision of kind ``select``, else the one
+    selected): the checklist screen once its checklist is shown."""
+    main = await settled(pilot)
+    if select is not None:
+        table = main.history_table
+        key = next(r.key for r in table.rows_all if r.data.kind == select)
+        table.select_key(key)
+        await wait_until(pilot, lambda: main.current_key == key and main.settled)
+    await pilot.press("c")
+    screen = await wait_for_screen(pilot, ChecklistScreen)
+    await checklist_idle(pilot, screen)
+    return screen
+
+
+async def checklist_idle(pilot, screen: ChecklistScreen) -> None:
+    """Until every answer given to the checklist is saved and the fresh checklist shown."""
+    await wait_until(pilot, lambda: not screen.busy and screen.checklist is not None)
+    await pilot.pause(0)
+
+
+def screen_text(app: WorkbenchApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
