@@ -21,6 +21,7 @@ from tui_harness import (
 
 from workbench.demo import build_demo_repo
 from workbench.tui.diffmodel import FOLD
+from workbench.tui.jobs import NO_DELAYS
 from workbench.tui.screens.checklist import ChecklistScreen
 from workbench.tui.screens.empty import EmptyScreen
 from workbench.tui.screens.help import HelpScreen
@@ -373,7 +374,7 @@ def test_cli_open_refuses_a_missing_path_and_a_non_terminal(demo_repo: Path) -> 
 
 
 async def test_palette_jumps_to_a_revision_of_another_contract(demo_repo: Path) -> None:
-    app = make_app(demo_repo)
+    app = make_app(demo_repo, delays=NO_DELAYS)  # the revision index fills after the first paint
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         assert "payments" in screen.current_path

@@ -375,6 +375,34 @@ def test_every_command_has_a_unique_id_and_a_binding_or_palette_entry() -> None:
     assert issue_keys <= {c.keys for c in commands.COMMANDS}
 
 
+def test_every_binding_of_every_screen_and_widget_is_a_registry_command() -> None:
+    """No key is declared inline: each class binds registry commands (so the ? screen, the
+    palette, docs/keys.md and the user's keymap know every key)."""
+    import inspect
+
+    from textual.dom import DOMNode
+
+    from workbench.tui import app
+    from workbench.tui.screens import checklist, empty, help, main
+    from workbench.tui.widgets import diff_view, lists, pane
+
+    classes = {
+        cls
+        for module in (app, checklist, empty, help, main, diff_view, lists, pane)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, DOMNode) and cls.__module__.startswith("workbench.")
+    }
+    assert len(classes) >= 14
+    for cls in classes:
+        for binding in cls.__dict__.get("BINDINGS", []):
+            command = commands.BY_ID.get(binding.id or "")
+            assert command is not None, (cls.__name__, binding)
+            assert (binding.key, binding.action) == (command.keys, command.action), cls
+    bound = {c.id for c in commands.COMMANDS if c.bind and c.keys}
+    used = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])}
+    assert bound <= used, bound - used  # and every registry command is bound somewhere
+
+
 def test_the_first_contract_shown(tmp_path: Path) -> None:
     from workbench.tui.backend import pick_initial
 

@@ -1,7 +1,7 @@
 """The harness of the terminal UI tests: one app factory, and waiting on what the app is doing
 (its workers, their answers, the condition a test needs) instead of sleeping.
 
-- ``make_app(path, **settings)``: the real app with settings that are never saved and the
+- ``make_app(repo, **settings)``: the real app with settings that are never saved and the
   debounce delays at zero (``delays=Delays()`` keeps the real ones for a test about them).
 - ``wait_for_workers(pilot)``: until no worker of the app runs and every answer was handled
   (answers that start more work are waited for too).
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,13 +29,16 @@ from workbench.tui.screens.main import MainScreen
 from workbench.tui.settings import Settings
 
 SIZE = (120, 40)
+# no debounce; the palette's revision index (background work after the first paint) only in
+# the tests that use it (``delays=NO_DELAYS``)
+TEST_DELAYS = replace(NO_DELAYS, index=3600.0)
 TIMEOUT = 60.0  # seconds: generous, the machine may be loaded; a hang fails, it never passes
 
 S = TypeVar("S", bound=Screen)
 
 
 def make_app(
-    repo: Path, *, select: str | None = None, delays: Delays = NO_DELAYS, **settings
+    repo: Path, *, select: str | None = None, delays: Delays = TEST_DELAYS, **settings
 ) -> WorkbenchApp:
     """The app on ``repo`` as the command line builds it, with ``Settings(**settings)`` (the
     theme pinned, nothing read or written) and no debounce delays unless ``delays`` says so."""
@@ -103,7 +107,7 @@ async def settled(pilot) -> MainScreen:
     badge of the listed revisions."""
     screen = await wait_for_screen(pilot, MainScreen)
     await wait_until(pilot, lambda: screen.settled)
-    await wait_for_workers(pilot)  # the palette's revision index, in the background
+    await wait_for_workers(pilot)  # background work (the palette's index) included
     return screen
 
 

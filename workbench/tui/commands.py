@@ -8,7 +8,14 @@ command that makes sense without a key (``palette=True``).
 Scopes: ``app`` (anywhere), ``main`` (the main screen), ``list`` (the contracts, history and
 findings lists), ``history`` (the history list only), ``nav`` (cursor movement in every list
 and the diff), ``scroll`` (sideways scrolling of the lists and the diff), ``checklist`` (the
-amendment checklist screen: listed on its own ``?`` screen, not in the palette).
+amendment checklist screen: listed on its own ``?`` screen, not in the palette), ``dialog``
+(the checklist's dialogs), ``summary`` (the summary dialog), ``notice`` (the notice preview),
+``pager`` (scrolling the ``?`` screen and the notice), ``help`` (the ``?`` screen), ``empty``
+(the screen shown when there is nothing to browse).
+
+A new key is one ``Command`` here: the class that handles it takes its scope's bindings with
+``bindings(scope)``, and the ``?`` screen, the palette, ``docs/keys.md`` and the user's keymap
+follow.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ REVISIONS = "Revisions"
 DIFF = "Diff and findings"
 GENERAL = "General"
 CHECKLIST = "Amendment checklist"
+SCREENS = "Keys screen, notice and empty screen"
 
 COMMANDS: tuple[Command, ...] = (
     # --- navigation ------------------------------------------------------------------------
@@ -542,10 +550,139 @@ COMMANDS: tuple[Command, ...] = (
         "checklist",
         palette=False,
     ),
+    Command(
+        "checklist.dialog-cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Close a dialog without saving",
+        CHECKLIST,
+        "dialog",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.summary-save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Save the summary being written",
+        CHECKLIST,
+        "summary",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "checklist.notice-close",
+        "escape,q",
+        "dismiss",
+        "Close",
+        "Close the notice preview",
+        CHECKLIST,
+        "notice",
+        show=True,
+        palette=False,
+    ),
+    # --- the keys screen, the notice preview and the empty screen ----------------------------
+    Command(
+        "help.close",
+        "escape,q,question_mark",
+        "dismiss",
+        "Close",
+        "Close the keys screen",
+        SCREENS,
+        "help",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "pager.down",
+        "j,down",
+        "scroll('down')",
+        "Scroll down",
+        "Scroll the keys screen or the notice down a line",
+        SCREENS,
+        "pager",
+        palette=False,
+        key_display="j/↓",
+    ),
+    Command(
+        "pager.up",
+        "k,up",
+        "scroll('up')",
+        "Scroll up",
+        "Scroll the keys screen or the notice up a line",
+        SCREENS,
+        "pager",
+        palette=False,
+        key_display="k/↑",
+    ),
+    Command(
+        "pager.page-down",
+        "pagedown,ctrl+d,space",
+        "scroll('page_down')",
+        "Page down",
+        "Scroll the keys screen or the notice down a page",
+        SCREENS,
+        "pager",
+        palette=False,
+    ),
+    Command(
+        "pager.page-up",
+        "pageup,ctrl+u",
+        "scroll('page_up')",
+        "Page up",
+        "Scroll the keys screen or the notice up a page",
+        SCREENS,
+        "pager",
+        palette=False,
+    ),
+    Command(
+        "pager.top",
+        "g,home",
+        "scroll('home')",
+        "Top",
+        "Scroll the keys screen or the notice to the top",
+        SCREENS,
+        "pager",
+        palette=False,
+    ),
+    Command(
+        "pager.bottom",
+        "G,end",
+        "scroll('end')",
+        "Bottom",
+        "Scroll the keys screen or the notice to the bottom",
+        SCREENS,
+        "pager",
+        palette=False,
+    ),
+    Command(
+        "empty.demo",
+        "d",
+        "demo",
+        "Open the demo",
+        "No contracts here: build and open the demo repository",
+        SCREENS,
+        "empty",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "empty.retry",
+        "r",
+        "retry",
+        "Retry",
+        "No contracts here: look again",
+        SCREENS,
+        "empty",
+        show=True,
+        palette=False,
+    ),
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
-GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST)
+GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST, SCREENS)
 
 
 def footer_hidden(width: int) -> frozenset[str]:

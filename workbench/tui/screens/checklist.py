@@ -23,7 +23,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -33,6 +33,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, T
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit, rich_lit
+from workbench.tui.screens.help import scroll_pager
 from workbench.tui.widgets.lists import ListRow, ListTable
 from workbench.tui.widgets.pane import Pane
 
@@ -127,7 +128,7 @@ class _Dialog(ModalScreen):
     _Dialog .hint { color: $text-muted; margin: 1 0 0 0; }
     _Dialog TextArea { height: 10; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="checklist.dialog-cancel")]
+    BINDINGS = commands.bindings("dialog")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -205,10 +206,7 @@ class SignOffDialog(_Dialog):
 class SummaryDialog(_Dialog):
     """The amendment's summary (one paragraph for the notice and the record)."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="checklist.dialog-cancel"),
-        Binding("ctrl+s", "save", "Save", id="checklist.summary-save"),
-    ]
+    BINDINGS = commands.bindings("dialog", "summary")
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
@@ -234,11 +232,7 @@ class NoticeScreen(ModalScreen[None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
-    BINDINGS = [
-        Binding("escape,q", "dismiss", "Close", id="checklist.notice-close"),
-        Binding("j,down", "scroll('down')", "Down", show=False),
-        Binding("k,up", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS = commands.bindings("notice", "pager")
 
     def __init__(self, text: str, where: str) -> None:
         super().__init__()
@@ -253,12 +247,8 @@ class NoticeScreen(ModalScreen[None]):
             yield Markdown("\n".join(clean_lines(self.text)), id="notice")
         yield Footer()
 
-    def action_scroll(self, direction: str) -> None:
-        scroll = self.query_one("#notice-scroll", VerticalScroll)
-        if direction == "down":
-            scroll.scroll_down()
-        else:
-            scroll.scroll_up()
+    def action_scroll(self, where: str) -> None:
+        scroll_pager(self.query_one("#notice-scroll", VerticalScroll), where)
 
 
 # --- the screen ---------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline
 
@@ -29,10 +29,7 @@ class BuildDemo:
 class EmptyScreen(JobHost, Screen):
     """No contracts (or no repository) at the path given."""
 
-    BINDINGS = [
-        Binding("d", "demo", "Open the demo", id="empty.demo"),
-        Binding("r", "retry", "Retry", id="app.refresh"),
-    ]
+    BINDINGS = commands.bindings("empty")
 
     DEFAULT_CSS = """
     EmptyScreen { align: center middle; }

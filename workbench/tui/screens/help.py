@@ -22,18 +22,25 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
 )
 
 
+CHECKLIST_SCOPES = frozenset({"checklist", "dialog", "summary", "notice", "nav", "app"})
+
+
+def scroll_pager(scroll: VerticalScroll, where: str) -> None:
+    """The ``pager`` commands: ``down``, ``up``, ``page_down``, ``page_up``, ``home``, ``end``."""
+    {
+        "down": scroll.scroll_down,
+        "up": scroll.scroll_up,
+        "page_down": scroll.scroll_page_down,
+        "page_up": scroll.scroll_page_up,
+        "home": scroll.scroll_home,
+        "end": scroll.scroll_end,
+    }[where](animate=False)
+
+
 class HelpScreen(ModalScreen[None]):
     """All keys, grouped; closes with esc, q or ?."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
-        Binding("j,down", "scroll('down')", "Down", show=False),
-        Binding("k,up", "scroll('up')", "Up", show=False),
-        Binding("pagedown,ctrl+d,space", "scroll('page_down')", "Page down", show=False),
-        Binding("pageup,ctrl+u", "scroll('page_up')", "Page up", show=False),
-        Binding("g,home", "scroll('home')", "Top", show=False),
-        Binding("G,end", "scroll('end')", "Bottom", show=False),
-    ]
+    BINDINGS = commands.bindings("help", "pager")
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -60,15 +67,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._content(), id="help-text")
 
     def action_scroll(self, where: str) -> None:
-        scroll = self.query_one(VerticalScroll)
-        {
-            "down": scroll.scroll_down,
-            "up": scroll.scroll_up,
-            "page_down": scroll.scroll_page_down,
-            "page_up": scroll.scroll_page_up,
-            "home": scroll.scroll_home,
-            "end": scroll.scroll_end,
-        }[where](animate=False)
+        scroll_pager(self.query_one(VerticalScroll), where)
 
     def _keys(self, cmd: commands.Command) -> str:
         if cmd.key_display and cmd.id not in self.app._keymap:
@@ -88,7 +87,7 @@ class HelpScreen(ModalScreen[None]):
             for cmd in commands.COMMANDS:
                 if cmd.group != group:
                     continue
-                if self.checklist and cmd.scope not in ("checklist", "nav", "app"):
+                if self.checklist and cmd.scope not in CHECKLIST_SCOPES:
                     continue
                 key = Content.styled(self._keys(cmd).ljust(12), "bold $text-primary")
                 lines.append(
