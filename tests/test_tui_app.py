@@ -349,6 +349,27 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
     assert saved.diff in ("split", "unified") and not saved.problems
 
 
+async def test_list_colours_follow_the_theme(demo_repo: Path) -> None:
+    from rich.color import Color
+
+    app = make_app(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        table = screen.history_table
+        badges = {r.extra["badge"].severity: r.cells[1] for r in table.rows_all}
+        breaking = badges["breaking"]
+        assert breaking.role == "breaking"
+        seen = []
+        for theme in ("textual-dark", "textual-light", "nord"):
+            app.theme = theme
+            await pilot.pause()
+            error = app.get_css_variables()["error"]
+            style = table.cell_style(breaking)
+            assert style.bgcolor == Color.parse(error) and style.bold, theme
+            seen.append(table.cell_style(table.rows_all[0].cells[6]).color)  # the worktree label
+        assert len(set(seen)) == 3  # text colours follow the theme too
+
+
 async def test_tiny_and_huge_terminals_never_crash(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:

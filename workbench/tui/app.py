@@ -65,6 +65,11 @@ class WorkbenchApp(App[None]):
             )
         self.open_repository(self.path, select=self.select)
 
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """``$security``: the colour of security marks (the diff gutter, the lists, the legend);
+        a theme may set its own."""
+        return {**super().get_theme_variable_defaults(), "security": "#d670d6"}
+
     def open_repository(self, path: str | Path, *, select: str | None = None) -> None:
         """Show the repository containing ``path`` (replacing whatever is shown)."""
         from workbench.tui.screens.main import MainScreen

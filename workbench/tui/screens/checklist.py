@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -32,22 +31,23 @@ from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, T
 
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
-from workbench.tui.safe import clean_inline, clean_lines, lit, rich_lit
+from workbench.tui.safe import clean_inline, clean_lines, lit
 from workbench.tui.screens.help import scroll_pager
-from workbench.tui.widgets.lists import ListRow, ListTable
+from workbench.tui.widgets.lists import Cell, ListRow, ListTable, cell
 from workbench.tui.widgets.pane import Pane
 
-STEP_MARKS: dict[str, tuple[str, str]] = {
-    "done": ("✔ done", "bold green"),
-    "needs you": ("● needs you", "bold #e0a030"),
-    "blocked": ("⊘ blocked", "dim"),
+# (mark, list role, text style): the roles' colours come from the theme (see lists.py)
+STEP_MARKS: dict[str, tuple[str, str, str]] = {
+    "done": ("✔ done", "ok", "bold"),
+    "needs you": ("● needs you", "attention", "bold"),
+    "blocked": ("⊘ blocked", "", "dim"),
 }
-ITEM_MARKS: dict[str, tuple[str, str]] = {
-    "ok": ("✔", "green"),
-    "missing": ("○", "bold #e0a030"),
-    "stale": ("↻", "bold #e05050"),
-    "blocked": ("⊘", "dim"),
-    "info": ("·", "dim"),
+ITEM_MARKS: dict[str, tuple[str, str, str]] = {
+    "ok": ("✔", "ok", ""),
+    "missing": ("○", "attention", "bold"),
+    "stale": ("↻", "alert", "bold"),
+    "blocked": ("⊘", "", "dim"),
+    "info": ("·", "", "dim"),
 }
 ACTION_HINTS: dict[str, str] = {
     "bump": "b or enter: set the version (only the version line changes)",
@@ -94,8 +94,8 @@ class StepsTable(ListTable, inherit_bindings=False):
 
     @staticmethod
     def make_row(step: Any) -> ListRow:
-        mark, style = STEP_MARKS.get(step.status, (step.status, ""))
-        return ListRow(step.id, [Text(mark, style=style, end=""), rich_lit(step.title, "bold")])
+        mark, role, style = STEP_MARKS.get(step.status, (step.status, "", ""))
+        return ListRow(step.id, [Cell(mark, role, style), cell(step.title, style="bold")])
 
 
 class ItemsTable(ListTable, inherit_bindings=False):
@@ -107,10 +107,10 @@ class ItemsTable(ListTable, inherit_bindings=False):
 
     @staticmethod
     def make_row(item: Any) -> ListRow:
-        mark, style = ITEM_MARKS.get(item.status, ("?", ""))
+        mark, role, style = ITEM_MARKS.get(item.status, ("?", "", ""))
         label_style = "" if item.status != "info" else "dim"
         return ListRow(
-            item.id, [Text(mark, style=style, end=""), rich_lit(item.label, label_style)], data=item
+            item.id, [Cell(mark, role, style), cell(item.label, style=label_style)], data=item
         )
 
 
@@ -489,15 +489,15 @@ class ChecklistScreen(JobHost, Screen[None]):
             " ",
             clean_inline(versions),
             f" ({c.required_bump} bump required)" if c.required_bump != "none" else "",
-            (read_only, "bold #e0a030"),
+            (read_only, "bold $text-warning"),
             " · ",
             clean_inline(c.path),
         )
         fp = c.fingerprint[:12] if c.fingerprint else "—"
         verdict = (
-            ("✔ ready to commit", "bold green")
+            ("✔ ready to commit", "bold $text-success")
             if c.complete
-            else ("✖ the commit gate refuses it", "bold #e05050")
+            else ("✖ the commit gate refuses it", "bold $text-error")
         )
         second = Content.assemble(
             verdict, " · record: ", clean_inline(record), " · change set ", fp

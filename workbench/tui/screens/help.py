@@ -12,13 +12,14 @@ from textual.widgets import Static
 
 from workbench.tui import commands
 
+# the colours of the marks where they are drawn (the diff gutter, the lists): theme variables
 LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("▌", "#e05050", "a line a breaking finding points to"),
-    ("▌", "#e0a030", "a line a risky finding points to"),
-    ("▌", "#4caf50", "a line a safe finding points to"),
-    ("◆", "#d670d6", "a security weakening or security review finding"),
-    ("✎", "#e0a030", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
-    ("●", "#4fc3f7", "the marked revision: the diff shows marked vs selected"),
+    ("▌", "$error", "a line a breaking finding points to"),
+    ("▌", "$warning", "a line a risky finding points to"),
+    ("▌", "$success", "a line a safe finding points to"),
+    ("◆", "$security", "a security weakening or security review finding"),
+    ("✎", "$text-warning", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
+    ("●", "$text-primary", "the marked revision: the diff shows marked vs selected"),
 )
 
 

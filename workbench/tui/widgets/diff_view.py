@@ -106,7 +106,7 @@ class DiffView(ScrollView, can_focus=True):
     DiffView > .diff-view--mark-breaking { color: $error; }
     DiffView > .diff-view--mark-risky { color: $warning; }
     DiffView > .diff-view--mark-safe { color: $success; }
-    DiffView > .diff-view--mark-security { color: #d670d6; text-style: bold; }
+    DiffView > .diff-view--mark-security { color: $security; text-style: bold; }
     DiffView > .diff-view--yaml-key { color: $text-primary; }
     DiffView > .diff-view--yaml-string { color: $foreground; }
     DiffView > .diff-view--yaml-number { color: $text-accent; }

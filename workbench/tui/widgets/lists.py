@@ -2,8 +2,12 @@
 
 Each is a ``DataTable`` in row mode with the workbench's key bindings (ids from the command
 registry, so they follow the user's keymap) and a filter: rows stay in ``self.rows`` and the
-table shows those whose text contains every word of the filter. Every cell is a Rich ``Text``
-built by :func:`workbench.tui.safe.rich_lit`, never a markup string.
+table shows those whose text contains every word of the filter.
+
+Every cell is a ``Cell``: literal text (never markup), a text style (bold, italic, dim) and a
+role that colours it. Roles are component classes of the list (``list--breaking``,
+``list--attention``, ...) styled in ``app.tcss`` from the theme's colours, and resolved when the
+cell is drawn: the lists follow the theme like the diff does.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import DataTable
@@ -19,48 +27,79 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, Row
 
 from workbench.tui import commands
 from workbench.tui.diffmodel import Item
-from workbench.tui.safe import clean_inline, rich_lit
+from workbench.tui.safe import clean_inline
 
 if TYPE_CHECKING:
     from workbench.tui.backend import Badge
 
 MISSING = (CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist, KeyError, IndexError)
-SEVERITY_STYLE = {
-    "breaking": "bold #ffffff on #c0392b",
-    "risky": "bold #1a1a1a on #e0a030",
-    "safe": "bold #1a1a1a on #4caf50",
-    "none": "dim",
-    "pending": "dim",
-    "invalid": "bold #ffffff on #8e44ad",
-    "error": "bold #ffffff on #7f8c8d",
-    "critical": "bold #ffffff on #8b0000",
-    "high": "bold #ffffff on #c0392b",
-    "medium": "bold #1a1a1a on #e0a030",
-    "low": "bold #1a1a1a on #9e9e9e",
-    "info": "dim",
-}
-SECURITY_STYLE = "bold #d670d6"
+
+# Roles with a background (verdict and severity badges) and roles that only colour the text.
+BADGE_ROLES = ("breaking", "risky", "safe", "invalid", "error", "critical", "high", "medium", "low")
+TEXT_ROLES = ("ok", "attention", "alert", "marked", "ref", "security")
+DIM_BADGES = {"none", "pending", "info"}  # no colour: dimmed text
 DRAFT_MARK = {
-    "modified": ("✎", "bold #e0a030"),
-    "staged": ("✚", "bold #4caf50"),
-    "new": ("★", "bold #4fc3f7"),
-    "deleted": ("✖", "bold #e05050"),
+    "modified": ("✎", "attention"),
+    "staged": ("✚", "ok"),
+    "new": ("★", "marked"),
+    "deleted": ("✖", "alert"),
     "clean": (" ", ""),
 }
+STATUS_ROLE = {"active": "ok", "draft": "attention", "deprecated": "attention"}
 
 
-def badge_text(severity: str, width: int = 8) -> Text:
-    """A coloured severity badge, ``width`` cells wide."""
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of a list: ``plain`` text shown literally, a ``style`` (``bold``, ``italic``,
+    ``dim``) and the ``role`` that colours it (a component class of the list, so the colour
+    comes from the theme)."""
+
+    plain: str
+    role: str = ""
+    style: str = ""
+
+    @property
+    def cell_len(self) -> int:
+        return cell_len(self.plain)
+
+
+def cell(text: object, role: str = "", style: str = "") -> Cell:
+    """A cell showing ``text`` literally (control characters removed, never markup)."""
+    return Cell(clean_inline(text), role, style)
+
+
+def badge_cell(severity: str, width: int = 8) -> Cell:
+    """A severity badge, ``width`` cells wide, on the severity's colour."""
     label = {"none": "none", "error": "n/a", "pending": "…"}.get(severity, severity)
     if len(label) + 2 <= width:
         label = f" {label} "
-    return Text(label.center(width)[:width], style=SEVERITY_STYLE.get(severity, ""), end="")
+    text = label.center(width)[:width]
+    if severity in BADGE_ROLES:
+        return Cell(text, severity, "bold")
+    return Cell(text, "", "dim" if severity in DIM_BADGES else "")
+
+
+class _Drawn:
+    """A cell as the table draws it: its role's style is looked up when it is rendered, so a
+    theme change (which clears the table's caches) repaints it in the new colours."""
+
+    __slots__ = ("cell", "table")
+
+    def __init__(self, cell: Cell, table: ListTable) -> None:
+        self.cell = cell
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(self.cell.plain, style=self.table.cell_style(self.cell), no_wrap=True, end="")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.cell.cell_len, self.cell.cell_len)
 
 
 @dataclass(slots=True)
 class ListRow:
     key: str
-    cells: list[Text]
+    cells: list[Cell]
     search: str = ""
     data: object = None
     extra: dict = field(default_factory=dict)
@@ -70,6 +109,9 @@ class ListTable(DataTable, inherit_bindings=False):
     """A filterable list with the registry's navigation keys."""
 
     BINDINGS = commands.bindings("nav", "list", "scroll")
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
+        f"list--{role}" for role in (*BADGE_ROLES, *TEXT_ROLES)
+    }
 
     DEFAULT_CSS = """
     ListTable {
@@ -94,6 +136,7 @@ class ListTable(DataTable, inherit_bindings=False):
         )
         self.rows_all: list[ListRow] = []
         self.filter_text = ""
+        self._cell_styles: dict[tuple[str, str], Style] = {}
 
     MAX_WIDTH = 72  # an auto-sized column never grows past this (the detail line shows all)
     MAX_WIDTHS: dict[str, int] = {}  # per-column caps, by label
@@ -101,6 +144,28 @@ class ListTable(DataTable, inherit_bindings=False):
     def on_mount(self) -> None:
         self._widths: list[int] = []
         self._set_columns(self._measure([]))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # clears the rendered rows
+        self._cell_styles.clear()
+
+    def cell_style(self, cell: Cell) -> Style:
+        """The style a cell is drawn with: its text style, then its role's colours."""
+        key = (cell.role, cell.style)
+        style = self._cell_styles.get(key)
+        if style is None:
+            style = Style.parse(cell.style) if cell.style else Style.null()
+            if cell.role in BADGE_ROLES:
+                role = self.get_component_rich_style(f"list--{cell.role}")
+                style += Style(color=role.color, bgcolor=role.bgcolor, bold=role.bold)
+            elif cell.role:
+                role = self.get_component_rich_style(f"list--{cell.role}", partial=True)
+                style += Style(color=role.color, bold=role.bold, italic=role.italic)
+            self._cell_styles[key] = style
+        return style
+
+    def _drawn(self, row: ListRow) -> list[_Drawn]:
+        return [_Drawn(c, self) for c in row.cells]
 
     def _measure(self, rows: list[ListRow]) -> list[int]:
         """Column widths for ``rows``: fixed ones as declared, the others fitted to the
@@ -138,7 +203,7 @@ class ListTable(DataTable, inherit_bindings=False):
         words = self._words()
         for row in rows:
             if self._match(row, words):
-                self.add_row(*row.cells, key=row.key)
+                self.add_row(*self._drawn(row), key=row.key)
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text
@@ -163,7 +228,7 @@ class ListTable(DataTable, inherit_bindings=False):
             self.clear()
         target = 0
         for i, row in enumerate(self.visible_rows()):
-            self.add_row(*row.cells, key=row.key)
+            self.add_row(*self._drawn(row), key=row.key)
             if row.key == keep:
                 target = i
         if self.row_count:
@@ -198,14 +263,16 @@ class ListTable(DataTable, inherit_bindings=False):
         self.move_cursor(row=index, animate=False, scroll=True)
         return True
 
-    def update_row(self, key: str, column: str, value: Text) -> None:
+    def update_row(self, key: str, index: int, value: Cell) -> None:
+        """Change the cell in column ``index`` of row ``key`` (also when it is filtered out)."""
         row = self.row_by_key(key)
         if row is None:
             return
-        index = [label for label, _ in self.COLUMNS].index(column)
         row.cells[index] = value
         with contextlib.suppress(MISSING):  # a filtered-out row: the stored row is updated
-            self.update_cell(key, column, value, update_width=False)
+            self.update_cell_at(
+                (self.get_row_index(key), index), _Drawn(value, self), update_width=False
+            )
 
 
 class ContractsTable(ListTable):
@@ -216,21 +283,19 @@ class ContractsTable(ListTable):
     @staticmethod
     def make_row(entry: object) -> ListRow:
         draft = getattr(entry, "draft", "clean")
-        mark, style = DRAFT_MARK.get(draft, ("?", ""))
+        mark, role = DRAFT_MARK.get(draft, ("?", ""))
         name = getattr(entry, "id", "") or getattr(entry, "path", "")
         status = getattr(entry, "status", "")
         error = getattr(entry, "error", None)
-        status_style = {
-            "active": "green",
-            "draft": "yellow",
-            "deprecated": "#e0a030",
-            "retired": "dim",
-        }.get(status, "")
+        if error:
+            shown = cell("unreadable", "alert")
+        else:
+            shown = cell(status, STATUS_ROLE.get(status, ""), "dim" if status == "retired" else "")
         cells = [
-            Text(mark, style=style, end=""),
-            rich_lit(name, "bold"),
-            rich_lit(getattr(entry, "version", "") or "?"),
-            rich_lit(status if not error else "unreadable", status_style if not error else "red"),
+            Cell(mark, role, "bold"),
+            cell(name, style="bold"),
+            cell(getattr(entry, "version", "") or "?"),
+            shown,
         ]
         path = getattr(entry, "path", "")
         search = " ".join(
@@ -261,11 +326,11 @@ class HistoryTable(ListTable):
         kind = getattr(revision, "kind", "commit")
         rev = getattr(revision, "rev", "")
         if kind == "worktree":
-            sha = Text("worktree", style="bold #e0a030", end="")
+            sha = Cell("worktree", "attention", "bold")
         elif kind == "index":
-            sha = Text("staged", style="bold #4caf50", end="")
+            sha = Cell("staged", "ok", "bold")
         else:
-            sha = rich_lit(rev[:7], "#7fa8d8")
+            sha = cell(rev[:7], "ref")
         date = getattr(revision, "date", None)
         date_text = date.strftime(date_format) if date is not None else ""
         if kind != "commit" and not date_text:
@@ -280,14 +345,14 @@ class HistoryTable(ListTable):
             subject = f"({change}) {subject}"
         author = getattr(revision, "author_name", "")
         cells = [
-            Text(" ", end=""),
-            badge_text("pending"),
-            Text(" ", end=""),
-            rich_lit(getattr(revision, "version", "") or "?"),
-            rich_lit(subject),
-            rich_lit(date_text, "dim"),
+            Cell(" "),
+            badge_cell("pending"),
+            Cell(" "),
+            cell(getattr(revision, "version", "") or "?"),
+            cell(subject),
+            cell(date_text, style="dim"),
             sha,
-            rich_lit(author, "italic"),
+            cell(author, style="italic"),
         ]
         search = " ".join(
             clean_inline(x).lower()
@@ -296,24 +361,17 @@ class HistoryTable(ListTable):
         return ListRow(rev, cells, search, revision)
 
     def set_badge(self, key: str, badge: Badge) -> None:
-        self.update_row(key, "verdict", badge_text(badge.severity, 8))
-        mark = Text("◆" if badge.weakens else " ", style=SECURITY_STYLE, end="")
-        # the third column has no label; it is the security-weakening mark
         row = self.row_by_key(key)
         if row is None:
             return
-        row.cells[2] = mark
         row.extra["badge"] = badge
-        with contextlib.suppress(MISSING):
-            self.update_cell_at((self.get_row_index(key), 2), mark, update_width=False)
+        self.update_row(key, 1, badge_cell(badge.severity, 8))
+        # the third column is the security-weakening mark
+        self.update_row(key, 2, Cell("◆" if badge.weakens else " ", "security", "bold"))
 
     def set_marked(self, key: str | None) -> None:
         for row in self.rows_all:
-            marked = row.key == key
-            cell = Text("●" if marked else " ", style="bold #4fc3f7", end="")
-            row.cells[0] = cell
-            with contextlib.suppress(MISSING):
-                self.update_cell_at((self.get_row_index(row.key), 0), cell, update_width=False)
+            self.update_row(row.key, 0, Cell("●" if row.key == key else " ", "marked", "bold"))
 
 
 class FindingsTable(ListTable):
@@ -335,12 +393,12 @@ class FindingsTable(ListTable):
         )
         message = item.message + (f" ({item.note})" if item.note else "")
         cells = [
-            badge_text(item.severity, 8),
-            Text("◆" if item.is_security else " ", style=SECURITY_STYLE, end=""),
-            rich_lit(item.rule, "bold"),
-            rich_lit(message),
-            rich_lit(breaks, "italic"),
-            rich_lit(item.path, "#7fa8d8"),
+            badge_cell(item.severity, 8),
+            Cell("◆" if item.is_security else " ", "security", "bold"),
+            cell(item.rule, style="bold"),
+            cell(message),
+            cell(breaks, style="italic"),
+            cell(item.path, "ref"),
         ]
         search = " ".join(
             x.lower() for x in (item.severity, item.rule, item.path, item.message, breaks)
@@ -363,7 +421,7 @@ def finding_detail(item: Item | None) -> Content:
     if item.breaks:
         head += ["  breaks ", (", ".join(b.replace("_", " ") for b in item.breaks), "italic")]
     if item.kind == "change" and item.security != "neutral":
-        style = "bold #d670d6" if item.security == "weakens" else "$text-success"
+        style = "bold $security" if item.security == "weakens" else "$text-success"
         head += ["  ", (f"{item.security} security", style)]
     if item.note:
         head += ["  ", (item.note, "italic $text-muted")]
@@ -393,7 +451,7 @@ def revision_detail(revision: object | None, badge: Badge | None = None) -> Cont
     email = getattr(revision, "author_email", "")
     who = clean_inline(f"{author} <{email}>" if email else author)
     head: list[Content | str | tuple[str, str]] = [
-        (clean_inline(rev[:12] if kind == "commit" else rev), "bold #7fa8d8"),
+        (clean_inline(rev[:12] if kind == "commit" else rev), "bold $text-primary"),
         "  ",
         (clean_inline(getattr(revision, "version", "") or "?"), "bold"),
         "  ",
