@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_history_support import Story, build_story
+from history_support import Story, build_story
 
 from workbench.demo import build_demo_repo
 
@@ -40,6 +40,6 @@ def demo_repo_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
-    """The history tests' story repository (see ``test_history_support.build_story``), built
+    """The history tests' story repository (see ``history_support.build_story``), built
     once per session. Read-only, like demo_repo."""
     return build_story(tmp_path_factory.mktemp("story") / "repo")

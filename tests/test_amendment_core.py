@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
+from amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
 
 from workbench.amendment.changelog import has_entry, insert_entry, render_entry
 from workbench.amendment.checklist import render_text
@@ -440,7 +440,7 @@ def test_schema_clarity_names_each_gap_of_what_changed(tmp_path: Path) -> None:
 
 
 def test_schema_clarity_all_mode_blocks_on_old_gaps(tmp_path: Path) -> None:
-    from test_amendment_support import CONTRACT
+    from amendment_support import CONTRACT
 
     repo = orders_repo(tmp_path / "r", text=CONTRACT.replace("    summary: List orders\n", ""))
     repo.edit(CONTRACT_PATH, "lifetime: 15m", "lifetime: 10m")
@@ -477,7 +477,7 @@ def _contract(text: str):
     ],
 )
 def test_touched_parts(path: str, expected: set[str]) -> None:
-    from test_amendment_support import CONTRACT
+    from amendment_support import CONTRACT
 
     c = _contract(CONTRACT)
     assert touched_parts(path, c, c) == expected
@@ -486,7 +486,7 @@ def test_touched_parts(path: str, expected: set[str]) -> None:
 def test_affected_consumers_intersect_their_uses() -> None:
     from types import SimpleNamespace
 
-    from test_amendment_support import CONTRACT
+    from amendment_support import CONTRACT
 
     c = _contract(CONTRACT)
 

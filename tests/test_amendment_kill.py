@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_amendment_support import CONTRACT_PATH, git_env, orders_repo, workbench
+from amendment_support import CONTRACT_PATH, git_env, orders_repo, workbench
 
 from workbench.amendment.record import load_record
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_amendment_support import (
+from amendment_support import (
     CONTRACT,
     CONTRACT_PATH,
     WORKBENCH,

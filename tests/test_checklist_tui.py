@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
+from amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
 from tui_harness import (
     SIZE,
     checklist_idle,

@@ -6,7 +6,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from test_history_support import Repo, contract_text, private_cache  # noqa: F401
+from history_support import Repo, contract_text
 
 import workbench
 from workbench.history.cache import LRU, DiskCache, cache_root

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_history_support import (
+from history_support import (
     P2,
     P,
     Repo,
     Story,
     W,
     contract_text,
-    private_cache,  # noqa: F401 - autouse
 )
 
 from workbench.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_history_support import (
+from history_support import (
     P2,
     L,
     P,
@@ -13,7 +13,6 @@ from test_history_support import (
     Story,
     W,
     contract_text,
-    private_cache,  # noqa: F401 - autouse
 )
 
 from workbench.contract import ContractError

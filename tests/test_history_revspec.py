@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_history_support import Repo, contract_text
+from history_support import Repo, contract_text
 
 from workbench.contract import ContractError
 from workbench.history import INDEX, parse_rev_path, read_contract_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_security_rules import _base, contract_from, patch
+from security_support import contract_from, exemplary, patch
 
 from workbench.security import review_amendment, review_contract
 
@@ -13,7 +13,7 @@ RS = "tokens.access_token.signing_algorithms[PS256]"
 
 
 def pair(old_spec: dict, new_spec: dict, name: str = "c"):
-    base = _base()
+    base = exemplary()
     return (
         contract_from(patch(base, old_spec), f"old/{name}.yaml"),
         contract_from(patch(base, new_spec), f"new/{name}.yaml"),
@@ -42,10 +42,12 @@ def test_state_findings_are_marked_new_or_already_present():
 
 
 def test_fingerprints_ignore_line_moves():
-    base = _base()
+    base = exemplary()
     base["description"] = "one line\nanother\nand more\n" * 3
     moved = contract_from(patch(base, {"set": {"pkce.methods": ["S256", "plain"]}}), "m.yaml")
-    plain = contract_from(patch(_base(), {"set": {"pkce.methods": ["S256", "plain"]}}), "p.yaml")
+    plain = contract_from(
+        patch(exemplary(), {"set": {"pkce.methods": ["S256", "plain"]}}), "p.yaml"
+    )
     a, b = review_contract(moved), review_contract(plain)
     assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
     assert a[0].location.line != b[0].location.line
@@ -55,7 +57,7 @@ def test_fingerprints_ignore_line_moves():
 def test_findings_are_sorted_most_severe_first():
     contract = contract_from(
         patch(
-            _base(),
+            exemplary(),
             {
                 "set": {
                     "grants": ["authorization_code", "password"],
@@ -166,7 +168,7 @@ def test_issuer_moved_while_a_second_provider_keeps_overlap():
         "discovery_url": "https://id.example.com/.well-known/openid-configuration",
         "jwks_uri": "https://id.example.com/jwks.json",
     }
-    base = _base()
+    base = exemplary()
     both = [base["identity_providers"][0], second]
     old, new = pair(
         {

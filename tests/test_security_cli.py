@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from test_security_rules import _base, patch
+from security_support import exemplary, patch
 
 from workbench.cli import main
 
@@ -22,7 +22,7 @@ LONGER = {"set": {"tokens.access_token.lifetime": "24h"}}
 
 
 def write(path: Path, spec: dict | None = None, version: str = "2.0.0") -> Path:
-    data = patch(_base(), spec)
+    data = patch(exemplary(), spec)
     data["version"] = version
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

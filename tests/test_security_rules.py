@@ -3,58 +3,22 @@ not (the table is tests/security_cases/cases.yaml); the exemplary contract itsel
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from security_support import CASES_DIR, EXEMPLARY, contract_from, exemplary, patch
 
 from workbench.config import parse_config
-from workbench.contract import load_contract, load_contract_text, validate_file
-from workbench.contract.model import Contract
+from workbench.contract import load_contract, validate_file
 from workbench.engine import compare
 from workbench.security import RULES, review_amendment, review_contract
 from workbench.security.policy import DEFAULT_POLICY, Policy, parse_policy
 
-CASES_DIR = Path(__file__).parent / "security_cases"
-EXEMPLARY = CASES_DIR / "exemplary.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load((CASES_DIR / "cases.yaml").read_text())
 TODAY = dt.date(2026, 6, 1)
 CHECKS = ("severity", "path", "line_has", "message_has", "side")
-
-
-def _base() -> dict:
-    return yaml.safe_load(EXEMPLARY.read_text())
-
-
-def _split(path: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in path.split(".")]
-
-
-def patch(data: dict, spec: dict | None) -> dict:
-    """A copy of ``data`` with ``spec['set']`` paths set and ``spec['delete']`` paths removed."""
-    out = copy.deepcopy(data)
-    spec = spec or {}
-    for path, value in (spec.get("set") or {}).items():
-        *parents, last = _split(path)
-        node = out
-        for key in parents:
-            node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
-        node[last] = copy.deepcopy(value)
-    for path in spec.get("delete") or []:
-        *parents, last = _split(path)
-        node = out
-        for key in parents:
-            node = node[key]
-        del node[last]
-    return out
-
-
-def contract_from(data: dict, name: str) -> Contract:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    return load_contract_text(text, name)
 
 
 def policy_from(mapping: dict | None) -> Policy:
@@ -67,7 +31,7 @@ def policy_from(mapping: dict | None) -> Policy:
 
 def run(case: dict, spec: dict, name: str):
     policy = policy_from(case.get("policy"))
-    base = _base()
+    base = exemplary()
     if RULES[case["rule"]].kind == "regression":
         old = contract_from(patch(base, spec.get("old")), f"old-{name}.yaml")
         new = contract_from(patch(base, spec.get("new")), f"new-{name}.yaml")

@@ -1,7 +1,4 @@
-"""Builders shared by the amendment tests: a small contract and real git repositories.
-
-(No tests here; pytest collects the file harmlessly.)
-"""
+"""Builders shared by the amendment tests: a small contract and real git repositories."""
 
 from __future__ import annotations
 

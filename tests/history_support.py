@@ -1,7 +1,4 @@
-"""Builders shared by the history tests: small valid contracts and real git repositories.
-
-(No tests here; pytest collects the file harmlessly.)
-"""
+"""Builders shared by the history tests: small valid contracts and real git repositories."""
 
 from __future__ import annotations
 
@@ -9,8 +6,6 @@ import datetime as dt
 import os
 import subprocess
 from pathlib import Path
-
-import pytest
 
 START = dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
@@ -20,16 +15,6 @@ GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "LC_ALL": "C",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def private_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Keep the on-disk report cache of every test module away from the user's cache dir
-    (import this fixture into a module to apply it)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-        patch.delenv("WORKBENCH_NO_CACHE", raising=False)
-        yield
 
 
 def contract_text(
