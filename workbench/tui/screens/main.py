@@ -381,10 +381,11 @@ class MainScreen(JobHost, Screen):
     def _show_revision_detail(self) -> None:
         row = self.history_table.current
         detail = self.query_one("#revision-detail", Static)
+        # the detail lines have a fixed height (app.tcss): no layout pass for new text
         if row is None:
-            detail.update("")
+            detail.update("", layout=False)
         else:
-            detail.update(revision_detail(row.data, row.extra.get("badge")))
+            detail.update(revision_detail(row.data, row.extra.get("badge")), layout=False)
 
     def _maybe_more_history(self) -> None:
         table = self.history_table
@@ -722,7 +723,7 @@ class MainScreen(JobHost, Screen):
             self._focus_now(self.diff)
 
     def _show_detail(self, item: Item | None) -> None:
-        self.query_one("#finding-detail", Static).update(finding_detail(item))
+        self.query_one("#finding-detail", Static).update(finding_detail(item), layout=False)
 
     def _item(self, key: str | None) -> Item | None:
         for it in self.items:

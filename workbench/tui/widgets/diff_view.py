@@ -465,6 +465,15 @@ class DiffView(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self._invalidate()
 
+    @property
+    def _base_style(self) -> Style:
+        """The widget's own style (``rich_style`` combines every ancestor's on each call: it is
+        kept until the styles change)."""
+        style = self._styles.get("")
+        if style is None:
+            style = self._styles[""] = self.rich_style
+        return style
+
     def _style(self, name: str, partial: bool = False) -> Style:
         """A component style: the full style (background blended over the widget's), or with
         ``partial`` only its foreground and text style, to layer over a tint."""
@@ -506,9 +515,9 @@ class DiffView(ScrollView, can_focus=True):
         if self.document is None or index >= len(rows):
             if self.document is None and y == 2:
                 text = "  " + clean_inline(self.placeholder)
-                style = self.rich_style + self._style("placeholder", partial=True)
-                return Strip([Segment(text, style)]).crop_extend(0, width, self.rich_style)
-            return Strip.blank(width, self.rich_style)
+                style = self._base_style + self._style("placeholder", partial=True)
+                return Strip([Segment(text, style)]).crop_extend(0, width, self._base_style)
+            return Strip.blank(width, self._base_style)
         selected = self._is_selected(rows[index])
         key = (index, index == self.cursor, selected)
         strip = self._cache.get(key)
@@ -525,7 +534,7 @@ class DiffView(ScrollView, can_focus=True):
         return item.contains(old + 1 if old >= 0 else None, new + 1 if new >= 0 else None)
 
     def _render_header(self, width: int) -> Strip:
-        style = self.rich_style + self._style("header")
+        style = self._base_style + self._style("header")
         doc = self.document
         if doc is None:
             return Strip.blank(width, style)
@@ -545,7 +554,7 @@ class DiffView(ScrollView, can_focus=True):
         self, index: int, row: tuple[int, int, int, int], width: int, scroll_x: int, selected: bool
     ) -> Strip:
         kind, old, new, extra = row
-        base = self.rich_style
+        base = self._base_style
         if kind == BANNER:
             banners = self.layout_rows.banners
             message = banners[extra] if extra < len(banners) else ""
@@ -572,7 +581,7 @@ class DiffView(ScrollView, can_focus=True):
         return strip
 
     def _mark_segments(self, flags: int, selected: bool) -> list[Segment]:
-        base = self.rich_style
+        base = self._base_style
         if selected:
             base = base + self._style("selected")
         if flags & BREAKING:
@@ -590,7 +599,7 @@ class DiffView(ScrollView, can_focus=True):
         return [bar, sec]
 
     def _number(self, line: int, selected: bool) -> Segment:
-        style = self.rich_style + self._style("gutter", partial=True)
+        style = self._base_style + self._style("gutter", partial=True)
         if selected:
             style = style + self._style("selected")
         text = str(line + 1).rjust(self._num_width) if line >= 0 else " " * self._num_width
@@ -609,7 +618,7 @@ class DiffView(ScrollView, can_focus=True):
         """One half of a split row: gutter, sign and the text cropped to the half's width."""
         doc = self.document
         assert doc is not None
-        base = self.rich_style
+        base = self._base_style
         if line < 0:
             filler = base + self._style("filler", partial=True)
             return [Segment("╱" * width, filler)]
@@ -636,18 +645,18 @@ class DiffView(ScrollView, can_focus=True):
         right_tint = "insert" if kind in (INSERT, REPLACE) else ""
         pair_old = new if kind == REPLACE else -1
         pair_new = old if kind == REPLACE else -1
-        sep_style = self.rich_style + self._style("gutter", partial=True)
+        sep_style = self._base_style + self._style("gutter", partial=True)
         segments = self._side("old", old, left_tint, pair_old, half, scroll_x, selected)
         segments.append(Segment("│", sep_style))
         segments.extend(self._side("new", new, right_tint, pair_new, right_w, scroll_x, selected))
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, self._base_style)
 
     def _render_unified(
         self, kind: int, old: int, new: int, pair: int, width: int, scroll_x: int, selected: bool
     ) -> Strip:
         doc = self.document
         assert doc is not None
-        base = self.rich_style
+        base = self._base_style
         tint = {DELETE: "delete", INSERT: "insert"}.get(kind, "")
         tint_style = base + self._style(tint) if tint else base
         side = "old" if kind == DELETE else "new"
@@ -681,8 +690,8 @@ class DiffView(ScrollView, can_focus=True):
         blocks = self._blocks.get(side)
         if blocks is None:
             blocks = self._blocks[side] = block_scalar_lines(lines)
-        base = self.rich_style + self._style(tint) if tint else self.rich_style
-        emph_style = self.rich_style + self._style(f"{tint}-emph") if tint else base
+        base = self._base_style + self._style(tint) if tint else self._base_style
+        emph_style = self._base_style + self._style(f"{tint}-emph") if tint else base
         emph: list[tuple[int, int]] = []
         if tint and pair >= 0:
             others = doc.new_lines if side == "old" else doc.old_lines
