@@ -21,7 +21,7 @@ from tui_harness import (
 
 from workbench.demo import build_demo_repo
 from workbench.tui.diffmodel import FOLD
-from workbench.tui.jobs import NO_DELAYS
+from workbench.tui.jobs import NO_DELAYS, Delays
 from workbench.tui.screens.checklist import ChecklistScreen
 from workbench.tui.screens.empty import EmptyScreen
 from workbench.tui.screens.help import HelpScreen
@@ -347,6 +347,31 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
     saved = load_settings(path)
     assert (saved.theme, saved.layout) == ("nord", "columns")
     assert saved.diff in ("split", "unified") and not saved.problems
+
+
+async def test_a_revision_is_judged_once_the_selection_rests(
+    demo_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The debounce: running through the history with j shows each diff at once, and only the
+    revision the user stops at is parsed and reviewed (its findings), after the delay."""
+    app = make_app(demo_repo, delays=Delays(findings=2.0, background=0.5, index=3600.0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        judged: list[str] = []
+        findings = screen.backend.findings
+
+        def spy(comparison):
+            judged.append(comparison.new.rev)
+            return findings(comparison)
+
+        monkeypatch.setattr(screen.backend, "findings", spy)
+        await pilot.press("2", "j", "j", "j")  # each well within the delay of the previous
+        key = screen.history_table.current_key
+        await wait_until(pilot, lambda: screen.diff.document.new_label.startswith(key[:7]))
+        assert screen.pane("findings").busy  # the texts are shown; the findings wait
+        await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+        assert judged == [key]
+        assert screen.report is not None
 
 
 async def test_list_colours_follow_the_theme(demo_repo: Path) -> None:
