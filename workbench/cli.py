@@ -472,6 +472,8 @@ def diff_cmd(
         color=_colored(color, output),
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
+        old_text=old.text if old is not None else None,
+        new_text=new.text if new is not None else None,
     )
     _write_output(RENDERERS[fmt](report, options), output, options.color)
     if fmt == "github":

@@ -1,5 +1,5 @@
-"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit
-and github. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that takes
+"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit,
+github and html. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that takes
 ``--format`` renders through :func:`render`.
 """
 
@@ -22,6 +22,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "sarif": ("workbench.report.sarif", "render_sarif"),
     "junit": ("workbench.report.junit", "render_junit"),
     "github": ("workbench.report.github", "render_github"),
+    "html": ("workbench.report.html", "render_html"),
 }
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
 
@@ -79,6 +80,7 @@ __all__ = [
     "failures",
     "render",
     "render_github",
+    "render_html",
     "render_json",
     "render_junit",
     "render_markdown",
