@@ -605,10 +605,16 @@ def review_cmd(
         color=paint,
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
+        old_text=old.text if old is not None else None,
+        new_text=new.text,
     )
     view = review_view(report)
     if fmt == "text":
         text = render_review_text(view, policy, options)
+    elif fmt == "html":
+        from workbench.report.html import render_review_html
+
+        text = render_review_html(view, options)
     elif fmt == "markdown":
         text = render_review_markdown(view, policy, options)
     elif fmt == "json":
@@ -696,10 +702,25 @@ def check_cmd(
     is_flag=True,
     help="Ignore the amendment record (summary, accepted reasons, sign-off) even if one exists.",
 )
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="markdown: the notice; html: one self-contained page, the notice and the review "
+    "behind it (findings, security, side-by-side diff).",
+)
 def notice_cmd(
-    specs: tuple[str, str], repo_dir: Path, output: Path | None, today: str | None, no_record: bool
+    specs: tuple[str, str],
+    repo_dir: Path,
+    output: Path | None,
+    today: str | None,
+    no_record: bool,
+    fmt: str = "markdown",
 ) -> None:
-    """Print the amendment notice (Markdown) for OLD -> NEW, files or REV:PATH.
+    """Print the amendment notice (Markdown, or HTML) for OLD -> NEW, files or REV:PATH.
 
     When the repository holds an amendment record for NEW's version, its summary, effective
     date, accepted reasons and sign-off are included.
@@ -712,7 +733,7 @@ def notice_cmd(
 
     day = _parse_today(today)
 
-    old, new, _old_rel, new_rel, root = _load_sides(specs, repo_dir)
+    old, new, old_rel, new_rel, root = _load_sides(specs, repo_dir)
     settings, policy, ignores, record = DEFAULT_SETTINGS, DEFAULT_POLICY, None, None
     if root is not None:
         try:
@@ -738,6 +759,18 @@ def notice_cmd(
         default_skew=policy.clock_skew,
         record=record,
     )
+    if fmt == "html":
+        from workbench.report import RenderOptions
+        from workbench.report.html import render_notice_html
+
+        options = RenderOptions(
+            security_fail_on=policy.fail_on,
+            old_path=old_rel if old is not None else None,
+            new_path=new_rel,
+            old_text=old.text if old is not None else None,
+            new_text=new.text,
+        )
+        text = render_notice_html(report, text, options)
     _write_output(text, output)
 
 
@@ -1158,9 +1191,10 @@ def _log_header(contract_width: int | None) -> str:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "html"]),
     default="text",
-    help="text: aligned columns; json: a list of objects.",
+    help="text: aligned columns; json: a list of objects; html: a self-contained timeline page "
+    "with verdict badges.",
 )
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
 def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None) -> None:
@@ -1203,7 +1237,7 @@ def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None
                     is_dir = entry is not None and entry[0] == "tree"
                 if is_dir:
                     under, rel = rel, None
-            if limit == 0:
+            if limit == 0 and fmt != "html":
                 click.echo("[]" if fmt == "json" else _log_header(None if rel else 8))
                 return None
             entries = amendment_log(repo, rel, limit=limit, under=under)
@@ -1220,6 +1254,14 @@ def log_cmd(path: str | None, repo_dir: Path | None, fmt: str, limit: int | None
                 ids = [e.id for e in repo.contracts()]
                 contract_width = max(min(max((len(i) for i in ids), default=12), 28), 12)
             color = fmt == "text" and sys.stdout.isatty()
+            if fmt == "html":
+                from itertools import chain
+
+                from workbench.report.html import render_log_html
+
+                rows = [] if first is None or limit == 0 else chain([first], entries)
+                click.echo(render_log_html([(e.to_dict(), e.report) for e in rows]), nl=False)
+                return None
             if fmt == "json":
                 if first is None:
                     click.echo("[]")

@@ -1199,7 +1199,7 @@ def markdown_html(text: str) -> str:
             while i < len(lines) and lines[i].strip().startswith("|"):
                 rows.append(_cells(lines[i]))
                 i += 1
-            rows = [r for r in rows if not all(re.fullmatch(r":?-{3,}:?", c) for c in r if c)]
+            rows = [r for r in rows if not all(re.fullmatch(r":?-{3,}:?", c) for c in r)]
             if rows:
                 head, *rest = rows
                 out.append('<table class="grid">')
