@@ -255,7 +255,7 @@ def test_markdown_subset():
     html_text = markdown_html(
         "# Title \\*x\\*\n\n| | |\n|---|---|\n| Contract | <code>a\\_b</code> \\| c |\n\n"
         "- one **bold** `tick`\n  continued\n- two\n\npara <b>no</b> </code> **open\n\n"
-        "```http\nLink: <https://x>; rel=\"a\"\n```\n"
+        '```http\nLink: <https://x>; rel="a"\n```\n'
     )
     assert "<h2>Title *x*</h2>" in html_text
     assert "<td>Contract</td><td><code>a_b</code> | c</td>" in html_text
