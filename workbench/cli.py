@@ -78,7 +78,10 @@ def open_cmd(path: Path, theme: str | None = None) -> None:
     if not path.exists():
         click.echo(f"workbench: error: {path}: no such file or directory", err=True)
         sys.exit(2)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    import os
+
+    # A driver named in TEXTUAL_DRIVER (as `workbench serve` runs the app) needs no terminal.
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not os.environ.get("TEXTUAL_DRIVER"):
         click.echo(
             "workbench: error: the terminal UI needs a terminal; in scripts use "
             "`workbench log`, `workbench diff` or `workbench review`",
@@ -92,6 +95,28 @@ def open_cmd(path: Path, theme: str | None = None) -> None:
     if theme:
         settings.theme = theme
     run_app(path, settings=settings)
+
+
+@main.command("serve")
+@click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port."
+)
+def serve_cmd(path: Path, host: str, port: int) -> None:
+    """Serve the workbench on the repository containing PATH in a browser (the same panes and
+    keys as the terminal UI; each browser tab runs its own session). Listens on loopback by
+    default: anyone who can reach the port acts with your git identity."""
+    from workbench.tui.web import ServeError, exposure_warning, serve
+
+    warning = exposure_warning(host, port)
+    if warning:
+        click.echo(warning, err=True)
+    try:
+        serve(path, host, port, echo=lambda line: click.echo(line, err=True))
+    except ServeError as exc:
+        click.echo(f"workbench serve: error: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.command("demo")
