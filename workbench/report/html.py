@@ -99,7 +99,7 @@ SYMBOLS: dict[str, str] = {
     "safe": "✔",
     "none": "○",
     "critical": "◆",
-    "high": "▲",
+    "high": "■",
     "medium": "●",
     "low": "○",
     "info": "ℹ",
