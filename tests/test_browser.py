@@ -408,7 +408,7 @@ def test_html_review_of_every_demo_amendment(driver, tmp_path: Path):
             mark = driver.execute_script(
                 "const ln = document.getElementById(arguments[0]);"
                 "if (!ln) return null; const mk = ln.nextElementSibling;"
-                "return [mk.className, mk.textContent, ln.offsetParent !== null];",
+                "return [mk.className, mk.textContent, ln.checkVisibility()];",
                 f"{side}-L{loc.line}",
             )
             assert mark is not None, (page.name, f.rule, side, loc.line)
@@ -443,3 +443,15 @@ def test_html_review_of_every_demo_amendment(driver, tmp_path: Path):
         docs_image("html-review-diff-dark.png", diff)
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+    # on screen, unchanged stretches are folded; printed, everything is there
+    folded = (
+        "const row = document.querySelector('details.fold .row');"
+        "return [row.checkVisibility(), document.querySelector('nav').checkVisibility()];"
+    )
+    assert driver.execute_script(folded) == [False, True]
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert driver.execute_script(folded) == [True, False]
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
