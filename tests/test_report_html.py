@@ -336,3 +336,14 @@ def test_diff_review_notice_and_log_pages_of_the_demo(demo_repo: Path, tmp_path:
     dom = assert_inert(proc.stdout)
     assert proc.stdout.count("<li>\n<time>") >= 10
     assert "WORKTREE" in dom.all_text and "not enough" in dom.all_text
+
+
+def test_a_contract_reviewed_alone_is_listed_not_diffed():
+    report = hostile_report()
+    report.old = None
+    page = render_review_html(report, RenderOptions(new_text=NEW_TEXT * 5))
+    assert_inert(page)
+    assert '<h2 id="diff-h">The contract</h2>' in page and 'class="diff single"' in page
+    assert 'id="old-L' not in page and "ln ins" not in page  # no side, nothing "added"
+    assert "lines without findings" in page
+    assert re.search(r'id="new-L2"[^\n]*class="mk +s-critical"', page)  # the finding's line

@@ -45,7 +45,7 @@ def test_other_hosts_are_warned_about(host: str):
 
 
 def test_served_command_runs_the_same_tui_on_the_same_repository(tmp_path: Path):
-    repo = tmp_path / "it's a \"repo\" $(touch x)"
+    repo = tmp_path / 'it\'s a "repo" $(touch x)'
     repo.mkdir()
     argv = shlex.split(served_command(repo, python="/opt/py thon/bin/python"))
     assert argv[0] == "/opt/py thon/bin/python"
@@ -108,8 +108,7 @@ def test_serving_everywhere_warns_then_serves_and_stops(demo_repo: Path, tmp_pat
     lines = err.read().splitlines()
     assert lines[0].startswith("workbench serve: warning: listening on every network interface")
     assert lines[1] == (
-        f"Serving the workbench on {demo_repo.resolve()} at http://0.0.0.0:{port}/ "
-        "(Ctrl+C to stop)"
+        f"Serving the workbench on {demo_repo.resolve()} at http://0.0.0.0:{port}/ (Ctrl+C to stop)"
     )
 
 

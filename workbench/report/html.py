@@ -181,6 +181,7 @@ padding:.6rem .9rem;margin:.6rem 0;background:var(--card)}
 .fails{font-weight:700}
 .diff{border:1px solid var(--line);border-radius:8px;overflow:hidden;font-size:13px}
 .diff .files,.diff .row{display:grid;grid-template-columns:3.5em 1.6em minmax(0,1fr) 3.5em 1.6em minmax(0,1fr)}
+.diff.single .files,.diff.single .row{grid-template-columns:3.5em 1.6em minmax(0,1fr)}
 .diff .files{background:var(--card);border-bottom:1px solid var(--line);font-weight:600}
 .diff .files>span{padding:.3rem .5rem;overflow-wrap:anywhere;grid-column:span 3}
 .diff .row>span{padding:0 .4rem;min-height:1.45em}
@@ -332,6 +333,8 @@ class _Review:
         self.security = security_items(report)
         self._ids = 0
         self.has_text = options.old_text is not None or options.new_text is not None
+        # a security review of one contract is no amendment: its text alone, not a diff
+        self.single = mode == "review" and report.old is None and report.new is not None
 
     def _anchor(self) -> str:
         self._ids += 1
@@ -346,6 +349,8 @@ class _Review:
         name = summary.contract if summary else "contract"
         if old and new:
             change = f"{inert(old.version)} → {inert(new.version)}"
+        elif new and self.single:
+            change = f"version {inert(new.version)}"
         elif new:
             change = f"new contract at {inert(new.version)}"
         elif old:
@@ -680,9 +685,10 @@ class _Review:
     # -- the side-by-side diff
 
     def diff(self) -> list[str]:
+        heading = "The contract" if self.single else "Side-by-side diff"
         out = [
             '<section id="diff" aria-labelledby="diff-h">',
-            '<h2 id="diff-h">Side-by-side diff</h2>',
+            f'<h2 id="diff-h">{heading}</h2>',
         ]
         if not self.has_text:
             out += [
@@ -695,10 +701,14 @@ class _Review:
         new_text = self.options.new_text if self.report.new is not None else None
         old_name = artifact(self.report, "old", self.options) if self.report.old else ""
         new_name = artifact(self.report, "new", self.options) if self.report.new else ""
+        folded = (
+            "Stretches without findings are folded"
+            if self.single
+            else "Changed words are highlighted; unchanged stretches are folded"
+        )
         out.append(
             '<p class="muted">Each finding is marked on its lines (symbol in the gutter, a bar '
-            "beside the code; the symbol links to the finding). Changed characters are "
-            "highlighted; unchanged stretches are folded (click to unfold).</p>"
+            f"beside the code; the symbol links to the finding). {folded} (click to unfold).</p>"
         )
         out += side_by_side(
             old_text or "",
@@ -710,6 +720,7 @@ class _Review:
             new_name=(
                 f"{new_name} ({self.report.new.version})" if self.report.new else "(deleted)"
             ),
+            single=self.single,
         )
         out.append("</section>")
         return out
@@ -815,13 +826,21 @@ def side_by_side(
     *,
     old_name: str = "old",
     new_name: str = "new",
+    single: bool = False,
 ) -> list[str]:
     """The two texts aligned line by line, as HTML rows; each line has an anchor
-    (``old-L12``/``new-L12``) and the marks of the findings on it."""
+    (``old-L12``/``new-L12``) and the marks of the findings on it. ``single``: the new text
+    alone, with its marks (a contract reviewed on its own)."""
     marks = marks or _Marks()
     old = [inert(line) for line in old_text.splitlines()]
     new = [inert(line) for line in new_text.splitlines()]
-    rows = _align(old, new)
+    if single:
+        old = []
+        rows: list[tuple[str, int | None, int | None]] = [
+            ("equal", None, j) for j in range(len(new))
+        ]
+    else:
+        rows = _align(old, new)
     marked_old, marked_new = marks.lines("old"), marks.lines("new")
     keep = [False] * len(rows)
     for idx, (kind, i, j) in enumerate(rows):
@@ -833,15 +852,18 @@ def side_by_side(
         if hot:
             for k in range(max(0, idx - CONTEXT), min(len(rows), idx + CONTEXT + 1)):
                 keep[k] = True
+    headers = [new_name] if single else [old_name, new_name]
     out = [
-        '<div class="diff" role="table" aria-label="Side-by-side diff">',
-        f'<div class="files" role="row"><span role="columnheader">{esc(old_name)}</span>'
-        f'<span role="columnheader">{esc(new_name)}</span></div>',
+        f'<div class="diff{" single" if single else ""}" role="table" '
+        f'aria-label="{"Contract" if single else "Side-by-side diff"}">',
+        '<div class="files" role="row">'
+        + "".join(f'<span role="columnheader">{esc(h)}</span>' for h in headers)
+        + "</div>",
     ]
     idx = 0
     while idx < len(rows):
         if keep[idx]:
-            out.append(_row(rows[idx], old, new, marks))
+            out.append(_row(rows[idx], old, new, marks, single))
             idx += 1
             continue
         end = idx
@@ -849,14 +871,13 @@ def side_by_side(
             end += 1
         run = rows[idx:end]
         if len(run) < MIN_FOLD:
-            out += [_row(r, old, new, marks) for r in run]
+            out += [_row(r, old, new, marks, single) for r in run]
         else:
             first, last = run[0], run[-1]
             where = f"lines {(first[2] or 0) + 1}–{(last[2] or 0) + 1}"
-            out.append(
-                f'<details class="fold"><summary>⋯ {len(run)} unchanged lines ({where})</summary>'
-            )
-            out += [_row(r, old, new, marks) for r in run]
+            what = "lines without findings" if single else "unchanged lines"
+            out.append(f'<details class="fold"><summary>⋯ {len(run)} {what} ({where})</summary>')
+            out += [_row(r, old, new, marks, single) for r in run]
             out.append("</details>")
         idx = end
     if not rows:
@@ -869,7 +890,11 @@ def side_by_side(
 
 
 def _row(
-    row: tuple[str, int | None, int | None], old: list[str], new: list[str], marks: _Marks
+    row: tuple[str, int | None, int | None],
+    old: list[str],
+    new: list[str],
+    marks: _Marks,
+    single: bool = False,
 ) -> str:
     kind, i, j = row
     a = old[i] if i is not None else None
@@ -884,6 +909,8 @@ def _row(
         ("old", i, left, kind in ("replace", "delete")),
         ("new", j, right, kind in ("replace", "insert")),
     ):
+        if index is None and single:
+            continue
         if index is None:
             cells.append(
                 '<span class="ln empty"></span><span class="mk empty"></span>'
