@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -90,3 +91,16 @@ def test_a_path_opens_the_terminal_ui_and_an_unknown_option_is_a_usage_error(tmp
     assert missing.exit_code == 2 and "no such file or directory" in missing.output
     unknown = runner.invoke(main, ["--nope"])
     assert unknown.exit_code == 2 and "No such option" in unknown.output
+
+
+def test_a_file_to_file_diff_imports_only_what_it_uses(tmp_path) -> None:
+    """Valid contracts are never shown to jsonschema, and deepdiff serves only extension
+    fields: neither is imported (each takes longer to import than the whole diff runs)."""
+    sample = Path(__file__).resolve().parents[1] / "sample_contracts" / "payments-api.yaml"
+    text = sample.read_text(encoding="utf-8")
+    (tmp_path / "old.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "new.yaml").write_text(text.replace("lifetime: 15m", "lifetime: 10m", 1))
+    modules = _imported_after("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"))
+    assert "workbench.engine.diff" in modules  # the diff did run
+    assert not [m for m in modules if m.split(".")[0] in ("jsonschema", "deepdiff", "textual")]
+    assert "workbench.history.repo" not in modules and "workbench.cli.review" not in modules

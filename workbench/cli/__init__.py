@@ -66,10 +66,12 @@ class Main:
 
     name = PROG
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: object, **kwargs: object) -> object:
         return self.main(*args, **kwargs)
 
-    def main(self, args=None, prog_name=None, **extra):
+    def main(
+        self, args: list[str] | None = None, prog_name: str | None = None, **extra: object
+    ) -> object:
         argv = sys.argv[1:] if args is None else list(args)
         if argv == ["--version"] and extra.get("standalone_mode", True):
             sys.stdout.write(f"{PROG}, version {__version__}\n")
