@@ -80,6 +80,7 @@ def _open(
 
 
 def _show(outcome: Outcome) -> None:
+    """The outcome's line, or the checklist when that is the answer (as `amend status`)."""
     if outcome.note:
         click.echo(outcome.note)
     elif outcome.checklist is not None:

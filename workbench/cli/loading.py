@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from workbench.cli.options import fail
-
-if TYPE_CHECKING:
-    from workbench.contract.model import Contract
-    from workbench.engine.ignore import Ignores
-    from workbench.history.gitio import GitRepo
+from workbench.contract.errors import ContractError
+from workbench.contract.loader import load_contract
+from workbench.contract.model import Contract
+from workbench.engine.ignore import IGNORE_NAME, Ignores, load_ignores
+from workbench.history.errors import HistoryError
+from workbench.history.gitio import GitRepo
+from workbench.history.revspec import parse_rev_path, read_contract_at
 
 
 class LoadError(Exception):
@@ -28,8 +29,6 @@ class LoadError(Exception):
 
 def problem_lines(exc: Exception, limit: int = 10) -> list[str]:
     """A load error as at most ``limit`` located lines (errors first)."""
-    from workbench.contract.errors import ContractError
-
     if isinstance(exc, ContractError):
         errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
         lines = [p.format() for p in errors[:limit]]
@@ -40,9 +39,6 @@ def problem_lines(exc: Exception, limit: int = 10) -> list[str]:
 
 
 def _git_or_none(repo_dir: Path) -> GitRepo | None:
-    from workbench.history.errors import HistoryError
-    from workbench.history.gitio import GitRepo
-
     try:
         return GitRepo.discover(repo_dir)
     except HistoryError:
@@ -51,8 +47,6 @@ def _git_or_none(repo_dir: Path) -> GitRepo | None:
 
 def _rel(git: GitRepo, path: str, fallback: str | None = None) -> str:
     """``path`` relative to the repository root; ``fallback`` (or ``path``) when outside it."""
-    from workbench.history.errors import HistoryError
-
     try:
         return git.relpath(path) or (fallback or path)
     except HistoryError:
@@ -65,10 +59,6 @@ def _load_spec(
     """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec.
 
     ``file`` is where a plain path ``spec`` is read from when that differs from ``spec``."""
-    from workbench.contract.errors import ContractError
-    from workbench.contract.loader import load_contract
-    from workbench.history.revspec import parse_rev_path, read_contract_at
-
     parsed = parse_rev_path(spec)
     try:
         if parsed is not None:
@@ -89,10 +79,7 @@ def _load_base(
     """The working-tree (or ``REV:PATH``) contract and the same path at merge-base(REF, HEAD);
     the old side is ``None`` when the contract is new since the merge base, and with
     ``allow_deleted`` the new side is ``None`` when the file is gone from the working tree."""
-    from workbench.contract.errors import ContractError
-    from workbench.history.errors import HistoryError
-    from workbench.history.repo import ContractRepo
-    from workbench.history.revspec import parse_rev_path, read_contract_at
+    from workbench.history.repo import ContractRepo  # only for --base: it loads much more
 
     if git is None:
         raise LoadError([f"{repo_dir}:1:1: error: --base needs a git repository (see --repo)"])
@@ -167,9 +154,6 @@ def load_ignores_for(
     day: dt.date | None,
 ) -> Ignores | None:
     """The ignore file given, else the repository's, scoped to one contract; warnings printed."""
-    from workbench.contract.errors import ContractError
-    from workbench.engine.ignore import IGNORE_NAME, load_ignores
-
     if no_ignore:
         return None
     path = ignore_file if ignore_file is not None else Path(root) / IGNORE_NAME
