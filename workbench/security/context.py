@@ -49,7 +49,7 @@ def algorithm_hit(
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """``localhost``, 127.0.0.0/8 and ``::1`` (RFC 8252 section 7.3 loopback redirects)."""
+    """``localhost``, 127.0.0.0/8 and ``::1`` (RFC 8252 §7.3 loopback redirects)."""
     if not host:
         return False
     if host.lower() == "localhost":
