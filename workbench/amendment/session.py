@@ -599,7 +599,7 @@ class AmendmentSession:
             raise AmendmentError(f"give at least {MIN_PREFIX} characters of the fingerprint")
         assert self.report is not None
         candidates: dict[str, tuple[str, Any]] = {}
-        for s in getattr(self.report, "security_findings", None) or []:
+        for s in self.report.security_findings:
             if s.fingerprint.lower().startswith(text):
                 candidates[s.fingerprint] = ("security_review", s)
         for f in self.report.findings:

@@ -178,7 +178,7 @@ def affected(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]
 
 def consumers_of(finding: Finding) -> tuple[str, ...]:
     """The listed consumers whose ``uses`` mention what a finding changes (engine-provided)."""
-    return tuple(getattr(finding, "consumers", ()) or ())
+    return finding.consumers
 
 
 def affected_consumers(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]:
@@ -229,7 +229,7 @@ def verdict_sentence(report: DiffReport) -> str:
         "invalid": "the version is not SemVer",
     }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
     ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
-    note = getattr(v, "bump_note", "")
+    note = v.bump_note
     return f"{head}: {need}; {got}{versions}: {ok}" + (f" ({note})" if note else "")
 
 

@@ -138,7 +138,7 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
     failed, gate = gate_summary(report, options)
     out.append(f"**CI gate:** {'❌' if failed else '✅'} {md(gate)}")
     out.append("")
-    note = getattr(v, "bump_note", "")
+    note = v.bump_note
     if note:
         out.append(f"> **Version:** {md(note)}")
         out.append("")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
+from workbench.engine.model import DiffReport
 from workbench.security.model import Hit
 from workbench.security.policy import LEVEL_RANK, Policy
 
@@ -178,6 +179,6 @@ class AmendmentContext:
 
     old: Contract
     new: Contract
-    report: Any  # workbench.engine.model.DiffReport
+    report: DiffReport | None
     policy: Policy
     today: dt.date | None = None
