@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.contract.model import DURATION_FIELDS
+from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
-from workbench.history.revspec import parse_rev_path
 from workbench.security.model import SEVERITY_RANK, at_or_above
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
