@@ -66,7 +66,7 @@ def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None 
     """Render ``report`` in format ``fmt`` (a key of ``RENDERERS``)."""
     if fmt not in _REGISTRY:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    from workbench.report.common import RenderOptions
+    from workbench.report.common import RenderOptions  # lazy, like the renderers (see above)
 
     module, func = _REGISTRY[fmt]
     renderer = getattr(importlib.import_module(module), func)

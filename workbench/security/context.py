@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
 from workbench.engine.model import DiffReport
-from workbench.security.model import Hit
-from workbench.security.policy import LEVEL_RANK, Policy
+from workbench.security.model import LEVEL_RANK, Hit, Policy
 
 SYMMETRIC = frozenset({"HS256", "HS384", "HS512"})
 ASYMMETRIC_PREFIXES = ("RS", "ES", "PS", "Ed")

@@ -1,4 +1,5 @@
-"""Value types of the security review: rules, their hits, severities and fingerprints.
+"""Value types of the security review: rules, their hits, severities, fingerprints and the
+policy in force (:class:`Policy`; ``security.policy`` reads it from ``.workbench.yaml``).
 
 The finding itself, :class:`SecurityFinding`, lives beside the engine's ``Finding`` in
 :mod:`workbench.engine.model` (one finding model, one ``DiffReport``); it is re-exported here.
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workbench.contract.units import format_duration
 from workbench.engine.citations import citation_url
 from workbench.engine.model import (
     SECURITY_SEVERITIES,
@@ -21,11 +23,15 @@ from workbench.engine.model import (
 from workbench.engine.registry import Family, RuleMeta
 
 __all__ = [
+    "DEFAULT_POLICY",
+    "EC_CURVES",
     "FAIL_ON_CHOICES",
+    "LEVEL_RANK",
     "SEVERITIES",
     "SEVERITY_RANK",
     "FindingKind",
     "Hit",
+    "Policy",
     "Rule",
     "SecurityFinding",
     "SecuritySeverity",
@@ -79,6 +85,102 @@ class Rule(RuleMeta):
     check: Callable[[Any], Iterable[Hit]] = field(repr=False, compare=False)
     kind: FindingKind = "state"
     family: Family = "security"
+
+
+# --- the policy in force (``security:`` in .workbench.yaml; parsed by security.policy) ---------
+
+LEVELS: tuple[str, ...] = ("aal1", "aal2", "aal3")
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+
+SIGNING_ALGORITHMS: tuple[str, ...] = (
+    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "RS1", "ES256", "ES384",
+    "ES512", "ES256K", "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
+)  # fmt: skip
+
+# Elliptic curves by security strength in bits (NIST SP 800-57 part 1 table 2).
+EC_CURVES: dict[str, int] = {
+    "P-192": 80,
+    "P-224": 112,
+    "P-256": 128,
+    "secp256k1": 128,
+    "Ed25519": 128,
+    "P-384": 192,
+    "Ed448": 224,
+    "P-521": 256,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimit:
+    """Reauthentication limits for one assurance level, in seconds (``None``: no limit)."""
+
+    absolute: int | None
+    idle: int | None
+
+
+DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {
+    "aal1": SessionLimit(absolute=30 * 86400, idle=None),
+    "aal2": SessionLimit(absolute=24 * 3600, idle=3600),
+    "aal3": SessionLimit(absolute=12 * 3600, idle=15 * 60),
+}
+DEFAULT_MAX_LIFETIME: dict[str, int] = {"authorization_code": 600}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The thresholds in force. ``origins`` tells where a setting was overridden (file:line)."""
+
+    fail_on: str = "high"
+    disabled_rules: frozenset[str] = frozenset()
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    allowed_algorithms: tuple[str, ...] | None = None
+    required_assurance_level: str | None = None
+    max_lifetime: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_LIFETIME))
+    session_limits: dict[str, SessionLimit] = field(
+        default_factory=lambda: dict(DEFAULT_SESSION_LIMITS)
+    )
+    min_rsa_bits: int = 2048
+    min_ec_curve: str = "P-256"
+    clock_skew: int = 60
+    source: str = "defaults"
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id not in self.disabled_rules
+
+    def severity_for(self, rule_id: str, default: str) -> str:
+        return self.severity_overrides.get(rule_id, default)
+
+    def origin(self, setting: str) -> str:
+        """`` (policy .workbench.yaml:7)`` when ``setting`` was overridden, else ``""``."""
+        where = self.origins.get(setting)
+        return f" (policy {where})" if where else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "fail_on": self.fail_on,
+            "disabled_rules": sorted(self.disabled_rules),
+            "severity_overrides": dict(sorted(self.severity_overrides.items())),
+            "allowed_algorithms": list(self.allowed_algorithms)
+            if self.allowed_algorithms is not None
+            else None,
+            "required_assurance_level": self.required_assurance_level,
+            "max_lifetime": {k: format_duration(v) for k, v in sorted(self.max_lifetime.items())},
+            "session_limits": {
+                level: {
+                    "absolute": format_duration(lim.absolute) if lim.absolute else None,
+                    "idle": format_duration(lim.idle) if lim.idle else None,
+                }
+                for level, lim in sorted(self.session_limits.items())
+            },
+            "min_rsa_bits": self.min_rsa_bits,
+            "min_ec_curve": self.min_ec_curve,
+            "clock_skew": format_duration(self.clock_skew),
+        }
+
+
+DEFAULT_POLICY = Policy()
 
 
 def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 from workbench.contract.units import format_duration
 from workbench.security.context import StateContext, algorithm_hit, lifetime_of, token_path
-from workbench.security.model import Hit
-from workbench.security.policy import EC_CURVES
+from workbench.security.model import EC_CURVES, Hit
 from workbench.security.rules._base import rule
 
 RSA_PREFIXES = ("RS", "PS")

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from workbench.contract.units import format_duration
 from workbench.security.context import StateContext
-from workbench.security.model import Hit
-from workbench.security.policy import LEVEL_RANK, Policy
+from workbench.security.model import LEVEL_RANK, Hit, Policy
 from workbench.security.rules._base import rule
 
 NIST_SECTIONS = {"aal1": "§2.1.3", "aal2": "§2.2.3", "aal3": "§2.3.3"}
