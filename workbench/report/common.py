@@ -1,4 +1,4 @@
-"""What every renderer shares: options, the CI gate, locations, and a flat view of security findings.
+"""What every renderer shares: options, the CI gate, locations, and security findings in order.
 
 Renderers take a :class:`~workbench.engine.model.DiffReport` and :class:`RenderOptions` and
 return text. They never decide policy themselves: :func:`failures` is the one definition of

@@ -191,13 +191,9 @@ def render_review_json(report: DiffReport, policy: Policy, options: RenderOption
 
 # The review format registry: one entry per ``workbench review --format`` name.
 REVIEW_RENDERERS: dict[str, ReviewRenderer] = {
-    "text": lambda report, policy, options: render_review_text(
-        review_view(report), policy, options
-    ),
+    "text": render_review_text,  # these two read only the security findings
     "json": render_review_json,
-    "markdown": lambda report, policy, options: render_review_markdown(
-        review_view(report), policy, options
-    ),
+    "markdown": render_review_markdown,
     "sarif": _view_of(render_sarif),
     "junit": _view_of(render_junit),
     "github": _view_of(render_github),
