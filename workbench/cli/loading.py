@@ -13,10 +13,12 @@ from workbench.cli.options import fail
 from workbench.contract.errors import ContractError
 from workbench.contract.loader import load_contract
 from workbench.contract.model import Contract
-from workbench.engine.ignore import IGNORE_NAME, Ignores, load_ignores
+from workbench.contract.revspec import parse_rev_path
+from workbench.engine.ignore import IGNORE_NAME, Ignores
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
-from workbench.history.revspec import parse_rev_path, read_contract_at
+from workbench.history.revspec import read_contract_at
+from workbench.review import load_ignores
 
 
 class LoadError(Exception):

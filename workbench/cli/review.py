@@ -21,16 +21,14 @@ from workbench.cli.options import (
     write_output,
 )
 from workbench.contract.errors import ContractError
-from workbench.engine.model import DiffReport
-from workbench.report import FORMATS, RenderOptions, exit_code, render
-from workbench.review import build_report
-from workbench.security.policy import Policy, load_policy, load_policy_file
-from workbench.security.render import (
-    render_review_markdown,
-    render_review_text,
+from workbench.report.review import (
+    REVIEW_RENDERERS,
+    render_review,
+    review_exit_code,
     review_options,
-    review_view,
 )
+from workbench.review import build_report
+from workbench.security.policy import load_policy, load_policy_file
 
 FAIL_ON_HELP = (
     "Exit 1 when the amendment introduces a security finding at this severity or above "
@@ -38,18 +36,6 @@ FAIL_ON_HELP = (
     "always exits 0. Findings the old version already had, or the ignore file accepts, "
     "never fail."
 )
-
-
-def render_review(fmt: str, report: DiffReport, policy: Policy, options: RenderOptions) -> str:
-    """The review in ``fmt``: text and Markdown group the findings by what the amendment did;
-    JSON is the full report; the other formats render the security findings alone."""
-    if fmt == "text":
-        return render_review_text(review_view(report), policy, options)
-    if fmt == "markdown":
-        return render_review_markdown(review_view(report), policy, options)
-    if fmt == "json":
-        return render(report, "json", options)
-    return render(review_view(report), fmt, options)
 
 
 @click.command("review")
@@ -62,7 +48,7 @@ def render_review(fmt: str, report: DiffReport, policy: Policy, options: RenderO
     help="Review one contract (NEW only) as an amendment of itself at merge-base(REF, HEAD).",
 )
 @format_option(
-    FORMATS,
+    REVIEW_RENDERERS,
     help="Report format (json is the full report: the engine's findings and security_findings).",
 )
 @output_option
@@ -125,7 +111,7 @@ def command(
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
     )
-    write_output(render_review(fmt, report, policy, options), output, paint)
+    write_output(render_review(report, fmt, policy, options), output, paint)
     if fmt == "github":
-        step_summary(render_review("markdown", report, policy, options))
-    sys.exit(exit_code(review_view(report), options))
+        step_summary(render_review(report, "markdown", policy, options))
+    sys.exit(review_exit_code(report, options))
