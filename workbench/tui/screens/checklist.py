@@ -544,8 +544,10 @@ class ChecklistScreen(Screen[None]):
         item = self.current_item()
         if item is None:
             return
-        # an item names the action that resolves it: the screen's action_* asks what it needs
-        action = getattr(self, f"action_{item.action}", None) if item.action else None
+        # an item names the registry action that resolves it (or edit): the screen's action_*
+        # asks for what the action needs
+        answerable = item.action in ACTIONS or item.action == "edit"
+        action = getattr(self, f"action_{item.action}", None) if answerable else None
         if action is not None and (item.open or item.status == "info"):
             action()
 
