@@ -36,11 +36,10 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from workbench import __version__
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import SECURITY_SEVERITIES, DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     PARTY_LABELS,
     RenderOptions,
-    SecurityItem,
     affected,
     affected_consumers,
     artifact,
@@ -55,8 +54,6 @@ from workbench.report.common import (
     security_items,
 )
 from workbench.report.rules import compatibility_rules, security_rules
-from workbench.security.model import SEVERITIES as SECURITY_SEVERITIES
-from workbench.security.model import citation_url
 
 # --- making untrusted text inert --------------------------------------------------------------
 
@@ -546,7 +543,7 @@ class _Review:
         if info is not None and info.fix:
             rows.append(("Fix", esc(info.fix)))
         if info is not None and info.citation:
-            rows.append(("Reference", _link(esc(info.citation), citation_url(info.citation))))
+            rows.append(("Reference", _link(esc(info.citation), info.citation_url)))
         witness = f.to_dict().get("witness")
         if witness is not None:
             rows.append(("Witness", f"<pre>{_json_text(witness)}</pre>"))
@@ -600,7 +597,7 @@ class _Review:
         out += ["</details>", "</section>"]
         return out
 
-    def security_card(self, s: SecurityItem) -> list[str]:
+    def security_card(self, s: SecurityFinding) -> list[str]:
         anchor = self._anchor()
         side = "old" if s.side == "old" else "new"
         if self.report.old is None or self.report.new is None:
