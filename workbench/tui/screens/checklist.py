@@ -1,7 +1,8 @@
 """The amendment checklist: the five steps of the selected draft, their status, and the actions
 that complete them (bump, accept with a reason, reviewer sign-off, notice, changelog, notified
-consumers), each saved at once by the core (``workbench.amendment.session``, the same code as
-``workbench amend``).
+consumers), each saved at once by the core: the screen asks for an action's parameters and runs
+it through the action registry (``workbench.amendment.actions``), as ``workbench amend`` does,
+and shows the outcome in the registry's words.
 
 Every call into the core is a typed request (``Answer``) run in a thread worker, one at a time
 from a queue (so the answers are saved in the order they were given); each brings the fresh
@@ -25,10 +26,10 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, TextArea
 
+from workbench.amendment.actions import ACTIONS
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit
@@ -69,18 +70,20 @@ LINE_EDITORS = {"vi", "vim", "nvim", "nano", "emacs", "micro", "kak", "hx", "hel
 
 @dataclass(frozen=True, eq=False)
 class Answer:
-    """One call into the amendment session: ``open`` (re-)reads the checklist, the others are
-    the actions of ``ChecklistScreen._do``."""
+    """One call into the amendment session: ``open`` (re-)reads the checklist, any other is an
+    action of the registry (``workbench.amendment.actions``) with its parameters."""
 
     action: str
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class NoticeReady(Message):
-    text: str
-    where: str
+@dataclass(frozen=True, eq=False)
+class Answered:
+    """The fresh checklist, what the action did, and the notice it rendered (text, where)."""
+
+    checklist: Any
+    note: str = ""
+    notice: tuple[str, str] | None = None
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -340,10 +343,20 @@ class ChecklistScreen(JobHost, Screen[None]):
             return "commit", getattr(self.revision, "rev", None), base
         return "worktree", None, "HEAD"
 
-    def _run(self, action: str, *args: Any, **kwargs: Any) -> None:
+    def _open_options(self) -> dict[str, Any]:
+        """How :meth:`AmendmentSession.open` opens the selected revision."""
+        mode, rev, base = self._mode()
+        if mode == "index":
+            return {"staged": True}
+        if mode == "commit":
+            return {"commit": rev, "parent": base}
+        return {}
+
+    def _run(self, action: str, **params: Any) -> None:
+        """Run ``open`` or an action of the registry with ``params``, in the worker."""
         self.busy = True
         self.query_one("#steps-pane", Pane).set_busy("saving" if action != "open" else "checking")
-        self._answers.append(Answer(action, args, kwargs))
+        self._answers.append(Answer(action, params))
         self._next_answer()
 
     def _next_answer(self) -> None:
@@ -356,25 +369,29 @@ class ChecklistScreen(JobHost, Screen[None]):
         answer = self._answers.popleft()
         self.run_job(answer, self._answer, self._answered, self._answer_failed, group="checklist")
 
-    def _answer(self, answer: Answer) -> tuple[Any, str]:
-        """The fresh checklist and the note to show (in the worker thread)."""
+    def _answer(self, answer: Answer) -> Answered:
+        """Open the session or run the action (in the worker thread)."""
         from workbench.amendment.session import AmendmentSession
 
         if self.session is None or answer.action == "open":
-            mode, rev, base = self._mode()
             if self.session is not None:
                 self.session.close()
-            self.session = AmendmentSession(
-                self._repo(), self.path, mode=mode, rev=rev, base=base, today=self.today
+            self.session = AmendmentSession.open(
+                self.path, repo=self._repo(), today=self.today, **self._open_options()
             )
             if answer.action == "open":
-                return self.session.checklist, ""
-        note = self._do(answer.action, *answer.args, **answer.kwargs) or ""
-        return self.session.checklist, note
+                return Answered(self.session.checklist)
+        entry = ACTIONS[answer.action]
+        outcome = entry.perform(self.session, **answer.params)
+        note = outcome.note or (f"{entry.title}: done" if entry.writes else "")
+        notice = (outcome.notice, outcome.where) if outcome.notice is not None else None
+        return Answered(self.session.checklist, note, notice)
 
-    def _answered(self, answer: Answer, result: tuple[Any, str]) -> None:
-        checklist, note = result
-        self._show_answer(checklist, note, "")
+    def _answered(self, answer: Answer, answered: Answered) -> None:
+        self._show_answer(answered.checklist, answered.note, "")
+        if answered.notice is not None:
+            self.notice_text, where = answered.notice
+            self.app.push_screen(NoticeScreen(self.notice_text, where))
 
     def _answer_failed(self, answer: Answer, error: str) -> None:
         checklist = self.session.checklist if self.session is not None else None
@@ -393,57 +410,6 @@ class ChecklistScreen(JobHost, Screen[None]):
         if self._own_repo and self.repo is not None:
             self.repo.close()
 
-    def _do(self, action: str, *args: Any, **kwargs: Any) -> str:
-        """Call the core (in the worker thread); return the note to show."""
-        s = self.session
-        if action == "refresh":
-            s.refresh()
-            if s.mode == "worktree" and s.located is not None and s.located.record is not None:
-                s.sync()
-            return ""
-        if action == "start":
-            record = s.start()
-            return (
-                f"Amendment record {s.located.relpath}: {record.from_version} → {record.to_version}"
-            )
-        if action == "bump":
-            result = s.apply_bump(*args)
-            if not result.changed:
-                return f"Already at {result.new_version}"
-            return f"Version {result.old_version} → {result.new_version} (line {result.line})"
-        if action == "accept":
-            acc = s.accept(*args)
-            return f"Accepted {acc.rule or acc.fingerprint[:12]}"
-        if action == "withdraw":
-            s.withdraw(*args)
-            return "Acceptance withdrawn"
-        if action == "sign_off":
-            sign = s.sign_off(*args)
-            return f"Signed off by {sign.who}"
-        if action == "notice":
-            text, rel = s.generate_notice()
-            self.post_message(NoticeReady(text, rel))
-            return f"Notice written to {rel}"
-        if action == "preview":
-            self.post_message(NoticeReady(s.render_notice(), "preview (not saved)"))
-            return ""
-        if action == "changelog":
-            result = s.append_changelog(**kwargs)
-            verb = {
-                "created": "created with the entry",
-                "inserted": "entry added",
-                "replaced": "entry replaced",
-                "exists": "already has an entry",
-            }[result.status]
-            return f"{result.path}: {verb}"
-        if action == "notify":
-            done = s.notify(*args)
-            return "Notified: " + ", ".join(n.consumer for n in done)
-        if action == "summary":
-            s.set_summary(*args)
-            return "Summary saved"
-        raise ValueError(f"unknown action {action!r}")
-
     # --- results ------------------------------------------------------------------------------
 
     def _show_answer(self, checklist: Any, note: str, error: str) -> None:
@@ -456,10 +422,6 @@ class ChecklistScreen(JobHost, Screen[None]):
             self.checklist = checklist
             self._show()
         self._next_answer()
-
-    def on_notice_ready(self, message: NoticeReady) -> None:
-        self.notice_text = message.text
-        self.app.push_screen(NoticeScreen(message.text, message.where))
 
     def _show(self) -> None:
         c = self.checklist
@@ -576,38 +538,17 @@ class ChecklistScreen(JobHost, Screen[None]):
         item = self.current_item()
         if item is None:
             return
-        action = {
-            "bump": self.action_bump,
-            "accept": self.action_accept,
-            "sign_off": self.action_sign_off,
-            "notice": self.action_notice,
-            "changelog": self.action_changelog,
-            "notify": self.action_notify,
-            "edit": self.action_edit,
-            "summary": self.action_summary,
-            "refresh": self.action_refresh,
-            "start": self.action_start,
-        }.get(item.action or "")
+        # an item names the registry action that resolves it (or edit): the screen's action_*
+        # asks for what the action needs
+        answerable = item.action in ACTIONS or item.action == "edit"
+        action = getattr(self, f"action_{item.action}", None) if answerable else None
         if action is not None and (item.open or item.status == "info"):
             action()
 
     # --- actions ------------------------------------------------------------------------------
 
-    ANSWERS = frozenset(
-        {
-            "bump",
-            "accept",
-            "withdraw",
-            "sign_off",
-            "notice",
-            "changelog",
-            "notify",
-            "notify_all",
-            "summary",
-            "edit",
-            "start",
-        }
-    )
+    # the bindings that answer: the registry's writing actions, plus edit and notify-all
+    ANSWERS = frozenset({a.id for a in ACTIONS.values() if a.writes} | {"notify_all", "edit"})
 
     @property
     def read_only(self) -> bool:
@@ -669,7 +610,7 @@ class ChecklistScreen(JobHost, Screen[None]):
         if item is None:
             self.notify("The version is already right.", severity="information")
             return
-        self._run("bump", item.target)
+        self._run("bump", version=item.target)
 
     def _finding_item(self) -> Any:
         item = self.current_item()
@@ -701,7 +642,7 @@ class ChecklistScreen(JobHost, Screen[None]):
 
         def done(reason: str | None) -> None:
             if reason:
-                self._run("accept", target, reason)
+                self._run("accept", fingerprint=target, reason=reason)
 
         self.app.push_screen(ReasonDialog(item.label, initial), done)
 
@@ -716,7 +657,7 @@ class ChecklistScreen(JobHost, Screen[None]):
         ):
             self.notify("Select an accepted finding to withdraw.", severity="warning")
             return
-        self._run("withdraw", item.target)
+        self._run("withdraw", fingerprint=item.target)
 
     def action_sign_off(self) -> None:
         if not self._writable():
@@ -731,7 +672,7 @@ class ChecklistScreen(JobHost, Screen[None]):
 
         def done(answer: tuple[str, str] | None) -> None:
             if answer:
-                self._run("sign_off", answer[0], answer[1] or None)
+                self._run("sign_off", reviewer=answer[0], email=answer[1] or None)
 
         self.app.push_screen(SignOffDialog(name, email, str(author or me or "")), done)
 
@@ -758,14 +699,14 @@ class ChecklistScreen(JobHost, Screen[None]):
             return
         item = self.current_item()
         if item is not None and item.action == "notify" and item.target:
-            self._run("notify", [item.target])
+            self._run("notify", consumers=(item.target,))
             return
         self.select_step("communication")
         self.notify("Select a consumer in Communication (N: all affected).", severity="information")
 
     def action_notify_all(self) -> None:
         if self._writable():
-            self._run("notify", None)
+            self._run("notify", everyone=True)
 
     def action_summary(self) -> None:
         if not self._writable():
@@ -775,7 +716,7 @@ class ChecklistScreen(JobHost, Screen[None]):
 
         def done(summary: str | None) -> None:
             if summary is not None:
-                self._run("summary", summary)
+                self._run("summary", text=summary)
 
         self.app.push_screen(SummaryDialog(text), done)
 
