@@ -146,8 +146,7 @@ class MainScreen(JobHost, Screen):
         self.comparison: Comparison | None = None
         self.history_done = True
         self.history_loading = False
-        self.diff_request: DiffRequest | None = None  # the diff shown or on its way
-        self.diff_pending = False  # its texts or findings are still on their way
+        self.diff_pending = False  # the texts or findings of a requested diff are on their way
         self.history_shown_at: float | None = None  # perf_counter when a history first showed
         self.diff_shown_at: float | None = None
         self.diff_requested_at: float | None = None
@@ -514,7 +513,6 @@ class MainScreen(JobHost, Screen):
             self._request_diff(AmendmentDiff(revision))
 
     def _request_diff(self, request: DiffRequest) -> None:
-        self.diff_request = request
         self.diff_pending = True
         self.diff_requested_at = time.perf_counter()
         self.pane("diff").set_busy("loading")
