@@ -354,7 +354,8 @@ async def test_a_revision_is_judged_once_the_selection_rests(
 ) -> None:
     """The debounce: running through the history with j shows each diff at once, and only the
     revision the user stops at is parsed and reviewed (its findings), after the delay."""
-    app = make_app(demo_repo, delays=Delays(findings=2.0, background=0.5, index=3600.0))
+    # a delay far longer than a key press takes, even on a loaded machine
+    app = make_app(demo_repo, delays=Delays(findings=3.0, background=0.5, index=3600.0))
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         judged: list[str] = []
@@ -365,9 +366,12 @@ async def test_a_revision_is_judged_once_the_selection_rests(
             return findings(comparison)
 
         monkeypatch.setattr(screen.backend, "findings", spy)
-        await pilot.press("2", "j", "j", "j")  # each well within the delay of the previous
-        key = screen.history_table.current_key
-        await wait_until(pilot, lambda: screen.diff.document.new_label.startswith(key[:7]))
+        await pilot.press("2")
+        for _ in range(3):  # each diff is shown, and the next j comes within the delay
+            await pilot.press("j")
+            key = screen.history_table.current_key
+            shown = key[:7]
+            await wait_until(pilot, lambda s=shown: screen.diff.document.new_label.startswith(s))
         assert screen.pane("findings").busy  # the texts are shown; the findings wait
         await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
         assert judged == [key]
