@@ -24,6 +24,7 @@ import gc
 import os
 import re
 import stat
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,60 +76,174 @@ class Loc:
         return {"line": self.line, "column": self.column}
 
 
-class LocTable(Mapping):
-    """Raw path -> :class:`Loc`, stored compactly.
+_M = 1 << 24  # positions pack two character offsets (files are at most 8 MiB) into one int
+_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks
 
-    Each entry holds the 0-based ``(line, column, end_line, end_column)`` libyaml reported; the
-    :class:`Loc` (with the end line of a block moved back over trailing blank and comment lines)
-    is made on access. Reads like a ``dict[tuple, Loc]``.
+
+class _Lines:
+    """Character offset -> 0-based (line, column), counting lines as libyaml does."""
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, index) - 1
+        return line, index - self.starts[line]
+
+    def line(self, i: int) -> str:
+        """The text of 0-based line ``i`` (without its line break)."""
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+        return _BREAK.sub("", self.text[self.starts[i] : end])
+
+
+class LocTable(Mapping):
+    """Raw path -> :class:`Loc` for one loaded document, stored compactly.
+
+    The loader keeps a shadow of the data made of ints and int-valued dicts, none of which the
+    garbage collector has to track: ``nodes[i]`` is the shadow of one collection, a dict from
+    each child's key (or index, in a sequence) to the child's entry, with the collection's own
+    position under ``None`` and, for a mapping, the index of the dict of its keys' positions
+    under ``...``. An entry ``>= 0`` is a position (start and end character offsets packed into
+    one int); ``< 0`` is ``~i``, the child collection ``nodes[i]``. A path is looked up by
+    walking it (a few dict lookups); offsets become a :class:`Loc` on access (the end line of a
+    block moved back over trailing blank and comment lines, as readers expect). Values copied
+    from an anchor share the anchor's entries.
+
+    The value table (``locs``) has every value; the key table (``key_locs``) the entries of
+    mappings, at their key. Both read like a ``dict[tuple, Loc]``.
     """
 
-    __slots__ = ("_lines", "_raw", "_text", "_trim")
+    __slots__ = ("_keys", "_len", "_lines", "_nodes", "_root", "_text")
 
-    def __init__(self, raw: dict[tuple, tuple], text: str = "", *, trim: bool = True):
-        self._raw = raw
+    def __init__(self, nodes: list[dict], root: int | None, text: str = "", *, keys: bool = False):
+        self._nodes = nodes
+        self._root = root
         self._text = text
-        self._lines: list[str] | None = None
-        self._trim = trim  # move block ends back over blank/comment lines (values, not keys)
+        self._keys = keys
+        self._lines: _Lines | None = None
+        self._len: int | None = None
 
-    def _loc(self, pos: tuple) -> Loc:
-        sl, sc, el, ec = pos
+    def _find(self, raw: tuple) -> int | None:
+        entry = self._root
+        if entry is None:
+            return None
+        nodes = self._nodes
+        if self._keys:
+            if not raw:
+                return None
+            *raw, last = raw
+        try:
+            for part in raw:
+                if entry >= 0:
+                    return None
+                entry = nodes[~entry].get(part)
+                if entry is None:
+                    return None
+            if self._keys:
+                if entry >= 0:
+                    return None
+                keys = nodes[~entry].get(...)
+                return nodes[keys].get(last) if keys is not None else None
+        except TypeError:  # an unhashable path element
+            return None
+        return nodes[~entry][None] if entry < 0 else entry
+
+    def _loc(self, packed: int) -> Loc:
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = _Lines(self._text)
+        start, end = divmod(packed, _M)
+        sl, sc = lines.at(start)
+        el, ec = lines.at(end)
+        if self._keys:
+            return Loc(sl + 1, sc + 1, el if el > sl and ec == 0 else el + 1)
         end_line = el + 1
         if el > sl:
-            lines = self._lines
-            if lines is None and self._trim:
-                lines = self._lines = self._text.split("\n")
-            if ec == 0 or (lines is not None and el < len(lines) and not lines[el][:ec].strip()):
+            count = len(lines.starts)
+            if ec == 0 or (el < count and not lines.line(el)[:ec].strip()):
                 end_line = el
-            if lines is not None:
-                while sl + 1 < end_line <= len(lines):
-                    content = lines[end_line - 1].strip()
-                    if content and not content.startswith("#"):
-                        break
-                    end_line -= 1
+            while sl + 1 < end_line <= count:
+                content = lines.line(end_line - 1).strip()
+                if content and not content.startswith("#"):
+                    break
+                end_line -= 1
         return Loc(sl + 1, sc + 1, end_line)
 
     def __getitem__(self, raw: tuple) -> Loc:
-        return self._loc(self._raw[raw])
+        packed = self._find(raw)
+        if packed is None:
+            raise KeyError(raw)
+        return self._loc(packed)
 
     def get(self, raw: tuple, default: Any = None) -> Any:
-        pos = self._raw.get(raw)
-        return default if pos is None else self._loc(pos)
+        packed = self._find(raw)
+        return default if packed is None else self._loc(packed)
 
     def __contains__(self, raw: object) -> bool:
-        return raw in self._raw
+        return type(raw) is tuple and self._find(raw) is not None
 
     def __iter__(self) -> Iterator[tuple]:
-        return iter(self._raw)
+        """Every located path, in document order (parents before their children)."""
+        return self._walk(None)
+
+    def paths_with_key(self, name: str) -> list[tuple]:
+        """The paths of every mapping entry whose key is ``name``, in document order (no path is
+        built for the other scalars)."""
+        return list(self._walk(name))
+
+    def _walk(self, name: str | None) -> Iterator[tuple]:
+        root = self._root
+        if root is None:
+            return
+        keys = self._keys
+        if not keys and name is None:
+            yield ()
+        if root >= 0:
+            return
+        nodes = self._nodes
+        top = nodes[~root]
+        stack: list[tuple[tuple, Iterator, bool]] = [((), iter(top.items()), ... in top)]
+        while stack:
+            prefix, children, ismap = stack[-1]
+            for k, entry in children:
+                if k is None or k is ...:
+                    continue
+                if name is None:
+                    raw = (*prefix, k)
+                    if ismap or not keys:
+                        yield raw
+                elif ismap and k == name:
+                    raw = (*prefix, k)
+                    yield raw
+                elif entry < 0:
+                    raw = (*prefix, k)
+                if entry < 0:
+                    sub = nodes[~entry]
+                    stack.append((raw, iter(sub.items()), ... in sub))
+                    break
+            else:
+                stack.pop()
 
     def __len__(self) -> int:
-        return len(self._raw)
+        if self._len is None:
+            self._len = sum(1 for _ in self)
+        return self._len
 
     def __bool__(self) -> bool:
-        return bool(self._raw)
+        return next(iter(self), None) is not None
 
     def __repr__(self) -> str:
-        return f"LocTable({len(self._raw)} entries)"
+        return f"LocTable({'keys' if self._keys else 'values'})"
+
+
+def paths_with_key(locs: Mapping[tuple, Loc], name: str) -> list[tuple]:
+    """The located paths whose last element is ``name``: fast on a :class:`LocTable`."""
+    if isinstance(locs, LocTable):
+        return locs.paths_with_key(name)
+    return [raw for raw in locs if raw and raw[-1] == name]
 
 
 @dataclass(slots=True)
@@ -346,46 +461,50 @@ def _copy(value: Any) -> Any:
 
 _NOKEY = object()  # a mapping frame waiting for its next key
 _MERGE = object()  # a mapping frame whose pending key is the merge key '<<'
-MERGE_KEY = "<<"  # the path element under which merge sources are built, then removed
+MERGE_KEY = "<<"
 
 
 class _Anchor:
-    __slots__ = ("base", "hi", "key_text", "lo", "open", "pos", "size", "value")
+    __slots__ = ("entry", "key_text", "open", "size", "value")
 
-    def __init__(self, value: Any, size: int, base: tuple, lo: int, hi: int, pos: tuple):
-        self.value, self.size, self.base, self.lo, self.hi, self.pos = (
-            value,
-            size,
-            base,
-            lo,
-            hi,
-            pos,
-        )
+    def __init__(self, value: Any, entry: int | dict | None):
+        self.value = value
+        self.entry = entry  # the anchored value's shadow entry
+        self.size = -1  # values in the expanded value, counted on first use
         self.key_text: str | None = None  # the raw text of an anchored scalar (for alias keys)
-        self.open = False  # a collection still being built (an alias to it would recurse)
+        self.open = entry is None  # a collection still being built (an alias would recurse)
 
 
-def _compose(parser: Any) -> tuple[Any, dict, dict]:
-    """Build ``(data, locs, key_locs)`` from the events of one document, in one pass.
+def _count(value: Any, budget: int) -> int:
+    """How many values ``value`` holds (itself included), counting at most ``budget + 1``."""
+    n = 1
+    work = [value]
+    while work and n <= budget:
+        v = work.pop()
+        if type(v) is dict:
+            n += len(v)
+            work.extend(x for x in v.values() if type(x) is dict or type(x) is list)
+        elif type(v) is list:
+            n += len(v)
+            work.extend(x for x in v if type(x) is dict or type(x) is list)
+    return n
+
+
+def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
+    """Build ``(data, shadow nodes, root entry)`` from the events of one document, in one pass.
 
     The hot loop keeps the innermost open collection in local variables and pushes the others on
     a stack; scalars resolve inline (one dict lookup for words, PyYAML's regular expressions only
-    for scalars that start like a number). Positions are 0-based ``(line, col, end_line,
-    end_col)`` tuples. Values inside anchored collections are also listed in ``rec`` so that an
-    alias can copy their locations under its own path.
+    for scalars that start like a number); positions go into the shadow described in
+    :class:`LocTable`. No path is built unless something is wrong.
     """
     get = parser.get_event
     get()  # StreamStartEvent
     ev = get()
     if type(ev) is StreamEndEvent:
-        raise _Fail(0, 0, "empty document: expected a contract mapping")
-    # ev is DocumentStartEvent
+        raise _Fail(0, 0, "empty document: expected a contract mapping", ())
 
-    locs: dict[tuple, tuple] = {}
-    key_locs: dict[tuple, tuple] = {}
     anchors: dict[str, _Anchor] = {}
-    rec: list[tuple] = []  # paths built inside anchored (or merge) collections, in order
-    recording = 0  # how many anchored or merge collections are open
     aliased = 0  # values added by aliases so far
     stack: list[tuple] = []
     words = _WORDS
@@ -393,224 +512,214 @@ def _compose(parser: Any) -> tuple[Any, dict, dict]:
     plain = _plain
     nokey = _NOKEY
     merge_key = _MERGE
+    M = _M
+    nodes: list[dict] = []  # the shadow: see LocTable
+    add_node = nodes.append
+    nid = -1  # the innermost open collection's node
 
-    # The document root is built as the single value of a bottom frame.
-    cont: Any = None
-    path: tuple = ()
+    # The innermost open collection: its data, its shadow (and key shadow), whether it is a
+    # mapping, the pending key of a mapping and that key's position, the merge sources seen.
+    cont: Any = None  # None while building the document's root
+    sh: Any = None
+    ksh: Any = None
     ismap = False
     key: Any = nokey
-    kpos: tuple | None = None
+    kpos = 0
     merges: list | None = None
     depth = 0
     root: Any = None
+    entry: Any = None
 
-    while True:
-        ev = get()
-        t = type(ev)
-        if t is ScalarEvent:
-            sm = ev.start_mark
-            if ismap and key is nokey:  # a mapping key
-                em = ev.end_mark
-                value = ev.value
-                tag = ev.tag
-                if tag is not None and tag != "!":
-                    if tag == MERGE_TAG:
-                        value = MERGE_KEY
+    try:
+        while True:
+            ev = get()
+            t = type(ev)
+            if t is ScalarEvent:
+                sm = ev.start_mark
+                if ismap and key is nokey:  # a mapping key
+                    value = ev.value
+                    tag = ev.tag
+                    if tag is not None and tag != "!":
+                        if tag == MERGE_TAG:
+                            value = MERGE_KEY
+                        else:
+                            _tagged(ev, None)  # a core tag with a valid value, else an error
+                    if value == MERGE_KEY and (ev.implicit[0] or tag == MERGE_TAG):
+                        if merges:
+                            raise _Fail(sm.line, sm.column, "duplicate key '<<'", None)
+                        key = merge_key
+                    elif value in cont:
+                        first = _line_of(text, ksh[value] // M)
+                        raise _Fail(
+                            sm.line,
+                            sm.column,
+                            f"duplicate key {value!r} (first at line {first + 1})",
+                            (*_path(stack), value),
+                        )
                     else:
-                        _tagged(ev, path)  # a core tag with a valid value, else a located error
-                if value == "<<" and (ev.implicit[0] or tag == MERGE_TAG):
-                    if merges:
-                        raise _Fail(sm.line, sm.column, "duplicate key '<<'", path)
-                    key, kpos = merge_key, (sm.line, sm.column, em.line, em.column)
+                        key = value
+                    kpos = sm.index * M + ev.end_mark.index
+                    if ev.anchor is not None:
+                        _anchor_scalar(ev, anchors, kpos)
                     continue
-                if value in cont:
-                    first = key_locs.get((*path, value))
-                    where = f" (first at line {first[0] + 1})" if first else ""
-                    raise _Fail(
-                        sm.line, sm.column, f"duplicate key {value!r}{where}", (*path, value)
-                    )
-                key, kpos = value, (sm.line, sm.column, em.line, em.column)
-                if ev.anchor is not None:
-                    _anchor_scalar(ev, anchors, (*path, value), kpos)
-                continue
-            # a value
-            if ismap:
-                vpath = (*path, key)
-            elif cont is not None:
-                vpath = (*path, len(cont))
-            else:
-                vpath = ()
-            tag = ev.tag
-            if tag is None or tag == "!":
+                # a value
+                tag = ev.tag
                 value = ev.value
-                if ev.implicit[0]:
-                    if value[:1] in special:
-                        value = plain(value, sm, vpath)
-                    else:
-                        value = words.get(value, value)
-            else:
-                value = _tagged(ev, vpath)
-            em = ev.end_mark
-            pos = (sm.line, sm.column, em.line, em.column)
-            locs[vpath] = pos
-            if recording:
-                rec.append(vpath)
-            if ev.anchor is not None:
-                _anchor_scalar(ev, anchors, vpath, pos)
-                anchors[ev.anchor].value = value
-            if ismap:
-                if key is merge_key:
-                    raise _Fail(
-                        sm.line, sm.column, "a merge key '<<' needs a mapping or list of mappings",
-                        path,
-                    )  # fmt: skip
-                cont[key] = value
-                key_locs[vpath] = kpos
-                key = nokey
-            elif cont is not None:
-                cont.append(value)
-            else:
-                root = value
-                break
-            continue
+                if tag is None or tag == "!":
+                    if ev.implicit[0]:
+                        if value[:1] in special:
+                            value = plain(value, sm, None)
+                        else:
+                            value = words.get(value, value)
+                else:
+                    value = _tagged(ev, None)
+                pos = sm.index * M + ev.end_mark.index
+                if ev.anchor is not None:
+                    _anchor_scalar(ev, anchors, pos)
+                if ismap:
+                    if key is merge_key:
+                        raise _Fail(
+                            sm.line,
+                            sm.column,
+                            "a merge key '<<' needs a mapping or list of mappings",
+                            None,
+                        )
+                    cont[key] = value
+                    sh[key] = pos
+                    ksh[key] = kpos
+                    key = nokey
+                elif cont is not None:
+                    sh[len(cont)] = pos
+                    cont.append(value)
+                else:
+                    root, entry = value, pos
+                    break
+                continue
 
-        if t is MappingStartEvent or t is SequenceStartEvent:
-            sm = ev.start_mark
-            if ismap:
-                if key is nokey:
-                    raise _Fail(sm.line, sm.column, "mapping keys must be plain scalars", path)
-                vpath = (*path, MERGE_KEY if key is merge_key else key)
-            elif cont is not None:
-                vpath = (*path, len(cont))
-            else:
-                vpath = ()
-            ismap_ev = t is MappingStartEvent
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Fail(
-                    sm.line,
-                    sm.column,
-                    f"maximum nesting depth of {MAX_DEPTH} exceeded",
-                    vpath,
-                )
-            tag = ev.tag
-            if tag is not None and tag != "!" and tag != (MAP_TAG if ismap_ev else SEQ_TAG):
-                raise _Fail(sm.line, sm.column, f"unsupported YAML tag {tag!r}", vpath)
-            anchor = ev.anchor
-            lo = -1
-            if anchor is not None or (ismap and key is merge_key):
-                recording += 1
-                lo = len(rec)
+            if t is MappingStartEvent or t is SequenceStartEvent:
+                sm = ev.start_mark
+                if ismap and key is nokey:
+                    raise _Fail(
+                        sm.line, sm.column, "mapping keys must be plain scalars", _path(stack)
+                    )
+                mapping = t is MappingStartEvent
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Fail(
+                        sm.line, sm.column, f"maximum nesting depth of {MAX_DEPTH} exceeded", None
+                    )
+                tag = ev.tag
+                if tag is not None and tag != "!" and tag != (MAP_TAG if mapping else SEQ_TAG):
+                    raise _Fail(sm.line, sm.column, f"unsupported YAML tag {tag!r}", None)
+                anchor = ev.anchor
                 if anchor is not None:
                     if anchor in anchors:
-                        raise _duplicate_anchor(anchor, anchors[anchor], sm)
-                    a = anchors[anchor] = _Anchor(None, 0, vpath, lo, lo, ())
-                    a.open = True
-            stack.append(
-                (cont, path, ismap, key, kpos, merges, sm.line, sm.column, anchor, lo, len(locs))
-            )  # fmt: skip
-            cont = {} if ismap_ev else []
-            path = vpath
-            ismap = ismap_ev
-            key = nokey
-            kpos = None
-            merges = None
-            continue
+                        raise _duplicate_anchor(text, anchor, anchors[anchor], sm)
+                    anchors[anchor] = _Anchor(None, None)
+                stack.append((cont, sh, ksh, ismap, key, kpos, merges, nid, sm.index, anchor))
+                nid = len(nodes)
+                if mapping:
+                    cont, sh, ksh, ismap = {}, {...: nid + 1}, {}, True
+                    add_node(sh)
+                    add_node(ksh)
+                else:
+                    cont, sh, ismap = [], {}, False
+                    add_node(sh)
+                key = nokey
+                merges = None
+                continue
 
-        if t is MappingEndEvent or t is SequenceEndEvent:
-            em = ev.end_mark
-            value = cont
-            vpath = path
-            if merges:
-                value = _apply_merges(value, vpath, merges, locs, key_locs, rec, recording)
-            (cont, path, ismap, key, kpos, merges, sl, sc, anchor, lo, nlocs0) = stack.pop()
-            depth -= 1
-            pos = (sl, sc, em.line, em.column)
-            locs[vpath] = pos
-            hi = len(rec)
-            if lo >= 0:
-                recording -= 1
+            if t is MappingEndEvent or t is SequenceEndEvent:
+                value = cont
+                if merges:
+                    value, nid = _apply_merges(value, nid, merges, stack, text, nodes)
+                sub = ~nid
+                end = ev.end_mark.index
+                cont, sh, ksh, ismap, key, kpos, merges, nid, start, anchor = stack.pop()
+                depth -= 1
+                nodes[~sub][None] = start * M + end
                 if anchor is not None:
                     a = anchors[anchor]
-                    a.value, a.hi, a.pos, a.open = value, hi, pos, False
-                    a.size = len(locs) - nlocs0  # the values inside, aliases expanded
-            if recording:
-                rec.append(vpath)
-            if ismap:
-                if key is merge_key:
-                    (merges if merges is not None else (merges := [])).append(
-                        (len(cont), value, vpath, lo, hi, kpos)
-                    )
+                    a.value, a.entry, a.open = value, sub, False
+                if ismap:
+                    if key is merge_key:
+                        (merges if merges is not None else (merges := [])).append(
+                            (len(cont), value, sub)
+                        )
+                    else:
+                        cont[key] = value
+                        sh[key] = sub
+                        ksh[key] = kpos
+                    key = nokey
+                elif cont is not None:
+                    sh[len(cont)] = sub
+                    cont.append(value)
                 else:
-                    cont[key] = value
-                    key_locs[vpath] = kpos
-                key = nokey
-            elif cont is not None:
-                cont.append(value)
-            else:
-                root = value
-                break
-            continue
-
-        if t is AliasEvent:
-            sm = ev.start_mark
-            name = ev.anchor
-            a = anchors.get(name)
-            if a is None:
-                raise _Fail(sm.line, sm.column, f"found undefined alias {name!r}", path)
-            if ismap and key is nokey:  # an alias as a mapping key: allowed for scalars
-                if a.key_text is None:
-                    raise _Fail(sm.line, sm.column, "mapping keys must be plain scalars", path)
-                value = a.key_text
-                if value in cont:
-                    raise _Fail(sm.line, sm.column, f"duplicate key {value!r}", (*path, value))
-                key, kpos = value, (sm.line, sm.column, sm.line, sm.column)
+                    root, entry = value, sub
+                    break
                 continue
-            if a.open:
-                raise _Fail(
-                    sm.line,
-                    sm.column,
-                    f"alias *{name} refers to the value that contains it (a recursive structure)",
-                    path,
-                )
-            aliased += a.size
-            if aliased > MAX_ALIAS_VALUES:
-                raise _AliasBomb
-            is_merge = ismap and key is merge_key
-            if ismap:
-                vpath = (*path, MERGE_KEY if is_merge else key)
-            elif cont is not None:
-                vpath = (*path, len(cont))
-            else:
-                vpath = ()
-            value = _copy(a.value)
-            locs[vpath] = a.pos
-            if is_merge:
-                recording += 1
-            lo = len(rec)
-            if recording:
-                rec.append(vpath)
-            _reroot(a, vpath, locs, key_locs, rec, recording)
-            if ismap:
-                if is_merge:
-                    recording -= 1
-                    (merges if merges is not None else (merges := [])).append(
-                        (len(cont), value, vpath, lo + 1, len(rec), kpos)
-                    )
-                else:
-                    cont[key] = value
-                    key_locs[vpath] = kpos
-                key = nokey
-            elif cont is not None:
-                cont.append(value)
-            else:
-                root = value
-                break
-            continue
 
-        raise _Fail(
-            ev.start_mark.line, ev.start_mark.column, "unexpected YAML event"
-        )  # pragma: no cover
+            if t is AliasEvent:
+                sm = ev.start_mark
+                name = ev.anchor
+                a = anchors.get(name)
+                if a is None:
+                    raise _Fail(sm.line, sm.column, f"found undefined alias {name!r}", None)
+                if ismap and key is nokey:  # an alias as a mapping key: to a scalar only
+                    if a.key_text is None:
+                        raise _Fail(
+                            sm.line, sm.column, "mapping keys must be plain scalars", _path(stack)
+                        )
+                    value = a.key_text
+                    if value in cont:
+                        raise _Fail(
+                            sm.line, sm.column, f"duplicate key {value!r}", (*_path(stack), value)
+                        )
+                    key = value
+                    kpos = sm.index * M + ev.end_mark.index
+                    continue
+                if a.open:
+                    raise _Fail(
+                        sm.line,
+                        sm.column,
+                        f"alias *{name} refers to the value that contains it (a recursive "
+                        "structure)",
+                        None,
+                    )
+                if a.size < 0:
+                    a.size = _count(a.value, MAX_ALIAS_VALUES - aliased)
+                aliased += a.size
+                if aliased > MAX_ALIAS_VALUES:
+                    raise _AliasBomb
+                value = _copy(a.value)
+                if ismap:
+                    if key is merge_key:
+                        (merges if merges is not None else (merges := [])).append(
+                            (len(cont), value, a.entry)
+                        )
+                    else:
+                        cont[key] = value
+                        sh[key] = a.entry
+                        ksh[key] = kpos
+                    key = nokey
+                elif cont is not None:
+                    sh[len(cont)] = a.entry
+                    cont.append(value)
+                else:
+                    root, entry = value, a.entry
+                    break
+                continue
+
+            raise _Fail(ev.start_mark.line, ev.start_mark.column, "unexpected YAML event", None)
+    except _Fail as exc:
+        if exc.path is None:  # the value being placed
+            here = _path(stack)
+            if ismap and key is not nokey:
+                here = (*here, MERGE_KEY if key is merge_key else key)
+            elif cont is not None and not ismap:
+                here = (*here, len(cont))
+            exc.path = here
+        raise
 
     ev = get()  # DocumentEndEvent
     if type(ev) is DocumentEndEvent:
@@ -622,108 +731,96 @@ def _compose(parser: Any) -> tuple[Any, dict, dict]:
             "but found another document",
             ev.start_mark,
         )
-    return root, locs, key_locs
+    return root, nodes, entry
 
 
-def _anchor_scalar(ev: ScalarEvent, anchors: dict, path: tuple, pos: tuple) -> None:
+def _line_of(text: str, index: int) -> int:
+    """The 0-based line of a character offset (for error messages)."""
+    return len(_BREAK.findall(text, 0, index))
+
+
+def _path(stack: list[tuple]) -> tuple:
+    """The path of the innermost open collection, from the builder's stack (for errors)."""
+    out = []
+    for frame in stack:
+        cont, ismap, key = frame[0], frame[3], frame[4]
+        if cont is None:
+            continue
+        out.append((MERGE_KEY if key is _MERGE else key) if ismap else len(cont))
+    return tuple(out)
+
+
+def _anchor_scalar(ev: ScalarEvent, anchors: dict, pos: int) -> None:
     name = ev.anchor
     if name in anchors:
-        raise _duplicate_anchor(name, anchors[name], ev.start_mark)
-    a = anchors[name] = _Anchor(_scalar_value(ev, path), 1, path, 0, 0, pos)
+        raise _duplicate_anchor("", name, anchors[name], ev.start_mark)
+    a = anchors[name] = _Anchor(_scalar_value(ev, None), pos)
     a.key_text = ev.value
 
 
-def _duplicate_anchor(name: str, first: _Anchor, mark: Any) -> yaml.YAMLError:
+def _duplicate_anchor(text: str, name: str, first: _Anchor, mark: Any) -> yaml.YAMLError:
     return yaml.composer.ComposerError(
-        f"found duplicate anchor {name!r}; first occurrence at line {first.pos[0] + 1}"
-        if first.pos
-        else f"found duplicate anchor {name!r}",
-        None,
-        "second occurrence",
-        mark,
+        f"found duplicate anchor {name!r}", None, "second occurrence", mark
     )
 
 
-def _reroot(
-    a: _Anchor, vpath: tuple, locs: dict, key_locs: dict, rec: list, recording: int
-) -> None:
-    """Give the copy of an anchored collection at ``vpath`` the locations of the original."""
-    n = len(a.base)
-    for q in rec[a.lo : a.hi]:
-        pos = locs.get(q)
-        if pos is None:
-            continue  # a merge source removed after it was built
-        np = (*vpath, *q[n:])
-        locs[np] = pos
-        kp = key_locs.get(q)
-        if kp is not None:
-            key_locs[np] = kp
-        if recording:
-            rec.append(np)
-
-
 def _apply_merges(
-    explicit: dict, path: tuple, merges: list, locs: dict, key_locs: dict, rec: list, recording: int
-) -> dict:
-    """The mapping at ``path`` with its ``<<`` merge sources applied (YAML merge keys).
+    explicit: dict, nid: int, merges: list, stack: list, text: str, nodes: list[dict]
+) -> tuple[dict, int]:
+    """The mapping ``nodes[nid]`` with its ``<<`` merge sources applied (YAML merge keys), and
+    the node of its merged shadow.
 
     Keys written in the mapping win over merged ones; among merge sources the first wins. Merged
-    keys sit where their ``<<`` was written. Their locations are those of the source entries.
+    keys sit where their ``<<`` was written, located where the source wrote them.
     """
-    chosen: dict[Any, tuple[tuple, Any]] = {}  # key -> (source base path, value)
+    chosen: dict[Any, tuple[Any, int, int]] = {}  # key -> (value, entry, key position)
     slots: list[tuple[int, list]] = []
-    for at, value, base, _lo, _hi, _kpos in merges:
-        sources = [(value, base)] if type(value) is dict else None
-        if type(value) is list:
-            sources = [(item, (*base, i)) for i, item in enumerate(value)]
-        if sources is None:
-            pos = locs.get(base, (0, 0))
-            raise _Fail(
-                pos[0], pos[1], "a merge key '<<' needs a mapping or list of mappings", path
-            )
+
+    def refuse(entry: int) -> _Fail:
+        packed = nodes[~entry].get(None, 0) if entry < 0 else entry
+        line, col = _Lines(text).at(packed // _M)
+        return _Fail(
+            line, col, "a merge key '<<' needs a mapping or list of mappings", _path(stack)
+        )
+
+    for at, value, entry in merges:
+        if type(value) is dict:
+            sources = [(value, entry)]
+        elif type(value) is list:
+            items = nodes[~entry]
+            sources = [(item, items[i]) for i, item in enumerate(value)]
+        else:
+            raise refuse(entry)
         keys = []
-        for src, src_base in sources:
+        for src, src_entry in sources:
             if type(src) is not dict:
-                pos = locs.get(src_base, (0, 0))
-                raise _Fail(
-                    pos[0], pos[1], "a merge key '<<' needs a mapping or list of mappings", path
-                )
+                raise refuse(src_entry)
+            src_node = nodes[~src_entry]
+            src_keys = nodes[src_node[...]]
             for k, v in src.items():
                 if k not in explicit and k not in chosen:
-                    chosen[k] = (src_base, v)
+                    chosen[k] = (v, src_node[k], src_keys[k])
                     keys.append(k)
         slots.append((at, keys))
-    # re-root the chosen entries' locations, then drop everything built under path + ('<<',)
-    for _at, _value, base, lo, hi, _kpos in merges:
-        for q in [base, *rec[lo:hi]]:
-            pos = locs.pop(q, None)
-            kp = key_locs.pop(q, None)
-            if pos is None:
-                continue
-            for src_base_len in (len(base), len(base) + 1):
-                if len(q) > src_base_len:
-                    k = q[src_base_len]
-                    hit = chosen.get(k)
-                    if hit is not None and hit[0] == q[:src_base_len]:
-                        np = (*path, *q[src_base_len:])
-                        locs[np] = pos
-                        if kp is not None:
-                            key_locs[np] = kp
-                        if recording:
-                            rec.append(np)
-                        break
-    result: dict = {}
-    items = list(explicit.items())
+    shadow = nodes[nid]
+    shadow_keys = nodes[shadow[...]]
+    merged_nid = len(nodes)
+    data: dict = {}
+    located: dict = {...: merged_nid + 1}
+    key_locs: dict = {}
+    nodes.append(located)
+    nodes.append(key_locs)
+    items = list(explicit)
     i = 0
     for at, keys in slots:
-        while i < at:
-            result[items[i][0]] = items[i][1]
-            i += 1
+        for k in items[i:at]:
+            data[k], located[k], key_locs[k] = explicit[k], shadow[k], shadow_keys[k]
+        i = max(i, at)
         for k in keys:
-            result[k] = chosen[k][1]
-    for k, v in items[i:]:
-        result[k] = v
-    return result
+            data[k], located[k], key_locs[k] = chosen[k]
+    for k in items[i:]:
+        data[k], located[k], key_locs[k] = explicit[k], shadow[k], shadow_keys[k]
+    return data, merged_nid
 
 
 def _diagnose_alias_bomb(text: str, filename: str) -> Problem:
@@ -946,7 +1043,7 @@ def load_yaml(text: str, filename: str) -> LocatedDocument:
 def _load_yaml(text: str, filename: str) -> LocatedDocument:
     parser = _Loader(text)
     try:
-        data, locs, key_locs = _compose(parser)
+        data, nodes, entry = _compose(parser, text)
     except _Fail as exc:
         raise ContractError(
             [
@@ -973,7 +1070,9 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         raise ContractError([Problem(filename, 1, 1, f"invalid YAML: {exc}")]) from None
     finally:
         parser.dispose()
-    return LocatedDocument(data, LocTable(locs, text), LocTable(key_locs, text, trim=False))
+    return LocatedDocument(
+        data, LocTable(nodes, entry, text), LocTable(nodes, entry, text, keys=True)
+    )
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, filename: str) -> Problem:
@@ -1024,6 +1123,7 @@ __all__ = [
     "load_file",
     "load_yaml",
     "nearest_loc",
+    "paths_with_key",
     "read_bytes",
     "read_source",
 ]
