@@ -11,9 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
@@ -29,6 +27,9 @@ SEMVER = re.compile(
 )
 BUILTIN_SCHEMES = {"mtls", "session", "api_key"}
 
+if TYPE_CHECKING:  # jsonschema is imported only to explain a problem (see _schema_problems)
+    import jsonschema
+
 
 @cache
 def format_schema() -> dict:
@@ -39,6 +40,8 @@ def format_schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         format_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
@@ -52,6 +55,8 @@ def _fast_validator():
 
 @cache
 def _meta_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
 
 

@@ -187,19 +187,38 @@ class LocTable(Mapping):
 
     def __iter__(self) -> Iterator[tuple]:
         """Every located path, in document order (parents before their children)."""
-        return self._walk(None)
+        return self._walk()
 
     def paths_with_key(self, name: str) -> list[tuple]:
-        """The paths of every mapping entry whose key is ``name``, in document order (no path is
-        built for the other scalars)."""
-        return list(self._walk(name))
+        """The paths of every mapping entry whose key is ``name``, in document order.
 
-    def _walk(self, name: str | None) -> Iterator[tuple]:
+        Only collections are visited (no path is built for scalars): a quick scan.
+        """
+        root = self._root
+        if root is None or root >= 0:
+            return []
+        nodes = self._nodes
+        found: list[tuple[int, tuple]] = []
+        work: list[tuple[tuple, int]] = [((), root)]
+        while work:
+            prefix, ref = work.pop()
+            node = nodes[~ref]
+            if name in node:
+                keys = node.get(...)
+                if keys is not None:
+                    found.append((nodes[keys][name], (*prefix, name)))
+            for k, entry in node.items():
+                if entry < 0:  # a child collection (positions and key tables are >= 0)
+                    work.append(((*prefix, k), entry))
+        found.sort(key=lambda hit: hit[0])
+        return [raw for _, raw in found]
+
+    def _walk(self) -> Iterator[tuple]:
         root = self._root
         if root is None:
             return
         keys = self._keys
-        if not keys and name is None:
+        if not keys:
             yield ()
         if root >= 0:
             return
@@ -211,15 +230,9 @@ class LocTable(Mapping):
             for k, entry in children:
                 if k is None or k is ...:
                     continue
-                if name is None:
-                    raw = (*prefix, k)
-                    if ismap or not keys:
-                        yield raw
-                elif ismap and k == name:
-                    raw = (*prefix, k)
+                raw = (*prefix, k)
+                if ismap or not keys:
                     yield raw
-                elif entry < 0:
-                    raw = (*prefix, k)
                 if entry < 0:
                     sub = nodes[~entry]
                     stack.append((raw, iter(sub.items()), ... in sub))
