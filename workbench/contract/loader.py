@@ -18,7 +18,13 @@ from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
-from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+from workbench.contract.yamlsrc import (
+    LocatedDocument,
+    decode_source,
+    format_json_path,
+    load_yaml,
+    read_source,
+)
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -58,25 +64,6 @@ def _meta_validator() -> jsonschema.Draft202012Validator:
     import jsonschema
 
     return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
-
-
-def read_source(path: str | Path, display: str | None = None) -> str:
-    """Read a contract file as text, turning every OS-level failure into a positioned problem."""
-    name = display or str(path)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")])
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ContractError([Problem(name, 1, 1, "no such file")]) from None
-    except PermissionError:
-        raise ContractError([Problem(name, 1, 1, "permission denied")]) from None
-    except IsADirectoryError:
-        raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")]) from None
-    except OSError as exc:
-        raise ContractError([Problem(name, 1, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    return decode_source(raw, name)
 
 
 def load_contract(path: str | Path, display: str | None = None) -> Contract:

@@ -20,6 +20,7 @@ settings, artefacts) goes through it. A file whose name ends in ``.json`` is par
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import re
@@ -940,46 +941,69 @@ def read_bytes(
 ) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, else :class:`ContractError`."""
     name = display or str(path)
-
-    def refuse(message: str) -> ContractError:
-        return ContractError([Problem(name, 1, 1, message)])
-
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise refuse("is a directory, not a contract file")
-        if not stat.S_ISREG(st.st_mode):
-            raise refuse(f"is not a regular file ({_kind(st.st_mode)}): refused")
-        if st.st_size > limit:
-            raise refuse(_too_big(st.st_size, limit))
-        # O_NONBLOCK: a file swapped for a FIFO after the stat still cannot block the open
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise refuse(f"is not a regular file ({_kind(st.st_mode)}): refused")
-            chunks = []
-            remaining = limit + 1
-            while remaining > 0:
-                chunk = os.read(fd, min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-        finally:
-            os.close(fd)
+        return read_regular(path, limit)
     except FileNotFoundError:
-        raise refuse("no such file") from None
+        message = "no such file"
     except PermissionError:
-        raise refuse("permission denied") from None
+        message = "permission denied"
     except IsADirectoryError:
-        raise refuse("is a directory, not a contract file") from None
+        message = "is a directory, not a contract file"
+    except _Refused as exc:
+        message = str(exc)
     except OSError as exc:
-        raise refuse(f"cannot read: {exc.strerror or exc}") from None
+        message = f"cannot read: {exc.strerror or exc}"
+    raise ContractError([Problem(name, 1, 1, message)])
+
+
+class _Refused(OSError):
+    """A file the workbench will not read: not a regular file, or too large."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(code, message)
+
+    def __str__(self) -> str:
+        return self.strerror or ""
+
+
+def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
+    """Read a regular file of at most ``limit`` bytes, never blocking.
+
+    Raises ``OSError`` like ``Path.read_bytes`` (``FileNotFoundError``, ``PermissionError``,
+    ``IsADirectoryError``...), and also for a FIFO, a device or a socket (refused before opening,
+    and again after, since a path can change in between) and for a file over ``limit`` (refused
+    from its size before reading, and the read stops one byte past ``limit`` whatever the size
+    said). The ``strerror`` of a refusal says why.
+    """
+    st = os.stat(path)
+    _check_mode(st.st_mode)
+    if st.st_size > limit:
+        raise _Refused(_too_big(st.st_size, limit), errno.EFBIG)
+    # O_NONBLOCK: a path swapped for a FIFO after the stat cannot block the open
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        _check_mode(os.fstat(fd).st_mode)
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(fd)
     raw = b"".join(chunks)
     if len(raw) > limit:
-        raise refuse(_too_big(len(raw), limit))
+        raise _Refused(_too_big(len(raw), limit), errno.EFBIG)
     return raw
+
+
+def _check_mode(mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory")
+    if not stat.S_ISREG(mode):
+        raise _Refused(f"not a regular file ({_kind(mode)}): refused", errno.EINVAL)
 
 
 def _kind(mode: int) -> str:
@@ -1138,5 +1162,6 @@ __all__ = [
     "nearest_loc",
     "paths_with_key",
     "read_bytes",
+    "read_regular",
     "read_source",
 ]
