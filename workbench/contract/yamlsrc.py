@@ -84,11 +84,12 @@ _BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks
 class _Lines:
     """Character offset -> 0-based (line, column), counting lines as libyaml does."""
 
-    __slots__ = ("starts", "text")
+    __slots__ = ("breaks", "starts", "text")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, breaks: re.Pattern[str] = _BREAK):
         self.text = text
-        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        self.breaks = breaks
+        self.starts = [0, *(m.end() for m in breaks.finditer(text))]
 
     def at(self, index: int) -> tuple[int, int]:
         line = bisect_right(self.starts, index) - 1
@@ -97,7 +98,7 @@ class _Lines:
     def line(self, i: int) -> str:
         """The text of 0-based line ``i`` (without its line break)."""
         end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        return _BREAK.sub("", self.text[self.starts[i] : end])
+        return self.breaks.sub("", self.text[self.starts[i] : end])
 
 
 class LocTable(Mapping):
@@ -117,9 +118,18 @@ class LocTable(Mapping):
     mappings, at their key. Both read like a ``dict[tuple, Loc]``.
     """
 
-    __slots__ = ("_keys", "_len", "_lines", "_nodes", "_root", "_text")
+    __slots__ = ("_breaks", "_keys", "_len", "_lines", "_nodes", "_root", "_text")
 
-    def __init__(self, nodes: list[dict], root: int | None, text: str = "", *, keys: bool = False):
+    def __init__(
+        self,
+        nodes: list[dict],
+        root: int | None,
+        text: str = "",
+        *,
+        keys: bool = False,
+        breaks: re.Pattern[str] | None = None,
+    ):
+        self._breaks = breaks or _BREAK  # what ends a line: YAML's breaks, or JSON's
         self._nodes = nodes
         self._root = root
         self._text = text
@@ -155,7 +165,7 @@ class LocTable(Mapping):
     def _loc(self, packed: int) -> Loc:
         lines = self._lines
         if lines is None:
-            lines = self._lines = _Lines(self._text)
+            lines = self._lines = _Lines(self._text, self._breaks)
         start, end = divmod(packed, _M)
         sl, sc = lines.at(start)
         el, ec = lines.at(end)
@@ -620,7 +630,10 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _Fail(
-                        sm.line, sm.column, f"maximum nesting depth of {MAX_DEPTH} exceeded", None
+                        sm.line,
+                        sm.column,
+                        f"maximum nesting depth of {MAX_DEPTH} exceeded",
+                        _path(stack)[:8],
                     )
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag != (MAP_TAG if mapping else SEQ_TAG):
