@@ -125,7 +125,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
         c = text[i] if i < n else ""
         if c == "{" or c == "[":
             if len(stack) >= MAX_DEPTH:
-                raise _JsonError(i, f"maximum nesting depth of {MAX_DEPTH} exceeded", path()[:8])
+                raise _JsonError(i, f"maximum nesting depth of {MAX_DEPTH} exceeded")
             stack.append((cont, sh, ksh, ismap, key, kpos, nid, start))
             nid = len(nodes)
             if c == "{":
@@ -156,7 +156,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
             elif c == "-" or "0" <= c <= "9":
                 m = _NUMBER.match(text, i)
                 if m is None:
-                    raise _JsonError(i, f"expected a number, found {_what(text, i)}", path())
+                    raise _JsonError(i, _expected_value(text, i, cont), path())
                 end = m.end()
                 literal = m.group(0)
                 if m.group(1) or m.group(2):

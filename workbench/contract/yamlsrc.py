@@ -489,9 +489,10 @@ MERGE_KEY = "<<"
 
 
 class _Anchor:
-    __slots__ = ("entry", "key_text", "open", "size", "value")
+    __slots__ = ("entry", "key_text", "line", "open", "size", "value")
 
-    def __init__(self, value: Any, entry: int | dict | None):
+    def __init__(self, value: Any, entry: int | None, line: int):
+        self.line = line  # 0-based, for "duplicate anchor" messages
         self.value = value
         self.entry = entry  # the anchored value's shadow entry
         self.size = -1  # values in the expanded value, counted on first use
@@ -633,7 +634,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                         sm.line,
                         sm.column,
                         f"maximum nesting depth of {MAX_DEPTH} exceeded",
-                        _path(stack)[:8],
+                        None if depth < 10 else (),  # no path a thousand levels long
                     )
                 tag = ev.tag
                 if tag is not None and tag != "!" and tag != (MAP_TAG if mapping else SEQ_TAG):
@@ -641,8 +642,8 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                 anchor = ev.anchor
                 if anchor is not None:
                     if anchor in anchors:
-                        raise _duplicate_anchor(text, anchor, anchors[anchor], sm)
-                    anchors[anchor] = _Anchor(None, None)
+                        raise _duplicate_anchor(anchor, anchors[anchor], sm)
+                    anchors[anchor] = _Anchor(None, None, sm.line)
                 stack.append((cont, sh, ksh, ismap, key, kpos, merges, nid, sm.index, anchor))
                 nid = len(nodes)
                 if mapping:
@@ -671,7 +672,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                 if ismap:
                     if key is merge_key:
                         (merges if merges is not None else (merges := [])).append(
-                            (len(cont), value, sub)
+                            (len(cont), value, sub, start)
                         )
                     else:
                         cont[key] = value
@@ -722,7 +723,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                 if ismap:
                     if key is merge_key:
                         (merges if merges is not None else (merges := [])).append(
-                            (len(cont), value, a.entry)
+                            (len(cont), value, a.entry, sm.index)
                         )
                     else:
                         cont[key] = value
@@ -780,14 +781,17 @@ def _path(stack: list[tuple]) -> tuple:
 def _anchor_scalar(ev: ScalarEvent, anchors: dict, pos: int) -> None:
     name = ev.anchor
     if name in anchors:
-        raise _duplicate_anchor("", name, anchors[name], ev.start_mark)
-    a = anchors[name] = _Anchor(_scalar_value(ev, None), pos)
+        raise _duplicate_anchor(name, anchors[name], ev.start_mark)
+    a = anchors[name] = _Anchor(_scalar_value(ev, None), pos, ev.start_mark.line)
     a.key_text = ev.value
 
 
-def _duplicate_anchor(text: str, name: str, first: _Anchor, mark: Any) -> yaml.YAMLError:
-    return yaml.composer.ComposerError(
-        f"found duplicate anchor {name!r}", None, "second occurrence", mark
+def _duplicate_anchor(name: str, first: _Anchor, mark: Any) -> _Fail:
+    return _Fail(
+        mark.line,
+        mark.column,
+        f"duplicate anchor &{name} (first at line {first.line + 1})",
+        None,
     )
 
 
@@ -810,14 +814,14 @@ def _apply_merges(
             line, col, "a merge key '<<' needs a mapping or list of mappings", _path(stack)
         )
 
-    for at, value, entry in merges:
+    for at, value, entry, where in merges:
         if type(value) is dict:
             sources = [(value, entry)]
         elif type(value) is list:
             items = nodes[~entry]
             sources = [(item, items[i]) for i, item in enumerate(value)]
         else:
-            raise refuse(entry)
+            raise refuse(where * _M)  # where the scalar was given (the alias, not its anchor)
         keys = []
         for src, src_entry in sources:
             if type(src) is not dict:
