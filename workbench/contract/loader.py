@@ -414,21 +414,26 @@ def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                if not value.startswith("#"):
-                    err(
-                        (*raw, key),
-                        f"external $ref {value!r} refused: only local "
-                        f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
-                    )
-                elif not value.startswith(REF_PREFIX):
-                    err((*raw, key), f"$ref {value!r} must point into {REF_PREFIX}")
-                elif c.resolve_ref(value) is None:
-                    err((*raw, key), f"$ref {value!r} names no schema in components.schemas")
-            elif isinstance(value, dict | list):
-                _check_refs(c, value, (*raw, key), err)
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            _check_refs(c, item, (*raw, i), err)
+    """Every ``$ref`` inside one embedded schema (a loop, not a call per value)."""
+    work = [(raw, node)]
+    while work:
+        path, value = work.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "$ref" and isinstance(item, str):
+                    if not item.startswith("#"):
+                        err(
+                            (*path, key),
+                            f"external $ref {item!r} refused: only local "
+                            f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
+                        )
+                    elif not item.startswith(REF_PREFIX):
+                        err((*path, key), f"$ref {item!r} must point into {REF_PREFIX}")
+                    elif c.resolve_ref(item) is None:
+                        err((*path, key), f"$ref {item!r} names no schema in components.schemas")
+                elif isinstance(item, dict | list):
+                    work.append(((*path, key), item))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    work.append(((*path, i), item))
