@@ -26,6 +26,9 @@ from workbench.contract.yamlsrc import (
     read_source,
 )
 
+if TYPE_CHECKING:
+    import jsonschema
+
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -42,6 +45,10 @@ def format_schema() -> dict:
     """The JSON Schema (draft 2020-12) of contract format v1."""
     text = resources.files("workbench.contract").joinpath("schema/contract-v1.schema.json")
     return json.loads(text.read_text(encoding="utf-8"))
+
+
+# jsonschema is imported when a document is not certainly valid (see fastcheck): importing it
+# takes longer than loading and checking a typical contract.
 
 
 @cache
