@@ -12,7 +12,6 @@ located errors, as is every syntax error (with a hint for the usual mistakes).
 
 from __future__ import annotations
 
-import gc
 import re
 from json.decoder import JSONDecodeError, scanstring
 from typing import Any
@@ -27,6 +26,7 @@ from workbench.contract.yamlsrc import (
     LocTable,
     _Lines,
     _too_big,
+    collector_paused,
     format_json_path,
 )
 
@@ -46,10 +46,9 @@ def load_json(text: str, filename: str) -> LocatedDocument:
     """Parse one JSON document into located plain data, or raise :class:`ContractError`."""
     if len(text) > MAX_BYTES:
         raise ContractError([Problem(filename, 1, 1, _too_big(len(text), MAX_BYTES))])
-    enabled = gc.isenabled()
-    gc.disable()  # see load_yaml: nothing built here is cyclic
     try:
-        data, nodes, entry = _parse(text)
+        with collector_paused():  # see load_yaml: nothing built here is cyclic
+            data, nodes, entry = _parse(text)
     except _JsonError as exc:
         line, col = _Lines(text, JSON_BREAKS).at(exc.index)
         raise ContractError(
@@ -63,13 +62,9 @@ def load_json(text: str, filename: str) -> LocatedDocument:
                 )
             ]
         ) from None
-    finally:
-        if enabled:
-            gc.enable()
+    lines = _Lines(text, JSON_BREAKS)
     return LocatedDocument(
-        data,
-        LocTable(nodes, entry, text, breaks=JSON_BREAKS),
-        LocTable(nodes, entry, text, keys=True, breaks=JSON_BREAKS),
+        data, LocTable(nodes, entry, lines), LocTable(nodes, entry, lines, keys=True)
     )
 
 

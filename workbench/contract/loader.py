@@ -20,6 +20,7 @@ from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import (
     LocatedDocument,
+    collector_paused,
     decode_source,
     format_json_path,
     load_yaml,
@@ -86,8 +87,9 @@ def load_contract_bytes(raw: bytes, source: str) -> Contract:
 
 def load_contract_text(text: str, source: str) -> Contract:
     """Load and validate contract text; raise :class:`ContractError` listing every error."""
-    contract = parse_contract_text(text, source)
-    errors = [p for p in validate_contract(contract) if p.severity == "error"]
+    with collector_paused():  # parse and check make only acyclic objects: no collector passes
+        contract = parse_contract_text(text, source)
+        errors = [p for p in validate_contract(contract) if p.severity == "error"]
     if errors:
         raise ContractError(errors)
     return contract

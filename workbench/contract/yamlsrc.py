@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import errno
 import gc
+import operator
 import os
 import re
 import stat
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 import yaml
@@ -82,23 +85,42 @@ _BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks
 
 
 class _Lines:
-    """Character offset -> 0-based (line, column), counting lines as libyaml does."""
+    """Character offset -> 0-based (line, column), counting lines as libyaml does (or as JSON
+    does); the table of line starts is made on first use and shared by a document's tables."""
 
-    __slots__ = ("breaks", "starts", "text")
+    __slots__ = ("_starts", "breaks", "text")
 
     def __init__(self, text: str, breaks: re.Pattern[str] = _BREAK):
         self.text = text
         self.breaks = breaks
-        self.starts = [0, *(m.end() for m in breaks.finditer(text))]
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = _line_starts(self.text, self.breaks)
+        return self._starts
 
     def at(self, index: int) -> tuple[int, int]:
-        line = bisect_right(self.starts, index) - 1
-        return line, index - self.starts[line]
+        starts = self.starts
+        line = bisect_right(starts, index) - 1
+        return line, index - starts[line]
 
     def line(self, i: int) -> str:
         """The text of 0-based line ``i`` (without its line break)."""
-        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        return self.breaks.sub("", self.text[self.starts[i] : end])
+        starts = self.starts
+        end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        return self.breaks.sub("", self.text[starts[i] : end])
+
+
+def _line_starts(text: str, breaks: re.Pattern[str]) -> list[int]:
+    """The offset of every line's first character."""
+    lone_cr = text.count("\r") != text.count("\r\n")
+    if lone_cr or (breaks is _BREAK and ("\x85" in text or "\u2028" in text or "\u2029" in text)):
+        return [0, *(m.end() for m in breaks.finditer(text))]
+    # only \n and \r\n: every line ends with \n, so the starts add up line lengths (in C)
+    lengths = map(operator.add, map(len, text.split("\n")), repeat(1))
+    return list(accumulate(lengths, initial=0))[:-1]
 
 
 class LocTable(Mapping):
@@ -118,23 +140,13 @@ class LocTable(Mapping):
     mappings, at their key. Both read like a ``dict[tuple, Loc]``.
     """
 
-    __slots__ = ("_breaks", "_keys", "_len", "_lines", "_nodes", "_root", "_text")
+    __slots__ = ("_keys", "_len", "_lines", "_nodes", "_root")
 
-    def __init__(
-        self,
-        nodes: list[dict],
-        root: int | None,
-        text: str = "",
-        *,
-        keys: bool = False,
-        breaks: re.Pattern[str] | None = None,
-    ):
-        self._breaks = breaks or _BREAK  # what ends a line: YAML's breaks, or JSON's
+    def __init__(self, nodes: list[dict], root: int | None, lines: _Lines, *, keys: bool = False):
         self._nodes = nodes
         self._root = root
-        self._text = text
+        self._lines = lines  # shared by the value and key tables of one document
         self._keys = keys
-        self._lines: _Lines | None = None
         self._len: int | None = None
 
     def _find(self, raw: tuple) -> int | None:
@@ -164,8 +176,6 @@ class LocTable(Mapping):
 
     def _loc(self, packed: int) -> Loc:
         lines = self._lines
-        if lines is None:
-            lines = self._lines = _Lines(self._text, self._breaks)
         start, end = divmod(packed, _M)
         sl, sc = lines.at(start)
         el, ec = lines.at(end)
@@ -1082,13 +1092,22 @@ def load_yaml(text: str, filename: str) -> LocatedDocument:
         return load_json(text, filename)
     if len(text) > MAX_BYTES:
         raise ContractError([Problem(filename, 1, 1, _too_big(len(text), MAX_BYTES))])
-    # Building creates hundreds of thousands of small acyclic objects; the cyclic garbage
-    # collector would rescan the growing heap again and again (3-4x the parse time on large
-    # contracts), so it pauses while we build.
+    with collector_paused():
+        return _load_yaml(text, filename)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building or checking loaded data.
+
+    Loading creates hundreds of thousands of small acyclic objects; the collector would rescan
+    the growing heap again and again (3-4x the parse time on large contracts). Nested pauses
+    (and pauses in other threads) leave it as they found it.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_yaml(text, filename)
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -1124,8 +1143,9 @@ def _load_yaml(text: str, filename: str) -> LocatedDocument:
         raise ContractError([Problem(filename, 1, 1, f"invalid YAML: {exc}")]) from None
     finally:
         parser.dispose()
+    lines = _Lines(text)
     return LocatedDocument(
-        data, LocTable(nodes, entry, text), LocTable(nodes, entry, text, keys=True)
+        data, LocTable(nodes, entry, lines), LocTable(nodes, entry, lines, keys=True)
     )
 
 
@@ -1172,6 +1192,7 @@ __all__ = [
     "Loc",
     "LocTable",
     "LocatedDocument",
+    "collector_paused",
     "decode_source",
     "format_json_path",
     "load_file",
