@@ -18,12 +18,14 @@ from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.yamlsrc import (
+    _KEY,
     _M,
     MAX_BYTES,
     MAX_DEPTH,
     MAX_INT_CHARS,
     LocatedDocument,
     LocTable,
+    _key_of,
     _Lines,
     _too_big,
     collector_paused,
@@ -79,7 +81,6 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
     stack: list[tuple] = []
     cont: Any = None  # the innermost open collection (None: the root is next)
     sh: Any = None
-    ksh: Any = None
     ismap = False
     key: Any = None
     kpos = 0
@@ -87,7 +88,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
 
     def path(here: bool = True) -> tuple:
         """The path of the value being read (``here``), or of the collection holding it."""
-        out = [(f[4] if f[3] else len(f[0])) for f in stack if f[0] is not None]
+        out = [(f[3] if f[2] else len(f[0])) for f in stack if f[0] is not None]
         if cont is not None and here:
             out.append(key if ismap else len(cont))
         return tuple(out)
@@ -100,7 +101,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
             except JSONDecodeError as exc:
                 raise _JsonError(exc.pos, _string_error(exc, text), path(False)) from None
             if name in cont:
-                first = _Lines(text, JSON_BREAKS).at(ksh[name] // _M)[0] + 1
+                first = _Lines(text, JSON_BREAKS).at(_key_of(sh[name]) // _M)[0] + 1
                 raise _JsonError(
                     at, f"duplicate key {name!r} (first at line {first})", (*path(False), name)
                 )
@@ -108,7 +109,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
             if text[colon : colon + 1] != ":":
                 raise _JsonError(colon, "expected ':' after the key")
             nonlocal kpos
-            kpos = at * _M + end
+            kpos = (at * _M + end) * _KEY
             return name, ws(text, colon + 1).end()
         if at < n and text[at] == "}":
             raise _JsonError(at, "trailing comma before '}' (JSON allows none)")
@@ -121,12 +122,11 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
         if c == "{" or c == "[":
             if len(stack) >= MAX_DEPTH:
                 raise _JsonError(i, f"maximum nesting depth of {MAX_DEPTH} exceeded")
-            stack.append((cont, sh, ksh, ismap, key, kpos, nid, start))
+            stack.append((cont, sh, ismap, key, kpos, nid, start))
             nid = len(nodes)
             if c == "{":
-                cont, sh, ksh, ismap = {}, {...: nid + 1}, {}, True
+                cont, sh, ismap = {}, {...: 0}, True
                 nodes.append(sh)
-                nodes.append(ksh)
                 i = ws(text, i + 1).end()
                 if text[i : i + 1] != "}":
                     key, i = read_key(i)
@@ -178,9 +178,9 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
         while True:
             if closing:
                 value = cont
-                nodes[nid][None] = stack[-1][7] * _M + end
+                nodes[nid][None] = stack[-1][6] * _M + end
                 entry = ~nid
-                cont, sh, ksh, ismap, key, kpos, nid, _ = stack.pop()
+                cont, sh, ismap, key, kpos, nid, _ = stack.pop()
             if cont is None:
                 i = ws(text, end).end()
                 if i < n:
@@ -188,8 +188,7 @@ def _parse(text: str) -> tuple[Any, list[dict], int]:
                 return value, nodes, entry
             if ismap:
                 cont[key] = value
-                sh[key] = entry
-                ksh[key] = kpos
+                sh[key] = kpos + entry if entry >= 0 else ~(kpos + ~entry)
             else:
                 sh[len(cont)] = entry
                 cont.append(value)

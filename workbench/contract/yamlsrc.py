@@ -81,6 +81,16 @@ class Loc:
 
 
 _M = 1 << 24  # positions pack two character offsets (files are at most 8 MiB) into one int
+_KEY_SHIFT = 48  # an entry in a mapping: key position << 48 | value position (or node index)
+_KEY = 1 << _KEY_SHIFT
+_MASK = _KEY - 1
+
+
+def _key_of(entry: int) -> int:
+    """The key position carried by a mapping entry."""
+    return (entry if entry >= 0 else ~entry) >> _KEY_SHIFT
+
+
 _BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks
 
 
@@ -129,12 +139,13 @@ class LocTable(Mapping):
     The loader keeps a shadow of the data made of ints and int-valued dicts, none of which the
     garbage collector has to track: ``nodes[i]`` is the shadow of one collection, a dict from
     each child's key (or index, in a sequence) to the child's entry, with the collection's own
-    position under ``None`` and, for a mapping, the index of the dict of its keys' positions
-    under ``...``. An entry ``>= 0`` is a position (start and end character offsets packed into
-    one int); ``< 0`` is ``~i``, the child collection ``nodes[i]``. A path is looked up by
-    walking it (a few dict lookups); offsets become a :class:`Loc` on access (the end line of a
-    block moved back over trailing blank and comment lines, as readers expect). Values copied
-    from an anchor share the anchor's entries.
+    position under ``None`` and, in a mapping, a ``...`` marker. A position packs a start and an
+    end character offset into one int; an entry ``>= 0`` is a scalar's position, ``< 0`` is
+    ``~i`` for the child collection ``nodes[i]``, and an entry in a mapping also carries the
+    position of its key in its high bits. A path is looked up by walking it (a few dict
+    lookups); offsets become a :class:`Loc` on access (the end line of a block moved back over
+    trailing blank and comment lines, as readers expect). Values copied from an anchor share the
+    anchor's nodes.
 
     The value table (``locs``) has every value; the key table (``key_locs``) the entries of
     mappings, at their key. Both read like a ``dict[tuple, Loc]``.
@@ -150,29 +161,27 @@ class LocTable(Mapping):
         self._len: int | None = None
 
     def _find(self, raw: tuple) -> int | None:
+        """The packed position of ``raw`` (its value's, or its key's in the key table)."""
         entry = self._root
         if entry is None:
             return None
         nodes = self._nodes
-        if self._keys:
-            if not raw:
-                return None
-            *raw, last = raw
+        node: dict | None = None
         try:
             for part in raw:
                 if entry >= 0:
                     return None
-                entry = nodes[~entry].get(part)
-                if entry is None:
+                node = nodes[~entry & _MASK]
+                entry = node.get(part)
+                if entry is None or part is None or part is ...:
                     return None
-            if self._keys:
-                if entry >= 0:
-                    return None
-                keys = nodes[~entry].get(...)
-                return nodes[keys].get(last) if keys is not None else None
         except TypeError:  # an unhashable path element
             return None
-        return nodes[~entry][None] if entry < 0 else entry
+        if self._keys:
+            if node is None or ... not in node:
+                return None  # the root, or an item of a sequence: no key
+            return (entry if entry >= 0 else ~entry) >> _KEY_SHIFT
+        return entry & _MASK if entry >= 0 else nodes[~entry & _MASK][None]
 
     def _loc(self, packed: int) -> Loc:
         lines = self._lines
@@ -223,13 +232,12 @@ class LocTable(Mapping):
         work: list[tuple[tuple, int]] = [((), root)]
         while work:
             prefix, ref = work.pop()
-            node = nodes[~ref]
-            if name in node:
-                keys = node.get(...)
-                if keys is not None:
-                    found.append((nodes[keys][name], (*prefix, name)))
+            node = nodes[~ref & _MASK]
+            entry = node.get(name)
+            if entry is not None and ... in node:
+                found.append((_key_of(entry), (*prefix, name)))
             for k, entry in node.items():
-                if entry < 0:  # a child collection (positions and key tables are >= 0)
+                if entry < 0:  # a child collection
                     work.append(((*prefix, k), entry))
         found.sort(key=lambda hit: hit[0])
         return [raw for _, raw in found]
@@ -244,7 +252,7 @@ class LocTable(Mapping):
         if root >= 0:
             return
         nodes = self._nodes
-        top = nodes[~root]
+        top = nodes[~root & _MASK]
         stack: list[tuple[tuple, Iterator, bool]] = [((), iter(top.items()), ... in top)]
         while stack:
             prefix, children, ismap = stack[-1]
@@ -255,7 +263,7 @@ class LocTable(Mapping):
                 if ismap or not keys:
                     yield raw
                 if entry < 0:
-                    sub = nodes[~entry]
+                    sub = nodes[~entry & _MASK]
                     stack.append((raw, iter(sub.items()), ... in sub))
                     break
             else:
@@ -548,6 +556,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
     nokey = _NOKEY
     merge_key = _MERGE
     M = _M
+    K = _KEY
     nodes: list[dict] = []  # the shadow: see LocTable
     add_node = nodes.append
     nid = -1  # the innermost open collection's node
@@ -556,7 +565,6 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
     # mapping, the pending key of a mapping and that key's position, the merge sources seen.
     cont: Any = None  # None while building the document's root
     sh: Any = None
-    ksh: Any = None
     ismap = False
     key: Any = nokey
     kpos = 0
@@ -584,7 +592,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                             raise _Fail(sm.line, sm.column, "duplicate key '<<'", None)
                         key = merge_key
                     elif value in cont:
-                        first = _line_of(text, ksh[value] // M)
+                        first = _line_of(text, _key_of(sh[value]) // M)
                         raise _Fail(
                             sm.line,
                             sm.column,
@@ -596,6 +604,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                     kpos = sm.index * M + ev.end_mark.index
                     if ev.anchor is not None:
                         _anchor_scalar(ev, anchors, kpos)
+                    kpos *= K  # the key's position, in the high bits of its entry
                     continue
                 # a value
                 tag = ev.tag
@@ -620,8 +629,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                             None,
                         )
                     cont[key] = value
-                    sh[key] = pos
-                    ksh[key] = kpos
+                    sh[key] = kpos + pos
                     key = nokey
                 elif cont is not None:
                     sh[len(cont)] = pos
@@ -654,12 +662,11 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                     if anchor in anchors:
                         raise _duplicate_anchor(anchor, anchors[anchor], sm)
                     anchors[anchor] = _Anchor(None, None, sm.line)
-                stack.append((cont, sh, ksh, ismap, key, kpos, merges, nid, sm.index, anchor))
+                stack.append((cont, sh, ismap, key, kpos, merges, nid, sm.index, anchor))
                 nid = len(nodes)
                 if mapping:
-                    cont, sh, ksh, ismap = {}, {...: nid + 1}, {}, True
+                    cont, sh, ismap = {}, {...: 0}, True
                     add_node(sh)
-                    add_node(ksh)
                 else:
                     cont, sh, ismap = [], {}, False
                     add_node(sh)
@@ -673,9 +680,10 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                     value, nid = _apply_merges(value, nid, merges, stack, text, nodes)
                 sub = ~nid
                 end = ev.end_mark.index
-                cont, sh, ksh, ismap, key, kpos, merges, nid, start, anchor = stack.pop()
+                cont, sh, ismap, key, kpos, merges, parent, start, anchor = stack.pop()
+                nodes[nid][None] = start * M + end
+                nid = parent
                 depth -= 1
-                nodes[~sub][None] = start * M + end
                 if anchor is not None:
                     a = anchors[anchor]
                     a.value, a.entry, a.open = value, sub, False
@@ -686,8 +694,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                         )
                     else:
                         cont[key] = value
-                        sh[key] = sub
-                        ksh[key] = kpos
+                        sh[key] = ~(kpos + ~sub)
                     key = nokey
                 elif cont is not None:
                     sh[len(cont)] = sub
@@ -714,7 +721,7 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                             sm.line, sm.column, f"duplicate key {value!r}", (*_path(stack), value)
                         )
                     key = value
-                    kpos = sm.index * M + ev.end_mark.index
+                    kpos = (sm.index * M + ev.end_mark.index) * K
                     continue
                 if a.open:
                     raise _Fail(
@@ -737,8 +744,8 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
                         )
                     else:
                         cont[key] = value
-                        sh[key] = a.entry
-                        ksh[key] = kpos
+                        e = a.entry
+                        sh[key] = kpos + e if e >= 0 else ~(kpos + ~e)
                     key = nokey
                 elif cont is not None:
                     sh[len(cont)] = a.entry
@@ -781,7 +788,7 @@ def _path(stack: list[tuple]) -> tuple:
     """The path of the innermost open collection, from the builder's stack (for errors)."""
     out = []
     for frame in stack:
-        cont, ismap, key = frame[0], frame[3], frame[4]
+        cont, ismap, key = frame[0], frame[2], frame[3]
         if cont is None:
             continue
         out.append((MERGE_KEY if key is _MERGE else key) if ismap else len(cont))
@@ -812,13 +819,13 @@ def _apply_merges(
     the node of its merged shadow.
 
     Keys written in the mapping win over merged ones; among merge sources the first wins. Merged
-    keys sit where their ``<<`` was written, located where the source wrote them.
+    keys sit where their ``<<`` was written, located where the source wrote them (keys too).
     """
-    chosen: dict[Any, tuple[Any, int, int]] = {}  # key -> (value, entry, key position)
+    chosen: dict[Any, tuple[Any, int]] = {}  # key -> (value, entry)
     slots: list[tuple[int, list]] = []
 
     def refuse(entry: int) -> _Fail:
-        packed = nodes[~entry].get(None, 0) if entry < 0 else entry
+        packed = nodes[~entry & _MASK][None] if entry < 0 else entry & _MASK
         line, col = _Lines(text).at(packed // _M)
         return _Fail(
             line, col, "a merge key '<<' needs a mapping or list of mappings", _path(stack)
@@ -828,7 +835,7 @@ def _apply_merges(
         if type(value) is dict:
             sources = [(value, entry)]
         elif type(value) is list:
-            items = nodes[~entry]
+            items = nodes[~entry & _MASK]
             sources = [(item, items[i]) for i, item in enumerate(value)]
         else:
             raise refuse(where * _M)  # where the scalar was given (the alias, not its anchor)
@@ -836,31 +843,27 @@ def _apply_merges(
         for src, src_entry in sources:
             if type(src) is not dict:
                 raise refuse(src_entry)
-            src_node = nodes[~src_entry]
-            src_keys = nodes[src_node[...]]
+            src_node = nodes[~src_entry & _MASK]
             for k, v in src.items():
                 if k not in explicit and k not in chosen:
-                    chosen[k] = (v, src_node[k], src_keys[k])
+                    chosen[k] = (v, src_node[k])
                     keys.append(k)
         slots.append((at, keys))
     shadow = nodes[nid]
-    shadow_keys = nodes[shadow[...]]
     merged_nid = len(nodes)
     data: dict = {}
-    located: dict = {...: merged_nid + 1}
-    key_locs: dict = {}
+    located: dict = {...: 0}
     nodes.append(located)
-    nodes.append(key_locs)
     items = list(explicit)
     i = 0
     for at, keys in slots:
         for k in items[i:at]:
-            data[k], located[k], key_locs[k] = explicit[k], shadow[k], shadow_keys[k]
+            data[k], located[k] = explicit[k], shadow[k]
         i = max(i, at)
         for k in keys:
-            data[k], located[k], key_locs[k] = chosen[k]
+            data[k], located[k] = chosen[k]
     for k in items[i:]:
-        data[k], located[k], key_locs[k] = explicit[k], shadow[k], shadow_keys[k]
+        data[k], located[k] = explicit[k], shadow[k]
     return data, merged_nid
 
 
