@@ -7,8 +7,8 @@ explicit tags with invalid values (``!!int notanint``), integers too long to be 
 deeper than :data:`MAX_DEPTH`, and alias expansion beyond :data:`MAX_ALIAS_VALUES` (a "billion
 laughs" document), counted incrementally as the document is built so no bomb is ever expanded.
 
-Locations live in a compact side table (:class:`LocTable`): four integers per value, turned into
-a :class:`Loc` only when someone asks.
+Locations live in a compact side table (:class:`LocTable`): one packed int per value, in dicts
+the garbage collector never tracks, turned into a :class:`Loc` only when someone asks.
 
 ``read_source`` is the one way the workbench reads a YAML or JSON file from disk: it refuses
 anything that is not a regular file without blocking (a FIFO, a device, a directory), checks the
