@@ -561,8 +561,9 @@ def _compose(parser: Any, text: str) -> tuple[Any, list[dict], int]:
     add_node = nodes.append
     nid = -1  # the innermost open collection's node
 
-    # The innermost open collection: its data, its shadow (and key shadow), whether it is a
-    # mapping, the pending key of a mapping and that key's position, the merge sources seen.
+    # The innermost open collection: its data, its shadow node (and that node's index), whether
+    # it is a mapping, the pending key of a mapping and that key's position (already shifted into
+    # the high bits of an entry), and the merge sources seen so far.
     cont: Any = None  # None while building the document's root
     sh: Any = None
     ismap = False
