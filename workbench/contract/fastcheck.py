@@ -111,7 +111,7 @@ class _Compiler:
         const: Any = _NOTHING
         # objects
         props: dict[str, Check] | None = None
-        patterns: list[tuple[re.Pattern[str], Check]] = []
+        patterns: list[tuple[Callable[[str], bool], Check]] = []
         extra: Check | None = None
         closed = False  # additionalProperties: false
         check_extra = False
@@ -124,7 +124,7 @@ class _Compiler:
         min_items = 0
         # strings
         min_length = 0
-        pattern: re.Pattern[str] | None = None
+        pattern: Callable[[str], bool] | None = None
         date = False
         # numbers
         minimum: Any = None
@@ -150,7 +150,7 @@ class _Compiler:
             elif key == "properties":
                 props = {k: self.compile(sub) for k, sub in value.items()}
             elif key == "patternProperties":
-                patterns = [(re.compile(p), self.compile(sub)) for p, sub in value.items()]
+                patterns = [(_matcher(p), self.compile(sub)) for p, sub in value.items()]
             elif key == "additionalProperties":
                 check_extra = True
                 if value is False:
@@ -172,7 +172,7 @@ class _Compiler:
             elif key == "minLength":
                 min_length = value
             elif key == "pattern":
-                pattern = re.compile(value)
+                pattern = _matcher(value)
             elif key == "minimum":
                 minimum = value
             elif key == "maximum":
@@ -245,7 +245,7 @@ class _Compiler:
                 if text:
                     if len(v) < min_length:
                         return False
-                    if pattern is not None and pattern.search(v) is None:
+                    if pattern is not None and not pattern(v):
                         return False
                     if date and not _date_ok(v):
                         return False
@@ -270,17 +270,36 @@ class _Compiler:
 
 
 _NOTHING = object()
+_LITERAL_PREFIX = re.compile(r"\^[^\\.^$*+?{}\[\]|()]*")
+
+
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """``pattern``'s search as a test; ``^literal`` (``^x-``, ``^/``) is a plain prefix test, and
+    other patterns are compiled only when first used (compiling costs milliseconds a process)."""
+    if _LITERAL_PREFIX.fullmatch(pattern):
+        prefix = pattern[1:]
+        return lambda text: text.startswith(prefix)
+    compiled: list[re.Pattern[str]] = []
+
+    def search(text: str) -> bool:
+        if not compiled:
+            compiled.append(re.compile(pattern))
+        return compiled[0].search(text) is not None
+
+    return search
 
 
 def _matching(
-    patterns: list[tuple[re.Pattern[str], Check]], cache: dict[str, tuple[Check, ...]], key: Any
+    patterns: list[tuple[Callable[[str], bool], Check]],
+    cache: dict[str, tuple[Check, ...]],
+    key: Any,
 ) -> tuple[Check, ...]:
     """The checks of the patterns ``key`` matches, remembered (keys recur in every entry)."""
     if type(key) is not str:
         return (_unsure,)
     if len(cache) >= 4096:
         cache.clear()
-    hits = cache[key] = tuple(c for rx, c in patterns if rx.search(key))
+    hits = cache[key] = tuple(c for matches, c in patterns if matches(key))
     return hits
 
 
