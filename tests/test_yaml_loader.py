@@ -392,8 +392,11 @@ def test_a_device_is_refused() -> None:
 
 def test_the_size_is_checked_before_reading(tmp_path: Path) -> None:
     sparse = tmp_path / "huge.yaml"
-    with sparse.open("wb") as fh:
-        fh.truncate(64 * 1024**3)  # 64 GiB of nothing: reading it would never end
+    try:
+        with sparse.open("wb") as fh:
+            fh.truncate(64 * 1024**3)  # 64 GiB of nothing: reading it would never end
+    except OSError:
+        pytest.skip("this file system has no sparse files")
     with pytest.raises(ContractError) as info:
         _in_thread(lambda: read_source(sparse))
     assert "over the 8 MB limit" in info.value.first.message
