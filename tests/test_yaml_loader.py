@@ -483,3 +483,24 @@ def test_sniffing_a_blob_obeys_the_limits() -> None:
     bomb = f"{{contract: c, version: '1.0.0', a: &a [{items}], b: [{aliases}]}}"
     assert sniff(bomb.encode()) is None  # refused by the loader, not expanded
     assert sniff(b"{contract: c, version: '1.0.0'}").version == "1.0.0"
+
+
+def test_a_valid_contract_is_validated_without_importing_jsonschema() -> None:
+    sample = Path(__file__).resolve().parents[1] / "sample_contracts" / "payments-api.yaml"
+    invalid = Path(__file__).resolve().parent / "invalid" / "13-unknown-field.yaml"
+    code = (
+        "import sys\n"
+        "from workbench.contract import validate_file\n"
+        "assert not [p for p in validate_file(sys.argv[1]) if p.severity == 'error']\n"
+        "print('jsonschema' in sys.modules)\n"
+        "validate_file(sys.argv[2])\n"
+        "print('jsonschema' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(sample), str(invalid)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "True"]  # imported only to explain a problem
