@@ -504,3 +504,35 @@ def test_a_valid_contract_is_validated_without_importing_jsonschema() -> None:
         check=True,
     )
     assert out.stdout.split() == ["False", "True"]  # imported only to explain a problem
+
+
+_fragments = st.sampled_from(
+    ["a", "b", "x-1", "<<", "- ", ": ", "? ", "\n", "\n  ", "\n    ", "[", "]", "{", "}", ", ",
+     "&a ", "*a", "&b ", "*b", "!!int ", "!!str ", "!!map ", "!!seq ", "!!float ", "!custom ",
+     "'q'", '"d"', "|\n  t", ">\n  f", "# c", "---\n", "...\n", "1", "0x1", "1.5", "~", "yes",
+     "2024-02-29", "\t", "%YAML 1.1\n", "@", "`"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_fragments, max_size=40).map("".join))
+def test_any_text_loads_or_gives_located_problems(text: str) -> None:
+    """No input, however broken, escapes as anything but a ContractError with a position."""
+    try:
+        doc = load_yaml(text, "x.yaml")
+    except ContractError as exc:
+        assert exc.problems and all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+        return
+    for raw in doc.locs:  # every location can be made
+        assert doc.locs[raw].line >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet='{}[],:"0123456789.-eE tfnrul\\\n', max_size=60))
+def test_any_text_as_json_loads_or_gives_located_problems(text: str) -> None:
+    try:
+        doc = load_yaml(text, "x.json")
+    except ContractError as exc:
+        assert exc.problems[0].message.startswith("invalid JSON")
+        return
+    assert _same(doc.data, json.loads(text))
