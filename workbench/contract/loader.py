@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +43,9 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain a problem (see _sche
 @cache
 def format_schema() -> dict:
     """The JSON Schema (draft 2020-12) of contract format v1."""
-    text = resources.files("workbench.contract").joinpath("schema/contract-v1.schema.json")
-    return json.loads(text.read_text(encoding="utf-8"))
+    # read beside this module: importlib.resources would cost every command ~15 ms of imports
+    path = Path(__file__).with_name("schema") / "contract-v1.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # jsonschema is imported when a document is not certainly valid (see fastcheck): importing it
