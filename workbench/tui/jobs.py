@@ -96,7 +96,8 @@ class JobHost:
     def cancel_jobs(self, group: str) -> None:
         """Cancel the group's work and forget its latest request (no answer will arrive)."""
         self._latest_requests.pop(group, None)
-        self.workers.cancel_group(self, group)  # type: ignore[attr-defined]
+        for worker in self.workers.cancel_group(self, group):  # type: ignore[attr-defined]
+            self._job_table.pop(worker, None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place answers and failures of every job arrive."""
