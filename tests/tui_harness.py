@@ -74,6 +74,8 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = TI
     """Until ``condition()`` is true: the app's workers are awaited between checks, and a
     condition that waits on something else (a timer, a message) is checked every few ms."""
     deadline = time.monotonic() + timeout
+    idle = 0.005  # between checks while no worker runs: doubling up to 50 ms (each check
+    # has every widget of the screen handle its messages: not free)
     while not condition():
         if not pilot.app.is_running:
             raise AssertionError("the app stopped while a test waited on it")
@@ -81,8 +83,10 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = TI
             raise AssertionError("timed out waiting for the app")
         if _running(pilot.app):
             await wait_for_workers(pilot)
+            idle = 0.005
         else:
-            await pilot.pause(0.005)
+            await pilot.pause(idle)
+            idle = min(0.05, idle * 2)
 
 
 async def wait_for_screen(pilot, kind: type[S]) -> S:
