@@ -112,6 +112,23 @@ async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
         assert screen.findings_table.current_key == str(screen.diff.selected.index)
 
 
+@pytest.mark.parametrize("mode", ["split", "unified"])
+async def test_n_from_where_the_diff_opens_selects_another_finding(
+    demo_repo: Path, mode: str
+) -> None:
+    """The diff opens on its first change with the finding there selected; in the unified diff
+    the cursor is on that finding's old line, above where it starts, and n selected it again."""
+    app = make_app(demo_repo, diff=mode)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        opened = screen.diff.selected
+        assert opened is not None and opened.important
+        await pilot.press("3", "n")
+        assert screen.diff.selected is not opened and screen.diff.selected.important
+        await pilot.press("N")
+        assert screen.diff.selected is opened
+
+
 async def test_folds_unified_context_and_horizontal_scroll(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
@@ -235,12 +252,18 @@ async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
     app = make_app(demo_repo, keymap={"findings.next": "x", "app.quit": "ctrl+q"})
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        screen.diff.focus()
+        # from the top of the diff, the next important finding is the first one in line order
+        # (from wherever the diff opened it could be the finding already selected)
+        await pilot.press("3", "g")
+        assert screen.focused is screen.diff
+        important = [it for it in screen.items if it.important]
+        first = min(important, key=lambda it: (screen.diff.item_position(it), it.index))
         before = (screen.diff.cursor, screen.diff.selected)
+        assert before[1] is not first
         await pilot.press("n")
         assert (screen.diff.cursor, screen.diff.selected) == before
         await pilot.press("x")
-        assert screen.diff.selected is not before[1] and screen.diff.selected.important
+        assert screen.diff.selected is first
         await pilot.press("question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         assert "x " in screen_text(app)

@@ -233,11 +233,16 @@ class DiffView(ScrollView, can_focus=True):
         return row if row is not None else 1 << 30
 
     def next_item(self, direction: int, items: list[Item]) -> Item | None:
-        """The first of ``items`` after (``direction`` 1) or before (-1) the cursor, wrapping."""
+        """The first of ``items`` after (``direction`` 1) or before (-1) the selected one (else
+        the cursor), wrapping. The selected finding counts from where it starts: the cursor may
+        be on one of its lines below its first row (its old side, in the unified diff)."""
         if not items:
             return None
         positioned = sorted(((self.item_position(it), it.index), it) for it in items)
-        current = (self.cursor, self.selected.index if self.selected else -1)
+        if self.selected is not None:
+            current = (self.item_position(self.selected), self.selected.index)
+        else:
+            current = (self.cursor, -1)
         if direction > 0:
             after = [it for key, it in positioned if key > current]
             return after[0] if after else positioned[0][1]
