@@ -175,15 +175,19 @@ class ChangelogStamp:
     by: str
     at: str
     fingerprint: str | None = None
+    sha256: str | None = None  # of the entry as written (see changelog.entry_digest)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "version": self.version,
             "by": self.by,
             "at": self.at,
             "fingerprint": self.fingerprint,
         }
+        if self.sha256:
+            out["sha256"] = self.sha256
+        return out
 
 
 @dataclass(slots=True)
@@ -292,8 +296,16 @@ class Record:
 
 
 def contract_dir_name(contract_id: str) -> str:
-    """The directory of a contract's records (``:`` is not portable in file names)."""
-    return contract_id.replace(":", "_")
+    """The directory of a contract's records: the id, with ``:`` (not portable in file names)
+    written ``~``, a character ids cannot hold, so different ids never share a directory
+    (``pay:api`` and ``pay_api``)."""
+    return contract_id.replace(":", "~")
+
+
+def legacy_dir_name(contract_id: str) -> str | None:
+    """Where records of an id with ``:`` lived before (``_`` for ``:``), read when the current
+    directory has none; ``None`` when the id has no ``:``."""
+    return contract_id.replace(":", "_") if ":" in contract_id else None
 
 
 def record_relpath(directory: str, contract_id: str, version: str) -> str:
@@ -492,6 +504,7 @@ def _build_step(d: dict) -> StepRecord:
             changelog["by"],
             changelog["at"],
             changelog.get("fingerprint"),
+            changelog.get("sha256"),
         )
         if changelog
         else None,

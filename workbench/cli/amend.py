@@ -80,10 +80,10 @@ def _open(
 
 
 def _show(outcome: Outcome) -> None:
-    """The outcome's line, or the checklist when that is the answer (as `amend status`)."""
+    """The outcome's line, and the checklist when that is the answer (as `amend status`)."""
     if outcome.note:
         click.echo(outcome.note)
-    elif outcome.checklist is not None:
+    if outcome.checklist is not None:
         from workbench.amendment.checklist import render_text
 
         click.echo(render_text(outcome.checklist).rstrip("\n"))
