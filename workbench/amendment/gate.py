@@ -34,13 +34,21 @@ from workbench.amendment.policychange import (
     verify_policy_sign_off,
     worktree_policy_files,
 )
-from workbench.amendment.policysource import PolicySource, policy_at, read_policy_files
+from workbench.amendment.policysource import (
+    PolicySource,
+    check_worktree_policy,
+    policy_at,
+    read_policy_files,
+)
 from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.contract.errors import ContractError
 from workbench.history.errors import HistoryError
 from workbench.history.meta import sniff
 from workbench.history.model import INDEX, ContractEntry
 from workbench.history.repo import ContractRepo
+
+
+POLICY = "(policy)"  # the contract column of the entry about the policy files
 
 
 class GateError(Exception):
@@ -114,8 +122,10 @@ class GateResult:
             )
         failing = [e for e in self.entries if not e.ok]
         pending = [e for e in self.entries if e.state == "pending"]
-        n = len(self.entries)
+        n = sum(1 for e in self.entries if e.contract != POLICY)
         head = f"workbench check: {n} contract{'s' if n != 1 else ''} {what}"
+        if n != len(self.entries):
+            head += ", and the policy"
         if failing:
             head += f", {len(failing)} without a complete and current amendment record"
         if pending:
@@ -291,11 +301,11 @@ def _policy_entry(
     settings = change.base.settings
     note = f"judged by the policy at {change.base.label}; the new one takes effect once merged"
     if not settings.require_reviewer:
-        return GateEntry(path, "(policy)", "ok", summary, [f"{note} (require_reviewer: false)"])
+        return GateEntry(path, POLICY, "ok", summary, [f"{note} (require_reviewer: false)"])
     if mode != "base":
         return GateEntry(
             path,
-            "(policy)",
+            POLICY,
             "pending",
             summary,
             [
@@ -307,10 +317,10 @@ def _policy_entry(
     assert merge_base is not None and head is not None
     check, rel = verify_policy_sign_off(repo, change, merge_base, head)
     if check.ok:
-        return GateEntry(path, "(policy)", "ok", f"{summary}: signed off, {check.reason}", [note])
+        return GateEntry(path, POLICY, "ok", f"{summary}: signed off, {check.reason}", [note])
     return GateEntry(
         path,
-        "(policy)",
+        POLICY,
         "fail",
         summary,
         [
@@ -391,6 +401,13 @@ def check(
         try:  # the rules come from the base; errors are the repository's, not one contract's
             source = policy_at(repo, policy_rev, label)
             source.ignores(today)
+            # the amendment's own policy files do not apply yet, but broken ones are errors
+            if mode == "worktree":
+                check_worktree_policy(repo.root, today)
+            elif mode == "index":
+                policy_at(repo, INDEX).ignores(today)
+            elif head is not None:
+                policy_at(repo, head).ignores(today)
         except ContractError as exc:
             raise GateError(exc.first.format()) from None
         repo.config = source.config  # which files are contracts: as the base says

@@ -64,9 +64,7 @@ class PolicyChange:
     what: list[str] = field(default_factory=list)  # settings paths that differ (first few)
 
     def summary(self) -> str:
-        files = ", ".join(self.changed)
-        detail = f": {'; '.join(self.what)}" if self.what else ""
-        return f"{files} changed{detail}"
+        return "; ".join(self.what) if self.what else f"{', '.join(self.changed)} changed"
 
 
 def _data(raw: bytes | None, name: str) -> Any:

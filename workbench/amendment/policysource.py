@@ -15,16 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from workbench.amendment.settings import DEFAULT_SETTINGS, AmendmentSettings, parse_settings
-from workbench.config import CONFIG_NAME, Config, parse_config
+from workbench.config import CONFIG_NAME, Config, load_config, parse_config
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import decode_source
 from workbench.engine.ignore import IGNORE_NAME, Ignores, parse_ignores
 from workbench.history.errors import HistoryError
 from workbench.history.model import INDEX
 from workbench.history.repo import ContractRepo
-from workbench.review import known_rule_ids
+from workbench.review import known_rule_ids, load_ignores
 from workbench.security.policy import DEFAULT_POLICY, Policy, parse_policy
 
 POLICY_FILES: tuple[str, ...] = (CONFIG_NAME, IGNORE_NAME)
@@ -122,6 +123,17 @@ def policy_at(repo: ContractRepo, rev: str | None, label: str | None = None) -> 
     return source
 
 
+def check_worktree_policy(root: Path, today: dt.date | None = None) -> None:
+    """Raise :class:`ContractError` (at the file's own path) when the working tree's policy
+    files are invalid. They do not apply until committed, reviewed and merged, but a broken one
+    is reported at once rather than ignored."""
+    config = load_config(root)
+    if config.document is not None:
+        parse_settings(config)
+        parse_policy(config.security, config)
+    load_ignores(root, today=today)
+
+
 def governing_revision(repo: ContractRepo, base: str | None) -> tuple[str | None, str]:
     """The revision whose policy judges an amendment compared with ``base`` (a commit, ``HEAD``
     or ``None``), and its label: the base commit itself; HEAD when the amendment creates the
@@ -157,6 +169,7 @@ __all__ = [
     "POLICY_FILES",
     "ContractError",
     "PolicySource",
+    "check_worktree_policy",
     "governing_revision",
     "load_policy_source",
     "policy_at",

@@ -40,7 +40,11 @@ from workbench.amendment.confine import OutsideRepository, confined, read_confin
 from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
 from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.notice import NoticeInput, record_notes, render_notice
-from workbench.amendment.policysource import PolicySource, load_policy_source
+from workbench.amendment.policysource import (
+    PolicySource,
+    check_worktree_policy,
+    load_policy_source,
+)
 from workbench.amendment.record import (
     NOTICE_SUFFIX,
     STEPS,
@@ -126,6 +130,7 @@ class Located:
     error: str | None = None
     staged_differs: bool = False
     raw: bytes | None = None  # the bytes read, to save only what changed
+    refused: bool = False  # the error is a refusal (another amendment's record, a bad path)
 
 
 class AmendmentSession:
@@ -382,6 +387,8 @@ class AmendmentSession:
         self._index = None
         try:  # the policy as committed at the base: the amendment cannot loosen its own gate
             self.policy_source = load_policy_source(self.repo, self.base)
+            if self.mode == "worktree":  # not in force yet, but a broken one is said at once
+                check_worktree_policy(self.root, self.today)
         except ContractError as exc:
             raise SettingsError(exc.first.format()) from None
         except HistoryError as exc:
@@ -471,7 +478,7 @@ class AmendmentSession:
         try:
             raw = self._read(self._new_rev(), rel, confine=True)
         except OutsideRepository as exc:
-            return Located(rel, None, str(exc))
+            return Located(rel, None, str(exc), refused=True)
         if raw is None:
             return Located(rel, None)
         try:
@@ -510,6 +517,7 @@ class AmendmentSession:
                 None,
                 f"{located.relpath} is the record of contract {record.contract!r}, not "
                 f"{contract_id!r}: refused (rename one of the contracts)",
+                refused=True,
             )
         if self._in_base(located.relpath):
             versions = f"{record.from_version or '(new)'} -> {record.to_version}"
@@ -518,6 +526,7 @@ class AmendmentSession:
                 None,
                 f"{located.relpath} records an earlier amendment ({versions}), committed before "
                 f"{self.base_label}: it is never rewritten; this amendment needs another version",
+                refused=True,
             )
         return None
 
@@ -543,7 +552,7 @@ class AmendmentSession:
             try:
                 names = self._list_records(folder)
             except OutsideRepository as exc:
-                return Located(expected, None, str(exc))
+                return Located(expected, None, str(exc), refused=True)
             for rel in names:
                 if rel == expected:
                     continue
@@ -706,7 +715,9 @@ class AmendmentSession:
         new = self._require_contract()
         located = self.located
         if located is not None and located.error:
-            raise AmendmentError(f"the amendment record cannot be used: {located.error}")
+            if located.refused:
+                raise AmendmentError(located.error)
+            raise AmendmentError(f"the amendment record cannot be read: {located.error}")
         if located is not None and located.record is not None:
             return located.record
         if not create:
@@ -754,7 +765,9 @@ class AmendmentSession:
         self.located = Located(rel, record, raw=previous.raw if previous else None)
         self.verification = self._verify_sign_off()
         checklist = self._evaluate_with(record)
-        self._stamp(record, checklist)
+        # the record's snapshot takes the record's word for the sign-off: it is verified from
+        # git only once committed (every gate and checklist verifies it again)
+        self._stamp(record, evaluate(self._inputs(record, sign_off_check=None)))
         if (
             not moving
             and previous is not None
@@ -779,7 +792,13 @@ class AmendmentSession:
         assert self.checklist is not None
         return evaluate(self._inputs(record))
 
-    def _inputs(self, record: Record | None, record_error: str | None = None) -> Inputs:
+    def _inputs(
+        self,
+        record: Record | None,
+        record_error: str | None = None,
+        *,
+        sign_off_check: Verification | None | bool = True,
+    ) -> Inputs:
         """Everything the checklist evaluates, for ``record`` (the saved one or a draft)."""
         changelog_rel, changelog_text = self._changelog()
         notice_raw, notice_error = self._notice_bytes(record)
@@ -804,7 +823,7 @@ class AmendmentSession:
             notice_raw=notice_raw,
             notice_error=notice_error,
             changelog_error=self._changelog_error,
-            sign_off_check=self.verification,
+            sign_off_check=self.verification if sign_off_check is True else sign_off_check,
         )
 
     def _stamp(self, record: Record, checklist: Checklist) -> None:
@@ -897,13 +916,8 @@ class AmendmentSession:
         reason = " ".join(reason.split()) if "\n" not in reason else reason.strip()
         if not reason:
             raise AmendmentError("a reason is required to accept a finding")
-        if len(reason) < MIN_REASON:
-            raise AmendmentError(
-                f"the reason is too short ({len(reason)} characters): say in at least "
-                f"{MIN_REASON} why consumers can live with it (it is shown in the notice)"
-            )
         with self._answering():
-            self._require_contract()
+            record = self._current_record(create=True)
             step_name, finding = self._find(fingerprint)
             if step_name == "compatibility" and finding.severity != "breaking":
                 raise AmendmentError(
@@ -914,7 +928,11 @@ class AmendmentSession:
                 raise AmendmentError(
                     f"{finding.fingerprint[:12]} needs no acceptance (informational)"
                 )
-            record = self._current_record(create=True)
+            if len(reason) < MIN_REASON:
+                raise AmendmentError(
+                    f"the reason is too short ({len(reason)} characters): say in at least "
+                    f"{MIN_REASON} why consumers can live with it (the notice shows it)"
+                )
             step = record.step(step_name)
             step.accepted = [
                 a

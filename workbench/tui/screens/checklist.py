@@ -469,6 +469,8 @@ class ChecklistScreen(Screen[None]):
         verdict = (
             ("✔ ready to commit", "bold green")
             if c.complete
+            else ("✔ ready to commit, awaiting review", "bold #d0b040")
+            if c.awaiting_review
             else ("✖ the commit gate refuses it", "bold #e05050")
         )
         second = Content.assemble(
