@@ -99,14 +99,16 @@ def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     return out
 
 
-def amended_paths(repo: ContractRepo, base: str | None = None) -> list[str]:
+def amended_paths(
+    repo: ContractRepo, base: str | None = None, listing: list[ContractEntry] | None = None
+) -> list[str]:
     """The contracts with a draft in the working tree or the index (deleted ones left out) and,
     with ``base`` (a commit), those changed between it and HEAD: the amendments an author may
-    mean when naming none."""
+    mean when naming none. ``listing`` is ``repo.contracts()`` when the caller has it."""
     paths = [c.path for c in changed_since(repo, base) if not c.deleted] if base else []
     paths += [
         e.path
-        for e in repo.contracts()
+        for e in (listing if listing is not None else repo.contracts())
         if e.draft not in ("clean", "deleted") and e.path not in paths
     ]
     return paths

@@ -47,7 +47,6 @@ from workbench.history.meta import sniff
 from workbench.history.model import INDEX, ContractEntry
 from workbench.history.repo import ContractRepo
 
-
 POLICY = "(policy)"  # the contract column of the entry about the policy files
 
 

@@ -46,7 +46,7 @@ def records_lock(git_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Iterator
                 if time.monotonic() >= deadline:
                     raise LockTimeout(_busy(timeout)) from None
                 time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+                delay = min(delay * 2, 0.005)
         try:
             yield
         finally:

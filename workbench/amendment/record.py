@@ -15,6 +15,7 @@ documented in ``docs/amendments.md``. Records are always written with :func:`sav
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -422,15 +423,23 @@ def record_problems(data: Any, doc: LocatedDocument, source: str) -> list[Proble
     return out
 
 
+_VALID: dict[str, None] = {}  # digests of record texts that passed the schema (bounded)
+
+
 def parse_record(text: str, source: str) -> Record:
     """Parse and validate a record; raise :class:`ContractError` with positioned problems."""
     doc = load_yaml(text, source)
     data = doc.data
     if not isinstance(data, dict):
         raise ContractError([Problem(source, 1, 1, "an amendment record must be a mapping")])
-    problems = record_problems(data, doc, source)
-    if problems:
-        raise ContractError(problems)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if digest not in _VALID:  # the schema check costs milliseconds; a text passes it once
+        problems = record_problems(data, doc, source)
+        if problems:
+            raise ContractError(problems)
+        if len(_VALID) >= 256:
+            _VALID.pop(next(iter(_VALID)))
+        _VALID[digest] = None
     return _build(data)
 
 

@@ -131,6 +131,7 @@ class Located:
     staged_differs: bool = False
     raw: bytes | None = None  # the bytes read, to save only what changed
     refused: bool = False  # the error is a refusal (another amendment's record, a bad path)
+    data: dict | None = None  # the record as read (``Record.to_dict``), to save only changes
 
 
 class AmendmentSession:
@@ -158,6 +159,7 @@ class AmendmentSession:
         owns_repo: bool = False,
         contracts: list[ContractEntry] | None = None,
         base_label: str | None = None,
+        listed: list[ContractEntry] | None = None,
     ):
         if repo.root is None:
             raise AmendmentError("a bare repository has no working tree to amend")
@@ -180,6 +182,10 @@ class AmendmentSession:
         self._now = now
         self._owns_repo = owns_repo
         self._listing = contracts
+        self._listed: list[ContractEntry] | None = listed  # our own listing, per refresh
+        self._identity: tuple[Person | None] | None = None
+        self._since: dict[tuple[str, str], dt.datetime | None] = {}
+        self._judged: tuple | None = None  # (inputs, new, problems, report) of the last run
         self._changelog_error: str | None = None
         self.settings: AmendmentSettings = AmendmentSettings()
         self.policy: Policy = DEFAULT_POLICY
@@ -235,10 +241,12 @@ class AmendmentSession:
             raise OpenError(str(exc)) from None
         try:
             old_rev = contract_repo.merge_base(base) if base else "HEAD"
+            listing = None
             if path is None:
                 if staged or commit:
                     raise OpenError("name the contract of a staged or committed amendment")
-                paths = amended_paths(contract_repo, old_rev if base else None)
+                listing = contract_repo.contracts()
+                paths = amended_paths(contract_repo, old_rev if base else None, listing)
                 if len(paths) != 1:
                     raise NoSingleContract(paths, base)
                 rel = paths[0]
@@ -250,7 +258,7 @@ class AmendmentSession:
                 mode, old_rev = "commit", parent
             else:
                 mode = "index" if staged else "worktree"
-            return cls(
+            session = cls(
                 contract_repo,
                 rel,
                 mode=mode,
@@ -260,7 +268,9 @@ class AmendmentSession:
                 now=now,
                 owns_repo=owns,
                 base_label=f"the merge base with {base}" if base and commit is None else None,
+                listed=listing,
             )
+            return session
         except HistoryError as exc:
             if owns:
                 contract_repo.close()
@@ -370,21 +380,30 @@ class AmendmentSession:
             raise AmendmentError(
                 f"the committed version of {self.path} is invalid: {exc.first.format()}"
             ) from None
-        out = self.repo.git.run(
-            "log", "-1", "--format=%cI", "--end-of-options", head, "--", side.path, check=False
-        )
-        since = None
-        text = out.decode().strip()
-        if text:
-            try:
-                since = dt.datetime.fromisoformat(text)
-            except ValueError:
-                since = None
-        return old, since
+        key = (head, side.path)
+        if key not in self._since:
+            out = self.repo.git.run(
+                "log", "-1", "--format=%cI", "--end-of-options", head, "--", side.path, check=False
+            )
+            since = None
+            text = out.decode().strip()
+            if text:
+                try:
+                    since = dt.datetime.fromisoformat(text)
+                except ValueError:
+                    since = None
+            self._since = {key: since}  # a fact of the commit: kept while the base stays
+        return old, self._since[key]
 
-    def refresh(self) -> Checklist:
-        """Re-read settings, contracts and the record; re-run the engine; re-evaluate."""
+    def refresh(self, *, relist: bool = True) -> Checklist:
+        """Re-read settings, contracts and the record; re-run the engine; re-evaluate.
+
+        ``relist=False`` keeps the listing of the repository's contracts and the identity of
+        the last refresh (an action re-reads everything else under its lock)."""
         self._index = None
+        if relist and self.checklist is not None:  # the first refresh uses what open() listed
+            self._listed = None
+            self._identity = None
         try:  # the policy as committed at the base: the amendment cannot loosen its own gate
             self.policy_source = load_policy_source(self.repo, self.base)
             if self.mode == "worktree":  # not in force yet, but a broken one is said at once
@@ -395,11 +414,42 @@ class AmendmentSession:
             raise SettingsError(f"cannot read the policy files: {exc}") from None
         self.settings = self.policy_source.settings
         self.policy = self.policy_source.policy
-        self.author = identity(self.repo)
+        if self._identity is None:
+            self._identity = (identity(self.repo),)
+        self.author = self._identity[0]
         self.old, old_since = self._old_side()
         self.old_since = old_since
         raw = self._read(self._new_rev(), self.path)
         self._new_raw = raw
+        key = (
+            self._old_raw,
+            raw,
+            tuple(sorted(self.policy_source.blobs.items())),
+            self.today,
+            self.old_path,
+        )
+        if self._judged is not None and self._judged[0] == key:
+            # the same bytes under the same policy: the same judgement (under a lock, an
+            # action re-reads the files but need not re-run the engine)
+            _, self.new, problems, self.report = self._judged
+        else:
+            problems = self._judge(raw)
+            self._judged = (key, self.new, problems, self.report)
+        contract = self.new or self.old
+        self._shared = self._compute_shared()
+        self.located = self._locate(contract)
+        self._problems = problems
+        self.verification = self._verify_sign_off()
+        inputs = self._inputs(
+            self.located.record if self.located else None,
+            record_error=self.located.error if self.located else None,
+        )
+        self.checklist = evaluate(inputs)
+        return self.checklist
+
+    def _judge(self, raw: bytes | None) -> list:
+        """Load the new side from ``raw`` and run the engine; return its validation problems."""
+        assert self.policy_source is not None
         problems = []
         self.new = None
         if raw is not None:
@@ -423,17 +473,7 @@ class AmendmentSession:
             self.report = build_report(
                 self.old, self.new, policy=self.policy, today=self.today, ignores=ignores
             )
-        contract = self.new or self.old
-        self._shared = self._compute_shared()
-        self.located = self._locate(contract)
-        self._problems = problems
-        self.verification = self._verify_sign_off()
-        inputs = self._inputs(
-            self.located.record if self.located else None,
-            record_error=self.located.error if self.located else None,
-        )
-        self.checklist = evaluate(inputs)
-        return self.checklist
+        return problems
 
     # --- the record's place ----------------------------------------------------------------
 
@@ -485,7 +525,7 @@ class AmendmentSession:
             record = parse_record_bytes(raw, rel)
         except ContractError as exc:
             return Located(rel, None, exc.first.format(), raw=raw)
-        located = Located(rel, record, raw=raw)
+        located = Located(rel, record, raw=raw, data=record.to_dict())
         if self.mode == "index":
             try:
                 on_disk = self._read(WORKTREE, rel, confine=True)
@@ -661,7 +701,11 @@ class AmendmentSession:
         """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
-            entries = self._listing if self._listing is not None else self.repo.contracts()
+            entries = self._listing
+            if entries is None:
+                if self._listed is None:
+                    self._listed = self.repo.contracts()
+                entries = self._listed
         except HistoryError:
             return False
         me = (self.new or self.old).id if (self.new or self.old) else None
@@ -685,7 +729,7 @@ class AmendmentSession:
         self._writable()
         try:
             with records_lock(self.repo.git.git_dir):
-                self.refresh()
+                self.refresh(relist=False)
                 if contract_change and self.unchanged:
                     raise AmendmentError(
                         f"{self.path}: contract unchanged since {self.base_label}: nothing to "
@@ -762,23 +806,25 @@ class AmendmentSession:
             # the notice named the old version and its file goes with the old record
             communication.notice = None
         destination = self._path(rel)
-        self.located = Located(rel, record, raw=previous.raw if previous else None)
+        self.located = Located(
+            rel,
+            record,
+            raw=previous.raw if previous else None,
+            data=previous.data if previous else None,
+        )
         self.verification = self._verify_sign_off()
         checklist = self._evaluate_with(record)
         # the record's snapshot takes the record's word for the sign-off: it is verified from
         # git only once committed (every gate and checklist verifies it again)
         self._stamp(record, evaluate(self._inputs(record, sign_off_check=None)))
-        if (
-            not moving
-            and previous is not None
-            and dump_record(record).encode("utf-8") == previous.raw
-        ):
-            self.checklist = checklist
+        if not moving and previous is not None and record.to_dict() == previous.data:
+            self.checklist = checklist  # nothing changed: a re-check never rewrites a record
             return checklist
         record.updated_at = self._stamp_time()
         data = dump_record(record).encode("utf-8")
         atomic_write(destination, data)
         self.located.raw = data
+        self.located.data = record.to_dict()
         if moving and old_rel is not None:
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
             for stale in (old_rel, old_notice):
@@ -797,7 +843,7 @@ class AmendmentSession:
         record: Record | None,
         record_error: str | None = None,
         *,
-        sign_off_check: Verification | None | bool = True,
+        sign_off_check: Verification | bool | None = True,
     ) -> Inputs:
         """Everything the checklist evaluates, for ``record`` (the saved one or a draft)."""
         changelog_rel, changelog_text = self._changelog()
@@ -885,7 +931,7 @@ class AmendmentSession:
                 result = apply_bump(self._path(self.path), target)
             except BumpError as exc:
                 raise AmendmentError(str(exc)) from None
-            self.refresh()
+            self.refresh(relist=False)
             if self.located is not None and self.located.record is not None:
                 self._save(self.located.record)
         return result
