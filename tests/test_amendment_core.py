@@ -233,7 +233,7 @@ def test_sign_off_rules(issuer_repo) -> None:
     ):
         with identity_of(issuer_repo, name, email):
             other = session(issuer_repo, base="main")
-            with pytest.raises(AmendmentError, match="is the author|authored commit"):
+            with pytest.raises(AmendmentError, match=r"is the author|authored commit"):
                 other.sign_off()
             other.close()
     with identity_of(issuer_repo, "\u0410da Author", "someone@example.net"):  # a Cyrillic A
