@@ -5,15 +5,21 @@ or the small orders contract) and runs the real command line."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from test_amendment_support import (
     CONTRACT,
     CONTRACT_PATH,
+    REVIEWER,
     Repo,
     cli,
     git_env,
+    identity_of,
     orders_repo,
     review,
 )
@@ -271,3 +277,312 @@ def test_moving_the_version_never_leaves_a_complete_record_without_its_notice(
     result = gate(repo)
     assert result.exit_code == 1
     assert f"Communication: [missing] {NOTICE} is missing" in result.stderr
+
+
+# --- the gate's policy comes from the base --------------------------------------------------------
+
+
+def branch_with_change(tmp_path: Path, old: str, new: str) -> Repo:
+    """The orders contract on ``main``; on branch ``change`` a committed edit ``old -> new``."""
+    repo = orders_repo(tmp_path / "repo")
+    repo.git("checkout", "--quiet", "-b", "change")
+    repo.edit(CONTRACT_PATH, old, new)
+    repo.commit("An amendment", CONTRACT_PATH)
+    return repo
+
+
+ADD_SCOPE = (
+    "  orders:write: Create orders\n",
+    "  orders:write: Create orders\n  orders:export: Export\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (".workbench.yaml", "amendments: {min_bump: major}\n"),
+        (".workbench.yaml", "contracts: {exclude: ['contracts/**']}\n"),
+        (".workbench.yaml", "amendments: {require_reviewer: false, min_bump: major}\n"),
+    ],
+)
+def test_a_branch_cannot_switch_off_its_own_gate(tmp_path: Path, name: str, text: str) -> None:
+    """A branch committing a laxer .workbench.yaml passed `check --base main`."""
+    repo = branch_with_change(tmp_path, *NEW_ISSUER)
+    repo.write(name, text)
+    repo.commit("Relax the gate", name)
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    out = result.stderr
+    assert f"FAIL {CONTRACT_PATH} (orders-api 1.4.0 -> " not in out  # not bumped: still judged
+    assert f"FAIL {CONTRACT_PATH} (orders-api 1.4.0, not bumped yet, breaking)" in out
+    assert "FAIL .workbench.yaml (the gate's policy:" in out
+    assert "needs a verified sign-off: no sign-off committed" in out
+    base = repo.git("merge-base", "main", "HEAD").strip()
+    assert f"policy: defaults (no .workbench.yaml or .workbench-ignore.yaml at {base[:12]}" in out
+
+
+def test_an_ignore_entry_accepting_its_own_finding_does_not_count_until_merged(
+    tmp_path: Path,
+) -> None:
+    repo = branch_with_change(tmp_path, *NEW_ISSUER)
+    fp = fingerprints(repo, CONTRACT_PATH, base="main")["idp.issuer-changed"]
+    repo.write(
+        ".workbench-ignore.yaml",
+        f"ignore:\n  - fingerprint: {fp}\n    reason: we say so ourselves\n",
+    )
+    repo.commit("Accept it in the ignore file", ".workbench-ignore.yaml")
+    result = gate(repo, "--base", "main", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    by_path = {c["path"]: c for c in data["contracts"]}
+    assert by_path[".workbench-ignore.yaml"]["state"] == "fail"
+    contract = by_path[CONTRACT_PATH]
+    assert contract["state"] == "fail"
+    assert any("issuer of corp changed" in line for line in contract["missing"])
+    assert data["policy"]["files"][".workbench-ignore.yaml"] is None  # the base has none
+
+
+def test_untracked_policy_files_are_ignored_by_the_commit_gate(tmp_path: Path) -> None:
+    """An untracked .workbench.yaml excluding the contract made `check --staged` say
+    "nothing to check"."""
+    repo = orders_repo(tmp_path / "repo")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    repo.git("add", CONTRACT_PATH)
+    repo.write(".workbench.yaml", "contracts: {exclude: ['contracts/**']}\n")
+    result = gate(repo, "--staged")
+    assert result.exit_code == 1
+    assert "nothing to check" not in result.stdout + result.stderr
+    assert f"FAIL {CONTRACT_PATH}" in result.stderr
+    head = repo.git("rev-parse", "HEAD").strip()
+    assert f"at HEAD {head[:12]}" in result.stderr
+
+
+def test_a_reviewed_policy_change_passes_and_the_report_names_the_policy(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.write(".workbench.yaml", "security: {fail_on: high}\n")
+    repo.commit("A policy", ".workbench.yaml")
+    repo.git("checkout", "--quiet", "-b", "policy")
+    repo.write(".workbench.yaml", "security: {fail_on: critical}\n")
+    repo.commit("Only critical findings fail", ".workbench.yaml")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert 'security.fail_on "high" -> "critical"' in result.stderr
+    # the author cannot sign off their own policy change
+    refused = cli("amend", "sign-off-policy", "--base", "main", repo=repo.root)
+    assert refused.exit_code == 1 and "authored commit" in refused.stderr
+    with identity_of(repo, *REVIEWER):
+        signed = cli("amend", "sign-off-policy", "--base", "main", repo=repo.root)
+        assert signed.exit_code == 0, signed.stderr
+        repo.commit("Review of the policy change")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 0, result.stderr
+    base = repo.git("merge-base", "main", "HEAD").strip()
+    assert f"policy: .workbench.yaml at {base[:12]} (the merge base with main)" in result.stdout
+    assert "ok   .workbench.yaml (the gate's policy: security.fail_on" in result.stdout
+    assert "signed off, committed by Grace Reviewer <grace@example.com>" in result.stdout
+
+
+# --- verifiable sign-offs -------------------------------------------------------------------------
+
+
+def record_data(repo: Repo, rel: str = RECORD) -> dict:
+    import yaml
+
+    return yaml.safe_load((repo.root / rel).read_text())
+
+
+def write_record(repo: Repo, data: dict, rel: str = RECORD) -> None:
+    import yaml
+
+    (repo.root / rel).write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def hand_sign(repo: Repo, reviewer: str, email: str, rel: str = RECORD) -> None:
+    """Write a sign-off into the record by hand, with the current change set's fingerprint."""
+    with AmendmentSession.open(DRAFT, repo=repo.root, base="main") as s:
+        fingerprint = s.checklist.fingerprint
+    data = record_data(repo, rel)
+    data["steps"]["security_review"]["sign_off"] = {
+        "reviewer": reviewer,
+        "email": email,
+        "at": "2026-11-28T18:05:50+00:00",
+        "fingerprint": fingerprint,
+    }
+    write_record(repo, data, rel)
+
+
+def authored_demo(tmp_path: Path) -> Repo:
+    repo = demo(tmp_path)
+    author_part(repo)
+    repo.commit("payments-api 4.0.0")
+    return repo
+
+
+def test_the_author_cannot_sign_off_for_someone_else(tmp_path: Path) -> None:
+    """`amend sign-off --reviewer "Grace Reviewer" --email grace@example.com` by the author was
+    accepted; a sign-off the author writes into the record by hand is refused by the gate."""
+    repo = authored_demo(tmp_path)
+    result = cli(
+        "amend", "sign-off", "--base", "main", "--reviewer", "Grace Reviewer",
+        "--email", "grace@example.com", repo=repo.root,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "is not you (Ada Author <ada@example.com>, from git config)" in result.stderr
+    hand_sign(repo, *REVIEWER)
+    repo.commit("Security review (written by the author)")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert (
+        "the sign-off names Grace Reviewer <grace@example.com> but commit" in result.stderr
+        and "is authored by Ada Author <ada@example.com>" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [
+        ("Ada Author.", "ada.other@example.org"),  # a trailing dot
+        ("Ada\u200bAuthor", "someone@example.org"),  # a zero-width space
+        ("\u0410da Author", "someone@example.org"),  # a Cyrillic A
+        ("A. Nother", "ada+x@example.com"),  # a +tag alias of the author's email
+        ("ADA AUTHOR", "someone@example.org"),  # case
+    ],
+)
+def test_variants_of_the_authors_name_are_the_author(tmp_path: Path, name: str, email: str) -> None:
+    repo = authored_demo(tmp_path)
+    with identity_of(repo, name, email):
+        refused = cli("amend", "sign-off", "--base", "main", repo=repo.root)
+        assert refused.exit_code == 1, refused.stdout
+        assert any(
+            why in refused.stderr for why in ("is the author", "authored commit", "mixes scripts")
+        ), refused.stderr
+        hand_sign(repo, name, email)  # and written by hand, committed under that name
+        repo.commit("Security review")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "does not count" in result.stderr
+    assert any(
+        why in result.stderr
+        for why in ("is the author of the amendment", "also authored commit", "mixing scripts")
+    ), result.stderr
+
+
+def test_hand_edited_author_and_hand_written_records_are_refused(tmp_path: Path) -> None:
+    """A hand-edited `author:` or a hand-written record with a copied fingerprint passed."""
+    repo = authored_demo(tmp_path)
+    data = record_data(repo)
+    data["author"] = {"name": "Someone Else", "email": "else@example.com"}
+    write_record(repo, data)
+    hand_sign(repo, "Ada Author", "ada@example.com")  # "not the author" any more?
+    repo.commit("Edited record")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "also authored commit" in result.stderr
+    # a short hand-written record with the fingerprint copied from `amend status`
+    with AmendmentSession.open(DRAFT, repo=repo.root, base="main") as s:
+        fingerprint = s.checklist.fingerprint
+    (repo.root / RECORD).write_text(
+        "format: 1\ncontract: payments-api\npath: contracts/payments/payments-api.yaml\n"
+        "from_version: 3.2.0\nto_version: 4.0.0\nrequired_bump: major\n"
+        f"fingerprint: {fingerprint}\n"
+        f"completed: {{by: Grace Reviewer, at: '2026-11-28T18:05:50+00:00', fingerprint: {fingerprint}}}\n"
+        "summary: ''\neffective: null\nsteps:\n  security_review:\n    sign_off:\n"
+        "      reviewer: Grace Reviewer\n      email: grace@example.com\n"
+        f"      at: '2026-11-28T18:05:50+00:00'\n      fingerprint: {fingerprint}\n"
+    )
+    repo.commit("A record written by hand")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    out = result.stderr
+    assert "is authored by Ada Author <ada@example.com>" in out
+    assert "amendment notice not generated yet" in out
+
+
+def _ssh_key(tmp_path: Path, name: str) -> tuple[Path, str]:
+    key = tmp_path / f"{name}_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key, (tmp_path / f"{name}_key.pub").read_text().strip()
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_signed_sign_offs_with_real_ssh_keys(tmp_path: Path) -> None:
+    """`require_signed_signoff: true`: only the reviewer's own signed commit counts."""
+    grace_key, grace_pub = _ssh_key(tmp_path, "grace")
+    ada_key, ada_pub = _ssh_key(tmp_path, "ada")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"grace@example.com {grace_pub}\nada@example.com {ada_pub}\n")
+    repo = orders_repo(tmp_path / "repo")
+    repo.git("config", "gpg.format", "ssh")
+    repo.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
+    repo.write(".workbench.yaml", "amendments: {require_signed_signoff: true}\n")
+    repo.commit("Signed sign-offs only", ".workbench.yaml")
+    repo.git("checkout", "--quiet", "-b", "amend")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    with AmendmentSession.open(CONTRACT_PATH, repo=repo.root) as s:
+        issuer = next(f for f in s.report.findings if f.rule == "idp.issuer-changed").fingerprint
+        overlap = next(
+            f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"
+        ).fingerprint
+    for args in (
+        ("amend", "bump"),
+        ("amend", "accept", issuer, "-r", "Verifiers read the issuer from discovery"),
+        ("amend", "accept", overlap, "-r", "Night cut-over, 15m tokens"),
+        ("amend", "notice"),
+        ("amend", "changelog"),
+        ("amend", "notify", "--all"),
+    ):
+        ok(*args, repo=repo)
+    repo.commit("Move to the new issuer")
+    head = repo.git("rev-parse", "HEAD").strip()
+
+    # 1. the author forges the reviewer as the commit's author: unsigned, refused
+    with identity_of(repo, *REVIEWER):
+        ok("amend", "sign-off", "--base", "main", repo=repo)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "review", "--author", "Grace Reviewer <grace@example.com>")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1 and "must be signed" in result.stderr
+    assert "the commit is not signed" in result.stderr
+
+    # 2. ... signed with the author's own key: refused (signed by someone else)
+    repo.git("reset", "-q", "--hard", head)
+    with identity_of(repo, *REVIEWER):
+        ok("amend", "sign-off", "--base", "main", repo=repo)
+    repo.git("add", "-A")
+    repo.git(
+        "-c", f"user.signingkey={ada_key}", "commit", "-q", "-S", "-m", "review",
+        "--author", "Grace Reviewer <grace@example.com>",
+    )  # fmt: skip
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "is signed by ada@example.com, not by its author Grace Reviewer" in result.stderr
+
+    # 3. the reviewer's own signed commit passes
+    repo.git("reset", "-q", "--hard", head)
+    with identity_of(repo, *REVIEWER):
+        ok("amend", "sign-off", "--base", "main", repo=repo)
+        repo.git("add", "-A")
+        repo.git("-c", f"user.signingkey={grace_key}", "commit", "-q", "-S", "-m", "Review")
+    assert repo.git("log", "-1", "--format=%G?").strip() == "G"
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 0, result.stderr
+    assert "(signed)" in result.stdout or "complete for change set" in result.stdout
+
+    # 4. a tampered record is refused: the sign-off edited afterwards, or the notice's hash
+    rel = "amendments/orders-api/2.0.0.yaml"
+    data = record_data(repo, rel)
+    data["steps"]["security_review"]["sign_off"]["comment"] = "looks fine"
+    write_record(repo, data, rel)
+    repo.commit("Touch up the sign-off")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1 and "is authored by Ada Author" in result.stderr
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    data = record_data(repo, rel)
+    data["steps"]["communication"]["notice"]["sha256"] = "0" * 64
+    write_record(repo, data, rel)
+    repo.commit("Touch up the notice hash")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "was edited or replaced since it was generated" in result.stderr

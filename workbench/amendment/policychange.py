@@ -118,7 +118,7 @@ def worktree_policy_files(repo: ContractRepo) -> dict[str, bytes | None]:
 def _sign_key(sign: Any) -> tuple | None:
     if not isinstance(sign, dict):
         return None
-    return (sign.get("reviewer"), sign.get("email"), sign.get("fingerprint"), sign.get("at"))
+    return tuple(sorted((str(k), str(v)) for k, v in sign.items()))
 
 
 def parse_policy_record(raw: bytes, source: str) -> dict[str, Any]:
@@ -202,7 +202,12 @@ def verify_policy_sign_off(
         return Verification(False, f"the sign-off cannot be read: {why}"), rel
     sign = data.get("sign_off")
     key = _sign_key(sign)
-    if key is None or data.get("fingerprint") != change.fingerprint or key[2] != change.fingerprint:
+    if (
+        key is None
+        or not isinstance(sign, dict)
+        or data.get("fingerprint") != change.fingerprint
+        or sign.get("fingerprint") != change.fingerprint
+    ):
         return Verification(False, f"{rel} is not a sign-off of this change"), rel
 
     def has(raw: bytes | None) -> bool:

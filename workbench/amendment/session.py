@@ -626,7 +626,7 @@ class AmendmentSession:
         if head is None:
             return Verification(False, "nothing is committed yet")
         assert located is not None
-        key = (sign.reviewer, sign.email, sign.fingerprint, sign.at)
+        key = sign.to_dict()  # every field: a comment edited afterwards is another sign-off
 
         def has_sign_off(raw: bytes | None) -> bool:
             if raw is None:
@@ -635,16 +635,7 @@ class AmendmentSession:
                 other = parse_record_bytes(raw, located.relpath).step("security_review").sign_off
             except ContractError:
                 return False
-            return (
-                other is not None
-                and (
-                    other.reviewer,
-                    other.email,
-                    other.fingerprint,
-                    other.at,
-                )
-                == key
-            )
+            return other is not None and other.to_dict() == key
 
         return verify_sign_off(
             self.repo,
