@@ -6,6 +6,7 @@ or the small orders contract) and runs the real command line."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -586,3 +587,261 @@ def test_signed_sign_offs_with_real_ssh_keys(tmp_path: Path) -> None:
     result = gate(repo, "--base", "main")
     assert result.exit_code == 1
     assert "was edited or replaced since it was generated" in result.stderr
+
+
+# --- the fingerprint sees every change; the notice and changelog are bound by hash ---------------
+
+ADDED_ERROR = (
+    "  insufficient_scope:\n",
+    "  acr_too_weak:\n    status: 401\n    description: The session's acr is below what the"
+    " endpoint requires.\n  insufficient_scope:\n",
+)
+
+
+def test_every_part_of_a_completed_amendment_is_bound(tmp_path: Path) -> None:
+    """After a completed sign-off, removing an endpoint's security requirement, changing an
+    added claim's type or adding an enum, or changing an added error's status kept the same
+    change-set fingerprint; replacing or deleting the notice was not noticed."""
+    repo = demo(tmp_path)
+    repo.edit(DRAFT, *ADDED_ERROR)
+    author_part(repo)
+    repo.commit("payments-api 4.0.0")
+    review(repo, DRAFT)
+    assert gate(repo, "--base", "main").exit_code == 0
+    reviewed = repo.git("rev-parse", "HEAD").strip()
+
+    def contract(old: str, new: str):
+        def change() -> None:
+            repo.edit(DRAFT, old, new)
+
+        return change
+
+    def notice_replaced() -> None:
+        (repo.root / NOTICE).write_text("# Amendment notice\n\nNothing to see.\n")
+
+    def notice_deleted() -> None:
+        (repo.root / NOTICE).unlink()
+
+    def changelog_edited() -> None:
+        repo.edit(CHANGELOG, "must now carry claim acr", "may carry claim acr")
+
+    mutations = {
+        "endpoint security removed": (
+            contract("    security:\n      - access_token: [payments:read]\n", ""),
+            "stale: the record was completed for change set",
+        ),
+        "added claim's type": (
+            contract("acr: {type: string,", "acr: {type: integer,"),
+            "stale: the record was completed for change set",
+        ),
+        "added claim's enum": (
+            contract("acr: {type: string,", "acr: {type: string, enum: [silver, gold],"),
+            "stale: the record was completed for change set",
+        ),
+        "added error's status": (
+            contract("  acr_too_weak:\n    status: 401", "  acr_too_weak:\n    status: 403"),
+            "stale: the record was completed for change set",
+        ),
+        "notice replaced": (notice_replaced, "was edited or replaced since it was generated"),
+        "notice deleted": (notice_deleted, f"{NOTICE} is missing"),
+        "changelog edited": (changelog_edited, "was edited since it was recorded"),
+    }
+    for name, (mutate, expected) in mutations.items():
+        mutate()
+        repo.commit(f"Afterwards: {name}")
+        result = gate(repo, "--base", "main")
+        assert result.exit_code == 1, name
+        assert expected in result.stderr, (name, result.stderr)
+        repo.git("reset", "--quiet", "--hard", reviewed)
+
+
+def test_the_fingerprint_covers_paths_the_findings_do_not_describe() -> None:
+    from workbench.contract.loader import load_contract_text
+    from workbench.engine import compare
+
+    base = CONTRACT.replace("  invalid_token:\n", "  invalid_token:\n", 1)
+    added = base.replace(
+        "errors:\n", "errors:\n  too_weak:\n    status: 401\n    description: Too weak.\n", 1
+    )
+    other = added.replace(
+        "status: 401\n    description: Too weak.", "status: 403\n    description: Too weak."
+    )
+    old = load_contract_text(base, "a.yaml")
+    one, two = load_contract_text(added, "b.yaml"), load_contract_text(other, "c.yaml")
+    assert compare(old, one).verdict.fingerprint != compare(old, two).verdict.fingerprint
+    # and the version alone is not a change of the change set (bumping keeps the answers)
+    bumped = load_contract_text(added.replace('"1.4.0"', '"1.5.0"'), "d.yaml")
+    assert compare(old, one).verdict.fingerprint == compare(old, bumped).verdict.fingerprint
+
+
+# --- fail closed ----------------------------------------------------------------------------------
+
+
+def test_a_contract_written_with_a_merge_key_is_judged(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.git("checkout", "--quiet", "-b", "change")
+    text = CONTRACT.replace(
+        "# Orders API: comments, quoting and key order must survive every rewrite.\n"
+        "contract: orders-api\ntitle: Orders API authentication\n"
+        'version: "1.4.0"   # quoted on purpose\n',
+        "x-identity: &identity\n  contract: orders-api\n  title: Orders API authentication\n"
+        '  version: "1.4.0"\n<<: *identity\n',
+    ).replace(*NEW_ISSUER)
+    repo.write(CONTRACT_PATH, text)
+    repo.commit("Identity from an anchor", CONTRACT_PATH)
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert f"FAIL {CONTRACT_PATH} (orders-api 1.4.0, not bumped yet, breaking)" in result.stderr
+    # a new contract written that way is found too
+    repo.write("contracts/new.yaml", text.replace("orders-api", "new-api"))
+    result = gate(repo)
+    assert "contracts/new.yaml (new-api" in result.stdout + result.stderr
+
+
+def test_a_contract_path_with_a_newline_fails_with_the_reason(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.git("checkout", "--quiet", "-b", "change")
+    odd = "contracts/orders/orders\napi.yaml"
+    repo.git("mv", CONTRACT_PATH, odd)
+    repo.edit(odd, *NEW_ISSUER)
+    repo.commit("Move and change", odd)
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "the path holds the character U+000A" in result.stderr
+    assert "nothing to check" not in result.stdout
+
+
+def test_an_unretired_contract_staged_with_its_file_deleted_is_judged_as_staged(
+    tmp_path: Path,
+) -> None:
+    """HEAD has it retired; the index un-retires it with a breaking change; the working-tree
+    file is deleted: the gate said "deleted after it was retired" and let it through."""
+    repo = orders_repo(
+        tmp_path / "repo", text=CONTRACT.replace("status: active", "status: retired")
+    )
+    repo.edit(CONTRACT_PATH, "status: retired", "status: active")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    repo.git("add", CONTRACT_PATH)
+    (repo.root / CONTRACT_PATH).unlink()
+    result = gate(repo, "--staged")
+    assert result.exit_code == 1
+    assert "deleted after it was retired" not in result.stdout + result.stderr
+    assert f"FAIL {CONTRACT_PATH} (orders-api 1.4.0, not bumped yet, breaking)" in result.stderr
+
+
+def test_an_unreadable_head_blob_fails_instead_of_passing_as_new(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    blob = repo.git("rev-parse", f"HEAD:{CONTRACT_PATH}").strip()
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    repo.write(CONTRACT_PATH, CONTRACT.replace(*NEW_ISSUER))
+    result = gate(repo)
+    assert result.exit_code == 1
+    assert "cannot be read at" in result.stderr and "cannot be judged" in result.stderr
+    assert "needs only to validate" not in result.stdout + result.stderr
+
+
+def test_a_contract_in_a_submodule_fails_from_the_superproject(tmp_path: Path) -> None:
+    sub = orders_repo(tmp_path / "sub")
+    top = Repo(tmp_path / "top")
+    top.write("README.md", "the superproject\n")
+    top.commit("Start")
+    top.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(sub.root), "sub")
+    top.commit("Add the contracts as a submodule")
+    top.git("checkout", "--quiet", "-b", "change")
+    inner = Repo.__new__(Repo)
+    inner.root, inner.env = top.root / "sub", git_env()
+    inner.git("config", "user.name", "Ada Author")
+    inner.git("config", "user.email", "ada@example.com")
+    inner.edit(CONTRACT_PATH, *NEW_ISSUER)
+    result = gate(top)  # the working tree of the submodule
+    assert result.exit_code == 1
+    assert f"sub/{CONTRACT_PATH}" in result.stderr and "submodule" in result.stderr
+    inner.commit("Breaking change inside the submodule", CONTRACT_PATH)
+    top.commit("Bump the submodule", "sub")
+    result = gate(top, "--base", "main")
+    assert result.exit_code == 1
+    assert "contracts changed inside submodule sub" in result.stderr
+    assert "nothing to check" not in result.stdout
+
+
+def test_merging_recorded_amendments_from_the_base_needs_no_new_record(tmp_path: Path) -> None:
+    """Main amended the contract twice (each recorded); a branch that never touched it merges
+    main: the commit gate asked for a record of the combined change."""
+    repo = orders_repo(tmp_path / "repo")
+    repo.write(
+        ".workbench.yaml", "amendments: {require_reviewer: false, require_notified: false}\n"
+    )
+    repo.commit("No reviewer in this repository", ".workbench.yaml")
+    repo.git("branch", "feature")
+    for old, new in (NEW_ISSUER, ("lifetime: 15m", "lifetime: 5m")):
+        repo.edit(CONTRACT_PATH, old, new)
+        fp = fingerprints(repo, CONTRACT_PATH)
+        ok("amend", "bump", repo=repo)
+        for finding in fp.values():
+            cli("amend", "accept", finding, "-r", "recorded on main for this test", repo=repo.root)
+        ok("amend", "notice", repo=repo)
+        ok("amend", "changelog", repo=repo)
+        status = cli("amend", "status", repo=repo.root)
+        assert status.exit_code == 0, status.stdout
+        repo.commit(f"Amend the contract: {new}")
+    repo.git("checkout", "--quiet", "feature")
+    repo.write("README.md", "unrelated\n")
+    repo.commit("Unrelated work", "README.md")
+    repo.git("merge", "--quiet", "--no-commit", "--no-ff", "main")
+    result = gate(repo, "--staged")
+    assert result.exit_code == 0, result.stderr
+    assert "as merged from" in result.stdout
+
+
+# --- stay inside the repository (issue 12) -------------------------------------------------------
+
+
+def test_a_committed_symlink_never_leads_a_record_or_notice_outside(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    repo = orders_repo(tmp_path / "repo")
+    os.symlink(elsewhere, repo.root / "amendments")
+    repo.commit("A link", "amendments")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    for args in (("amend", "start"), ("amend", "summary", "A summary")):
+        result = cli(*args, repo=repo.root)
+        assert result.exit_code == 1, result.stdout
+        [line] = result.stderr.splitlines()
+        assert "outside the repository" in line and "nothing written" in line
+    status = cli("amend", "status", repo=repo.root)
+    assert "outside the repository" in status.stdout
+    assert list(elsewhere.iterdir()) == []
+    result = gate(repo)
+    assert result.exit_code == 1 and "outside the repository" in result.stderr
+
+
+def test_a_committed_changelog_symlink_is_never_read_or_copied_in(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("password = hunter2\n")
+    repo = orders_repo(tmp_path / "repo")
+    os.symlink(secret, repo.root / "contracts/orders/CHANGELOG.md")
+    repo.commit("A link", "contracts/orders/CHANGELOG.md")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    ok("amend", "bump", repo=repo)
+    result = cli("amend", "changelog", repo=repo.root)
+    assert result.exit_code == 1
+    assert "outside the repository" in result.stderr and "nothing written" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    link = repo.root / "contracts/orders/CHANGELOG.md"
+    assert link.is_symlink() and secret.read_text() == "password = hunter2\n"
+    status = cli("amend", "status", repo=repo.root)
+    assert "hunter2" not in status.stdout and "outside the repository" in status.stdout
+
+
+def test_records_never_go_into_the_git_directory(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.write(".workbench.yaml", "amendments:\n  directory: .git/hooks\n")
+    repo.commit("Records next to the hooks", ".workbench.yaml")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    result = cli("amend", "start", repo=repo.root)
+    assert result.exit_code == 2
+    assert "outside .git" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (repo.root / ".git" / "hooks").exists()  # the repository has no hooks folder
+    result = gate(repo)
+    assert result.exit_code == 2 and "outside .git" in result.stderr

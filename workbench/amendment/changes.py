@@ -185,14 +185,12 @@ def changed_submodules(repo: ContractRepo, mode: str, base: str | None) -> list[
                 )
                 continue
             names: set[str] = set()
-            if old and new:
-                names |= {c.path for c in changed_since_between(sub, old, new)}
-            elif old:  # a dirty working tree, or a removed submodule
+            if mode == "worktree":  # what the submodule's working tree holds now
                 names |= {e.path for e in sub.contracts() if e.draft != "clean"}
-                head = sub.head()
-                if head and head != old:
-                    names |= {c.path for c in changed_since_between(sub, old, head)}
-            else:
+                new = sub.head() or ""
+            if old and new and old != new:
+                names |= {c.path for c in changed_since_between(sub, old, new)}
+            elif not old:  # a submodule added: every contract in it is new
                 names |= {e.path for e in sub.contracts()}
             out.append(SubmoduleChange(path, describe, sorted(f"{path}/{n}" for n in names)))
         except HistoryError as exc:

@@ -921,7 +921,9 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
     else:
         versions = f"{c.from_version} -> {c.to_version}"
     lines = [f"{c.contract} ({c.path}): {versions}, {c.required_bump} bump required"]
-    if c.record is not None:
+    if c.record_error:
+        lines.append(f"record: {c.record_path}: {c.record_error}")
+    elif c.record is not None:
         state = "complete" if c.complete else "stale" if c.stale else "in progress"
         lines.append(f"record: {c.record_path} ({state}); change set {short(c.fingerprint)}")
     elif c.needs_record:

@@ -43,6 +43,7 @@ from workbench.amendment.policysource import (
 from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.contract.errors import ContractError
 from workbench.history.errors import HistoryError
+from workbench.history.gitio import blob_sha
 from workbench.history.meta import sniff
 from workbench.history.model import INDEX, ContractEntry
 from workbench.history.repo import ContractRepo
@@ -148,6 +149,47 @@ class GateResult:
                 "gate (`workbench check --base BRANCH`) verifies it.",
             ]
         return "\n".join(lines) + "\n"
+
+
+def _merge_heads(repo: ContractRepo) -> list[str]:
+    """The commits being merged (``MERGE_HEAD``) while a merge waits for its commit."""
+    try:
+        text = (repo.git.git_dir / "MERGE_HEAD").read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _new_blob(repo: ContractRepo, mode: str, path: str) -> str | None:
+    """The blob the amendment leaves at ``path``: HEAD's, the index's or the working tree's."""
+    try:
+        if mode == "base":
+            entry = repo.git.tree_entry("HEAD", path)
+            return entry[1] if entry is not None and entry[0] == "blob" else None
+        if mode == "index":
+            return repo.git.index_entries(path).get(path)
+        assert repo.root is not None
+        raw = read_confined(repo.root, path, git_dir=repo.git.git_dir)
+        return blob_sha(raw) if raw is not None else None
+    except (HistoryError, OutsideRepository, OSError):
+        return None
+
+
+def _merged_in(repo: ContractRepo, path: str, blob: str | None, since: str, others: list[str]):
+    """The commit of ``since..other`` (the branch being merged, or the base branch) whose
+    ``path`` is exactly ``blob``: the change comes from there, where it was amended, recorded
+    and gated; this branch adds nothing of its own to the contract."""
+    if blob is None:
+        return None
+    for other in others:
+        out = repo.git.run(
+            "log", "--format=%H", "--end-of-options", f"{since}..{other}", "--", path, check=False
+        )
+        for sha in out.decode("ascii", "replace").split():
+            entry = repo.git.tree_entry(sha, path)
+            if entry is not None and entry[1] == blob:
+                return sha
+    return None
 
 
 def _odd_path(path: str) -> str | None:
@@ -445,6 +487,25 @@ def check(
                     continue
                 entries.append(_deleted_entry(repo, changed, merge_base))
                 continue
+            others = [repo.resolve(base)] if mode == "base" and base else _merge_heads(repo)
+            if merge_base is not None and others:
+                origin = _merged_in(
+                    repo, changed.path, _new_blob(repo, mode, changed.path), merge_base, others
+                )
+                if origin is not None:
+                    meta = sniff(repo.git.read_at(origin, changed.path))
+                    cid = meta.id if meta else "?"
+                    version = f" {meta.version}" if meta else ""
+                    entries.append(
+                        GateEntry(
+                            changed.path,
+                            cid,
+                            "ok",
+                            f"{cid}{version} as merged from {origin[:12]}: amended, recorded "
+                            "and gated where it was made",
+                        )
+                    )
+                    continue
             try:
                 session = AmendmentSession(
                     repo,

@@ -751,7 +751,7 @@ class AmendmentSession:
         located = self.located
         if located is not None and located.error:
             if located.refused:
-                raise AmendmentError(located.error)
+                raise AmendmentError(f"{located.error}; nothing written")
             raise AmendmentError(f"the amendment record cannot be read: {located.error}")
         if located is not None and located.record is not None:
             return located.record
