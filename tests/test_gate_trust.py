@@ -845,3 +845,70 @@ def test_records_never_go_into_the_git_directory(tmp_path: Path) -> None:
     assert not (repo.root / ".git" / "hooks").exists()  # the repository has no hooks folder
     result = gate(repo)
     assert result.exit_code == 2 and "outside .git" in result.stderr
+
+
+# --- issue 16: the gate's advice and the smaller amend answers -------------------------------------
+
+
+def test_unstaged_changelog_and_notice_are_named_as_not_staged(tmp_path: Path) -> None:
+    repo = demo(tmp_path, branch=None)
+    author_part(repo)
+    repo.git("add", DRAFT, RECORD)  # the notice and the changelog stay unstaged
+    result = gate(repo, "--staged")
+    assert result.exit_code == 1
+    out = result.stderr
+    assert (
+        f"Communication: [not staged] {CHANGELOG} has changes that are not staged: "
+        f"run `git add {CHANGELOG}`" in out
+    )
+    assert f"[not staged] {NOTICE} has changes that are not staged: run `git add {NOTICE}`" in out
+    assert "has no entry for 4.0.0" not in out and "is missing" not in out
+    repo.git("add", CHANGELOG, NOTICE)
+    assert gate(repo, "--staged").exit_code == 0
+
+
+def test_a_new_contract_with_high_findings_needs_a_review(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.git("checkout", "--quiet", "-b", "new")
+    weak = CONTRACT.replace("orders-api", "weak-api").replace(
+        "signing_algorithms: [ES256, RS256]", "signing_algorithms: [ES256, HS256]"
+    )
+    repo.write("contracts/weak.yaml", weak)
+    result = gate(repo)
+    assert result.exit_code == 1
+    assert "FAIL contracts/weak.yaml (weak-api new at 1.4.0" in result.stderr
+    assert "Security review: [missing] high:" in result.stderr
+    with AmendmentSession.open("contracts/weak.yaml", repo=repo.root) as s:
+        assert any(f.severity in ("high", "critical") for f in s.checklist.security_open)
+        to_accept = list(s.checklist.security_open)
+    for finding in to_accept:
+        ok("amend", "accept", "-c", "contracts/weak.yaml", finding.fingerprint, "-r",
+           "The settlement batch only, until SETTLE-88", repo=repo)  # fmt: skip
+    result = gate(repo)
+    assert result.exit_code == 0, result.stderr  # the commit gate: awaiting review
+    assert "wait contracts/weak.yaml" in result.stdout
+    repo.commit("A new contract")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 1 and "[missing] reviewer sign-off" in result.stderr
+    review(repo, "contracts/weak.yaml")
+    result = gate(repo, "--base", "main")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_withdraw_says_what_it_did_and_prefixes_agree_with_the_docs(tmp_path: Path) -> None:
+    from workbench.amendment.session import MIN_PREFIX
+    from workbench.engine.ignore import MIN_FINGERPRINT_PREFIX
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "amendments.md").read_text()
+    assert MIN_PREFIX == MIN_FINGERPRINT_PREFIX == 8
+    assert f"{MIN_PREFIX}+ characters of the fingerprint" in docs
+    repo = orders_repo(tmp_path / "repo")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    fp = fingerprints(repo, CONTRACT_PATH)["idp.issuer-changed"]
+    short = cli("amend", "accept", fp[:7], "-r", "Verifiers read the issuer", repo=repo.root)
+    assert short.exit_code == 1 and "at least 8 characters" in short.stderr
+    tiny = cli("amend", "accept", fp[:8], "-r", "ok", repo=repo.root)
+    assert tiny.exit_code == 1 and "the reason is too short (2 characters)" in tiny.stderr
+    ok("amend", "accept", fp[:8], "-r", "Verifiers read the issuer", repo=repo)
+    out = ok("amend", "withdraw", fp[:8], repo=repo)
+    assert out == f"withdrew {fp} (idp.issuer-changed at identity_providers[corp].issuer)\n"
