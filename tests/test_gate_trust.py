@@ -678,22 +678,24 @@ def test_the_fingerprint_covers_paths_the_findings_do_not_describe() -> None:
 
 
 def test_a_contract_written_with_a_merge_key_is_judged(tmp_path: Path) -> None:
+    """A contract rewritten in block style with its identity behind a merge key
+    (``<<: *identity``) was not recognized as a contract: "nothing to check"."""
+    import yaml
+
     repo = orders_repo(tmp_path / "repo")
     repo.git("checkout", "--quiet", "-b", "change")
-    text = CONTRACT.replace(
-        "# Orders API: comments, quoting and key order must survive every rewrite.\n"
-        "contract: orders-api\ntitle: Orders API authentication\n"
-        'version: "1.4.0"   # quoted on purpose\n',
-        "x-identity: &identity\n  contract: orders-api\n  title: Orders API authentication\n"
-        '  version: "1.4.0"\n<<: *identity\n',
-    ).replace(*NEW_ISSUER)
-    repo.write(CONTRACT_PATH, text)
+    data = yaml.safe_load(CONTRACT.replace(*NEW_ISSUER))
+    del data["contract"], data["version"]
+    body = yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
+    assert "{" not in body  # block style only: nothing that looks like flow YAML
+    text = 'x-identity: &identity\n  contract: orders-api\n  version: "1.4.0"\n<<: *identity\n'
+    repo.write(CONTRACT_PATH, text + body)
     repo.commit("Identity from an anchor", CONTRACT_PATH)
     result = gate(repo, "--base", "main")
     assert result.exit_code == 1
     assert f"FAIL {CONTRACT_PATH} (orders-api 1.4.0, not bumped yet, breaking)" in result.stderr
     # a new contract written that way is found too
-    repo.write("contracts/new.yaml", text.replace("orders-api", "new-api"))
+    repo.write("contracts/new.yaml", (text + body).replace("orders-api", "new-api"))
     result = gate(repo)
     assert "contracts/new.yaml (new-api" in result.stdout + result.stderr
 
