@@ -61,6 +61,7 @@ class Inputs:
     changelog_shared: bool = False  # several contracts write to the same changelog
     record_path: str | None = None
     record_error: str | None = None  # a record exists but cannot be read
+    record_refused: bool = False  # ... or is not this amendment's to use (path, owner)
     notice_raw: bytes | None = None  # the notice file the record names, as it is now
     notice_error: str | None = None  # why it cannot be read (a path leaving the repository)
     changelog_error: str | None = None  # why the changelog cannot be read
@@ -87,6 +88,7 @@ class Checklist:
     consumers: list[AffectedConsumer] = field(default_factory=list)
     security_open: list[SecurityFinding] = field(default_factory=list)
     record_error: str | None = None
+    record_refused: bool = False
     required_steps: tuple[str, ...] = STEPS  # a new contract needs only its security review
 
     def step(self, step_id: str) -> StepResult:
@@ -135,7 +137,9 @@ class Checklist:
         if self.complete:
             return []
         out: list[str] = []
-        if self.record_error:
+        if self.record_error and self.record_refused:
+            out.append(f"amendment record: {self.record_error}")  # a path or an owner refused
+        elif self.record_error:
             out.append(f"amendment record cannot be read: {self.record_error}")
         elif self.record is None:
             out.append(
@@ -846,6 +850,7 @@ def evaluate(inp: Inputs) -> Checklist:
             record_path=inp.record_path,
             needs_record=True,
             record_error=inp.record_error,
+            record_refused=inp.record_refused,
         )
     verdict = report.verdict
     suggested = None
@@ -896,6 +901,7 @@ def evaluate(inp: Inputs) -> Checklist:
         consumers=consumers,
         security_open=open_security,
         record_error=inp.record_error,
+        record_refused=inp.record_refused,
         required_steps=STEPS if old is not None else NEW_CONTRACT_STEPS,
     )
 

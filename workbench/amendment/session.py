@@ -857,6 +857,7 @@ class AmendmentSession:
             changelog_shared=self._shared,
             record_path=self.located.relpath if self.located else None,
             record_error=record_error,
+            record_refused=bool(self.located and self.located.refused and record_error),
             notice_raw=notice_raw,
             notice_error=notice_error,
             changelog_error=self._changelog_error,
