@@ -27,7 +27,7 @@ from typing import Any
 
 from workbench.amendment.changes import Changed, changed_local, changed_since, changed_submodules
 from workbench.amendment.checklist import Checklist, short
-from workbench.amendment.confine import OutsideRepository, read_confined
+from workbench.amendment.confine import PathRefused, read_confined
 from workbench.amendment.policychange import (
     PolicyChange,
     policy_change,
@@ -171,7 +171,7 @@ def _new_blob(repo: ContractRepo, mode: str, path: str) -> str | None:
         assert repo.root is not None
         raw = read_confined(repo.root, path, git_dir=repo.git.git_dir)
         return blob_sha(raw) if raw is not None else None
-    except (HistoryError, OutsideRepository, OSError):
+    except (HistoryError, PathRefused, OSError):
         return None
 
 
@@ -233,7 +233,7 @@ def _not_staged(session: AmendmentSession, rel: str | None) -> bool:
         return False
     try:
         on_disk = read_confined(session.root, rel, git_dir=session.repo.git.git_dir)
-    except (OutsideRepository, OSError):
+    except (PathRefused, OSError):
         return False
     if on_disk is None:
         return False
@@ -522,7 +522,7 @@ def check(
                 continue
             entries.append(_entry(session))
         return GateResult(mode, entries, base, source)
-    except OutsideRepository as exc:
+    except PathRefused as exc:
         raise GateError(str(exc)) from None
     except HistoryError as exc:
         raise GateError(str(exc)) from None

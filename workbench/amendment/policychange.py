@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from workbench.amendment.atomic import atomic_write
-from workbench.amendment.confine import OutsideRepository, confined, read_confined
+from workbench.amendment.confine import PathRefused, confined, read_confined
 from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
 from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.policysource import (
@@ -262,7 +262,7 @@ def sign_off_policy(
                 "the policy files have changes that are not committed: a sign-off is for a "
                 "committed change"
             )
-    except OutsideRepository as exc:
+    except PathRefused as exc:
         raise PolicyReviewError(str(exc)) from None
     change = policy_change(source, committed)
     if change is None:
@@ -288,6 +288,6 @@ def sign_off_policy(
     try:
         with records_lock(repo.git.git_dir):
             atomic_write(confined(repo.root, rel, git_dir=repo.git.git_dir), _dump(change, sign))
-    except (OutsideRepository, LockTimeout) as exc:
+    except (PathRefused, LockTimeout) as exc:
         raise PolicyReviewError(f"{exc}; nothing written") from None
     return rel, change

@@ -36,7 +36,7 @@ from workbench.amendment.checklist import (
     evaluate,
     needs_handling,
 )
-from workbench.amendment.confine import OutsideRepository, confined, read_confined
+from workbench.amendment.confine import PathRefused, confined, read_confined
 from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
 from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.notice import NoticeInput, record_notes, render_notice
@@ -316,7 +316,7 @@ class AmendmentSession:
         ``None`` when absent. The index is listed once per refresh, not once per file.
 
         ``confine``: a record, notice or changelog; in the working tree it must resolve inside
-        the work tree and outside ``.git`` (:class:`OutsideRepository` otherwise)."""
+        the work tree and outside ``.git`` (:class:`PathRefused` otherwise)."""
         git = self.repo.git
         try:
             if rev == WORKTREE:
@@ -517,7 +517,7 @@ class AmendmentSession:
     def _load_record(self, rel: str) -> Located:
         try:
             raw = self._read(self._new_rev(), rel, confine=True)
-        except OutsideRepository as exc:
+        except PathRefused as exc:
             return Located(rel, None, str(exc), refused=True)
         if raw is None:
             return Located(rel, None)
@@ -529,7 +529,7 @@ class AmendmentSession:
         if self.mode == "index":
             try:
                 on_disk = self._read(WORKTREE, rel, confine=True)
-            except OutsideRepository:
+            except PathRefused:
                 on_disk = None
             located.staged_differs = on_disk is not None and on_disk != raw
         return located
@@ -591,7 +591,7 @@ class AmendmentSession:
         for folder in folders:
             try:
                 names = self._list_records(folder)
-            except OutsideRepository as exc:
+            except PathRefused as exc:
                 return Located(expected, None, str(exc), refused=True)
             for rel in names:
                 if rel == expected:
@@ -673,7 +673,7 @@ class AmendmentSession:
             return None, None
         try:
             raw = self._read(self._new_rev(), rel, confine=True)
-        except OutsideRepository as exc:
+        except PathRefused as exc:
             self._changelog_error = str(exc)
             return rel, None
         return rel, raw.decode("utf-8", "replace") if raw is not None else None
@@ -685,7 +685,7 @@ class AmendmentSession:
             return None, None
         try:
             return self._read(self._new_rev(), stamp.file, confine=True), None
-        except OutsideRepository as exc:
+        except PathRefused as exc:
             return None, str(exc)
 
     def _compute_shared(self) -> bool:
@@ -729,7 +729,7 @@ class AmendmentSession:
                 yield
         except LockTimeout as exc:
             raise AmendmentError(str(exc)) from None
-        except OutsideRepository as exc:
+        except PathRefused as exc:
             raise AmendmentError(f"{exc}; nothing written") from None
 
     def _path(self, rel: str) -> Path:
@@ -819,7 +819,7 @@ class AmendmentSession:
         if moving and old_rel is not None:
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
             for stale in (old_rel, old_notice):
-                with contextlib.suppress(OutsideRepository):
+                with contextlib.suppress(PathRefused):
                     self._path(stale).unlink(missing_ok=True)
         remove_stale_temps(destination)
         self.checklist = checklist
