@@ -710,6 +710,7 @@ def test_a_contract_path_with_a_newline_fails_with_the_reason(tmp_path: Path) ->
     result = gate(repo, "--base", "main")
     assert result.exit_code == 1
     assert "the path holds the character U+000A" in result.stderr
+    assert "FAIL contracts/orders/orders\\napi.yaml (the path holds" in result.stderr
     assert "nothing to check" not in result.stdout
 
 

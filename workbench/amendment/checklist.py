@@ -180,6 +180,7 @@ class Checklist:
             "record": self.record_path,
             "needs_record": self.needs_record,
             "complete": self.complete,
+            "awaiting_review": self.awaiting_review,
             "stale": self.stale,
             "steps": [s.to_dict() for s in self.steps],
             "consumers": [

@@ -475,7 +475,8 @@ def check(
         for changed in changes:
             odd = _odd_path(changed.path) or _odd_path(changed.old_path or "")
             if odd:
-                entries.append(GateEntry(changed.path, "?", "error", odd, [odd]))
+                shown = changed.path.encode("unicode_escape").decode("ascii")
+                entries.append(GateEntry(shown, "?", "error", odd, [odd]))
                 continue
             if changed.error:
                 entries.append(
