@@ -99,10 +99,18 @@ class _Compiler:
                 tests = [_TYPE_TESTS[t] for t in types]
                 checks.append(lambda v, _t=tests: any(t(v) for t in _t))
             elif key == "enum":
-                if not all(isinstance(e, str) for e in value):
+                if all(isinstance(e, str) for e in value):
+                    allowed = frozenset(value)
+                    checks.append(lambda v, _a=allowed: isinstance(v, str) and v in _a)
+                elif all(
+                    isinstance(e, str | int | float) and not isinstance(e, bool) for e in value
+                ):
+                    typed = frozenset((type(e), e) for e in value)
+                    checks.append(
+                        lambda v, _t=typed: isinstance(v, str | int | float) and (type(v), v) in _t
+                    )
+                else:
                     return _unsure
-                allowed = frozenset(value)
-                checks.append(lambda v, _a=allowed: isinstance(v, str) and v in _a)
             elif key == "const":
                 if not _is_int(value) and not isinstance(value, str):
                     return _unsure
@@ -178,6 +186,9 @@ class _Compiler:
                 )
             elif key == "$ref":
                 checks.append(self.ref(value))
+            elif key == "anyOf":
+                any_branches = [self.compile(s) for s in value]
+                checks.append(lambda v, _b=any_branches: any(c(v) for c in _b))
             elif key == "oneOf":
                 branches = [(s, self.compile(s)) for s in value]
 
