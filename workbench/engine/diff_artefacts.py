@@ -267,27 +267,16 @@ def client_tokens(
             o_eff = ov if ov is not None else inherited(d.on, kind, field)
             n_eff = nv if nv is not None else inherited(d.nn, kind, field)
             if field in CLIENT_TOKEN_SETS:
-                if sorted(map(str, _list(o_eff))) == sorted(map(str, _list(n_eff))):
-                    continue
-                d.sets(
-                    "client.token.algorithms",
-                    join(kp, field),
-                    o_eff,
-                    n_eff,
-                    (*o_raw, kind, field),
-                    (*n_raw, kind, field),
-                    token=kind,
-                    field=field,
-                    inherited_old=ov is None,
-                    inherited_new=nv is None,
-                    **ctx,
-                )
-                continue
+                o_eff = sorted(map(str, _list(o_eff))) or None
+                n_eff = sorted(map(str, _list(n_eff))) or None
             if o_eff == n_eff:
                 continue
             kind_word = "added" if o_eff is None else "removed" if n_eff is None else "changed"
+            topic = (
+                "client.token.algorithms" if field in CLIENT_TOKEN_SETS else f"client.token.{field}"
+            )
             d.emit(
-                f"client.token.{field}",
+                topic,
                 kind_word,
                 join(kp, field),
                 o_eff,
@@ -509,7 +498,6 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
     token_fields.update(
         {
             "max_reuse": V("token.max_reuse", 0),
-            "enabled": V("token.enabled", True),
         }
     )
     client_pkce = {
@@ -561,7 +549,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "password_policy": fn(setting_map("server.password_policy")),
         "password_grant_connector": V("server.password_grant_connector"),
         "cors_origins": fn(uri_set("server.cors_origin")),
-        "key_rotation_period": V("server.key_rotation_period"),
+        "key_rotation_period": V("key.rotation_period"),
         "auth_request_lifetime": V("server.lifetime"),
         "device_code_lifetime": V("server.lifetime"),
         "otp": N(
