@@ -13,9 +13,13 @@ explicitly is no change.
   do the revocation and introspection methods of RFC 8414 when those endpoints exist.
 - ``code_challenge_methods_supported`` omitted means the server does not support PKCE
   (RFC 8414 section 2); listed methods say nothing about whether PKCE is enforced.
+- ``require_pushed_authorization_requests`` (RFC 9126), ``require_signed_request_object`` (RFC
+  9101), ``authorization_response_iss_parameter_supported`` (RFC 9207) and
+  ``tls_client_certificate_bound_access_tokens`` (RFC 8705) default to false.
 - OpenID Connect only: ``claims_parameter_supported``, ``request_parameter_supported`` and
   ``require_request_uri_registration`` default to false, ``request_uri_parameter_supported`` to
-  true; the logout and session flags (front-channel, back-channel) to false.
+  true; the logout flags (front-channel, back-channel) to false. Plain RFC 8414 metadata that
+  omits them says nothing about them.
 
 Response types are sets of space-separated values whose order does not matter (RFC 6749
 section 3.1.1): ``id_token code`` is ``code id_token``.
@@ -57,26 +61,20 @@ ENDPOINTS = {
     "check_session_iframe": "check_session",
 }
 
-# (metadata field, server flag, OIDC default or None)
+# (metadata field, server flag, default when omitted, whether the default is OpenID Connect's
+# only). RFC 9126, RFC 9101, RFC 9207 and RFC 8705 give their flags a default of false for
+# every authorization server; the request and logout flags are defined by OpenID Connect.
 FLAGS = (
-    ("request_parameter_supported", "request_parameter", False),
-    ("request_uri_parameter_supported", "request_uri_parameter", True),
-    ("require_request_uri_registration", "require_request_uri_registration", False),
-    ("claims_parameter_supported", "claims_parameter", False),
-    ("frontchannel_logout_supported", "frontchannel_logout", False),
-    ("backchannel_logout_supported", "backchannel_logout", False),
-    ("require_pushed_authorization_requests", "require_pushed_authorization_requests", None),
-    ("require_signed_request_object", "require_signed_request_object", None),
-    (
-        "authorization_response_iss_parameter_supported",
-        "authorization_response_iss_parameter",
-        None,
-    ),
-    (
-        "tls_client_certificate_bound_access_tokens",
-        "tls_client_certificate_bound_access_tokens",
-        None,
-    ),
+    ("request_parameter_supported", "request_parameter", False, True),
+    ("request_uri_parameter_supported", "request_uri_parameter", True, True),
+    ("require_request_uri_registration", "require_request_uri_registration", False, True),
+    ("claims_parameter_supported", "claims_parameter", False, True),
+    ("frontchannel_logout_supported", "frontchannel_logout", False, True),
+    ("backchannel_logout_supported", "backchannel_logout", False, True),
+    ("require_pushed_authorization_requests", "require_pushed_authorization_requests", False, False),
+    ("require_signed_request_object", "require_signed_request_object", False, False),
+    ("authorization_response_iss_parameter_supported", "authorization_response_iss_parameter", False, False),
+    ("tls_client_certificate_bound_access_tokens", "tls_client_certificate_bound_access_tokens", False, False),
 )
 
 DEFAULT_GRANTS = ["authorization_code", "implicit"]
@@ -201,7 +199,7 @@ def read(b: Builder, source: str, text: str, kind: str, contract_id: str | None)
     data: dict[str, Any] = {
         "format": 1.1,
         "contract": contract_id or slug(_host_path(issuer), "authorization-server"),
-        "title": ("OpenID Provider " if oidc else "Authorization server ") + issuer,
+        "title": "OpenID Connect discovery document" if oidc else "Authorization server metadata",
         "status": "active",
         "artefact": {"kind": kind},
         "identity_providers": [idp],
@@ -244,12 +242,12 @@ def read(b: Builder, source: str, text: str, kind: str, contract_id: str | None)
         data["client_authentication"] = list(DEFAULT_AUTH_METHODS)
 
     server: dict[str, Any] = {}
-    for field, flag, default in FLAGS:
+    for field, flag, default, oidc_only in FLAGS:
         value = as_bool(doc.get(field))
         if value is not None:
             server[flag] = value
             b.at(("server", flag), (field,))
-        elif oidc and default is not None:
+        elif oidc or not oidc_only:
             server[flag] = default
     if server:
         data["server"] = server

@@ -144,6 +144,13 @@ def _endpoint_added(c: Change, env: Env) -> Hit:
     return Hit(f"{_endpoint_name(c)} endpoint published at {c.new}", security=security)
 
 
+def _endpoints(norm: dict, owner: str) -> dict:
+    for idp in norm.get("identity_providers") or []:
+        if isinstance(idp, dict) and str(idp.get("id")) == owner:
+            return idp.get("endpoints") or {}
+    return {}
+
+
 # --- advertised values ------------------------------------------------------------------------------
 
 
@@ -368,6 +375,13 @@ def _alg_removed(c: Change, env: Env) -> Hit:
 )
 def _endpoint_auth_removed(c: Change, env: Env) -> Hit:
     which = "introspection" if "introspection" in str(ctx(c, "field")) else "revocation"
+    if which not in _endpoints(env.new_norm(), _owner(c)):
+        return Hit(
+            f"{which} endpoint gone, and with it its authentication method {c.old}",
+            severity="safe",
+            breaks=(),
+            note="the endpoint removal is reported on its own",
+        )
     breaks = ("relying_parties",) if which == "introspection" else ("clients",)
     security = "strengthens" if str(c.old).startswith("client_secret") or c.old == "none" else None
     return Hit(f"{which} endpoint no longer accepts {c.old}", breaks=breaks, security=security)
@@ -660,8 +674,25 @@ def _flag_rule(flag: str) -> None:
     def _check(c: Change, env: Env) -> Hit | None:
         if ctx(c, "field") != flag:
             return None
+        if c.new is None:
+            # the artefact stopped saying: undecided, not proven either way
+            return Hit(
+                f"{label}: no longer stated (was {'on' if c.old else 'off'})",
+                severity="risky",
+                security="neutral",
+                breaks=("clients",),
+                note="the artefact no longer says whether this is on: check the server",
+            )
         effect = on if c.new is True else off
         state = "on" if c.new is True else "off"
+        if c.old is None and effect[0] == "breaking":
+            return Hit(
+                f"{label}: {state} (not stated before)",
+                severity="risky",
+                security=effect[1],
+                breaks=effect[2],
+                note="the old artefact did not say whether this was on: it may never have been",
+            )
         return Hit(f"{label}: {state}", severity=effect[0], security=effect[1], breaks=effect[2])
 
 
