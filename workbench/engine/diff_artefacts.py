@@ -293,6 +293,37 @@ def client_tokens(
             )
 
 
+def client_credential(topic: str) -> FieldFn:
+    """A client's authentication method or secret, compared only while the client stays what it
+    was: a client turning public, confidential or bearer-only is one finding (its own rule),
+    and a secret that goes with a changed authentication method is part of that change."""
+
+    def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
+        old_client, new_client = _parent(d.on, o_raw), _parent(d.nn, n_raw)
+        for flag in ("public", "bearer_only"):
+            if bool(old_client.get(flag)) != bool(new_client.get(flag)):
+                return
+        if o_raw[-1] == "secret" and old_client.get("authentication") != new_client.get(
+            "authentication"
+        ):
+            return
+        d.value(topic, path, o, n, o_raw, n_raw, field=o_raw[-1], **ctx)
+
+    return compare
+
+
+def _parent(norm: dict, raw: Raw) -> dict:
+    node: Any = norm
+    for key in raw[:-1]:
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
 # --- security schemes ---------------------------------------------------------------------------
 
 
@@ -511,8 +542,8 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "protocol": V("client.protocol", "oidc"),
         "public": V("client.public", False),
         "bearer_only": V("client.bearer_only", False),
-        "authentication": V("client.authentication"),
-        "secret": V("client.secret"),
+        "authentication": fn(client_credential("client.authentication")),
+        "secret": fn(client_credential("client.secret")),
         "grants": S("client.grants"),
         "pkce": N(client_pkce),
         "redirect_uris": fn(uri_set("client.redirect_uri")),

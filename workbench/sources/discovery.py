@@ -71,10 +71,25 @@ FLAGS = (
     ("claims_parameter_supported", "claims_parameter", False, True),
     ("frontchannel_logout_supported", "frontchannel_logout", False, True),
     ("backchannel_logout_supported", "backchannel_logout", False, True),
-    ("require_pushed_authorization_requests", "require_pushed_authorization_requests", False, False),
+    (
+        "require_pushed_authorization_requests",
+        "require_pushed_authorization_requests",
+        False,
+        False,
+    ),
     ("require_signed_request_object", "require_signed_request_object", False, False),
-    ("authorization_response_iss_parameter_supported", "authorization_response_iss_parameter", False, False),
-    ("tls_client_certificate_bound_access_tokens", "tls_client_certificate_bound_access_tokens", False, False),
+    (
+        "authorization_response_iss_parameter_supported",
+        "authorization_response_iss_parameter",
+        False,
+        False,
+    ),
+    (
+        "tls_client_certificate_bound_access_tokens",
+        "tls_client_certificate_bound_access_tokens",
+        False,
+        False,
+    ),
 )
 
 DEFAULT_GRANTS = ["authorization_code", "implicit"]

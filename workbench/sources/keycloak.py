@@ -152,7 +152,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     if isinstance(frontend, str) and "://" in frontend:
         data["identity_providers"] = [
             {
-                "id": slug(name, "realm"),
+                "id": "keycloak",
                 "issuer": f"{frontend.rstrip('/')}/realms/{name}",
                 "protocols": ["oidc", "oauth2", "saml"],
             }
@@ -164,8 +164,6 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     for i, c in enumerate(clients_raw):
         if _is_client(c):
             clients.append(_client(R, ("clients", i), ("clients", len(clients)), c))
-    implicit_used = any("implicit" in c.get("grants", []) for c in clients)
-    device_used = any("device_code" in c.get("grants", []) for c in clients)
 
     # --- tokens and sessions ------------------------------------------------------------
     tokens: dict[str, Any] = {}
@@ -178,16 +176,15 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
         "accessTokenLifespan",
     )
     tokens["access_token"] = access
-    if implicit_used:
-        implicit: dict[str, Any] = {"format": "jwt"}
-        R.put(
-            implicit,
-            ("tokens", "implicit_access_token"),
-            "lifetime",
-            R.seconds("accessTokenLifespanForImplicitFlow"),
-            "accessTokenLifespanForImplicitFlow",
-        )
-        tokens["implicit_access_token"] = implicit
+    implicit: dict[str, Any] = {"format": "jwt"}
+    R.put(
+        implicit,
+        ("tokens", "implicit_access_token"),
+        "lifetime",
+        R.seconds("accessTokenLifespanForImplicitFlow"),
+        "accessTokenLifespanForImplicitFlow",
+    )
+    tokens["implicit_access_token"] = implicit
     code: dict[str, Any] = {"format": "opaque"}
     R.put(
         code,
@@ -257,11 +254,15 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     data["sessions"] = sessions
 
     # --- MFA ---------------------------------------------------------------------------
-    methods, required = _browser_mfa(R)
+    methods, required, where = _browser_mfa(R)
     otp_type = str(R.value("otpPolicyType"))
-    named = [otp_type if m == "otp" else m for m in methods]
-    mfa: dict[str, Any] = {"required": required, "methods": sorted(set(named))}
-    data["mfa"] = mfa
+    named = sorted({otp_type if m == "otp" else m for m in methods})
+    data["mfa"] = {"required": required, "methods": named}
+    flows_src = ("authenticationFlows",) if "authenticationFlows" in realm else ()
+    b.at(("mfa",), where.get("flow", flows_src))
+    b.at(("mfa", "required"), where.get("flow", flows_src))
+    for k, method in enumerate(named):
+        b.at(("mfa", "methods", k), where.get("otp" if method == otp_type else method, flows_src))
 
     # --- server settings ---------------------------------------------------------------
     server: dict[str, Any] = {"realm": name}
@@ -287,14 +288,13 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     if policy:
         server["password_policy"] = policy
         b.at(("server", "password_policy"), ("passwordPolicy",))
-    if device_used:
-        R.put(
-            server,
-            ("server",),
-            "device_code_lifetime",
-            R.seconds("oauth2DeviceCodeLifespan"),
-            "oauth2DeviceCodeLifespan",
-        )
+    R.put(
+        server,
+        ("server",),
+        "device_code_lifetime",
+        R.seconds("oauth2DeviceCodeLifespan"),
+        "oauth2DeviceCodeLifespan",
+    )
     otp = {
         "type": otp_type,
         "algorithm": str(R.value("otpPolicyAlgorithm")),
@@ -810,42 +810,54 @@ def _password_policy(value: Any) -> dict[str, Any]:
     return dict(sorted(policy.items()))
 
 
-def _browser_mfa(R: _Realm) -> tuple[list[str], bool]:
-    """Second factors the browser flow uses, and whether one is required for everyone."""
+def _browser_mfa(R: _Realm) -> tuple[list[str], bool, dict[str, tuple]]:
+    """Second factors the browser flow uses, and whether every sign-in must pass one.
+
+    Keycloak's evaluation: in a flow with REQUIRED or CONDITIONAL steps, ALTERNATIVE steps do not
+    run; otherwise one ALTERNATIVE suffices. A CONDITIONAL sub-flow runs only when its condition
+    holds (for OTP: the user has configured it). Cookie re-authentication and the identity
+    provider redirector replay or delegate a sign-in and are left out.
+    """
     flows = R.r.get("authenticationFlows")
     if not isinstance(flows, list):
-        return DEFAULT_BROWSER_MFA
-    by_alias = {f.get("alias"): f for f in flows if isinstance(f, dict)}
+        return (*DEFAULT_BROWSER_MFA, {})
+    by_alias = {f.get("alias"): (i, f) for i, f in enumerate(flows) if isinstance(f, dict)}
     top = by_alias.get(R.value("browserFlow"))
     if top is None:
-        return DEFAULT_BROWSER_MFA
+        return (*DEFAULT_BROWSER_MFA, {})
     methods: list[str] = []
-    required = False
+    where: dict[str, tuple] = {"flow": ("authenticationFlows", top[0])}
 
-    def walk(flow: dict, mandatory: bool, depth: int) -> None:
-        nonlocal required
+    def guaranteed(index: int, flow: dict, depth: int) -> bool:
         if depth > 16:
-            return
-        for step in flow.get("authenticationExecutions") or []:
+            return False
+        results = []
+        for j, step in enumerate(flow.get("authenticationExecutions") or []):
             if not isinstance(step, dict):
                 continue
             requirement = str(step.get("requirement", "DISABLED")).upper()
             if requirement == "DISABLED":
                 continue
-            here = mandatory and requirement == "REQUIRED"
             if step.get("authenticatorFlow") or step.get("flowAlias"):
                 sub = by_alias.get(step.get("flowAlias"))
-                if isinstance(sub, dict):
-                    walk(sub, here, depth + 1)
-                continue
-            method = MFA_AUTHENTICATORS.get(str(step.get("authenticator")))
-            if method:
-                if method not in methods:
+                ok = guaranteed(sub[0], sub[1], depth + 1) if sub is not None else False
+            else:
+                authenticator = str(step.get("authenticator"))
+                method = MFA_AUTHENTICATORS.get(authenticator)
+                if method and method not in methods:
                     methods.append(method)
-                if here and method != "recovery_code":
-                    required = True
+                    where[method] = ("authenticationFlows", index, "authenticationExecutions", j)
+                if authenticator in _REPLAYS:
+                    continue
+                ok = method is not None and method != "recovery_code"
+            results.append((requirement, ok))
+        strict = [(r, ok) for r, ok in results if r in ("REQUIRED", "CONDITIONAL")]
+        if strict:
+            return any(ok for r, ok in strict if r == "REQUIRED")
+        alternatives = [ok for _, ok in results]
+        return bool(alternatives) and all(alternatives)
 
-    walk(top, True, 0)
+    required = guaranteed(top[0], top[1], 0)
     if not required and "otp" in methods:
         for action in R.r.get("requiredActions") or []:
             if (
@@ -855,4 +867,7 @@ def _browser_mfa(R: _Realm) -> tuple[list[str], bool]:
                 and action.get("defaultAction") is True
             ):
                 required = True
-    return methods, required
+    return methods, required, where
+
+
+_REPLAYS = {"auth-cookie", "identity-provider-redirector"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.engine.diff_artefacts import covers
 from workbench.engine.model import Change
 from workbench.engine.rules.base import AREAS, Env, Hit, ctx, duration, fmt, rule, shortened
 from workbench.engine.rules.servers import HMAC, host_of, plain_http
@@ -376,7 +377,20 @@ def _uri_kind(c: Change) -> str:
     example="redirectUris: [https://app/cb, https://old/cb] -> [https://app/cb]",
 )
 def _redirect_removed(c: Change, env: Env) -> Hit:
-    return Hit(f"client {_client(c)}: redirect URI {c.old} no longer registered")
+    message = f"client {_client(c)}: redirect URI {c.old} no longer registered"
+    if "*" in str(c.old):
+        kept = [
+            u for u in ctx(c, "new_set", []) if "*" not in str(u) and covers(str(c.old), str(u))
+        ]
+        if kept:
+            return Hit(
+                message,
+                severity="risky",
+                security="strengthens",
+                note=f"the exact URIs it covered are still registered ({', '.join(kept)}); other "
+                "URLs the pattern matched (preview deployments, other paths) are refused",
+            )
+    return Hit(message)
 
 
 @rule(
