@@ -84,9 +84,18 @@ def _select(items: list, key: Any) -> int:
 def render(data: Any, fmt: str, options: dict | None = None) -> str:
     options = options or {}
     if fmt == "json":
-        return json.dumps(data, indent=options.get("indent", 2), sort_keys=options.get("sort_keys", False)) + "\n"
-    return yaml.safe_dump(data, sort_keys=options.get("sort_keys", False), allow_unicode=True,
-                          indent=options.get("indent", 2))
+        return (
+            json.dumps(
+                data, indent=options.get("indent", 2), sort_keys=options.get("sort_keys", False)
+            )
+            + "\n"
+        )
+    return yaml.safe_dump(
+        data,
+        sort_keys=options.get("sort_keys", False),
+        allow_unicode=True,
+        indent=options.get("indent", 2),
+    )
 
 
 def _collect() -> list[Any]:
@@ -97,7 +106,9 @@ def _collect() -> list[Any]:
         fmt = doc.get("render") or ("json" if base_file.suffix == ".json" else "yaml")
         for i, case in enumerate(doc["cases"]):
             params.append(
-                pytest.param(path.name, doc["kind"], base_file, fmt, case, id=f"{path.stem}-{i + 1:02d}")
+                pytest.param(
+                    path.name, doc["kind"], base_file, fmt, case, id=f"{path.stem}-{i + 1:02d}"
+                )
             )
     return params
 
@@ -150,9 +161,7 @@ def test_case(file: str, kind: str, base_file: Path, fmt: str, case: dict) -> No
             assert text in line, f"{rule_id} points at line {loc.line}: {line!r}"
     if "introduced" in case:
         findings = review_amendment(old, new, report, today=TODAY)
-        introduced = sorted(
-            {f.rule for f in findings if f.kind == "state" and f.new_in_amendment}
-        )
+        introduced = sorted({f.rule for f in findings if f.kind == "state" and f.new_in_amendment})
         assert introduced == sorted(case["introduced"]), introduced
 
 
@@ -178,11 +187,7 @@ def test_no_op_cases_per_kind() -> None:
 def test_every_artefact_rule_has_a_case() -> None:
     from workbench.engine.rules import clients, servers
 
-    ours = {
-        r.id
-        for r in REGISTRY
-        if r.check.__module__ in (servers.__name__, clients.__name__)
-    }
+    ours = {r.id for r in REGISTRY if r.check.__module__ in (servers.__name__, clients.__name__)}
     covered = {e["rule"] for p in CASES for e in (p.values[4].get("expected") or [])}
     assert not (covered - set(REGISTRY.rules)), sorted(covered - set(REGISTRY.rules))
     missing = sorted(ours - covered)

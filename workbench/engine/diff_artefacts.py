@@ -152,6 +152,54 @@ def keyed(topic: str, key_field: str, spec: dict) -> FieldFn:
     return compare
 
 
+def keyed_clients(spec: dict) -> FieldFn:
+    """Clients by id; a client that changes protocol (OpenID Connect to SAML) is one finding,
+    not a cascade of every setting that only one of the protocols has."""
+
+    def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
+        o_map = {str(c.get("id")): (i, c) for i, c in enumerate(_list(o)) if isinstance(c, dict)}
+        n_map = {str(c.get("id")): (i, c) for i, c in enumerate(_list(n)) if isinstance(c, dict)}
+        for key, (i, item) in o_map.items():
+            if key not in n_map:
+                d.removed(
+                    "client.removed",
+                    join(path, key, select=True),
+                    item,
+                    (*o_raw, i),
+                    n_raw,
+                    owner=key,
+                )
+        for key, (i, item) in n_map.items():
+            if key not in o_map:
+                d.added(
+                    "client.added",
+                    join(path, key, select=True),
+                    item,
+                    (*n_raw, i),
+                    o_raw,
+                    owner=key,
+                )
+        for key, (i, item) in o_map.items():
+            if key not in n_map:
+                continue
+            j, other = n_map[key]
+            p = join(path, key, select=True)
+            if item.get("protocol", "oidc") != other.get("protocol", "oidc"):
+                d.value(
+                    "client.protocol",
+                    join(p, "protocol"),
+                    item.get("protocol", "oidc"),
+                    other.get("protocol", "oidc"),
+                    (*o_raw, i, "protocol"),
+                    (*n_raw, j, "protocol"),
+                    owner=key,
+                )
+                continue
+            d.fields(spec, p, item, other, (*o_raw, i), (*n_raw, j), owner=key)
+
+    return compare
+
+
 def named_sets(topic: str) -> FieldFn:
     """A map of names to sets where only names on both sides are compared (the names themselves
     come and go with another field, e.g. ``scope_claims`` with ``scopes``)."""
@@ -322,6 +370,20 @@ def _parent(norm: dict, raw: Raw) -> dict:
         else:
             return {}
     return node if isinstance(node, dict) else {}
+
+
+def upstream_grants(
+    d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any
+) -> None:
+    """The grants a connector allows; without a list of its own, every grant of the server that
+    signs a user in (the server's grant changes are judged on their own)."""
+
+    def effective(norm: dict, value: Any) -> list:
+        if value is not None:
+            return _list(value)
+        return [g for g in _list(norm.get("grants")) if g != "client_credentials"]
+
+    d.sets("upstream.grants", path, effective(d.on, o), effective(d.nn, n), o_raw, n_raw, **ctx)
 
 
 # --- security schemes ---------------------------------------------------------------------------
@@ -569,7 +631,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "client_id": V("upstream.client_id"),
         "secret": V("upstream.secret"),
         "trust_email": V("upstream.trust_email", False),
-        "grants": S("upstream.grants"),
+        "grants": fn(upstream_grants),
         "accounts": fn(digest_map("upstream.account")),
         "settings": fn(setting_map("upstream.setting")),
     }
@@ -622,7 +684,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
             continue
         if key == "errors":
             ordered["server"] = N(server_fields)
-            ordered["clients"] = fn(keyed("client", "id", client_fields))
+            ordered["clients"] = fn(keyed_clients(client_fields))
             ordered["upstream_providers"] = fn(keyed("upstream", "id", upstream_fields))
             ordered["security_schemes"] = fn(security_schemes)
         ordered[key] = spec

@@ -108,7 +108,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     data: dict[str, Any] = {
         "format": 1.1,
         "contract": contract_id or slug(issuer.split("://", 1)[1].rstrip("/"), "dex"),
-        "title": f"Dex {issuer}",
+        "title": "Dex configuration",
         "status": "active",
         "artefact": {"kind": "dex-config"},
         "identity_providers": [{"id": "dex", "issuer": issuer, "protocols": ["oidc", "oauth2"]}],
@@ -143,6 +143,15 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
                     b.at(("grants", n), ("oauth2", "grantTypes", i))
     else:
         grants = offered
+        where = ("oauth2",) if "oauth2" in d else ("issuer",)
+        b.at(("grants",), where)
+        for n, grant in enumerate(grants):
+            if grant == "implicit" and "responseTypes" in oauth2:
+                b.at(("grants", n), ("oauth2", "responseTypes"))
+            elif grant == "password":
+                b.at(("grants", n), ("oauth2", "passwordConnector"))
+            else:
+                b.at(("grants", n), where)
     data["grants"] = grants
 
     pkce_raw = oauth2.get("pkce") if isinstance(oauth2.get("pkce"), dict) else {}
@@ -237,7 +246,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
         server["cors_origins"] = b.strings(("server", "cors_origins"), ("web", "allowedOrigins"))
     data["server"] = server
 
-    upstream = _connectors(D)
+    upstream = _connectors(D, grants)
     local = _password_db(D)
     if local is not None:
         upstream.append(local)
@@ -317,9 +326,10 @@ def _mfa(D: _Dex, clients: list[dict[str, Any]]) -> dict[str, Any]:
     return mfa
 
 
-def _connectors(D: _Dex) -> list[dict[str, Any]]:
+def _connectors(D: _Dex, grants: list[str]) -> list[dict[str, Any]]:
     b = D.b
     out: list[dict[str, Any]] = []
+    user_grants = [g for g in grants if g != "client_credentials"]
     raw = D.d.get("connectors")
     if not isinstance(raw, list):
         return out
@@ -350,7 +360,8 @@ def _connectors(D: _Dex) -> list[dict[str, Any]]:
             entry["secret"] = secret
             b.at((*at, "secret"), (*src, "config", "clientSecret"))
         if isinstance(conn.get("grantTypes"), list):
-            entry["grants"] = [GRANT_NAMES.get(str(g), str(g)) for g in conn["grantTypes"]]
+            listed = [GRANT_NAMES.get(str(g), str(g)) for g in conn["grantTypes"]]
+            entry["grants"] = [g for g in user_grants if g in listed]
             b.at((*at, "grants"), (*src, "grantTypes"))
         settings: dict[str, Any] = {}
         for key, value, where in _flatten(config, ()):

@@ -372,7 +372,7 @@ def _client(R: _Realm, src: tuple, at: tuple, c: dict) -> dict[str, Any]:
     out["public"] = public
     if bearer_only:
         out["bearer_only"] = True
-    if protocol == "oidc" and not bearer_only:
+    if protocol == "oidc":
         if public:
             out["authentication"] = "none"
         else:
@@ -388,8 +388,8 @@ def _client(R: _Realm, src: tuple, at: tuple, c: dict) -> dict[str, Any]:
                 if secret is not None:
                     out["secret"] = secret
     # flows
-    grants: list[str] = []
-    if protocol == "oidc" and not bearer_only:
+    grants: list[str] = []  # as configured; a bearer-only client uses none of them
+    if protocol == "oidc":
         if as_bool(c.get("standardFlowEnabled"), True):
             grants.append("authorization_code")
         if as_bool(c.get("implicitFlowEnabled"), False):

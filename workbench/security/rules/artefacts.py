@@ -70,7 +70,11 @@ def applicable(rule_id: str, contract: Contract, hit: Hit) -> Hit | None:
 
 def _clients(ctx: StateContext) -> Iterator[tuple[int, dict]]:
     for i, client in enumerate(ctx.contract.section("clients")):
-        if isinstance(client, dict) and client.get("enabled", True) is not False:
+        if (
+            isinstance(client, dict)
+            and client.get("enabled", True) is not False
+            and client.get("bearer_only") is not True  # verifies tokens, never obtains one
+        ):
             yield i, client
 
 
