@@ -67,6 +67,47 @@ def validate_cmd(paths: tuple[Path, ...], quiet: bool) -> None:
     sys.exit(1 if invalid else 0)
 
 
+# --- import (real artefacts into the contract format) -----------------------------------------
+
+
+@main.command("import")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["auto", "oidc-discovery", "rfc8414", "openapi", "keycloak-realm", "dex-config"]
+    ),
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the contract here (default: stdout).",
+)
+def import_cmd(kind: str, file: Path, output: Path | None) -> None:
+    """Read an artefact (OIDC discovery, RFC 8414 metadata, OpenAPI 3, Keycloak realm export,
+    Dex config) and write it as a contract in format v1.1 that judges the same."""
+    from workbench.contract.errors import ContractError
+    from workbench.sources import import_artefact
+
+    try:
+        text = import_artefact(file, kind)
+    except ContractError as exc:
+        for line in _problem_lines(exc):
+            click.echo(line, err=True)
+        sys.exit(1)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from workbench.amendment.atomic import atomic_write
+
+    try:
+        atomic_write(output, text.encode("utf-8"))
+    except OSError as exc:
+        _fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+    click.echo(f"{output}: {kind if kind != 'auto' else 'artefact'} {file} imported", err=True)
+
+
 # --- open / demo (TUI and the embedded demo) ------------------------------------------------
 
 

@@ -59,11 +59,21 @@ _KEYCLOAK = (
     "authenticationFlows",
 )
 
+_NAMES = {
+    "oidc-discovery": "an OpenID Connect discovery document",
+    "rfc8414": "RFC 8414 authorization server metadata",
+    "openapi": "an OpenAPI description",
+    "keycloak-realm": "a Keycloak realm export",
+    "dex-config": "a Dex configuration",
+    "contract": "a workbench contract",
+}
+
 __all__ = [
     "CHOICES",
     "KINDS",
     "detect",
     "detect_text",
+    "import_artefact",
     "load_artefact",
     "load_artefact_bytes",
     "load_artefact_text",
@@ -141,6 +151,10 @@ def load_artefact_text(
         if found == "contract":
             return load_contract_text(text, source)
         kind = found
+    elif found not in (None, kind) and {found, kind} != {"oidc-discovery", "rfc8414"}:
+        raise ContractError(
+            [Problem(source, 1, 1, f"not {_NAMES[kind]}: this file reads as {_NAMES[found]}")]
+        )
     if isinstance(doc.data, list) and kind == "keycloak-realm":
         if len(doc.data) != 1:
             raise ContractError(
@@ -186,3 +200,19 @@ def load_artefact(
         )
     name = source or str(path_or_text)
     return load_artefact_text(read_source(path_or_text, name), name, kind, contract_id=contract_id)
+
+
+def import_artefact(path: str | Path, kind: str = "auto") -> str:
+    """``workbench import``: the artefact at ``path`` as format v1.1 contract text.
+
+    The text is read back through the contract loader before it is returned, so what is written
+    always loads and validates; an artefact that cannot be read raises :class:`ContractError`.
+    """
+    contract = load_artefact(path, kind)
+    if contract.data.get("artefact") is None:
+        raise ContractError(
+            [Problem(str(path), 1, 1, "already a workbench contract: there is nothing to import")]
+        )
+    text = to_contract_yaml(contract, source=Path(path).name)
+    load_contract_text(text, f"{contract.id}.yaml")  # the promise: it loads and validates
+    return text

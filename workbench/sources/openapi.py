@@ -415,6 +415,8 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     version = doc.get("openapi")
     if not isinstance(version, str) or not version.startswith(("3.0", "3.1")):
         at = ("openapi",) if "openapi" in doc else ("swagger",) if "swagger" in doc else ()
+        if not at:
+            raise problem(b, source, at, "no 'openapi' field: not an OpenAPI 3 description")
         raise problem(
             b,
             source,
