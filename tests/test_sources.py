@@ -292,3 +292,24 @@ def test_findings_point_at_the_artefact_lines() -> None:
     report = compare(old, new)
     plain = next(f for f in report.findings if f.rule == "client.pkce-plain-allowed")
     assert '"pkce.code.challenge.method": "plain"' in new.lines[plain.new_loc.line - 1]
+
+
+def test_unversioned_artefacts_still_get_the_bump_they_need() -> None:
+    import jsonschema
+
+    from workbench.report.json_report import report_data, report_schema
+
+    raw = json.loads((ARTEFACTS / "openid-configuration.json").read_text())
+    old = load_artefact(ARTEFACTS / "openid-configuration.json")
+    raw["issuer"] = "https://id.acme.example"
+    new = load_artefact_text(json.dumps(raw, indent=2), "openid-configuration.json")
+    report = build_report(old, new, today=TODAY)
+    verdict = report.verdict
+    assert (verdict.required_bump, verdict.actual_bump, verdict.version_bump_ok) == (
+        "major",
+        "unversioned",
+        True,
+    )
+    assert "major change" in verdict.bump_note
+    jsonschema.validate(report_data(report), report_schema())
+    assert "the artefact has no SemVer version" in render(report, "text")
