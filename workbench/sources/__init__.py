@@ -14,6 +14,7 @@ detects by content. Unreadable files raise :class:`ContractError` with file:line
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from workbench.contract.yamlsrc import decode_source
 from workbench.sources import dex, discovery, keycloak, openapi
 from workbench.sources.base import Builder, looks_like_json, parse_document, slug
 from workbench.sources.export import to_contract_yaml
+from workbench.sources.jsonloc import PrefixedLocs
 
 KINDS: tuple[str, ...] = ("oidc-discovery", "rfc8414", "openapi", "keycloak-realm", "dex-config")
 CHOICES: tuple[str, ...] = ("auto", "contract", *KINDS)
@@ -132,6 +134,18 @@ def load_artefact_text(
         raise ValueError(f"unknown artefact kind {kind!r} (one of {', '.join(CHOICES)})")
     if kind == "contract":
         return load_contract_text(text, source)
+    # Reading builds many small acyclic objects; the cyclic collector would rescan the growing
+    # heap again and again (as in the located YAML loader), so it pauses while we read.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(text, source, kind, contract_id)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(text: str, source: str, kind: str, contract_id: str | None) -> Contract:
     doc = parse_document(text, source)
     found = detect(doc.data, source)
     if kind == "auto":
@@ -161,8 +175,8 @@ def load_artefact_text(
                 [Problem(source, 1, 1, "several realms in one file: export one realm per file")]
             )
         doc.data = doc.data[0]
-        doc.locs = {k[1:]: v for k, v in doc.locs.items() if k[:1] == (0,)}
-        doc.key_locs = {k[1:]: v for k, v in doc.key_locs.items() if k[:1] == (0,)}
+        doc.locs = PrefixedLocs(doc.locs, (0,))  # type: ignore[assignment]
+        doc.key_locs = PrefixedLocs(doc.key_locs, (0,))  # type: ignore[assignment]
     b = Builder(doc)
     cid = contract_id or _contract_id(source)
     if kind in ("oidc-discovery", "rfc8414"):

@@ -22,6 +22,7 @@ from typing import Any
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import Loc, LocatedDocument, load_yaml
+from workbench.sources.jsonloc import JsonLocator, LazyLocs, SourceLocs
 
 Path = tuple
 
@@ -53,22 +54,36 @@ def parse_document(text: str, name: str) -> LocatedDocument:
     if not looks_like_json(text, name):
         return load_yaml(text, name)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise ContractError([_json_problem(text, name, exc)]) from None
+    except _DuplicateKey:
+        _located_duplicate(text, name)
+        raise
     except RecursionError:
         raise ContractError([Problem(name, 1, 1, "JSON nesting is too deep")]) from None
+    locator = JsonLocator(text)
+    return LocatedDocument(data, LazyLocs(locator), LazyLocs(locator, keys=True))  # type: ignore[arg-type]
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _located_duplicate(text: str, name: str) -> None:
+    """Find where a duplicate key is (the YAML loader refuses them with their position)."""
     try:
-        doc = load_yaml(text, name)
+        load_yaml(_SURROGATE.sub(r"\\u003f", text), name)
     except ContractError:
-        # YAML refuses escaped UTF-16 surrogate pairs that JSON accepts; the same-length
-        # replacement keeps every position, and the values come from JSON anyway.
-        patched = _SURROGATE.sub(r"\\u003f", text)
-        if patched == text:
-            raise
-        doc = load_yaml(patched, name)
-    doc.data = data
-    return doc
+        raise
+    raise ContractError([Problem(name, 1, 1, "invalid JSON: duplicate key")])
 
 
 def _json_problem(text: str, name: str, exc: json.JSONDecodeError) -> Problem:
@@ -126,13 +141,26 @@ def _norm_key(key: Any) -> str:
 
 def is_secret_key(key: Any, parent: Any = None) -> bool:
     """Whether a value under ``key`` is a credential (its name says so)."""
-    k = _norm_key(key)
-    if not k or k in _NOT_SECRET or k.endswith(("env", "file", "path", "type", "time")):
-        return False
-    if k in _SECRET_EXACT or any(part in k for part in _SECRET_PARTS):
+    if _secret_name(str(key)):
         return True
     # Keycloak user credentials carry the password (or OTP seed) in "value"
-    return k == "value" and isinstance(parent, dict) and "type" in parent and "value" in parent
+    return key == "value" and isinstance(parent, dict) and "type" in parent
+
+
+_SECRET_NAMES: dict[str, bool] = {}
+
+
+def _secret_name(key: str) -> bool:
+    known = _SECRET_NAMES.get(key)
+    if known is None:
+        k = _norm_key(key)
+        known = bool(k) and not (
+            k in _NOT_SECRET or k.endswith(("env", "file", "path", "type", "time"))
+        )
+        known = known and (k in _SECRET_EXACT or any(part in k for part in _SECRET_PARTS))
+        if len(_SECRET_NAMES) < 65536:
+            _SECRET_NAMES[key] = known
+    return known
 
 
 _ENV_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
@@ -155,29 +183,43 @@ def digest(value: Any) -> str | None:
 
 def secret_values(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
     """``(path, value)`` of every secret scalar in a document (lists of strings included)."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            child = (*path, key)
-            if is_secret_key(key, data):
-                if isinstance(value, str) and value:
-                    yield child, value
-                    continue
-                if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                    for i, v in enumerate(value):
-                        if v:
-                            yield (*child, i), v
-                    continue
-            if isinstance(value, dict | list):
-                yield from secret_values(value, child)
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            if isinstance(item, dict | list):
-                yield from secret_values(item, (*path, i))
+    stack: list[tuple[Path, Any]] = [(path, data)]
+    while stack:
+        where, node = stack.pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                kind = type(value)
+                if kind is str:
+                    if value and is_secret_key(key, node):
+                        yield (*where, key), value
+                elif kind is dict:
+                    stack.append(((*where, key), value))
+                elif kind is list:
+                    if value and is_secret_key(key, node) and all(type(v) is str for v in value):
+                        for i, v in enumerate(value):
+                            if v:
+                                yield (*where, key, i), v
+                    else:
+                        stack.append(((*where, key), value))
+        elif type(node) is list:
+            for i, item in enumerate(node):
+                if type(item) in (dict, list):
+                    stack.append(((*where, i), item))
+
+
+# Every key :func:`is_secret_key` accepts matches this (a cheap test before walking a document).
+_MAYBE_SECRET = re.compile(
+    r"(?i)(?:^|[\s\"'{,\[])(?:[\w.-]*(?:secret|passw|privatekey|private_key|bindpw|encryptionkey"
+    r"|signingkey|hmackey|secretdata|credentialdata|hashedsaltedvalue)[\w.-]*|hash|pw|token"
+    r"|accesstoken|access_token|refreshtoken|refresh_token|apikey|api_key|salt|value)[\"']?\s*:"
+)
 
 
 def mask_text(text: str, doc: LocatedDocument) -> tuple[str, list[str]]:
     """The text with every secret value overwritten by ``*`` (same length, so positions stay
     true), and the secrets found (for tests that prove none leaks)."""
+    if not _MAYBE_SECRET.search(text):
+        return text, []
     found = list(secret_values(doc.data))
     if not found:
         return text, []
@@ -238,32 +280,47 @@ def _closing_quote(line: str, col: int) -> int:
 
 @dataclass
 class Builder:
-    """Records where every value of the contract being written comes from in the artefact."""
+    """Records where every value of the contract being written comes from in the artefact.
+
+    Only the artefact path is recorded; the position is looked up when somebody asks for it
+    (see :class:`SourceLocs`), which for JSON artefacts means the text is scanned lazily.
+    """
 
     doc: LocatedDocument
-    locs: dict[Path, Loc] = field(default_factory=dict)
-    key_locs: dict[Path, Loc] = field(default_factory=dict)
+    values: dict[Path, Path] = field(default_factory=dict)  # contract path -> artefact path
+    keys: dict[Path, Path] = field(default_factory=dict)  # contract path -> artefact key path
+    trees: dict[Path, Path] = field(default_factory=dict)  # subtrees mapped path for path
 
     def at(self, out: Path, src: Path | None) -> None:
         """Contract path ``out`` holds the value found at ``src`` in the artefact."""
         if src is None:
             return
-        loc = self.doc.locs.get(src)
-        if loc is not None:
-            self.locs[out] = loc
-        key = self.doc.key_locs.get(src)
-        if key is not None:
-            self.key_locs[out] = key
+        self.values[out] = src
+        self.keys[out] = src
 
-    def tree(self, out: Path, src: Path, value: Any) -> None:
-        """``value`` (copied as is from ``src``) and everything inside it."""
+    def key_at(self, out: Path, src: Path) -> None:
+        """The line a reader looks at for ``out`` is the key (else the value) at ``src``."""
+        self.keys[out] = src
+
+    def move(self, old: Path, new: Path) -> None:
+        """The value recorded at ``old`` now sits at ``new`` (a list was re-indexed)."""
+        for table in (self.values, self.keys):
+            src = table.pop(old, None)
+            if src is not None:
+                table.setdefault(new, src)
+
+    def tree_at(self, out: Path, src: Path) -> None:
+        """Everything under ``out`` sits at the same relative path under ``src``."""
+        self.trees[out] = src
         self.at(out, src)
-        if isinstance(value, dict):
-            for key, child in value.items():
-                self.tree((*out, key), (*src, key), child)
-        elif isinstance(value, list):
-            for i, child in enumerate(value):
-                self.tree((*out, i), (*src, i), child)
+
+    @property
+    def locs(self) -> SourceLocs:
+        return SourceLocs(self.values, self.doc.locs, trees=self.trees)
+
+    @property
+    def key_locs(self) -> SourceLocs:
+        return SourceLocs(self.keys, self.doc.locs, self.doc.key_locs, trees=self.trees)
 
     def get(self, src: Path, default: Any = None) -> Any:
         node: Any = self.doc.data
@@ -299,11 +356,9 @@ class Builder:
 
     def contract(self, source: str, text: str, data: dict) -> Contract:
         """The finished contract: the masked artefact text, the data and its locations."""
-        root = self.doc.locs.get(())
-        if root is not None:
-            self.locs.setdefault((), root)
+        self.values.setdefault((), ())
         masked, _ = mask_text(text, self.doc)
-        return Contract(source, masked, data, self.locs, self.key_locs)
+        return Contract(source, masked, data, self.locs, self.key_locs)  # type: ignore[arg-type]
 
 
 def slug(text: str, fallback: str = "artefact") -> str:

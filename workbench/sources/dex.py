@@ -277,7 +277,7 @@ def _clients(D: _Dex) -> tuple[list[dict[str, Any]], bool]:
                 raise problem(b, D.source, ("staticClients", i), "a static client needs an id")
         src, at = ("staticClients", i), ("clients", len(out))
         b.at(at, src)
-        b.key_locs[at] = b.doc.locs.get((*src, "id")) or b.doc.locs[src]
+        b.key_at(at, (*src, "id"))
         b.at((*at, "id"), (*src, "id"))
         public = as_bool(c.get("public"), False)
         any_public = any_public or bool(public)
@@ -341,7 +341,7 @@ def _connectors(D: _Dex, grants: list[str]) -> list[dict[str, Any]]:
             raise problem(b, D.source, ("connectors", i), "a connector needs an id")
         src, at = ("connectors", i), ("upstream_providers", len(out))
         b.at(at, src)
-        b.key_locs[at] = b.doc.locs.get((*src, "id")) or b.doc.locs[src]
+        b.key_at(at, (*src, "id"))
         b.at((*at, "id"), (*src, "id"))
         entry: dict[str, Any] = {"id": cid, "type": str(conn.get("type") or "")}
         b.at((*at, "type"), (*src, "type"))
@@ -427,7 +427,7 @@ def _password_db(D: _Dex) -> dict[str, Any] | None:
             )
         accounts[name] = hashed
         b.at((*at, "accounts", name), ("staticPasswords", i))
-        b.key_locs[(*at, "accounts", name)] = b.doc.locs[("staticPasswords", i)]
+        b.key_at((*at, "accounts", name), ("staticPasswords", i))
     entry["accounts"] = accounts
     return entry
 

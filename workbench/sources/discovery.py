@@ -281,16 +281,16 @@ def _dedupe(values) -> list[str]:
 
 def _relocate(b: Builder, out: tuple, raw: list[str], mapped: list[str], fn) -> None:
     """After mapping (and deduplicating) a located list, move each location to its new index."""
-    old = {i: b.locs.pop((*out, i), None) for i in range(len(raw))}
-    old_keys = {i: b.key_locs.pop((*out, i), None) for i in range(len(raw))}
-    for i, value in enumerate(raw):
-        if fn(value) not in mapped:
-            continue
-        j = mapped.index(fn(value))
-        if old[i] is not None and (*out, j) not in b.locs:
-            b.locs[(*out, j)] = old[i]  # type: ignore[assignment]
-        if old_keys[i] is not None and (*out, j) not in b.key_locs:
-            b.key_locs[(*out, j)] = old_keys[i]  # type: ignore[assignment]
+    moved = [(i, mapped.index(fn(v))) for i, v in enumerate(raw) if fn(v) in mapped]
+    staged = {}
+    for i, _ in moved:
+        staged[i] = (b.values.pop((*out, i), None), b.keys.pop((*out, i), None))
+    for i, j in moved:
+        value, key = staged[i]
+        if value is not None:
+            b.values.setdefault((*out, j), value)
+        if key is not None:
+            b.keys.setdefault((*out, j), key)
 
 
 def _host_path(url: str) -> str:

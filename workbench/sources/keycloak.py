@@ -503,7 +503,7 @@ def _locate_client(b: Builder, src: tuple, at: tuple, c: dict, client: dict) -> 
     """Point every written client field at the export's line for it (the client itself where
     the value is a default)."""
     b.at(at, src)
-    b.key_locs[at] = b.doc.locs.get((*src, "clientId")) or b.doc.locs[src]
+    b.key_at(at, (*src, "clientId"))
     for field, key in _FIELD_KEYS:
         if field in client:
             b.at((*at, field), (*src, key) if key in c else src)
@@ -723,9 +723,7 @@ def _client_scopes(R: _Realm) -> tuple[dict[str, str], dict[str, list[str]]]:
         name = scope["name"]
         scopes[name] = str(scope.get("description") or "")
         R.b.at(("scopes", name), ("clientScopes", i))
-        R.b.key_locs[("scopes", name)] = (
-            R.b.doc.locs.get(("clientScopes", i, "name")) or R.b.doc.locs[("clientScopes", i)]
-        )
+        R.b.key_at(("scopes", name), ("clientScopes", i, "name"))
         found, _, _ = _mappers(scope.get("protocolMappers"))
         claims[name] = found
         R.b.at(("scope_claims", name), ("clientScopes", i, "protocolMappers"))

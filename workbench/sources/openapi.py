@@ -48,6 +48,8 @@ FLOW_URLS = {
 SCHEMA_PREFIX = "#/components/schemas/"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _DROP = {"xml"}
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_VALUES = ("enum", "const", "default", "examples", "required")
 
 
 class _Reader:
@@ -99,63 +101,73 @@ class _Reader:
     # --- schemas ---------------------------------------------------------------------------
 
     def schema(self, out: tuple, src: tuple, value: Any, stack: tuple = ()) -> Any:
-        """A JSON Schema 2020-12 copy of an OpenAPI schema, every node located."""
-        b = self.b
-        b.at(out, src)
-        if isinstance(value, bool) or not isinstance(value, dict):
-            if isinstance(value, list):
-                return [self.schema((*out, i), (*src, i), v, stack) for i, v in enumerate(value)]
+        """A JSON Schema 2020-12 version of an OpenAPI schema.
+
+        The result maps path for path onto the source (one tree mapping at ``out``), so every
+        node keeps its position without being recorded one by one; keys that the conversion
+        renames are recorded where they come from. Parts that need no conversion are shared,
+        not copied.
+        """
+        self.b.tree_at(out, src)
+        return self._convert(out, src, value, stack)
+
+    def _convert(self, out: tuple, src: tuple, value: Any, stack: tuple) -> Any:
+        if isinstance(value, list):
+            items = [self._convert((*out, i), (*src, i), v, stack) for i, v in enumerate(value)]
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if not isinstance(value, dict):
             return value
+        b = self.b
         ref = value.get("$ref")
         if isinstance(ref, str):
             if ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
-                _, target = self.pointer(ref, (*src, "$ref"))  # must exist
-                b.at((*out, "$ref"), (*src, "$ref"))
-                if self.v30:
-                    return {"$ref": ref}
-                result: dict[str, Any] = {"$ref": ref}
-                for key, child in value.items():
-                    if key != "$ref" and not _dropped(key):
-                        result[key] = self.schema((*out, key), (*src, key), child, stack)
-                return result
-            if ref in stack:
-                raise self.fail((*src, "$ref"), f"$ref {ref!r} is recursive and cannot be inlined")
-            target_src, target = self.pointer(ref, (*src, "$ref"))
-            return self.schema(out, target_src, target, (*stack, ref))
-        result = {}
+                self.pointer(ref, (*src, "$ref"))  # must exist
+                b.at((*out, "$ref"), (*src, "$ref"))  # references are listed, not only mapped
+                if self.v30:  # OpenAPI 3.0 ignores the siblings of $ref
+                    return value if len(value) == 1 else {"$ref": ref}
+            else:
+                if ref in stack:
+                    raise self.fail(
+                        (*src, "$ref"), f"$ref {ref!r} is recursive and cannot be inlined"
+                    )
+                target_src, target = self.pointer(ref, (*src, "$ref"))
+                b.tree_at(out, target_src)
+                return self._convert(out, target_src, target, (*stack, ref))
+        changed = False
+        result: dict[str, Any] = {}
         for key, child in value.items():
             if _dropped(key):
+                changed = True
                 continue
-            if key in (
-                "properties",
-                "patternProperties",
-                "$defs",
-                "definitions",
-                "dependentSchemas",
-            ) and isinstance(child, dict):
-                b.at((*out, key), (*src, key))
-                result[key] = {
-                    name: self.schema((*out, key, name), (*src, key, name), sub, stack)
-                    for name, sub in child.items()
+            if key in _SCHEMA_MAPS and isinstance(child, dict):
+                sub = {
+                    name: self._convert((*out, key, name), (*src, key, name), s, stack)
+                    for name, s in child.items()
                 }
-                continue
-            if key in ("enum", "const", "default", "examples", "required"):
-                b.tree((*out, key), (*src, key), child)
+                same = all(sub[name] is child[name] for name in child)
+                result[key] = child if same else sub
+                changed = changed or not same
+            elif key in _SCHEMA_VALUES:
                 result[key] = child
-                continue
-            if key == "example" and self.v30:
+            elif key == "example" and self.v30:
+                changed = True
                 if "examples" not in value:
                     b.at((*out, "examples"), (*src, key))
                     result["examples"] = [child]
-                continue
-            if isinstance(child, dict | list):
-                result[key] = self.schema((*out, key), (*src, key), child, stack)
+            elif isinstance(child, dict | list):
+                converted = self._convert((*out, key), (*src, key), child, stack)
+                changed = changed or converted is not child
+                result[key] = converted
             else:
-                b.at((*out, key), (*src, key))
                 result[key] = child
-        if self.v30:
+        if self.v30 and (
+            "nullable" in result
+            or isinstance(result.get("exclusiveMinimum"), bool)
+            or isinstance(result.get("exclusiveMaximum"), bool)
+        ):
             self._from_30(result, value, out, src)
-        return result
+            changed = True
+        return result if changed else value
 
     def _from_30(self, result: dict, value: dict, out: tuple, src: tuple) -> None:
         nullable = result.pop("nullable", None)
@@ -192,7 +204,7 @@ class _Reader:
             if not isinstance(scheme, dict):
                 raise self.fail(src, f"security scheme {name!r} is not an object")
             b.at(o, src)
-            b.key_locs[o] = b.doc.key_locs.get(("components", "securitySchemes", name)) or b.locs[o]
+            b.key_at(o, ("components", "securitySchemes", name))
             kind = scheme.get("type")
             if kind not in ("apiKey", "http", "oauth2", "openIdConnect", "mutualTLS"):
                 raise self.fail(
@@ -297,11 +309,11 @@ class _Reader:
                 taken.add(eid)
                 o = ("endpoints", eid)
                 b.at(o, src)
-                b.key_locs[o] = b.doc.key_locs.get(src) or b.locs[o]
+                b.key_at(o, src)
                 ep: dict[str, Any] = {"method": method.upper(), "path": str(route)}
                 b.at((*o, "method"), src)
                 b.at((*o, "path"), item_src)
-                b.key_locs[(*o, "path")] = b.doc.key_locs.get(("paths", route)) or b.locs[o]
+                b.key_at((*o, "path"), ("paths", route))
                 for key in ("summary", "description"):
                     if isinstance(op.get(key), str) and op[key]:
                         ep[key] = op[key]
@@ -357,9 +369,7 @@ class _Reader:
             media = _pick_media(list(content))
             result["content_type"] = media
             b.at((*out, "content_type"), (*src, "content", media))
-            b.key_locs[(*out, "content_type")] = (
-                b.doc.key_locs.get((*src, "content", media)) or b.locs[out]
-            )
+            b.key_at((*out, "content_type"), (*src, "content", media))
             entry = content[media]
             if isinstance(entry, dict) and "schema" in entry:
                 result["schema"] = self.schema(
