@@ -229,8 +229,8 @@ def client_redirect_http(ctx: StateContext) -> Iterator[Hit]:
     rationale="""Web origin * lets any web page call the token and userinfo endpoints from the
     browser with this client's tokens in reach (CORS is the browser's only barrier).""",
     fix="List the origins of the client's own pages instead of *.",
-    citation="OAuth 2.0 for Browser-Based Applications (draft-ietf-oauth-browser-based-apps) §6; "
-    "Fetch Standard (CORS)",
+    citation="OWASP ASVS 5.0 (CORS: allowed origins from an allow-list); OAuth 2.0 for "
+    "Browser-Based Applications (draft-ietf-oauth-browser-based-apps)",
 )
 def client_web_origin(ctx: StateContext) -> Iterator[Hit]:
     for i, client in _clients(ctx):
