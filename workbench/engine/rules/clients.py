@@ -1042,7 +1042,7 @@ def _truthy(value: Any) -> bool | None:
     rationale="""A connector setting (directory search, scopes, claim mapping, sync mode...)
     decides who can sign in and which identity they get; the engine cannot judge each one, so a
     reviewer looks at it. A secret setting is shown only as changed.""",
-    citation="",
+    citation="Dex connector documentation; Keycloak Server Administration Guide (identity brokering)",
     example="config.userSearch.filter: (objectClass=person) -> (memberOf=cn=staff)",
 )
 def _setting(c: Change, env: Env) -> Hit:
