@@ -621,6 +621,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "mfa": S("client.mfa"),
         "trusted_peers": S("client.trusted_peers"),
         "require_par": V("client.require_par", False),
+        "roles": S("client.roles"),
         "tokens": fn(client_tokens),
     }
     upstream_fields = {
@@ -640,6 +641,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "ssl_required": V("server.ssl_required"),
         "signing_algorithm": V("server.signing_algorithm"),
         "password_policy": fn(setting_map("server.password_policy")),
+        "lockout": fn(setting_map("server.lockout")),
         "password_grant_connector": V("server.password_grant_connector"),
         "cors_origins": fn(uri_set("server.cors_origin")),
         "key_rotation_period": V("key.rotation_period"),
@@ -681,6 +683,8 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         if key == "scopes":
             ordered[key] = spec
             ordered["scope_claims"] = fn(named_sets("scope.claims"))
+            ordered["roles"] = S("role")
+            ordered["default_roles"] = S("role.default")
             continue
         if key == "errors":
             ordered["server"] = N(server_fields)
@@ -713,4 +717,8 @@ SERVER_FLAGS = (
     "skip_approval_screen",
     "always_show_login_screen",
     "password_db",
+    "events",
+    "admin_events",
+    "duplicate_emails_allowed",
+    "edit_username_allowed",
 )

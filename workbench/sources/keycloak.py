@@ -56,6 +56,14 @@ REALM_DEFAULTS: dict[str, Any] = {
     "rememberMe": False,
     "resetPasswordAllowed": False,
     "loginWithEmailAllowed": True,
+    "eventsEnabled": False,
+    "adminEventsEnabled": False,
+    "duplicateEmailsAllowed": False,
+    "editUsernameAllowed": False,
+    "permanentLockout": False,
+    "failureFactor": 30,
+    "waitIncrementSeconds": 60,
+    "maxFailureWaitSeconds": 900,
     "defaultSignatureAlgorithm": "RS256",
     "otpPolicyType": "totp",
     "otpPolicyAlgorithm": "HmacSHA1",
@@ -72,6 +80,10 @@ REALM_DEFAULTS: dict[str, Any] = {
 }
 
 SERVER_FLAGS = (
+    ("eventsEnabled", "events"),
+    ("adminEventsEnabled", "admin_events"),
+    ("duplicateEmailsAllowed", "duplicate_emails_allowed"),
+    ("editUsernameAllowed", "edit_username_allowed"),
     ("bruteForceProtected", "brute_force_protection"),
     ("registrationAllowed", "registration_allowed"),
     ("verifyEmail", "verify_email"),
@@ -284,6 +296,19 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     )
     for key, flag in SERVER_FLAGS:
         R.put(server, ("server",), flag, as_bool(R.value(key), False), key)
+    # the lockout settings (they act only while brute-force protection is on)
+    lockout = {}
+    for key, field in (
+        ("failureFactor", "max_failures"),
+        ("permanentLockout", "permanent"),
+        ("waitIncrementSeconds", "wait_increment"),
+        ("maxFailureWaitSeconds", "max_wait"),
+    ):
+        value = R.value(key)
+        lockout[field] = as_bool(value, False) if field == "permanent" else as_int(value, 0)
+        if key in realm:
+            b.at(("server", "lockout", field), (key,))
+    server["lockout"] = lockout
     policy = _password_policy(realm.get("passwordPolicy"))
     if policy:
         server["password_policy"] = policy
@@ -337,7 +362,12 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     if scopes:
         data["scopes"] = scopes
         data["scope_claims"] = scope_claims
-    upstream = _brokers(R)
+    roles, default_roles = _roles(R)
+    if roles is not None:
+        data["roles"] = roles
+    if default_roles is not None:
+        data["default_roles"] = default_roles
+    upstream = _brokers(R) + _federation(R)
     if upstream:
         data["upstream_providers"] = upstream
     if clients:
@@ -460,6 +490,17 @@ def _client(R: _Realm, src: tuple, at: tuple, c: dict) -> dict[str, Any]:
         out["subject_type"] = "pairwise"
     if as_bool(_attr(c, "require.pushed.authorization.requests"), False):
         out["require_par"] = True
+    client_roles = (
+        (R.r.get("roles") or {}).get("client") if isinstance(R.r.get("roles"), dict) else None
+    )
+    if isinstance(client_roles, dict) and isinstance(client_roles.get(c["clientId"]), list):
+        out["roles"] = sorted(
+            {
+                str(r["name"])
+                for r in client_roles[c["clientId"]]
+                if isinstance(r, dict) and "name" in r
+            }
+        )
     tokens = _client_tokens(R, c)
     if tokens:
         out["tokens"] = tokens
@@ -787,6 +828,82 @@ def _brokers(R: _Realm) -> list[dict[str, Any]]:
             if key in idp and isinstance(idp[key], str | bool):
                 settings[key] = idp[key]
                 R.b.at((*o, "settings", key), (*src, key))
+        if settings:
+            entry["settings"] = settings
+        out.append(entry)
+    return out
+
+
+def _roles(R: _Realm) -> tuple[list[str] | None, list[str] | None]:
+    """Realm role names, and the roles every new user gets (``client/role`` for client roles)."""
+    raw = R.r.get("roles")
+    realm_roles = raw.get("realm") if isinstance(raw, dict) else None
+    if not isinstance(realm_roles, list):
+        return None, None
+    by_name = {
+        r["name"]: (i, r) for i, r in enumerate(realm_roles) if isinstance(r, dict) and "name" in r
+    }
+    R.b.at(("roles",), ("roles", "realm"))
+    names = sorted(by_name)
+    defaults: list[str] | None = None
+    default_role = R.r.get("defaultRole")
+    if isinstance(default_role, dict) and default_role.get("name") in by_name:
+        i, role = by_name[default_role["name"]]
+        composites = role.get("composites") if isinstance(role.get("composites"), dict) else {}
+        found = {str(n) for n in composites.get("realm") or []}
+        for client, client_roles in (composites.get("client") or {}).items():
+            found |= {f"{client}/{n}" for n in client_roles or []}
+        defaults = sorted(found)
+        R.b.at(("default_roles",), ("roles", "realm", i, "composites"))
+        names = [n for n in names if n != default_role["name"]]  # the carrier of the defaults
+    elif isinstance(R.r.get("defaultRoles"), list):  # exports before Keycloak 13
+        defaults = sorted({str(n) for n in R.r["defaultRoles"]})
+        R.b.at(("default_roles",), ("defaultRoles",))
+    return names, defaults
+
+
+def _federation(R: _Realm) -> list[dict[str, Any]]:
+    """User federation (LDAP, Kerberos) components: directories users sign in against."""
+    comps = R.r.get("components")
+    raw = comps.get("org.keycloak.storage.UserStorageProvider") if isinstance(comps, dict) else None
+    out: list[dict[str, Any]] = []
+    if not isinstance(raw, list):
+        return out
+    base = (
+        len(R.r.get("identityProviders") or [])
+        if isinstance(R.r.get("identityProviders"), list)
+        else 0
+    )
+    for i, comp in enumerate(raw):
+        if not isinstance(comp, dict) or not isinstance(comp.get("name"), str):
+            continue
+        src = ("components", "org.keycloak.storage.UserStorageProvider", i)
+        at = ("upstream_providers", base + len(out))
+        config = comp.get("config") if isinstance(comp.get("config"), dict) else {}
+
+        def first(key: str, config: dict = config) -> Any:
+            value = config.get(key)
+            return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+        entry: dict[str, Any] = {
+            "id": f"federation:{comp['name']}",
+            "type": str(comp.get("providerId") or "ldap"),
+            "enabled": as_bool(first("enabled"), True),
+        }
+        R.b.at(at, src)
+        R.b.at((*at, "id"), (*src, "name"))
+        secret = digest(first("bindCredential"))
+        if secret:
+            entry["secret"] = secret
+            R.b.at((*at, "secret"), (*src, "config", "bindCredential"))
+        settings: dict[str, Any] = {}
+        for key in sorted(config):
+            if key in ("enabled", "bindCredential"):
+                continue
+            value = first(key)
+            if isinstance(value, str | bool | int):
+                settings[key] = value
+                R.b.at((*at, "settings", key), (*src, "config", key))
         if settings:
             entry["settings"] = settings
         out.append(entry)

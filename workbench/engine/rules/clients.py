@@ -984,13 +984,7 @@ def _account(c: Change, env: Env) -> Hit:
 
 
 INSECURE_SETTINGS = ("insecure",)
-PROTECTIVE_SETTINGS = {
-    "validateSignature",
-    "pkceEnabled",
-    "startTLS",
-    "useJwksUrl",
-    "backchannelSupported",
-}
+PROTECTIVE_SETTINGS = {"validatesignature", "pkceenabled", "starttls", "usejwksurl"}
 
 
 @rule(
@@ -1010,7 +1004,7 @@ def _insecure(c: Change, env: Env) -> Hit | None:
     name = str(ctx(c, "setting"))
     last = name.rsplit(".", 1)[-1]
     off = last.startswith(INSECURE_SETTINGS)
-    guard = last in PROTECTIVE_SETTINGS
+    guard = last.lower() in PROTECTIVE_SETTINGS
     if not (off or guard):
         return None
     new, old = _truthy(c.new), _truthy(c.old)

@@ -16,6 +16,7 @@ AREAS.update(
     {
         "response-type": "Response types and response modes",
         "server": "Authorization server settings",
+        "role": "Roles",
     }
 )
 
@@ -653,6 +654,38 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         """Users with local accounts can no longer sign in once the password database is off.""",
         "Dex configuration (enablePasswordDB)",
     ),
+    "events": (
+        "login event recording",
+        ("safe", "strengthens", ()),
+        ("safe", "weakens", ()),
+        """Without recorded login events, failed sign-ins, token theft and account takeover leave
+        no trace to detect or investigate.""",
+        "NIST SP 800-63B-4 section 3.2.2; OWASP ASVS 5.0 (security logging)",
+    ),
+    "admin_events": (
+        "admin event recording",
+        ("safe", "strengthens", ()),
+        ("safe", "weakens", ()),
+        """Without recorded admin events, configuration changes (new clients, redirect URIs,
+        roles) leave no audit trail.""",
+        "OWASP ASVS 5.0 (security logging)",
+    ),
+    "duplicate_emails_allowed": (
+        "duplicate e-mail addresses",
+        ("safe", "weakens", ()),
+        ("risky", "strengthens", ("clients",)),
+        """Several accounts sharing one address make e-mail based recovery and account linking
+        ambiguous; forbidding duplicates again fails sign-up for addresses already in use.""",
+        "NIST SP 800-63A-4 (address confirmation)",
+    ),
+    "edit_username_allowed": (
+        "users editing their username",
+        ("safe", "weakens", ()),
+        ("safe", "neutral", ()),
+        """Relying parties that key accounts by preferred_username (instead of sub) see a user
+        change identity; usernames stay stable when editing is off.""",
+        "OpenID Connect Core 1.0 section 5.7",
+    ),
 }
 
 
@@ -1017,3 +1050,82 @@ def _reuse_up(c: Change, env: Env) -> Hit | None:
 )
 def _reuse_down(c: Change, env: Env) -> Hit:
     return Hit(f"{_owner(c)} may be reused {fmt(c.new or 0)} times (was {fmt(c.old or 0)})")
+
+
+@rule(
+    "server.lockout-policy",
+    title="Brute-force lockout policy changed",
+    topic="server.lockout",
+    severity="safe",
+    rationale="""More failures allowed before a lockout, or a shorter wait, makes online guessing
+    cheaper; stricter settings lock legitimate users out sooner (no client breaks).""",
+    citation="NIST SP 800-63B-4 section 3.2.2",
+    example="failureFactor: 5 -> 30",
+)
+def _lockout(c: Change, env: Env) -> Hit:
+    name = str(ctx(c, "setting"))
+    message = f"lockout {name.replace('_', ' ')}: {fmt(c.old)} -> {fmt(c.new)}"
+    old, new = c.old, c.new
+    if isinstance(old, bool) or isinstance(new, bool):
+        return Hit(message, security="strengthens" if new is True else "weakens")
+    if isinstance(old, int) and isinstance(new, int):
+        looser = new > old if name == "max_failures" else new < old
+        return Hit(message, security="weakens" if looser else "strengthens")
+    return Hit(message)
+
+
+@rule(
+    "role.removed",
+    title="Role removed",
+    topic=("role", "client.roles"),
+    kinds=("removed",),
+    severity="breaking",
+    breaks=("relying_parties", "clients"),
+    rationale="""Users lose the role and tokens no longer carry it: resource servers that
+    authorize by it deny the calls of clients that relied on it.""",
+    citation="RFC 9068 section 2.2.3.1 (roles); OpenID Connect Core 1.0 section 5.1",
+    example="roles: [orders-admin, orders-viewer] -> [orders-viewer]",
+)
+def _role_removed(c: Change, env: Env) -> Hit:
+    owner = ctx(c, "owner")
+    where = f"client {owner} " if ctx(c, "topic") == "client.roles" else ""
+    return Hit(f"{where}role {c.old} removed: tokens no longer carry it")
+
+
+@rule(
+    "role.added",
+    title="Role added",
+    topic=("role", "client.roles"),
+    kinds=("added",),
+    severity="safe",
+    rationale="""A new role nobody holds yet changes no token.""",
+    citation="RFC 9068 section 2.2.3.1",
+    example="roles: [orders-viewer] -> [orders-viewer, orders-admin]",
+)
+def _role_added(c: Change, env: Env) -> Hit:
+    owner = ctx(c, "owner")
+    where = f"client {owner} " if ctx(c, "topic") == "client.roles" else ""
+    return Hit(f"{where}role {c.new} added")
+
+
+@rule(
+    "role.default-changed",
+    title="Default roles changed",
+    topic="role.default",
+    severity="safe",
+    security="weakens",
+    rationale="""Every new user gets the default roles: adding one grants it to everyone who
+    signs up (least privilege); removing one means new users lack what existing users have,
+    which resource servers may require.""",
+    citation="RFC 9700 section 2.3 (privilege restriction)",
+    example="default roles: [offline_access] -> [offline_access, orders-admin]",
+)
+def _default_roles(c: Change, env: Env) -> Hit:
+    if c.kind == "added":
+        return Hit(f"every new user now gets role {c.new}")
+    return Hit(
+        f"new users no longer get role {c.old}",
+        severity="risky",
+        security="strengthens",
+        breaks=("clients",),
+    )
