@@ -317,23 +317,36 @@ def test_unversioned_artefacts_still_get_the_bump_they_need() -> None:
 
 def test_full_keycloak_export_secrets_are_masked_in_the_text() -> None:
     raw = json.loads((ARTEFACTS / "realm-export.json").read_text())
-    raw["smtpServer"] = {"host": "smtp.acme.example", "user": "keycloak", "password": "smtp-pass-31415"}
+    raw["smtpServer"] = {
+        "host": "smtp.acme.example",
+        "user": "keycloak",
+        "password": "smtp-pass-31415",
+    }
     raw["components"]["org.keycloak.keys.KeyProvider"] = [
         {
             "name": "rsa-generated",
             "providerId": "rsa-generated",
-            "config": {"privateKey": ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"], "priority": ["100"]},
+            "config": {
+                "privateKey": ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"],
+                "priority": ["100"],
+            },
         }
     ]
     raw["users"] = [
         {
             "username": "svc",
-            "credentials": [{"type": "password", "value": "initial-password-271", "temporary": False}],
+            "credentials": [
+                {"type": "password", "value": "initial-password-271", "temporary": False}
+            ],
         }
     ]
     text = json.dumps(raw, indent=2)
     contract = load_artefact_text(text, "realm-export.json")
-    for secret in ("smtp-pass-31415", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "initial-password-271"):
+    for secret in (
+        "smtp-pass-31415",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+        "initial-password-271",
+    ):
         assert secret in text and secret not in contract.text
     assert len(contract.text) == len(text)
     assert "initial-password-271" not in import_artefact_text(contract)

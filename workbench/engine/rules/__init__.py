@@ -2,14 +2,14 @@
 
 from workbench.engine.rules import (  # noqa: F401
     api,
-    clients,  # format v1.1: registered clients, upstream providers, security schemes
+    clients,
     identity,
     lifecycle,
     schemas,
-    servers,  # format v1.1: what authorization servers publish and how they are configured
+    servers,
     sessions,
     tokens,
 )
-from workbench.engine.rules.base import AREAS, REGISTRY, Env, Hit, Registry, Rule, rule
+from workbench.engine.rules.base import AREAS, REGISTRY, CompatibilityRegistry, Env, Hit, Rule, rule
 
-__all__ = ["AREAS", "REGISTRY", "Env", "Hit", "Registry", "Rule", "rule"]
+__all__ = ["AREAS", "REGISTRY", "CompatibilityRegistry", "Env", "Hit", "Rule", "rule"]

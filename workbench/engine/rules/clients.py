@@ -29,7 +29,7 @@ INSECURE_GRANTS = {
 }
 KEY_METHODS = {"private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"}
 SECRET_METHODS = {"client_secret_basic", "client_secret_post", "client_secret_jwt"}
-OAUTH_SECURITY = "RFC 9700 (OAuth 2.0 Security Best Current Practice)"
+OAUTH_SECURITY = "RFC 9700"
 
 
 def _client(c: Change) -> str:
@@ -72,12 +72,12 @@ def _client_concerns(client: dict) -> list[str]:
 @rule(
     "client.added",
     title="Client registered",
-    topic="client.added",
+    topics="client.added",
     severity="safe",
     rationale="""A new client registration breaks nobody. It weakens security when it is
     registered with the implicit or password grant, wildcard or plain-http redirect URIs, web
     origin *, or as a public client without required PKCE.""",
-    citation=OAUTH_SECURITY + " sections 2.1, 2.1.1, 2.1.2 and 2.4",
+    citation=OAUTH_SECURITY + " §2.1, §2.1.1, §2.1.2, §2.4",
     example="clients: [web] -> [web, legacy-spa (public, implicit)]",
 )
 def _client_added(c: Change, env: Env) -> Hit:
@@ -95,12 +95,12 @@ def _client_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.removed",
     title="Client removed",
-    topic="client.removed",
+    topics="client.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""The application using the removed registration can no longer obtain tokens (its
     client_id is unknown), and its users are signed out at the next refresh.""",
-    citation="RFC 6749 section 2",
+    citation="RFC 6749 §2",
     example="clients: [web, legacy] -> [web]",
 )
 def _client_removed(c: Change, env: Env) -> Hit:
@@ -110,12 +110,12 @@ def _client_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.disabled",
     title="Client disabled",
-    topic="client.enabled",
+    topics="client.enabled",
     severity="breaking",
     breaks=("clients",),
     rationale="""A disabled client cannot obtain or refresh tokens: the application using it
     stops working (re-enabling it breaks nobody).""",
-    citation="RFC 6749 section 2",
+    citation="RFC 6749 §2",
     example="enabled: true -> false",
 )
 def _client_enabled(c: Change, env: Env) -> Hit:
@@ -127,7 +127,7 @@ def _client_enabled(c: Change, env: Env) -> Hit:
 @rule(
     "client.protocol-changed",
     title="Client protocol changed",
-    topic="client.protocol",
+    topics="client.protocol",
     severity="breaking",
     breaks=("clients",),
     rationale="""An OpenID Connect client that becomes a SAML client (or back) speaks another
@@ -142,14 +142,14 @@ def _protocol(c: Change, env: Env) -> Hit:
 @rule(
     "client.made-public",
     title="Client became public (or confidential)",
-    topic="client.public",
+    topics="client.public",
     severity="safe",
     security="weakens",
     rationale="""A confidential client that becomes public no longer has to prove who it is: the
     application keeps working (a secret it still sends is ignored) but anyone can use its
     client_id. A public client that becomes confidential must now authenticate: it breaks
     until it is deployed with credentials.""",
-    citation="RFC 6749 section 2.1; RFC 9700 section 2.5",
+    citation="RFC 6749 §2.1; RFC 9700 §2.5",
     example="publicClient: false -> true",
 )
 def _public(c: Change, env: Env) -> Hit:
@@ -166,7 +166,7 @@ def _public(c: Change, env: Env) -> Hit:
 @rule(
     "client.bearer-only",
     title="Client became bearer-only",
-    topic="client.bearer_only",
+    topics="client.bearer_only",
     severity="breaking",
     breaks=("clients",),
     rationale="""A bearer-only client only verifies tokens: it can no longer sign users in or
@@ -183,13 +183,13 @@ def _bearer(c: Change, env: Env) -> Hit:
 @rule(
     "client.auth-method-changed",
     title="Client authentication method changed",
-    topic="client.authentication",
+    topics="client.authentication",
     severity="breaking",
     breaks=("clients",),
     rationale="""The client must authenticate at the token endpoint in another way (a secret, a
     signed JWT, a certificate): it fails until it is redeployed. Moving from a shared secret to
     private_key_jwt or mTLS strengthens security; the reverse weakens it.""",
-    citation="RFC 6749 section 2.3; RFC 7523 section 2.2; RFC 8705 section 2; RFC 9700 section 2.5",
+    citation="RFC 6749 §2.3; RFC 7523 §2.2; RFC 8705 §2; RFC 9700 §2.5",
     example="clientAuthenticatorType: client-secret -> client-jwt",
 )
 def _auth_method(c: Change, env: Env) -> Hit | None:
@@ -207,14 +207,14 @@ def _auth_method(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.secret-changed",
     title="Client secret changed",
-    topic="client.secret",
+    topics="client.secret",
     severity="breaking",
     breaks=("clients",),
     rationale="""The application must be deployed with the new secret, or it fails at the token
     endpoint. Only a digest of the secret is ever compared and nothing of it is shown. When one
     side is an environment reference or a masked export, the values cannot be compared: the
     change is reported as risky.""",
-    citation="RFC 6749 section 2.3.1",
+    citation="RFC 6749 §2.3.1",
     example="secret: (digest a) -> (digest b)",
 )
 def _secret(c: Change, env: Env) -> Hit | None:
@@ -236,14 +236,14 @@ def _secret(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.insecure-flow-enabled",
     title="Implicit or password grant enabled for a client",
-    topic="client.grants",
+    topics="client.grants",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""The implicit grant puts tokens in the redirect URI (RFC 9700 says SHOULD NOT);
     the password grant hands users' passwords to the client (MUST NOT). Compatible, and a
     security regression.""",
-    citation="RFC 9700 sections 2.1.2 and 2.4",
+    citation="RFC 9700 §2.1.2, §2.4",
     example="implicitFlowEnabled: false -> true",
 )
 def _flow_insecure(c: Change, env: Env) -> Hit | None:
@@ -255,12 +255,12 @@ def _flow_insecure(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.flow-enabled",
     title="Grant enabled for a client",
-    topic="client.grants",
+    topics="client.grants",
     kinds=("added",),
     severity="safe",
     rationale="""Another way for the client to obtain tokens (service account, device flow,
     token exchange) breaks nobody.""",
-    citation="RFC 6749 section 4; RFC 8628; RFC 8693",
+    citation="RFC 6749 §4; RFC 8628; RFC 8693",
     example="serviceAccountsEnabled: false -> true",
 )
 def _flow_on(c: Change, env: Env) -> Hit:
@@ -270,14 +270,14 @@ def _flow_on(c: Change, env: Env) -> Hit:
 @rule(
     "client.flow-disabled",
     title="Grant disabled for a client",
-    topic="client.grants",
+    topics="client.grants",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""The application can no longer obtain tokens the way it did (its users cannot
     sign in, or it gets no refresh token). Disabling implicit or password strengthens security
     but needs a migration.""",
-    citation="RFC 6749 section 4; RFC 9700 sections 2.1.2 and 2.4",
+    citation="RFC 6749 §4; RFC 9700 §2.1.2, §2.4",
     example="standardFlowEnabled: true -> false",
 )
 def _flow_off(c: Change, env: Env) -> Hit:
@@ -288,14 +288,14 @@ def _flow_off(c: Change, env: Env) -> Hit:
 @rule(
     "client.pkce-required",
     title="PKCE required for a client",
-    topic="client.pkce.required",
+    topics="client.pkce.required",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""The client's authorization requests without a code_challenge are refused;
     turning the requirement off keeps the client working but lets intercepted codes be
     redeemed.""",
-    citation="RFC 7636 section 4.4.1; RFC 9700 section 2.1.1",
+    citation="RFC 7636 §4.4.1; RFC 9700 §2.1.1",
     example="pkce.code.challenge.method: (unset) -> S256",
 )
 def _pkce_req(c: Change, env: Env) -> Hit:
@@ -312,13 +312,13 @@ def _pkce_req(c: Change, env: Env) -> Hit:
 @rule(
     "client.pkce-plain-allowed",
     title="PKCE plain allowed for a client",
-    topic="client.pkce.methods",
+    topics="client.pkce.methods",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""With plain the challenge is the verifier: anyone who sees the authorization
     request can redeem the code.""",
-    citation="RFC 7636 section 7.2; RFC 9700 section 2.1.1",
+    citation="RFC 7636 §7.2; RFC 9700 §2.1.1",
     example="pkce.code.challenge.method: S256 -> plain",
 )
 def _pkce_plain(c: Change, env: Env) -> Hit | None:
@@ -330,11 +330,11 @@ def _pkce_plain(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.pkce-method-added",
     title="PKCE method accepted for a client",
-    topic="client.pkce.methods",
+    topics="client.pkce.methods",
     kinds=("added",),
     severity="safe",
     rationale="""Another accepted challenge method breaks nobody.""",
-    citation="RFC 7636 section 4.2",
+    citation="RFC 7636 §4.2",
     example="methods: [] -> [S256]",
 )
 def _pkce_method_added(c: Change, env: Env) -> Hit:
@@ -344,13 +344,13 @@ def _pkce_method_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.pkce-method-removed",
     title="PKCE method refused for a client",
-    topic="client.pkce.methods",
+    topics="client.pkce.methods",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""A client still sending the removed challenge method is refused. Refusing plain
     strengthens security; refusing S256 (in favour of plain) weakens it.""",
-    citation="RFC 7636 section 4.4.1",
+    citation="RFC 7636 §4.4.1",
     example="pkce.code.challenge.method: (unset: S256 or plain) -> S256",
 )
 def _pkce_method_removed(c: Change, env: Env) -> Hit:
@@ -366,14 +366,14 @@ def _uri_kind(c: Change) -> str:
 @rule(
     "client.redirect-uri-removed",
     title="Client redirect URI removed",
-    topic="client.redirect_uri",
+    topics="client.redirect_uri",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Authorization requests naming a URI no registered pattern matches are refused:
     the application (or the deployment) using it can no longer sign users in. A URI still
     matched by a new pattern is not removed.""",
-    citation="RFC 6749 section 3.1.2.2; RFC 9700 section 2.1",
+    citation="RFC 6749 §3.1.2.2; RFC 9700 §2.1",
     example="redirectUris: [https://app/cb, https://old/cb] -> [https://app/cb]",
 )
 def _redirect_removed(c: Change, env: Env) -> Hit:
@@ -396,14 +396,14 @@ def _redirect_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.redirect-uri-insecure-added",
     title="Wildcard or plain-http redirect URI registered",
-    topic=("client.redirect_uri", "client.post_logout_redirect_uri"),
+    topics=("client.redirect_uri", "client.post_logout_redirect_uri"),
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Redirect URIs must be compared as exact strings; a wildcard lets codes and
     tokens go to any matching URL (open redirectors, subdomain takeover), and plain http to a
     non-loopback host exposes them on the network.""",
-    citation="RFC 9700 sections 2.1 and 4.1.3; RFC 8252 section 7.3",
+    citation="RFC 9700 §2.1, §4.1.3; RFC 8252 §7.3",
     example="redirectUris: [https://app.example.com/cb] -> [https://app.example.com/*]",
 )
 def _redirect_insecure(c: Change, env: Env) -> Hit | None:
@@ -416,11 +416,11 @@ def _redirect_insecure(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.redirect-uri-added",
     title="Client redirect URI registered",
-    topic=("client.redirect_uri", "client.post_logout_redirect_uri"),
+    topics=("client.redirect_uri", "client.post_logout_redirect_uri"),
     kinds=("added",),
     severity="safe",
     rationale="""Another exact redirect URI breaks nobody.""",
-    citation="RFC 6749 section 3.1.2.2",
+    citation="RFC 6749 §3.1.2.2",
     example="redirectUris: [https://app/cb] -> [https://app/cb, https://app/cb2]",
 )
 def _redirect_added(c: Change, env: Env) -> Hit:
@@ -430,13 +430,13 @@ def _redirect_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.post-logout-uri-removed",
     title="Post-logout redirect URI removed",
-    topic="client.post_logout_redirect_uri",
+    topics="client.post_logout_redirect_uri",
     kinds=("removed",),
     severity="risky",
     breaks=("clients",),
     rationale="""Logout requests that name the URI are refused or end on the provider's page:
     users are signed out but do not get back to the application.""",
-    citation="OpenID Connect RP-Initiated Logout 1.0 section 3",
+    citation="OpenID Connect RP-Initiated Logout 1.0 §3",
     example="post.logout.redirect.uris: https://app/bye -> (none)",
 )
 def _logout_removed(c: Change, env: Env) -> Hit:
@@ -446,7 +446,7 @@ def _logout_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.web-origin-removed",
     title="Client web origin removed",
-    topic="client.web_origin",
+    topics="client.web_origin",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
@@ -462,7 +462,7 @@ def _origin_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.web-origin-added",
     title="Client web origin added",
-    topic="client.web_origin",
+    topics="client.web_origin",
     kinds=("added",),
     severity="safe",
     rationale="""Another origin may call the endpoints from the browser. * allows every web page
@@ -478,14 +478,14 @@ def _origin_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.consent-required",
     title="Consent required for a client",
-    topic="client.consent_required",
+    topics="client.consent_required",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Users now see a consent page: silent renewals (prompt=none) fail with
     consent_required until they have consented. Dropping consent breaks nobody but users no
     longer see what they grant.""",
-    citation="OpenID Connect Core 1.0 section 3.1.2.6",
+    citation="OpenID Connect Core 1.0 §3.1.2.6",
     example="consentRequired: false -> true",
 )
 def _consent(c: Change, env: Env) -> Hit:
@@ -502,13 +502,13 @@ def _consent(c: Change, env: Env) -> Hit:
 @rule(
     "client.full-scope",
     title="Full scope allowed changed",
-    topic="client.full_scope",
+    topics="client.full_scope",
     severity="safe",
     security="weakens",
     rationale="""With full scope allowed, tokens carry every role of the user instead of the
     roles mapped to the client (least privilege lost). Turning it off removes roles from tokens:
     resource servers that check them answer 403.""",
-    citation="RFC 9700 section 2.3 (privilege restriction)",
+    citation="RFC 9700 §2.3 (privilege restriction)",
     example="fullScopeAllowed: false -> true",
 )
 def _full_scope(c: Change, env: Env) -> Hit | None:
@@ -527,13 +527,13 @@ def _full_scope(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.default-scope-removed",
     title="Default scope removed from a client",
-    topic="client.default_scopes",
+    topics="client.default_scopes",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients", "relying_parties"),
     rationale="""Tokens issued to the client lose the scope and the claims it adds: resource
     servers that require the scope answer 403 and relying parties that read its claims break.""",
-    citation="RFC 6749 section 3.3; OpenID Connect Core 1.0 section 5.4",
+    citation="RFC 6749 §3.3; OpenID Connect Core 1.0 §5.4",
     example="defaultClientScopes: [profile, email] -> [profile]",
 )
 def _default_scope_removed(c: Change, env: Env) -> Hit:
@@ -543,12 +543,12 @@ def _default_scope_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.default-scope-added",
     title="Default scope added to a client",
-    topic="client.default_scopes",
+    topics="client.default_scopes",
     kinds=("added",),
     severity="safe",
     rationale="""Tokens carry one more scope and its claims; relying parties ignore what they do
     not read (least privilege: only add what the client needs).""",
-    citation="RFC 6749 section 3.3",
+    citation="RFC 6749 §3.3",
     example="defaultClientScopes: [profile] -> [profile, email]",
 )
 def _default_scope_added(c: Change, env: Env) -> Hit:
@@ -558,13 +558,13 @@ def _default_scope_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.optional-scope-removed",
     title="Optional scope removed from a client",
-    topic="client.optional_scopes",
+    topics="client.optional_scopes",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""The client can no longer obtain the scope when it asks for it (for example
     offline_access for offline tokens): calls that need it fail.""",
-    citation="RFC 6749 section 3.3",
+    citation="RFC 6749 §3.3",
     example="optionalClientScopes: [offline_access] -> []",
 )
 def _optional_scope_removed(c: Change, env: Env) -> Hit:
@@ -574,11 +574,11 @@ def _optional_scope_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.optional-scope-added",
     title="Optional scope added to a client",
-    topic="client.optional_scopes",
+    topics="client.optional_scopes",
     kinds=("added",),
     severity="safe",
     rationale="""The client may request one more scope; nothing changes until it does.""",
-    citation="RFC 6749 section 3.3",
+    citation="RFC 6749 §3.3",
     example="optionalClientScopes: [] -> [offline_access]",
 )
 def _optional_scope_added(c: Change, env: Env) -> Hit:
@@ -588,13 +588,13 @@ def _optional_scope_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.claim-removed",
     title="Protocol mapper no longer adds a claim",
-    topic="client.claims",
+    topics="client.claims",
     kinds=("removed",),
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Tokens issued to the client lose the claim: the resource servers and relying
     parties that read it (roles, tenant, customer number...) break.""",
-    citation="OpenID Connect Core 1.0 section 5.1; RFC 9068 section 2.2",
+    citation="OpenID Connect Core 1.0 §5.1; RFC 9068 §2.2",
     example="protocolMappers: [customer number -> customer_no] -> []",
 )
 def _claim_removed(c: Change, env: Env) -> Hit:
@@ -604,11 +604,11 @@ def _claim_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.claim-added",
     title="Protocol mapper adds a claim",
-    topic="client.claims",
+    topics="client.claims",
     kinds=("added",),
     severity="safe",
     rationale="""Relying parties ignore claims they do not read (mind personal data in tokens).""",
-    citation="OpenID Connect Core 1.0 section 5.1",
+    citation="OpenID Connect Core 1.0 §5.1",
     example="protocolMappers: [] -> [groups]",
 )
 def _claim_added(c: Change, env: Env) -> Hit:
@@ -618,13 +618,13 @@ def _claim_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.audience-removed",
     title="Audience no longer added to a client's tokens",
-    topic="client.audience",
+    topics="client.audience",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""The resource server named by the audience rejects the client's tokens (aud
     check): the client's calls to it fail.""",
-    citation="RFC 9068 section 4; RFC 8725 section 3.9",
+    citation="RFC 9068 §4; RFC 8725 §3.9",
     example="audience mapper: orders-api -> (removed)",
 )
 def _aud_removed(c: Change, env: Env) -> Hit:
@@ -634,12 +634,12 @@ def _aud_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client.audience-added",
     title="Audience added to a client's tokens",
-    topic="client.audience",
+    topics="client.audience",
     kinds=("added",),
     severity="safe",
     rationale="""One more resource server accepts the client's tokens; nobody breaks (each added
     audience widens where a stolen token works).""",
-    citation="RFC 9068 section 4",
+    citation="RFC 9068 §4",
     example="audience mapper: (none) -> orders-api",
 )
 def _aud_added(c: Change, env: Env) -> Hit:
@@ -649,12 +649,12 @@ def _aud_added(c: Change, env: Env) -> Hit:
 @rule(
     "client.subject-type-changed",
     title="Subject identifier type of a client changed",
-    topic="client.subject_type",
+    topics="client.subject_type",
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Pairwise and public subject identifiers differ: every user gets a new sub for
     this client, and accounts keyed by iss+sub are re-keyed.""",
-    citation="OpenID Connect Core 1.0 section 8",
+    citation="OpenID Connect Core 1.0 §8",
     example="pairwise subject mapper added",
 )
 def _subject(c: Change, env: Env) -> Hit:
@@ -666,13 +666,13 @@ def _subject(c: Change, env: Env) -> Hit:
 @rule(
     "client.mfa-changed",
     title="Multi-factor chain of a client changed",
-    topic="client.mfa",
+    topics="client.mfa",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Users of the client must complete another authenticator (non-interactive flows
     cannot); removing one from the chain weakens sign-in.""",
-    citation="NIST SP 800-63B-4 section 2.2",
+    citation="NIST SP 800-63B-4 §2.2",
     example="mfaChain: [] -> [totp]",
 )
 def _mfa(c: Change, env: Env) -> Hit:
@@ -689,7 +689,7 @@ def _mfa(c: Change, env: Env) -> Hit:
 @rule(
     "client.trusted-peer-changed",
     title="Trusted peer of a client changed",
-    topic="client.trusted_peers",
+    topics="client.trusted_peers",
     severity="safe",
     security="weakens",
     rationale="""A trusted peer may obtain tokens issued for this client's audience
@@ -711,13 +711,13 @@ def _peers(c: Change, env: Env) -> Hit:
 @rule(
     "client.par-required",
     title="Pushed authorization requests required for a client",
-    topic="client.require_par",
+    topics="client.require_par",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""The client's authorization requests must go through the PAR endpoint first;
     direct requests are refused.""",
-    citation="RFC 9126 section 5",
+    citation="RFC 9126 §5",
     example="require.pushed.authorization.requests: false -> true",
 )
 def _par(c: Change, env: Env) -> Hit:
@@ -746,13 +746,17 @@ def _token_label(c: Change) -> tuple[str, str]:
 @rule(
     "client.token-lifetime-shortened",
     title="Client token lifetime shortened",
-    topic=("client.token.lifetime", "client.token.idle_lifetime", "client.token.absolute_lifetime"),
+    topics=(
+        "client.token.lifetime",
+        "client.token.idle_lifetime",
+        "client.token.absolute_lifetime",
+    ),
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""The client's tokens (or sessions) expire sooner: applications that cache tokens
     or run long jobs meet expired tokens.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="access.token.lifespan: 900 -> 300",
 )
 def _client_short(c: Change, env: Env) -> Hit | None:
@@ -765,12 +769,16 @@ def _client_short(c: Change, env: Env) -> Hit | None:
 @rule(
     "client.token-lifetime-lengthened",
     title="Client token lifetime lengthened",
-    topic=("client.token.lifetime", "client.token.idle_lifetime", "client.token.absolute_lifetime"),
+    topics=(
+        "client.token.lifetime",
+        "client.token.idle_lifetime",
+        "client.token.absolute_lifetime",
+    ),
     severity="safe",
     security="weakens",
     rationale="""Nothing breaks, and a leaked token (or an abandoned session) of the client stays
     usable longer.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="access.token.lifespan: 300 -> 3600",
 )
 def _client_long(c: Change, env: Env) -> Hit:
@@ -781,14 +789,14 @@ def _client_long(c: Change, env: Env) -> Hit:
 @rule(
     "client.sender-constraint-changed",
     title="Client token binding changed",
-    topic="client.token.sender_constraint",
+    topics="client.token.sender_constraint",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Once the client's tokens must be bound to its certificate or DPoP key, it must
     present that proof at the token endpoint and on every call; dropping the binding breaks
     nobody but a stolen token works from anywhere.""",
-    citation="RFC 8705 section 3; RFC 9449; RFC 9700 section 2.2.1",
+    citation="RFC 8705 §3; RFC 9449; RFC 9700 §2.2.1",
     example="tls.client.certificate.bound.access.tokens: false -> true",
 )
 def _client_binding(c: Change, env: Env) -> Hit:
@@ -811,13 +819,13 @@ _ALG_USERS = {"request_object": ("clients",), "client_assertion": ("clients",)}
 @rule(
     "client.token-alg-changed",
     title="Client token algorithm changed",
-    topic="client.token.algorithms",
+    topics="client.token.algorithms",
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Tokens issued to the client are signed (or encrypted) with another algorithm:
     verifiers that do not accept it reject them. For request objects and client assertions the
     client itself must sign with the new algorithm. none and HMAC weaken security.""",
-    citation="RFC 8725 sections 2.1 and 3.1",
+    citation="RFC 8725 §2.1, §3.1",
     example="access.token.signed.response.alg: RS256 -> ES256",
 )
 def _client_alg(c: Change, env: Env) -> Hit:
@@ -838,11 +846,11 @@ def _up(c: Change) -> str:
 @rule(
     "upstream.added",
     title="Upstream identity provider added",
-    topic="upstream.added",
+    topics="upstream.added",
     severity="safe",
     rationale="""Users get one more way to sign in; nobody breaks. Trusting the e-mail addresses
     it asserts lets an account on it take over a local account with the same address.""",
-    citation="OpenID Connect Core 1.0 section 5.7",
+    citation="OpenID Connect Core 1.0 §5.7",
     example="identityProviders: [google] -> [google, github]",
 )
 def _up_added(c: Change, env: Env) -> Hit:
@@ -856,12 +864,12 @@ def _up_added(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.removed",
     title="Upstream identity provider removed",
-    topic="upstream.removed",
+    topics="upstream.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""Users who sign in through the removed provider (or connector) can no longer
     sign in to any client.""",
-    citation="OpenID Connect Core 1.0 section 3",
+    citation="OpenID Connect Core 1.0 §3",
     example="connectors: [github, ldap] -> [github]",
 )
 def _up_removed(c: Change, env: Env) -> Hit:
@@ -871,12 +879,12 @@ def _up_removed(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.disabled",
     title="Upstream identity provider disabled",
-    topic="upstream.enabled",
+    topics="upstream.enabled",
     severity="breaking",
     breaks=("clients",),
     rationale="""Users who sign in through it can no longer sign in (enabling it breaks
     nobody).""",
-    citation="OpenID Connect Core 1.0 section 3",
+    citation="OpenID Connect Core 1.0 §3",
     example="enabled: true -> false",
 )
 def _up_enabled(c: Change, env: Env) -> Hit:
@@ -888,13 +896,13 @@ def _up_enabled(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.changed",
     title="Upstream identity provider re-pointed",
-    topic=("upstream.type", "upstream.issuer", "upstream.client_id"),
+    topics=("upstream.type", "upstream.issuer", "upstream.client_id"),
     severity="risky",
     breaks=("clients",),
     rationale="""Another type, issuer or client registration upstream: users' linked identities
     are keyed by the upstream issuer and subject, so they may appear as new users or fail to
     sign in until the new registration is in place.""",
-    citation="OpenID Connect Core 1.0 section 5.7 (iss+sub)",
+    citation="OpenID Connect Core 1.0 §5.7 (iss+sub)",
     example="config.issuer: https://old-idp.example.com -> https://idp.example.com",
 )
 def _up_changed(c: Change, env: Env) -> Hit:
@@ -905,13 +913,13 @@ def _up_changed(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.secret-changed",
     title="Upstream client secret changed",
-    topic="upstream.secret",
+    topics="upstream.secret",
     severity="risky",
     breaks=("issuer",),
     rationale="""The server now authenticates to the upstream provider with another secret
     (shown only as changed): sign-ins through it fail unless the upstream registration was
     updated to match.""",
-    citation="RFC 6749 section 2.3.1",
+    citation="RFC 6749 §2.3.1",
     example="clientSecret: (digest a) -> (digest b)",
 )
 def _up_secret(c: Change, env: Env) -> Hit:
@@ -921,13 +929,13 @@ def _up_secret(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.trust-email",
     title="E-mail addresses from an upstream provider trusted",
-    topic="upstream.trust_email",
+    topics="upstream.trust_email",
     severity="safe",
     security="weakens",
     rationale="""Trusted addresses count as verified and link accounts by e-mail: whoever
     controls an address upstream controls the local account with it. Turning trust off makes
     users verify their address (risky for sign-in flows).""",
-    citation="OpenID Connect Core 1.0 section 5.7",
+    citation="OpenID Connect Core 1.0 §5.7",
     example="trustEmail: false -> true",
 )
 def _up_trust(c: Change, env: Env) -> Hit:
@@ -944,7 +952,7 @@ def _up_trust(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.grant-removed",
     title="Grant no longer allowed through a connector",
-    topic="upstream.grants",
+    topics="upstream.grants",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients using the removed grant with users of this connector are refused;
@@ -967,7 +975,7 @@ def _up_grants(c: Change, env: Env) -> Hit:
 @rule(
     "upstream.account-changed",
     title="Local account added, removed or changed",
-    topic="upstream.account",
+    topics="upstream.account",
     severity="safe",
     rationale="""A static account in the configuration: adding one or changing its password
     (shown only as changed) breaks nobody; removing one locks that user out.""",
@@ -990,14 +998,14 @@ PROTECTIVE_SETTINGS = {"validatesignature", "pkceenabled", "starttls", "usejwksu
 @rule(
     "upstream.insecure-setting",
     title="Connector security setting changed",
-    topic="upstream.setting",
+    topics="upstream.setting",
     severity="safe",
     security="weakens",
     rationale="""Settings that switch off a protection (insecureSkipVerify,
     insecureSkipEmailVerified, insecureNoSSL, signature validation, PKCE) weaken sign-in
     through the connector; switching the protection back on may refuse upstream responses that
     passed before.""",
-    citation="RFC 9700 section 2.1.1; RFC 8725 section 3.1; RFC 6125",
+    citation="RFC 9700 §2.1.1; RFC 8725 §3.1; RFC 6125",
     example="config.insecureSkipVerify: false -> true",
 )
 def _insecure(c: Change, env: Env) -> Hit | None:
@@ -1030,7 +1038,7 @@ def _truthy(value: Any) -> bool | None:
 @rule(
     "upstream.setting-changed",
     title="Connector setting changed",
-    topic="upstream.setting",
+    topics="upstream.setting",
     severity="risky",
     breaks=("clients",),
     rationale="""A connector setting (directory search, scopes, claim mapping, sync mode...)
@@ -1063,7 +1071,7 @@ def _scheme(c: Change) -> str:
 @rule(
     "scheme.added",
     title="Security scheme defined",
-    topic="scheme.added",
+    topics="scheme.added",
     severity="safe",
     rationale="""A scheme definition alone changes nothing; the endpoints that start requiring it
     are judged by the security requirement rules.""",
@@ -1077,7 +1085,7 @@ def _scheme_added(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.removed",
     title="Security scheme removed",
-    topic="scheme.removed",
+    topics="scheme.removed",
     severity="safe",
     rationale="""A scheme no endpoint requires any more can go; the endpoints that stopped
     accepting it are judged (as breaking) by the security requirement rules.""",
@@ -1092,7 +1100,7 @@ def _scheme_removed(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.renamed",
     title="Security scheme renamed",
-    topic="scheme.renamed",
+    topics="scheme.renamed",
     severity="safe",
     editorial=True,
     rationale="""The scheme name is a key inside the description; callers send the same
@@ -1107,13 +1115,13 @@ def _scheme_renamed(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.credential-changed",
     title="How callers present credentials changed",
-    topic=("scheme.type", "scheme.location", "scheme.parameter", "scheme.http_scheme"),
+    topics=("scheme.type", "scheme.location", "scheme.parameter", "scheme.http_scheme"),
     severity="breaking",
     breaks=("clients",),
     rationale="""Another scheme type, another HTTP authentication scheme (Bearer to Basic), or an
     API key moved to another header, query parameter or cookie: callers sending credentials the
     old way get 401. Moving a key into the query string also exposes it in logs.""",
-    citation=SCHEME_CITATION + "; RFC 9110 section 11; RFC 6750 section 2",
+    citation=SCHEME_CITATION + "; RFC 9110 §11; RFC 6750 §2",
     example="apiKey: {in: header, name: X-API-Key} -> {in: query, name: api_key}",
 )
 def _scheme_credential(c: Change, env: Env) -> Hit:
@@ -1128,7 +1136,7 @@ def _scheme_credential(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.bearer-format-changed",
     title="Bearer format hint changed",
-    topic="scheme.bearer_format",
+    topics="scheme.bearer_format",
     severity="safe",
     editorial=True,
     rationale="""bearerFormat is a documentation hint (the token is opaque to the caller); a
@@ -1143,13 +1151,13 @@ def _bearer_format(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.provider-changed",
     title="OpenID Connect or OAuth metadata URL changed",
-    topic="scheme.url",
+    topics="scheme.url",
     severity="risky",
     breaks=("clients",),
     rationale="""Callers discover where to get tokens from this URL. On another host it names
     another authorization server: tokens from the old one are rejected (breaking). On the same
     host the document moved: clients that hard-code it break.""",
-    citation=SCHEME_CITATION + " (openIdConnectUrl); OpenID Connect Discovery 1.0 section 4",
+    citation=SCHEME_CITATION + " (openIdConnectUrl); OpenID Connect Discovery 1.0 §4",
     example="openIdConnectUrl: https://login.example.com/.well-known/openid-configuration -> https://id.example.com/...",
 )
 def _scheme_url(c: Change, env: Env) -> Hit:
@@ -1162,7 +1170,7 @@ def _scheme_url(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.deprecated",
     title="Security scheme deprecated",
-    topic="scheme.deprecated",
+    topics="scheme.deprecated",
     severity="safe",
     rationale="""Marking a scheme deprecated (OpenAPI 3.2) changes no behaviour.""",
     citation="OpenAPI 3.2 Security Scheme Object (deprecated)",
@@ -1179,11 +1187,11 @@ _FLOW_GRANTS = {"implicit": "implicit", "password": "password"}
 @rule(
     "scheme.flow-added",
     title="OAuth flow added to a scheme",
-    topic="scheme.flow.added",
+    topics="scheme.flow.added",
     severity="safe",
     rationale="""Another way to obtain tokens for the API breaks nobody; the implicit and password
     flows weaken security.""",
-    citation=SCHEME_CITATION + " (OAuth Flows); RFC 9700 sections 2.1.2 and 2.4",
+    citation=SCHEME_CITATION + " (OAuth Flows); RFC 9700 §2.1.2, §2.4",
     example="flows: {authorizationCode} -> {authorizationCode, clientCredentials}",
 )
 def _flow_added(c: Change, env: Env) -> Hit:
@@ -1194,7 +1202,7 @@ def _flow_added(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.flow-removed",
     title="OAuth flow removed from a scheme",
-    topic="scheme.flow.removed",
+    topics="scheme.flow.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""Callers that obtained tokens with the removed flow must move to another one.
@@ -1210,7 +1218,7 @@ def _flow_removed(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.flow-url-changed",
     title="OAuth flow URL changed",
-    topic="scheme.flow.url",
+    topics="scheme.flow.url",
     severity="risky",
     breaks=("clients",),
     rationale="""Callers configured from the description use the authorization, token or
@@ -1233,13 +1241,13 @@ def _flow_url(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.flow-scope-removed",
     title="Scope removed from an OAuth flow",
-    topic="scheme.flow.scope",
+    topics="scheme.flow.scope",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Callers requesting the scope get invalid_scope, and the operations that needed it
     cannot be called.""",
-    citation=SCHEME_CITATION + " (scopes); RFC 6749 section 3.3",
+    citation=SCHEME_CITATION + " (scopes); RFC 6749 §3.3",
     example="scopes: {orders:read, orders:legacy} -> {orders:read}",
 )
 def _flow_scope_removed(c: Change, env: Env) -> Hit:
@@ -1249,7 +1257,7 @@ def _flow_scope_removed(c: Change, env: Env) -> Hit:
 @rule(
     "scheme.flow-scope-added",
     title="Scope added to an OAuth flow",
-    topic="scheme.flow.scope",
+    topics="scheme.flow.scope",
     kinds=("added",),
     severity="safe",
     rationale="""A new scope callers may request breaks nobody.""",

@@ -20,7 +20,7 @@ AREAS.update(
     }
 )
 
-DISCOVERY = "OpenID Connect Discovery 1.0 section 3; RFC 8414 section 2"
+DISCOVERY = "OpenID Connect Discovery 1.0 §3; RFC 8414 §2"
 HMAC = {"HS256", "HS384", "HS512"}
 WEAK_ALGS = {"none", "RSA1_5", "RS1"}
 
@@ -55,7 +55,7 @@ def loopback(host: str | None) -> bool:
 
 
 def plain_http(url: Any) -> bool:
-    """``http:`` to anything but the loopback interface (RFC 8252 section 7.3)."""
+    """``http:`` to anything but the loopback interface (RFC 8252 §7.3)."""
     if not isinstance(url, str):
         return False
     try:
@@ -87,7 +87,7 @@ def _endpoint_name(c: Change) -> str:
 @rule(
     "idp.endpoint-moved",
     title="Endpoint URL moved",
-    topic="idp.endpoint",
+    topics="idp.endpoint",
     kinds=("changed",),
     severity="risky",
     breaks=("clients",),
@@ -96,7 +96,7 @@ def _endpoint_name(c: Change) -> str:
     in mobile apps, introspection in API gateways): they keep calling the old one. Serve both
     URLs for a window. Introspection is called by resource servers, userinfo by relying
     parties. A URL moved to plain http also weakens security.""",
-    citation=f"{DISCOVERY}; RFC 6749 sections 3.1 and 3.2 (TLS)",
+    citation=f"{DISCOVERY}; RFC 6749 §3.1, §3.2 (TLS)",
     example="token_endpoint: https://login.example.com/token -> https://login.example.com/oauth2/token",
 )
 def _endpoint_moved(c: Change, env: Env) -> Hit:
@@ -114,7 +114,7 @@ def _endpoint_moved(c: Change, env: Env) -> Hit:
 @rule(
     "idp.endpoint-removed",
     title="Endpoint no longer published",
-    topic="idp.endpoint",
+    topics="idp.endpoint",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
@@ -132,7 +132,7 @@ def _endpoint_removed(c: Change, env: Env) -> Hit:
 @rule(
     "idp.endpoint-added",
     title="Endpoint published",
-    topic="idp.endpoint",
+    topics="idp.endpoint",
     kinds=("added",),
     severity="safe",
     rationale="""A new capability (revocation, pushed authorization requests, device flow...)
@@ -158,13 +158,13 @@ def _endpoints(norm: dict, owner: str) -> dict:
 @rule(
     "idp.scope-unadvertised",
     title="Scope no longer advertised",
-    topic="idp.scopes",
+    topics="idp.scopes",
     kinds=("removed",),
     severity="risky",
     breaks=("clients",),
     rationale="""Clients that request the scope may now get invalid_scope. Servers may leave
-    supported scopes out of scopes_supported (OpenID Connect Discovery 1.0 section 3 and RFC
-    8414 section 2 allow it), so the metadata alone does not prove the scope is gone: risky,
+    supported scopes out of scopes_supported (OpenID Connect Discovery 1.0 §3 and RFC
+    8414 §2 allow it), so the metadata alone does not prove the scope is gone: risky,
     not breaking.""",
     citation=DISCOVERY + " (scopes_supported)",
     example="scopes_supported: [openid, orders:read, orders:legacy] -> [openid, orders:read]",
@@ -176,7 +176,7 @@ def _scope_gone(c: Change, env: Env) -> Hit:
 @rule(
     "idp.scope-advertised",
     title="Scope advertised",
-    topic="idp.scopes",
+    topics="idp.scopes",
     kinds=("added",),
     severity="safe",
     rationale="""A new scope clients may request breaks nobody.""",
@@ -190,14 +190,14 @@ def _scope_new(c: Change, env: Env) -> Hit:
 @rule(
     "idp.claim-unadvertised",
     title="Claim no longer advertised",
-    topic="idp.claims",
+    topics="idp.claims",
     kinds=("removed",),
     severity="risky",
     breaks=("relying_parties",),
     rationale="""Relying parties that read the claim from ID tokens or userinfo may stop getting
     it. claims_supported need not be exhaustive, so this is risky rather than proven
     breaking.""",
-    citation="OpenID Connect Discovery 1.0 section 3 (claims_supported)",
+    citation="OpenID Connect Discovery 1.0 §3 (claims_supported)",
     example="claims_supported: [sub, email, groups] -> [sub, email]",
 )
 def _claim_gone(c: Change, env: Env) -> Hit:
@@ -207,11 +207,11 @@ def _claim_gone(c: Change, env: Env) -> Hit:
 @rule(
     "idp.claim-advertised",
     title="Claim advertised",
-    topic="idp.claims",
+    topics="idp.claims",
     kinds=("added",),
     severity="safe",
     rationale="""An additional claim is ignored by relying parties that do not read it.""",
-    citation="OpenID Connect Discovery 1.0 section 3 (claims_supported)",
+    citation="OpenID Connect Discovery 1.0 §3 (claims_supported)",
     example="claims_supported: [sub, email] -> [sub, email, groups]",
 )
 def _claim_new(c: Change, env: Env) -> Hit:
@@ -221,14 +221,14 @@ def _claim_new(c: Change, env: Env) -> Hit:
 @rule(
     "idp.acr-removed",
     title="Authentication context class no longer offered",
-    topic="idp.acr_values",
+    topics="idp.acr_values",
     kinds=("removed",),
     severity="risky",
     breaks=("clients", "relying_parties"),
     rationale="""Clients that request the acr value for step-up and relying parties that check
     the acr claim may no longer get it; a requested but unavailable acr is either ignored
     (weaker authentication than expected) or refused.""",
-    citation="OpenID Connect Core 1.0 section 5.5.1.1; RFC 9470",
+    citation="OpenID Connect Core 1.0 §5.5.1.1; RFC 9470",
     example="acr_values_supported: [loa1, loa2] -> [loa1]",
 )
 def _acr_gone(c: Change, env: Env) -> Hit:
@@ -238,11 +238,11 @@ def _acr_gone(c: Change, env: Env) -> Hit:
 @rule(
     "idp.acr-added",
     title="Authentication context class offered",
-    topic="idp.acr_values",
+    topics="idp.acr_values",
     kinds=("added",),
     severity="safe",
     rationale="""A new level clients can request for step-up authentication breaks nobody.""",
-    citation="OpenID Connect Core 1.0 section 5.5.1.1; RFC 9470",
+    citation="OpenID Connect Core 1.0 §5.5.1.1; RFC 9470",
     example="acr_values_supported: [loa1] -> [loa1, loa2]",
 )
 def _acr_new(c: Change, env: Env) -> Hit:
@@ -252,13 +252,13 @@ def _acr_new(c: Change, env: Env) -> Hit:
 @rule(
     "idp.subject-type-removed",
     title="Subject identifier type removed",
-    topic="idp.subject_types",
+    topics="idp.subject_types",
     kinds=("removed",),
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Relying parties registered for the removed type get other sub values: every
     account they keyed by iss+sub is re-keyed (users appear as new users).""",
-    citation="OpenID Connect Core 1.0 section 8",
+    citation="OpenID Connect Core 1.0 §8",
     example="subject_types_supported: [public, pairwise] -> [public]",
 )
 def _subject_gone(c: Change, env: Env) -> Hit:
@@ -270,12 +270,12 @@ def _subject_gone(c: Change, env: Env) -> Hit:
 @rule(
     "idp.subject-type-added",
     title="Subject identifier type added",
-    topic="idp.subject_types",
+    topics="idp.subject_types",
     kinds=("added",),
     severity="safe",
     rationale="""Relying parties choose the type at registration; a new option breaks nobody
     (pairwise identifiers improve privacy).""",
-    citation="OpenID Connect Core 1.0 section 8",
+    citation="OpenID Connect Core 1.0 §8",
     example="subject_types_supported: [public] -> [public, pairwise]",
 )
 def _subject_new(c: Change, env: Env) -> Hit:
@@ -302,14 +302,14 @@ def _weak_alg(alg: Any, family: str, others: list[str]) -> str | None:
 @rule(
     "idp.alg-weak-added",
     title="Weak algorithm advertised",
-    topic="idp.algorithms",
+    topics="idp.algorithms",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Advertising none (unsigned ID tokens or request objects), RSA1_5 key transport,
     SHA-1 signatures or HMAC next to asymmetric algorithms breaks nobody but invites clients and
     relying parties to use them.""",
-    citation="RFC 8725 sections 2.1, 3.1 and 3.2; OpenID Connect Core 1.0 section 6.1",
+    citation="RFC 8725 §2.1, §3.1, §3.2; OpenID Connect Core 1.0 §6.1",
     example="request_object_signing_alg_values_supported: [RS256] -> [RS256, none]",
 )
 def _alg_weak(c: Change, env: Env) -> Hit | None:
@@ -322,13 +322,13 @@ def _alg_weak(c: Change, env: Env) -> Hit | None:
 @rule(
     "idp.alg-added",
     title="Algorithm advertised",
-    topic="idp.algorithms",
+    topics="idp.algorithms",
     kinds=("added",),
     severity="safe",
     rationale="""Supporting one more signing or encryption algorithm breaks nobody; it is the
     expand step of an algorithm migration. A whole new family (DPoP, signed userinfo) is a new
     capability.""",
-    citation="RFC 8725 section 3.1; " + DISCOVERY,
+    citation="RFC 8725 §3.1; " + DISCOVERY,
     example="id_token_signing_alg_values_supported: [RS256] -> [RS256, ES256]",
 )
 def _alg_added(c: Change, env: Env) -> Hit:
@@ -340,7 +340,7 @@ def _alg_added(c: Change, env: Env) -> Hit:
 @rule(
     "idp.alg-removed",
     title="Algorithm no longer supported",
-    topic="idp.algorithms",
+    topics="idp.algorithms",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
@@ -348,7 +348,7 @@ def _alg_added(c: Change, env: Env) -> Hit:
     algorithm stop getting responses they can verify or decrypt; clients that sign request
     objects, client assertions or DPoP proofs with the removed algorithm are refused. Removing
     none, RSA1_5 or HMAC strengthens security but still needs a migration window.""",
-    citation="RFC 8725 section 3.1; " + DISCOVERY,
+    citation="RFC 8725 §3.1; " + DISCOVERY,
     example="token_endpoint_auth_signing_alg_values_supported: [RS256, PS256] -> [PS256]",
 )
 def _alg_removed(c: Change, env: Env) -> Hit:
@@ -365,13 +365,13 @@ def _alg_removed(c: Change, env: Env) -> Hit:
 @rule(
     "idp.endpoint-auth-removed",
     title="Revocation or introspection authentication method removed",
-    topic="idp.endpoint_auth",
+    topics="idp.endpoint_auth",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Callers of the revocation endpoint (clients) or the introspection endpoint
     (resource servers) that authenticate with the removed method are refused.""",
-    citation="RFC 8414 section 2 (revocation and introspection endpoint auth methods)",
+    citation="RFC 8414 §2 (revocation and introspection endpoint auth methods)",
     example="revocation_endpoint_auth_methods_supported: [client_secret_basic, private_key_jwt] -> [private_key_jwt]",
 )
 def _endpoint_auth_removed(c: Change, env: Env) -> Hit:
@@ -391,12 +391,12 @@ def _endpoint_auth_removed(c: Change, env: Env) -> Hit:
 @rule(
     "idp.endpoint-auth-added",
     title="Revocation or introspection authentication method added",
-    topic="idp.endpoint_auth",
+    topics="idp.endpoint_auth",
     kinds=("added",),
     severity="safe",
     rationale="""Another accepted method breaks nobody; accepting none or shared secrets next to
     key-based methods lets the weakest one through.""",
-    citation="RFC 8414 section 2; RFC 9700 section 2.5",
+    citation="RFC 8414 §2; RFC 9700 §2.5",
     example="introspection_endpoint_auth_methods_supported: [private_key_jwt] -> [private_key_jwt, client_secret_basic]",
 )
 def _endpoint_auth_added(c: Change, env: Env) -> Hit:
@@ -415,15 +415,15 @@ def _front_token(value: Any) -> bool:
 @rule(
     "response-type.removed",
     title="Response type removed",
-    topic="response_type",
+    topics="response_type",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients sending the removed response_type get unsupported_response_type.
     Removing a type that returns access tokens from the authorization endpoint (token, and the
-    hybrid types that include it) strengthens security (RFC 9700 section 2.1.2) but needs a
+    hybrid types that include it) strengthens security (RFC 9700 §2.1.2) but needs a
     migration to the code flow.""",
-    citation="RFC 6749 section 3.1.1; OAuth 2.0 Multiple Response Type Encoding Practices; RFC 9700 section 2.1.2",
+    citation="RFC 6749 §3.1.1; OAuth 2.0 Multiple Response Type Encoding Practices; RFC 9700 §2.1.2",
     example="response_types_supported: [code, token] -> [code]",
 )
 def _rt_removed(c: Change, env: Env) -> Hit:
@@ -434,14 +434,14 @@ def _rt_removed(c: Change, env: Env) -> Hit:
 @rule(
     "response-type.front-channel-token-added",
     title="Response type returning access tokens in the front channel added",
-    topic="response_type",
+    topics="response_type",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""token (implicit) and the hybrid types that include it put access tokens in the
     redirect URI, where they leak through history, referrers and logs and cannot be
     sender-constrained. Compatible, and RFC 9700 says clients SHOULD NOT use them.""",
-    citation="RFC 9700 section 2.1.2",
+    citation="RFC 9700 §2.1.2",
     example="response_types_supported: [code] -> [code, code token]",
 )
 def _rt_token(c: Change, env: Env) -> Hit | None:
@@ -453,12 +453,12 @@ def _rt_token(c: Change, env: Env) -> Hit | None:
 @rule(
     "response-type.added",
     title="Response type added",
-    topic="response_type",
+    topics="response_type",
     kinds=("added",),
     severity="safe",
     rationale="""A new response type (id_token, code id_token...) breaks nobody; ID tokens from
     the authorization endpoint carry no access token.""",
-    citation="RFC 6749 section 3.1.1; OpenID Connect Core 1.0 section 3",
+    citation="RFC 6749 §3.1.1; OpenID Connect Core 1.0 §3",
     example="response_types_supported: [code] -> [code, code id_token]",
 )
 def _rt_added(c: Change, env: Env) -> Hit:
@@ -468,13 +468,13 @@ def _rt_added(c: Change, env: Env) -> Hit:
 @rule(
     "response-type.mode-removed",
     title="Response mode removed",
-    topic="response_mode",
+    topics="response_mode",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients requesting the removed response_mode (form_post, a JWT-secured mode)
     are refused or get the response where they do not read it.""",
-    citation="OAuth 2.0 Multiple Response Type Encoding Practices section 2.1; OAuth 2.0 Form Post Response Mode; JARM",
+    citation="OAuth 2.0 Multiple Response Type Encoding Practices §2.1; OAuth 2.0 Form Post Response Mode; JARM",
     example="response_modes_supported: [query, fragment, form_post] -> [query, fragment]",
 )
 def _rm_removed(c: Change, env: Env) -> Hit:
@@ -485,11 +485,11 @@ def _rm_removed(c: Change, env: Env) -> Hit:
 @rule(
     "response-type.mode-added",
     title="Response mode added",
-    topic="response_mode",
+    topics="response_mode",
     kinds=("added",),
     severity="safe",
     rationale="""A new way to return the authorization response breaks nobody.""",
-    citation="OAuth 2.0 Multiple Response Type Encoding Practices section 2.1",
+    citation="OAuth 2.0 Multiple Response Type Encoding Practices §2.1",
     example="response_modes_supported: [query, fragment] -> [query, fragment, form_post]",
 )
 def _rm_added(c: Change, env: Env) -> Hit:
@@ -509,7 +509,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         """Clients that send authorization requests to the authorization endpoint directly are
         refused once PAR is required; dropping the requirement lets request parameters travel
         unprotected through the browser again.""",
-        "RFC 9126 section 5",
+        "RFC 9126 §5",
     ),
     "require_signed_request_object": (
         "signed request objects required",
@@ -517,7 +517,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "weakens", ()),
         """Clients sending plain authorization request parameters are refused once request
         objects must be signed; dropping the requirement accepts tampered requests.""",
-        "RFC 9101 section 10.5",
+        "RFC 9101 §10.5",
     ),
     "require_request_uri_registration": (
         "request_uri values must be pre-registered",
@@ -525,7 +525,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "weakens", ()),
         """Clients passing unregistered request_uri values are refused; without the requirement
         the server fetches URLs clients name (request forgery).""",
-        "OpenID Connect Discovery 1.0 section 3; RFC 9101 section 10.4",
+        "OpenID Connect Discovery 1.0 §3; RFC 9101 §10.4",
     ),
     "request_parameter": (
         "the request parameter (request objects by value)",
@@ -533,7 +533,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("breaking", "neutral", ("clients",)),
         """Clients that send request objects by value get request_not_supported once support
         is dropped.""",
-        "OpenID Connect Core 1.0 section 6.1; OpenID Connect Discovery 1.0 section 3",
+        "OpenID Connect Core 1.0 §6.1; OpenID Connect Discovery 1.0 §3",
     ),
     "request_uri_parameter": (
         "the request_uri parameter",
@@ -541,7 +541,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("breaking", "neutral", ("clients",)),
         """Clients that pass request objects by reference get request_uri_not_supported once
         support is dropped.""",
-        "OpenID Connect Core 1.0 section 6.2; OpenID Connect Discovery 1.0 section 3",
+        "OpenID Connect Core 1.0 §6.2; OpenID Connect Discovery 1.0 §3",
     ),
     "claims_parameter": (
         "the claims request parameter",
@@ -549,7 +549,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("breaking", "neutral", ("clients",)),
         """Relying parties that request individual claims with the claims parameter stop getting
         them once support is dropped.""",
-        "OpenID Connect Core 1.0 section 5.5; OpenID Connect Discovery 1.0 section 3",
+        "OpenID Connect Core 1.0 §5.5; OpenID Connect Discovery 1.0 §3",
     ),
     "authorization_response_iss_parameter": (
         "the iss parameter in authorization responses",
@@ -558,7 +558,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         """The iss parameter lets clients detect mix-up attacks. Clients that check it because
         the metadata promised it reject responses without it; turning it off also removes the
         defence.""",
-        "RFC 9207 section 2",
+        "RFC 9207 §2",
     ),
     "tls_client_certificate_bound_access_tokens": (
         "certificate-bound access tokens",
@@ -566,7 +566,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("breaking", "weakens", ("relying_parties",)),
         """Resource servers that require certificate-bound tokens (the cnf claim) reject the
         bearer tokens issued once binding is off, and a stolen token works from anywhere.""",
-        "RFC 8705 section 3",
+        "RFC 8705 §3",
     ),
     "frontchannel_logout": (
         "front-channel logout",
@@ -574,7 +574,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("risky", "weakens", ("relying_parties",)),
         """Relying parties registered for front-channel logout are no longer told when a user
         signs out: their sessions outlive the provider's.""",
-        "OpenID Connect Front-Channel Logout 1.0 section 3",
+        "OpenID Connect Front-Channel Logout 1.0 §3",
     ),
     "backchannel_logout": (
         "back-channel logout",
@@ -582,7 +582,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("risky", "weakens", ("relying_parties",)),
         """Relying parties registered for back-channel logout are no longer told when a session
         ends: their sessions outlive the provider's.""",
-        "OpenID Connect Back-Channel Logout 1.0 section 2.1",
+        "OpenID Connect Back-Channel Logout 1.0 §2.1",
     ),
     "brute_force_protection": (
         "brute-force protection",
@@ -590,7 +590,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "weakens", ()),
         """Without throttling of failed logins, online password guessing is unlimited; turning it
         on breaks no client (users may be locked out temporarily).""",
-        "NIST SP 800-63B-4 section 3.2.2 (rate limiting)",
+        "NIST SP 800-63B-4 §3.2.2 (rate limiting)",
     ),
     "verify_email": (
         "e-mail verification",
@@ -614,7 +614,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "weakens", ()),
         ("safe", "strengthens", ()),
         """Remembered logins outlive the browser session and its idle timeout.""",
-        "NIST SP 800-63B-4 section 2.1.3",
+        "NIST SP 800-63B-4 §2.1.3",
     ),
     "reset_password_allowed": (
         "self-service password reset",
@@ -622,7 +622,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("risky", "neutral", ("clients",)),
         """A reset flow is a second way into an account (through the mailbox); removing it sends
         users who forgot their password to support.""",
-        "NIST SP 800-63B-4 section 4 (account recovery)",
+        "NIST SP 800-63B-4 §4 (account recovery)",
     ),
     "login_with_email": (
         "login with e-mail address",
@@ -638,7 +638,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("risky", "neutral", ("clients",)),
         """Without the approval screen users never see which client asks for which scopes;
         turning it back on adds a page non-interactive flows cannot pass.""",
-        "RFC 6749 section 10.2; Dex configuration (oauth2.skipApprovalScreen)",
+        "RFC 6749 §10.2; Dex configuration (oauth2.skipApprovalScreen)",
     ),
     "always_show_login_screen": (
         "always showing the connector choice",
@@ -660,7 +660,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "weakens", ()),
         """Without recorded login events, failed sign-ins, token theft and account takeover leave
         no trace to detect or investigate.""",
-        "NIST SP 800-63B-4 section 3.2.2; OWASP ASVS 5.0 (security logging)",
+        "NIST SP 800-63B-4 §3.2.2; OWASP ASVS 5.0 (security logging)",
     ),
     "admin_events": (
         "admin event recording",
@@ -684,7 +684,7 @@ FLAG_RULES: dict[str, tuple[str, Effect, Effect, str, str]] = {
         ("safe", "neutral", ()),
         """Relying parties that key accounts by preferred_username (instead of sub) see a user
         change identity; usernames stay stable when editing is off.""",
-        "OpenID Connect Core 1.0 section 5.7",
+        "OpenID Connect Core 1.0 §5.7",
     ),
 }
 
@@ -696,7 +696,7 @@ def _flag_rule(flag: str) -> None:
     @rule(
         f"server.{flag.replace('_', '-')}",
         title=label[:1].upper() + label[1:] + " turned on or off",
-        topic="server.flag",
+        topics="server.flag",
         severity=worst[0],
         security=worst[1],
         breaks=worst[2],
@@ -741,13 +741,13 @@ SSL_ORDER = {"none": 0, "external": 1, "all": 2}
 @rule(
     "server.realm-renamed",
     title="Realm renamed",
-    topic="server.realm",
+    topics="server.realm",
     severity="breaking",
     breaks=("relying_parties", "clients"),
     rationale="""The realm name is part of the issuer (/realms/<name>) and of every endpoint URL:
     relying parties reject tokens with the new iss and clients call endpoints that no longer
     exist.""",
-    citation="OpenID Connect Core 1.0 section 3.1.3.7 (iss); RFC 9207",
+    citation="OpenID Connect Core 1.0 §3.1.3.7 (iss); RFC 9207",
     example="realm: acme -> realm: acme-prod",
 )
 def _realm(c: Change, env: Env) -> Hit:
@@ -757,14 +757,14 @@ def _realm(c: Change, env: Env) -> Hit:
 @rule(
     "server.ssl-required",
     title="TLS requirement changed",
-    topic="server.ssl_required",
+    topics="server.ssl_required",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Lowering the requirement (all, external, none) lets credentials and tokens
     travel over plain http; raising it refuses clients that still call over http (often on
     internal networks).""",
-    citation="RFC 6749 sections 3.1 and 10.9; RFC 9700 section 2.6",
+    citation="RFC 6749 §3.1, §10.9; RFC 9700 §2.6",
     example="sslRequired: external -> none",
 )
 def _ssl(c: Change, env: Env) -> Hit:
@@ -778,13 +778,13 @@ def _ssl(c: Change, env: Env) -> Hit:
 @rule(
     "server.signing-alg-changed",
     title="Default token signing algorithm changed",
-    topic="server.signing_algorithm",
+    topics="server.signing_algorithm",
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Every token the server issues is now signed with another algorithm: verifiers
     that pin the old one (RS256 is the OpenID Connect default many libraries assume) reject
     them, and the JWKS must publish a key for the new one before the switch.""",
-    citation="RFC 8725 section 3.1; OpenID Connect Core 1.0 section 10.1",
+    citation="RFC 8725 §3.1; OpenID Connect Core 1.0 §10.1",
     example="defaultSignatureAlgorithm: RS256 -> ES256",
 )
 def _signing(c: Change, env: Env) -> Hit:
@@ -813,12 +813,12 @@ _POLICY_STRENGTH = {
 @rule(
     "server.password-policy",
     title="Password policy changed",
-    topic="server.password_policy",
+    topics="server.password_policy",
     severity="safe",
     rationale="""Password policies apply when users set a password: no client breaks. A removed
     or lowered requirement (length, character classes, hash iterations, history) weakens
     security; a new or raised one strengthens it.""",
-    citation="NIST SP 800-63B-4 section 3.1.1.2",
+    citation="NIST SP 800-63B-4 §3.1.1.2",
     example="passwordPolicy: length(12) -> length(8)",
 )
 def _policy(c: Change, env: Env) -> Hit:
@@ -840,13 +840,13 @@ def _policy(c: Change, env: Env) -> Hit:
 @rule(
     "server.password-connector-changed",
     title="Password grant connector changed",
-    topic="server.password_grant_connector",
+    topics="server.password_grant_connector",
     severity="risky",
     breaks=("clients",),
     rationale="""Password grant requests are checked against another upstream directory: users
     who only exist in the old one can no longer obtain tokens this way. Turning the grant on or
     off is judged by the grant rules.""",
-    citation="Dex configuration (oauth2.passwordConnector); RFC 9700 section 2.4",
+    citation="Dex configuration (oauth2.passwordConnector); RFC 9700 §2.4",
     example="passwordConnector: local -> ldap",
 )
 def _password_connector(c: Change, env: Env) -> Hit:
@@ -864,7 +864,7 @@ def _password_connector(c: Change, env: Env) -> Hit:
 @rule(
     "server.cors-origin-removed",
     title="CORS origin removed",
-    topic="server.cors_origin",
+    topics="server.cors_origin",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
@@ -880,7 +880,7 @@ def _cors_removed(c: Change, env: Env) -> Hit:
 @rule(
     "server.cors-origin-added",
     title="CORS origin added",
-    topic="server.cors_origin",
+    topics="server.cors_origin",
     kinds=("added",),
     severity="safe",
     rationale="""Another origin may call the server from the browser; * lets every web page do so
@@ -896,13 +896,13 @@ def _cors_added(c: Change, env: Env) -> Hit:
 @rule(
     "server.lifetime-shortened",
     title="Authorization request or device code lifetime shortened",
-    topic="server.lifetime",
+    topics="server.lifetime",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Users who take longer than the new limit to sign in (or to enter a device code)
     must start over.""",
-    citation="RFC 8628 section 3.2 (expires_in); RFC 6749 section 4.1.1",
+    citation="RFC 8628 §3.2 (expires_in); RFC 6749 §4.1.1",
     example="expiry.deviceRequests: 10m -> 5m",
 )
 def _life_short(c: Change, env: Env) -> Hit | None:
@@ -914,12 +914,12 @@ def _life_short(c: Change, env: Env) -> Hit | None:
 @rule(
     "server.lifetime-lengthened",
     title="Authorization request or device code lifetime lengthened",
-    topic="server.lifetime",
+    topics="server.lifetime",
     severity="safe",
     security="weakens",
     rationale="""Pending authorization requests and device codes stay usable longer, which gives
     phishing with device codes more time.""",
-    citation="RFC 8628 section 5.4",
+    citation="RFC 8628 §5.4",
     example="expiry.deviceRequests: 5m -> 30m",
 )
 def _life_long(c: Change, env: Env) -> Hit:
@@ -929,13 +929,13 @@ def _life_long(c: Change, env: Env) -> Hit:
 @rule(
     "server.otp-policy",
     title="OTP policy changed",
-    topic="server.otp",
+    topics="server.otp",
     severity="risky",
     breaks=("clients",),
     rationale="""New OTP enrolments follow the policy: authenticator apps that ignore the
     algorithm, digits or period parameters (many do) produce codes the server rejects. Fewer
     digits or a wider look-ahead window make guessing easier.""",
-    citation="RFC 6238 section 4; RFC 4226 section 5.3; NIST SP 800-63B-4 section 3.1.4",
+    citation="RFC 6238 §4; RFC 4226 §5.3; NIST SP 800-63B-4 §3.1.4",
     example="otpPolicyDigits: 6 -> 8",
 )
 def _otp(c: Change, env: Env) -> Hit:
@@ -956,13 +956,13 @@ _UV = {"discouraged": 0, "not specified": 1, "preferred": 1, "required": 2}
 @rule(
     "server.webauthn-policy",
     title="WebAuthn policy changed",
-    topic=("server.webauthn", "server.webauthn.algorithms"),
+    topics=("server.webauthn", "server.webauthn.algorithms"),
     severity="risky",
     breaks=("clients",),
     rationale="""Authenticators that cannot meet the new policy (no user verification, a
     removed algorithm, another attachment) can no longer be registered; relaxing user
     verification weakens the second factor.""",
-    citation="W3C Web Authentication Level 2 sections 5.4 and 5.8; NIST SP 800-63B-4 section 3.1.7",
+    citation="W3C Web Authentication Level 2 §5.4, §5.8; NIST SP 800-63B-4 §3.1.7",
     example="webAuthnPolicyUserVerificationRequirement: required -> preferred",
 )
 def _webauthn(c: Change, env: Env) -> Hit:
@@ -989,13 +989,13 @@ def _webauthn(c: Change, env: Env) -> Hit:
 @rule(
     "scope.claim-removed",
     title="Scope no longer adds a claim",
-    topic="scope.claims",
+    topics="scope.claims",
     kinds=("removed",),
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Tokens issued for the scope lose the claim (a protocol mapper was removed or no
     longer writes it): relying parties and resource servers that read it break.""",
-    citation="OpenID Connect Core 1.0 section 5.4",
+    citation="OpenID Connect Core 1.0 §5.4",
     example="scope email: [email, email_verified] -> [email]",
 )
 def _scope_claim_removed(c: Change, env: Env) -> Hit:
@@ -1005,12 +1005,12 @@ def _scope_claim_removed(c: Change, env: Env) -> Hit:
 @rule(
     "scope.claim-added",
     title="Scope adds a claim",
-    topic="scope.claims",
+    topics="scope.claims",
     kinds=("added",),
     severity="safe",
     rationale="""Unknown claims are ignored by relying parties that do not read them (consider
     whether the new claim discloses personal data).""",
-    citation="OpenID Connect Core 1.0 section 5.4",
+    citation="OpenID Connect Core 1.0 §5.4",
     example="scope profile: [name] -> [name, preferred_username]",
 )
 def _scope_claim_added(c: Change, env: Env) -> Hit:
@@ -1020,13 +1020,13 @@ def _scope_claim_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.max-reuse-raised",
     title="Refresh token reuse count raised",
-    topic="token.max_reuse",
+    topics="token.max_reuse",
     severity="safe",
     security="weakens",
     rationale="""With rotation on, a refresh token may be used again this many times before
     reuse counts as theft: more tolerance for parallel refreshes, and more uses for a stolen
     token.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="refreshTokenMaxReuse: 0 -> 2",
 )
 def _reuse_up(c: Change, env: Env) -> Hit | None:
@@ -1039,13 +1039,13 @@ def _reuse_up(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.max-reuse-lowered",
     title="Refresh token reuse count lowered",
-    topic="token.max_reuse",
+    topics="token.max_reuse",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Clients that refresh in parallel with the same token (several tabs, workers)
     trip reuse detection sooner and lose their session.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="refreshTokenMaxReuse: 2 -> 0",
 )
 def _reuse_down(c: Change, env: Env) -> Hit:
@@ -1055,11 +1055,11 @@ def _reuse_down(c: Change, env: Env) -> Hit:
 @rule(
     "server.lockout-policy",
     title="Brute-force lockout policy changed",
-    topic="server.lockout",
+    topics="server.lockout",
     severity="safe",
     rationale="""More failures allowed before a lockout, or a shorter wait, makes online guessing
     cheaper; stricter settings lock legitimate users out sooner (no client breaks).""",
-    citation="NIST SP 800-63B-4 section 3.2.2",
+    citation="NIST SP 800-63B-4 §3.2.2",
     example="failureFactor: 5 -> 30",
 )
 def _lockout(c: Change, env: Env) -> Hit:
@@ -1077,13 +1077,13 @@ def _lockout(c: Change, env: Env) -> Hit:
 @rule(
     "role.removed",
     title="Role removed",
-    topic=("role", "client.roles"),
+    topics=("role", "client.roles"),
     kinds=("removed",),
     severity="breaking",
     breaks=("relying_parties", "clients"),
     rationale="""Users lose the role and tokens no longer carry it: resource servers that
     authorize by it deny the calls of clients that relied on it.""",
-    citation="RFC 9068 section 2.2.3.1 (roles); OpenID Connect Core 1.0 section 5.1",
+    citation="RFC 9068 §2.2.3.1 (roles); OpenID Connect Core 1.0 §5.1",
     example="roles: [orders-admin, orders-viewer] -> [orders-viewer]",
 )
 def _role_removed(c: Change, env: Env) -> Hit:
@@ -1095,11 +1095,11 @@ def _role_removed(c: Change, env: Env) -> Hit:
 @rule(
     "role.added",
     title="Role added",
-    topic=("role", "client.roles"),
+    topics=("role", "client.roles"),
     kinds=("added",),
     severity="safe",
     rationale="""A new role nobody holds yet changes no token.""",
-    citation="RFC 9068 section 2.2.3.1",
+    citation="RFC 9068 §2.2.3.1",
     example="roles: [orders-viewer] -> [orders-viewer, orders-admin]",
 )
 def _role_added(c: Change, env: Env) -> Hit:
@@ -1111,13 +1111,13 @@ def _role_added(c: Change, env: Env) -> Hit:
 @rule(
     "role.default-changed",
     title="Default roles changed",
-    topic="role.default",
+    topics="role.default",
     severity="safe",
     security="weakens",
     rationale="""Every new user gets the default roles: adding one grants it to everyone who
     signs up (least privilege); removing one means new users lack what existing users have,
     which resource servers may require.""",
-    citation="RFC 9700 section 2.3 (privilege restriction)",
+    citation="RFC 9700 §2.3 (privilege restriction)",
     example="default roles: [offline_access] -> [offline_access, orders-admin]",
 )
 def _default_roles(c: Change, env: Env) -> Hit:

@@ -8,6 +8,6 @@ from workbench.security.rules import (  # noqa: F401
     regression,
     session,
 )
-from workbench.security.rules._base import CATEGORIES, RULES
+from workbench.security.rules._base import AREAS, CATEGORIES, RULES
 
-__all__ = ["CATEGORIES", "RULES"]
+__all__ = ["AREAS", "CATEGORIES", "RULES"]

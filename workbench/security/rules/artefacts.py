@@ -99,8 +99,8 @@ def _grant_hit(ctx: StateContext, grant: str, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-implicit",
-    "high",
-    "Client registered for the implicit grant",
+    severity="high",
+    title="Client registered for the implicit grant",
     rationale="""The implicit grant returns tokens in the redirect URI fragment, where they leak
     through history, referrers and injected scripts, and cannot be sender-constrained.""",
     fix="Turn the implicit flow off for the client; use the authorization code flow with PKCE.",
@@ -112,8 +112,8 @@ def client_implicit(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-password",
-    "critical",
-    "Client registered for the password grant",
+    severity="critical",
+    title="Client registered for the password grant",
     rationale="""The resource owner password credentials grant hands the user's password to the
     client, rules out MFA and phishing-resistant sign-in, and RFC 9700 says it MUST NOT be used.
     (Keycloak's own admin-cli client has it by default.)""",
@@ -126,8 +126,8 @@ def client_password(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-pkce",
-    "high",
-    "Client uses the authorization code grant without required PKCE",
+    severity="high",
+    title="Client uses the authorization code grant without required PKCE",
     rationale="""Without PKCE an intercepted or injected authorization code can be redeemed by
     the attacker. Public clients (native and browser apps) have nothing else protecting the
     code; confidential clients have their secret, hence medium for them.""",
@@ -156,8 +156,8 @@ def client_pkce(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-pkce-plain",
-    "high",
-    "Client required to use PKCE plain",
+    severity="high",
+    title="Client required to use PKCE plain",
     rationale="""With plain the code challenge is the verifier itself, so anyone who sees the
     authorization request can redeem the code.""",
     fix="Require S256 instead of plain.",
@@ -191,8 +191,8 @@ def _uri_hits(ctx: StateContext, test, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-redirect-wildcard",
-    "high",
-    "Client redirect URI with a wildcard",
+    severity="high",
+    title="Client redirect URI with a wildcard",
     rationale="""Pattern matching of redirect URIs has repeatedly let attackers receive codes and
     tokens (open redirectors on a matched path, subdomain takeover); authorization servers must
     compare exact strings.""",
@@ -207,8 +207,8 @@ def client_redirect_wildcard(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-redirect-http",
-    "high",
-    "Client redirect URI over plain http",
+    severity="high",
+    title="Client redirect URI over plain http",
     rationale="""Authorization responses over plain http expose codes and tokens on the network;
     only native apps' loopback redirects may use http.""",
     fix="Use https redirect URIs; native apps may use http://127.0.0.1 or http://[::1].",
@@ -224,8 +224,8 @@ def client_redirect_http(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-web-origin-wildcard",
-    "medium",
-    "Client allows every web origin",
+    severity="medium",
+    title="Client allows every web origin",
     rationale="""Web origin * lets any web page call the token and userinfo endpoints from the
     browser with this client's tokens in reach (CORS is the browser's only barrier).""",
     fix="List the origins of the client's own pages instead of *.",
@@ -246,8 +246,8 @@ def client_web_origin(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-refresh-unprotected",
-    "high",
-    "Public client gets refresh tokens that are neither rotated nor sender-constrained",
+    severity="high",
+    title="Public client gets refresh tokens that are neither rotated nor sender-constrained",
     rationale="""A public client cannot keep a secret, so a stolen refresh token works for the
     thief until it expires, unless each use rotates it (reuse is then detected) or it is bound
     to the client's key.""",
@@ -279,8 +279,8 @@ def client_refresh(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "transport.ssl-not-required",
-    "high",
-    "TLS not required",
+    severity="high",
+    title="TLS not required",
     rationale="""With TLS off even for external requests, passwords, codes and tokens can travel
     in clear text.""",
     fix="Require TLS for external requests at least (Keycloak: sslRequired external or all).",
@@ -294,8 +294,8 @@ def ssl_required(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.brute-force-unprotected",
-    "medium",
-    "Password sign-in without brute-force protection",
+    severity="medium",
+    title="Password sign-in without brute-force protection",
     rationale="""Without throttling of failed sign-ins, online password guessing is unlimited.""",
     fix="Turn brute-force detection on (Keycloak: bruteForceProtected).",
     citation="NIST SP 800-63B-4 §3.2.2",
@@ -321,8 +321,8 @@ def _idps(ctx: StateContext) -> Iterator[tuple[int, dict]]:
 
 @rule(
     "transport.endpoint-http",
-    "high",
-    "Endpoint published over plain http",
+    severity="high",
+    title="Endpoint published over plain http",
     rationale="""Clients send credentials, codes and tokens to these endpoints; over plain http
     anyone on the path reads and replays them.""",
     fix="Publish every endpoint as an https URL (loopback excepted).",
@@ -347,8 +347,8 @@ def endpoint_http(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.metadata-alg-none",
-    "high",
-    "Unsigned objects accepted or issued ('none' advertised)",
+    severity="high",
+    title="Unsigned objects accepted or issued ('none' advertised)",
     rationale="""An authorization server that advertises none for ID tokens, request objects or
     client assertions accepts or issues objects anyone can forge; OpenID Connect allows unsigned
     ID tokens only from the token endpoint, and relying parties must still refuse them.""",
@@ -397,8 +397,8 @@ INSECURE_UPSTREAM: dict[str, tuple[Any, str, str]] = {
 
 @rule(
     "transport.upstream-insecure",
-    "high",
-    "Upstream identity provider reached or trusted insecurely",
+    severity="high",
+    title="Upstream identity provider reached or trusted insecurely",
     rationale="""Sign-in through an upstream provider is only as strong as the link to it: an
     unverified TLS certificate or no TLS lets a network attacker answer for it, and an unchecked
     token signature lets anyone forge an upstream identity.""",
