@@ -622,6 +622,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "trusted_peers": S("client.trusted_peers"),
         "require_par": V("client.require_par", False),
         "roles": S("client.roles"),
+        "settings": fn(setting_map("client.setting")),
         "tokens": fn(client_tokens),
     }
     upstream_fields = {
@@ -642,6 +643,7 @@ def extend_fields(contract_fields: dict, idp_fields: dict, token_fields: dict) -
         "signing_algorithm": V("server.signing_algorithm"),
         "password_policy": fn(setting_map("server.password_policy")),
         "lockout": fn(setting_map("server.lockout")),
+        "other": fn(setting_map("server.other")),
         "password_grant_connector": V("server.password_grant_connector"),
         "cors_origins": fn(uri_set("server.cors_origin")),
         "key_rotation_period": V("key.rotation_period"),

@@ -92,6 +92,38 @@ FLAGS = (
     ),
 )
 
+# Fields the reader maps to the contract, and display-only ones no client depends on; every
+# other field lands in server.other, where a change is reported for review.
+_READ = frozenset(
+    {
+        "issuer",
+        "jwks_uri",
+        "mtls_endpoint_aliases",
+        "scopes_supported",
+        "claims_supported",
+        "acr_values_supported",
+        "subject_types_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "code_challenge_methods_supported",
+        "token_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
+        *(field for field, *_ in FLAGS),
+    }
+)
+_DISPLAY = frozenset(
+    {
+        "service_documentation",
+        "op_policy_uri",
+        "op_tos_uri",
+        "ui_locales_supported",
+        "claims_locales_supported",
+        "display_values_supported",
+    }
+)
+
 DEFAULT_GRANTS = ["authorization_code", "implicit"]
 DEFAULT_RESPONSE_MODES = ["query", "fragment"]
 DEFAULT_AUTH_METHODS = ["client_secret_basic"]
@@ -264,6 +296,21 @@ def read(b: Builder, source: str, text: str, kind: str, contract_id: str | None)
             b.at(("server", flag), (field,))
         elif oidc or not oidc_only:
             server[flag] = default
+    other: dict[str, Any] = {}
+    for field, value in doc.items():
+        if field in _READ or field in _DISPLAY or field in ENDPOINTS or field.endswith("_endpoint"):
+            continue
+        if algorithm_family(field) is not None:
+            continue
+        if isinstance(value, str | bool | int | float) and not isinstance(value, float):
+            other[field] = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            other[field] = sorted(set(value))
+        else:
+            continue
+        b.at(("server", "other", field), (field,))
+    if other:
+        server["other"] = other
     if server:
         data["server"] = server
 

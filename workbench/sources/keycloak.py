@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
-from workbench.sources.base import Builder, as_bool, as_int, digest, problem, slug
+from workbench.sources.base import Builder, as_bool, as_int, digest, is_secret_key, problem, slug
 
 REALM_DEFAULTS: dict[str, Any] = {
     "accessTokenLifespan": 300,
@@ -504,6 +504,9 @@ def _client(R: _Realm, src: tuple, at: tuple, c: dict) -> dict[str, Any]:
     tokens = _client_tokens(R, c)
     if tokens:
         out["tokens"] = tokens
+    settings = _client_settings(c)
+    if settings:
+        out["settings"] = settings
     _locate_client(b, src, at, c, out)
     return out
 
@@ -562,6 +565,10 @@ def _locate_client(b: Builder, src: tuple, at: tuple, c: dict, client: dict) -> 
         b.at((*at, "post_logout_redirect_uris"), where if b.has(where) else src)
     if "require_par" in client:
         b.at((*at, "require_par"), (*attrs, "require.pushed.authorization.requests"))
+    if "settings" in client:
+        b.at((*at, "settings"), attrs)
+        for key in client["settings"]:
+            b.at((*at, "settings", key), (*attrs, key))
     for kind, fields in (client.get("tokens") or {}).items():
         for field in fields:
             key = _TOKEN_ATTRS.get((kind, field))
@@ -832,6 +839,58 @@ def _brokers(R: _Realm) -> list[dict[str, Any]]:
             entry["settings"] = settings
         out.append(entry)
     return out
+
+
+# Client attributes the reader models elsewhere, and display-only ones nobody depends on.
+_READ_ATTRIBUTES = frozenset(
+    {
+        "client.secret.creation.time",
+        "client_credentials.use_refresh_token",
+        "dpop.bound.access.tokens",
+        "id.token.encrypted.response.alg",
+        "id.token.encrypted.response.enc",
+        "oauth2.device.authorization.grant.enabled",
+        "oidc.ciba.grant.enabled",
+        "pkce.code.challenge.method",
+        "post.logout.redirect.uris",
+        "require.pushed.authorization.requests",
+        "standard.token.exchange.enabled",
+        "tls.client.certificate.bound.access.tokens",
+        "use.refresh.tokens",
+        *_TOKEN_ATTRS.values(),
+    }
+)
+_DISPLAY_ATTRIBUTES = frozenset(
+    {
+        "display.on.consent.screen",
+        "consent.screen.text",
+        "login_theme",
+        "logoUri",
+        "policyUri",
+        "tosUri",
+        "client.secret.rotated",
+        "client.secret.rotated.creation.time",
+        "client.secret.rotated.expiration.time",
+        "client.secret.expiration.time",
+    }
+)
+
+
+def _client_settings(c: dict) -> dict[str, Any]:
+    """Client attributes no rule classifies (secrets as digests), for review when they change."""
+    attributes = c.get("attributes") if isinstance(c.get("attributes"), dict) else {}
+    settings: dict[str, Any] = {}
+    for key in sorted(attributes):
+        if key in _READ_ATTRIBUTES or key in _DISPLAY_ATTRIBUTES or key.startswith("saml.signing"):
+            continue
+        value = attributes[key]
+        if value is None or value == "":
+            continue
+        if isinstance(value, str) and is_secret_key(key):
+            value = digest(value)
+        if isinstance(value, str | bool | int):
+            settings[key] = value
+    return settings
 
 
 def _roles(R: _Realm) -> tuple[list[str] | None, list[str] | None]:

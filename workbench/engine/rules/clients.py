@@ -836,6 +836,26 @@ def _client_alg(c: Change, env: Env) -> Hit:
     return Hit(f"{label} {fmt(c.old)} -> {fmt(c.new)}{tail}", security=security, breaks=breaks)
 
 
+@rule(
+    "client.setting-changed",
+    title="Unclassified client setting changed",
+    topics="client.setting",
+    severity="risky",
+    breaks=("clients",),
+    rationale="""A client attribute no rule knows (logout URLs, token options, protocol details):
+    the engine does not guess whether the application depends on it and reports the change for a
+    reviewer. Display-only attributes (consent text, logo, theme) are not reported.""",
+    citation="Keycloak Server Administration Guide (client settings)",
+    example="backchannel.logout.url: https://app/logout -> https://app/v2/logout",
+)
+def _client_setting(c: Change, env: Env) -> Hit:
+    name = ctx(c, "setting")
+    return Hit(
+        f"client {_client(c)}: {name} {fmt(c.old)} -> {fmt(c.new)} (no rule classifies it: "
+        "review it)"
+    )
+
+
 # --- upstream identity providers ----------------------------------------------------------------
 
 

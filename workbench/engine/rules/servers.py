@@ -1129,3 +1129,20 @@ def _default_roles(c: Change, env: Env) -> Hit:
         security="strengthens",
         breaks=("clients",),
     )
+
+
+@rule(
+    "server.other-changed",
+    title="Unclassified server setting changed",
+    topics="server.other",
+    severity="risky",
+    breaks=("clients",),
+    rationale="""A metadata field or setting the artefact holds and no rule knows (a vendor
+    extension, a newer specification): the engine does not guess what it means, and reports the
+    change for a reviewer to judge.""",
+    citation="OpenID Connect Discovery 1.0 §3; RFC 8414 §2",
+    example="frontchannel_logout_session_supported: true -> false",
+)
+def _other(c: Change, env: Env) -> Hit:
+    name = ctx(c, "setting")
+    return Hit(f"{name}: {fmt(c.old)} -> {fmt(c.new)} (no rule classifies it: review it)")
