@@ -355,6 +355,9 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
         if src in realm:
             b.at(("server", "webauthn", key), (src,))
     server["webauthn"] = webauthn
+    other = _realm_other(R)
+    if other:
+        server["other"] = other
     data["server"] = server
 
     # --- scopes, brokers, clients ---------------------------------------------------------
@@ -891,6 +894,83 @@ def _client_settings(c: dict) -> dict[str, Any]:
         if isinstance(value, str | bool | int):
             settings[key] = value
     return settings
+
+
+# Realm fields read elsewhere (or structures with their own reader) and display-only ones;
+# every other scalar setting lands in server.other, where a change is reported for review.
+_REALM_READ = frozenset(
+    {
+        "id",
+        "realm",
+        "displayName",
+        "displayNameHtml",
+        "enabled",
+        "clients",
+        "clientScopes",
+        "roles",
+        "defaultRole",
+        "defaultRoles",
+        "users",
+        "groups",
+        "components",
+        "identityProviders",
+        "identityProviderMappers",
+        "authenticationFlows",
+        "authenticatorConfig",
+        "requiredActions",
+        "scopeMappings",
+        "clientScopeMappings",
+        "defaultDefaultClientScopes",
+        "defaultOptionalClientScopes",
+        "federatedUsers",
+        "keycloakVersion",
+        "passwordPolicy",
+        "smtpServer",
+        "localizationTexts",
+        *REALM_DEFAULTS,
+        *(key for key, _ in SERVER_FLAGS),
+    }
+)
+_REALM_DISPLAY = frozenset(
+    {
+        "loginTheme",
+        "accountTheme",
+        "adminTheme",
+        "emailTheme",
+        "internationalizationEnabled",
+        "supportedLocales",
+        "defaultLocale",
+        "attributes.frontendUrl",
+        "attributes.displayName",
+        "attributes.displayNameHtml",
+    }
+)
+
+
+def _realm_other(R: _Realm) -> dict[str, Any]:
+    """Realm settings no rule classifies (nested settings as dotted keys)."""
+    other: dict[str, Any] = {}
+
+    def visit(prefix: str, src: tuple, node: dict, depth: int) -> None:
+        for key in sorted(node, key=str):
+            name = f"{prefix}{key}"
+            if (not prefix and key in _REALM_READ) or name in _REALM_DISPLAY:
+                continue
+            value = node[key]
+            if isinstance(value, dict) and depth < 2:
+                visit(f"{name}.", (*src, key), value, depth + 1)
+                continue
+            if isinstance(value, str) and is_secret_key(key):
+                value = digest(value)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = sorted(set(value))
+            elif not isinstance(value, str | bool | int) or value in ("", None):
+                continue
+            other[name] = value
+            R.b.at(("server", "other", name), (*src, key))
+
+    visit("", (), R.r, 0)
+    return other
 
 
 def _roles(R: _Realm) -> tuple[list[str] | None, list[str] | None]:
