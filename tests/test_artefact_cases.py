@@ -126,6 +126,8 @@ def side(case: dict, which: str, kind: str, base_file: Path, fmt: str):
     if text is None:
         data = patch(_base(base_file, fmt), case.get(which) or {})
         text = render(data, fmt, case.get(f"{which}_render"))
+    else:  # a whole document as written: named by what it is
+        fmt = "json" if text.lstrip().startswith(("{", "[")) else "yaml"
     return load_artefact_text(text, f"{which}/{base_file.stem}.{fmt}", kind)
 
 
