@@ -87,10 +87,10 @@ def test_reports_come_from_disk_without_parsing(
     def refuse(*args, **kwargs):
         raise AssertionError("parsed or judged again")
 
-    import workbench.history.repo as history_repo
+    import workbench.history.judge as judge
     import workbench.review as review
 
-    monkeypatch.setattr(history_repo, "load_contract_bytes", refuse)
+    monkeypatch.setattr(judge, "load_contract_bytes", refuse)
     monkeypatch.setattr(review, "build_report", refuse)
     with ContractRepo.open(small.root) as repo:
         again = repo.report(repo.history("a.yaml")[0])
