@@ -4,8 +4,8 @@ An amendment is judged against the previous *valid* content (an amendment that r
 commit is judged against what consumers last had): :meth:`Judge.base`. The report is the one
 code path of every face (``review.build_report`` with the repository's policy, as of the commit
 date). Every answer is a function of blob ids, so each is cached by them: parsed contracts and
-validity in memory, reports in memory and on disk (with the validity of invalid contents and the
-base found behind an invalid parent, so a warm answer needs neither git nor the parser).
+validity in memory and on disk, reports in memory and on disk, and the base found behind an
+invalid parent on disk too, so a warm answer needs neither git nor the parser.
 
 :meth:`Judge.judgement` is what the log shows for a revision. Warm, it is found from the blob
 ids alone (:meth:`Judge.cached_judgement`); cold, each blob is read and parsed once.
@@ -67,6 +67,9 @@ class Judge:
         self.disk_cache = disk_cache
         self._config = config
         self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(64)
+        # per path, the parsed parent of the revision judged last: the content a log meets
+        # next on that path, however many other contracts' revisions come in between
+        self._ahead: LRU[str, tuple[str, Contract | ContractError]] = LRU(256)
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
         self._reports: LRU[str, DiffReport] = LRU(4096)
         self._bases: LRU[str, tuple] = LRU(4096)
@@ -75,7 +78,7 @@ class Judge:
 
     def clear(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
-        for cache in (self._contracts, self._reports, self._validity, self._bases):
+        for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
             cache.clear()
 
     # --- reading and loading ----------------------------------------------------------------
@@ -108,6 +111,11 @@ class Judge:
             raise HistoryError(f"{revision.path} does not exist at {revision.short}")
         key = (revision.blob, revision.path)
         cached = self._contracts.get(key)
+        if cached is None:
+            ahead = self._ahead.get(revision.path)
+            if ahead is not None and ahead[0] == revision.blob:
+                cached = ahead[1]
+                self._contracts.put(key, cached)
         if cached is None:
             try:
                 cached = load_contract_bytes(self._raw(revision), revision.path)
@@ -144,11 +152,11 @@ class Judge:
             raise ContractError(list(problems))
 
     def _remember_validity(self, key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
-        """Remember whether a content is valid; invalid ones on disk too (valid ones are
-        implied by the reports stored for them)."""
+        """Remember whether a content is valid, in memory and on disk: a later run then knows
+        the base of any revision (valid or not) without parsing."""
         if self._validity.get(key) is None:
             self._validity.put(key, problems)
-            if problems and self.disk_cache is not None:
+            if self.disk_cache is not None:
                 self.disk_cache.put(_validity_key(key), problems)
 
     # --- the base of a report ---------------------------------------------------------------
@@ -234,6 +242,11 @@ class Judge:
             judged.report = self.report(revision)
         except (ContractError, HistoryError) as exc:
             judged.error = exc
+        parent = revision.parent
+        if parent is not None and parent.blob is not None:
+            loaded = self._contracts.get((parent.blob, parent.path))
+            if loaded is not None:  # the parent is the next revision of this path: keep it
+                self._ahead.put(parent.path, (parent.blob, loaded))
         return judged
 
     def cached_judgement(self, revision: Revision) -> Judgement | None:
@@ -248,10 +261,13 @@ class Judge:
         problems = self.known_problems(revision)
         if problems:
             return Judgement(error=ContractError(list(problems)), invalid=True)
+        if problems is None:
+            return None
+        if revision.boundary:
+            return Judgement(error=_boundary(revision))
         parent = revision.parent
         if (
-            problems is not None
-            and parent is not None
+            parent is not None
             and parent.blob is not None
             and self._cached_base(parent) == (_NO_BASE,)
         ):
@@ -285,10 +301,7 @@ class Judge:
     def report(self, revision: Revision) -> DiffReport:
         """See :meth:`workbench.history.repo.ContractRepo.report`."""
         if revision.boundary:
-            raise HistoryError(
-                f"{revision.short} is the oldest commit of this shallow clone: its previous "
-                "revision was not fetched"
-            )
+            raise _boundary(revision)
         cached = self._cached_verdict(revision)
         if cached is not None:
             return cached[0]
@@ -373,6 +386,13 @@ class Judge:
 def _day(revision: Revision) -> dt.date | None:
     """The day a revision is judged as of: its commit date (drafts: today)."""
     return revision.date.date() if revision.kind == "commit" and revision.date else None
+
+
+def _boundary(revision: Revision) -> HistoryError:
+    return HistoryError(
+        f"{revision.short} is the oldest commit of this shallow clone: its previous "
+        "revision was not fetched"
+    )
 
 
 def _validity_key(key: tuple[str, str]) -> str:
