@@ -110,7 +110,8 @@ class DiskCache:
     def __init__(self, directory: Path):
         self.directory = directory
         self.enabled = True
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
+        self._root = os.fspath(directory)
 
     @classmethod
     def default(cls, namespace: str = "reports") -> DiskCache | None:
@@ -120,17 +121,20 @@ class DiskCache:
         name = f"{namespace}-v{CACHE_FORMAT}-{workbench.__version__}-{code_fingerprint()}"
         return cls(cache_root() / name)
 
-    def _file(self, key: str) -> Path:
+    def _file(self, key: str) -> tuple[str, str]:
+        """The directory and file of ``key`` (plain strings: a warm log asks thousands)."""
         digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.directory / digest[:2] / f"{digest[2:]}.pkl"
+        folder = f"{self._root}/{digest[:2]}"
+        return folder, f"{folder}/{digest[2:]}.pkl"
 
     def get(self, key: str, expected: type | tuple[type, ...]) -> object | None:
         """The value stored for ``key`` if it is an instance of ``expected``, else ``None``."""
         if not self.enabled:
             return None
-        path = self._file(key)
+        _, path = self._file(key)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except OSError:
             return None
         try:
@@ -139,19 +143,19 @@ class DiskCache:
                 raise ValueError("an entry written for another key")
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):
-                path.unlink()
+                os.unlink(path)
             return None
         return value if isinstance(value, expected) else None
 
     def put(self, key: str, value: object) -> None:
         if not self.enabled:
             return
-        path = self._file(key)
+        folder, path = self._file(key)
         try:
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)

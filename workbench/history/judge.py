@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.loader import load_contract_bytes
-from workbench.contract.model import Contract
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
@@ -31,6 +29,7 @@ from workbench.history.model import INDEX, WORKTREE, ParentRef, Revision
 from workbench.history.walk import Walker
 
 if TYPE_CHECKING:
+    from workbench.contract.model import Contract
     from workbench.engine.model import DiffReport
     from workbench.security.policy import Policy
 
@@ -381,6 +380,13 @@ class Judge:
                 report = stored
                 self._reports.put(key, report)
         return report
+
+
+def load_contract_bytes(raw: bytes, source: str) -> Contract:
+    """The contract loader, imported when a revision is first parsed (a warm log never is)."""
+    from workbench.contract.loader import load_contract_bytes as load
+
+    return load(raw, source)
 
 
 def _day(revision: Revision) -> dt.date | None:

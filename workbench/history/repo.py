@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from workbench.config import CONFIG_NAME, Config, load_config, parse_config
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.model import Contract
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
@@ -30,6 +29,7 @@ from workbench.history.model import ContractEntry, ParentRef, Revision
 from workbench.history.walk import Walker
 
 if TYPE_CHECKING:
+    from workbench.contract.model import Contract
     from workbench.engine.model import DiffReport
     from workbench.security.policy import Policy
 
