@@ -1,7 +1,7 @@
 """Benchmark of contract history on a large repository, side by side with git itself.
 
-    python benchmarks/history.py [--commits 10000] [--contracts 50] [--hot 1000] [--keep DIR]
-                                 [--profile]
+    python benchmarks/history.py [--commits 6000] [--contracts 50] [--hot 1000] [--keep DIR]
+                                 [--runs 7] [--cold-runs 3] [--processes-only] [--profile]
 
 Generates (with one ``git fast-import`` process) a repository of ``--commits`` commits touching
 ``--contracts`` contracts, one of which (``contracts/payments/payments-api.yaml``, renamed from
@@ -15,9 +15,18 @@ Measures, in one run:
       ``git log --format=%H --follow -- PATH`` on the same repository;
   (b) computing the verdicts of all its amendments cold (no caches), warm from memory, and
       warm from the on-disk cache (a fresh process would see the same);
-  (c) peak memory (Python allocations by tracemalloc, and the process's peak RSS).
-``--profile`` splits the cold run into git reads, YAML parsing, validation and the engine.
-Nothing is written outside a temporary directory (``--keep`` keeps the repository).
+  (c) peak memory (Python allocations by tracemalloc, and the process's peak RSS);
+  (d) ``workbench log`` as whole processes, side by side in one run (min and median of
+      ``--runs``, ``--cold-runs`` for the slow ones): warm ``log PATH --limit 50`` against
+      ``git log --follow -- PATH``; the full ``log PATH --format json`` cold (an empty cache)
+      against the floor of reading and parsing every revision (a process that reads each
+      revision's blob through one ``git cat-file --batch`` and loads it with the contract
+      loader; the C loader alone is shown too), and warm against ``git log --follow``;
+  (e) the same work in-process, in a fresh interpreter that imported everything first: what
+      the history layer costs once start-up is paid.
+``--processes-only`` runs (d) and (e) alone. ``--profile`` splits the cold run into git reads,
+YAML parsing, validation and the engine. Nothing is written outside a temporary directory
+(``--keep`` keeps the repository).
 """
 
 from __future__ import annotations
@@ -364,18 +373,236 @@ def measure_child(repo_dir: Path, trace: bool) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# --- whole processes and in-process, side by side --------------------------------------------
+
+FLOOR = r"""
+import subprocess, sys
+repo, path, c_only = sys.argv[1], sys.argv[2], sys.argv[3] == "c"
+out = subprocess.run(
+    ["git", "log", "--follow", "-z", "--raw", "--no-abbrev", "--diff-merges=first-parent",
+     "--format=", "--", path],
+    cwd=repo, capture_output=True, check=True,
+).stdout
+blobs = []
+for token in out.split(b"\0"):
+    token = token.lstrip(b"\n")
+    if token.startswith(b":"):
+        blob = token.split()[3]
+        if blob != b"0" * 40:
+            blobs.append(blob)
+blobs = list(dict.fromkeys(blobs))
+cat = subprocess.run(
+    ["git", "cat-file", "--batch"], cwd=repo, input=b"\n".join(blobs) + b"\n",
+    capture_output=True, check=True,
+).stdout
+if c_only:
+    import yaml
+    parse = lambda raw, source: yaml.load(raw, Loader=yaml.CSafeLoader)
+else:
+    from workbench.contract.loader import load_contract_bytes as parse
+n, at = 0, 0
+while at < len(cat):
+    end = cat.index(b"\n", at)
+    size = int(cat[at:end].split()[2])
+    parse(cat[end + 1 : end + 1 + size], path)
+    at = end + 2 + size
+    n += 1
+print(n)
+"""
+
+
+def workbench_cmd() -> list[str]:
+    """The installed ``workbench`` console script (what users run), else the same entry point."""
+    script = Path(sys.executable).with_name("workbench")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())"]
+
+
+def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
+    return took
+
+
+def fresh_cache_env(work: Path) -> dict[str, str]:
+    """An environment whose on-disk cache is a new, empty directory (a cold run)."""
+    cache = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
+    return {**os.environ, "XDG_CACHE_HOME": str(cache)}
+
+
+def processes(repo_dir: Path, work: Path, runs: int, cold_runs: int) -> dict[str, list[float]]:
+    """(d): every measure as a whole process, interleaved so that load on the machine falls
+    on all of them alike."""
+    wb = workbench_cmd()
+    git_follow = ["git", "log", "--follow", "--", HOT_PATH]
+    warm_env = {**os.environ, "XDG_CACHE_HOME": str(work / "warm-cache")}
+    # fill the warm cache (and check that the log runs)
+    run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, warm_env)
+    times: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        times.setdefault(name, []).append(seconds)
+
+    for _ in range(runs):
+        add("python -c pass", run_process([sys.executable, "-c", "pass"], repo_dir))
+        add("git log --follow", run_process(git_follow, repo_dir))
+        add(
+            "warm log --limit 50",
+            run_process([*wb, "log", HOT_PATH, "-n", "50"], repo_dir, warm_env),
+        )
+        add(
+            "warm log --format json",
+            run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, warm_env),
+        )
+    for _ in range(cold_runs):
+        add(
+            "floor",
+            run_process([sys.executable, "-c", FLOOR, str(repo_dir), HOT_PATH, "l"], repo_dir),
+        )
+        add(
+            "floor (C loader)",
+            run_process([sys.executable, "-c", FLOOR, str(repo_dir), HOT_PATH, "c"], repo_dir),
+        )
+        add(
+            "cold log --format json",
+            run_process(
+                [*wb, "log", HOT_PATH, "--format", "json"], repo_dir, fresh_cache_env(work)
+            ),
+        )
+    return times
+
+
+def in_process(repo_dir: Path, runs: int, cold_runs: int) -> None:
+    """(e), run in a fresh interpreter: import everything the measures use, then time them
+    calling the CLI's entry point (output discarded); print the times as JSON."""
+    import contextlib
+    import io
+    import json
+
+    import yaml
+
+    from workbench.cli import main as cli
+    from workbench.contract.loader import load_contract_bytes
+    from workbench.history.gitio import GitRepo
+
+    work = Path(tempfile.mkdtemp(prefix="workbench-inproc-"))
+    os.chdir(repo_dir)
+
+    def log(*args: str, cache: Path) -> float:
+        os.environ["XDG_CACHE_HOME"] = str(cache)
+        sink = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(sink):
+            cli(["log", HOT_PATH, *args], standalone_mode=False)
+        return time.perf_counter() - start
+
+    def floor(c_loader: bool) -> float:
+        start = time.perf_counter()
+        git = GitRepo.discover(repo_dir)
+        with git.log("HEAD", HOT_PATH, follow=True) as stream:
+            blobs = [ch.new_blob for c in stream for ch in c.changes[:1] if ch.new_blob]
+        raws = git.read_blobs(list(dict.fromkeys(blobs)))
+        for raw in raws.values():
+            if c_loader:
+                yaml.load(raw, Loader=yaml.CSafeLoader)
+            else:
+                load_contract_bytes(raw, HOT_PATH)
+        git.close()
+        return time.perf_counter() - start
+
+    warm = work / "warm"
+    log("--format", "json", cache=warm)  # imports what the log imports lazily; fills the cache
+    floor(False)
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):
+        times.setdefault("git log --follow", []).append(
+            run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir)
+        )
+        times.setdefault("warm log --limit 50", []).append(log("-n", "50", cache=warm))
+        times.setdefault("warm log --format json", []).append(log("--format", "json", cache=warm))
+    for _ in range(cold_runs):
+        times.setdefault("floor", []).append(floor(False))
+        times.setdefault("floor (C loader)", []).append(floor(True))
+        cold = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
+        times.setdefault("cold log --format json", []).append(log("--format", "json", cache=cold))
+    shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(times))
+
+
+def side_by_side(repo_dir: Path, work: Path, runs: int, cold_runs: int) -> bool:
+    """(d) and (e): print both tables with their ratios; whether every target was met."""
+    import json
+
+    whole = processes(repo_dir, work, runs, cold_runs)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--inproc",
+            str(repo_dir),
+            "--runs",
+            str(runs),
+            "--cold-runs",
+            str(cold_runs),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    inproc = json.loads(out.strip().splitlines()[-1])
+    ok = True
+    for title, times in (("(d) whole processes", whole), ("(e) in-process (imports paid)", inproc)):
+        best = {k: min(v) for k, v in times.items()}
+        median = {k: statistics.median(v) for k, v in times.items()}
+        print(f"\n{title}: min / median of {runs} runs ({cold_runs} for cold and floor)")
+        for name in times:
+            print(f"  {name:28s} {best[name] * 1000:8.0f} ms  {median[name] * 1000:8.0f} ms")
+        targets = [
+            ("warm log --limit 50", "git log --follow", 2.0, "issue 10"),
+            ("cold log --format json", "floor", 1.5, "issue 18"),
+            ("warm log --format json", "git log --follow", 3.0, "issue 18"),
+        ]
+        for ours, base, target, where in targets:
+            ratio = best[ours] / best[base]
+            ratio_median = median[ours] / median[base]
+            met = ratio <= target
+            ok &= met
+            print(
+                f"  {ours} / {base}: {ratio:.2f}x (median {ratio_median:.2f}x); "
+                f"target <= {target}x ({where}) {'ok' if met else 'MISSED'}"
+            )
+        print(
+            f"  cold log --format json / floor (C loader): "
+            f"{best['cold log --format json'] / best['floor (C loader)']:.2f}x"
+        )
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=6_000)
     parser.add_argument("--contracts", type=int, default=50)
     parser.add_argument("--hot", type=int, default=1_000)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the repository here")
     parser.add_argument("--profile", action="store_true", help="split the cold run by stage")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each fast process")
+    parser.add_argument("--cold-runs", type=int, default=3, help="runs of cold logs and floors")
+    parser.add_argument(
+        "--processes-only", action="store_true", help="only (d) and (e): whole processes"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--inproc", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.trace)
+        return 0
+    if args.inproc:
+        in_process(args.inproc, args.runs, args.cold_runs)
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
@@ -391,7 +618,10 @@ def main() -> int:
             ["git", "rev-list", "--count", "HEAD"], cwd=repo_dir, capture_output=True, text=True
         ).stdout.strip()
         print(f"repository: {n_commits} commits, {args.contracts} contracts")
-        return run(repo_dir, args.profile)
+        ok = True if args.processes_only else run(repo_dir, args.profile) == 0
+        ok &= side_by_side(repo_dir, work, args.runs, args.cold_runs)
+        print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
+        return 0 if ok else 1
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -526,7 +756,6 @@ def run(repo_dir: Path, profile: bool) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if profile:
         profile_cold(repo_dir, HOT_PATH)
-    print("\nall targets met" if verdict else "\nSOME TARGETS MISSED")
     return 0 if verdict else 1
 
 

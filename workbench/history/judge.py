@@ -4,8 +4,9 @@ An amendment is judged against the previous *valid* content (an amendment that r
 commit is judged against what consumers last had): :meth:`Judge.base`. The report is the one
 code path of every face (``review.build_report`` with the repository's policy, as of the commit
 date). Every answer is a function of blob ids, so each is cached by them: parsed contracts and
-validity in memory and on disk, reports in memory and on disk, and the base found behind an
-invalid parent on disk too, so a warm answer needs neither git nor the parser.
+validity in memory, reports in memory and on disk, and on disk too the validity of invalid
+contents (and of the few valid ones no report vouches for) and the base found behind an invalid
+parent, so a warm answer needs neither git nor the parser.
 
 :meth:`Judge.judgement` is what the log shows for a revision. Warm, it is found from the blob
 ids alone (:meth:`Judge.cached_judgement`); cold, each blob is read and parsed once.
@@ -151,12 +152,22 @@ class Judge:
             raise ContractError(list(problems))
 
     def _remember_validity(self, key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
-        """Remember whether a content is valid, in memory and on disk: a later run then knows
-        the base of any revision (valid or not) without parsing."""
+        """Remember whether a content is valid; invalid ones on disk too (a valid one is
+        implied by the reports stored for it, see :meth:`_store_valid` for the others)."""
         if self._validity.get(key) is None:
             self._validity.put(key, problems)
-            if self.disk_cache is not None:
+            if problems and self.disk_cache is not None:
                 self.disk_cache.put(_validity_key(key), problems)
+
+    def _store_valid(self, side: Side | None) -> None:
+        """Keep on disk that a content is valid where no stored report will say so: the
+        parent of an invalid revision, a revision whose verdict is an error. (Writing every
+        valid content would cost a cold log one more file per revision.)"""
+        if side is None or side.blob is None or self.disk_cache is None:
+            return
+        key = (side.blob, side.path)
+        if self._validity.get(key) == () and self.disk_cache.get(_validity_key(key), tuple) != ():
+            self.disk_cache.put(_validity_key(key), ())
 
     # --- the base of a report ---------------------------------------------------------------
 
@@ -186,6 +197,8 @@ class Judge:
             raise self._no_base(revision)
         if parent is not start:
             self._store_base(start, _entry(parent))
+        elif self.known_problems(revision):
+            self._store_valid(parent)  # no report of this revision will ever prove it
         return parent
 
     @staticmethod
@@ -235,12 +248,15 @@ class Judge:
                 return Judgement(error=exc)
         judged = Judgement()
         try:
+            if revision.boundary:
+                raise _boundary(revision)
             base = self.base(revision)
             if base is not None and revision.parent is not None and base != revision.parent:
                 judged.base = base
-            judged.report = self.report(revision)
+            judged.report = self._judge(revision, base)
         except (ContractError, HistoryError) as exc:
             judged.error = exc
+            self._store_valid(revision)  # the verdict is this error: known without parsing
         parent = revision.parent
         if parent is not None and parent.blob is not None:
             loaded = self._contracts.get((parent.blob, parent.path))
@@ -262,16 +278,16 @@ class Judge:
             return Judgement(error=ContractError(list(problems)), invalid=True)
         if problems is None:
             return None
-        if revision.boundary:
-            return Judgement(error=_boundary(revision))
+        error = None
         parent = revision.parent
-        if (
-            parent is not None
-            and parent.blob is not None
-            and self._cached_base(parent) == (_NO_BASE,)
-        ):
-            return Judgement(error=self._no_base(revision))
-        return None
+        if revision.boundary:
+            error = _boundary(revision)
+        elif parent is not None and self._cached_base(parent) == (_NO_BASE,):
+            error = self._no_base(revision)
+        if error is None:
+            return None
+        self._store_valid(revision)  # known valid in memory only: the next run needs it too
+        return Judgement(error=error)
 
     def _cached_verdict(self, revision: Revision) -> tuple[DiffReport, Side | None] | None:
         """The report of ``revision`` and its base from the caches: against the direct parent
@@ -305,7 +321,10 @@ class Judge:
         if cached is not None:
             return cached[0]
         self.check(revision)
-        base = self.base(revision)
+        return self._judge(revision, self.base(revision))
+
+    def _judge(self, revision: Revision, base: Side | None) -> DiffReport:
+        """The report of a valid ``revision`` against its ``base``."""
         if revision.blob is None and (base is None or base.blob is None):
             raise HistoryError(f"{revision.path} exists neither at {revision.short} nor before")
         label = base.label if base else None
