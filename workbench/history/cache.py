@@ -1,7 +1,8 @@
 """Caches of the history layer: a small in-memory LRU, and an optional on-disk report cache.
 
 Reports depend only on the two blobs compared, the day they are judged on, and the code of the
-engine, so they are keyed by ``(old blob, new blob, day)`` under a directory named after the
+engine, so they are keyed by ``(old blob, new blob, day)`` (the judge keeps the problems of
+invalid contents and the bases behind invalid parents beside them) under a directory named after the
 workbench version and a fingerprint of the engine and loader sources: upgrading (or editing a
 rule) starts a fresh cache instead of serving stale verdicts. The cache lives under
 ``$XDG_CACHE_HOME/workbench`` (``~/.cache/workbench``), is safe to delete at any time, is
