@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbench.config import Config
-from workbench.history.cache import LRU
+from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
     GitRepo,
@@ -28,11 +28,17 @@ _NOT_CACHED = object()
 
 class Identities:
     """The identity (:class:`ContractMeta`) of each blob that is a contract, ``None`` for the
-    others: sniffed once per blob, many at a time in one pipelined read."""
+    others: sniffed once per blob, many at a time in one pipelined read.
 
-    def __init__(self, git: GitRepo, size: int = 8192):
+    With a disk cache, the identities met along a contract's whole history are kept in one
+    entry per path (:meth:`remember`), so that listing it again (:meth:`recall`) reads no blob.
+    """
+
+    def __init__(self, git: GitRepo, size: int = 8192, disk_cache: DiskCache | None = None):
         self.git = git
+        self.disk_cache = disk_cache
         self._meta: LRU[str, ContractMeta | None] = LRU(size)
+        self._stored: dict[str, frozenset[str]] = {}  # per path, the blobs on disk
 
     def of(self, blob: str, raw: bytes | None = None) -> ContractMeta | None:
         """The identity of ``blob`` (its bytes ``raw`` when the caller has them)."""
@@ -61,8 +67,47 @@ class Identities:
             raw = raws.get(blob)
             self._meta.put(blob, sniff(raw) if raw is not None else None)
 
+    def recall(self, path: str) -> None:
+        """Take the identities stored for the history of ``path`` (one read, once)."""
+        if self.disk_cache is None or path in self._stored:
+            return
+        stored = self.disk_cache.get(self._key(path), dict)
+        known: set[str] = set()
+        if isinstance(stored, dict):
+            for blob, fields in stored.items():
+                if not isinstance(blob, str):
+                    continue
+                if fields is None:
+                    meta = None
+                elif isinstance(fields, tuple) and len(fields) == 4:
+                    meta = ContractMeta(*fields)
+                else:
+                    continue
+                known.add(blob)
+                if blob not in self._meta:
+                    self._meta.put(blob, meta)
+        self._stored[path] = frozenset(known)
+
+    def remember(self, path: str, blobs: set[str]) -> None:
+        """Store the identities of ``blobs``, the whole history of ``path``, for later runs
+        (nothing is written when they are all stored already)."""
+        if self.disk_cache is None or blobs <= self._stored.get(path, frozenset()):
+            return
+        data: dict[str, tuple[str, str, str, str] | None] = {}
+        for blob in blobs:
+            meta = self._meta.get(blob, _NOT_CACHED)  # type: ignore[arg-type]
+            if meta is _NOT_CACHED:
+                continue
+            data[blob] = None if meta is None else (meta.id, meta.version, meta.title, meta.status)
+        self.disk_cache.put(self._key(path), data)
+        self._stored[path] = frozenset(data)
+
+    def _key(self, path: str) -> str:
+        return f"identities:{self.git.git_dir}:{path}"
+
     def clear(self) -> None:
         self._meta.clear()
+        self._stored.clear()
 
 
 def worktree_status(git: GitRepo) -> dict[str, StatusEntry]:

@@ -43,7 +43,7 @@ class ContractRepo:
         self.git = git
         self.disk_cache = disk_cache
         self._config: Config | None = None
-        self.identities = Identities(git)
+        self.identities = Identities(git, disk_cache=disk_cache)
         self.listing = Listing(git, self.identities, lambda: self.config)
         self._worktree: LRU[str, bytes] = LRU(64)  # working-tree bytes by blob, as last read
         self.walker = Walker(git, self.identities, self.listing.selected, self._worktree)

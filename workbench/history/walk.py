@@ -81,6 +81,7 @@ class Walk:
         with self._lock:
             if self.done:
                 return
+            self.walker.identities.recall(self.path)
             self.start()
             if self._log is None:  # closed while another thread was reading it
                 self.done = True
@@ -120,6 +121,17 @@ class Walk:
             log.close()
             return
         self.error = log.finish()
+        if self.error is None:  # the whole history: the next listing reads no blob
+            self.walker.identities.remember(self.path, self._identified())
+
+    def _identified(self) -> set[str]:
+        """The blobs the commits' versions and ids came from."""
+        blobs: set[str] = set()
+        for item in self.items:
+            blob = item.blob or (item.parent.blob if item.parent else None)
+            if item.kind == "commit" and blob:
+                blobs.add(blob)
+        return blobs
 
     def close(self) -> None:
         self._closed = True
