@@ -73,7 +73,9 @@ class Identities:
             return
         stored = self.disk_cache.get(self._key(path), dict)
         known: set[str] = set()
-        if isinstance(stored, dict):
+        if isinstance(stored, dict) and len(stored) > self._meta.size // 2:
+            known = {b for b in stored if isinstance(b, str)}  # would only evict each other
+        elif isinstance(stored, dict):
             for blob, fields in stored.items():
                 if not isinstance(blob, str):
                     continue
