@@ -14,6 +14,7 @@ from test_history_support import P2, Repo, Story
 import workbench.history.judge as judge
 import workbench.review as review
 from workbench.cli import main
+from workbench.history.gitio import BatchReader
 from workbench.history.repo import ContractRepo
 from workbench.history.walk import Walker
 
@@ -139,3 +140,21 @@ def test_cold_log_parses_each_content_once(
     log(story, *args, "--format", "json")
     assert parsed
     assert max(parsed.values()) == 1, [k for k, n in parsed.items() if n > 1]
+
+
+def test_cold_log_reads_each_content_from_git_once(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contents the listing read to find versions are the ones the judge loads."""
+    monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
+    asked: collections.Counter[str] = collections.Counter()
+    read = BatchReader.read
+
+    def counting(self: BatchReader, names: list[str]):
+        asked.update(n for n in names if ":" not in n)  # blobs (not REV:PATH lookups)
+        return read(self, names)
+
+    monkeypatch.setattr(BatchReader, "read", counting)
+    log(story, P2, "--format", "json")
+    assert asked
+    assert max(asked.values()) == 1, [k for k, n in asked.items() if n > 1]

@@ -1,4 +1,5 @@
-"""Caches of the history layer: a small in-memory LRU, and an optional on-disk report cache.
+"""Caches of the history layer: in-memory LRUs (of values, of blob contents), and an optional
+on-disk report cache.
 
 Reports depend only on the two blobs compared, the day they are judged on, and the code of the
 engine, so they are keyed by ``(old blob, new blob, day)`` (the judge keeps the problems of
@@ -72,6 +73,45 @@ class LRU(Generic[K, V]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class BlobCache:
+    """Contents by blob sha, as last read, holding at most ``limit`` bytes (least recently used
+    go first): what a listing read to identify contracts is not read again to load them."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, blob: str) -> bytes | None:
+        with self._lock:
+            raw = self._data.get(blob)
+            if raw is not None:
+                self._data.move_to_end(blob)
+            return raw
+
+    def put(self, blob: str, raw: bytes) -> None:
+        if len(raw) > self.limit // 4:
+            return  # one huge file would push out everything else
+        with self._lock:
+            old = self._data.pop(blob, None)
+            if old is not None:
+                self._size -= len(old)
+            self._data[blob] = raw
+            self._size += len(raw)
+            while self._size > self.limit:
+                _, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
 
     def __len__(self) -> int:
         return len(self._data)

@@ -91,10 +91,10 @@ class Judge:
 
     def _raw(self, side: Side) -> bytes:
         assert side.blob is not None
+        raw = self.walker.blobs.get(side.blob)  # read by the listing, or the working-tree file
+        if raw is not None:
+            return raw
         if side.rev == WORKTREE:
-            raw = self.walker.worktree.get(side.blob)
-            if raw is not None:
-                return raw
             assert self.git.root is not None
             try:
                 raw = (self.git.root / side.path).read_bytes()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbench.config import Config
-from workbench.history.cache import LRU, DiskCache
+from workbench.history.cache import LRU, BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
     GitRepo,
@@ -34,9 +34,17 @@ class Identities:
     entry per path (:meth:`remember`), so that listing it again (:meth:`recall`) reads no blob.
     """
 
-    def __init__(self, git: GitRepo, size: int = 8192, disk_cache: DiskCache | None = None):
+    def __init__(
+        self,
+        git: GitRepo,
+        size: int = 8192,
+        *,
+        disk_cache: DiskCache | None = None,
+        blobs: BlobCache | None = None,
+    ):
         self.git = git
         self.disk_cache = disk_cache
+        self.blobs = blobs  # keeps the contents read here, for the judge to load
         self._meta: LRU[str, ContractMeta | None] = LRU(size)
         self._stored: dict[str, frozenset[str]] = {}  # per path, the blobs on disk
 
@@ -50,6 +58,8 @@ class Identities:
                 raw = self.git.read_blob(blob)
             except HistoryError:
                 return None
+            if self.blobs is not None:
+                self.blobs.put(blob, raw)
         meta = sniff(raw)
         self._meta.put(blob, meta)
         return meta
@@ -66,6 +76,8 @@ class Identities:
         for blob in missing:
             raw = raws.get(blob)
             self._meta.put(blob, sniff(raw) if raw is not None else None)
+            if raw is not None and self.blobs is not None:
+                self.blobs.put(blob, raw)
 
     def recall(self, path: str) -> None:
         """Take the identities stored for the history of ``path`` (one read, once)."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from workbench.config import CONFIG_NAME, Config, load_config, parse_config
 from workbench.contract.errors import ContractError, Problem
-from workbench.history.cache import LRU, DiskCache
+from workbench.history.cache import BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
 from workbench.history.judge import Judge, Judgement, problem_line
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 Side = Revision | ParentRef
 
+BLOB_CACHE_BYTES = 16 << 20  # contents kept between listing a page and loading its revisions
+
 
 class ContractRepo:
     """A git repository seen as a set of authentication contracts with their history."""
@@ -43,10 +45,10 @@ class ContractRepo:
         self.git = git
         self.disk_cache = disk_cache
         self._config: Config | None = None
-        self.identities = Identities(git, disk_cache=disk_cache)
+        self._blobs = BlobCache(BLOB_CACHE_BYTES)  # contents as last read, by blob sha
+        self.identities = Identities(git, disk_cache=disk_cache, blobs=self._blobs)
         self.listing = Listing(git, self.identities, lambda: self.config)
-        self._worktree: LRU[str, bytes] = LRU(64)  # working-tree bytes by blob, as last read
-        self.walker = Walker(git, self.identities, self.listing.selected, self._worktree)
+        self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
         self.judge = Judge(git, self.walker, lambda: self.config, disk_cache)
 
     # --- opening --------------------------------------------------------------------------
@@ -246,7 +248,7 @@ class ContractRepo:
     def clear_caches(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
         self.identities.clear()
-        self._worktree.clear()
+        self._blobs.clear()
         self.judge.clear()
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from workbench.history.cache import LRU
+from workbench.history.cache import BlobCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
     GitRepo,
@@ -148,12 +148,12 @@ class Walker:
         git: GitRepo,
         identities: Identities,
         selected: Callable[[], PathFilter],
-        worktree: LRU[str, bytes],
+        blobs: BlobCache,
     ):
         self.git = git
         self.identities = identities
         self._selected = selected
-        self.worktree = worktree  # working-tree bytes by blob sha, as last read
+        self.blobs = blobs  # contents by blob sha as last read (working-tree files too)
         self._walks: dict[tuple[str, str], Walk] = {}
         self._lock = threading.Lock()
         self._shallow: frozenset[str] | None = None
@@ -337,7 +337,7 @@ class Walker:
             except OSError as exc:
                 raise HistoryError(f"{rel}: cannot read: {exc.strerror or exc}") from None
             blob = blob_sha(raw)
-            self.worktree.put(blob, raw)
+            self.blobs.put(blob, raw)
             return ParentRef(WORKTREE, rel, blob)
         if rev == INDEX:
             return ParentRef(INDEX, rel, self.git.index_entry(rel))
@@ -431,7 +431,7 @@ class Walker:
                 raw = target.read_bytes()
             blob = blob_sha(raw) if raw is not None else None
             if raw is not None and blob is not None:
-                self.worktree.put(blob, raw)
+                self.blobs.put(blob, raw)
             parent = None if entry.untracked else index_ref
             if parent is not None and parent.blob is None:
                 parent = None if entry.x != "D" else parent
