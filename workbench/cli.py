@@ -316,7 +316,8 @@ def _load_sides(
 def _load_ignores_for(root: Path, contract_id: str, ignore_file: Path | None, no_ignore: bool, day):
     """The ignore file given, else the repository's, scoped to one contract; warnings printed."""
     from workbench.contract.errors import ContractError
-    from workbench.engine.ignore import IGNORE_NAME, load_ignores
+    from workbench.engine.ignore import IGNORE_NAME
+    from workbench.review import load_ignores
 
     if no_ignore:
         return None
@@ -573,14 +574,8 @@ def review_cmd(
     (printed as file:line:col).
     """
     from workbench.contract.errors import ContractError
-    from workbench.report import RENDERERS, exit_code, render_json
+    from workbench.report.review import render_review, review_exit_code, review_options
     from workbench.security.policy import load_policy, load_policy_file
-    from workbench.security.render import (
-        render_review_markdown,
-        render_review_text,
-        review_options,
-        review_view,
-    )
 
     if base_ref is not None and len(specs) != 1:
         raise click.UsageError("with --base give one contract: workbench review --base REF PATH")
@@ -604,19 +599,10 @@ def review_cmd(
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
     )
-    view = review_view(report)
-    if fmt == "text":
-        text = render_review_text(view, policy, options)
-    elif fmt == "markdown":
-        text = render_review_markdown(view, policy, options)
-    elif fmt == "json":
-        text = render_json(report, options)
-    else:
-        text = RENDERERS[fmt](view, options)
-    _write_output(text, output, paint)
+    _write_output(render_review(report, fmt, policy, options), output, paint)
     if fmt == "github":
-        _step_summary(render_review_markdown(view, policy, options))
-    sys.exit(exit_code(view, options))
+        _step_summary(render_review(report, "markdown", policy, options))
+    sys.exit(review_exit_code(report, options))
 
 
 # --- check (gate) -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.amendment.atomic import atomic_write, remove_stale_temps
-from workbench.amendment.bump import BumpError, BumpResult, apply_bump
+from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_version
 from workbench.amendment.changelog import (
     ChangelogResult,
     append_changelog,
@@ -51,10 +51,13 @@ from workbench.contract.errors import ContractError
 from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
+from workbench.engine.model import SecurityFinding
 from workbench.history.errors import HistoryError
 from workbench.history.model import INDEX, WORKTREE, ContractEntry
 from workbench.history.repo import ContractRepo
+from workbench.review import build_report, load_ignores
 from workbench.security.policy import DEFAULT_POLICY, Policy, load_policy
+from workbench.security.review import review_contract
 
 MIN_PREFIX = 6
 
@@ -303,9 +306,6 @@ class AmendmentSession:
             raise AmendmentError(f"{self.path}: no such contract {where} or at HEAD")
         self.report = None
         if self.new is not None or (raw is None and self.old is not None):
-            from workbench.engine.ignore import load_ignores
-            from workbench.review import build_report
-
             try:
                 ignores = load_ignores(self.root, today=self.today)
             except ContractError as exc:
@@ -337,8 +337,6 @@ class AmendmentSession:
         if self.old is None or self.new.version != self.old.version:
             return self.new.version
         if self.report is not None:
-            from workbench.amendment.bump import next_version
-
             try:
                 return next_version(self.old.version, self.report.verdict.required_bump)
             except BumpError:
@@ -599,7 +597,7 @@ class AmendmentSession:
             raise AmendmentError(f"give at least {MIN_PREFIX} characters of the fingerprint")
         assert self.report is not None
         candidates: dict[str, tuple[str, Any]] = {}
-        for s in getattr(self.report, "security_findings", None) or []:
+        for s in self.report.security_findings:
             if s.fingerprint.lower().startswith(text):
                 candidates[s.fingerprint] = ("security_review", s)
         for f in self.report.findings:
@@ -746,10 +744,8 @@ class AmendmentSession:
 
     def changelog_entry(self) -> str:
         new = self._require_contract()
-        fixed: list[Any] = []
+        fixed: list[SecurityFinding] = []
         if self.old is not None:
-            from workbench.security.review import review_contract
-
             after = {s.fingerprint for s in review_contract(new, self.policy)}
             fixed = [
                 s for s in review_contract(self.old, self.policy) if s.fingerprint not in after

@@ -1,6 +1,7 @@
 """Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit
 and github. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that takes
-``--format`` renders through :func:`render`.
+``--format`` renders through :func:`render`. ``REVIEW_RENDERERS`` (:mod:`workbench.report.review`)
+does the same for ``workbench review``: the security review in each of those formats.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _LAZY: dict[str, str] = {
     "report_schema": "workbench.report.json_report",
     "use_color": "workbench.report.text",
     "sarif_log": "workbench.report.sarif",
+    "REVIEW_RENDERERS": "workbench.report.review",
+    "render_review": "workbench.report.review",
+    "review_exit_code": "workbench.report.review",
     **{func: module for module, func in _REGISTRY.values()},
 }
 
@@ -62,7 +66,7 @@ def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None 
     """Render ``report`` in format ``fmt`` (a key of ``RENDERERS``)."""
     if fmt not in _REGISTRY:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    from workbench.report.common import RenderOptions
+    from workbench.report.common import RenderOptions  # lazy, like the renderers (see above)
 
     module, func = _REGISTRY[fmt]
     renderer = getattr(importlib.import_module(module), func)
@@ -72,6 +76,7 @@ def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None 
 __all__ = [
     "FORMATS",
     "RENDERERS",
+    "REVIEW_RENDERERS",
     "SCHEMA_VERSION",
     "RenderOptions",
     "Renderer",
@@ -82,10 +87,12 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_review",
     "render_sarif",
     "render_text",
     "report_data",
     "report_schema",
+    "review_exit_code",
     "sarif_log",
     "use_color",
 ]
