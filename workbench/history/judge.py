@@ -340,6 +340,7 @@ class Judge:
     def policy(self) -> Policy:
         """See :attr:`workbench.history.repo.ContractRepo.policy`."""
         if self._policy is None:
+            # imported when first judging: listings and walks never need the security layer
             from workbench.security.policy import DEFAULT_POLICY, parse_policy
 
             config = self._config()
@@ -365,7 +366,7 @@ class Judge:
     ) -> DiffReport:
         """The engine's report plus the security review (``review.build_report``, the one code
         path of every face), cached by blobs, day and policy; both sides already checked."""
-        from workbench.review import build_report
+        from workbench.review import build_report  # only a cold answer runs the engine
 
         policy = self.policy
         day = today or dt.date.today()
@@ -392,7 +393,7 @@ class Judge:
         key = self._report_key(old_blob, new_blob, today or dt.date.today())
         report = self._reports.get(key)
         if report is None and self.disk_cache is not None:
-            from workbench.engine.model import DiffReport
+            from workbench.engine.model import DiffReport  # read from disk: the engine's type
 
             stored = self.disk_cache.get(key, DiffReport)
             if isinstance(stored, DiffReport):
