@@ -119,8 +119,8 @@ class Walk:
             return
         if stopped:  # we stopped reading (a copy of another contract): git may still walk
             log.close()
-            return
-        self.error = log.finish()
+        else:
+            self.error = log.finish()
         if self.error is None:  # the whole history: the next listing reads no blob
             self.walker.identities.remember(self.path, self._identified())
 
