@@ -2,6 +2,7 @@
 
     python benchmarks/history.py [--commits 6000] [--contracts 50] [--hot 1000] [--keep DIR]
                                  [--runs 7] [--cold-runs 3] [--processes-only] [--profile]
+                                 [--baseline CHECKOUT]
 
 Generates (with one ``git fast-import`` process) a repository of ``--commits`` commits touching
 ``--contracts`` contracts, one of which (``contracts/payments/payments-api.yaml``, renamed from
@@ -24,6 +25,9 @@ Measures, in one run:
       loader; the C loader alone is shown too), and warm against ``git log --follow``;
   (e) the same work in-process, in a fresh interpreter that imported everything first: what
       the history layer costs once start-up is paid.
+Wall times on a shared machine vary with its load: (d) and (e) print the CPU time of each
+measure beside them (the processes it waited for included). ``--baseline CHECKOUT`` runs (d)
+and (e) with the workbench sources of another checkout too, side by side (before and after).
 ``--processes-only`` runs (d) and (e) alone. ``--profile`` splits the cold run into git reads,
 YAML parsing, validation and the engine. Nothing is written outside a temporary directory
 (``--keep`` keeps the repository).
@@ -48,7 +52,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# ``--src DIR``: measure the workbench sources in DIR (a baseline checkout) instead of these
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(SRC))
 
 from workbench.history.cache import DiskCache  # noqa: E402
 from workbench.history.repo import ContractRepo  # noqa: E402
@@ -377,208 +383,246 @@ def measure_child(repo_dir: Path, trace: bool) -> dict:
 
 FLOOR = r"""
 import subprocess, sys
-repo, path, c_only = sys.argv[1], sys.argv[2], sys.argv[3] == "c"
-out = subprocess.run(
-    ["git", "log", "--follow", "-z", "--raw", "--no-abbrev", "--diff-merges=first-parent",
-     "--format=", "--", path],
-    cwd=repo, capture_output=True, check=True,
-).stdout
-blobs = []
-for token in out.split(b"\0"):
-    token = token.lstrip(b"\n")
-    if token.startswith(b":"):
-        blob = token.split()[3]
-        if blob != b"0" * 40:
-            blobs.append(blob)
-blobs = list(dict.fromkeys(blobs))
-cat = subprocess.run(
-    ["git", "cat-file", "--batch"], cwd=repo, input=b"\n".join(blobs) + b"\n",
-    capture_output=True, check=True,
-).stdout
-if c_only:
-    import yaml
-    parse = lambda raw, source: yaml.load(raw, Loader=yaml.CSafeLoader)
-else:
-    from workbench.contract.loader import load_contract_bytes as parse
-n, at = 0, 0
-while at < len(cat):
-    end = cat.index(b"\n", at)
-    size = int(cat[at:end].split()[2])
-    parse(cat[end + 1 : end + 1 + size], path)
-    at = end + 2 + size
-    n += 1
-print(n)
+
+def floor(repo, path, parse):
+    out = subprocess.run(
+        ["git", "log", "--follow", "-z", "--raw", "--no-abbrev", "--diff-merges=first-parent",
+         "--format=", "--", path],
+        cwd=repo, capture_output=True, check=True,
+    ).stdout
+    blobs = []
+    for token in out.split(b"\0"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b":") and token.split()[3] != b"0" * 40:
+            blobs.append(token.split()[3])
+    blobs = list(dict.fromkeys(blobs))
+    cat = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=repo, input=b"\n".join(blobs) + b"\n",
+        capture_output=True, check=True,
+    ).stdout
+    n = at = 0
+    while at < len(cat):
+        end = cat.index(b"\n", at)
+        size = int(cat[at:end].split()[2])
+        parse(cat[end + 1 : end + 1 + size], path)
+        at = end + 2 + size
+        n += 1
+    return n
+
+if __name__ == "__main__":
+    repo, path, how = sys.argv[1:4]
+    if how == "c":
+        import yaml
+        parse = lambda raw, source: yaml.load(raw, Loader=yaml.CSafeLoader)
+    else:
+        from workbench.contract.loader import load_contract_bytes as parse
+    floor(repo, path, parse)
 """
 
-
-def workbench_cmd() -> list[str]:
-    """The installed ``workbench`` console script (what users run), else the same entry point."""
-    script = Path(sys.executable).with_name("workbench")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())"]
+Times = dict[str, list[tuple[float, float]]]  # measure -> [(wall, cpu)] per run
 
 
-def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workbench_cmd(src: Path) -> list[str]:
+    """The CLI's entry point (what the ``workbench`` script runs) from the sources in ``src``."""
+    code = f"import sys; sys.path.insert(0, {str(src)!r}); from workbench.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
+def run_process(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, git processes it waited for included)."""
+    cpu = cpu_of_children()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
-    return took
+    return took, cpu_of_children() - cpu
 
 
-def fresh_cache_env(work: Path) -> dict[str, str]:
-    """An environment whose on-disk cache is a new, empty directory (a cold run)."""
-    cache = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
-    return {**os.environ, "XDG_CACHE_HOME": str(cache)}
-
-
-def processes(repo_dir: Path, work: Path, runs: int, cold_runs: int) -> dict[str, list[float]]:
+def processes(
+    repo_dir: Path, work: Path, sources: dict[str, Path], runs: int, cold_runs: int
+) -> Times:
     """(d): every measure as a whole process, interleaved so that load on the machine falls
-    on all of them alike."""
-    wb = workbench_cmd()
-    git_follow = ["git", "log", "--follow", "--", HOT_PATH]
-    warm_env = {**os.environ, "XDG_CACHE_HOME": str(work / "warm-cache")}
-    # fill the warm cache (and check that the log runs)
-    run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, warm_env)
-    times: dict[str, list[float]] = {}
+    on all of them alike; ``sources`` names the workbench checkouts compared."""
+    times: Times = {}
 
-    def add(name: str, seconds: float) -> None:
-        times.setdefault(name, []).append(seconds)
+    def add(name: str, measured: tuple[float, float]) -> None:
+        times.setdefault(name, []).append(measured)
 
+    warm_env = {}
+    for label, src in sources.items():
+        warm_env[label] = {**os.environ, "XDG_CACHE_HOME": str(work / f"warm-{label}")}
+        run_process(
+            [*workbench_cmd(src), "log", HOT_PATH, "--format", "json"], repo_dir, warm_env[label]
+        )
+    python = [sys.executable, "-c"]
     for _ in range(runs):
-        add("python -c pass", run_process([sys.executable, "-c", "pass"], repo_dir))
-        add("git log --follow", run_process(git_follow, repo_dir))
-        add(
-            "warm log --limit 50",
-            run_process([*wb, "log", HOT_PATH, "-n", "50"], repo_dir, warm_env),
-        )
-        add(
-            "warm log --format json",
-            run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, warm_env),
-        )
+        add("python -c pass", run_process([*python, "pass"], repo_dir))
+        add("git log --follow", run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir))
+        for label, src in sources.items():
+            wb, env = workbench_cmd(src), warm_env[label]
+            add(
+                f"{label}: warm log -n 50",
+                run_process([*wb, "log", HOT_PATH, "-n", "50"], repo_dir, env),
+            )
+            add(
+                f"{label}: warm log --format json",
+                run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, env),
+            )
     for _ in range(cold_runs):
-        add(
-            "floor",
-            run_process([sys.executable, "-c", FLOOR, str(repo_dir), HOT_PATH, "l"], repo_dir),
-        )
-        add(
-            "floor (C loader)",
-            run_process([sys.executable, "-c", FLOOR, str(repo_dir), HOT_PATH, "c"], repo_dir),
-        )
-        add(
-            "cold log --format json",
-            run_process(
-                [*wb, "log", HOT_PATH, "--format", "json"], repo_dir, fresh_cache_env(work)
-            ),
-        )
+        floor = [*python, FLOOR, str(repo_dir), HOT_PATH]
+        add("floor", run_process([*floor, "l"], repo_dir, {**os.environ, "PYTHONPATH": str(ROOT)}))
+        add("floor (C loader)", run_process([*floor, "c"], repo_dir))
+        for label, src in sources.items():
+            cold = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="cold-", dir=work)}
+            add(
+                f"{label}: cold log --format json",
+                run_process(
+                    [*workbench_cmd(src), "log", HOT_PATH, "--format", "json"], repo_dir, cold
+                ),
+            )
     return times
 
 
-def in_process(repo_dir: Path, runs: int, cold_runs: int) -> None:
-    """(e), run in a fresh interpreter: import everything the measures use, then time them
-    calling the CLI's entry point (output discarded); print the times as JSON."""
+def in_process(repo_dir: Path, label: str, runs: int, cold_runs: int) -> None:
+    """(e), run in a fresh interpreter on the sources given by ``--src``: import everything
+    the measures use, then time them calling the CLI's entry point (output discarded) and the
+    floor's function; print the times as JSON."""
     import contextlib
     import io
     import json
 
-    import yaml
-
     from workbench.cli import main as cli
     from workbench.contract.loader import load_contract_bytes
-    from workbench.history.gitio import GitRepo
 
+    floor_ns: dict = {"__name__": "floor"}
+    exec(FLOOR, floor_ns)  # defines floor(repo, path, parse)
     work = Path(tempfile.mkdtemp(prefix="workbench-inproc-"))
     os.chdir(repo_dir)
 
-    def log(*args: str, cache: Path) -> float:
-        os.environ["XDG_CACHE_HOME"] = str(cache)
-        sink = io.StringIO()
+    def timed_call(fn: Callable[[], object]) -> tuple[float, float]:
+        cpu = time.process_time() + cpu_of_children()
         start = time.perf_counter()
-        with contextlib.redirect_stdout(sink):
-            cli(["log", HOT_PATH, *args], standalone_mode=False)
-        return time.perf_counter() - start
+        fn()
+        return time.perf_counter() - start, time.process_time() + cpu_of_children() - cpu
 
-    def floor(c_loader: bool) -> float:
-        start = time.perf_counter()
-        git = GitRepo.discover(repo_dir)
-        with git.log("HEAD", HOT_PATH, follow=True) as stream:
-            blobs = [ch.new_blob for c in stream for ch in c.changes[:1] if ch.new_blob]
-        raws = git.read_blobs(list(dict.fromkeys(blobs)))
-        for raw in raws.values():
-            if c_loader:
-                yaml.load(raw, Loader=yaml.CSafeLoader)
-            else:
-                load_contract_bytes(raw, HOT_PATH)
-        git.close()
-        return time.perf_counter() - start
+    def log(*args: str, cache: Path) -> tuple[float, float]:
+        os.environ["XDG_CACHE_HOME"] = str(cache)
+
+        def call() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                cli(["log", HOT_PATH, *args], standalone_mode=False)
+
+        return timed_call(call)
 
     warm = work / "warm"
     log("--format", "json", cache=warm)  # imports what the log imports lazily; fills the cache
-    floor(False)
-    times: dict[str, list[float]] = {}
+    times: Times = {}
     for _ in range(runs):
         times.setdefault("git log --follow", []).append(
             run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir)
         )
-        times.setdefault("warm log --limit 50", []).append(log("-n", "50", cache=warm))
-        times.setdefault("warm log --format json", []).append(log("--format", "json", cache=warm))
+        times.setdefault(f"{label}: warm log -n 50", []).append(log("-n", "50", cache=warm))
+        times.setdefault(f"{label}: warm log --format json", []).append(
+            log("--format", "json", cache=warm)
+        )
     for _ in range(cold_runs):
-        times.setdefault("floor", []).append(floor(False))
-        times.setdefault("floor (C loader)", []).append(floor(True))
+        times.setdefault("floor", []).append(
+            timed_call(lambda: floor_ns["floor"](str(repo_dir), HOT_PATH, load_contract_bytes))
+        )
         cold = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
-        times.setdefault("cold log --format json", []).append(log("--format", "json", cache=cold))
+        times.setdefault(f"{label}: cold log --format json", []).append(
+            log("--format", "json", cache=cold)
+        )
     shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(times))
 
 
-def side_by_side(repo_dir: Path, work: Path, runs: int, cold_runs: int) -> bool:
+TARGETS = [  # (ours, baseline, target ratio, where the target comes from)
+    ("warm log -n 50", "git log --follow", 2.0, "issue 10"),
+    ("cold log --format json", "floor", 1.5, "issue 18"),
+    ("warm log --format json", "git log --follow", 3.0, "issue 18"),
+]
+
+
+def report_times(title: str, times: Times, sources: list[str], runs: int, cold_runs: int) -> bool:
+    """Print one table (wall min and median, CPU min) and the target ratios of ``sources[-1]``
+    (the others are for comparison); whether every target was met by wall time."""
+    wall = {k: [w for w, _ in v] for k, v in times.items()}
+    cpu = {k: min(c for _, c in v) for k, v in times.items()}
+    best = {k: min(v) for k, v in wall.items()}
+    median = {k: statistics.median(v) for k, v in wall.items()}
+    print(f"\n{title}: {runs} runs ({cold_runs} for cold and floors)")
+    print(f"  {'':40s} {'wall min':>9s} {'median':>9s} {'CPU min':>9s}")
+    for name in times:
+        print(
+            f"  {name:40s} {best[name] * 1000:6.0f} ms {median[name] * 1000:6.0f} ms "
+            f"{cpu[name] * 1000:6.0f} ms"
+        )
+    ok = True
+    for label in sources:
+        for ours, base, target, where in TARGETS:
+            key = f"{label}: {ours}"
+            ratio = best[key] / best[base]
+            met = ratio <= target
+            if label == sources[-1]:
+                ok &= met
+            verdict = f"target <= {target}x ({where}) {'ok' if met else 'MISSED'}"
+            print(
+                f"  {key} / {base}: {ratio:.2f}x (median {median[key] / median[base]:.2f}x, "
+                f"CPU {cpu[key] / cpu[base]:.2f}x)"
+                + (f"; {verdict}" if label == sources[-1] else "")
+            )
+        key = f"{label}: cold log --format json"
+        if "floor (C loader)" in best:
+            print(f"  {key} / floor (C loader): {best[key] / best['floor (C loader)']:.2f}x")
+    return ok
+
+
+def side_by_side(
+    repo_dir: Path, work: Path, baseline: Path | None, runs: int, cold_runs: int
+) -> bool:
     """(d) and (e): print both tables with their ratios; whether every target was met."""
     import json
 
-    whole = processes(repo_dir, work, runs, cold_runs)
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--inproc",
-            str(repo_dir),
-            "--runs",
-            str(runs),
-            "--cold-runs",
-            str(cold_runs),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    inproc = json.loads(out.strip().splitlines()[-1])
-    ok = True
-    for title, times in (("(d) whole processes", whole), ("(e) in-process (imports paid)", inproc)):
-        best = {k: min(v) for k, v in times.items()}
-        median = {k: statistics.median(v) for k, v in times.items()}
-        print(f"\n{title}: min / median of {runs} runs ({cold_runs} for cold and floor)")
-        for name in times:
-            print(f"  {name:28s} {best[name] * 1000:8.0f} ms  {median[name] * 1000:8.0f} ms")
-        targets = [
-            ("warm log --limit 50", "git log --follow", 2.0, "issue 10"),
-            ("cold log --format json", "floor", 1.5, "issue 18"),
-            ("warm log --format json", "git log --follow", 3.0, "issue 18"),
-        ]
-        for ours, base, target, where in targets:
-            ratio = best[ours] / best[base]
-            ratio_median = median[ours] / median[base]
-            met = ratio <= target
-            ok &= met
-            print(
-                f"  {ours} / {base}: {ratio:.2f}x (median {ratio_median:.2f}x); "
-                f"target <= {target}x ({where}) {'ok' if met else 'MISSED'}"
-            )
-        print(
-            f"  cold log --format json / floor (C loader): "
-            f"{best['cold log --format json'] / best['floor (C loader)']:.2f}x"
-        )
+    sources = {"before": baseline} if baseline is not None else {}
+    sources["workbench"] = ROOT
+    whole = processes(repo_dir, work, sources, runs, cold_runs)
+    inproc: Times = {}
+    for label, src in sources.items():
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--inproc",
+                str(repo_dir),
+                "--src",
+                str(src),
+                "--label",
+                label,
+                "--runs",
+                str(runs),
+                "--cold-runs",
+                str(cold_runs),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for key, values in json.loads(out.strip().splitlines()[-1]).items():
+            inproc.setdefault(key, []).extend(tuple(v) for v in values)
+    labels = list(sources)
+    ok = report_times("(d) whole processes", whole, labels, runs, cold_runs)
+    ok &= report_times(
+        "(e) in-process, imports paid before timing", inproc, labels, runs, cold_runs
+    )
     return ok
 
 
@@ -594,15 +638,22 @@ def main() -> int:
     parser.add_argument(
         "--processes-only", action="store_true", help="only (d) and (e): whole processes"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run (d) and (e) with the workbench sources of this checkout (before/after)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inproc", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="workbench", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.trace)
         return 0
     if args.inproc:
-        in_process(args.inproc, args.runs, args.cold_runs)
+        in_process(args.inproc, args.label, args.runs, args.cold_runs)
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
@@ -619,7 +670,8 @@ def main() -> int:
         ).stdout.strip()
         print(f"repository: {n_commits} commits, {args.contracts} contracts")
         ok = True if args.processes_only else run(repo_dir, args.profile) == 0
-        ok &= side_by_side(repo_dir, work, args.runs, args.cold_runs)
+        baseline = args.baseline.resolve() if args.baseline else None
+        ok &= side_by_side(repo_dir, work, baseline, args.runs, args.cold_runs)
         print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
         return 0 if ok else 1
     finally:
