@@ -11,9 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
@@ -21,6 +19,9 @@ from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -37,8 +38,14 @@ def format_schema() -> dict:
     return json.loads(text.read_text(encoding="utf-8"))
 
 
+# jsonschema is imported when a document is not certainly valid (see fastcheck): importing it
+# takes longer than loading and checking a typical contract.
+
+
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         format_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
@@ -52,6 +59,8 @@ def _fast_validator():
 
 @cache
 def _meta_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
 
 

@@ -4,8 +4,8 @@
 ``read_contract_at``/``parse_rev_path`` serve ``REV:PATH`` specs; ``amendment_log`` is what
 ``workbench log`` prints.
 
-The names below are imported on first use, so that importing one light module of the package
-(``workbench.history.errors``, ``.model``) does not import git access and the loader.
+The names below are imported from their modules on first use, so importing one small module
+of the package (``history.revspec``, ``history.errors``) does not load the repository model.
 """
 
 from __future__ import annotations
@@ -16,24 +16,39 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from workbench.history.errors import HistoryError
     from workbench.history.log import LogEntry, amendment_log
-    from workbench.history.model import INDEX, WORKTREE, ContractEntry, ParentRef, Revision
+    from workbench.history.model import ContractEntry, ParentRef, Revision
     from workbench.history.repo import ContractRepo
-    from workbench.history.revspec import PSEUDO_REVS, parse_rev_path, read_contract_at
+    from workbench.history.revspec import (
+        INDEX,
+        PSEUDO_REVS,
+        WORKTREE,
+        parse_rev_path,
+        read_contract_at,
+    )
 
-_WHERE = {
-    "INDEX": "model",
-    "PSEUDO_REVS": "revspec",
-    "WORKTREE": "model",
-    "ContractEntry": "model",
-    "ContractRepo": "repo",
-    "HistoryError": "errors",
-    "LogEntry": "log",
-    "ParentRef": "model",
-    "Revision": "model",
-    "amendment_log": "log",
-    "parse_rev_path": "revspec",
-    "read_contract_at": "revspec",
+_LAZY: dict[str, str] = {
+    "HistoryError": "workbench.history.errors",
+    "LogEntry": "workbench.history.log",
+    "amendment_log": "workbench.history.log",
+    "ContractEntry": "workbench.history.model",
+    "ParentRef": "workbench.history.model",
+    "Revision": "workbench.history.model",
+    "ContractRepo": "workbench.history.repo",
+    "INDEX": "workbench.history.revspec",
+    "PSEUDO_REVS": "workbench.history.revspec",
+    "WORKTREE": "workbench.history.revspec",
+    "parse_rev_path": "workbench.history.revspec",
+    "read_contract_at": "workbench.history.revspec",
 }
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "INDEX",
@@ -49,16 +64,3 @@ __all__ = [
     "parse_rev_path",
     "read_contract_at",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
