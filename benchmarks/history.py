@@ -421,6 +421,9 @@ if __name__ == "__main__":
 
 Times = dict[str, list[tuple[float, float]]]  # measure -> [(wall, cpu)] per run
 
+# processes run as an installed copy does, with byte-code caches (the warm-up writes them)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -439,7 +442,9 @@ def run_process(
     """Wall time and CPU time (user + system, git processes it waited for included)."""
     cpu = cpu_of_children()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
@@ -458,11 +463,12 @@ def processes(
 
     warm_env = {}
     for label, src in sources.items():
-        warm_env[label] = {**os.environ, "XDG_CACHE_HOME": str(work / f"warm-{label}")}
+        warm_env[label] = {**ENV, "XDG_CACHE_HOME": str(work / f"warm-{label}")}
         run_process(
             [*workbench_cmd(src), "log", HOT_PATH, "--format", "json"], repo_dir, warm_env[label]
         )
     python = [sys.executable, "-c"]
+    run_process([*python, FLOOR, str(repo_dir), HOT_PATH, "l"], repo_dir)  # byte-code caches
     for _ in range(runs):
         add("python -c pass", run_process([*python, "pass"], repo_dir))
         add("git log --follow", run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir))
@@ -478,10 +484,10 @@ def processes(
             )
     for _ in range(cold_runs):
         floor = [*python, FLOOR, str(repo_dir), HOT_PATH]
-        add("floor", run_process([*floor, "l"], repo_dir, {**os.environ, "PYTHONPATH": str(ROOT)}))
+        add("floor", run_process([*floor, "l"], repo_dir, {**ENV, "PYTHONPATH": str(ROOT)}))
         add("floor (C loader)", run_process([*floor, "c"], repo_dir))
         for label, src in sources.items():
-            cold = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="cold-", dir=work)}
+            cold = {**ENV, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="cold-", dir=work)}
             add(
                 f"{label}: cold log --format json",
                 run_process(
