@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.contract.errors import ContractError, Problem
+from workbench.contract.yamlsrc import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
@@ -97,7 +98,7 @@ class Judge:
         if side.rev == WORKTREE:
             assert self.git.root is not None
             try:
-                raw = (self.git.root / side.path).read_bytes()
+                raw = read_regular(self.git.root / side.path)
             except OSError as exc:
                 raise HistoryError(f"{side.path}: cannot read: {exc.strerror or exc}") from None
             if blob_sha(raw) != side.blob:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbench.config import Config
+from workbench.contract.yamlsrc import read_regular
 from workbench.history.cache import LRU, BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
@@ -203,7 +204,7 @@ class Listing:
         blob: str | None = None
         if draft != "deleted" and self.git.root is not None:
             try:
-                raw = (self.git.root / path).read_bytes()
+                raw = read_regular(self.git.root / path)
             except OSError:
                 raw = None
             if raw is not None:

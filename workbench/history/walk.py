@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from workbench.contract.yamlsrc import read_regular
 from workbench.history.cache import BlobCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
@@ -331,7 +332,7 @@ class Walker:
         if rev == WORKTREE:
             assert self.git.root is not None
             try:
-                raw = (self.git.root / rel).read_bytes()
+                raw = read_regular(self.git.root / rel)
             except FileNotFoundError:
                 return ParentRef(WORKTREE, rel, None)
             except OSError as exc:
@@ -428,7 +429,7 @@ class Walker:
             raw = None
             target = self.git.root / path
             with contextlib.suppress(OSError):
-                raw = target.read_bytes()
+                raw = read_regular(target)
             blob = blob_sha(raw) if raw is not None else None
             if raw is not None and blob is not None:
                 self.blobs.put(blob, raw)
