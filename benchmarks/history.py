@@ -329,16 +329,18 @@ class Profile:
 
 def profile_cold(repo_dir: Path, path: str) -> None:
     import workbench.contract.loader as loader
-    import workbench.engine as engine
     import workbench.history.gitio as gitio
     import workbench.history.judge as history_judge
+    import workbench.review as review
 
     prof = Profile()
     prof.wrap(gitio.GitRepo, "read_blob", "git: read blobs (cat-file --batch)")
+    prof.wrap(gitio.GitRepo, "read_blobs", "git: read blobs (cat-file --batch)")
     prof.wrap(loader, "parse_contract_text", "contract: YAML parse with locations")
     prof.wrap(loader, "validate_contract", "contract: schema + semantic validation")
     prof.wrap(history_judge, "load_contract_bytes", "contract: load (parse + validate)")
-    prof.wrap(engine, "compare", "engine: compare (diff + rules + verdict)")
+    prof.wrap(review, "compare", "engine: compare (diff + rules + verdict)")
+    prof.wrap(review, "build_report", "review: compare + security review")
     with ContractRepo.open(repo_dir, cache=False) as repo:
         revisions = repo.history(path)
         start = time.perf_counter()
