@@ -108,6 +108,7 @@ class Piece:
     hi: Fraction | None = None
     hi_x: bool = False
     integral: bool = False
+    int_only: bool = False  # draft-04 integers: 1.0 is not one
     mults: tuple = ()
     # string
     min_len: int = 0
@@ -196,6 +197,7 @@ def meet(a: Piece, b: Piece) -> Piece | None:
         hi=hi,
         hi_x=hi_x,
         integral=a.integral or b.integral,
+        int_only=a.int_only or b.int_only,
         mults=_dedupe([*a.mults, *b.mults]),
         min_len=max(a.min_len, b.min_len),
         max_len=_min(a.max_len, b.max_len),

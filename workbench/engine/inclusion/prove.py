@@ -106,8 +106,10 @@ class Reasoner:
         kw = node.kw()
         if "$bool" in kw:
             return top() if kw["$bool"] else []
-        pieces = self._types(kw.get("type"))
         doc = node.doc
+        pieces = self._types(kw.get("type"))
+        if not doc.dialect.integral_floats:
+            pieces = [replace(p, int_only=True) if p.integral else p for p in pieces]
         if isinstance(kw.get("$ref"), str):
             target = Node(doc, doc.resolve(kw["$ref"], getattr(node, "ptr", ())))
             pieces = meet_all(pieces, self.norm_node(target))
@@ -175,10 +177,14 @@ class Reasoner:
                     f = frac(v)
                     if hi is None or f < hi or (f == hi and x):
                         hi, hi_x = f, x
-            mults = p.mults
-            if is_number(kw.get("multipleOf")) and kw["multipleOf"] > 0:
-                mults = (*mults, kw["multipleOf"])
-            return replace(p, lo=lo, lo_x=lo_x, hi=hi, hi_x=hi_x, mults=mults)
+            mults, integral = p.mults, p.integral
+            m = kw.get("multipleOf")
+            if is_number(m) and m > 0:
+                mults = (*mults, m)
+                # a multiple of an integer is integral, which 1.0-is-an-integer dialects accept
+                if isinstance(m, int) and doc.dialect.integral_floats:
+                    integral = True
+            return replace(p, lo=lo, lo_x=lo_x, hi=hi, hi_x=hi_x, mults=mults, integral=integral)
         if p.t == "string":
             mn, mx = p.min_len, p.max_len
             if _count(kw.get("minLength")) is not None:
@@ -191,7 +197,10 @@ class Reasoner:
             formats = p.formats
             if isinstance(kw.get("format"), str):
                 formats = (*formats, kw["format"])
-            return replace(p, min_len=mn, max_len=mx, patterns=patterns, formats=formats)
+            out = replace(p, min_len=mn, max_len=mx, patterns=patterns, formats=formats)
+            if mx == 0 and out.values is None:
+                out = replace(out, values=("",))
+            return out
         if p.t == "array":
             mn, mx = p.min_items, p.max_items
             if _count(kw.get("minItems")) is not None:
@@ -270,7 +279,9 @@ class Reasoner:
         for p in pieces:
             mine = [v for v in values if json_type(v) == p.t]
             if p.t == "number" and p.integral:
-                mine = [v for v in mine if _integral(v, doc)]
+                mine = [
+                    v for v in mine if _integral(v, doc) and (isinstance(v, int) or not p.int_only)
+                ]
             if p.values is not None:
                 keys = {vkey(v) for v in p.values}
                 mine = [v for v in mine if vkey(v) in keys]
@@ -363,20 +374,14 @@ class Reasoner:
         return [p for p in out if not empty(p)]
 
     def _conditional(self, pieces: list[Piece], kw: dict) -> list[Piece]:
+        """``if``/``then``/``else`` as ``(if and then) or (not if and else)`` when ``not if``
+        has an exact canonical form; otherwise an opaque constraint."""
         cond = self.norm_node(kw["if"])
-        types = {p.t for p in cond}
-        plain = all(p == base(p.t) for p in cond) and not any(
-            p.t == "number" and p.integral for p in cond
-        )
-        if plain:
-            out = []
-            for p in pieces:
-                branch = kw.get("then") if p.t in types else kw.get("else")
-                if branch is None:
-                    out.append(p)
-                else:
-                    out.extend(meet_all([p], self.norm_node(branch)))
-            return out
+        neg = self._negate(top(), kw["if"])
+        if not any(k[0] == "not" for p in neg for k, _ in p.extras):
+            yes = cond if kw.get("then") is None else meet_all(cond, self.norm_node(kw["then"]))
+            no = neg if kw.get("else") is None else meet_all(neg, self.norm_node(kw["else"]))
+            return meet_all(pieces, yes + no)
         parts = [kw["if"], kw.get("then"), kw.get("else")]
         return self._extra(pieces, ("if", _key(parts)), ("if", tuple(parts)))
 
@@ -421,6 +426,8 @@ class Reasoner:
 
     def _core_accepts(self, p: Piece, v: Any) -> bool:
         if p.t == "number":
+            if p.int_only and not isinstance(v, int):
+                return False
             if p.integral and not (isinstance(v, int) or float(v).is_integer()):
                 return False
             f = frac(v)
@@ -480,18 +487,20 @@ class Reasoner:
     # --- objects --------------------------------------------------------------------------
 
     def eff(self, p: Piece, name: str) -> Sub:
-        """The schema a property called ``name`` must satisfy in object piece ``p``."""
+        """The schema a property called ``name`` must satisfy in object piece ``p``: its
+        ``properties`` entry and every matching ``patternProperties`` entry, else the
+        ``additionalProperties`` schema."""
         out = ANY
         for m in p.models:
             s = m.prop(name)
-            if s is None:
-                matched = [sub for pat, sub in m.patterns if _search(pat, name)]
-                if matched:
-                    for sub in matched:
-                        out = out & sub
-                    continue
-                s = m.additional
-            out = out & s
+            matched = [sub for pat, sub in m.patterns if _search(pat, name)]
+            if s is None and not matched:
+                out = out & m.additional
+                continue
+            if s is not None:
+                out = out & s
+            for sub in matched:
+                out = out & sub
         return out
 
     def rest(self, p: Piece) -> Sub:
@@ -548,18 +557,48 @@ class Reasoner:
                 continue
             if right is None:
                 right = self.norm(b)
+            if pa.t == "object" and any(self._never(self.eff(pa, n)) for n in pa.required):
+                continue  # requires a property it forbids: accepts nothing
             same = [pb for pb in right if pb.t == pa.t]
             if not same:
                 return f"{_kind(pa)} values are no longer accepted"
-            reasons = []
-            for pb in same:
-                r = self.piece_sub(pa, pb)
-                if r is None:
-                    break
-                reasons.append(r)
-            else:
-                return reasons[0]
+            reason = self._covered(pa, same)
+            if reason is not None:
+                return reason
         return None
+
+    def _covered(self, pa: Piece, same: list[Piece]) -> str | None:
+        reasons = []
+        for pb in same:
+            r = self.piece_sub(pa, pb)
+            if r is None:
+                return None
+            reasons.append(r)
+        if len(same) > 1 and pa.t == "object":
+            for parts in self._split(pa):
+                if all(self._covered(part, same) is None for part in parts):
+                    return None
+        return reasons[0]
+
+    def _split(self, p: Piece):
+        """Case splits of an object piece on a required property with a few possible values
+        (a discriminator), one piece per value."""
+        for name in sorted(p.required):
+            try:
+                pieces = self.norm(self.eff(p, name))
+            except Undecided:
+                continue
+            if not pieces or any(x.values is None for x in pieces):
+                continue
+            values = [v for x in pieces for v in x.values]
+            if not 1 < len(values) <= 16:
+                continue
+            parts = []
+            for v in values:
+                node = KwNode(_CONST_DOC, {"const": v}, ("const", _canon(v)))
+                model = Model(props=((name, Sub((node,))),))
+                parts.append(replace(p, models=(*p.models, model)))
+            yield parts
 
     def piece_sub(self, a: Piece, b: Piece) -> str | None:
         if b.values is not None:
@@ -574,8 +613,19 @@ class Reasoner:
         return getattr(self, f"_sub_{a.t}")(a, b)
 
     def _sub_number(self, a: Piece, b: Piece) -> str | None:
+        if (
+            not a.integral
+            and a.lo is not None
+            and a.lo == a.hi
+            and not (a.lo_x or a.hi_x)
+            and a.lo.denominator == 1
+            and not a.mults
+        ):
+            a = replace(a, integral=True)
         if b.integral and not a.integral:
             return "non-integer numbers are no longer accepted"
+        if b.int_only and not a.int_only:
+            return "integral numbers written with a fraction (1.0) are no longer accepted"
         if a.integral:
             alo, ahi = int_bounds(a)
             blo, bhi = int_bounds(b) if b.integral else (None, None)
@@ -619,6 +669,11 @@ class Reasoner:
         return None
 
     def _sub_array(self, a: Piece, b: Piece) -> str | None:
+        if self._never(a.items):
+            cap = len(a.prefix) if a.max_items is None else min(a.max_items, len(a.prefix))
+            a = replace(a, max_items=cap)
+        if b.max_items is None and self._never(b.items):
+            b = replace(b, max_items=len(b.prefix))
         if a.min_items < b.min_items:
             return "the minimum number of items rises"
         if b.max_items is not None and (a.max_items is None or a.max_items > b.max_items):
@@ -702,6 +757,19 @@ class Reasoner:
             return not self.norm(sub)
         except Undecided:
             return False
+
+
+class _ConstDoc:
+    """The document of assembled ``const`` schemas (case splits): 2020-12 semantics."""
+
+    @property
+    def dialect(self) -> Any:
+        from workbench.engine.inclusion.dialects import dialect
+
+        return dialect("2020-12")
+
+
+_CONST_DOC = _ConstDoc()
 
 
 def _below(a: Piece, b: Piece) -> bool:

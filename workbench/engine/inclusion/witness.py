@@ -6,6 +6,7 @@ has accepted under one schema and rejected under the other.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -20,6 +21,7 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
+_NONE = object()
 EXTRA_NAME = "x_witness"
 ANY_NAME = "*"  # a pinned path step meaning "a property no schema lists"
 FORMAT_SAMPLES = {
@@ -45,11 +47,24 @@ class Candidates:
     def __init__(self, reasoner: Reasoner, width: int = 24):
         self.r = reasoner
         self.width = width
+        self._memo: dict[tuple, list] = {}
 
     def of(self, sub: Sub, hint: Sub | None, depth: int = 0, pin: tuple | None = None,
            pin_value: Any = None) -> list:  # fmt: skip
         if pin is not None and not pin:
             return [pin_value]
+        if pin is None:
+            key = (sub.key, hint.key if hint is not None else None, depth)
+            hit = self._memo.get(key)
+            if hit is None:
+                hit = self._memo[key] = self._of(sub, hint, depth, None, None)
+            return hit
+        return self._of(sub, hint, depth, pin, pin_value)
+
+    def _of(self, sub: Sub, hint: Sub | None, depth: int, pin: tuple | None,
+            pin_value: Any) -> list:  # fmt: skip
+        if not sub.nodes and pin is None and (depth > 0 or hint is None or not hint.nodes):
+            return list(GENERIC)
         try:
             pieces = self.r.norm(sub)
         except Undecided:
@@ -63,15 +78,17 @@ class Candidates:
         hint_types = {h.t for h in hints}
         order = sorted(pieces, key=lambda p: (p.t in hint_types, p.t))
         width = max(3, self.width >> depth)
-        out: list = []
+        lists: list[list] = []
         for p in order:
             same = [h for h in hints if h.t == p.t]
             try:
                 made = self.piece(p, same, depth, pin, pin_value)
             except (Undecided, RecursionError, ValueError, OverflowError):
                 made = []
-            out.extend(made[:width])
-        return _unique(out)[: width * 2]
+            lists.append(made[:width])
+        # interleave the types: the first candidates of each piece come first
+        out = [x for group in itertools.zip_longest(*lists, fillvalue=_NONE) for x in group]
+        return _unique([x for x in out if x is not _NONE])[: width * 2]
 
     def piece(self, p: Piece, hints: list[Piece], depth: int, pin: tuple | None,
               pin_value: Any) -> list:  # fmt: skip
@@ -118,19 +135,24 @@ class Candidates:
                 if p.integral and hi is not None and y > hi:
                     y = Fraction(hi)
                 out.append(_num(y))
-        if not p.integral:
+        if not p.int_only:
             out += [float(v) for v in out if isinstance(v, int)][:3]
         return out
 
     def _string(self, p: Piece, hints: list[Piece], depth: int, pin: Any, pv: Any) -> list:
-        lengths = {p.min_len, p.min_len + 1, 0, 1, 3}
-        if p.max_len is not None:
-            lengths.add(p.max_len)
+        wanted: list[int] = []
         for h in hints:
-            lengths.update({h.min_len - 1, h.min_len})
             if h.max_len is not None:
-                lengths.update({h.max_len + 1, h.max_len})
-        lengths = {n for n in lengths if n >= p.min_len and (p.max_len is None or n <= p.max_len)}
+                wanted += [h.max_len + 1, h.max_len]
+            wanted += [h.min_len - 1, h.min_len]
+        wanted += [p.min_len, p.min_len + 1, 0, 1, 3]
+        if p.max_len is not None:
+            wanted.append(p.max_len)
+        lengths = [
+            n
+            for n in dict.fromkeys(wanted)
+            if n >= p.min_len and (p.max_len is None or n <= p.max_len)
+        ]
         out: list[str] = []
         for f in p.formats:
             out.extend(FORMAT_SAMPLES.get(f, []))
@@ -142,7 +164,7 @@ class Candidates:
                 s = regex_sample(p.patterns[0], variant)
                 if s is not None:
                     out.append(s)
-        for n in sorted(lengths)[:6]:
+        for n in lengths[:8]:
             if n > 4096:
                 continue
             for ch in _CHARS[:4] if depth else _CHARS:
@@ -158,28 +180,29 @@ class Candidates:
     # --- containers -----------------------------------------------------------------------
 
     def _array(self, p: Piece, hints: list[Piece], depth: int, pin: Any, pv: Any) -> list:
-        if depth > 6:
+        if depth > 4:
             return [[]] if p.min_items == 0 else []
         pinned = None
         if pin is not None:
             pinned = 0 if pin[0] == ANY_NAME else pin[0]
             if not isinstance(pinned, int):
                 return []
-        lengths = {p.min_items, p.min_items + 1, 1, 2}
+        wanted: list[int] = []
         for h in hints:
-            lengths.update({h.min_items - 1, len(h.prefix) + 1})
             if h.max_items is not None:
-                lengths.add(h.max_items + 1)
+                wanted.append(h.max_items + 1)
+            wanted += [h.min_items - 1, len(h.prefix) + 1]
+        wanted += [p.min_items, p.min_items + 1, 1, 2]
         if pinned is not None:
-            lengths = {max(n, pinned + 1) for n in lengths}
+            wanted = [max(n, pinned + 1) for n in wanted]
         cap = max(p.min_items, 8)
-        lengths = {
+        lengths = [
             n
-            for n in lengths
+            for n in dict.fromkeys(wanted)
             if p.min_items <= n <= cap and (p.max_items is None or n <= p.max_items)
-        }
+        ]
         out = []
-        for n in sorted(lengths):
+        for n in lengths:
             pools = []
             for i in range(n):
                 hint = _conj_item(hints, i)
@@ -202,15 +225,42 @@ class Candidates:
                         out.append([*base[:i], alt, *base[i + 1 :]])
                 if n >= 2 and any(h.unique for h in hints) and not p.unique:
                     out.append([base[0]] * n)
+                hint_contains = next((s for h in hints for s, _, _ in h.contains), None)
+                for sub, lo, _hi in p.contains:
+                    wanted = self.of(sub, hint_contains, depth + 1)[:4]
+                    for v in wanted:
+                        if lo <= n:
+                            out.append([*base[: n - max(lo, 1)], *([v] * max(lo, 1))])
+                        out.append([v] * n)
+                        if n >= 2:
+                            out.append([*base[: n - 1], v])
         return out
 
     def _object(self, p: Piece, hints: list[Piece], depth: int, pin: Any, pv: Any) -> list:
-        if depth > 6:
+        if depth > 4:
             return [{}] if not p.required else []
         r = self.r
         names = list(dict.fromkeys([*p.listed(), *(n for h in hints for n in h.listed())]))
-        for h in hints:
-            names += [n for n in sorted(h.required) if n not in names]
+        mentioned_names: set[str] = set()
+        for q in (*hints, p):
+            mentioned_names.update(mentioned(q))
+            mentioned_names.update(n for k, deps in q.dep_required for n in (k, *deps))
+            names += [n for n in sorted(q.required) if n not in names]
+            for k, deps in q.dep_required:
+                names += [n for n in (k, *sorted(deps)) if n not in names]
+            for n in mentioned(q):
+                if n not in names:
+                    names.append(n)
+        for q in (p, *hints):
+            for pat in q.pattern_list():
+                for variant in range(2):
+                    n = regex_sample(pat, variant)
+                    if n is not None and n not in names:
+                        names.append(n)
+        if p.names.nodes or any(h.names.nodes for h in hints):
+            hint_names = next((h.names for h in hints if h.names.nodes), None)
+            made = [n for n in self.of(p.names, hint_names, depth + 1) if isinstance(n, str)]
+            names += [n for n in made[:4] if n not in names]
         pinned = None
         if pin is not None:
             pinned = pin[0]
@@ -241,12 +291,23 @@ class Candidates:
                         if values:
                             base[d] = values[0]
         optional = [n for n in names if n not in base]
+        fresh_base = dict(base)
         while len(base) < p.min_props and optional:
             name = optional.pop(0)
             values = pool(name)
             if values:
                 base[name] = values[0]
         out = [base]
+        i = 0
+        while len(fresh_base) < p.min_props and i < 64:
+            n = _fresh([*names, *fresh_base], i)
+            values = pool(n)
+            if not values:
+                break
+            fresh_base[n] = values[0]
+            i += 1
+        if fresh_base != base:
+            out.append(fresh_base)
         for name, values in pools.items():
             if name == pinned:
                 continue
@@ -254,9 +315,47 @@ class Candidates:
                 out.append({**base, name: v})
         if pinned is not None:
             return out
+        deps = dict(p.dep_required)
         for name in optional:
             for v in pool(name)[:4]:
-                out.append({**base, name: v})
+                grown = {**base, name: v}
+                out.append(grown)
+                for d in sorted(deps.get(name, ())):
+                    if d not in grown:
+                        values = pool(d)
+                        if values:
+                            grown = {**grown, d: values[0]}
+                if grown is not out[-1]:
+                    out.append(grown)
+        few = [n for n in optional if n in mentioned_names][:6]
+        for i, first in enumerate(few):
+            for second in few[i + 1 :]:
+                pair = {**base}
+                for n in (first, second):
+                    values = pool(n)
+                    if values:
+                        pair[n] = values[0]
+                out.append(pair)
+        everything = dict(base)
+        for name in optional:
+            values = pool(name)
+            if values:
+                everything[name] = values[0]
+        out.append(everything)
+        limit = min((h.max_props for h in hints if h.max_props is not None), default=None)
+        if (limit is not None and p.max_props is None) or (
+            limit is not None and p.max_props is not None and p.max_props > limit
+        ):
+            big = dict(everything)
+            i = 0
+            while len(big) <= limit and i < 64:
+                n = _fresh([*names, *big], i)
+                values = pool(n)
+                if not values:
+                    break
+                big[n] = values[0]
+                i += 1
+            out.append(big)
         extra = _fresh(names)
         if not r._never(r.eff(p, extra)):
             for v in pool(extra)[:3]:
@@ -264,11 +363,48 @@ class Candidates:
         return out
 
 
-def _fresh(names: list[str]) -> str:
-    name = EXTRA_NAME
+def _fresh(names: list[str], i: int = 0) -> str:
+    name = EXTRA_NAME if not i else f"{EXTRA_NAME}{i}"
     while name in names:
         name += "_"
     return name
+
+
+_NAMED = ("properties", "dependentSchemas", "dependentRequired", "dependencies")
+
+
+def mentioned(p: Piece) -> list[str]:
+    """Property names an opaque constraint of ``p`` mentions (``required`` lists,
+    ``properties`` keys, ``dependentSchemas`` keys), as candidates worth trying."""
+    out: list[str] = []
+
+    def walk(value: Any, depth: int) -> None:
+        if depth > 6:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if (k == "required" and isinstance(v, list)) or (
+                    k in _NAMED and isinstance(v, dict)
+                ):
+                    out.extend(str(x) for x in v)
+                walk(v, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, depth + 1)
+
+    for (kind, _), payload in p.extras:
+        for part in payload[1:]:
+            nodes = (
+                part
+                if isinstance(part, list | tuple)
+                else (list(part.values()) if isinstance(part, dict) else [part])
+            )
+            for n in nodes:
+                if n is not None and getattr(n, "value", None) is not None:
+                    walk(n.value, 0)
+        if kind == "dependentSchemas" and isinstance(payload[1], dict):
+            out.extend(str(k) for k in payload[1])
+    return list(dict.fromkeys(out))
 
 
 def _conj_item(hints: list[Piece], i: int) -> Sub | None:
@@ -304,10 +440,11 @@ def _num(x: Fraction) -> int | float:
 
 
 def _unique(values: list) -> list:
+    """Distinct candidates; ``1`` and ``1.0`` are both kept (draft-04 tells them apart)."""
     seen: set = set()
     out = []
     for v in values:
-        k = vkey(v)
+        k = (vkey(v), isinstance(v, float))
         if k not in seen:
             seen.add(k)
             out.append(v)
