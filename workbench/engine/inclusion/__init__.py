@@ -33,6 +33,7 @@ from workbench.engine.inclusion.dialects import (
     dialect_name,
     validator_for_meta,
 )
+from workbench.engine.inclusion.formats import format_checker
 from workbench.engine.inclusion.nodes import Doc, KwNode, Node, Undecided
 from workbench.engine.inclusion.normal import Sub, vkey
 from workbench.engine.inclusion.prove import Reasoner
@@ -54,6 +55,7 @@ __all__ = [
     "declared",
     "dialect",
     "dialect_name",
+    "format_checker",
     "included",
     "is_subschema",
     "validator_for_meta",
@@ -163,7 +165,7 @@ def is_subschema(
     doc_a = Doc(a, _dialect_of(a, default_dialect, nullable))
     doc_b = Doc(b, _dialect_of(b, default_dialect, nullable))
     reasoner = Reasoner()
-    reasoner.format_checker = doc_b.dialect.validator_class.FORMAT_CHECKER
+    reasoner.format_checker = format_checker(doc_b.dialect.validator_class)
     return included(reasoner, Sub((doc_a.node(),)), Sub((doc_b.node(),)))
 
 

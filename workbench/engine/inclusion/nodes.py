@@ -22,6 +22,7 @@ from workbench.engine.inclusion.dialects import (
     Dialect,
     apply_nullable,
 )
+from workbench.engine.inclusion.formats import format_checker
 
 DOC_URI = "urn:workbench:schema"
 
@@ -83,7 +84,7 @@ class Doc:
                 schema = target
             else:
                 schema = {"$ref": DOC_URI + "#" + pointer(ptr)}
-            v = cls(schema, registry=self.registry(), format_checker=cls.FORMAT_CHECKER)
+            v = cls(schema, registry=self.registry(), format_checker=format_checker(cls))
             self._validators[ptr] = v
         return v
 

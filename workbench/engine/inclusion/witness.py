@@ -38,7 +38,7 @@ FORMAT_SAMPLES = {
     "regex": ["^a+$", "("],
 }
 _CHARS = ["a", "A", "0", "-", " ", "_", ".", "é", "\n"]
-GENERIC = [None, True, False, 0, 1, -1, 0.5, "", "a", [], {}, [None], {"a": None}]
+GENERIC = [None, "", 0, True, "a", [], {}, False, 1, -1, 0.5, [None], {"a": None}]
 
 
 class Candidates:
@@ -184,7 +184,7 @@ class Candidates:
             return [[]] if p.min_items == 0 else []
         pinned = None
         if pin is not None:
-            pinned = 0 if pin[0] == ANY_NAME else pin[0]
+            pinned = len(p.prefix) if pin[0] == ANY_NAME else pin[0]
             if not isinstance(pinned, int):
                 return []
         wanted: list[int] = []
@@ -314,7 +314,18 @@ class Candidates:
             for v in values[1:4]:
                 out.append({**base, name: v})
         if pinned is not None:
+            for v in pools.get(pinned, [])[1:8]:
+                out.append({**base, pinned: v})
+            for name in optional[:6]:
+                for v in pool(name)[:2]:
+                    out.append({**base, name: v})
             return out
+        everything = dict(base)
+        for name in optional:
+            values = pool(name)
+            if values:
+                everything[name] = values[0]
+        out.insert(1, everything)
         deps = dict(p.dep_required)
         for name in optional:
             for v in pool(name)[:4]:
@@ -336,12 +347,6 @@ class Candidates:
                     if values:
                         pair[n] = values[0]
                 out.append(pair)
-        everything = dict(base)
-        for name in optional:
-            values = pool(name)
-            if values:
-                everything[name] = values[0]
-        out.append(everything)
         limit = min((h.max_props for h in hints if h.max_props is not None), default=None)
         if (limit is not None and p.max_props is None) or (
             limit is not None and p.max_props is not None and p.max_props > limit
@@ -414,8 +419,10 @@ def _conj_item(hints: list[Piece], i: int) -> Sub | None:
 
 
 def _conj_eff(r: Reasoner, hints: list[Piece], name: str) -> Sub | None:
+    """The other side's schema for a property, when one of its shapes lists it."""
     if len(hints) != 1:
-        return None
+        listing = [h for h in hints if name in h.listed()]
+        return r.eff(listing[0], name) if len(listing) == 1 else None
     return r.eff(hints[0], name)
 
 

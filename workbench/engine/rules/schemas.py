@@ -365,6 +365,28 @@ def _adjust(fact: str, direction: str, c: Change) -> dict:
     return {}
 
 
+def _judged(fact: str, direction: str, c: Change) -> dict:
+    """The table's defaults refined by the inclusion verdict the differ attached (see
+    ``engine/schemajudge.py``): the severity inclusion allows, the witness, the reason."""
+    out = _adjust(fact, direction, c)
+    verdict = ctx(c, "verdict")
+    if not verdict or verdict.get("severity") is None:
+        return out
+    severity = verdict["severity"]
+    out["severity"] = severity
+    notes = [n for n in (verdict.get("note"), out.get("note")) if n]
+    if severity == S:
+        notes = [n for n in notes if n.startswith("the schema as a whole")]
+    out["note"] = "; ".join(notes) or None
+    if verdict.get("breaks"):
+        out["breaks"] = tuple(verdict["breaks"])
+    elif severity != S:
+        out["breaks"] = CL if direction != "claims" else ("issuer", "relying_parties")
+    if verdict.get("witness") is not None:
+        out["witness"] = verdict["witness"]
+    return out
+
+
 def _verdict(direction: str, severity: str, breaks: tuple) -> str:
     who = " and ".join(p.replace("_", " ") for p in breaks)
     if severity == S:
@@ -380,7 +402,7 @@ def _register(fact: str, row: tuple) -> None:
             if c.context.get("direction") != _d:
                 return None
             detail = ctx(c, "detail") or _f.replace("-", " ")
-            return Hit(f"{_where(c, _d)}: {detail}", **_adjust(_f, _d, c))
+            return Hit(f"{_where(c, _d)}: {detail}", **_judged(_f, _d, c))
 
         rule(
             f"{direction}.{fact}",
