@@ -15,6 +15,12 @@ from typing import Any
 
 import jsonschema
 
+from workbench.contract.dialects import (
+    DEFAULT_DIALECT,
+    DIALECTS,
+    dialect_name,
+    validator_for_meta,
+)
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
@@ -386,34 +392,46 @@ def iter_embedded_schemas(data: dict):
 
 
 def _check_schemas(c: Contract, err) -> None:
+    settings = c.data.get("json_schema") if isinstance(c.data.get("json_schema"), dict) else {}
+    default = settings.get("dialect") if isinstance(settings.get("dialect"), str) else None
     for raw, schema in iter_embedded_schemas(c.data):
         if not isinstance(schema, dict | bool):
             continue
-        for path, message in _meta_errors(schema):
-            err((*raw, *path), f"not a valid JSON Schema: {message}")
+        declared = schema.get("$schema") if isinstance(schema, dict) else None
+        dialect = dialect_name(declared) if isinstance(declared, str) else None
+        if isinstance(declared, str) and dialect is None:
+            err(
+                (*raw, "$schema"),
+                f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
+            )
+            continue
+        dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
+        for path, message in _meta_errors(schema, dialect):
+            err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
         _check_refs(c, schema, raw, err)
 
 
-_META_ERRORS: dict[str, tuple[tuple[tuple, str], ...]] = {}
+_META_ERRORS: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {}
 
 
-def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
-    """Meta-schema errors of one embedded schema as ``(path, message)`` pairs, memoized by the
-    schema's JSON text: the same schemas recur in every revision of a contract, and checking
-    them against the 2020-12 meta-schema is most of the cost of validating a contract."""
-    if plain_schema_ok(schema):
+def _meta_errors(
+    schema: dict | bool, dialect: str = DEFAULT_DIALECT
+) -> tuple[tuple[tuple, str], ...]:
+    """Meta-schema errors of one embedded schema against its own dialect's meta-schema, as
+    ``(path, message)`` pairs, memoized by dialect and JSON text: the same schemas recur in
+    every revision of a contract, and checking them is most of the cost of validating one."""
+    if dialect == DEFAULT_DIALECT and plain_schema_ok(schema):
         return ()  # certainly valid (see fastcheck): the meta-schema would find nothing
     try:
-        key: str | None = json.dumps(schema)
+        key: tuple[str, str] | None = (dialect, json.dumps(schema))
     except (TypeError, ValueError):
         key = None
     if key is not None:
         hit = _META_ERRORS.get(key)
         if hit is not None:
             return hit
-    found = tuple(
-        (tuple(e.absolute_path), e.message) for e in _meta_validator().iter_errors(schema)
-    )
+    validator = _meta_validator() if dialect == DEFAULT_DIALECT else validator_for_meta(dialect)
+    found = tuple((tuple(e.absolute_path), e.message) for e in validator.iter_errors(schema))
     if key is not None:
         if len(_META_ERRORS) >= 4096:
             _META_ERRORS.clear()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workbench.engine.inclusion.dialects import (
+from workbench.contract.dialects import (
     DEFAULT_DIALECT,
     DIALECTS,
     META_URIS,

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from referencing import Registry, Resource
 
-from workbench.engine.inclusion.dialects import (
+from workbench.contract.dialects import (
     SCHEMA_LISTS,
     SCHEMA_MAPS,
     SCHEMA_VALUED,

@@ -764,7 +764,7 @@ class _ConstDoc:
 
     @property
     def dialect(self) -> Any:
-        from workbench.engine.inclusion.dialects import dialect
+        from workbench.contract.dialects import dialect
 
         return dialect("2020-12")
 
