@@ -39,6 +39,7 @@ from workbench.engine.inclusion import (
     format_checker,
     included,
 )
+from workbench.engine.inclusion.witness import Candidates
 
 # facts that only widen what a schema accepts (request-safe) or only narrow it (response-safe)
 WIDENING = frozenset(
@@ -164,6 +165,7 @@ class RootJudge:
         self.reasoner.format_checker = format_checker(self.new_doc.dialect.validator_class)
         self._root: dict[str, Relation] = {}
         self._local: dict[tuple, Relation] = {}
+        self._base: dict[str, list] = {}
 
     # --- relations ------------------------------------------------------------------------
 
@@ -180,6 +182,17 @@ class RootJudge:
             self._root[key] = included(self.reasoner, a, b)
         return self._root[key]
 
+    def root_proved(self, narrowing: bool) -> bool:
+        """Whether the whole-schema inclusion is proved (no witness search)."""
+        key = "fwd" if narrowing else "bwd"
+        if key in self._root:
+            return self._root[key].compatible
+        a, b = self._subs(self.o_raw, self.n_raw, narrowing)
+        try:
+            return self.reasoner.sub(a, b) is None
+        except (Undecided, RecursionError):
+            return False
+
     def local(self, pos: Position, narrowing: bool, matches: Any) -> Relation:
         key = (pos.old_ptr, pos.new_ptr, narrowing, id(matches))
         if key not in self._local:
@@ -190,16 +203,46 @@ class RootJudge:
                 errors = b_node.doc.errors(b_node.ptr, value)
                 return bool(errors) and any(matches(e) for e in errors)
 
-            self._local[key] = included(self.reasoner, a, b, rejects_b=rejects)
+            self._local[key] = included(self.reasoner, a, b, rejects_b=rejects, limit=200)
         return self._local[key]
 
     def lift(self, pos: Position, narrowing: bool, value: Any) -> Any:
-        """A whole-document witness with ``value`` at the position's instance path."""
+        """A whole-document witness with ``value`` at the position's instance path: first a
+        valid document of the accepting side with the value put in place, then generated
+        documents built around it."""
         if not pos.inst:
             return _Found(value)
         a, b = self._subs(self.o_raw, self.n_raw, narrowing)
-        rel = included(self.reasoner, a, b, pin=pos.inst, pin_value=value, limit=60)
+        a_node, b_node = a.nodes[0], b.nodes[0]
+        for base in self._bases(narrowing, a):
+            placed = _place(base, pos.inst, value)
+            try:
+                if (
+                    placed is not None
+                    and a_node.is_valid(placed[0])
+                    and not b_node.is_valid(placed[0])
+                ):
+                    return _Found(placed[0])
+            except Undecided:
+                continue
+        rel = included(self.reasoner, a, b, pin=pos.inst, pin_value=value, limit=30)
         return _Found(rel.witness) if rel.incompatible else None
+
+    def _bases(self, narrowing: bool, a: Sub) -> list:
+        """A few valid documents of the accepting side (computed once per root)."""
+        key = "fwd" if narrowing else "bwd"
+        if key not in self._base:
+            found = []
+            try:
+                for value in Candidates(self.reasoner).of(a, None)[:40]:
+                    if a.nodes[0].is_valid(value):
+                        found.append(value)
+                        if len(found) >= 3:
+                            break
+            except (Undecided, RecursionError):
+                pass
+            self._base[key] = found
+        return self._base[key]
 
     def prop_included(self, pos: Position, narrowing: bool) -> bool:
         """For an added or removed property: is the property's schema on the including side
@@ -245,9 +288,6 @@ class RootJudge:
             return Verdict(severity="safe")
         if fact in PROPERTY_FACTS and pos.monotone and self.prop_included(pos, narrowing):
             return Verdict(severity="safe")
-        root = self.root(narrowing)
-        if root.compatible:
-            return Verdict(severity="safe", note="the schema as a whole accepts the same data")
         matches = _matcher(item)
         local = self.local(pos, narrowing, matches)
         if local.compatible and pos.monotone:
@@ -257,12 +297,15 @@ class RootJudge:
             if found is not None:
                 return Verdict(severity=self._severity(narrowing), witness=self._witness(
                     found.value, narrowing))  # fmt: skip
+        if self.root_proved(narrowing):
+            return Verdict(severity="safe", note="the schema as a whole accepts the same data")
+        if local.incompatible:
             return Verdict(
                 severity="risky",
                 note=f"undecided: {_show(local.witness)} here is rejected, but no whole "
                 "document showing it was found",
             )
-        reason = local.reason or root.reason or "not provable"
+        reason = local.reason or "not provable"
         return Verdict(severity="risky", note=f"undecided: {reason}")
 
     def _claims(self, item: Pending, table: dict[str, tuple]) -> Verdict:
@@ -305,6 +348,32 @@ class RootJudge:
             if not rel.compatible:
                 out.append((narrowing, rel))
         return out
+
+
+def _place(doc: Any, path: tuple, value: Any) -> tuple[Any] | None:
+    """A copy of ``doc`` with ``value`` at instance ``path`` (missing objects are created;
+    ``ANY_NAME`` is a property no schema lists, or the next array item)."""
+    if not path:
+        return (value,)
+    step, rest = path[0], path[1:]
+    if isinstance(doc, dict):
+        key = "x_witness" if step == ANY_NAME else step
+        if not isinstance(key, str):
+            return None
+        inner = _place(doc.get(key, {} if rest else None), rest, value)
+        return None if inner is None else ({**doc, key: inner[0]},)
+    if isinstance(doc, list):
+        index = len(doc) if step == ANY_NAME else step
+        if not isinstance(index, int) or index > len(doc):
+            return None
+        current = doc[index] if index < len(doc) else ({} if rest else None)
+        inner = _place(current, rest, value)
+        if inner is None:
+            return None
+        return ([*doc[:index], inner[0], *doc[index + 1 :]],)
+    if doc is None and rest == () and isinstance(step, str):
+        return None
+    return None
 
 
 @dataclass(slots=True)
