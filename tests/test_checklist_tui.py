@@ -112,7 +112,8 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
         # versioning: b applies the suggested bump to the working-tree contract
         await pilot.press("b")
         await idle(pilot, screen)
-        assert screen.last_note == "Version 3.2.0 → 4.0.0 (line 8)"
+        # the action registry's wording, as `workbench amend bump` prints it
+        assert screen.last_note == f"{DRAFT}:8: version 3.2.0 -> 4.0.0"
         assert status(screen)["versioning"] == "done"
         assert "version: 4.0.0\n" in (demo / DRAFT).read_text()
 
@@ -165,7 +166,7 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
         screen.items_table.select_key(consumer.id)
         await pilot.press("n")  # one consumer
         await idle(pilot, screen)
-        assert screen.last_note == f"Notified: {consumer.target}"
+        assert screen.last_note == f"notified: {consumer.target}"
         await pilot.press("N")  # and every other affected one
         await idle(pilot, screen)
         assert all(s == "done" for s in status(screen).values()), screen.checklist.problems()
@@ -246,13 +247,14 @@ async def test_d_starts_the_record_and_summary_is_saved(demo: Path) -> None:
         assert screen.checklist.record is None
         await pilot.press("d")
         await idle(pilot, screen)
-        assert screen.last_note == f"Amendment record {RECORD}: 3.2.0 → 4.0.0"
+        assert screen.last_note == f"{RECORD}: payments-api 3.2.0 -> 4.0.0"
         assert (demo / RECORD).is_file()
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, SummaryDialog))
         await pilot.press(*"a [b]x[/]")
         await pilot.press("ctrl+s")
         await idle(pilot, screen)
+        assert screen.last_note == "Write the summary: done"  # an answer without a line of its own
     assert load_record(demo / RECORD).summary == "a [b]x[/]"
 
 

@@ -424,7 +424,7 @@ def test_unknown_topics_fall_back_to_a_risky_finding() -> None:
 
 def test_registry_entries_are_complete() -> None:
     assert len(REGISTRY) >= 60
-    for rule in REGISTRY:
+    for rule in REGISTRY.values():
         assert re.fullmatch(r"[a-z-]+\.[a-z0-9-]+", rule.id), rule.id
         assert rule.title and rule.rationale and rule.example, rule.id
         assert rule.citation or rule.fallback, rule.id

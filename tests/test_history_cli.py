@@ -233,3 +233,41 @@ def test_demo_log_text(demo_repo: Path) -> None:
     rows = out.splitlines()[1:]
     assert rows[0].split()[1] == "WORKTREE"
     assert any("major minor!" in row and "idempotency_key" in row for row in rows)
+
+
+def _log_on_a_terminal(story: Story, **env: str) -> str:
+    """``workbench log`` with its standard output on a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    code = "import sys; from workbench.cli import main; sys.exit(main())"
+    environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
+    with subprocess.Popen(
+        [sys.executable, "-c", code, "log", P2, "--repo", str(story.root)],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=environ,
+    ) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_text_is_coloured_on_a_terminal_unless_no_color(story: Story) -> None:
+    coloured = _log_on_a_terminal(story)
+    assert "\x1b[" in coloured and "Repair payments; ES256 only" in coloured
+    plain = _log_on_a_terminal(story, NO_COLOR="1")
+    assert "\x1b[" not in plain and "Repair payments; ES256 only" in plain

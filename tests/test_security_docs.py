@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from workbench.report.ruledocs import SECURITY_RULES_PATH as DOC_PATH
+from workbench.report.ruledocs import main
+from workbench.report.ruledocs import render_security_rules as render
 from workbench.security import RULES, SEVERITIES
-from workbench.security.docs import DOC_PATH, main, render
 from workbench.security.model import citation_url
 from workbench.security.registry import CATEGORIES
 
@@ -20,7 +22,7 @@ STANDARDS = ("RFC", "NIST", "OWASP", "OpenID", "Repository policy", "engine rule
 
 def test_docs_are_up_to_date():
     current = (ROOT / DOC_PATH).read_text(encoding="utf-8")
-    assert current == render(), "run: python -m workbench.security.docs"
+    assert current == render(), "run: python -m workbench.report.ruledocs"
 
 
 def test_check_mode_reports_stale_docs(tmp_path, capsys):
@@ -33,7 +35,7 @@ def test_check_mode_reports_stale_docs(tmp_path, capsys):
 
 def test_module_entry_point_checks_the_repository():
     result = subprocess.run(
-        [sys.executable, "-m", "workbench.security.docs", "--check"],
+        [sys.executable, "-m", "workbench.report.ruledocs", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -45,10 +47,10 @@ def test_module_entry_point_checks_the_repository():
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))
 def test_rule_is_complete_data(rule):
     assert re.fullmatch(r"[a-z]+\.[a-z0-9_-]+", rule.id)
-    assert rule.category in CATEGORIES and rule.id.startswith(rule.category + ".")
+    assert rule.area in CATEGORIES and rule.id.startswith(rule.area + ".")
     assert rule.severity in SEVERITIES
     assert rule.kind in ("state", "regression")
-    assert rule.kind == "regression" or rule.category != "regression"
+    assert rule.kind == "regression" or rule.area != "regression"
     assert len(rule.title) > 10 and len(rule.rationale) > 40 and len(rule.fix) > 20
     assert any(s in rule.citation for s in STANDARDS), rule.citation
     doc = render()

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from workbench.contract.yamlsrc import Loc
+from workbench.engine.model import DiffReport, Finding, SecurityFinding, Verdict
 from workbench.tui import commands
 from workbench.tui.diffmodel import (
     BREAKING,
@@ -137,8 +138,19 @@ def test_marked_lines_stay_visible_with_context() -> None:
     assert doc.new_marks[49] == SECURITY
 
 
+def _report(findings, security_findings=()) -> DiffReport:
+    verdict = Verdict(
+        severity="breaking",
+        required_bump="major",
+        actual_bump="major",
+        version_bump_ok=True,
+        fingerprint="0" * 16,
+    )
+    return DiffReport(None, None, list(findings), verdict, [], list(security_findings))
+
+
 def test_items_from_a_report_keep_spans_flags_and_order() -> None:
-    change = SimpleNamespace(
+    change = Finding(
         rule="token.alg-removed",
         severity="breaking",
         security="weakens",
@@ -151,7 +163,7 @@ def test_items_from_a_report_keep_spans_flags_and_order() -> None:
         new_loc=None,
         note=None,
     )
-    safe = SimpleNamespace(
+    safe = Finding(
         rule="scope.added",
         severity="safe",
         security="neutral",
@@ -164,22 +176,40 @@ def test_items_from_a_report_keep_spans_flags_and_order() -> None:
         new_loc=Loc(3, 1, 4),
         note=None,
     )
-    security = SimpleNamespace(
+    security = SecurityFinding(
         rule="jwt.none",
         severity="critical",
+        title="Unsigned tokens accepted",
         message="none accepted",
         fix="drop it",
         citation="RFC 8725 §3.1",
         path="tokens.a",
         location=Loc(7, 3, 7),
         kind="regression",
+        fingerprint="1" * 16,
         side="new",
         new_in_amendment=True,
     )
-    report = SimpleNamespace(findings=[safe, change], security_findings=[security])
+    removed = SecurityFinding(
+        rule="jwt.gone",
+        severity="low",
+        title="Something removed",
+        message="gone",
+        fix="",
+        citation="",
+        path="tokens.b",
+        location=Loc(5, 1, 6),
+        kind="state",
+        fingerprint="2" * 16,
+        side="old",
+        new_in_amendment=False,
+    )
+    report = _report([safe, change], [security, removed])
     items = items_from_report(report)
-    assert [it.rule for it in items] == ["token.alg-removed", "jwt.none", "scope.added"]
-    assert [it.index for it in items] == [0, 1, 2]
+    assert [it.rule for it in items] == ["token.alg-removed", "jwt.none", "scope.added", "jwt.gone"]
+    assert [it.index for it in items] == [0, 1, 2, 3]
+    assert items[3].old_span == (5, 6) and items[3].new_span is None
+    assert items[3].note == "already in the old version" and not items[3].important
     assert items[0].old_span == (10, 10) and items[0].weakens and items[0].important
     assert items[0].message == "RS256 [/] no longer accepted"
     assert items[1].kind == "security" and items[1].new_span == (7, 7) and items[1].is_security
@@ -195,8 +225,8 @@ def test_finding_values_read_as_the_text_report_writes_them() -> None:
     """Durations are compared in seconds but shown as written (``15m``), booleans as YAML."""
     from workbench.report.common import display_value
 
-    def finding(path: str, old: object, new: object) -> SimpleNamespace:
-        return SimpleNamespace(
+    def finding(path: str, old: object, new: object) -> Finding:
+        return Finding(
             rule="r",
             severity="risky",
             security="neutral",
@@ -213,7 +243,7 @@ def test_finding_values_read_as_the_text_report_writes_them() -> None:
     lifetime = finding("tokens.access_token.lifetime", 900, 5400)
     flag = finding("sessions.web.secure", True, False)
     added = finding("scopes[x]", None, ["a", "[/]\x1b"])
-    items = items_from_report(SimpleNamespace(findings=[lifetime, flag, added]))
+    items = items_from_report(_report([lifetime, flag, added]))
     by_path = {it.path: it for it in items}
     it = by_path["tokens.access_token.lifetime"]
     assert (it.was, it.now) == ("15m", "1h30m")

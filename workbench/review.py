@@ -1,18 +1,36 @@
 """One report for an amendment: the engine's semantic diff plus the security review.
 
 Every face (``workbench diff``, ``workbench review``, the TUI, the checklist) builds its report
-here, so they all show the same findings with the same fingerprints.
+here, so they all show the same findings with the same fingerprints. The ignore file names
+findings of both families, so it is loaded here too (:func:`load_ignores`), with the rule ids of
+both registries to warn about.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from pathlib import Path
 
 from workbench.contract.model import Contract
+from workbench.engine import compare
+from workbench.engine import ignore as ignore_file
+from workbench.engine.ignore import Ignores
 from workbench.engine.model import DiffReport
+from workbench.engine.rules import REGISTRY
 from workbench.security.policy import Policy
+from workbench.security.registry import RULES as SECURITY_RULES
 from workbench.security.review import review_amendment
+
+
+def known_rule_ids() -> frozenset[str]:
+    """Every rule id of both families: what an ignore entry's ``rule`` may name."""
+    return frozenset((*REGISTRY, *SECURITY_RULES))
+
+
+def load_ignores(path_or_repo_root: str | Path, *, today: dt.date | None = None) -> Ignores:
+    """The ignore file (or a repository's ``.workbench-ignore.yaml``), with a warning for each
+    entry naming a rule that neither family has. Raises ``ContractError`` on bad entries."""
+    return ignore_file.load_ignores(path_or_repo_root, today=today, known_rules=known_rule_ids())
 
 
 def build_report(
@@ -21,7 +39,7 @@ def build_report(
     *,
     policy: Policy | None = None,
     today: dt.date | None = None,
-    ignores: Any = None,
+    ignores: Ignores | None = None,
 ) -> DiffReport:
     """``engine.compare(old, new)`` with ``security_findings`` filled by the security review.
 
@@ -30,13 +48,11 @@ def build_report(
     Security findings named by ``ignores`` (the ignore file) keep their place but carry the
     reason, and no longer fail a gate.
     """
-    from workbench.engine import compare
-
     report = compare(old, new, today=today, ignores=ignores)
     findings = review_amendment(old, new, report, policy, today=today)
     if ignores is not None and findings:
-        contract_id = (new or old).id if (new or old) is not None else None
-        scoped = ignores.scoped(contract_id) if hasattr(ignores, "scoped") else ignores
+        contract = new or old
+        scoped = ignores.scoped(contract.id if contract is not None else None)
         for finding in findings:
             if not finding.ignored:
                 finding.ignored = scoped.match(finding)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.amendment.atomic import atomic_write
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.report.common import clean
 
 SECTIONS: tuple[str, ...] = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
@@ -54,10 +55,10 @@ def _area(rule: str) -> str:
     return rule.split(".", 1)[0] if rule else ""
 
 
-def section_of(finding: Any) -> str:
+def section_of(finding: Finding) -> str:
     """The Keep a Changelog section of one engine finding."""
-    area = _area(getattr(finding, "rule", ""))
-    old, new = getattr(finding, "old", None), getattr(finding, "new", None)
+    area = _area(finding.rule)
+    old, new = finding.old, finding.new
     if area == "deprecation":
         return "Deprecated" if new is not None else "Changed"
     if new is None and old is not None:
@@ -71,11 +72,13 @@ def section_of(finding: Any) -> str:
     return "Changed"
 
 
-def entry_sections(report: Any, fixed_security: list[Any] | None = None) -> dict[str, list[str]]:
+def entry_sections(
+    report: DiffReport, fixed_security: list[SecurityFinding] | None = None
+) -> dict[str, list[str]]:
     """Section -> bullet lines for the amendment in ``report`` (engine findings, ignored ones
     included) and the security findings it fixed."""
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
-    for f in [*report.findings, *(getattr(report, "ignored", None) or [])]:
+    for f in [*report.findings, *report.ignored]:
         mark = "**Breaking:** " if f.severity == "breaking" else ""
         weak = {"weakens": " (weakens security)", "strengthens": " (strengthens security)"}.get(
             f.security, ""

@@ -23,6 +23,7 @@ from workbench.amendment.settings import AmendmentSettings
 from workbench.contract.errors import Problem
 from workbench.contract.model import Contract
 from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy
@@ -39,7 +40,7 @@ class Inputs:
     path: str
     old: Contract | None
     new: Contract | None
-    report: Any  # DiffReport, None when the new contract cannot be compared
+    report: DiffReport | None  # None when the new contract cannot be compared
     record: Record | None = None
     problems: list[Problem] = field(default_factory=list)  # validation of the new side
     settings: AmendmentSettings = field(default_factory=AmendmentSettings)
@@ -73,7 +74,7 @@ class Checklist:
     why_no_record: str = ""
     coverages: dict[str, Coverage] = field(default_factory=dict)
     consumers: list[AffectedConsumer] = field(default_factory=list)
-    security_open: list[Any] = field(default_factory=list)
+    security_open: list[SecurityFinding] = field(default_factory=list)
     record_error: str | None = None
 
     def step(self, step_id: str) -> StepResult:
@@ -159,10 +160,10 @@ class Checklist:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _line(finding: Any) -> int | None:
-    loc = getattr(finding, "new_loc", None) or getattr(finding, "old_loc", None)
-    if loc is None:
-        loc = getattr(finding, "location", None)
+def _line(finding: Finding | SecurityFinding) -> int | None:
+    if isinstance(finding, SecurityFinding):
+        return finding.line
+    loc = finding.new_loc or finding.old_loc
     return loc.line if loc is not None else None
 
 
@@ -181,16 +182,16 @@ def is_author(author: Person | None, name: str, email: str | None) -> bool:
     return _same_people(author.name, name) or _same_people(author.email, email)
 
 
-def needs_handling(finding: Any, policy: Policy) -> bool:
+def needs_handling(finding: SecurityFinding, policy: Policy) -> bool:
     """Security findings the review must fix or accept: new in this amendment (above info),
     or at or above the policy's ``fail_on`` threshold even when already present."""
-    if getattr(finding, "new_in_amendment", True) and finding.severity != "info":
+    if finding.new_in_amendment and finding.severity != "info":
         return True
     return at_or_above(finding.severity, policy.fail_on)
 
 
 def _acceptance_items(
-    findings: list[Any],
+    findings: list[Finding] | list[SecurityFinding],
     accepted: list[Acceptance],
     *,
     what: str,
@@ -216,7 +217,9 @@ def _acceptance_items(
     return items
 
 
-def _stale_acceptance(finding: Any, accepted: list[Acceptance]) -> Acceptance | None:
+def _stale_acceptance(
+    finding: Finding | SecurityFinding, accepted: list[Acceptance]
+) -> Acceptance | None:
     for acc in accepted:
         if (
             acc.fingerprint != finding.fingerprint
@@ -230,7 +233,7 @@ def _stale_acceptance(finding: Any, accepted: list[Acceptance]) -> Acceptance | 
 # --- the steps -------------------------------------------------------------------------------
 
 
-def _versioning(inp: Inputs, report: Any, suggested: str | None) -> list[Item]:
+def _versioning(inp: Inputs, report: DiffReport, suggested: str | None) -> list[Item]:
     old, new, record = inp.old, inp.new, inp.record
     verdict = report.verdict
     items: list[Item] = []
@@ -316,7 +319,7 @@ def _versioning(inp: Inputs, report: Any, suggested: str | None) -> list[Item]:
     return items
 
 
-def _compatibility(inp: Inputs, report: Any, coverages: dict[str, Coverage]) -> list[Item]:
+def _compatibility(inp: Inputs, report: DiffReport, coverages: dict[str, Coverage]) -> list[Item]:
     step = _step(inp.record, "compatibility")
     findings = list(report.findings)
     breaking = [f for f in findings if f.severity == "breaking"]
@@ -358,7 +361,7 @@ def _compatibility(inp: Inputs, report: Any, coverages: dict[str, Coverage]) -> 
                 severity=f.severity,
             )
         )
-    for f in getattr(report, "ignored", None) or []:
+    for f in report.ignored:
         if f.severity == "breaking":
             items.append(
                 Item(
@@ -390,11 +393,11 @@ def _compatibility(inp: Inputs, report: Any, coverages: dict[str, Coverage]) -> 
     return items
 
 
-def _security(inp: Inputs, report: Any, open_out: list[Any]) -> list[Item]:
+def _security(inp: Inputs, report: DiffReport, open_out: list[SecurityFinding]) -> list[Item]:
     step = _step(inp.record, "security_review")
     settings, policy = inp.settings, inp.policy
-    security = list(getattr(report, "security_findings", None) or [])
-    handled: list[Any] = []
+    security = list(report.security_findings)
+    handled: list[SecurityFinding] = []
     items: list[Item] = []
     for s in security:
         if not needs_handling(s, policy):
@@ -426,7 +429,7 @@ def _security(inp: Inputs, report: Any, open_out: list[Any]) -> list[Item]:
                 status = "missing"
                 detail = f"fix it in the contract or accept it with a reason. {s.fix}".strip()
             open_out.append(s)
-        new_mark = "" if getattr(s, "new_in_amendment", True) else " (already present)"
+        new_mark = "" if s.new_in_amendment else " (already present)"
         items.append(
             Item(
                 f"security:{s.fingerprint}",
@@ -521,7 +524,7 @@ def _security(inp: Inputs, report: Any, open_out: list[Any]) -> list[Item]:
 
 
 def _communication(
-    inp: Inputs, report: Any, versioning_done: bool, consumers: list[AffectedConsumer]
+    inp: Inputs, report: DiffReport, versioning_done: bool, consumers: list[AffectedConsumer]
 ) -> list[Item]:
     step = _step(inp.record, "communication")
     fingerprint = report.verdict.fingerprint
@@ -679,9 +682,9 @@ def _communication(
 # --- evaluate --------------------------------------------------------------------------------
 
 
-def required_record(report: Any, settings: AmendmentSettings) -> tuple[bool, str]:
+def required_record(report: DiffReport, settings: AmendmentSettings) -> tuple[bool, str]:
     """Whether an amendment with ``report`` needs a record under ``settings``, and why not."""
-    if not report.findings and not (getattr(report, "ignored", None) or []):
+    if not report.findings and not report.ignored:
         return False, "nothing changed that matters (no findings)"
     bump = report.verdict.required_bump
     if BUMP_ORDER.get(bump, 0) < BUMP_ORDER[settings.min_bump]:
@@ -740,10 +743,8 @@ def evaluate(inp: Inputs) -> Checklist:
             suggested = None
     needs, why = required_record(report, inp.settings)
     coverages: dict[str, Coverage] = {}
-    open_security: list[Any] = []
-    consumers = affected_consumers(
-        [*report.findings, *(getattr(report, "ignored", None) or [])], old, new
-    )
+    open_security: list[SecurityFinding] = []
+    consumers = affected_consumers([*report.findings, *report.ignored], old, new)
     v_items = _versioning(inp, report, suggested)
     v_status, _v_reason = step_status(v_items, f"version {new.version}")
     c_items = clarity_items(new, old, inp.problems, mode=inp.settings.schema_clarity)

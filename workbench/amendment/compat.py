@@ -20,9 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.amendment.record import Acceptance
 from workbench.contract.model import Contract
 from workbench.contract.paths import element_key, is_within, split_path
 from workbench.contract.units import format_duration
+from workbench.engine.model import Finding
 from workbench.security.context import lifetime_of
 
 # Sets on the accepting side: a verifier takes any member, so members can overlap.
@@ -135,7 +137,7 @@ def _overlap_since(
 
 
 def fallback(
-    finding: Any,
+    finding: Finding,
     old: Contract | None,
     new: Contract | None,
     *,
@@ -214,7 +216,7 @@ def fallback(
 
 
 def deprecation_cover(
-    finding: Any,
+    finding: Finding,
     old: Contract | None,
     new: Contract | None,
     *,
@@ -258,11 +260,11 @@ def deprecation_cover(
 
 
 def coverage(
-    finding: Any,
+    finding: Finding,
     old: Contract | None,
     new: Contract | None,
     *,
-    accepted: Any = None,
+    accepted: Acceptance | None = None,
     notice_period: int,
     default_skew: int,
     today: dt.date,
@@ -271,7 +273,7 @@ def coverage(
 ) -> Coverage:
     """How ``finding`` (a breaking engine finding) is handled; the first passing way wins, else
     the most specific explanation of what is missing."""
-    if getattr(finding, "ignored", None):
+    if finding.ignored:
         return Coverage("ignored", True, f"accepted in the ignore file: {finding.ignored}")
     found = fallback(finding, old, new, default_skew=default_skew, now=now, old_since=old_since)
     if found is not None and found.ok:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.amendment.changes import Changed, changed_local, changed_since
 from workbench.amendment.checklist import Checklist, short
 from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.amendment.settings import load_settings
 from workbench.contract.errors import ContractError
 from workbench.engine.ignore import load_ignores
 from workbench.history.errors import HistoryError
-from workbench.history.globs import PathFilter
 from workbench.history.meta import sniff
 from workbench.history.model import ContractEntry
 from workbench.history.repo import ContractRepo
@@ -109,54 +109,6 @@ class GateResult:
                 "then stage the contract and its record: git add <contract> amendments/",
             ]
         return "\n".join(lines) + "\n"
-
-
-@dataclass(frozen=True, slots=True)
-class Changed:
-    path: str
-    old_path: str | None  # where it was at the base (renames), None when new
-    deleted: bool = False
-
-
-def _changed_local(entries: list[ContractEntry], staged: bool) -> list[Changed]:
-    out = []
-    for entry in entries:
-        if staged and not entry.staged:
-            continue
-        if not staged and entry.draft == "clean":
-            continue
-        out.append(Changed(entry.path, entry.renamed_from or entry.path, entry.draft == "deleted"))
-    return out
-
-
-def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
-    selected = PathFilter(repo.config.include, repo.config.exclude)
-    raw = repo.git.run("diff", "-z", "--name-status", "-M", "--no-color", base, "HEAD")
-    fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\x00")]
-    out: list[Changed] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        if status[:1] in ("R", "C"):
-            old, new = fields[i + 1], fields[i + 2]
-            i += 3
-        else:
-            old = new = fields[i + 1]
-            i += 2
-        if not (selected(new) or selected(old)):
-            continue
-        deleted = status[:1] == "D"
-        rev, path = (base, old) if deleted else ("HEAD", new)
-        try:
-            content = repo.git.read_at(rev, path)
-        except HistoryError:
-            continue
-        if sniff(content) is None:
-            continue
-        out.append(
-            Changed(new if not deleted else old, None if status[:1] == "A" else old, deleted)
-        )
-    return out
 
 
 def _deleted_entry(repo: ContractRepo, change: Changed, base: str) -> GateEntry:
@@ -260,7 +212,7 @@ def check(
             mode = "base"
         else:
             listing = repo.contracts()
-            changes = _changed_local(listing, staged)
+            changes = changed_local(listing, staged)
             mode = "index" if staged else "worktree"
             merge_base = repo.head()
         entries: list[GateEntry] = []

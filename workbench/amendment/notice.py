@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from typing import Any
 
-from workbench.amendment.compat import Coverage, parse_date
-from workbench.amendment.record import Acceptance, SignOff
+from workbench.amendment.compat import Coverage, coverage, parse_date
+from workbench.amendment.record import Acceptance, Record, SignOff
 from workbench.contract.model import Contract
 from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
+from workbench.engine.model import DiffReport, Finding
 from workbench.report.markdown import md, md_code
 
 SEVERITY_TITLES = {
@@ -107,7 +108,7 @@ class NoticeInput:
 
     old: Contract | None
     new: Contract | None
-    report: Any  # DiffReport
+    report: DiffReport
     path: str = ""
     summary: str = ""
     today: dt.date = field(default_factory=dt.date.today)
@@ -118,7 +119,7 @@ class NoticeInput:
     fingerprint: str = ""
 
 
-def record_notes(record: Any, fingerprint: str) -> dict[str, Any]:
+def record_notes(record: Record | None, fingerprint: str) -> dict[str, Any]:
     """What an amendment record adds to a notice (``NoticeInput`` fields): its summary,
     effective date and accepted reasons, and the sign-off when it is for change set
     ``fingerprint``."""
@@ -141,7 +142,7 @@ def _contract(inp: NoticeInput) -> Contract | None:
     return inp.new if inp.new is not None else inp.old
 
 
-def _by_when(inp: NoticeInput, finding: Any, to_version: str) -> str:
+def _by_when(inp: NoticeInput, finding: Finding, to_version: str) -> str:
     cov = inp.coverages.get(finding.fingerprint)
     if cov is not None and cov.sunset is not None:
         return f"By {cov.sunset}"
@@ -150,7 +151,7 @@ def _by_when(inp: NoticeInput, finding: Any, to_version: str) -> str:
     return f"Before {to_version} is released"
 
 
-def _finding_line(inp: NoticeInput, f: Any) -> str:
+def _finding_line(inp: NoticeInput, f: Finding) -> str:
     parts = [f"- {md(f.message)} ({md_code(f.path)})"]
     if f.severity in ("breaking", "risky") and f.breaks:
         who = ", ".join(PARTY_WORDS.get(p, p) for p in f.breaks)
@@ -159,7 +160,7 @@ def _finding_line(inp: NoticeInput, f: Any) -> str:
     if cov is not None and cov.ok and cov.kind != "accepted":
         parts.append(f"  {md(cov.detail)}.")
     acc = inp.accepted.get(f.fingerprint)
-    reason = acc.reason if acc is not None else getattr(f, "ignored", None)
+    reason = acc.reason if acc is not None else f.ignored
     if reason:
         parts.append(f"  Accepted: {md(reason)}")
     return "".join(parts[:1]) + ("\n" + "\n".join(parts[1:]) if len(parts) > 1 else "")
@@ -175,7 +176,7 @@ def render_notice(inp: NoticeInput) -> str:
     new_v = inp.new.version if inp.new is not None else "(deleted)"
     verdict = report.verdict
     findings = list(report.findings)
-    ignored = list(getattr(report, "ignored", []) or [])
+    ignored = list(report.ignored)
     lines: list[str] = [f"# Amendment notice: {md(title)} {md(new_v)}", ""]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_TITLES}
     rows = [
@@ -219,18 +220,17 @@ def render_notice(inp: NoticeInput) -> str:
         lines += [_finding_line(inp, f) for f in ignored]
         lines.append("")
 
-    security = [s for s in getattr(report, "security_findings", []) or []]
     relevant = [
         s
-        for s in security
-        if getattr(s, "new_in_amendment", True) or s.severity in ("critical", "high")
+        for s in report.security_findings
+        if s.new_in_amendment or s.severity in ("critical", "high")
     ]
     lines += ["## Security review", ""]
     if relevant:
         for s in relevant:
             acc = inp.accepted.get(s.fingerprint)
             reason = acc.reason if acc is not None else s.ignored
-            new_mark = "" if getattr(s, "new_in_amendment", True) else " (already present before)"
+            new_mark = "" if s.new_in_amendment else " (already present before)"
             lines.append(
                 f"- **{md(s.severity)}** {md(s.title)}: {md(s.message)} ({md_code(s.path)}){new_mark}"
             )
@@ -334,19 +334,17 @@ def _deprecation_section(inp: NoticeInput) -> list[str]:
 def notice_for(
     old: Contract | None,
     new: Contract | None,
-    report: Any,
+    report: DiffReport,
     *,
     path: str = "",
     today: dt.date | None = None,
     notice_period: int = 90 * 86400,
     default_skew: int = 60,
     old_since: dt.datetime | None = None,
-    record: Any = None,
+    record: Record | None = None,
 ) -> str:
     """The notice for two contracts (``workbench notice OLD NEW``); a record, when given, adds
     its summary, effective date, accepted reasons and the sign-off for this change set."""
-    from workbench.amendment.compat import coverage
-
     day = today or dt.date.today()
     now = dt.datetime.now(dt.UTC)
     notes = record_notes(record, report.verdict.fingerprint)

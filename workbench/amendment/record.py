@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 FORMAT = 1
 STEPS: tuple[str, ...] = (
@@ -354,6 +356,8 @@ def record_schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # when a record is read: `workbench check` with no record needs none
+
     return jsonschema.Draft202012Validator(record_schema())
 
 

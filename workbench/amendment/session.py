@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench.amendment.atomic import atomic_write, remove_stale_temps
-from workbench.amendment.bump import BumpError, BumpResult, apply_bump
+from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_version
 from workbench.amendment.changelog import (
     ChangelogResult,
     append_changelog,
     entry_sections,
     render_entry,
 )
+from workbench.amendment.changes import amended_paths
 from workbench.amendment.checklist import Checklist, Inputs, evaluate, is_author, needs_handling
 from workbench.amendment.notice import NoticeInput, record_notes, render_notice
 from workbench.amendment.record import (
@@ -51,10 +52,13 @@ from workbench.contract.errors import ContractError
 from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
+from workbench.engine.model import SecurityFinding
 from workbench.history.errors import HistoryError
 from workbench.history.model import INDEX, WORKTREE, ContractEntry
 from workbench.history.repo import ContractRepo
+from workbench.review import build_report, load_ignores
 from workbench.security.policy import DEFAULT_POLICY, Policy, load_policy
+from workbench.security.review import review_contract
 
 MIN_PREFIX = 6
 
@@ -63,9 +67,24 @@ class AmendmentError(ValueError):
     """An action of the checklist cannot be done; the message is one line, for any face."""
 
 
-class SettingsError(AmendmentError):
+class OpenError(AmendmentError):
+    """The amendment cannot be opened or read as a whole (no repository, no single changed
+    contract, an unknown revision): exit 2 on the command line, where a refused action exits 1."""
+
+
+class SettingsError(OpenError):
     """The repository's settings (``.workbench.yaml``, the ignore file) cannot be used: a load
-    error of the whole repository (exit 2 on the command line), not a refused action."""
+    error of the whole repository, not a refused action."""
+
+
+class NoSingleContract(OpenError):
+    """:meth:`AmendmentSession.open` was given no contract, and not exactly one is amended."""
+
+    def __init__(self, paths: list[str], since: str | None = None):
+        self.paths = paths
+        self.where = f"since {since}" if since else "in the working tree"
+        names = ", ".join(paths) or "none"
+        super().__init__(f"{len(paths)} contracts changed {self.where}: {names}; name one")
 
 
 def identity(repo: ContractRepo) -> Person | None:
@@ -151,40 +170,74 @@ class AmendmentSession:
     @classmethod
     def open(
         cls,
-        path: str | Path,
+        path: str | Path | None = None,
         *,
-        repo: str | Path | None = None,
+        repo: ContractRepo | str | Path | None = None,
         staged: bool = False,
         base: str | None = None,
+        commit: str | None = None,
+        parent: str | None = None,
         today: dt.date | None = None,
         now: dt.datetime | None = None,
     ) -> AmendmentSession:
-        """Open the amendment of the contract file ``path`` (in the repository containing
-        ``repo``, else the one containing ``path``). ``base`` compares with the merge base of
-        that revision and HEAD instead of HEAD (a branch's amendment, after commits)."""
+        """Open the amendment of the contract file ``path``: how every face opens one.
+
+        ``repo`` is an open :class:`ContractRepo` (left open when the session closes; ``path``
+        is then relative to its root) or any path inside the repository (default: the one
+        containing ``path``, else the current directory); a ``path`` that exists relative to
+        the current directory is taken from there, any other is relative to the root. Without
+        ``path`` the session takes the only contract amended in the working tree (with
+        ``base``, also committed since the merge base), and raises :class:`NoSingleContract`
+        when there are none or several.
+
+        ``base`` compares with merge-base(``base``, HEAD) instead of HEAD (a branch's amendment,
+        after commits); ``staged`` opens the staged draft and ``commit`` the amendment that
+        commit made, judged against ``parent`` (``None``: the commit created the contract), both
+        read-only. Failing to open is an :class:`OpenError`.
+        """
+        owns = not isinstance(repo, ContractRepo)
         try:
-            contract_repo = ContractRepo.open(repo if repo is not None else path, cache=False)
+            if isinstance(repo, ContractRepo):
+                contract_repo = repo
+            else:
+                where = repo if repo is not None else path if path is not None else "."
+                contract_repo = ContractRepo.open(where, cache=False)
         except HistoryError as exc:
-            raise AmendmentError(str(exc)) from None
+            raise OpenError(str(exc)) from None
         try:
-            rel = str(path)
-            if repo is None or Path(path).is_absolute():
-                rel = contract_repo.git.relpath(Path(path).resolve())
             old_rev = contract_repo.merge_base(base) if base else "HEAD"
+            if path is None:
+                if staged or commit:
+                    raise OpenError("name the contract of a staged or committed amendment")
+                paths = amended_paths(contract_repo, old_rev if base else None)
+                if len(paths) != 1:
+                    raise NoSingleContract(paths, base)
+                rel = paths[0]
+            elif owns and Path(path).exists():
+                rel = contract_repo.git.relpath(Path(path).resolve())
+            else:
+                rel = contract_repo.git.relpath(path)
+            if commit is not None:
+                mode, old_rev = "commit", parent
+            else:
+                mode = "index" if staged else "worktree"
             return cls(
                 contract_repo,
                 rel,
-                mode="index" if staged else "worktree",
+                mode=mode,
                 base=old_rev,
+                rev=commit,
                 today=today,
                 now=now,
-                owns_repo=True,
+                owns_repo=owns,
             )
         except HistoryError as exc:
-            contract_repo.close()
-            raise AmendmentError(str(exc)) from None
+            if owns:
+                contract_repo.close()
+            raise OpenError(str(exc)) from None
         except BaseException:
-            contract_repo.close()
+            if owns:
+                contract_repo.close()
             raise
 
     def close(self) -> None:
@@ -303,9 +356,6 @@ class AmendmentSession:
             raise AmendmentError(f"{self.path}: no such contract {where} or at HEAD")
         self.report = None
         if self.new is not None or (raw is None and self.old is not None):
-            from workbench.engine.ignore import load_ignores
-            from workbench.review import build_report
-
             try:
                 ignores = load_ignores(self.root, today=self.today)
             except ContractError as exc:
@@ -337,8 +387,6 @@ class AmendmentSession:
         if self.old is None or self.new.version != self.old.version:
             return self.new.version
         if self.report is not None:
-            from workbench.amendment.bump import next_version
-
             try:
                 return next_version(self.old.version, self.report.verdict.required_bump)
             except BumpError:
@@ -599,7 +647,7 @@ class AmendmentSession:
             raise AmendmentError(f"give at least {MIN_PREFIX} characters of the fingerprint")
         assert self.report is not None
         candidates: dict[str, tuple[str, Any]] = {}
-        for s in getattr(self.report, "security_findings", None) or []:
+        for s in self.report.security_findings:
             if s.fingerprint.lower().startswith(text):
                 candidates[s.fingerprint] = ("security_review", s)
         for f in self.report.findings:
@@ -746,10 +794,8 @@ class AmendmentSession:
 
     def changelog_entry(self) -> str:
         new = self._require_contract()
-        fixed: list[Any] = []
+        fixed: list[SecurityFinding] = []
         if self.old is not None:
-            from workbench.security.review import review_contract
-
             after = {s.fingerprint for s in review_contract(new, self.policy)}
             fixed = [
                 s for s in review_contract(self.old, self.policy) if s.fingerprint not in after
@@ -833,4 +879,12 @@ class AmendmentSession:
         return self._save(self.located.record)
 
 
-__all__ = ["STEPS", "AmendmentError", "AmendmentSession", "SettingsError", "identity"]
+__all__ = [
+    "STEPS",
+    "AmendmentError",
+    "AmendmentSession",
+    "NoSingleContract",
+    "OpenError",
+    "SettingsError",
+    "identity",
+]

@@ -11,9 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.dialects import (
     DEFAULT_DIALECT,
@@ -27,6 +25,9 @@ from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -43,8 +44,14 @@ def format_schema() -> dict:
     return json.loads(text.read_text(encoding="utf-8"))
 
 
+# jsonschema is imported when a document is not certainly valid (see fastcheck): importing it
+# takes longer than loading and checking a typical contract.
+
+
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         format_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
@@ -58,6 +65,8 @@ def _fast_validator():
 
 @cache
 def _meta_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
 
 

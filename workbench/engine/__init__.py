@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from workbench.contract.model import Contract
@@ -129,8 +130,6 @@ def _apply_ignores(
 
 
 def _with(finding: Finding, **changes: Any) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, **changes)
 
 

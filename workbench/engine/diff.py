@@ -17,8 +17,6 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import Loc
@@ -830,6 +828,8 @@ def _pair_renames(
 def _detail(old: Any, new: Any) -> str:
     """A short account of what changed inside an opaque value (extension fields)."""
     if isinstance(old, dict | list) and isinstance(new, dict | list):
+        from deepdiff import DeepDiff  # only for extension fields: it is slow to import
+
         diff = DeepDiff(old, new, ignore_order=True, verbose_level=0)
         paths = sorted(diff.affected_paths)
         shown = ", ".join(p.replace("root", "", 1) or "(root)" for p in paths[:5])

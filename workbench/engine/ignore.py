@@ -15,7 +15,9 @@ ignore:
 character is literal, so brackets in contract paths need no escaping. An entry with a
 fingerprint and a rule/path must match on all of them. A bare list at the top level is accepted
 too. Expired entries silence nothing and produce a warning; malformed entries are errors with
-file:line:col, so a typo never silently turns a check off.
+file:line:col, so a typo never silently turns a check off. A rule id that no rule has is a
+warning: the caller passes the ids it knows (``known_rules``), since the security rules live
+above the engine (``workbench.review.load_ignores`` passes both families').
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from typing import Any
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import read_source
 from workbench.contract.yamlsrc import format_json_path, load_yaml
+from workbench.engine.model import Finding, SecurityFinding
 
 IGNORE_NAME = ".workbench-ignore.yaml"
 ENTRY_KEYS = ("fingerprint", "rule", "path", "contract", "reason", "expires")
@@ -59,22 +63,17 @@ class IgnoreEntry:
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
 
-    def matches(self, finding: Any) -> bool:
-        """Whether this entry names ``finding`` (anything with rule, path and fingerprint)."""
+    def matches(self, finding: Finding | SecurityFinding) -> bool:
+        """Whether this entry names ``finding`` (of either family: rule, path, fingerprint)."""
         if self.fingerprint is not None:
-            fp = str(getattr(finding, "fingerprint", "") or "")
+            fp = finding.fingerprint
             if not fp or not fp.startswith(self.fingerprint):
                 return False
             if len(self.fingerprint) < len(fp) and len(self.fingerprint) < MIN_FINGERPRINT_PREFIX:
                 return False
-        if self._rule_re is not None and not self._rule_re.fullmatch(
-            str(getattr(finding, "rule", ""))
-        ):
+        if self._rule_re is not None and not self._rule_re.fullmatch(finding.rule):
             return False
-        return not (
-            self._path_re is not None
-            and not self._path_re.fullmatch(str(getattr(finding, "path", "") or ""))
-        )
+        return not (self._path_re is not None and not self._path_re.fullmatch(finding.path))
 
     def describe(self) -> str:
         if self.fingerprint is not None:
@@ -97,7 +96,7 @@ class Ignores:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def match(self, finding: Any) -> str | None:
+    def match(self, finding: Finding | SecurityFinding) -> str | None:
         """The reason ``finding`` is accepted, or ``None`` when no unexpired entry names it."""
         for entry in self.entries:
             if entry.expired(self.today):
@@ -121,21 +120,35 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
-def load_ignores(path_or_repo_root: str | Path, *, today: dt.date | None = None) -> Ignores:
+def load_ignores(
+    path_or_repo_root: str | Path,
+    *,
+    today: dt.date | None = None,
+    known_rules: Collection[str] | None = None,
+) -> Ignores:
     """Read an ignore file, or ``.workbench-ignore.yaml`` in a directory (empty when absent).
 
-    Raises :class:`ContractError` with every malformed entry, each at file:line:col.
+    Raises :class:`ContractError` with every malformed entry, each at file:line:col. With
+    ``known_rules``, an entry naming another rule id gets a warning (``None``: not checked).
     """
     p = Path(path_or_repo_root)
     if p.is_dir():
         p = p / IGNORE_NAME
         if not p.is_file():
             return Ignores(str(p), today=today or dt.date.today())
-    return parse_ignores(read_source(p), str(p), today=today)
+    return parse_ignores(read_source(p), str(p), today=today, known_rules=known_rules)
 
 
-def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None = None) -> Ignores:
-    """Parse the text of an ignore file; raise :class:`ContractError` on any bad entry."""
+def parse_ignores(
+    text: str,
+    source: str = IGNORE_NAME,
+    *,
+    today: dt.date | None = None,
+    known_rules: Collection[str] | None = None,
+) -> Ignores:
+    """Parse the text of an ignore file; raise :class:`ContractError` on any bad entry.
+
+    With ``known_rules``, an entry whose ``rule`` is none of them is a warning."""
     today = today or dt.date.today()
     ignores = Ignores(source, today=today)
     if not text.strip() or all(
@@ -183,7 +196,7 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
                     "warning",
                 )
             )
-        unknown = _unknown_rule(entry.rule)
+        unknown = _unknown_rule(entry.rule, known_rules)
         if unknown:
             at = doc.nearest((*raw, "rule")) or loc
             ignores.warnings.append(
@@ -203,18 +216,14 @@ def parse_ignores(text: str, source: str = IGNORE_NAME, *, today: dt.date | None
     return ignores
 
 
-def _unknown_rule(rule: str | None) -> str | None:
-    """Why ``rule`` can never match (no engine or security rule has that id, a typo), or
-    ``None``. Patterns with ``*`` are not checked."""
-    if rule is None or "*" in rule:
+def _unknown_rule(rule: str | None, known: Collection[str] | None) -> str | None:
+    """Why ``rule`` can never match (none of the ``known`` rule ids, a typo), or ``None``.
+    Patterns with ``*`` are not checked, nor anything when ``known`` is ``None``."""
+    if rule is None or "*" in rule or known is None:
         return None
-    from workbench.engine.rules import REGISTRY
-    from workbench.security.rules import RULES
-
-    known = [*REGISTRY.rules, *RULES]
     if rule in known:
         return None
-    close = difflib.get_close_matches(rule, known, n=1, cutoff=0.7)
+    close = difflib.get_close_matches(rule, list(known), n=1, cutoff=0.7)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"no rule is called {rule!r}{hint}"
 

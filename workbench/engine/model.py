@@ -1,4 +1,11 @@
-"""Value types of the amendment engine, shared by every face (CLI, TUI, reports, checklist)."""
+"""The finding model, shared by every face (CLI, TUI, reports, checklist).
+
+Two families of findings, one report: a :class:`Finding` classifies a change for compatibility
+(the engine's rules), a :class:`SecurityFinding` is a security review result (the security
+rules). Both point to lines, carry the rule id and a stable fingerprint, and sit in one
+:class:`DiffReport`. They live here, below the rules that produce them, so every layer can name
+them without importing the rules.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.contract.yamlsrc import Loc
+from workbench.engine.citations import citation_url
 
 Severity = Literal["breaking", "risky", "safe"]
 Security = Literal["weakens", "strengthens", "neutral"]
@@ -13,6 +21,13 @@ Party = Literal["clients", "relying_parties", "issuer"]
 Bump = Literal["major", "minor", "patch", "none"]
 ChangeKind = Literal["added", "removed", "changed"]
 
+SecuritySeverity = Literal["critical", "high", "medium", "low", "info"]
+FindingKind = Literal["state", "regression"]
+
+SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
+SECURITIES: tuple[str, ...] = ("weakens", "strengthens", "neutral")
+PARTIES: tuple[str, ...] = ("clients", "relying_parties", "issuer")
+SECURITY_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 SEVERITY_ORDER: dict[str, int] = {"safe": 0, "risky": 1, "breaking": 2}
 BUMP_ORDER: dict[str, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
@@ -82,6 +97,66 @@ class Finding:
         }
 
 
+@dataclass(slots=True)
+class SecurityFinding:
+    """A security review result, pointing to a line of the new contract (or the old one for
+    something removed).
+
+    ``kind`` is ``state`` (a property of one contract) or ``regression`` (introduced by an
+    amendment). ``new_in_amendment`` is false for a state finding that the old version already
+    had, so the reviewer sees what this amendment introduced. ``fingerprint`` is stable across
+    runs and line moves: rule, contract id, path and the hit's key.
+    """
+
+    rule: str
+    severity: SecuritySeverity
+    title: str
+    message: str
+    fix: str
+    citation: str
+    path: str
+    location: Loc | None
+    kind: FindingKind
+    fingerprint: str
+    source: str = ""  # the file (or REV:PATH) the location refers to
+    side: Literal["new", "old"] = "new"
+    new_in_amendment: bool = True
+    ignored: str | None = None  # reason from the ignore file, when accepted
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line of ``location`` (``None`` without one)."""
+        return self.location.line if self.location else None
+
+    @property
+    def column(self) -> int | None:
+        return self.location.column if self.location else None
+
+    @property
+    def citation_url(self) -> str | None:
+        """A link to the first standard the citation names."""
+        return citation_url(self.citation)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "kind": self.kind,
+            "title": self.title,
+            "path": self.path,
+            "message": self.message,
+            "fix": self.fix,
+            "citation": self.citation,
+            "citation_url": self.citation_url,
+            "source": self.source,
+            "side": self.side,
+            "location": self.location.to_dict() if self.location else None,
+            "new_in_amendment": self.new_in_amendment,
+            "fingerprint": self.fingerprint,
+            **({"ignored": self.ignored} if self.ignored else {}),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class ContractSummary:
     """Which contract a side of a comparison is: its source (file or REV:PATH), id and version."""
@@ -134,7 +209,7 @@ class Verdict:
 class DiffReport:
     """Everything known about one amendment (old -> new): one report read by every face.
 
-    ``security_findings`` holds security review results (objects with ``to_dict()``) once
+    ``security_findings`` holds the security review's results once
     ``workbench.review.build_report`` has run; the engine alone leaves it empty.
     """
 
@@ -143,7 +218,7 @@ class DiffReport:
     findings: list[Finding]
     verdict: Verdict
     ignored: list[Finding] = field(default_factory=list)
-    security_findings: list[Any] = field(default_factory=list)
+    security_findings: list[SecurityFinding] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -23,6 +23,7 @@ from typing import IO
 import git as gitpython
 from git.refs.symbolic import SymbolicReference
 
+from workbench.contract.revspec import INDEX, WORKTREE
 from workbench.history.errors import HistoryError
 
 NULL_SHA = "0" * 40
@@ -312,8 +313,6 @@ class GitRepo:
 
     def read_at(self, rev: str, rel: str) -> bytes:
         """The bytes of ``rel`` at ``rev``, where ``rev`` may also be ``WORKTREE`` or ``INDEX``."""
-        from workbench.history.revspec import INDEX, WORKTREE
-
         if rev in (WORKTREE, INDEX) and self.root is None:
             raise HistoryError(f"{rev}: a bare repository has no working tree or index")
         if rev == WORKTREE:

@@ -60,9 +60,7 @@ class LogEntry:
         for key in COUNT_KEYS:
             out[key] = int(counts.get(key, 0))
         out["security"] = sum(
-            1
-            for f in self.report.security_findings
-            if getattr(f, "new_in_amendment", True) and not getattr(f, "ignored", None)
+            1 for f in self.report.security_findings if f.new_in_amendment and not f.ignored
         )
         return out
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from workbench.contract.revspec import INDEX, WORKTREE
+
+__all__ = ["INDEX", "WORKTREE"]  # the pseudo revisions, re-exported for the history layer
+
 RevisionKind = Literal["worktree", "index", "commit"]
 DraftState = Literal["clean", "modified", "staged", "new", "deleted"]
 ChangeType = Literal["added", "modified", "renamed", "copied", "deleted", "typechange"]
-
-WORKTREE = "WORKTREE"
-INDEX = "INDEX"
 
 
 def short_rev(rev: str) -> str:

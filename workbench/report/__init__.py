@@ -1,6 +1,8 @@
-"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit
-and github. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that takes
-``--format`` renders through :func:`render`.
+"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit,
+github and html. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that
+takes ``--format`` renders through :func:`render`. ``REVIEW_RENDERERS``
+(:mod:`workbench.report.review`) does the same for ``workbench review``: the security review in
+each of those formats.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "sarif": ("workbench.report.sarif", "render_sarif"),
     "junit": ("workbench.report.junit", "render_junit"),
     "github": ("workbench.report.github", "render_github"),
+    "html": ("workbench.report.html", "render_html"),
 }
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
 
@@ -34,6 +37,9 @@ _LAZY: dict[str, str] = {
     "report_schema": "workbench.report.json_report",
     "use_color": "workbench.report.text",
     "sarif_log": "workbench.report.sarif",
+    "REVIEW_RENDERERS": "workbench.report.review",
+    "render_review": "workbench.report.review",
+    "review_exit_code": "workbench.report.review",
     **{func: module for module, func in _REGISTRY.values()},
 }
 
@@ -62,7 +68,7 @@ def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None 
     """Render ``report`` in format ``fmt`` (a key of ``RENDERERS``)."""
     if fmt not in _REGISTRY:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    from workbench.report.common import RenderOptions
+    from workbench.report.common import RenderOptions  # lazy, like the renderers (see above)
 
     module, func = _REGISTRY[fmt]
     renderer = getattr(importlib.import_module(module), func)
@@ -72,6 +78,7 @@ def render(report: DiffReport, fmt: str = "text", options: RenderOptions | None 
 __all__ = [
     "FORMATS",
     "RENDERERS",
+    "REVIEW_RENDERERS",
     "SCHEMA_VERSION",
     "RenderOptions",
     "Renderer",
@@ -79,13 +86,16 @@ __all__ = [
     "failures",
     "render",
     "render_github",
+    "render_html",
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_review",
     "render_sarif",
     "render_text",
     "report_data",
     "report_schema",
+    "review_exit_code",
     "sarif_log",
     "use_color",
 ]

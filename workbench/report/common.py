@@ -1,4 +1,4 @@
-"""What every renderer shares: options, the CI gate, locations, and a flat view of security findings.
+"""What every renderer shares: options, the CI gate, locations, and security findings in order.
 
 Renderers take a :class:`~workbench.engine.model.DiffReport` and :class:`RenderOptions` and
 return text. They never decide policy themselves: :func:`failures` is the one definition of
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.contract.model import DURATION_FIELDS
+from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
-from workbench.engine.model import DiffReport, Finding
-from workbench.history.revspec import parse_rev_path
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.security.model import SEVERITY_RANK, at_or_above
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
@@ -36,7 +36,8 @@ class RenderOptions:
     where a format needs a file (SARIF, JUnit, GitHub annotations); by default they are derived
     from the report's sources (``REV:PATH`` gives ``PATH``). ``docs_base`` is where the rule
     documentation lives (``rules.md`` and ``security-rules.md`` of the workbench project's
-    ``docs/``); links become absolute when it is an absolute URL.
+    ``docs/``); links become absolute when it is an absolute URL. ``old_text``/``new_text`` are
+    the two contract texts, for formats that show them (the HTML side-by-side diff).
     """
 
     fail_on: str = "breaking"
@@ -45,58 +46,14 @@ class RenderOptions:
     old_path: str | None = None
     new_path: str | None = None
     docs_base: str = "docs/"
+    old_text: str | None = None
+    new_text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SecurityItem:
-    """A security finding as every renderer sees it (read through its ``to_dict()``)."""
-
-    rule: str
-    severity: str
-    title: str
-    message: str
-    fix: str
-    citation: str
-    citation_url: str | None
-    path: str
-    kind: str
-    fingerprint: str
-    source: str
-    side: str
-    line: int | None
-    column: int | None
-    new_in_amendment: bool
-    ignored: str | None
-
-    @classmethod
-    def from_finding(cls, finding: Any) -> SecurityItem:
-        d = finding.to_dict()
-        loc = d.get("location") or {}
-        return cls(
-            rule=str(d.get("rule", "")),
-            severity=str(d.get("severity", "info")),
-            title=str(d.get("title") or d.get("rule", "")),
-            message=str(d.get("message", "")),
-            fix=str(d.get("fix") or ""),
-            citation=str(d.get("citation") or ""),
-            citation_url=d.get("citation_url"),
-            path=str(d.get("path") or ""),
-            kind=str(d.get("kind") or "state"),
-            fingerprint=str(d.get("fingerprint") or ""),
-            source=str(d.get("source") or ""),
-            side=str(d.get("side") or "new"),
-            line=loc.get("line"),
-            column=loc.get("column"),
-            new_in_amendment=bool(d.get("new_in_amendment", True)),
-            ignored=d.get("ignored"),
-        )
-
-
-def security_items(report: DiffReport) -> list[SecurityItem]:
+def security_items(report: DiffReport) -> list[SecurityFinding]:
     """Security findings, most severe first (regressions before state findings)."""
-    items = [SecurityItem.from_finding(f) for f in report.security_findings]
     return sorted(
-        items,
+        report.security_findings,
         key=lambda s: (-SEVERITY_RANK[s.severity], s.kind != "regression", s.line or 0),
     )
 
@@ -115,7 +72,7 @@ def fails(finding: Finding, fail_on: str) -> bool:
     return False
 
 
-def security_fails(item: SecurityItem, options: RenderOptions) -> bool:
+def security_fails(item: SecurityFinding, options: RenderOptions) -> bool:
     """Whether a security finding fails the build: at or above the security threshold, not
     ignored, introduced by this amendment, and the gate not switched off by ``--fail-on never``."""
     if item.ignored or not item.new_in_amendment or options.fail_on == "never":
@@ -125,7 +82,7 @@ def security_fails(item: SecurityItem, options: RenderOptions) -> bool:
 
 def failures(
     report: DiffReport, options: RenderOptions
-) -> tuple[list[Finding], list[SecurityItem]]:
+) -> tuple[list[Finding], list[SecurityFinding]]:
     """Everything that fails the build: the one definition behind exit codes and CI formats."""
     return (
         [f for f in report.findings if fails(f, options.fail_on)],
@@ -190,7 +147,7 @@ def finding_file(report: DiffReport, finding: Finding, options: RenderOptions) -
     return artifact(report, site(finding)[0], options)
 
 
-def security_file(report: DiffReport, item: SecurityItem, options: RenderOptions) -> str:
+def security_file(report: DiffReport, item: SecurityFinding, options: RenderOptions) -> str:
     """The file a security finding points into: matched by source, else by side."""
     for side, summary in (("new", report.new), ("old", report.old)):
         if summary is not None and item.source and item.source == summary.source:
@@ -224,7 +181,7 @@ def affected(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]
 
 def consumers_of(finding: Finding) -> tuple[str, ...]:
     """The listed consumers whose ``uses`` mention what a finding changes (engine-provided)."""
-    return tuple(getattr(finding, "consumers", ()) or ())
+    return finding.consumers
 
 
 def affected_consumers(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]:
@@ -275,7 +232,7 @@ def verdict_sentence(report: DiffReport) -> str:
         "invalid": "the version is not SemVer",
     }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
     ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
-    note = getattr(v, "bump_note", "")
+    note = v.bump_note
     return f"{head}: {need}; {got}{versions}: {ok}" + (f" ({note})" if note else "")
 
 

@@ -10,10 +10,9 @@ output as a notice.
 
 from __future__ import annotations
 
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     RenderOptions,
-    SecurityItem,
     by_severity,
     clean,
     finding_file,
@@ -82,7 +81,7 @@ def _finding(report: DiffReport, f: Finding, options: RenderOptions) -> str:
     )
 
 
-def _security(report: DiffReport, s: SecurityItem, options: RenderOptions) -> str:
+def _security(report: DiffReport, s: SecurityFinding, options: RenderOptions) -> str:
     text = f"{s.path}: {s.message}"
     if s.fix:
         text += f"\nFix: {s.fix}"

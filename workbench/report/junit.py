@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     RenderOptions,
-    SecurityItem,
     clean,
     fails,
     finding_file,
@@ -81,7 +80,7 @@ def _finding_case(
 
 
 def _security_case(
-    suite: ET.Element, report: DiffReport, s: SecurityItem, options: RenderOptions
+    suite: ET.Element, report: DiffReport, s: SecurityFinding, options: RenderOptions
 ) -> None:
     file = security_file(report, s, options)
     case = _case(suite, s.rule, s.path, file, s.line)

@@ -11,11 +11,10 @@ import re
 from urllib.parse import quote
 
 from workbench import __version__
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     PARTY_LABELS,
     RenderOptions,
-    SecurityItem,
     affected,
     affected_consumers,
     by_severity,
@@ -140,7 +139,7 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
     failed, gate = gate_summary(report, options)
     out.append(f"**CI gate:** {'❌' if failed else '✅'} {md(gate)}")
     out.append("")
-    note = getattr(v, "bump_note", "")
+    note = v.bump_note
     if note:
         out.append(f"> **Version:** {md(note)}")
         out.append("")
@@ -252,7 +251,7 @@ def _finding_table(
 
 
 def _security_rows(
-    report: DiffReport, items: list[SecurityItem], options: RenderOptions
+    report: DiffReport, items: list[SecurityFinding], options: RenderOptions
 ) -> list[str]:
     rows = [
         "| Severity | Rule | Path | Finding | Fix | Reference | Location |",
@@ -277,7 +276,7 @@ def _security_rows(
 
 
 def _security_section(
-    report: DiffReport, items: list[SecurityItem], options: RenderOptions
+    report: DiffReport, items: list[SecurityFinding], options: RenderOptions
 ) -> list[str]:
     live = [s for s in items if not s.ignored]
     introduced = [s for s in live if s.kind == "regression" or s.new_in_amendment]

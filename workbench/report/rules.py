@@ -1,69 +1,29 @@
 """Rule metadata for reports, read from the engine's and the security review's registries.
 
 Reports describe rules (SARIF ``tool.driver.rules``, links to ``docs/rules.md``) from the same
-registries the docs are generated from; a finding whose rule is unknown to both (a rule from a
-newer engine, say) still gets a descriptor built from the finding itself.
+registries the docs are generated from, through the one rule shape
+(:class:`~workbench.engine.registry.RuleMeta`); a finding whose rule is unknown to both (a rule
+from a newer engine, say) still gets a descriptor built from the finding itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Mapping
 
+from workbench.engine.registry import RuleMeta
+from workbench.engine.rules import REGISTRY
 from workbench.report.common import rule_anchor
+from workbench.security.registry import RULES as SECURITY_RULES
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """What a report needs to know about a rule."""
-
-    id: str
-    title: str
-    rationale: str
-    severity: str  # breaking|risky|safe for compatibility rules, critical..info for security
-    citation: str = ""
-    security: str = "neutral"
-    breaks: tuple[str, ...] = ()
-    fix: str = ""
-    family: str = "compatibility"  # or "security"
-
-
-@cache
-def compatibility_rules() -> dict[str, RuleInfo]:
+def compatibility_rules() -> Mapping[str, RuleMeta]:
     """The engine's rule registry, by id."""
-    from workbench.engine.rules import REGISTRY
-
-    return {
-        r.id: RuleInfo(
-            id=r.id,
-            title=r.title,
-            rationale=r.rationale,
-            severity=r.severity,
-            citation=r.citation,
-            security=r.security,
-            breaks=tuple(r.breaks),
-        )
-        for r in REGISTRY
-    }
+    return REGISTRY
 
 
-@cache
-def security_rules() -> dict[str, RuleInfo]:
+def security_rules() -> Mapping[str, RuleMeta]:
     """The security review's rule registry, by id."""
-    from workbench.security.registry import RULES
-
-    return {
-        r.id: RuleInfo(
-            id=r.id,
-            title=r.title,
-            rationale=r.rationale,
-            severity=r.severity,
-            citation=r.citation,
-            fix=r.fix,
-            family="security",
-        )
-        for r in RULES.values()
-    }
+    return SECURITY_RULES
 
 
 RULES_DOC = "rules.md"
@@ -76,6 +36,6 @@ def rule_doc_url(rule_id: str, docs_base: str = "docs/") -> str:
     The anchor is GitHub's slug of the rule's heading (``### `token.alg-removed` `` gives
     ``tokenalg-removed``).
     """
-    page = SECURITY_RULES_DOC if rule_id in security_rules() else RULES_DOC
+    page = SECURITY_RULES_DOC if rule_id in SECURITY_RULES else RULES_DOC
     base = docs_base if not docs_base or docs_base.endswith("/") else docs_base + "/"
     return f"{base}{page}#{rule_anchor(rule_id)}"

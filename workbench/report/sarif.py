@@ -20,10 +20,10 @@ from urllib.parse import quote
 
 from workbench import __version__
 from workbench.contract.yamlsrc import Loc
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
+from workbench.engine.registry import RuleMeta
 from workbench.report.common import (
     RenderOptions,
-    SecurityItem,
     artifact,
     finding_file,
     security_file,
@@ -32,7 +32,6 @@ from workbench.report.common import (
     witness_text,
 )
 from workbench.report.rules import (
-    RuleInfo,
     compatibility_rules,
     rule_doc_url,
     security_rules,
@@ -59,7 +58,7 @@ def _name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id))
 
 
-def _descriptor(info: RuleInfo, options: RenderOptions) -> dict[str, Any]:
+def _descriptor(info: RuleMeta, options: RenderOptions) -> dict[str, Any]:
     tags = [info.family]
     properties: dict[str, Any] = {}
     if info.family == "security":
@@ -87,15 +86,17 @@ def _descriptor(info: RuleInfo, options: RenderOptions) -> dict[str, Any]:
     }
 
 
-def _region(loc: Any) -> dict[str, Any]:
+def _region(loc: Loc) -> dict[str, Any]:
     region = {"startLine": max(1, loc.line), "startColumn": max(1, loc.column)}
-    end = getattr(loc, "end_line", loc.line)
+    end = loc.end_line
     if end and end > loc.line:
         region["endLine"] = end
     return region
 
 
-def _location(uri: str, loc: Any, logical: str, description: str | None = None) -> dict[str, Any]:
+def _location(
+    uri: str, loc: Loc | None, logical: str, description: str | None = None
+) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(uri)}}
     physical["region"] = _region(loc) if loc is not None else {"startLine": 1, "startColumn": 1}
     out: dict[str, Any] = {"physicalLocation": physical}
@@ -152,7 +153,7 @@ def _compat_result(
 
 
 def _security_result(
-    report: DiffReport, s: SecurityItem, index: dict[str, int], options: RenderOptions
+    report: DiffReport, s: SecurityFinding, index: dict[str, int], options: RenderOptions
 ) -> dict[str, Any]:
     text = s.message
     if s.fix:
@@ -182,15 +183,21 @@ def _security_result(
 def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[str, Any]:
     """The SARIF log as Python data."""
     options = options or RenderOptions()
-    infos: dict[str, RuleInfo] = {**compatibility_rules(), **security_rules()}
+    infos: dict[str, RuleMeta] = {**compatibility_rules(), **security_rules()}
     sec = security_items(report)
     for f in (*report.findings, *report.ignored):
         if f.rule not in infos:
-            infos[f.rule] = RuleInfo(f.rule, f.rule, "", f.severity)
+            infos[f.rule] = RuleMeta(id=f.rule, title=f.rule, rationale="", severity=f.severity)
     for s in sec:
         if s.rule not in infos:
-            infos[s.rule] = RuleInfo(
-                s.rule, s.title, s.message, s.severity, s.citation, fix=s.fix, family="security"
+            infos[s.rule] = RuleMeta(
+                id=s.rule,
+                title=s.title,
+                rationale=s.message,
+                severity=s.severity,
+                citation=s.citation,
+                fix=s.fix,
+                family="security",
             )
     ordered = sorted(infos.values(), key=lambda r: (r.family != "compatibility", r.id))
     index = {r.id: i for i, r in enumerate(ordered)}

@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 from typing import IO
 
-from workbench.engine.model import DiffReport, Finding
+from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     RenderOptions,
-    SecurityItem,
     by_severity,
     clean,
     consumers_of,
@@ -171,7 +170,7 @@ def _finding(
 
 
 def _security(
-    report: DiffReport, item: SecurityItem, options: RenderOptions, paint: Painter
+    report: DiffReport, item: SecurityFinding, options: RenderOptions, paint: Painter
 ) -> list[str]:
     label = paint(f"{item.severity.upper():8}", item.severity)
     tags = []
@@ -201,7 +200,7 @@ def _security(
 
 
 def _verdict(
-    report: DiffReport, options: RenderOptions, paint: Painter, items: list[SecurityItem]
+    report: DiffReport, options: RenderOptions, paint: Painter, items: list[SecurityFinding]
 ) -> list[str]:
     v = report.verdict
     style = v.severity if v.severity in _STYLES else "bold"

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
-from workbench.security.model import Hit
-from workbench.security.policy import LEVEL_RANK, Policy
+from workbench.engine.model import DiffReport
+from workbench.security.model import LEVEL_RANK, Hit, Policy
 
 SYMMETRIC = frozenset({"HS256", "HS384", "HS512"})
 ASYMMETRIC_PREFIXES = ("RS", "ES", "PS", "Ed")
@@ -49,7 +49,7 @@ def algorithm_hit(
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """``localhost``, 127.0.0.0/8 and ``::1`` (RFC 8252 section 7.3 loopback redirects)."""
+    """``localhost``, 127.0.0.0/8 and ``::1`` (RFC 8252 §7.3 loopback redirects)."""
     if not host:
         return False
     if host.lower() == "localhost":
@@ -178,6 +178,6 @@ class AmendmentContext:
 
     old: Contract
     new: Contract
-    report: Any  # workbench.engine.model.DiffReport
+    report: DiffReport | None
     policy: Policy
     today: dt.date | None = None

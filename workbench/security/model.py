@@ -1,22 +1,47 @@
-"""Value types of the security review: rules, their hits, and the findings every face shows."""
+"""Value types of the security review: rules, their hits, severities, fingerprints and the
+policy in force (:class:`Policy`; ``security.policy`` reads it from ``.workbench.yaml``).
+
+The finding itself, :class:`SecurityFinding`, lives beside the engine's ``Finding`` in
+:mod:`workbench.engine.model` (one finding model, one ``DiffReport``); it is re-exported here.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.units import format_duration
+from workbench.engine.citations import citation_url
+from workbench.engine.model import (
+    SECURITY_SEVERITIES,
+    FindingKind,
+    SecurityFinding,
+    SecuritySeverity,
+)
+from workbench.engine.registry import Family, RuleMeta
 
-if TYPE_CHECKING:
-    pass
+__all__ = [
+    "DEFAULT_POLICY",
+    "EC_CURVES",
+    "FAIL_ON_CHOICES",
+    "LEVEL_RANK",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "FindingKind",
+    "Hit",
+    "Policy",
+    "Rule",
+    "SecurityFinding",
+    "SecuritySeverity",
+    "at_or_above",
+    "citation_url",
+    "fingerprint",
+    "sort_key",
+]
 
-SecuritySeverity = Literal["critical", "high", "medium", "low", "info"]
-FindingKind = Literal["state", "regression"]
-
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+SEVERITIES: tuple[str, ...] = SECURITY_SEVERITIES
 SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 FAIL_ON_CHOICES: tuple[str, ...] = (*SEVERITIES, "never")
 
@@ -48,87 +73,114 @@ class Hit:
     title: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A security rule: data for the registry and docs, plus the small function that checks.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule(RuleMeta):
+    """A security rule: :class:`RuleMeta` (with ``fix`` and, when the policy sets the limit,
+    ``threshold``) plus its kind and the small function that checks.
 
-    ``threshold`` explains the limit in words, given the policy in force (the docs render it with
-    the default policy). ``check`` takes a :class:`StateContext` (kind ``state``) or an
-    :class:`AmendmentContext` (kind ``regression``) and yields :class:`Hit` objects.
+    ``check`` takes a :class:`StateContext` (kind ``state``) or an :class:`AmendmentContext`
+    (kind ``regression``) and yields :class:`Hit` objects.
     """
 
-    id: str
-    severity: SecuritySeverity
-    category: str
-    title: str
-    rationale: str
-    fix: str
-    citation: str
-    kind: FindingKind
     check: Callable[[Any], Iterable[Hit]] = field(repr=False, compare=False)
-    threshold: Callable[[Any], str] | None = field(default=None, repr=False, compare=False)
-    severity_note: str = ""  # when hits may be more severe than the default, say when
-
-    def describe_threshold(self, policy: Any) -> str:
-        return self.threshold(policy) if self.threshold is not None else ""
+    kind: FindingKind = "state"
+    family: Family = "security"
 
 
-@dataclass(slots=True)
-class SecurityFinding:
-    """A security review result, pointing to a line of the new contract (or the old one for
-    something removed).
+# --- the policy in force (``security:`` in .workbench.yaml; parsed by security.policy) ---------
 
-    ``kind`` is ``state`` (a property of one contract) or ``regression`` (introduced by an
-    amendment). ``new_in_amendment`` is false for a state finding that the old version already
-    had, so the reviewer sees what this amendment introduced. ``fingerprint`` is stable across
-    runs and line moves: rule, contract id, path and the hit's key.
-    """
+LEVELS: tuple[str, ...] = ("aal1", "aal2", "aal3")
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
 
-    rule: str
-    severity: SecuritySeverity
-    title: str
-    message: str
-    fix: str
-    citation: str
-    path: str
-    location: Loc | None
-    kind: FindingKind
-    fingerprint: str
-    source: str = ""  # the file (or REV:PATH) the location refers to
-    side: Literal["new", "old"] = "new"
-    new_in_amendment: bool = True
-    ignored: str | None = None  # reason from the ignore file, when accepted
+SIGNING_ALGORITHMS: tuple[str, ...] = (
+    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "RS1", "ES256", "ES384",
+    "ES512", "ES256K", "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
+)  # fmt: skip
 
-    @property
-    def line(self) -> int:
-        return self.location.line if self.location else 1
+# Elliptic curves by security strength in bits (NIST SP 800-57 part 1 table 2).
+EC_CURVES: dict[str, int] = {
+    "P-192": 80,
+    "P-224": 112,
+    "P-256": 128,
+    "secp256k1": 128,
+    "Ed25519": 128,
+    "P-384": 192,
+    "Ed448": 224,
+    "P-521": 256,
+}
 
-    @property
-    def column(self) -> int:
-        return self.location.column if self.location else 1
 
-    @property
-    def url(self) -> str | None:
-        return citation_url(self.citation)
+@dataclass(frozen=True, slots=True)
+class SessionLimit:
+    """Reauthentication limits for one assurance level, in seconds (``None``: no limit)."""
+
+    absolute: int | None
+    idle: int | None
+
+
+DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {
+    "aal1": SessionLimit(absolute=30 * 86400, idle=None),
+    "aal2": SessionLimit(absolute=24 * 3600, idle=3600),
+    "aal3": SessionLimit(absolute=12 * 3600, idle=15 * 60),
+}
+DEFAULT_MAX_LIFETIME: dict[str, int] = {"authorization_code": 600}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The thresholds in force. ``origins`` tells where a setting was overridden (file:line)."""
+
+    fail_on: str = "high"
+    disabled_rules: frozenset[str] = frozenset()
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    allowed_algorithms: tuple[str, ...] | None = None
+    required_assurance_level: str | None = None
+    max_lifetime: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_LIFETIME))
+    session_limits: dict[str, SessionLimit] = field(
+        default_factory=lambda: dict(DEFAULT_SESSION_LIMITS)
+    )
+    min_rsa_bits: int = 2048
+    min_ec_curve: str = "P-256"
+    clock_skew: int = 60
+    source: str = "defaults"
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id not in self.disabled_rules
+
+    def severity_for(self, rule_id: str, default: str) -> str:
+        return self.severity_overrides.get(rule_id, default)
+
+    def origin(self, setting: str) -> str:
+        """`` (policy .workbench.yaml:7)`` when ``setting`` was overridden, else ``""``."""
+        where = self.origins.get(setting)
+        return f" (policy {where})" if where else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "kind": self.kind,
-            "title": self.title,
-            "path": self.path,
-            "message": self.message,
-            "fix": self.fix,
-            "citation": self.citation,
-            "citation_url": self.url,
             "source": self.source,
-            "side": self.side,
-            "location": self.location.to_dict() if self.location else None,
-            "new_in_amendment": self.new_in_amendment,
-            "fingerprint": self.fingerprint,
-            **({"ignored": self.ignored} if self.ignored else {}),
+            "fail_on": self.fail_on,
+            "disabled_rules": sorted(self.disabled_rules),
+            "severity_overrides": dict(sorted(self.severity_overrides.items())),
+            "allowed_algorithms": list(self.allowed_algorithms)
+            if self.allowed_algorithms is not None
+            else None,
+            "required_assurance_level": self.required_assurance_level,
+            "max_lifetime": {k: format_duration(v) for k, v in sorted(self.max_lifetime.items())},
+            "session_limits": {
+                level: {
+                    "absolute": format_duration(lim.absolute) if lim.absolute else None,
+                    "idle": format_duration(lim.idle) if lim.idle else None,
+                }
+                for level, lim in sorted(self.session_limits.items())
+            },
+            "min_rsa_bits": self.min_rsa_bits,
+            "min_ec_curve": self.min_ec_curve,
+            "clock_skew": format_duration(self.clock_skew),
         }
+
+
+DEFAULT_POLICY = Policy()
 
 
 def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
@@ -137,51 +189,14 @@ def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-_RFC = re.compile(r"RFC\s*(\d{3,5})(?:,?\s*(?:§|sections?|sec\.?)?\s*(\d+(?:\.\d+)*))?", re.I)
-# Other standards the rules cite, by where their canonical text lives.
-_STANDARD_URLS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"SP\s*800-63B", re.I), "https://pages.nist.gov/800-63-4/sp800-63b.html"),
-    (re.compile(r"SP\s*800-57", re.I), "https://csrc.nist.gov/pubs/sp/800/57/pt1/r5/final"),
-    (re.compile(r"SP\s*800-131A", re.I), "https://csrc.nist.gov/pubs/sp/800/131/a/r2/final"),
-    (re.compile(r"IR\s*8547", re.I), "https://csrc.nist.gov/pubs/ir/8547/ipd"),
-    (
-        re.compile(r"OpenID Connect Core", re.I),
-        "https://openid.net/specs/openid-connect-core-1_0.html",
-    ),
-    (
-        re.compile(r"OpenID Connect Discovery", re.I),
-        "https://openid.net/specs/openid-connect-discovery-1_0.html",
-    ),
-    (
-        re.compile(r"ASVS", re.I),
-        "https://owasp.org/www-project-application-security-verification-standard/",
-    ),
-)
-
-
-def citation_url(citation: str) -> str | None:
-    """A link to the first standard named in ``citation`` (RFCs with their section)."""
-    text = citation or ""
-    found: list[tuple[int, str]] = []
-    m = _RFC.search(text)
-    if m:
-        url = f"https://www.rfc-editor.org/rfc/rfc{m.group(1)}"
-        found.append((m.start(), f"{url}#section-{m.group(2)}" if m.group(2) else url))
-    for pattern, url in _STANDARD_URLS:
-        hit = pattern.search(text)
-        if hit:
-            found.append((hit.start(), url))
-    return min(found)[1] if found else None
-
-
 def sort_key(finding: SecurityFinding) -> tuple:
     """Most severe first, then regressions before state, then by position."""
     return (
         -SEVERITY_RANK[finding.severity],
         finding.kind != "regression",
         finding.side != "new",
-        finding.line,
-        finding.column,
+        finding.line or 1,
+        finding.column or 1,
         finding.rule,
         finding.path,
     )

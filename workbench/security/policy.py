@@ -22,109 +22,46 @@ a check off silently.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from workbench.config import CONFIG_NAME, Config, config_from_document, load_config
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import read_source
-from workbench.contract.units import DurationError, format_duration, parse_duration
+from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import load_yaml
-from workbench.security.model import FAIL_ON_CHOICES, SEVERITIES
+from workbench.security.model import (
+    DEFAULT_MAX_LIFETIME,
+    DEFAULT_POLICY,
+    DEFAULT_SESSION_LIMITS,
+    EC_CURVES,
+    FAIL_ON_CHOICES,
+    LEVEL_RANK,
+    LEVELS,
+    SEVERITIES,
+    SIGNING_ALGORITHMS,
+    Policy,
+    SessionLimit,
+)
+from workbench.security.registry import RULES
 
-LEVELS: tuple[str, ...] = ("aal1", "aal2", "aal3")
-LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+__all__ = [  # the policy's value types live in security.model (the rules read them there)
+    "DEFAULT_MAX_LIFETIME",
+    "DEFAULT_POLICY",
+    "DEFAULT_SESSION_LIMITS",
+    "EC_CURVES",
+    "KEYS",
+    "LEVELS",
+    "LEVEL_RANK",
+    "SIGNING_ALGORITHMS",
+    "Policy",
+    "SessionLimit",
+    "load_policy",
+    "load_policy_file",
+    "parse_policy",
+]
 
-SIGNING_ALGORITHMS: tuple[str, ...] = (
-    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "RS1", "ES256", "ES384",
-    "ES512", "ES256K", "PS256", "PS384", "PS512", "EdDSA", "Ed25519", "Ed448",
-)  # fmt: skip
-
-# Elliptic curves by security strength in bits (NIST SP 800-57 part 1 table 2).
-EC_CURVES: dict[str, int] = {
-    "P-192": 80,
-    "P-224": 112,
-    "P-256": 128,
-    "secp256k1": 128,
-    "Ed25519": 128,
-    "P-384": 192,
-    "Ed448": 224,
-    "P-521": 256,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class SessionLimit:
-    """Reauthentication limits for one assurance level, in seconds (``None``: no limit)."""
-
-    absolute: int | None
-    idle: int | None
-
-
-DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {
-    "aal1": SessionLimit(absolute=30 * 86400, idle=None),
-    "aal2": SessionLimit(absolute=24 * 3600, idle=3600),
-    "aal3": SessionLimit(absolute=12 * 3600, idle=15 * 60),
-}
-DEFAULT_MAX_LIFETIME: dict[str, int] = {"authorization_code": 600}
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """The thresholds in force. ``origins`` tells where a setting was overridden (file:line)."""
-
-    fail_on: str = "high"
-    disabled_rules: frozenset[str] = frozenset()
-    severity_overrides: dict[str, str] = field(default_factory=dict)
-    allowed_algorithms: tuple[str, ...] | None = None
-    required_assurance_level: str | None = None
-    max_lifetime: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_LIFETIME))
-    session_limits: dict[str, SessionLimit] = field(
-        default_factory=lambda: dict(DEFAULT_SESSION_LIMITS)
-    )
-    min_rsa_bits: int = 2048
-    min_ec_curve: str = "P-256"
-    clock_skew: int = 60
-    source: str = "defaults"
-    origins: dict[str, str] = field(default_factory=dict)
-
-    def enabled(self, rule_id: str) -> bool:
-        return rule_id not in self.disabled_rules
-
-    def severity_for(self, rule_id: str, default: str) -> str:
-        return self.severity_overrides.get(rule_id, default)
-
-    def origin(self, setting: str) -> str:
-        """`` (policy .workbench.yaml:7)`` when ``setting`` was overridden, else ``""``."""
-        where = self.origins.get(setting)
-        return f" (policy {where})" if where else ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "fail_on": self.fail_on,
-            "disabled_rules": sorted(self.disabled_rules),
-            "severity_overrides": dict(sorted(self.severity_overrides.items())),
-            "allowed_algorithms": list(self.allowed_algorithms)
-            if self.allowed_algorithms is not None
-            else None,
-            "required_assurance_level": self.required_assurance_level,
-            "max_lifetime": {k: format_duration(v) for k, v in sorted(self.max_lifetime.items())},
-            "session_limits": {
-                level: {
-                    "absolute": format_duration(lim.absolute) if lim.absolute else None,
-                    "idle": format_duration(lim.idle) if lim.idle else None,
-                }
-                for level, lim in sorted(self.session_limits.items())
-            },
-            "min_rsa_bits": self.min_rsa_bits,
-            "min_ec_curve": self.min_ec_curve,
-            "clock_skew": format_duration(self.clock_skew),
-        }
-
-
-DEFAULT_POLICY = Policy()
 
 KEYS: tuple[str, ...] = (
     "fail_on",
@@ -148,8 +85,6 @@ def _hint(value: str, choices) -> str:
 def parse_policy(section: Any, config: Config, prefix: tuple = ("security",)) -> Policy:
     """Validate a ``security:`` mapping and build the policy; raise ContractError listing every
     problem at its file:line:col (``prefix`` is where the mapping sits in ``config.document``)."""
-    from workbench.security.registry import RULES
-
     problems: list[Problem] = []
 
     def bad(raw: tuple, message: str) -> None:

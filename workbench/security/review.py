@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from workbench.contract.model import Contract
+from workbench.engine.model import DiffReport
 from workbench.security.context import AmendmentContext, StateContext
 from workbench.security.model import Hit, Rule, SecurityFinding, fingerprint, sort_key
 from workbench.security.policy import DEFAULT_POLICY, Policy
@@ -50,7 +50,7 @@ def review_contract(contract: Contract, policy: Policy | None = None) -> list[Se
 def review_amendment(
     old: Contract | None,
     new: Contract | None,
-    report: Any = None,
+    report: DiffReport | None = None,
     policy: Policy | None = None,
     *,
     today: dt.date | None = None,
@@ -69,7 +69,7 @@ def review_amendment(
         f.new_in_amendment = f.fingerprint not in before
     ctx = AmendmentContext(old, new, report, policy, today)
     contract_id = new.id or old.id
-    reasons = {f.fingerprint: f.ignored for f in getattr(report, "ignored", []) or []}
+    reasons = {f.fingerprint: f.ignored for f in report.ignored} if report is not None else {}
     for rule in RULES.values():
         if rule.kind != "regression" or not policy.enabled(rule.id):
             continue

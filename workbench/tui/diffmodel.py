@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any
 
+from workbench.contract.yamlsrc import Loc
+from workbench.engine.model import DiffReport
 from workbench.tui.safe import clean_inline, clean_lines
 
 # Row kinds.
@@ -104,24 +106,14 @@ class Item:
         return min((s[1] - s[0] for s in spans), default=1 << 30)
 
 
-def _span(loc: Any) -> tuple[int, int] | None:
-    """A ``Loc``-like object (or mapping) as a 1-based ``(first, last)`` line span."""
-    if loc is None:
+def _span(loc: Loc | None) -> tuple[int, int] | None:
+    """A location as a 1-based ``(first, last)`` line span."""
+    if loc is None or loc.line < 1:
         return None
-    if isinstance(loc, dict):
-        line = loc.get("line")
-        end = loc.get("end_line", line)
-    else:
-        line = getattr(loc, "line", None)
-        end = getattr(loc, "end_line", line)
-    if not isinstance(line, int) or line < 1:
-        return None
-    if not isinstance(end, int) or end < line:
-        end = line
-    return (line, end)
+    return (loc.line, max(loc.end_line, loc.line))
 
 
-def _anchor(loc: Any, value: Any) -> tuple[int, int] | None:
+def _anchor(loc: Loc | None, value: Any) -> tuple[int, int] | None:
     """The span of one side of a change. A side without the value (an addition's old side, a
     removal's new side) points at the enclosing block only to say where: its first line."""
     span = _span(loc)
@@ -130,60 +122,50 @@ def _anchor(loc: Any, value: Any) -> tuple[int, int] | None:
     return span
 
 
-def _security_spans(location: Any) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """Spans of a security finding's location: it points into the new contract unless it
-    says otherwise (``{"old": ..., "new": ...}``)."""
-    if isinstance(location, dict) and ("old" in location or "new" in location):
-        return _span(location.get("old")), _span(location.get("new"))
-    if isinstance(location, tuple | list) and len(location) == 2:
-        return _span(location[0]), _span(location[1])
-    return None, _span(location)
-
-
-def items_from_report(report: Any) -> list[Item]:
+def items_from_report(report: DiffReport | None) -> list[Item]:
     """The findings and security findings of a ``DiffReport`` as display items, worst first."""
     items: list[Item] = []
     if report is None:
         return items
-    for f in getattr(report, "findings", None) or ():
-        path = str(getattr(f, "path", ""))
+    for f in report.findings:
         items.append(
             Item(
                 index=0,
                 kind="change",
-                severity=str(getattr(f, "severity", "safe")),
-                rule=clean_inline(getattr(f, "rule", "")),
-                path=clean_inline(path),
-                message=clean_inline(getattr(f, "message", "")),
-                breaks=tuple(clean_inline(b) for b in getattr(f, "breaks", ()) or ()),
-                weakens=getattr(f, "security", "neutral") == "weakens",
-                old_span=_anchor(getattr(f, "old_loc", None), getattr(f, "old", None)),
-                new_span=_anchor(getattr(f, "new_loc", None), getattr(f, "new", None)),
-                note=clean_inline(getattr(f, "note", "") or ""),
-                security=str(getattr(f, "security", "neutral")),
-                was=_value(path, getattr(f, "old", None)),
-                now=_value(path, getattr(f, "new", None)),
+                severity=f.severity,
+                rule=clean_inline(f.rule),
+                path=clean_inline(f.path),
+                message=clean_inline(f.message),
+                breaks=tuple(clean_inline(b) for b in f.breaks),
+                weakens=f.security == "weakens",
+                old_span=_anchor(f.old_loc, f.old),
+                new_span=_anchor(f.new_loc, f.new),
+                note=clean_inline(f.note or ""),
+                security=f.security,
+                was=_value(f.path, f.old),
+                now=_value(f.path, f.new),
             )
         )
-    for s in getattr(report, "security_findings", None) or ():
-        old_span, new_span = _security_spans(getattr(s, "location", None))
-        if getattr(s, "side", "new") == "old" and old_span is None:
-            old_span, new_span = new_span, None
+    for s in report.security_findings:
+        # a security finding points into the side it names: the new contract, or the old one
+        # for something the amendment removed
+        span = _span(s.location)
+        old_span, new_span = (span, None) if s.side == "old" else (None, span)
         items.append(
             Item(
                 index=0,
                 kind="security",
-                severity=str(getattr(s, "severity", "info")),
-                rule=clean_inline(getattr(s, "rule", "")),
-                path=clean_inline(getattr(s, "path", "") or ""),
-                message=clean_inline(getattr(s, "message", "")),
-                weakens=getattr(s, "kind", "") == "regression",
+                severity=s.severity,
+                rule=clean_inline(s.rule),
+                path=clean_inline(s.path),
+                message=clean_inline(s.message),
+                weakens=s.kind == "regression",
                 old_span=old_span,
                 new_span=new_span,
-                note="" if getattr(s, "new_in_amendment", True) else "already in the old version",
-                security="weakens" if getattr(s, "kind", "") == "regression" else "neutral",
-                fix=clean_inline(getattr(s, "fix", "") or ""),
-                citation=clean_inline(getattr(s, "citation", "") or ""),
+                note="" if s.new_in_amendment else "already in the old version",
+                security="weakens" if s.kind == "regression" else "neutral",
+                fix=clean_inline(s.fix),
+                citation=clean_inline(s.citation),
             )
         )
     return number_items(items)

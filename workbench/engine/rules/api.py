@@ -7,7 +7,7 @@ from workbench.engine.model import Change
 from workbench.engine.rules.base import Env, Hit, ctx, fmt, rule
 
 OPENAPI_SECURITY = "OpenAPI 3.1 Security Requirement Object (alternatives are OR, schemes AND)"
-BEARER_ERRORS = "RFC 6750 section 3.1"
+BEARER_ERRORS = "RFC 6750 §3.1"
 
 
 def _ep(c: Change) -> str:
@@ -20,10 +20,10 @@ def _ep(c: Change) -> str:
 @rule(
     "scope.added",
     title="Scope added",
-    topic="scope.added",
+    topics="scope.added",
     severity="safe",
     rationale="""A new scope that clients may request breaks nobody.""",
-    citation="RFC 8414 section 2 (scopes_supported)",
+    citation="RFC 8414 §2 (scopes_supported)",
     example="scopes: {payments:read} -> {payments:read, payments:export}",
 )
 def _scope_added(c: Change, env: Env) -> Hit:
@@ -33,12 +33,12 @@ def _scope_added(c: Change, env: Env) -> Hit:
 @rule(
     "scope.removed",
     title="Scope removed",
-    topic="scope.removed",
+    topics="scope.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients requesting the removed scope get invalid_scope at the authorization server
     and 403 insufficient_scope where it was required.""",
-    citation="RFC 6749 section 3.3; RFC 6750 section 3.1",
+    citation="RFC 6749 §3.3; RFC 6750 §3.1",
     example="scopes: {payments:read, payments:legacy} -> {payments:read}",
 )
 def _scope_removed(c: Change, env: Env) -> Hit:
@@ -48,12 +48,12 @@ def _scope_removed(c: Change, env: Env) -> Hit:
 @rule(
     "scope.renamed",
     title="Scope renamed",
-    topic="scope.renamed",
+    topics="scope.renamed",
     severity="breaking",
     breaks=("clients",),
     rationale="""A scope removed and another added with the same description is a rename: clients
     still request the old name and get invalid_scope. Keep both names for a window.""",
-    citation="RFC 6749 section 3.3",
+    citation="RFC 6749 §3.3",
     example="scopes: {payments.read: Read payments} -> {payments:read: Read payments}",
 )
 def _scope_renamed(c: Change, env: Env) -> Hit:
@@ -66,7 +66,7 @@ def _scope_renamed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.added",
     title="Endpoint added",
-    topic="endpoint.added",
+    topics="endpoint.added",
     severity="safe",
     rationale="""A new operation is an addition.""",
     citation="SemVer 2.0.0 item 7",
@@ -80,7 +80,7 @@ def _ep_added(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.removed",
     title="Endpoint removed",
-    topic="endpoint.removed",
+    topics="endpoint.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients calling the removed operation get 404. Deprecate it with a sunset date
@@ -96,7 +96,7 @@ def _ep_removed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.renamed",
     title="Endpoint id renamed",
-    topic="endpoint.renamed",
+    topics="endpoint.renamed",
     severity="safe",
     editorial=True,
     rationale="""The endpoint id is a name inside the contract; clients call the method and path,
@@ -111,7 +111,7 @@ def _ep_renamed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.method-changed",
     title="Endpoint method changed",
-    topic="endpoint.method",
+    topics="endpoint.method",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients still using the old HTTP method get 405.""",
@@ -125,7 +125,7 @@ def _ep_method(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.path-changed",
     title="Endpoint path changed",
-    topic="endpoint.path",
+    topics="endpoint.path",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients with hard-coded URLs call the old path and get 404; only discovery-driven
@@ -140,7 +140,7 @@ def _ep_path(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.deprecated",
     title="Endpoint marked deprecated",
-    topic="endpoint.deprecated",
+    topics="endpoint.deprecated",
     severity="safe",
     rationale="""Marking an operation deprecated changes no behaviour; SemVer asks for a minor
     version. Pair it with a deprecations entry carrying the sunset date.""",
@@ -156,7 +156,7 @@ def _ep_deprecated(c: Change, env: Env) -> Hit | None:
 @rule(
     "endpoint.undeprecated",
     title="Endpoint no longer deprecated",
-    topic="endpoint.deprecated",
+    topics="endpoint.deprecated",
     severity="safe",
     rationale="""Withdrawing a deprecation breaks nobody.""",
     citation="SemVer 2.0.0 item 7",
@@ -172,7 +172,7 @@ def _ep_undeprecated(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.anonymous-access-added",
     title="Anonymous access allowed",
-    topic="endpoint.security.alternative",
+    topics="endpoint.security.alternative",
     kinds=("added",),
     severity="safe",
     security="weakens",
@@ -190,7 +190,7 @@ def _anon_added(c: Change, env: Env) -> Hit | None:
 @rule(
     "endpoint.anonymous-access-removed",
     title="Anonymous access removed",
-    topic="endpoint.security.alternative",
+    topics="endpoint.security.alternative",
     kinds=("removed",),
     severity="breaking",
     security="strengthens",
@@ -209,7 +209,7 @@ def _anon_removed(c: Change, env: Env) -> Hit | None:
 @rule(
     "endpoint.security-alternative-added",
     title="Alternative security requirement added",
-    topic="endpoint.security.alternative",
+    topics="endpoint.security.alternative",
     kinds=("added",),
     severity="safe",
     security="weakens",
@@ -231,7 +231,7 @@ def _alt_added(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.security-alternative-removed",
     title="Alternative security requirement removed",
-    topic="endpoint.security.alternative",
+    topics="endpoint.security.alternative",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
@@ -246,7 +246,7 @@ def _alt_removed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.security-scheme-added",
     title="Security scheme added to a requirement (AND)",
-    topic="endpoint.security.scheme",
+    topics="endpoint.security.scheme",
     kinds=("added",),
     severity="breaking",
     security="strengthens",
@@ -266,7 +266,7 @@ def _scheme_added(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.security-scheme-removed",
     title="Security scheme dropped from a requirement",
-    topic="endpoint.security.scheme",
+    topics="endpoint.security.scheme",
     kinds=("removed",),
     severity="safe",
     security="weakens",
@@ -284,14 +284,14 @@ def _scheme_removed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.scope-required-added",
     title="Endpoint requires an additional scope",
-    topic="endpoint.security.scope",
+    topics="endpoint.security.scope",
     kinds=("added",),
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Tokens issued without the new scope get 403 insufficient_scope; clients must
     request it and users may have to consent again.""",
-    citation=OPENAPI_SECURITY + "; RFC 6750 section 3.1",
+    citation=OPENAPI_SECURITY + "; RFC 6750 §3.1",
     example="security: [{access_token: [payments:read]}] -> [{access_token: [payments:read, payments:audit]}]",
 )
 def _scope_req_added(c: Change, env: Env) -> Hit:
@@ -301,7 +301,7 @@ def _scope_req_added(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.scope-required-removed",
     title="Endpoint requires one scope fewer",
-    topic="endpoint.security.scope",
+    topics="endpoint.security.scope",
     kinds=("removed",),
     severity="safe",
     security="weakens",
@@ -317,7 +317,7 @@ def _scope_req_removed(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.error-added",
     title="Endpoint may return a new error code",
-    topic="endpoint.errors",
+    topics="endpoint.errors",
     kinds=("added",),
     severity="risky",
     breaks=("clients",),
@@ -332,7 +332,7 @@ def _ep_error_added(c: Change, env: Env) -> Hit:
 @rule(
     "endpoint.error-removed",
     title="Endpoint no longer returns an error code",
-    topic="endpoint.errors",
+    topics="endpoint.errors",
     kinds=("removed",),
     severity="safe",
     rationale="""Client handling for it simply goes unused.""",
@@ -349,11 +349,11 @@ def _ep_error_removed(c: Change, env: Env) -> Hit:
 @rule(
     "request.content-type-changed",
     title="Request content type changed",
-    topic="request.content_type",
+    topics="request.content_type",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients keep sending the old media type and get 415.""",
-    citation="RFC 9110 section 15.5.16 (415 Unsupported Media Type)",
+    citation="RFC 9110 §15.5.16 (415 Unsupported Media Type)",
     example="content_type: application/json -> application/x-www-form-urlencoded",
 )
 def _req_ct(c: Change, env: Env) -> Hit:
@@ -363,11 +363,11 @@ def _req_ct(c: Change, env: Env) -> Hit:
 @rule(
     "response.content-type-changed",
     title="Response content type changed",
-    topic="response.content_type",
+    topics="response.content_type",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients parse the body by its media type; a new one breaks their parser.""",
-    citation="RFC 9110 section 8.3",
+    citation="RFC 9110 §8.3",
     example="content_type: application/json -> application/problem+json",
 )
 def _resp_ct(c: Change, env: Env) -> Hit:
@@ -379,13 +379,13 @@ def _resp_ct(c: Change, env: Env) -> Hit:
 @rule(
     "response.status-added",
     title="Response status added",
-    topic="response.status",
+    topics="response.status",
     kinds=("added",),
     severity="risky",
     breaks=("clients",),
     rationale="""Clients written against the documented statuses may treat the new one as a
     failure (a new 2xx) or not handle it (a new error status).""",
-    citation="RFC 9110 section 15",
+    citation="RFC 9110 §15",
     example="responses: {201} -> responses: {201, 202}",
 )
 def _status_added(c: Change, env: Env) -> Hit:
@@ -395,13 +395,13 @@ def _status_added(c: Change, env: Env) -> Hit:
 @rule(
     "response.status-removed",
     title="Response status removed",
-    topic="response.status",
+    topics="response.status",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""A success status that disappears means clients waiting for it now see another one
     (breaking); an error status that disappears only leaves client handling unused (safe).""",
-    citation="RFC 9110 section 15",
+    citation="RFC 9110 §15",
     example="responses: {200, 404} -> responses: {200}",
 )
 def _status_removed(c: Change, env: Env) -> Hit:
@@ -417,7 +417,7 @@ def _status_removed(c: Change, env: Env) -> Hit:
 @rule(
     "error.added",
     title="Error code added",
-    topic="error.added",
+    topics="error.added",
     severity="risky",
     breaks=("clients",),
     rationale="""A new error code is a new condition clients must handle; those that switch on
@@ -432,7 +432,7 @@ def _error_added(c: Change, env: Env) -> Hit:
 @rule(
     "error.removed",
     title="Error code removed",
-    topic="error.removed",
+    topics="error.removed",
     severity="breaking",
     breaks=("clients",),
     rationale="""The condition behind an error code rarely disappears: clients that react to the
@@ -448,7 +448,7 @@ def _error_removed(c: Change, env: Env) -> Hit:
 @rule(
     "error.renamed",
     title="Error code renamed",
-    topic="error.renamed",
+    topics="error.renamed",
     severity="breaking",
     breaks=("clients",),
     rationale="""An error code removed and another added with the same status and a similar
@@ -466,12 +466,12 @@ def _error_renamed(c: Change, env: Env) -> Hit:
 @rule(
     "error.status-changed",
     title="Error status changed",
-    topic="error.status",
+    topics="error.status",
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients branch on the HTTP status before reading the code: a 401 that becomes a
     403 stops the refresh-and-retry path.""",
-    citation="RFC 6750 section 3.1; RFC 9110 section 15",
+    citation="RFC 6750 §3.1; RFC 9110 §15",
     example="insufficient_scope: {status: 401} -> {status: 403}",
 )
 def _error_status(c: Change, env: Env) -> Hit:
@@ -481,12 +481,12 @@ def _error_status(c: Change, env: Env) -> Hit:
 @rule(
     "error.challenge-changed",
     title="WWW-Authenticate challenge changed",
-    topic="error.www_authenticate",
+    topics="error.www_authenticate",
     severity="risky",
     breaks=("clients",),
     rationale="""Clients parse the challenge (scheme, error, scope, nonce parameters) to decide how
     to retry; DPoP clients look for the DPoP scheme.""",
-    citation="RFC 6750 section 3; RFC 9449 section 7.1",
+    citation="RFC 6750 §3; RFC 9449 §7.1",
     example='www_authenticate: Bearer error="invalid_token" -> DPoP error="invalid_token"',
 )
 def _challenge(c: Change, env: Env) -> Hit:

@@ -11,16 +11,15 @@ before ``token.alg-added``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import Contract
-from workbench.engine.model import Change
+from workbench.contract.units import format_duration
+from workbench.engine.model import SEVERITIES, Change
+from workbench.engine.registry import Registry, RuleMeta
 
-SEVERITIES = ("breaking", "risky", "safe")
-SECURITIES = ("weakens", "strengthens", "neutral")
-PARTIES = ("clients", "relying_parties", "issuer")
 KINDS = ("added", "removed", "changed")
 
 # Areas, in documentation order: the id prefix of a rule names its area.
@@ -77,36 +76,23 @@ class Env:
 Check = Callable[[Change, Env], "Hit | str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One classification rule. ``severity``/``security`` are defaults a check may override per
-    change (a lifetime raised weakens security, shortened strengthens it)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule(RuleMeta):
+    """One classification rule: :class:`RuleMeta` plus the topics and change kinds it listens
+    to and its check. ``severity``/``security`` are defaults a check may override per change (a
+    lifetime raised weakens security, shortened strengthens it). ``topics`` may be given as one
+    topic string."""
 
-    id: str
-    title: str
     topics: tuple[str, ...]
-    kinds: tuple[str, ...]
-    severity: str
-    security: str
-    breaks: tuple[str, ...]
-    rationale: str
-    citation: str
     check: Check = field(repr=False, compare=False)
-    example: str = ""
-    editorial: bool = False  # a safe editorial change needs only a patch bump
+    kinds: tuple[str, ...] = KINDS
     fallback: bool = False  # the safety net for changes no other rule claims
 
-    @property
-    def area(self) -> str:
-        return self.id.split(".", 1)[0]
-
-    def bump_for(self, severity: str) -> str:
-        """The SemVer bump a finding of this rule at ``severity`` requires."""
-        if severity == "breaking":
-            return "major"
-        if severity == "risky":
-            return "minor"
-        return "patch" if self.editorial else "minor"
+    def __post_init__(self) -> None:
+        RuleMeta.__post_init__(self)  # slotted dataclass: no zero-argument super()
+        topics = (self.topics,) if isinstance(self.topics, str) else tuple(self.topics)
+        object.__setattr__(self, "topics", topics)
+        object.__setattr__(self, "kinds", tuple(self.kinds))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,84 +109,25 @@ class Rule:
         }
 
 
-class Registry:
-    """All rules by id, and per topic in the order they are tried."""
+class CompatibilityRegistry(Registry[Rule]):
+    """The engine's rules by id, and per topic in the order they are tried."""
 
     def __init__(self) -> None:
-        self.rules: dict[str, Rule] = {}
+        super().__init__(Rule, family="compatibility", areas=AREAS, severities=SEVERITIES)
         self.by_topic: dict[str, list[Rule]] = {}
 
     def add(self, rule: Rule) -> Rule:
-        if rule.id in self.rules:
-            raise ValueError(f"duplicate rule id {rule.id!r}")
-        if rule.area not in AREAS:
-            raise ValueError(f"rule {rule.id!r}: unknown area {rule.area!r}")
-        if rule.severity not in SEVERITIES or rule.security not in SECURITIES:
-            raise ValueError(f"rule {rule.id!r}: bad severity or security")
-        if any(p not in PARTIES for p in rule.breaks):
-            raise ValueError(f"rule {rule.id!r}: unknown party in {rule.breaks}")
-        self.rules[rule.id] = rule
+        super().add(rule)
         for topic in rule.topics:
             self.by_topic.setdefault(topic, []).append(rule)
         return rule
-
-    def __iter__(self):
-        return iter(self.rules.values())
-
-    def __len__(self) -> int:
-        return len(self.rules)
-
-    def __getitem__(self, rule_id: str) -> Rule:
-        return self.rules[rule_id]
-
-    def __contains__(self, rule_id: object) -> bool:
-        return rule_id in self.rules
 
     def candidates(self, topic: str) -> list[Rule]:
         return self.by_topic.get(topic, [])
 
 
-REGISTRY = Registry()
-
-
-def rule(
-    rule_id: str,
-    *,
-    title: str,
-    topic: str | Iterable[str],
-    severity: str,
-    rationale: str,
-    citation: str = "",
-    kinds: Iterable[str] = KINDS,
-    security: str = "neutral",
-    breaks: Iterable[str] = (),
-    example: str = "",
-    editorial: bool = False,
-    fallback: bool = False,
-) -> Callable[[Check], Check]:
-    """Register the decorated check function as rule ``rule_id``."""
-
-    def deco(fn: Check) -> Check:
-        REGISTRY.add(
-            Rule(
-                id=rule_id,
-                title=title,
-                topics=(topic,) if isinstance(topic, str) else tuple(topic),
-                kinds=tuple(kinds),
-                severity=severity,
-                security=security,
-                breaks=tuple(breaks),
-                rationale=" ".join(rationale.split()),
-                citation=citation,
-                check=fn,
-                example=example,
-                editorial=editorial,
-                fallback=fallback,
-            )
-        )
-        return fn
-
-    return deco
+REGISTRY = CompatibilityRegistry()
+rule = REGISTRY.rule  # the decorator every rule module uses
 
 
 # --- small shared wording helpers ---------------------------------------------------------------
@@ -218,8 +145,6 @@ def fmt(value: Any) -> str:
 
 
 def duration(value: Any) -> str:
-    from workbench.contract.units import format_duration
-
     if value is None:
         return "unbounded"
     if isinstance(value, int) and not isinstance(value, bool):

@@ -21,11 +21,11 @@ _LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?(/|$)", 
 @rule(
     "idp.added",
     title="Identity provider added",
-    topic="idp.added",
+    topics="idp.added",
     severity="safe",
     rationale="""A new identity provider is an addition: existing clients and verifiers keep
     working. Tokens it issues are only accepted where a token lists it in issued_by.""",
-    citation="RFC 8414 section 2; OpenID Connect Discovery 1.0 section 3",
+    citation="RFC 8414 §2; OpenID Connect Discovery 1.0 §3",
     example="identity_providers: [corp-idp] -> [corp-idp, partner-idp]",
 )
 def _idp_added(c: Change, env: Env) -> Hit:
@@ -36,12 +36,12 @@ def _idp_added(c: Change, env: Env) -> Hit:
 @rule(
     "idp.removed",
     title="Identity provider removed",
-    topic="idp.removed",
+    topics="idp.removed",
     severity="breaking",
     breaks=("clients", "relying_parties"),
     rationale="""Clients that obtain tokens from a removed provider can no longer authenticate, and
     verifiers configured for it lose their trust anchor. Keep both providers for a window.""",
-    citation="RFC 8414 section 3.3; OpenID Connect Discovery 1.0 section 4.3",
+    citation="RFC 8414 §3.3; OpenID Connect Discovery 1.0 §4.3",
     example="identity_providers: [corp-idp, legacy-idp] -> [corp-idp]",
 )
 def _idp_removed(c: Change, env: Env) -> Hit:
@@ -51,13 +51,13 @@ def _idp_removed(c: Change, env: Env) -> Hit:
 @rule(
     "idp.issuer-changed",
     title="Issuer identifier changed",
-    topic="idp.issuer",
+    topics="idp.issuer",
     severity="breaking",
     breaks=("relying_parties", "clients"),
     rationale="""Verifiers compare the iss claim and the metadata issuer by exact string match, and
     identities are keyed by iss+sub: any change to the issuer (even a trailing slash) rejects
     every token and may re-key every user. Accept both issuers for a window first.""",
-    citation="RFC 8414 section 3.3; OpenID Connect Discovery 1.0 section 4.3; RFC 9068 section 4",
+    citation="RFC 8414 §3.3; OpenID Connect Discovery 1.0 §4.3; RFC 9068 §4",
     example="issuer: https://login.example.com -> issuer: https://id.example.com",
 )
 def _issuer(c: Change, env: Env) -> Hit:
@@ -67,12 +67,12 @@ def _issuer(c: Change, env: Env) -> Hit:
 @rule(
     "idp.jwks-uri-changed",
     title="JWKS URI changed",
-    topic="idp.jwks_uri",
+    topics="idp.jwks_uri",
     severity="risky",
     breaks=("relying_parties",),
     rationale="""Verifiers that pin the JWKS URI instead of reading it from discovery stop finding
     the signing keys. Serve the same keys at both URIs for a window.""",
-    citation="RFC 7517 section 5; OpenID Connect Discovery 1.0 section 3",
+    citation="RFC 7517 §5; OpenID Connect Discovery 1.0 §3",
     example="jwks_uri: https://login.example.com/jwks.json -> https://login.example.com/keys",
 )
 def _jwks_uri(c: Change, env: Env) -> Hit:
@@ -82,13 +82,13 @@ def _jwks_uri(c: Change, env: Env) -> Hit:
 @rule(
     "idp.metadata-url-changed",
     title="Discovery or metadata URL changed",
-    topic=("idp.discovery_url", "idp.metadata_url"),
+    topics=("idp.discovery_url", "idp.metadata_url"),
     severity="risky",
     breaks=("clients", "relying_parties"),
     rationale="""Clients and verifiers bootstrap from the discovery or metadata document; a moved
     document breaks those that hard-code its URL. The metadata issuer must still equal the
     issuer it was fetched for.""",
-    citation="RFC 8414 sections 2 and 3.3; OpenID Connect Discovery 1.0 section 4",
+    citation="RFC 8414 §2, §3.3; OpenID Connect Discovery 1.0 §4",
     example="discovery_url: .../.well-known/openid-configuration -> .../v2/.well-known/openid-configuration",
 )
 def _metadata(c: Change, env: Env) -> Hit:
@@ -98,13 +98,13 @@ def _metadata(c: Change, env: Env) -> Hit:
 @rule(
     "idp.protocol-removed",
     title="Identity provider protocol removed",
-    topic="idp.protocols",
+    topics="idp.protocols",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients that speak the removed protocol (SAML, OIDC, ...) to this provider can no
     longer sign in.""",
-    citation="RFC 8414 section 2",
+    citation="RFC 8414 §2",
     example="protocols: [oidc, saml] -> protocols: [oidc]",
 )
 def _protocol_removed(c: Change, env: Env) -> Hit:
@@ -114,11 +114,11 @@ def _protocol_removed(c: Change, env: Env) -> Hit:
 @rule(
     "idp.protocol-added",
     title="Identity provider protocol added",
-    topic="idp.protocols",
+    topics="idp.protocols",
     kinds=("added",),
     severity="safe",
     rationale="""Another protocol offered by the same provider breaks nobody.""",
-    citation="RFC 8414 section 2",
+    citation="RFC 8414 §2",
     example="protocols: [oidc] -> protocols: [oidc, saml]",
 )
 def _protocol_added(c: Change, env: Env) -> Hit:
@@ -131,13 +131,13 @@ def _protocol_added(c: Change, env: Env) -> Hit:
 @rule(
     "grant.insecure-added",
     title="Deprecated grant type offered",
-    topic="grant",
+    topics="grant",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Offering the implicit grant (SHOULD NOT) or the resource owner password grant (MUST
     NOT) breaks no client but exposes tokens in URLs or teaches clients to collect passwords.""",
-    citation="RFC 9700 sections 2.1.2 and 2.4",
+    citation="RFC 9700 §2.1.2, §2.4",
     example="grants: [authorization_code] -> grants: [authorization_code, implicit]",
 )
 def _insecure_grant(c: Change, env: Env) -> Hit | None:
@@ -149,11 +149,11 @@ def _insecure_grant(c: Change, env: Env) -> Hit | None:
 @rule(
     "grant.added",
     title="Grant type added",
-    topic="grant",
+    topics="grant",
     kinds=("added",),
     severity="safe",
     rationale="""A new way to obtain tokens is an addition; existing clients keep their grant.""",
-    citation="RFC 8414 section 2 (grant_types_supported)",
+    citation="RFC 8414 §2 (grant_types_supported)",
     example="grants: [authorization_code] -> grants: [authorization_code, device_code]",
 )
 def _grant_added(c: Change, env: Env) -> Hit:
@@ -163,13 +163,13 @@ def _grant_added(c: Change, env: Env) -> Hit:
 @rule(
     "grant.removed",
     title="Grant type removed",
-    topic="grant",
+    topics="grant",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients using the removed grant can no longer obtain tokens. Removing implicit or
     password strengthens security but still needs a notice period and a migration path.""",
-    citation="RFC 8414 section 2; RFC 9700 sections 2.1.2 and 2.4",
+    citation="RFC 8414 §2; RFC 9700 §2.1.2, §2.4",
     example="grants: [authorization_code, implicit] -> grants: [authorization_code]",
 )
 def _grant_removed(c: Change, env: Env) -> Hit:
@@ -183,13 +183,13 @@ def _grant_removed(c: Change, env: Env) -> Hit:
 @rule(
     "pkce.required-added",
     title="PKCE now required",
-    topic="pkce.required",
+    topics="pkce.required",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Clients that send no code_challenge are refused once PKCE is enforced. It is the
     right direction (it stops code injection and interception); announce it, then require it.""",
-    citation="RFC 9700 section 2.1.1",
+    citation="RFC 9700 §2.1.1",
     example="pkce: {required: false} -> pkce: {required: true}",
 )
 def _pkce_required(c: Change, env: Env) -> Hit | None:
@@ -201,12 +201,12 @@ def _pkce_required(c: Change, env: Env) -> Hit | None:
 @rule(
     "pkce.required-removed",
     title="PKCE no longer required",
-    topic="pkce.required",
+    topics="pkce.required",
     severity="safe",
     security="weakens",
     rationale="""Every client keeps working, but authorization codes lose their protection against
     interception and injection.""",
-    citation="RFC 9700 section 2.1.1",
+    citation="RFC 9700 §2.1.1",
     example="pkce: {required: true} -> pkce: {required: false}",
 )
 def _pkce_optional(c: Change, env: Env) -> Hit:
@@ -216,13 +216,13 @@ def _pkce_optional(c: Change, env: Env) -> Hit:
 @rule(
     "pkce.plain-added",
     title="PKCE plain method allowed",
-    topic="pkce.methods",
+    topics="pkce.methods",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""The plain method sends the verifier itself as the challenge, which protects
     nothing against an attacker who can read the authorization request.""",
-    citation="RFC 9700 section 2.1.1",
+    citation="RFC 9700 §2.1.1",
     example="methods: [S256] -> methods: [S256, plain]",
 )
 def _pkce_plain(c: Change, env: Env) -> Hit | None:
@@ -234,11 +234,11 @@ def _pkce_plain(c: Change, env: Env) -> Hit | None:
 @rule(
     "pkce.method-added",
     title="PKCE method added",
-    topic="pkce.methods",
+    topics="pkce.methods",
     kinds=("added",),
     severity="safe",
     rationale="""Another accepted challenge method breaks no client.""",
-    citation="RFC 9700 section 2.1.1",
+    citation="RFC 9700 §2.1.1",
     example="methods: [] -> methods: [S256]",
 )
 def _pkce_method_added(c: Change, env: Env) -> Hit:
@@ -248,13 +248,13 @@ def _pkce_method_added(c: Change, env: Env) -> Hit:
 @rule(
     "pkce.method-removed",
     title="PKCE method removed",
-    topic="pkce.methods",
+    topics="pkce.methods",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients still sending the removed challenge method are refused. Banning plain
     strengthens security.""",
-    citation="RFC 9700 section 2.1.1",
+    citation="RFC 9700 §2.1.1",
     example="methods: [S256, plain] -> methods: [S256]",
 )
 def _pkce_method_removed(c: Change, env: Env) -> Hit:
@@ -268,13 +268,13 @@ def _pkce_method_removed(c: Change, env: Env) -> Hit:
 @rule(
     "client-auth.weak-method-added",
     title="Shared-secret or no client authentication allowed",
-    topic="client_authentication",
+    topics="client_authentication",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Accepting client secrets (or no authentication at all) next to key-based methods
     breaks nobody but lets the weakest method through: secrets leak and get shared.""",
-    citation="RFC 9700 section 2.5; RFC 8414 section 2",
+    citation="RFC 9700 §2.5; RFC 8414 §2",
     example="client_authentication: [private_key_jwt] -> [private_key_jwt, client_secret_post]",
 )
 def _weak_client_auth(c: Change, env: Env) -> Hit | None:
@@ -286,12 +286,12 @@ def _weak_client_auth(c: Change, env: Env) -> Hit | None:
 @rule(
     "client-auth.method-added",
     title="Client authentication method added",
-    topic="client_authentication",
+    topics="client_authentication",
     kinds=("added",),
     severity="safe",
     rationale="""Another accepted way to authenticate clients (private_key_jwt, mTLS) breaks no
     client; it is the expand step of moving away from secrets.""",
-    citation="RFC 9700 section 2.5; RFC 8705 section 2",
+    citation="RFC 9700 §2.5; RFC 8705 §2",
     example="client_authentication: [client_secret_basic] -> [client_secret_basic, private_key_jwt]",
 )
 def _client_auth_added(c: Change, env: Env) -> Hit:
@@ -301,13 +301,13 @@ def _client_auth_added(c: Change, env: Env) -> Hit:
 @rule(
     "client-auth.method-removed",
     title="Client authentication method removed",
-    topic="client_authentication",
+    topics="client_authentication",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Clients registered with the removed method fail at the token endpoint. Dropping a
     shared-secret method strengthens security, but clients need time to switch.""",
-    citation="RFC 8414 section 2; RFC 9700 section 2.5",
+    citation="RFC 8414 §2; RFC 9700 §2.5",
     example="client_authentication: [private_key_jwt, client_secret_basic] -> [private_key_jwt]",
 )
 def _client_auth_removed(c: Change, env: Env) -> Hit:
@@ -321,13 +321,13 @@ def _client_auth_removed(c: Change, env: Env) -> Hit:
 @rule(
     "redirect-uri.insecure-added",
     title="Wildcard or plain-HTTP redirect URI added",
-    topic="redirect_uri",
+    topics="redirect_uri",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Redirect URIs must be matched exactly; a wildcard or a non-loopback http:// URI
     lets an attacker receive authorization codes.""",
-    citation="RFC 9700 sections 2.1 and 2.6",
+    citation="RFC 9700 §2.1, §2.6",
     example="redirect_uris: [https://app/cb] -> [https://app/cb, https://*.example.com/cb]",
 )
 def _insecure_redirect(c: Change, env: Env) -> Hit | None:
@@ -342,11 +342,11 @@ def _insecure_redirect(c: Change, env: Env) -> Hit | None:
 @rule(
     "redirect-uri.added",
     title="Redirect URI added",
-    topic="redirect_uri",
+    topics="redirect_uri",
     kinds=("added",),
     severity="safe",
     rationale="""Another registered redirect URI breaks no client.""",
-    citation="RFC 9700 section 2.1",
+    citation="RFC 9700 §2.1",
     example="redirect_uris: [https://app/cb] -> [https://app/cb, https://app/cb2]",
 )
 def _redirect_added(c: Change, env: Env) -> Hit:
@@ -356,13 +356,13 @@ def _redirect_added(c: Change, env: Env) -> Hit:
 @rule(
     "redirect-uri.removed",
     title="Redirect URI removed",
-    topic="redirect_uri",
+    topics="redirect_uri",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Authorization requests naming the removed URI are refused (exact matching): the
     client using it can no longer sign users in.""",
-    citation="RFC 9700 section 2.1",
+    citation="RFC 9700 §2.1",
     example="redirect_uris: [https://app/cb, https://old/cb] -> [https://app/cb]",
 )
 def _redirect_removed(c: Change, env: Env) -> Hit:

@@ -15,7 +15,7 @@ SEMVER_PATCH = "SemVer 2.0.0 item 6 (PATCH for changes that alter no behaviour)"
 @rule(
     "contract.created",
     title="Contract created",
-    topic="contract.lifecycle",
+    topics="contract.lifecycle",
     kinds=("added",),
     severity="safe",
     rationale="""A new contract breaks nobody: no party relies on it yet. Its first version is
@@ -30,7 +30,7 @@ def _created(c: Change, env: Env) -> Hit:
 @rule(
     "contract.deleted",
     title="Contract deleted",
-    topic="contract.lifecycle",
+    topics="contract.lifecycle",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients", "relying_parties", "issuer"),
@@ -51,7 +51,7 @@ def _deleted(c: Change, env: Env) -> Hit:
 @rule(
     "contract.id-changed",
     title="Contract id changed",
-    topic="contract.id",
+    topics="contract.id",
     severity="breaking",
     breaks=("clients", "relying_parties", "issuer"),
     rationale="""The contract id is how consumers, amendment records and ignore files name the
@@ -67,7 +67,7 @@ def _id_changed(c: Change, env: Env) -> Hit:
 @rule(
     "contract.retired",
     title="Contract retired",
-    topic="contract.status",
+    topics="contract.status",
     severity="breaking",
     breaks=("clients", "relying_parties", "issuer"),
     rationale="""A retired contract is no longer honoured: every party still relying on it
@@ -84,7 +84,7 @@ def _retired(c: Change, env: Env) -> Hit | None:
 @rule(
     "contract.deprecated",
     title="Contract deprecated",
-    topic="contract.status",
+    topics="contract.status",
     severity="safe",
     rationale="""Deprecating announces a future removal without changing behaviour. SemVer asks for
     a minor version so consumers notice the announcement.""",
@@ -100,7 +100,7 @@ def _deprecated(c: Change, env: Env) -> Hit | None:
 @rule(
     "contract.status-changed",
     title="Contract status changed",
-    topic="contract.status",
+    topics="contract.status",
     severity="safe",
     rationale="""Moving a draft to active, or re-activating a deprecated contract, promises more,
     not less: nobody breaks.""",
@@ -114,7 +114,7 @@ def _status(c: Change, env: Env) -> Hit:
 @rule(
     "contract.other-change",
     title="Change the engine does not classify",
-    topic="other",
+    topics="other",
     severity="risky",
     breaks=("clients", "relying_parties", "issuer"),
     rationale="""A change to a field no rule knows about. The engine never drops a change silently:
@@ -133,7 +133,7 @@ def _other(c: Change, env: Env) -> Hit:
 @rule(
     "meta.text-changed",
     title="Descriptive text changed",
-    topic="text",
+    topics="text",
     severity="safe",
     editorial=True,
     rationale="""Titles, descriptions, summaries and notices explain the contract but are not part
@@ -149,7 +149,7 @@ def _text(c: Change, env: Env) -> Hit:
 @rule(
     "meta.owners-changed",
     title="Owners changed",
-    topic="meta.owners",
+    topics="meta.owners",
     severity="safe",
     editorial=True,
     rationale="""Who owns a contract matters for communication, not for compatibility.""",
@@ -166,7 +166,7 @@ def _owners(c: Change, env: Env) -> Hit:
 @rule(
     "meta.consumer-added",
     title="Consumer listed",
-    topic="meta.consumer.added",
+    topics="meta.consumer.added",
     severity="safe",
     editorial=True,
     rationale="""The consumers list records who relies on the contract so amendments can be
@@ -181,7 +181,7 @@ def _consumer_added(c: Change, env: Env) -> Hit:
 @rule(
     "meta.consumer-removed",
     title="Consumer no longer listed",
-    topic="meta.consumer.removed",
+    topics="meta.consumer.removed",
     severity="safe",
     editorial=True,
     rationale="""Dropping a consumer from the list changes no behaviour, but it also means that
@@ -197,7 +197,7 @@ def _consumer_removed(c: Change, env: Env) -> Hit:
 @rule(
     "meta.consumer-changed",
     title="Consumer details changed",
-    topic=("meta.consumer", "meta.consumer.uses"),
+    topics=("meta.consumer", "meta.consumer.uses"),
     severity="safe",
     editorial=True,
     rationale="""A consumer's contact or the list of what it uses is bookkeeping that targets
@@ -215,7 +215,7 @@ def _consumer_changed(c: Change, env: Env) -> Hit:
 @rule(
     "meta.extension-changed",
     title="Extension field changed",
-    topic="extension",
+    topics="extension",
     severity="safe",
     editorial=True,
     rationale="""Fields starting with x- are vendor extensions outside the format: no standard
@@ -235,7 +235,7 @@ def _extension(c: Change, env: Env) -> Hit:
 @rule(
     "deprecation.added",
     title="Deprecation announced",
-    topic="deprecation.added",
+    topics="deprecation.added",
     kinds=("added",),
     severity="safe",
     rationale="""Announcing a deprecation changes no behaviour but starts the clock for consumers;
@@ -254,7 +254,7 @@ def _dep_added(c: Change, env: Env) -> Hit:
 @rule(
     "deprecation.removed",
     title="Deprecation entry removed",
-    topic="deprecation.removed",
+    topics="deprecation.removed",
     kinds=("removed",),
     severity="safe",
     rationale="""A deprecation entry disappears either because its target was removed (the
@@ -272,7 +272,7 @@ def _dep_removed(c: Change, env: Env) -> Hit:
 @rule(
     "deprecation.sunset-earlier",
     title="Sunset moved earlier",
-    topic="deprecation.sunset",
+    topics="deprecation.sunset",
     severity="risky",
     breaks=("clients",),
     rationale="""Consumers planned their migration against the announced sunset; moving it earlier
@@ -289,7 +289,7 @@ def _sunset_earlier(c: Change, env: Env) -> Hit | None:
 @rule(
     "deprecation.sunset-later",
     title="Sunset postponed or dropped",
-    topic="deprecation.sunset",
+    topics="deprecation.sunset",
     severity="safe",
     rationale="""More time to migrate breaks nobody.""",
     citation="RFC 8594 (Sunset)",
@@ -302,7 +302,7 @@ def _sunset_later(c: Change, env: Env) -> Hit:
 @rule(
     "deprecation.details-changed",
     title="Deprecation details changed",
-    topic=("deprecation.announced", "deprecation.details"),
+    topics=("deprecation.announced", "deprecation.details"),
     severity="safe",
     editorial=True,
     rationale="""The announcement date, replacement and link of a deprecation inform consumers;
@@ -322,7 +322,7 @@ def _dep_details(c: Change, env: Env) -> Hit:
 @rule(
     "component.added",
     title="Unused shared schema added",
-    topic="component.added",
+    topics="component.added",
     severity="safe",
     editorial=True,
     rationale="""A schema in components.schemas that nothing references yet changes no request,
@@ -337,7 +337,7 @@ def _comp_added(c: Change, env: Env) -> Hit:
 @rule(
     "component.removed",
     title="Unused shared schema removed",
-    topic="component.removed",
+    topics="component.removed",
     severity="safe",
     editorial=True,
     rationale="""Removing a schema that nothing references changes no request, response or
@@ -352,7 +352,7 @@ def _comp_removed(c: Change, env: Env) -> Hit:
 @rule(
     "component.changed",
     title="Unused shared schema changed",
-    topic="component.changed",
+    topics="component.changed",
     severity="safe",
     editorial=True,
     rationale="""A change to a schema that nothing references changes no request, response or

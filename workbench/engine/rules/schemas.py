@@ -41,7 +41,7 @@ CL, RP, IS = ("clients",), ("relying_parties",), ("issuer",)
 FACTS: dict[str, tuple] = {
     "property-added": (
         "Optional property added",
-        f"{JS} validation 6.5.3 (required)",
+        f"{JS} validation §6.5.3 (required)",
         "An optional property is an addition: senders may omit it and receivers ignore what they do not know.",
         "properties: {amount} -> properties: {amount, memo}",
         (S, N, ()),
@@ -50,7 +50,7 @@ FACTS: dict[str, tuple] = {
     ),
     "property-required-added": (
         "Required property added",
-        f"{JS} validation 6.5.3 (required)",
+        f"{JS} validation §6.5.3 (required)",
         "Data without the new required property no longer validates: in a request every client must send it; in claims every token must carry it, including tokens already issued.",
         "properties: {amount} -> properties: {amount, currency}, required: [amount, currency]",
         (B, N, CL),
@@ -59,7 +59,7 @@ FACTS: dict[str, tuple] = {
     ),
     "property-removed": (
         "Property removed",
-        f"{JS} core 10.3.2.1 (properties)",
+        f"{JS} core §10.3.2.1 (properties)",
         "Receivers that read a property lose it. In a request, a removed property is ignored unless additionalProperties is closed, in which case clients still sending it are rejected.",
         "properties: {amount, legacy_ref} -> properties: {amount}",
         (R, N, CL),
@@ -68,7 +68,7 @@ FACTS: dict[str, tuple] = {
     ),
     "property-became-required": (
         "Property became required",
-        f"{JS} validation 6.5.3 (required)",
+        f"{JS} validation §6.5.3 (required)",
         "Senders that omitted the property are now rejected.",
         "required: [amount] -> required: [amount, currency]",
         (B, N, CL),
@@ -77,7 +77,7 @@ FACTS: dict[str, tuple] = {
     ),
     "property-became-optional": (
         "Property no longer required",
-        f"{JS} validation 6.5.3 (required)",
+        f"{JS} validation §6.5.3 (required)",
         "Receivers that relied on the property always being present now meet data without it.",
         "required: [amount, currency] -> required: [amount]",
         (S, N, ()),
@@ -86,7 +86,7 @@ FACTS: dict[str, tuple] = {
     ),
     "property-deprecated": (
         "Property deprecation flag changed",
-        f"{JS} meta-data 9.3 (deprecated)",
+        f"{JS} meta-data §9.3 (deprecated)",
         "Marking a property deprecated announces its removal without changing validation.",
         "memo: {type: string} -> memo: {type: string, deprecated: true}",
         (S, N, ()),
@@ -95,7 +95,7 @@ FACTS: dict[str, tuple] = {
     ),
     "enum-value-added": (
         "Enum value added",
-        f"{JS} validation 6.1.2 (enum)",
+        f"{JS} validation §6.1.2 (enum)",
         "A new allowed value is accepted by a validating receiver, but receivers that switch on the values meet one they do not know.",
         "enum: [EUR, USD] -> enum: [EUR, USD, GBP]",
         (S, N, ()),
@@ -104,7 +104,7 @@ FACTS: dict[str, tuple] = {
     ),
     "enum-value-removed": (
         "Enum value removed",
-        f"{JS} validation 6.1.2 (enum)",
+        f"{JS} validation §6.1.2 (enum)",
         "Senders still using the removed value are rejected.",
         "enum: [EUR, USD, GBP] -> enum: [EUR, USD]",
         (B, N, CL),
@@ -113,7 +113,7 @@ FACTS: dict[str, tuple] = {
     ),
     "enum-added": (
         "Values restricted to an enum",
-        f"{JS} validation 6.1.2-6.1.3 (enum, const)",
+        f"{JS} validation §6.1.2-6.1.3 (enum, const)",
         "A value that was free is now limited to a list: senders using other values are rejected.",
         "currency: {type: string} -> currency: {type: string, enum: [EUR, USD]}",
         (B, ST, CL),
@@ -122,7 +122,7 @@ FACTS: dict[str, tuple] = {
     ),
     "enum-removed": (
         "Enum restriction dropped",
-        f"{JS} validation 6.1.2-6.1.3 (enum, const)",
+        f"{JS} validation §6.1.2-6.1.3 (enum, const)",
         "Any value is allowed again: receivers that relied on the closed list meet unknown values; validation of input is looser.",
         "currency: {enum: [EUR, USD]} -> currency: {type: string}",
         (S, W, ()),
@@ -131,7 +131,7 @@ FACTS: dict[str, tuple] = {
     ),
     "type-narrowed": (
         "Type narrowed",
-        f"{JS} validation 6.1.1 (type)",
+        f"{JS} validation §6.1.1 (type)",
         "Fewer types are accepted (number to integer, a type where there was none): senders using the dropped type are rejected.",
         "amount: {type: number} -> amount: {type: integer}",
         (B, N, CL),
@@ -140,7 +140,7 @@ FACTS: dict[str, tuple] = {
     ),
     "type-widened": (
         "Type widened",
-        f"{JS} validation 6.1.1 (type)",
+        f"{JS} validation §6.1.1 (type)",
         "More types may appear (integer to number, string to string|array): receivers parsing the old type break.",
         "aud: {type: string} -> aud: {type: [string, array]}",
         (S, N, ()),
@@ -149,7 +149,7 @@ FACTS: dict[str, tuple] = {
     ),
     "type-changed": (
         "Type changed",
-        f"{JS} validation 6.1.1 (type)",
+        f"{JS} validation §6.1.1 (type)",
         "The old type is no longer valid and a new one appears: both senders and receivers break.",
         "id: {type: integer} -> id: {type: string}",
         (B, N, CL),
@@ -158,7 +158,7 @@ FACTS: dict[str, tuple] = {
     ),
     "became-nullable": (
         "Became nullable",
-        f"{JS} validation 6.1.1 (type null)",
+        f"{JS} validation §6.1.1 (type null)",
         "null may now appear: receivers that dereference the value crash.",
         "status: {type: string} -> status: {type: [string, 'null']}",
         (S, N, ()),
@@ -167,7 +167,7 @@ FACTS: dict[str, tuple] = {
     ),
     "became-non-nullable": (
         "No longer nullable",
-        f"{JS} validation 6.1.1 (type null)",
+        f"{JS} validation §6.1.1 (type null)",
         "Senders that send null are rejected.",
         "memo: {type: [string, 'null']} -> memo: {type: string}",
         (B, N, CL),
@@ -176,7 +176,7 @@ FACTS: dict[str, tuple] = {
     ),
     "bound-tightened": (
         "Bound tightened",
-        f"{JS} validation 6.2-6.5 (minimum, maximum, minLength, maxLength, minItems, maxItems, multipleOf, uniqueItems)",
+        f"{JS} validation §6.2-6.5 (minimum, maximum, minLength, maxLength, minItems, maxItems, multipleOf, uniqueItems)",
         "A raised minimum or lowered maximum (length, items, value) rejects values that were valid.",
         "reference: {maxLength: 64} -> reference: {maxLength: 32}",
         (B, ST, CL),
@@ -185,7 +185,7 @@ FACTS: dict[str, tuple] = {
     ),
     "bound-relaxed": (
         "Bound relaxed",
-        f"{JS} validation 6.2-6.5",
+        f"{JS} validation §6.2-6.5",
         "Larger or longer values may appear: receivers with fixed buffers or column sizes may overflow; input validation is looser.",
         "reference: {maxLength: 32} -> reference: {maxLength: 64}",
         (S, W, ()),
@@ -194,7 +194,7 @@ FACTS: dict[str, tuple] = {
     ),
     "pattern-added": (
         "Pattern added",
-        f"{JS} validation 6.3.3 (pattern)",
+        f"{JS} validation §6.3.3 (pattern)",
         "Strings must now match a regular expression: senders with other formats are rejected.",
         "reference: {type: string} -> reference: {type: string, pattern: '^[A-Z0-9-]+$'}",
         (B, ST, CL),
@@ -203,7 +203,7 @@ FACTS: dict[str, tuple] = {
     ),
     "pattern-removed": (
         "Pattern removed",
-        f"{JS} validation 6.3.3 (pattern)",
+        f"{JS} validation §6.3.3 (pattern)",
         "Any string may appear: receivers that relied on the format break; input validation is looser.",
         "reference: {pattern: '^[A-Z]+$'} -> reference: {type: string}",
         (S, W, ()),
@@ -212,7 +212,7 @@ FACTS: dict[str, tuple] = {
     ),
     "pattern-changed": (
         "Pattern changed",
-        f"{JS} validation 6.3.3 (pattern)",
+        f"{JS} validation §6.3.3 (pattern)",
         "A different regular expression accepts different strings: some values valid before are rejected.",
         "reference: {pattern: '^[A-Z]+$'} -> reference: {pattern: '^[a-z]+$'}",
         (B, N, CL),
@@ -221,7 +221,7 @@ FACTS: dict[str, tuple] = {
     ),
     "format-added": (
         "Format added",
-        f"{JS} validation 7 (format)",
+        f"{JS} validation §7 (format)",
         "Validators that assert formats reject strings that do not match (date-time, uri, email...).",
         "expires_at: {type: string} -> expires_at: {type: string, format: date-time}",
         (B, ST, CL),
@@ -230,7 +230,7 @@ FACTS: dict[str, tuple] = {
     ),
     "format-removed": (
         "Format removed",
-        f"{JS} validation 7 (format)",
+        f"{JS} validation §7 (format)",
         "Any string may appear: receivers parsing the format break.",
         "expires_at: {format: date-time} -> expires_at: {type: string}",
         (S, W, ()),
@@ -239,7 +239,7 @@ FACTS: dict[str, tuple] = {
     ),
     "format-changed": (
         "Format changed",
-        f"{JS} validation 7 (format)",
+        f"{JS} validation §7 (format)",
         "A different format rejects values of the old one and confuses parsers.",
         "expires_at: {format: date-time} -> expires_at: {format: date}",
         (B, N, CL),
@@ -248,7 +248,7 @@ FACTS: dict[str, tuple] = {
     ),
     "additional-properties-closed": (
         "Unknown properties rejected",
-        f"{JS} core 10.3.2.3 (additionalProperties)",
+        f"{JS} core §10.3.2.3 (additionalProperties)",
         "Senders that include any property the schema does not list are rejected.",
         "additionalProperties: true -> additionalProperties: false",
         (B, ST, CL),
@@ -257,7 +257,7 @@ FACTS: dict[str, tuple] = {
     ),
     "additional-properties-opened": (
         "Unknown properties accepted",
-        f"{JS} core 10.3.2.3 (additionalProperties)",
+        f"{JS} core §10.3.2.3 (additionalProperties)",
         "Unlisted properties may appear: strict receivers reject them; input validation is looser.",
         "additionalProperties: false -> (default: any property allowed)",
         (S, W, ()),
@@ -266,7 +266,7 @@ FACTS: dict[str, tuple] = {
     ),
     "variant-added": (
         "oneOf/anyOf alternative added",
-        f"{JS} core 10.2.1.2-10.2.1.3 (anyOf, oneOf)",
+        f"{JS} core §10.2.1.2-10.2.1.3 (anyOf, oneOf)",
         "A new shape may appear: receivers that handle the known alternatives break on the new one.",
         "oneOf: [Card, Sepa] -> oneOf: [Card, Sepa, Wallet]",
         (S, N, ()),
@@ -275,7 +275,7 @@ FACTS: dict[str, tuple] = {
     ),
     "variant-removed": (
         "oneOf/anyOf alternative removed",
-        f"{JS} core 10.2.1.2-10.2.1.3 (anyOf, oneOf)",
+        f"{JS} core §10.2.1.2-10.2.1.3 (anyOf, oneOf)",
         "Senders using the removed shape are rejected.",
         "oneOf: [Card, Sepa, Wallet] -> oneOf: [Card, Sepa]",
         (B, N, CL),
@@ -284,7 +284,7 @@ FACTS: dict[str, tuple] = {
     ),
     "constraint-added": (
         "Constraint added",
-        f"{JS} core 10.2 (allOf, not, if/then/else, dependent schemas, contains)",
+        f"{JS} core §10.2 (allOf, not, if/then/else, dependent schemas, contains)",
         "A new subschema constraint (allOf part, not, if/then, dependentRequired, contains...) rejects data that was valid.",
         "(no allOf) -> allOf: [{required: [reference]}]",
         (B, N, CL),
@@ -293,7 +293,7 @@ FACTS: dict[str, tuple] = {
     ),
     "constraint-removed": (
         "Constraint removed",
-        f"{JS} core 10.2",
+        f"{JS} core §10.2",
         "A subschema constraint is gone: data that was rejected may now appear.",
         "allOf: [{required: [reference]}] -> (no allOf)",
         (S, N, ()),
@@ -302,7 +302,7 @@ FACTS: dict[str, tuple] = {
     ),
     "schema-changed": (
         "Schema keyword changed",
-        f"{JS} core 10.2",
+        f"{JS} core §10.2",
         "A keyword changed in a way whose direction cannot be decided statically (not, if/then, a different additionalProperties schema): review it.",
         "not: {required: [a]} -> not: {required: [b]}",
         (R, N, CL),
@@ -311,7 +311,7 @@ FACTS: dict[str, tuple] = {
     ),
     "default-changed": (
         "Default value changed",
-        f"{JS} meta-data 9.2 (default)",
+        f"{JS} meta-data §9.2 (default)",
         "In a request, the server fills omitted properties with the default: behaviour changes for clients that omit it. Elsewhere a default is documentation.",
         "capture: {default: true} -> capture: {default: false}",
         (R, N, CL),
@@ -320,7 +320,7 @@ FACTS: dict[str, tuple] = {
     ),
     "schema-added": (
         "Schema added",
-        f"{JS} core 4.3",
+        f"{JS} core §4.3",
         "A body or claims set that was not validated now is: senders not conforming are rejected (breaking when it requires properties). A response schema only documents what clients already receive.",
         "request: {} -> request: {schema: {type: object, required: [amount]}}",
         (R, ST, CL),
@@ -329,7 +329,7 @@ FACTS: dict[str, tuple] = {
     ),
     "schema-removed": (
         "Schema removed",
-        f"{JS} core 4.3",
+        f"{JS} core §4.3",
         "Nothing is validated any more: receivers lose the guarantee of a shape; input validation is gone.",
         "request: {schema: {...}} -> request: {}",
         (S, W, ()),
@@ -407,7 +407,7 @@ def _register(fact: str, row: tuple) -> None:
         rule(
             f"{direction}.{fact}",
             title=f"{SUBJECT[direction].capitalize()}: {title[0].lower()}{title[1:]}",
-            topic=f"schema.{fact}",
+            topics=f"schema.{fact}",
             severity=severity,
             security=security,
             breaks=breaks,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from workbench.engine.model import Change
 from workbench.engine.rules.base import Env, Hit, ctx, duration, fmt, rule, shortened
 
-NIST_SESSIONS = "NIST SP 800-63B-4 sections 2.1.3, 2.2.3 and 2.3.3"
+NIST_SESSIONS = "NIST SP 800-63B-4 §2.1.3, §2.2.3, §2.3.3"
 ASVS_SESSIONS = "OWASP ASVS 5.0 session management"
 SAME_SITE_ORDER = {"none": 0, None: 1, "lax": 1, "strict": 2}
 WEAK_MFA = {"sms", "voice", "email", "password"}
@@ -19,7 +19,7 @@ def _timeout_pair(topic: str, key: str, label: str) -> None:
     @rule(
         f"session.{key}-shortened",
         title=f"Session {label} shortened",
-        topic=topic,
+        topics=topic,
         severity="risky",
         security="strengthens",
         breaks=("clients",),
@@ -36,7 +36,7 @@ def _timeout_pair(topic: str, key: str, label: str) -> None:
     @rule(
         f"session.{key}-lengthened",
         title=f"Session {label} lengthened",
-        topic=topic,
+        topics=topic,
         severity="safe",
         security="weakens",
         rationale=f"""Nobody breaks, but an unattended or hijacked session lives longer. The
@@ -55,7 +55,7 @@ _timeout_pair("session.absolute_timeout", "absolute-timeout", "absolute timeout"
 @rule(
     "session.cookie-renamed",
     title="Session cookie renamed",
-    topic="session.cookie.name",
+    topics="session.cookie.name",
     severity="breaking",
     breaks=("clients",),
     rationale="""Every existing session is lost at once, and front ends or gateways that read the
@@ -71,7 +71,7 @@ def _cookie_name(c: Change, env: Env) -> Hit:
 @rule(
     "session.cookie-flag-enabled",
     title="Cookie flag turned on",
-    topic="session.cookie.flag",
+    topics="session.cookie.flag",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
@@ -89,7 +89,7 @@ def _flag_on(c: Change, env: Env) -> Hit | None:
 @rule(
     "session.cookie-flag-disabled",
     title="Cookie flag turned off",
-    topic="session.cookie.flag",
+    topics="session.cookie.flag",
     severity="safe",
     security="weakens",
     rationale="""Compatible, but without Secure the cookie travels in clear text and without
@@ -104,7 +104,7 @@ def _flag_off(c: Change, env: Env) -> Hit:
 @rule(
     "session.same-site-tightened",
     title="SameSite tightened",
-    topic="session.cookie.same_site",
+    topics="session.cookie.same_site",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
@@ -122,7 +122,7 @@ def _same_site_tight(c: Change, env: Env) -> Hit | None:
 @rule(
     "session.same-site-relaxed",
     title="SameSite relaxed",
-    topic="session.cookie.same_site",
+    topics="session.cookie.same_site",
     severity="safe",
     security="weakens",
     rationale="""Compatible, but the cookie is sent on cross-site requests again (CSRF exposure);
@@ -140,13 +140,13 @@ def _same_site_relaxed(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.required-enabled",
     title="MFA now required",
-    topic="mfa.required",
+    topics="mfa.required",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Non-interactive clients and front ends without a step-up flow cannot complete the
     second factor.""",
-    citation="NIST SP 800-63B-4 sections 2.2.1-2.2.2; RFC 9470",
+    citation="NIST SP 800-63B-4 §2.2.1-2.2.2; RFC 9470",
     example="mfa: {required: false} -> mfa: {required: true}",
 )
 def _mfa_on(c: Change, env: Env) -> Hit | None:
@@ -158,11 +158,11 @@ def _mfa_on(c: Change, env: Env) -> Hit | None:
 @rule(
     "mfa.required-disabled",
     title="MFA no longer required",
-    topic="mfa.required",
+    topics="mfa.required",
     severity="safe",
     security="weakens",
     rationale="""Compatible, but a stolen password is enough again.""",
-    citation="NIST SP 800-63B-4 sections 2.2.1-2.2.2",
+    citation="NIST SP 800-63B-4 §2.2.1-2.2.2",
     example="mfa: {required: true} -> mfa: {required: false}",
 )
 def _mfa_off(c: Change, env: Env) -> Hit:
@@ -172,14 +172,14 @@ def _mfa_off(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.required-for-added",
     title="MFA required for another scope or endpoint",
-    topic="mfa.required_for",
+    topics="mfa.required_for",
     kinds=("added",),
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Clients using the scope or endpoint must now handle step-up
     (insufficient_user_authentication) or fail.""",
-    citation="RFC 9470 section 3; NIST SP 800-63B-4 section 2.2",
+    citation="RFC 9470 §3; NIST SP 800-63B-4 §2.2",
     example="required_for: [payments:refund] -> [payments:refund, payments:write]",
 )
 def _mfa_for_added(c: Change, env: Env) -> Hit:
@@ -189,12 +189,12 @@ def _mfa_for_added(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.required-for-removed",
     title="MFA no longer required for a scope or endpoint",
-    topic="mfa.required_for",
+    topics="mfa.required_for",
     kinds=("removed",),
     severity="safe",
     security="weakens",
     rationale="""Compatible, but the scope or endpoint is reachable with a single factor.""",
-    citation="NIST SP 800-63B-4 section 2.2",
+    citation="NIST SP 800-63B-4 §2.2",
     example="required_for: [payments:refund] -> []",
 )
 def _mfa_for_removed(c: Change, env: Env) -> Hit:
@@ -204,13 +204,13 @@ def _mfa_for_removed(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.weak-method-added",
     title="Weak MFA method allowed",
-    topic="mfa.methods",
+    topics="mfa.methods",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""SMS, voice and email codes are phishable and interceptable (restricted
     authenticators); offering them lets users fall back to the weakest factor.""",
-    citation="NIST SP 800-63B-4 sections 2.2.1-2.2.2",
+    citation="NIST SP 800-63B-4 §2.2.1-2.2.2",
     example="methods: [webauthn] -> methods: [webauthn, sms]",
 )
 def _mfa_weak(c: Change, env: Env) -> Hit | None:
@@ -222,11 +222,11 @@ def _mfa_weak(c: Change, env: Env) -> Hit | None:
 @rule(
     "mfa.method-added",
     title="MFA method added",
-    topic="mfa.methods",
+    topics="mfa.methods",
     kinds=("added",),
     severity="safe",
     rationale="""Another way to satisfy the second factor breaks nobody.""",
-    citation="NIST SP 800-63B-4 section 2.2",
+    citation="NIST SP 800-63B-4 §2.2",
     example="methods: [totp] -> methods: [totp, webauthn]",
 )
 def _mfa_added(c: Change, env: Env) -> Hit:
@@ -236,14 +236,14 @@ def _mfa_added(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.method-removed",
     title="MFA method removed",
-    topic="mfa.methods",
+    topics="mfa.methods",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Users enrolled only with the removed method cannot sign in until they enrol
     another one. Removing SMS strengthens security; removing the phishing-resistant option
     weakens it.""",
-    citation="NIST SP 800-63B-4 sections 2.2.1-2.2.2",
+    citation="NIST SP 800-63B-4 §2.2.1-2.2.2",
     example="methods: [webauthn, sms] -> methods: [webauthn]",
 )
 def _mfa_removed(c: Change, env: Env) -> Hit:
@@ -260,13 +260,13 @@ def _mfa_removed(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.assurance-raised",
     title="Authentication assurance level raised",
-    topic="mfa.assurance_level",
+    topics="mfa.assurance_level",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Users whose authenticators do not reach the new level (aal3 needs a hardware,
     phishing-resistant authenticator) cannot sign in.""",
-    citation="NIST SP 800-63B-4 sections 2.1-2.3",
+    citation="NIST SP 800-63B-4 §2.1-2.3",
     example="assurance_level: aal1 -> assurance_level: aal2",
 )
 def _aal_up(c: Change, env: Env) -> Hit | None:
@@ -278,11 +278,11 @@ def _aal_up(c: Change, env: Env) -> Hit | None:
 @rule(
     "mfa.assurance-lowered",
     title="Authentication assurance level lowered",
-    topic="mfa.assurance_level",
+    topics="mfa.assurance_level",
     severity="safe",
     security="weakens",
     rationale="""Compatible, but weaker authenticators are accepted for the same access.""",
-    citation="NIST SP 800-63B-4 sections 2.1-2.3",
+    citation="NIST SP 800-63B-4 §2.1-2.3",
     example="assurance_level: aal3 -> assurance_level: aal2",
 )
 def _aal_down(c: Change, env: Env) -> Hit:
@@ -292,12 +292,12 @@ def _aal_down(c: Change, env: Env) -> Hit:
 @rule(
     "mfa.step-up-changed",
     title="Step-up signalling changed",
-    topic=("mfa.step_up.acr_values", "mfa.step_up.error"),
+    topics=("mfa.step_up.acr_values", "mfa.step_up.error"),
     severity="risky",
     breaks=("clients",),
     rationale="""Clients recognise a step-up challenge by its error code and answer it with the
     advertised acr values; changing either leaves them unable to react.""",
-    citation="RFC 9470 sections 3-4",
+    citation="RFC 9470 §3-4",
     example="error: insufficient_user_authentication -> error: mfa_required",
 )
 def _step_up(c: Change, env: Env) -> Hit:

@@ -17,15 +17,15 @@ from workbench.engine.rules.base import (
 )
 
 HMAC = {"HS256", "HS384", "HS512"}
-WEAK_ALGS = {"none": "RFC 8725 3.1-3.2", "RS1": "NIST SP 800-131A rev 2 (SHA-1)"}
+WEAK_ALGS = {"none": "RFC 8725 3.1-3.2", "RS1": "NIST SP 800-131A Rev. 2 (SHA-1)"}
 WEAK_ENC = {"RSA1_5"}
 EC_ORDER = ["P-192", "P-224", "P-256", "secp256k1", "P-384", "P-521"]
 EDWARDS = {"Ed25519", "Ed448"}
 KEY_HEADERS = {
-    "jku": "RFC 8725 section 3.10",
-    "x5u": "RFC 8725 section 3.10",
-    "jwk": "RFC 8725 section 3.8",
-    "x5c": "RFC 8725 section 3.8",
+    "jku": "RFC 8725 §3.10",
+    "x5u": "RFC 8725 §3.10",
+    "jwk": "RFC 8725 §3.8",
+    "x5c": "RFC 8725 §3.8",
 }
 
 
@@ -64,10 +64,10 @@ def overlap_window(env: Env, kind: str | None = None) -> int | None:
 @rule(
     "token.added",
     title="Token kind added",
-    topic="token.added",
+    topics="token.added",
     severity="safe",
     rationale="""A new token kind is an addition: nobody relies on it yet.""",
-    citation="RFC 9068 section 2",
+    citation="RFC 9068 §2",
     example="tokens: {access_token} -> tokens: {access_token, id_token}",
 )
 def _token_added(c: Change, env: Env) -> Hit:
@@ -77,11 +77,11 @@ def _token_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.removed",
     title="Token kind removed",
-    topic="token.removed",
+    topics="token.removed",
     severity="breaking",
     breaks=("clients", "relying_parties"),
     rationale="""Clients that request the token and verifiers that accept it both lose it.""",
-    citation="RFC 9068 section 2",
+    citation="RFC 9068 §2",
     example="tokens: {access_token, legacy_token} -> tokens: {access_token}",
 )
 def _token_removed(c: Change, env: Env) -> Hit:
@@ -91,12 +91,12 @@ def _token_removed(c: Change, env: Env) -> Hit:
 @rule(
     "token.format-changed",
     title="Token format changed",
-    topic="token.format",
+    topics="token.format",
     severity="breaking",
     breaks=("relying_parties", "clients"),
     rationale="""Verifiers parse JWTs locally but introspect opaque tokens; switching the format
     breaks every verifier and every client that reads the token.""",
-    citation="RFC 9068 section 2; RFC 7662 section 2",
+    citation="RFC 9068 §2; RFC 7662 §2",
     example="format: opaque -> format: jwt",
 )
 def _format(c: Change, env: Env) -> Hit:
@@ -106,7 +106,7 @@ def _format(c: Change, env: Env) -> Hit:
 @rule(
     "token.type-required",
     title="Explicit token type (typ) now required",
-    topic="token.type",
+    topics="token.type",
     kinds=("added",),
     severity="breaking",
     security="strengthens",
@@ -114,7 +114,7 @@ def _format(c: Change, env: Env) -> Hit:
     rationale="""Verifiers that start requiring a typ header (at+jwt) reject tokens from issuers that
     do not set it yet, including tokens already issued. Explicit typing prevents token
     confusion: have the issuer set it first.""",
-    citation="RFC 8725 sections 3.11-3.12; RFC 9068 section 2.1",
+    citation="RFC 8725 §3.11-3.12; RFC 9068 §2.1",
     example="(no type) -> type: at+jwt",
 )
 def _type_required(c: Change, env: Env) -> Hit:
@@ -124,13 +124,13 @@ def _type_required(c: Change, env: Env) -> Hit:
 @rule(
     "token.type-dropped",
     title="Token type (typ) no longer checked",
-    topic="token.type",
+    topics="token.type",
     kinds=("removed",),
     severity="safe",
     security="weakens",
     rationale="""Nobody breaks, but without an explicit typ a verifier may accept an ID token or
     another JWT where an access token is expected.""",
-    citation="RFC 8725 sections 3.11-3.12; RFC 9068 section 2.1",
+    citation="RFC 8725 §3.11-3.12; RFC 9068 §2.1",
     example="type: at+jwt -> (no type)",
 )
 def _type_dropped(c: Change, env: Env) -> Hit:
@@ -140,13 +140,13 @@ def _type_dropped(c: Change, env: Env) -> Hit:
 @rule(
     "token.type-changed",
     title="Token type (typ) changed",
-    topic="token.type",
+    topics="token.type",
     kinds=("changed",),
     severity="breaking",
     breaks=("issuer", "relying_parties"),
     rationale="""Verifiers compare typ exactly; a new value rejects every token issued with the old
     one.""",
-    citation="RFC 8725 section 3.11; RFC 9068 section 2.1",
+    citation="RFC 8725 §3.11; RFC 9068 §2.1",
     example="type: JWT -> type: at+jwt",
 )
 def _type_changed(c: Change, env: Env) -> Hit:
@@ -159,13 +159,13 @@ def _type_changed(c: Change, env: Env) -> Hit:
 @rule(
     "token.issuer-added",
     title="Token accepted from another identity provider",
-    topic="token.issued_by",
+    topics="token.issued_by",
     kinds=("added",),
     severity="risky",
     breaks=("relying_parties",),
     rationale="""Verifiers must now trust a second issuer (its iss value and keys); those that
     compare iss against one configured value reject the new provider's tokens.""",
-    citation="RFC 9068 section 4; RFC 8414 section 3.3",
+    citation="RFC 9068 §4; RFC 8414 §3.3",
     example="issued_by: [corp-idp] -> issued_by: [corp-idp, partner-idp]",
 )
 def _issuer_added(c: Change, env: Env) -> Hit:
@@ -175,13 +175,13 @@ def _issuer_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.issuer-removed",
     title="Identity provider no longer issues a token",
-    topic="token.issued_by",
+    topics="token.issued_by",
     kinds=("removed",),
     severity="breaking",
     breaks=("clients",),
     rationale="""Tokens from the removed provider are rejected: clients that obtain them from it
     fail.""",
-    citation="RFC 9068 section 4",
+    citation="RFC 9068 §4",
     example="issued_by: [corp-idp, legacy-idp] -> issued_by: [corp-idp]",
 )
 def _issuer_removed(c: Change, env: Env) -> Hit:
@@ -194,13 +194,13 @@ def _issuer_removed(c: Change, env: Env) -> Hit:
 @rule(
     "token.alg-none-added",
     title="Unsigned tokens (alg none) accepted",
-    topic="token.signing_algorithms",
+    topics="token.signing_algorithms",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Accepting alg none lets anyone mint a token: it is compatible with every client
     and the worst possible security regression. Never accept it.""",
-    citation="RFC 8725 sections 3.1-3.2; RFC 9068 section 2.1",
+    citation="RFC 8725 §3.1-3.2; RFC 9068 §2.1",
     example="signing_algorithms: [RS256] -> [RS256, none]",
 )
 def _alg_none(c: Change, env: Env) -> Hit | None:
@@ -212,13 +212,13 @@ def _alg_none(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.alg-hmac-mixed",
     title="Symmetric and asymmetric algorithms accepted together",
-    topic="token.signing_algorithms",
+    topics="token.signing_algorithms",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""A verifier accepting HS* next to RS*/ES*/PS* for one issuer can be tricked into
     verifying an HMAC with the public key as the secret (algorithm confusion).""",
-    citation="RFC 8725 sections 2.1 and 3.1",
+    citation="RFC 8725 §2.1, §3.1",
     example="signing_algorithms: [RS256] -> [RS256, HS256]",
 )
 def _alg_mixed(c: Change, env: Env) -> Hit | None:
@@ -236,13 +236,13 @@ def _alg_mixed(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.alg-weak-added",
     title="Deprecated signing algorithm accepted",
-    topic="token.signing_algorithms",
+    topics="token.signing_algorithms",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""SHA-1 based signatures (RS1) are disallowed for digital signatures; accepting them
     lets forged tokens through as collisions get cheaper.""",
-    citation="NIST SP 800-131A rev 2",
+    citation="NIST SP 800-131A Rev. 2",
     example="signing_algorithms: [RS256] -> [RS256, RS1]",
 )
 def _alg_weak(c: Change, env: Env) -> Hit | None:
@@ -254,12 +254,12 @@ def _alg_weak(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.alg-added",
     title="Signing algorithm added to the accepted set",
-    topic="token.signing_algorithms",
+    topics="token.signing_algorithms",
     kinds=("added",),
     severity="safe",
     rationale="""Accepting one more algorithm is the expand step of an algorithm migration: existing
     tokens keep verifying. Verifiers must implement the new algorithm before issuers use it.""",
-    citation="RFC 8725 section 3.1; compatibility: expand, then contract",
+    citation="RFC 8725 §3.1; compatibility: expand, then contract",
     example="signing_algorithms: [RS256] -> [RS256, ES256]",
 )
 def _alg_added(c: Change, env: Env) -> Hit:
@@ -279,14 +279,14 @@ def _alg_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.alg-removed",
     title="Signing algorithm removed from the accepted set",
-    topic="token.signing_algorithms",
+    topics="token.signing_algorithms",
     kinds=("removed",),
     severity="breaking",
     breaks=("issuer", "clients"),
     rationale="""Tokens signed with the removed algorithm are rejected, including tokens already
     issued and still valid. Remove an algorithm only after issuers stopped using it and the
     longest token lifetime plus JWKS cache time and clock skew has passed.""",
-    citation="RFC 8725 section 3.1; OpenID Connect Core 1.0 section 10.1.1",
+    citation="RFC 8725 §3.1; OpenID Connect Core 1.0 §10.1.1",
     example="signing_algorithms: [RS256, ES256] -> [ES256]",
 )
 def _alg_removed(c: Change, env: Env) -> Hit:
@@ -309,12 +309,12 @@ def _alg_removed(c: Change, env: Env) -> Hit:
 @rule(
     "token.enc-alg-added",
     title="Encryption algorithm added",
-    topic="token.encryption_algorithms",
+    topics="token.encryption_algorithms",
     kinds=("added",),
     severity="safe",
     rationale="""Accepting another key-management or content-encryption algorithm breaks nobody;
     RSA1_5 is the exception for security (padding-oracle attacks).""",
-    citation="RFC 8725 section 3.2",
+    citation="RFC 8725 §3.2",
     example="encryption_algorithms: [RSA-OAEP-256] -> [RSA-OAEP-256, ECDH-ES]",
 )
 def _enc_added(c: Change, env: Env) -> Hit:
@@ -325,13 +325,13 @@ def _enc_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.enc-alg-removed",
     title="Encryption algorithm removed",
-    topic="token.encryption_algorithms",
+    topics="token.encryption_algorithms",
     kinds=("removed",),
     severity="breaking",
     breaks=("issuer",),
     rationale="""Issuers still encrypting with the removed algorithm produce tokens the recipient
     refuses to decrypt.""",
-    citation="RFC 8725 section 3.2",
+    citation="RFC 8725 §3.2",
     example="encryption_algorithms: [RSA1_5, RSA-OAEP-256] -> [RSA-OAEP-256]",
 )
 def _enc_removed(c: Change, env: Env) -> Hit:
@@ -345,14 +345,14 @@ def _enc_removed(c: Change, env: Env) -> Hit:
 @rule(
     "token.audience-added",
     title="Audience added",
-    topic="token.audience",
+    topics="token.audience",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""Existing verifiers keep accepting their tokens, but a token now valid at more
     resource servers is worth more to a thief, and a server that does not check aud strictly
     may accept tokens meant for another.""",
-    citation="RFC 8725 section 3.9; RFC 9068 section 4",
+    citation="RFC 8725 §3.9; RFC 9068 §4",
     example="audience: [https://api/payments] -> [https://api/payments, https://api/ledger]",
 )
 def _aud_added(c: Change, env: Env) -> Hit:
@@ -362,13 +362,13 @@ def _aud_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.audience-removed",
     title="Audience removed",
-    topic="token.audience",
+    topics="token.audience",
     kinds=("removed",),
     severity="breaking",
     breaks=("relying_parties", "clients"),
     rationale="""The resource server whose audience was removed rejects new tokens (aud mismatch);
     clients calling it fail. Have the resource server accept the new audience first.""",
-    citation="RFC 8725 section 3.9; RFC 9068 section 4",
+    citation="RFC 8725 §3.9; RFC 9068 §4",
     example="audience: [https://api/payments, https://api/ledger] -> [https://api/payments]",
 )
 def _aud_removed(c: Change, env: Env) -> Hit:
@@ -378,13 +378,13 @@ def _aud_removed(c: Change, env: Env) -> Hit:
 @rule(
     "token.required-claim-added",
     title="Claim newly required",
-    topic="token.required_claims",
+    topics="token.required_claims",
     kinds=("added",),
     severity="breaking",
     breaks=("issuer",),
     rationale="""Verifiers that require a new claim reject tokens from issuers that do not emit it
     yet, including tokens already issued. Have the issuer add the claim first.""",
-    citation="RFC 9068 section 2.2",
+    citation="RFC 9068 §2.2",
     example="required_claims: [iss, sub] -> [iss, sub, jti]",
 )
 def _claim_added(c: Change, env: Env) -> Hit:
@@ -395,14 +395,14 @@ def _claim_added(c: Change, env: Env) -> Hit:
 @rule(
     "token.required-claim-removed",
     title="Claim no longer required",
-    topic="token.required_claims",
+    topics="token.required_claims",
     kinds=("removed",),
     severity="risky",
     breaks=("relying_parties",),
     rationale="""Issuers may stop emitting the claim; verifiers and applications that read it
     break. Dropping a claim verifiers use for trust (aud, exp, iss, jti, ...) weakens
     security.""",
-    citation="RFC 9068 section 2.2; RFC 8725 section 3.9",
+    citation="RFC 9068 §2.2; RFC 8725 §3.9",
     example="required_claims: [iss, sub, jti] -> [iss, sub]",
 )
 def _claim_removed(c: Change, env: Env) -> Hit:
@@ -419,7 +419,7 @@ def _lifetime_pair(
     @rule(
         f"token.{key}-shortened",
         title=f"Token {label} shortened",
-        topic=topic,
+        topics=topic,
         severity="risky",
         security="strengthens",
         breaks=("clients",),
@@ -437,7 +437,7 @@ def _lifetime_pair(
     @rule(
         f"token.{key}-lengthened",
         title=f"Token {label} lengthened",
-        topic=topic,
+        topics=topic,
         severity="safe",
         security="weakens",
         rationale=f"""Every client keeps working with a longer {label}, but a stolen or leaked token
@@ -453,21 +453,21 @@ _lifetime_pair(
     "token.lifetime",
     "lifetime",
     "lifetime",
-    "RFC 9700 section 4.14.2; RFC 9068 section 2.2 (exp)",
+    "RFC 9700 §4.14.2; RFC 9068 §2.2 (exp)",
     ("lifetime: 1h -> lifetime: 15m", "lifetime: 15m -> lifetime: 24h"),
 )
 _lifetime_pair(
     "token.idle_lifetime",
     "idle-lifetime",
     "idle lifetime",
-    "RFC 9700 section 4.14.2",
+    "RFC 9700 §4.14.2",
     ("idle_lifetime: 14d -> idle_lifetime: 7d", "idle_lifetime: 7d -> idle_lifetime: 30d"),
 )
 _lifetime_pair(
     "token.absolute_lifetime",
     "absolute-lifetime",
     "absolute lifetime",
-    "RFC 9700 section 4.14.2",
+    "RFC 9700 §4.14.2",
     ("absolute_lifetime: 90d -> 30d", "absolute_lifetime: 30d -> 90d"),
 )
 
@@ -475,13 +475,13 @@ _lifetime_pair(
 @rule(
     "token.clock-skew-narrowed",
     title="Clock skew tolerance narrowed",
-    topic="token.clock_skew",
+    topics="token.clock_skew",
     severity="risky",
     security="strengthens",
     breaks=("relying_parties", "clients"),
     rationale="""Verifiers with a less accurate clock start rejecting fresh tokens (iat/nbf in the
     future) or recently expired ones.""",
-    citation="RFC 9068 section 4 (exp); RFC 8725 section 3.10",
+    citation="RFC 9068 §4 (exp); RFC 8725 §3.10",
     example="clock_skew: 2m -> clock_skew: 30s",
 )
 def _skew_narrowed(c: Change, env: Env) -> Hit | None:
@@ -493,11 +493,11 @@ def _skew_narrowed(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.clock-skew-widened",
     title="Clock skew tolerance widened",
-    topic="token.clock_skew",
+    topics="token.clock_skew",
     severity="safe",
     security="weakens",
     rationale="""Compatible for everyone, but expired tokens stay accepted for longer.""",
-    citation="RFC 9068 section 4 (exp)",
+    citation="RFC 9068 §4 (exp)",
     example="clock_skew: 30s -> clock_skew: 5m",
 )
 def _skew_widened(c: Change, env: Env) -> Hit:
@@ -510,13 +510,13 @@ def _skew_widened(c: Change, env: Env) -> Hit:
 @rule(
     "token.sender-constraint-added",
     title="Sender-constrained tokens required",
-    topic="token.sender_constraint",
+    topics="token.sender_constraint",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""Once tokens must be bound to a DPoP key or an mTLS certificate, bearer-only
     clients are refused. Accept both during the transition.""",
-    citation="RFC 9449 (DPoP); RFC 8705 section 3 (mTLS); RFC 9700 section 2.2.1",
+    citation="RFC 9449 (DPoP); RFC 8705 §3 (mTLS); RFC 9700 §2.2.1",
     example="sender_constraint: none -> sender_constraint: dpop",
 )
 def _sender_added(c: Change, env: Env) -> Hit | None:
@@ -528,12 +528,12 @@ def _sender_added(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.sender-constraint-removed",
     title="Sender constraint dropped",
-    topic="token.sender_constraint",
+    topics="token.sender_constraint",
     severity="safe",
     security="weakens",
     rationale="""Every client keeps working, but a stolen token can be replayed from anywhere
     (bearer semantics).""",
-    citation="RFC 9700 section 2.2.1",
+    citation="RFC 9700 §2.2.1",
     example="sender_constraint: dpop -> sender_constraint: none",
 )
 def _sender_removed(c: Change, env: Env) -> Hit | None:
@@ -545,7 +545,7 @@ def _sender_removed(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.sender-constraint-changed",
     title="Sender-constraint mechanism changed",
-    topic="token.sender_constraint",
+    topics="token.sender_constraint",
     severity="breaking",
     breaks=("clients", "relying_parties"),
     rationale="""Clients holding DPoP keys cannot present mTLS-bound tokens and vice versa; both
@@ -560,14 +560,14 @@ def _sender_changed(c: Change, env: Env) -> Hit:
 @rule(
     "token.rotation-enabled",
     title="Refresh token rotation turned on",
-    topic="token.rotation",
+    topics="token.rotation",
     severity="breaking",
     security="strengthens",
     breaks=("clients",),
     rationale="""With rotation, each refresh returns a new refresh token and the old one dies:
     clients that do not store the new token, or parallel workers sharing one, are logged out. A
     reuse grace window softens this to risky.""",
-    citation="RFC 9700 sections 2.2.2 and 4.14.2",
+    citation="RFC 9700 §2.2.2, §4.14.2",
     example="rotation: false -> rotation: true",
 )
 def _rotation_on(c: Change, env: Env) -> Hit | None:
@@ -587,12 +587,12 @@ def _rotation_on(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.rotation-disabled",
     title="Refresh token rotation turned off",
-    topic="token.rotation",
+    topics="token.rotation",
     severity="safe",
     security="weakens",
     rationale="""Compatible for clients, but a leaked refresh token stays usable until it expires
     and theft is no longer detected by reuse.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="rotation: true -> rotation: false",
 )
 def _rotation_off(c: Change, env: Env) -> Hit:
@@ -602,14 +602,14 @@ def _rotation_off(c: Change, env: Env) -> Hit:
 @rule(
     "token.reuse-grace-shortened",
     title="Refresh token reuse grace shortened",
-    topic="token.reuse_grace",
+    topics="token.reuse_grace",
     severity="risky",
     security="strengthens",
     breaks=("clients",),
     rationale="""Parallel requests that refresh with the same token within the grace window start
     failing (and may revoke the whole token family). Where rotation is off on either side the
     grace has no effect: safe and neutral.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="reuse_grace: 1m -> reuse_grace: 10s",
 )
 def _grace_short(c: Change, env: Env) -> Hit | None:
@@ -625,13 +625,13 @@ def _grace_short(c: Change, env: Env) -> Hit | None:
 @rule(
     "token.reuse-grace-lengthened",
     title="Refresh token reuse grace lengthened",
-    topic="token.reuse_grace",
+    topics="token.reuse_grace",
     severity="safe",
     security="weakens",
     rationale="""More tolerance for concurrent refreshes, and a longer window in which a stolen,
     already-rotated refresh token still works. Where rotation was off before (every used token
     stayed valid) or is off now, the grace weakens nothing: neutral.""",
-    citation="RFC 9700 section 4.14.2",
+    citation="RFC 9700 §4.14.2",
     example="reuse_grace: 10s -> reuse_grace: 2m",
 )
 def _grace_long(c: Change, env: Env) -> Hit:
@@ -667,12 +667,12 @@ def _grace_idle(c: Change, env: Env) -> str | None:
 @rule(
     "token.introspection-changed",
     title="Introspection requirement changed",
-    topic="token.introspection",
+    topics="token.introspection",
     severity="breaking",
     breaks=("relying_parties",),
     rationale="""Verifiers either call the introspection endpoint or validate locally; switching
     changes how every resource server verifies the token.""",
-    citation="RFC 7662 section 2",
+    citation="RFC 7662 §2",
     example="introspection: false -> introspection: true",
 )
 def _introspection(c: Change, env: Env) -> Hit:
@@ -689,13 +689,13 @@ def _introspection(c: Change, env: Env) -> Hit:
 @rule(
     "key.rotation-shortened",
     title="Key rotation period shortened",
-    topic="key.rotation_period",
+    topics="key.rotation_period",
     severity="risky",
     security="strengthens",
     breaks=("relying_parties",),
     rationale="""Keys change more often: verifiers that cache the JWKS too long or pin keys see
     unknown kids sooner. A shorter key life limits the damage of a leaked key.""",
-    citation="OpenID Connect Core 1.0 section 10.1.1; NIST SP 800-57 part 1 rev 5 section 5.3",
+    citation="OpenID Connect Core 1.0 §10.1.1; NIST SP 800-57 Part 1 Rev. 5 §5.3",
     example="rotation_period: 180d -> rotation_period: 90d",
 )
 def _rot_short(c: Change, env: Env) -> Hit | None:
@@ -707,12 +707,12 @@ def _rot_short(c: Change, env: Env) -> Hit | None:
 @rule(
     "key.rotation-lengthened",
     title="Key rotation period lengthened",
-    topic="key.rotation_period",
+    topics="key.rotation_period",
     severity="safe",
     security="weakens",
     rationale="""Compatible for verifiers; a key compromised in the meantime stays trusted for
     longer.""",
-    citation="NIST SP 800-57 part 1 rev 5 section 5.3",
+    citation="NIST SP 800-57 Part 1 Rev. 5 §5.3",
     example="rotation_period: 90d -> rotation_period: 365d",
 )
 def _rot_long(c: Change, env: Env) -> Hit:
@@ -722,14 +722,14 @@ def _rot_long(c: Change, env: Env) -> Hit:
 @rule(
     "key.jwks-cache-lengthened",
     title="JWKS cache time lengthened",
-    topic="key.jwks_cache",
+    topics="key.jwks_cache",
     severity="risky",
     security="weakens",
     breaks=("relying_parties",),
     rationale="""Verifiers keep a stale key set for longer: a newly published key is picked up later
     (tokens signed with it fail meanwhile) and a revoked key stays trusted longer. The overlap
     window of every key and algorithm migration grows by the same amount.""",
-    citation="OpenID Connect Core 1.0 section 10.1.1",
+    citation="OpenID Connect Core 1.0 §10.1.1",
     example="jwks_cache: 1h -> jwks_cache: 24h",
 )
 def _cache_long(c: Change, env: Env) -> Hit | None:
@@ -741,10 +741,10 @@ def _cache_long(c: Change, env: Env) -> Hit | None:
 @rule(
     "key.jwks-cache-shortened",
     title="JWKS cache time shortened",
-    topic="key.jwks_cache",
+    topics="key.jwks_cache",
     severity="safe",
     rationale="""Verifiers refresh keys sooner; the only cost is more JWKS fetches.""",
-    citation="OpenID Connect Core 1.0 section 10.1.1",
+    citation="OpenID Connect Core 1.0 §10.1.1",
     example="jwks_cache: 24h -> jwks_cache: 1h",
 )
 def _cache_short(c: Change, env: Env) -> Hit:
@@ -764,13 +764,13 @@ def _key_strength(field: str, value: Any) -> float | None:
 @rule(
     "key.min-strength-raised",
     title="Minimum key strength raised",
-    topic=("key.min_rsa_bits", "key.min_ec_curve"),
+    topics=("key.min_rsa_bits", "key.min_ec_curve"),
     severity="breaking",
     security="strengthens",
     breaks=("issuer",),
     rationale="""Verifiers refuse keys below the new minimum: an issuer still signing with such a
     key breaks. Roll the issuer's keys first.""",
-    citation="NIST SP 800-57 part 1 rev 5 section 5.6; NIST SP 800-131A rev 2",
+    citation="NIST SP 800-57 Part 1 Rev. 5 §5.6; NIST SP 800-131A Rev. 2",
     example="min_rsa_bits: 2048 -> min_rsa_bits: 3072",
 )
 def _key_raised(c: Change, env: Env) -> Hit | None:
@@ -784,12 +784,12 @@ def _key_raised(c: Change, env: Env) -> Hit | None:
 @rule(
     "key.min-strength-lowered",
     title="Minimum key strength lowered",
-    topic=("key.min_rsa_bits", "key.min_ec_curve"),
+    topics=("key.min_rsa_bits", "key.min_ec_curve"),
     severity="safe",
     security="weakens",
     rationale="""Compatible, but weaker keys become acceptable (RSA under 2048 bits or curves under
     P-256 are below 112-bit strength).""",
-    citation="NIST SP 800-57 part 1 rev 5 section 5.6",
+    citation="NIST SP 800-57 Part 1 Rev. 5 §5.6",
     example="min_rsa_bits: 3072 -> min_rsa_bits: 2048",
 )
 def _key_lowered(c: Change, env: Env) -> Hit:
@@ -799,13 +799,13 @@ def _key_lowered(c: Change, env: Env) -> Hit:
 @rule(
     "key.header-source-added",
     title="Keys taken from token headers",
-    topic="key.from_token_headers",
+    topics="key.from_token_headers",
     kinds=("added",),
     severity="safe",
     security="weakens",
     rationale="""A verifier that fetches or embeds keys named by the token itself (jku, x5u, jwk,
     x5c) lets the attacker choose the key that verifies the forged token.""",
-    citation="RFC 8725 sections 3.8 and 3.10",
+    citation="RFC 8725 §3.8, §3.10",
     example="from_token_headers: [] -> from_token_headers: [jku]",
 )
 def _header_added(c: Change, env: Env) -> Hit:
@@ -817,14 +817,14 @@ def _header_added(c: Change, env: Env) -> Hit:
 @rule(
     "key.header-source-removed",
     title="Keys no longer taken from token headers",
-    topic="key.from_token_headers",
+    topics="key.from_token_headers",
     kinds=("removed",),
     severity="breaking",
     security="strengthens",
     breaks=("issuer",),
     rationale="""Issuers that relied on shipping keys in the token header must publish them in the
     JWKS first; the verifier stops trusting header keys.""",
-    citation="RFC 8725 sections 3.8 and 3.10",
+    citation="RFC 8725 §3.8, §3.10",
     example="from_token_headers: [x5c] -> from_token_headers: []",
 )
 def _header_removed(c: Change, env: Env) -> Hit:

@@ -1,6 +1,6 @@
 """Security rules, one module per area; importing this package fills the registry."""
 
 from workbench.security.rules import jwt, keys, oauth, regression, session  # noqa: F401
-from workbench.security.rules._base import CATEGORIES, RULES
+from workbench.security.rules._base import AREAS, CATEGORIES, RULES
 
-__all__ = ["CATEGORIES", "RULES"]
+__all__ = ["AREAS", "CATEGORIES", "RULES"]

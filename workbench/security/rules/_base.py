@@ -1,15 +1,13 @@
-"""The registry every rule module adds to, and the decorator that adds a rule."""
+"""The registry every security rule module adds to, and the decorator that adds a rule (the
+same :class:`~workbench.engine.registry.Registry` shape as the engine's rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from workbench.engine.registry import Registry
+from workbench.security.model import SEVERITIES, Rule
 
-from workbench.security.model import FindingKind, Hit, Rule, SecuritySeverity
-
-RULES: dict[str, Rule] = {}
-
-CATEGORIES: dict[str, str] = {
+# Areas, in documentation order: the id prefix of a rule names its area.
+AREAS: dict[str, str] = {
     "jwt": "JSON Web Tokens",
     "oauth": "OAuth 2.0 flows and clients",
     "transport": "Issuers and endpoints",
@@ -19,41 +17,7 @@ CATEGORIES: dict[str, str] = {
     "policy": "Repository policy",
     "regression": "Amendments (regressions)",
 }
+CATEGORIES = AREAS  # the name the security review's docs and policy have always used
 
-
-def rule(
-    id: str,
-    severity: SecuritySeverity,
-    title: str,
-    *,
-    rationale: str,
-    fix: str,
-    citation: str,
-    kind: FindingKind = "state",
-    threshold: Callable[[Any], str] | None = None,
-    severity_note: str = "",
-) -> Callable[[Callable[[Any], Iterable[Hit]]], Callable[[Any], Iterable[Hit]]]:
-    """Register the decorated check function as rule ``id``."""
-
-    def register(check: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
-        if id in RULES:
-            raise ValueError(f"duplicate security rule id {id!r}")
-        category = id.split(".", 1)[0]
-        if category not in CATEGORIES:
-            raise ValueError(f"rule {id!r}: unknown category {category!r}")
-        RULES[id] = Rule(
-            id=id,
-            severity=severity,
-            category=category,
-            title=title,
-            rationale=" ".join(rationale.split()),
-            fix=" ".join(fix.split()),
-            citation=citation,
-            kind=kind,
-            check=check,
-            threshold=threshold,
-            severity_note=severity_note,
-        )
-        return check
-
-    return register
+RULES: Registry[Rule] = Registry(Rule, family="security", areas=AREAS, severities=SEVERITIES)
+rule = RULES.rule  # the decorator every rule module uses

@@ -23,8 +23,8 @@ HEADER_KEY_SOURCES = ("jku", "x5u", "jwk")
 
 @rule(
     "jwt.alg-none",
-    "critical",
-    "Unsigned tokens ('none') accepted",
+    severity="critical",
+    title="Unsigned tokens ('none') accepted",
     rationale="""A verifier that accepts alg 'none' accepts a token anyone can write: the
     signature is the only thing that binds a token to its issuer.""",
     fix="Remove 'none' from signing_algorithms; accept only the asymmetric algorithms the issuer uses.",
@@ -40,8 +40,8 @@ def alg_none(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.no-algorithm-allowlist",
-    "critical",
-    "No explicit algorithm allow-list",
+    severity="critical",
+    title="No explicit algorithm allow-list",
     rationale="""Without an explicit list the verifier falls back to trusting the 'alg' header of
     the token itself, which is how 'none' and HMAC-with-the-public-key forgeries get in.""",
     fix="List the exact signing_algorithms the verifier accepts for this token.",
@@ -62,8 +62,8 @@ def no_allowlist(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.algorithm-confusion",
-    "high",
-    "Symmetric and asymmetric algorithms accepted for one issuer",
+    severity="high",
+    title="Symmetric and asymmetric algorithms accepted for one issuer",
     rationale="""When HS* and RS/ES/PS* are both accepted for the same issuer, an attacker can
     MAC a token with the issuer's public key and a verifier that picks the key by 'alg' accepts
     it (algorithm confusion).""",
@@ -100,8 +100,8 @@ def algorithm_confusion(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.shared-secret-key",
-    "medium",
-    "Tokens keyed with a shared secret (HMAC or password-based)",
+    severity="medium",
+    title="Tokens keyed with a shared secret (HMAC or password-based)",
     rationale="""HS* tokens are MACed with a secret every verifier holds, so every verifier can
     mint tokens, and a human-memorable secret is brute-forced offline from one captured token.
     PBES2 key wrapping is password-based by design.""",
@@ -135,8 +135,8 @@ def shared_secret(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.rsa1_5",
-    "high",
-    "RSA1_5 key encryption accepted",
+    severity="high",
+    title="RSA1_5 key encryption accepted",
     rationale="""RSAES-PKCS1-v1_5 key encryption is open to padding-oracle (Bleichenbacher)
     attacks that recover the content key.""",
     fix="Use RSA-OAEP-256 or ECDH-ES key agreement instead of RSA1_5.",
@@ -156,8 +156,8 @@ def rsa1_5(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.keys-from-headers",
-    "critical",
-    "Verification keys taken from token headers",
+    severity="critical",
+    title="Verification keys taken from token headers",
     rationale="""A key named by the token itself ('jku', 'x5u', 'jwk') lets the attacker supply
     the key that verifies their own forgery, and fetching 'jku'/'x5u' URLs is a server-side
     request forgery vector.""",
@@ -185,8 +185,8 @@ def keys_from_headers(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.audience-not-required",
-    "high",
-    "Audience not restricted",
+    severity="high",
+    title="Audience not restricted",
     rationale="""A JWT without a required audience is accepted by every service that trusts the
     issuer, so a token obtained for one API can be replayed against another.""",
     fix="List the audience values verifiers require in tokens.<kind>.audience and require 'aud'.",
@@ -207,8 +207,8 @@ def audience(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.access-token-type",
-    "medium",
-    "Access token without explicit type (typ at+jwt)",
+    severity="medium",
+    title="Access token without explicit type (typ at+jwt)",
     rationale="""Without an explicit 'typ' a verifier cannot tell an access token from an ID
     token or another JWT signed by the same issuer, and accepts one in place of the other.""",
     fix="Set tokens.<kind>.type: at+jwt and have verifiers reject any other 'typ'.",
@@ -237,8 +237,8 @@ def access_token_type(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.required-claims",
-    "medium",
-    "Token profile misses required claims",
+    severity="medium",
+    title="Token profile misses required claims",
     rationale="""Verifiers can only check what the profile requires: without iss, exp, aud and
     sub a token is not bound to its issuer, lifetime, audience and subject; JWT access tokens
     also carry client_id, iat and jti.""",

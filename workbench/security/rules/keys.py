@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 from workbench.contract.units import format_duration
 from workbench.security.context import StateContext, algorithm_hit, lifetime_of, token_path
-from workbench.security.model import Hit
-from workbench.security.policy import EC_CURVES
+from workbench.security.model import EC_CURVES, Hit
 from workbench.security.rules._base import rule
 
 RSA_PREFIXES = ("RS", "PS")
@@ -20,8 +19,8 @@ def _uses_rsa(ctx: StateContext) -> bool:
 
 @rule(
     "keys.rsa-too-small",
-    "critical",
-    "RSA keys below the minimum size",
+    severity="critical",
+    title="RSA keys below the minimum size",
     rationale="""RSA keys under 2048 bits give less than 112 bits of security and are disallowed
     for signatures; a verifier that does not enforce a minimum accepts whatever it is given.""",
     fix="Set keys.min_rsa_bits to at least the minimum (3072 plans past 2030).",
@@ -53,8 +52,8 @@ def rsa_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.ec-too-small",
-    "critical",
-    "Elliptic curves below the minimum strength",
+    severity="critical",
+    title="Elliptic curves below the minimum strength",
     rationale="""P-192 and P-224 give 80 and 112 bits of security; curves under P-256 are not
     acceptable for new signatures.""",
     fix="Set keys.min_ec_curve to P-256 or stronger.",
@@ -75,8 +74,8 @@ def ec_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.sha1-signature",
-    "high",
-    "SHA-1 signatures accepted",
+    severity="high",
+    title="SHA-1 signatures accepted",
     rationale="""SHA-1 collisions are practical; SHA-1 is disallowed for generating digital
     signatures.""",
     fix="Remove RS1; use RS256/PS256 or stronger.",
@@ -90,8 +89,8 @@ def sha1_signature(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.quantum-vulnerable",
-    "info",
-    "RSA-2048 or P-256 keys: plan the post-2030 migration",
+    severity="info",
+    title="RSA-2048 or P-256 keys: plan the post-2030 migration",
     rationale="""RSA-2048 gives 112-bit security, which NIST's transition plan deprecates after
     2030; RSA and ECDSA (P-256 included) are quantum-vulnerable and disallowed after 2035.""",
     fix="Plan a move to 3072-bit RSA or P-384 now, and to post-quantum signatures (ML-DSA) "
@@ -136,8 +135,8 @@ def quantum(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "policy.algorithm-not-allowed",
-    "high",
-    "Signing algorithm outside the repository's allow-list",
+    severity="high",
+    title="Signing algorithm outside the repository's allow-list",
     rationale="""The repository names the only signing algorithms it accepts; anything else
     needs a policy change, not a contract change.""",
     fix="Replace the algorithm with an allowed one, or amend security.allowed_algorithms.",
@@ -168,8 +167,8 @@ def algorithm_not_allowed(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "policy.token-lifetime",
-    "medium",
-    "Token lifetime above the repository's limit",
+    severity="medium",
+    title="Token lifetime above the repository's limit",
     rationale="""The repository caps how long tokens of a kind may live; the shorter a token
     lives, the shorter a stolen one is useful.""",
     fix="Shorten the token's lifetime, or amend security.max_lifetime.",

@@ -29,8 +29,8 @@ def _grant_hit(ctx: StateContext, grant: str, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.implicit-grant",
-    "high",
-    "Implicit grant offered",
+    severity="high",
+    title="Implicit grant offered",
     rationale="""The implicit grant returns access tokens in the redirect URI fragment, where
     they leak through browser history, referrers and injected scripts, and cannot be
     sender-constrained.""",
@@ -45,8 +45,8 @@ def implicit_grant(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.password-grant",
-    "critical",
-    "Resource owner password credentials grant offered",
+    severity="critical",
+    title="Resource owner password credentials grant offered",
     rationale="""The password grant hands the user's password to the client, cannot do MFA or
     phishing-resistant authentication, and trains users to type passwords into apps. RFC 9700
     says it MUST NOT be used.""",
@@ -61,8 +61,8 @@ def password_grant(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.pkce-not-required",
-    "high",
-    "PKCE not required for the authorization code grant",
+    severity="high",
+    title="PKCE not required for the authorization code grant",
     rationale="""Without PKCE an intercepted or injected authorization code can be redeemed by
     the attacker (code interception and injection).""",
     fix="Set pkce.required: true with methods [S256].",
@@ -83,8 +83,8 @@ def pkce_required(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.pkce-plain",
-    "high",
-    "PKCE method 'plain' allowed",
+    severity="high",
+    title="PKCE method 'plain' allowed",
     rationale="""With 'plain' the code challenge equals the verifier, so anyone who sees the
     authorization request can redeem the code.""",
     fix="Allow only S256 in pkce.methods.",
@@ -103,8 +103,8 @@ def pkce_plain(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.redirect-uri-wildcard",
-    "high",
-    "Redirect URI with a wildcard",
+    severity="high",
+    title="Redirect URI with a wildcard",
     rationale="""Pattern matching of redirect URIs has repeatedly let attackers send codes and
     tokens to hosts or paths they control; authorization servers must compare exact strings.""",
     fix="Register every redirect URI in full; compare them by exact string match.",
@@ -123,8 +123,8 @@ def redirect_wildcard(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.redirect-uri-http",
-    "high",
-    "Redirect URI over plain http",
+    severity="high",
+    title="Redirect URI over plain http",
     rationale="""Authorization responses sent over unencrypted connections expose codes and
     tokens to anyone on the path; only native apps' loopback redirects may use http.""",
     fix="Use https redirect URIs; native apps may use http://127.0.0.1 or http://[::1] loopback.",
@@ -144,8 +144,8 @@ def redirect_http(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.refresh-token-unprotected",
-    "high",
-    "Public-client refresh tokens neither rotated nor sender-constrained",
+    severity="high",
+    title="Public-client refresh tokens neither rotated nor sender-constrained",
     rationale="""A public client cannot keep a secret, so a stolen refresh token works for the
     thief until it expires, unless each use rotates it (reuse is then detected) or it is bound
     to the client's key (DPoP or mTLS).""",
@@ -170,8 +170,8 @@ def refresh_unprotected(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.refresh-token-expiry",
-    "medium",
-    "Refresh token without idle or absolute expiry",
+    severity="medium",
+    title="Refresh token without idle or absolute expiry",
     rationale="""A refresh token that never expires, or never expires while unused, keeps an
     abandoned or stolen grant alive indefinitely.""",
     fix="Give the refresh token both idle_lifetime and an absolute lifetime.",
@@ -195,8 +195,8 @@ def refresh_expiry(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.sender-constraint",
-    "medium",
-    "Bearer access tokens at high assurance",
+    severity="medium",
+    title="Bearer access tokens at high assurance",
     rationale="""At aal2 and above a stolen bearer token undoes the strong authentication that
     produced it; DPoP or mTLS binding makes a stolen token useless without the client's key.""",
     fix="Set sender_constraint: dpop (or mtls) on the access token, accepting both during the "
@@ -231,8 +231,8 @@ def sender_constraint(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.shared-secret-only",
-    "low",
-    "Only shared-secret client authentication",
+    severity="low",
+    title="Only shared-secret client authentication",
     rationale="""Client secrets are shared with the server, copied into configuration and rarely
     rotated; asymmetric methods keep the private key with the client.""",
     fix="Offer private_key_jwt or mTLS (tls_client_auth) alongside, and move clients to it.",
@@ -250,8 +250,8 @@ def shared_secret_only(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.code-lifetime",
-    "medium",
-    "Authorization code lives too long",
+    severity="medium",
+    title="Authorization code lives too long",
     rationale="""An authorization code is a one-time credential for a redirect that takes
     seconds; a long lifetime widens the window to steal and redeem it.""",
     fix="Set tokens.authorization_code.lifetime to 10 minutes or less (1 minute is common).",
@@ -299,8 +299,8 @@ def _metadata_urls(issuer: str) -> set[str]:
 
 @rule(
     "oauth.issuer-metadata-mismatch",
-    "high",
-    "Discovery URL does not belong to the issuer",
+    severity="high",
+    title="Discovery URL does not belong to the issuer",
     rationale="""Clients must check that the metadata they fetched names the issuer they asked
     for; a discovery URL that is not derived from the issuer identifier means tokens and
     metadata come from different authorities (mix-up and impersonation).""",
@@ -327,8 +327,8 @@ def issuer_mismatch(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "transport.plain-http",
-    "high",
-    "Issuer, discovery or JWKS URL over plain http",
+    severity="high",
+    title="Issuer, discovery or JWKS URL over plain http",
     rationale="""Metadata and keys fetched over http can be replaced in transit: an attacker who
     swaps the JWKS signs tokens every verifier accepts. Issuer identifiers must be https URLs.""",
     fix="Use https for issuer, discovery_url, jwks_uri and metadata_url (loopback excepted).",

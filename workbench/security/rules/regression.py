@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from workbench.contract.model import Contract
 from workbench.contract.paths import is_within, join
 from workbench.contract.units import format_duration
+from workbench.engine.rules import REGISTRY
+from workbench.engine.rules import Rule as EngineRule
 from workbench.security.context import AmendmentContext, StateContext, lifetime_of, token_path
 from workbench.security.model import Hit
 from workbench.security.rules._base import rule
@@ -17,17 +19,15 @@ WEAKENS_FIX = """Make sure the weakening is intended: state why in the amendment
 accept it in .workbench-ignore.yaml with a reason (or revert it)."""
 
 
-def engine_rule(rule_id: str):
+def engine_rule(rule_id: str) -> EngineRule | None:
     """The engine's registry entry for ``rule_id`` (title, rationale, citation), if known."""
-    from workbench.engine.rules import REGISTRY
-
-    return REGISTRY.rules.get(rule_id)
+    return REGISTRY.get(rule_id)
 
 
 @rule(
     "regression.weakens",
-    "high",
-    "Amendment weakens security",
+    severity="high",
+    title="Amendment weakens security",
     rationale="""Every change the amendment engine classifies as weakening security (a longer
     lifetime, an algorithm or grant added, a requirement dropped) reaches the reviewer with the
     standard behind its rule, so the weakening is a decision, not an accident.""",
@@ -238,8 +238,8 @@ def _cache(ctx: AmendmentContext) -> int | None:
 
 @rule(
     "regression.rotation-overlap",
-    "high",
-    "Rotation without enough overlap",
+    severity="high",
+    title="Rotation without enough overlap",
     rationale="""When signing algorithms, keys or issuers change, tokens issued under the old
     setting are still in flight: old and new must both be accepted for at least the longest
     token lifetime plus clock skew (plus the JWKS cache time for keys), or valid tokens are

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from workbench.contract.units import format_duration
 from workbench.security.context import StateContext
-from workbench.security.model import Hit
-from workbench.security.policy import LEVEL_RANK, Policy
+from workbench.security.model import LEVEL_RANK, Hit, Policy
 from workbench.security.rules._base import rule
 
 NIST_SECTIONS = {"aal1": "§2.1.3", "aal2": "§2.2.3", "aal3": "§2.3.3"}
@@ -30,8 +29,8 @@ def _limits(policy: Policy) -> str:
 
 @rule(
     "session.absolute-timeout",
-    "medium",
-    "Session absolute timeout above the assurance level's limit",
+    severity="medium",
+    title="Session absolute timeout above the assurance level's limit",
     rationale="""Reauthentication bounds how long a hijacked or forgotten session lasts; NIST
     fixes the longest time between authentications for each assurance level.""",
     fix="Lower sessions.absolute_timeout to the limit of the contract's assurance level.",
@@ -75,8 +74,8 @@ def _timeout(ctx: StateContext, kind: str, missing_severity: str | None = None) 
 
 @rule(
     "session.idle-timeout",
-    "medium",
-    "Session idle timeout missing or above the assurance level's limit",
+    severity="medium",
+    title="Session idle timeout missing or above the assurance level's limit",
     rationale="""An idle timeout ends sessions left open on shared or stolen devices; at aal2 and
     aal3 NIST caps the inactivity allowed before reauthentication.""",
     fix="Set sessions.idle_timeout to at most the limit of the contract's assurance level.",
@@ -89,8 +88,8 @@ def idle_timeout(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "session.cookie-flags",
-    "medium",
-    "Session cookie without Secure or HttpOnly",
+    severity="medium",
+    title="Session cookie without Secure or HttpOnly",
     rationale="""Without Secure the cookie is sent over plain http; without HttpOnly any
     injected script can read and exfiltrate it.""",
     fix="Set sessions.cookie.secure: true and http_only: true (and prefer the __Host- prefix).",
@@ -113,8 +112,8 @@ def cookie_flags(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "session.cookie-samesite-none",
-    "medium",
-    "Session cookie with SameSite=None",
+    severity="medium",
+    title="Session cookie with SameSite=None",
     rationale="""SameSite=None sends the session cookie on cross-site requests, re-opening
     cross-site request forgery that Lax or Strict would block.""",
     fix="Use same_site: lax (or strict); keep cross-site flows on explicit tokens.",
@@ -139,8 +138,8 @@ def _methods(ctx: StateContext) -> tuple[set[str], tuple]:
 
 @rule(
     "mfa.weak-factors",
-    "high",
-    "Assurance level claimed with a single factor or SMS only",
+    severity="high",
+    title="Assurance level claimed with a single factor or SMS only",
     rationale="""aal2 and aal3 require two distinct factors; SMS and voice are restricted
     authenticators (SIM swap, interception) and cannot be the only second factor.""",
     fix="Offer WebAuthn/passkeys or TOTP as second factors; keep SMS only as a fallback.",
@@ -172,8 +171,8 @@ def weak_factors(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "mfa.phishing-resistant",
-    "high",
-    "No phishing-resistant authenticator at aal2 or aal3",
+    severity="high",
+    title="No phishing-resistant authenticator at aal2 or aal3",
     rationale="""aal2 must offer a phishing-resistant option and aal3 must use one with a
     non-exportable key; OTPs and push approvals are relayed by phishing proxies.""",
     fix="Add webauthn (or passkey at aal2; device-bound webauthn, smartcard or piv at aal3).",
@@ -198,8 +197,8 @@ def phishing_resistant(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "mfa.step-up-not-signalled",
-    "low",
-    "Step-up authentication required but not signalled",
+    severity="low",
+    title="Step-up authentication required but not signalled",
     rationale="""When only some scopes or endpoints need MFA, clients must learn how to ask for
     it: the acr values to request and the error that tells them a stronger login is needed.""",
     fix="Declare mfa.step_up.acr_values and error: insufficient_user_authentication.",
@@ -228,8 +227,8 @@ def step_up(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "mfa.assurance-below-policy",
-    "high",
-    "Assurance level below the repository's required level",
+    severity="high",
+    title="Assurance level below the repository's required level",
     rationale="""The repository requires every contract to reach an authenticator assurance
     level; a contract that claims less (or nothing) is out of policy.""",
     fix="Raise mfa.assurance_level (and the authenticators behind it), or change the policy.",

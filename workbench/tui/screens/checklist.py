@@ -1,7 +1,8 @@
 """The amendment checklist: the five steps of the selected draft, their status, and the actions
 that complete them (bump, accept with a reason, reviewer sign-off, notice, changelog, notified
-consumers), each saved at once by the core (``workbench.amendment.session``, the same code as
-``workbench amend``).
+consumers), each saved at once by the core: the screen asks for an action's parameters and runs
+it through the action registry (``workbench.amendment.actions``), as ``workbench amend`` does,
+and shows the outcome in the registry's words.
 
 Every call into the core runs in a thread worker, one at a time (a lock keeps the answers in the
 order they were given), and posts the fresh checklist back. Text from the repository (labels,
@@ -29,6 +30,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, TextArea
 
+from workbench.amendment.actions import ACTIONS
 from workbench.tui import commands
 from workbench.tui.safe import clean_inline, clean_lines, lit, rich_lit
 from workbench.tui.widgets.lists import ListRow, ListTable
@@ -348,30 +350,43 @@ class ChecklistScreen(Screen[None]):
             return "commit", getattr(self.revision, "rev", None), base
         return "worktree", None, "HEAD"
 
-    def _run(self, action: str, *args: Any, **kwargs: Any) -> None:
+    def _open_options(self) -> dict[str, Any]:
+        """How :meth:`AmendmentSession.open` opens the selected revision."""
+        mode, rev, base = self._mode()
+        if mode == "index":
+            return {"staged": True}
+        if mode == "commit":
+            return {"commit": rev, "parent": base}
+        return {}
+
+    def _run(self, action: str, **params: Any) -> None:
+        """Run ``open`` or an action of the registry with ``params``, in the worker."""
         self.busy = True
         self._pending += 1
         self.query_one("#steps-pane", Pane).set_busy("saving" if action != "open" else "checking")
-        self._work(action, args, kwargs)
+        self._work(action, params)
 
     @work(thread=True, group="checklist", exit_on_error=False)
-    def _work(self, action: str, args: tuple, kwargs: dict) -> None:
+    def _work(self, action: str, params: dict[str, Any]) -> None:
         from workbench.amendment.session import AmendmentError, AmendmentSession
 
         with self._lock:  # answers are saved in the order they were given
             note, error = "", ""
             try:
                 if self.session is None or action == "open":
-                    mode, rev, base = self._mode()
                     if self.session is not None:
                         self.session.close()
-                    self.session = AmendmentSession(
-                        self._repo(), self.path, mode=mode, rev=rev, base=base, today=self.today
+                    self.session = AmendmentSession.open(
+                        self.path, repo=self._repo(), today=self.today, **self._open_options()
                     )
                     if action == "open":
                         self.post_message(ChecklistReady(self.session.checklist))
                         return
-                note = self._do(action, *args, **kwargs) or ""
+                entry = ACTIONS[action]
+                outcome = entry.perform(self.session, **params)
+                note = outcome.note or (f"{entry.title}: done" if entry.writes else "")
+                if outcome.notice is not None:
+                    self.post_message(NoticeReady(outcome.notice, outcome.where))
             except AmendmentError as exc:
                 error = str(exc)
             except Exception as exc:  # every failure is a message, never a crash
@@ -393,57 +408,6 @@ class ChecklistScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._own_repo and self.repo is not None:
             self.repo.close()
-
-    def _do(self, action: str, *args: Any, **kwargs: Any) -> str:
-        """Call the core (in the worker thread); return the note to show."""
-        s = self.session
-        if action == "refresh":
-            s.refresh()
-            if s.mode == "worktree" and s.located is not None and s.located.record is not None:
-                s.sync()
-            return ""
-        if action == "start":
-            record = s.start()
-            return (
-                f"Amendment record {s.located.relpath}: {record.from_version} → {record.to_version}"
-            )
-        if action == "bump":
-            result = s.apply_bump(*args)
-            if not result.changed:
-                return f"Already at {result.new_version}"
-            return f"Version {result.old_version} → {result.new_version} (line {result.line})"
-        if action == "accept":
-            acc = s.accept(*args)
-            return f"Accepted {acc.rule or acc.fingerprint[:12]}"
-        if action == "withdraw":
-            s.withdraw(*args)
-            return "Acceptance withdrawn"
-        if action == "sign_off":
-            sign = s.sign_off(*args)
-            return f"Signed off by {sign.who}"
-        if action == "notice":
-            text, rel = s.generate_notice()
-            self.post_message(NoticeReady(text, rel))
-            return f"Notice written to {rel}"
-        if action == "preview":
-            self.post_message(NoticeReady(s.render_notice(), "preview (not saved)"))
-            return ""
-        if action == "changelog":
-            result = s.append_changelog(**kwargs)
-            verb = {
-                "created": "created with the entry",
-                "inserted": "entry added",
-                "replaced": "entry replaced",
-                "exists": "already has an entry",
-            }[result.status]
-            return f"{result.path}: {verb}"
-        if action == "notify":
-            done = s.notify(*args)
-            return "Notified: " + ", ".join(n.consumer for n in done)
-        if action == "summary":
-            s.set_summary(*args)
-            return "Summary saved"
-        raise ValueError(f"unknown action {action!r}")
 
     # --- results ------------------------------------------------------------------------------
 
@@ -580,38 +544,17 @@ class ChecklistScreen(Screen[None]):
         item = self.current_item()
         if item is None:
             return
-        action = {
-            "bump": self.action_bump,
-            "accept": self.action_accept,
-            "sign_off": self.action_sign_off,
-            "notice": self.action_notice,
-            "changelog": self.action_changelog,
-            "notify": self.action_notify,
-            "edit": self.action_edit,
-            "summary": self.action_summary,
-            "refresh": self.action_refresh,
-            "start": self.action_start,
-        }.get(item.action or "")
+        # an item names the registry action that resolves it (or edit): the screen's action_*
+        # asks for what the action needs
+        answerable = item.action in ACTIONS or item.action == "edit"
+        action = getattr(self, f"action_{item.action}", None) if answerable else None
         if action is not None and (item.open or item.status == "info"):
             action()
 
     # --- actions ------------------------------------------------------------------------------
 
-    ANSWERS = frozenset(
-        {
-            "bump",
-            "accept",
-            "withdraw",
-            "sign_off",
-            "notice",
-            "changelog",
-            "notify",
-            "notify_all",
-            "summary",
-            "edit",
-            "start",
-        }
-    )
+    # the bindings that answer: the registry's writing actions, plus edit and notify-all
+    ANSWERS = frozenset({a.id for a in ACTIONS.values() if a.writes} | {"notify_all", "edit"})
 
     @property
     def read_only(self) -> bool:
@@ -673,7 +616,7 @@ class ChecklistScreen(Screen[None]):
         if item is None:
             self.notify("The version is already right.", severity="information")
             return
-        self._run("bump", item.target)
+        self._run("bump", version=item.target)
 
     def _finding_item(self) -> Any:
         item = self.current_item()
@@ -705,7 +648,7 @@ class ChecklistScreen(Screen[None]):
 
         def done(reason: str | None) -> None:
             if reason:
-                self._run("accept", target, reason)
+                self._run("accept", fingerprint=target, reason=reason)
 
         self.app.push_screen(ReasonDialog(item.label, initial), done)
 
@@ -720,7 +663,7 @@ class ChecklistScreen(Screen[None]):
         ):
             self.notify("Select an accepted finding to withdraw.", severity="warning")
             return
-        self._run("withdraw", item.target)
+        self._run("withdraw", fingerprint=item.target)
 
     def action_sign_off(self) -> None:
         if not self._writable():
@@ -735,7 +678,7 @@ class ChecklistScreen(Screen[None]):
 
         def done(answer: tuple[str, str] | None) -> None:
             if answer:
-                self._run("sign_off", answer[0], answer[1] or None)
+                self._run("sign_off", reviewer=answer[0], email=answer[1] or None)
 
         self.app.push_screen(SignOffDialog(name, email, str(author or me or "")), done)
 
@@ -762,14 +705,14 @@ class ChecklistScreen(Screen[None]):
             return
         item = self.current_item()
         if item is not None and item.action == "notify" and item.target:
-            self._run("notify", [item.target])
+            self._run("notify", consumers=(item.target,))
             return
         self.select_step("communication")
         self.notify("Select a consumer in Communication (N: all affected).", severity="information")
 
     def action_notify_all(self) -> None:
         if self._writable():
-            self._run("notify", None)
+            self._run("notify", everyone=True)
 
     def action_summary(self) -> None:
         if not self._writable():
@@ -779,7 +722,7 @@ class ChecklistScreen(Screen[None]):
 
         def done(summary: str | None) -> None:
             if summary is not None:
-                self._run("summary", summary)
+                self._run("summary", text=summary)
 
         self.app.push_screen(SummaryDialog(text), done)
 

@@ -572,7 +572,7 @@ class MainScreen(Screen):
         parts = [f"{counts[s]} {s}" for s in ("breaking", "risky", "safe") if counts.get(s)]
         if security:
             parts.append(f"{security} security")
-        verdict = getattr(getattr(self.report, "verdict", None), "required_bump", "")
+        verdict = self.report.verdict.required_bump if self.report is not None else ""
         detail = " · ".join(parts) if parts else ("no findings" if self.report else "")
         if verdict and verdict != "none":
             detail += f" · needs a {verdict} bump"

@@ -1,29 +1,38 @@
 """The security review as a reviewer reads it: findings grouped by what the amendment did.
 
-``workbench review`` prints text and Markdown through this module (regressions first, then
-what the amendment introduced, then what was already there); JSON, SARIF, JUnit and GitHub
-annotations come from the shared report renderers (``workbench.report``) applied to
-:func:`review_view`, so every format gates on exactly the same findings.
+``REVIEW_RENDERERS`` maps each ``workbench review --format`` name to a renderer
+``(DiffReport, Policy, RenderOptions) -> str``. Text and Markdown are written here (regressions
+first, then what the amendment introduced, then what was already there); SARIF, JUnit and
+GitHub annotations are the shared report renderers applied to :func:`review_view`, and JSON is
+the full report, so every format gates on exactly the same findings (:func:`review_exit_code`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 
-from workbench.engine.model import DiffReport
+from workbench.engine.model import DiffReport, SecurityFinding
 from workbench.report.common import (
     RenderOptions,
-    SecurityItem,
     clean,
+    exit_code,
     security_fails,
     security_file,
     security_items,
 )
+from workbench.report.github import render_github
+from workbench.report.html import render_review_html
+from workbench.report.json_report import render_json
+from workbench.report.junit import render_junit
 from workbench.report.markdown import ICONS, link, md, md_code
+from workbench.report.sarif import render_sarif
 from workbench.report.text import Painter
 from workbench.security.model import SEVERITIES
 from workbench.security.policy import Policy
+
+ReviewRenderer = Callable[[DiffReport, Policy, RenderOptions], str]
 
 
 def review_view(report: DiffReport) -> DiffReport:
@@ -37,7 +46,7 @@ def review_options(fail_on: str, **kwargs) -> RenderOptions:
     return RenderOptions(fail_on="breaking", security_fail_on=fail_on, **kwargs)
 
 
-def _groups(items: list[SecurityItem]) -> list[tuple[str, str, list[SecurityItem]]]:
+def _groups(items: list[SecurityFinding]) -> list[tuple[str, str, list[SecurityFinding]]]:
     regressions = [s for s in items if s.kind == "regression" and not s.ignored]
     introduced = [s for s in items if s.kind == "state" and s.new_in_amendment and not s.ignored]
     present = [s for s in items if s.kind == "state" and not s.new_in_amendment and not s.ignored]
@@ -50,7 +59,7 @@ def _groups(items: list[SecurityItem]) -> list[tuple[str, str, list[SecurityItem
     ]
 
 
-def _counts(items: list[SecurityItem]) -> str:
+def _counts(items: list[SecurityFinding]) -> str:
     live = Counter(s.severity for s in items if not s.ignored)
     parts = [f"{live[s]} {s}" for s in SEVERITIES if live[s]]
     present = sum(1 for s in items if not s.ignored and not s.new_in_amendment)
@@ -109,7 +118,7 @@ def render_review_text(report: DiffReport, policy: Policy, options: RenderOption
     return "\n".join(out) + "\n"
 
 
-def _text_item(report, item: SecurityItem, options: RenderOptions, paint) -> list[str]:
+def _text_item(report, item: SecurityFinding, options: RenderOptions, paint) -> list[str]:
     gate = "  " + paint("<- fails", item.severity) if security_fails(item, options) else ""
     label = paint(f"{item.severity.upper():8}", item.severity)
     lines = [f"  {label} {paint(item.rule, 'rule')}  {clean(item.title)}{gate}"]
@@ -165,3 +174,42 @@ def render_review_markdown(report: DiffReport, policy: Policy, options: RenderOp
                 f"| {standard} |"
             )
     return "\n".join(out) + "\n"
+
+
+def _view_of(renderer: Callable[[DiffReport, RenderOptions], str]) -> ReviewRenderer:
+    """A report renderer applied to the review's view (its security findings only)."""
+
+    def render(report: DiffReport, policy: Policy, options: RenderOptions) -> str:
+        return renderer(review_view(report), options)
+
+    return render
+
+
+def render_review_json(report: DiffReport, policy: Policy, options: RenderOptions) -> str:
+    """The full JSON report: the engine's findings and ``security_findings``."""
+    return render_json(report, options)
+
+
+# The review format registry: one entry per ``workbench review --format`` name.
+REVIEW_RENDERERS: dict[str, ReviewRenderer] = {
+    "text": render_review_text,  # these two read only the security findings
+    "json": render_review_json,
+    "markdown": render_review_markdown,
+    "sarif": _view_of(render_sarif),
+    "junit": _view_of(render_junit),
+    "github": _view_of(render_github),
+    "html": _view_of(render_review_html),
+}
+
+
+def render_review(report: DiffReport, fmt: str, policy: Policy, options: RenderOptions) -> str:
+    """Render the security review of ``report`` in format ``fmt`` (a key of
+    ``REVIEW_RENDERERS``)."""
+    if fmt not in REVIEW_RENDERERS:
+        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(REVIEW_RENDERERS)})")
+    return REVIEW_RENDERERS[fmt](report, policy, options)
+
+
+def review_exit_code(report: DiffReport, options: RenderOptions) -> int:
+    """1 when a security finding fails the review's gate, else 0 (whatever the format)."""
+    return exit_code(review_view(report), options)

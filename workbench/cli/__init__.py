@@ -1,0 +1,91 @@
+"""Command-line faces of the workbench: one thin module per command, each calling the same core
+functions the TUI uses.
+
+``main`` is the console script. ``workbench --version`` is answered here, before click or any
+command is imported (click alone takes three times as long to import as Python takes to start);
+every other command line goes to the click group in ``group.py``, which imports a command's
+module only when that command runs, and lists them for ``--help`` from ``COMMANDS`` below.
+
+Exit codes everywhere: 0 success, 1 findings or invalid input that the command reports, 2 usage
+errors (and load errors for ``diff``/``review``, which cannot compare what they cannot read).
+"""
+
+import sys
+
+from workbench import __version__
+
+# Every command: name -> (module under workbench.cli, the first paragraph of its help, which
+# `workbench --help` shortens as click would; a test keeps both in step). ``open`` (the terminal
+# UI) is hidden: it is what `workbench [PATH]` runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "amend": (
+        "amend",
+        "Answer the amendment checklist from the command line (the TUI's `c` screen does the "
+        "same).",
+    ),
+    "check": (
+        "check",
+        "Fail when a changed contract has no complete and current amendment record.",
+    ),
+    "demo": (
+        "demo",
+        "Build the demo repository (sample contracts with their history) and open it.",
+    ),
+    "diff": ("diff", "Classify what an amendment changes, for whom, and how badly."),
+    "log": (
+        "log",
+        "One line per amendment, newest first: date, revision, author, version, the bump the "
+        "changes need and the one made, counts of breaking/risky/safe findings, security "
+        "weakenings and new security findings, and the subject.",
+    ),
+    "notice": (
+        "notice",
+        "Print the amendment notice (Markdown) for OLD -> NEW, files or REV:PATH.",
+    ),
+    "open": (
+        "ui",
+        "Open the workbench on the repository containing PATH (a contract file is preselected).",
+    ),
+    "review": (
+        "review",
+        "Security review of a contract (PATH) or of an amendment (OLD NEW).",
+    ),
+    "serve": (
+        "serve",
+        "Serve the workbench on the repository containing PATH to a browser.",
+    ),
+    "validate": (
+        "validate",
+        "Check contract files against format v1; print every problem as file:line:col.",
+    ),
+}
+HIDDEN = frozenset({"open"})
+PROG = "workbench"
+
+
+class Main:
+    """The ``workbench`` entry point. It behaves as the click group does (``main()`` parses
+    ``sys.argv``; ``main.main(args=...)`` is what click's test runner calls) and answers
+    ``--version`` without importing click."""
+
+    name = PROG
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self.main(*args, **kwargs)
+
+    def main(
+        self, args: list[str] | None = None, prog_name: str | None = None, **extra: object
+    ) -> object:
+        argv = sys.argv[1:] if args is None else list(args)
+        if argv == ["--version"] and extra.get("standalone_mode", True):
+            sys.stdout.write(f"{PROG}, version {__version__}\n")
+            sys.stdout.flush()
+            sys.exit(0)
+        from workbench.cli.group import cli
+
+        return cli.main(args=args, prog_name=prog_name, **extra)
+
+
+main = Main()
+
+__all__ = ["COMMANDS", "HIDDEN", "main"]

@@ -1,0 +1,51 @@
+"""``workbench check``: the commit gate (every changed contract has a complete record)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.amendment.gate import GateError, check
+from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+
+
+@click.command("check")
+@repo_option
+@click.option(
+    "--staged", is_flag=True, help="Check what is staged for the next commit (a pre-commit hook)."
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Check contracts changed between merge-base(REF, HEAD) and HEAD (a pull request in CI).",
+)
+@format_option(["text", "json"])
+@today_option("Judge sunsets as of this day.")
+def command(
+    repo_dir: Path, staged: bool, base_ref: str | None, fmt: str, today: str | None
+) -> None:
+    """Fail when a changed contract has no complete and current amendment record.
+
+    By default contracts changed in the working tree (against HEAD) are checked; --staged
+    checks the staged copies and their staged records, as the commit will contain them.
+
+    Exit codes: 0 every changed contract is covered, 1 something is missing (listed per
+    contract and step, stale items named), 2 usage errors or an unreadable repository.
+    """
+    if staged and base_ref is not None:
+        raise click.UsageError("--staged and --base exclude each other")
+    day = parse_day(today)
+    try:
+        result = check(repo_dir, staged=staged, base=base_ref, today=day)
+    except GateError as exc:
+        click.echo(error_line("check", exc), err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.render(), nl=False, err=not result.ok)
+    sys.exit(result.exit_code)

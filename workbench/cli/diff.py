@@ -1,0 +1,102 @@
+"""``workbench diff``: the compatibility report of an amendment (engine + security review)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.loading import load_ignores_for, load_sides, problem_lines
+from workbench.cli.options import (
+    acceptance_options,
+    colored,
+    fail,
+    fail_on_option,
+    format_option,
+    output_option,
+    parse_day,
+    repo_option,
+    step_summary,
+    write_output,
+)
+from workbench.contract.errors import ContractError
+from workbench.report import FORMATS, RenderOptions, exit_code, render
+from workbench.review import build_report
+from workbench.security.policy import load_policy
+
+FAIL_ON_HELP = (
+    "Exit 1 when a finding reaches this severity (default: breaking); 'never' always exits "
+    "0. Security findings introduced by the amendment fail at the policy's security "
+    "fail_on (.workbench.yaml, default high)."
+)
+
+
+@click.command("diff")
+@click.argument("specs", nargs=-1, metavar="OLD NEW")
+@repo_option
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare one contract (NEW only) with itself at merge-base(REF, HEAD), as a branch "
+    "review does.",
+)
+@format_option(FORMATS, help="Report format.")
+@output_option
+@fail_on_option(["breaking", "risky", "never"], default="breaking", help=FAIL_ON_HELP)
+@acceptance_options(
+    "The date planned removals (deprecation sunsets) and ignore expiries are judged on."
+)
+def command(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    base_ref: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    ignore_file: Path | None,
+    no_ignore: bool,
+    today: str | None,
+    color: str,
+) -> None:
+    """Classify what an amendment changes, for whom, and how badly.
+
+    OLD and NEW are contract files or REV:PATH in the repository (HEAD~1:contracts/payments.yaml,
+    main:contracts/payments.yaml, :contracts/payments.yaml for the staged copy). With --base REF,
+    give only NEW: it is compared with the same path at merge-base(REF, HEAD).
+
+    Exit codes: 0 nothing fails the gate, 1 something does (see --fail-on), 2 usage or load
+    errors (printed as file:line:col).
+    """
+    if base_ref is not None and len(specs) != 1:
+        raise click.UsageError("with --base give one contract: workbench diff --base REF PATH")
+    if base_ref is None and len(specs) != 2:
+        raise click.UsageError("expected OLD and NEW (files or REV:PATH)")
+    day = parse_day(today)
+
+    old, new, old_rel, new_rel, root = load_sides(specs, repo_dir, base_ref, allow_deleted=True)
+    root = root or repo_dir
+    side = new or old
+    assert side is not None  # load_sides reads at least one side or exits
+    ignores = load_ignores_for(root, side.id, ignore_file, no_ignore, day)
+    try:
+        policy = load_policy(root)
+    except ContractError as exc:
+        fail(problem_lines(exc))
+
+    # engine + security review: security findings land under "security_findings"
+    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
+    options = RenderOptions(
+        fail_on=fail_on,
+        security_fail_on=policy.fail_on,
+        color=colored(color, output),
+        old_path=old_rel if old is not None else None,
+        new_path=new_rel,
+        old_text=old.text if old is not None else None,
+        new_text=new.text if new is not None else None,
+    )
+    write_output(render(report, fmt, options), output, options.color)
+    if fmt == "github":
+        step_summary(render(report, "markdown", options))
+    sys.exit(exit_code(report, options))

@@ -1,0 +1,170 @@
+"""Reading the two sides of an amendment from files or ``REV:PATH`` specs, as ``diff``,
+``review`` and ``notice`` take them, with the repository's ignore file. Whatever cannot be read
+is printed as ``file:line:col`` lines and the command exits 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from workbench.cli.options import fail
+from workbench.contract.errors import ContractError
+from workbench.contract.loader import load_contract
+from workbench.contract.model import Contract
+from workbench.contract.revspec import parse_rev_path
+from workbench.engine.ignore import IGNORE_NAME, Ignores
+from workbench.history.errors import HistoryError
+from workbench.history.gitio import GitRepo
+from workbench.history.revspec import read_contract_at
+from workbench.review import load_ignores
+
+
+class LoadError(Exception):
+    """Something a command cannot read: printed as file:line:col lines, exit code 2."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def problem_lines(exc: Exception, limit: int = 10) -> list[str]:
+    """A load error as at most ``limit`` located lines (errors first)."""
+    if isinstance(exc, ContractError):
+        errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
+        lines = [p.format() for p in errors[:limit]]
+        if len(errors) > limit:
+            lines.append(f"{errors[0].file}: ... and {len(errors) - limit} more problems")
+        return lines
+    return [str(exc)]
+
+
+def _git_or_none(repo_dir: Path) -> GitRepo | None:
+    try:
+        return GitRepo.discover(repo_dir)
+    except HistoryError:
+        return None
+
+
+def _rel(git: GitRepo, path: str, fallback: str | None = None) -> str:
+    """``path`` relative to the repository root; ``fallback`` (or ``path``) when outside it."""
+    try:
+        return git.relpath(path) or (fallback or path)
+    except HistoryError:
+        return fallback or path
+
+
+def _load_spec(
+    spec: str, repo_dir: Path, git: GitRepo | None, *, file: str | None = None
+) -> tuple[Contract, str]:
+    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec.
+
+    ``file`` is where a plain path ``spec`` is read from when that differs from ``spec``."""
+    parsed = parse_rev_path(spec)
+    try:
+        if parsed is not None:
+            rev, path = parsed
+            contract = read_contract_at(repo_dir, rev, path)
+            rel = contract.source.partition(":")[2] if git is None else _rel(git, path)
+            return contract, rel
+        contract = load_contract(file or spec, spec)
+    except ContractError as exc:
+        raise LoadError(problem_lines(exc)) from None
+    where = str(Path(file or spec).resolve())
+    return contract, _rel(git, where, spec) if git is not None else spec
+
+
+def _load_base(
+    ref: str, spec: str, repo_dir: Path, git: GitRepo | None, *, allow_deleted: bool = False
+) -> tuple[Contract | None, Contract | None, str, str]:
+    """The working-tree (or ``REV:PATH``) contract and the same path at merge-base(REF, HEAD);
+    the old side is ``None`` when the contract is new since the merge base, and with
+    ``allow_deleted`` the new side is ``None`` when the file is gone from the working tree."""
+    from workbench.history.repo import ContractRepo  # only for --base: it loads much more
+
+    if git is None:
+        raise LoadError([f"{repo_dir}:1:1: error: --base needs a git repository (see --repo)"])
+    parsed = parse_rev_path(spec)
+    file = None
+    root = git.root
+    deleted = False
+    if parsed is None and not Path(spec).exists() and root is not None:
+        if (root / spec).exists():
+            file = str(root / spec)  # a path in the working tree, relative to its root
+        else:
+            deleted = allow_deleted  # deleted since the merge base: a report on the deletion
+    new: Contract | None
+    if deleted:
+        new, new_rel = None, _rel(git, str(Path(spec).resolve()), spec)
+    else:
+        new, new_rel = _load_spec(spec, repo_dir, git, file=file)
+    rel = _rel(git, parsed[1]) if parsed else new_rel
+    try:
+        head = parsed[0] if parsed and parsed[0] not in ("WORKTREE", "INDEX") else "HEAD"
+        base = ContractRepo(git).merge_base(ref, head)
+        if git.tree_entry(base, rel) is None:
+            if deleted:
+                raise LoadError([f"{spec}:1:1: error: no such file (nor at the merge base)"])
+            return None, new, rel, new_rel
+        old = read_contract_at(repo_dir, base[:12], rel)
+    except HistoryError as exc:
+        raise LoadError([f"{ref}:{rel}:1:1: error: {exc}"]) from None
+    except ContractError as exc:
+        raise LoadError(problem_lines(exc)) from None
+    return old, new, rel, new_rel
+
+
+def load_sides(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    base_ref: str | None = None,
+    *,
+    allow_deleted: bool = False,
+) -> tuple[Contract | None, Contract | None, str | None, str | None, Path | None]:
+    """Load ``(old, new, old_rel, new_rel, repository root)`` from OLD NEW, NEW alone, or
+    ``--base REF NEW``; exit 2 with positioned problems when a side cannot be read."""
+    git = _git_or_none(repo_dir)
+    old = old_rel = None
+    new: Contract | None
+    new_rel: str | None
+    try:
+        try:
+            if base_ref is not None:
+                old, new, old_rel, new_rel = _load_base(
+                    base_ref, specs[0], repo_dir, git, allow_deleted=allow_deleted
+                )
+            elif len(specs) == 2:
+                old, old_rel = _load_spec(specs[0], repo_dir, git)
+                new, new_rel = _load_spec(specs[1], repo_dir, git)
+            else:
+                new, new_rel = _load_spec(specs[0], repo_dir, git)
+        except LoadError as exc:
+            fail(exc.lines)
+        root = git.root if git is not None and git.root is not None else None
+    finally:
+        if git is not None:
+            git.close()
+    return old, new, old_rel, new_rel, root
+
+
+def load_ignores_for(
+    root: Path,
+    contract_id: str,
+    ignore_file: Path | None,
+    no_ignore: bool,
+    day: dt.date | None,
+) -> Ignores | None:
+    """The ignore file given, else the repository's, scoped to one contract; warnings printed."""
+    if no_ignore:
+        return None
+    path = ignore_file if ignore_file is not None else Path(root) / IGNORE_NAME
+    if ignore_file is None and not path.is_file():
+        return None
+    try:
+        ignores = load_ignores(path, today=day)
+    except ContractError as exc:
+        fail(problem_lines(exc))
+    for warning in ignores.warnings:
+        click.echo(warning.format(), err=True)
+    return ignores.scoped(contract_id)

@@ -1,0 +1,116 @@
+"""``workbench log``: one line per amendment, newest first, with its verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from click.core import ParameterSource
+
+from workbench.cli.options import LOCATED, format_option, repo_option
+from workbench.history.errors import HistoryError
+from workbench.history.log import amendment_log
+from workbench.history.repo import ContractRepo
+from workbench.report.log import contract_width, log_error, log_header, log_line
+from workbench.report.text import Painter, use_color
+
+
+@click.command("log")
+@click.argument("path", required=False)
+@repo_option
+@format_option(
+    ["text", "json", "html"],
+    help="text: aligned columns; json: a list of objects; html: a self-contained timeline page "
+    "with verdict badges.",
+    show_default=False,
+)
+@click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
+@click.pass_context
+def command(
+    ctx: click.Context, path: str | None, repo_dir: Path, fmt: str, limit: int | None
+) -> None:
+    """One line per amendment, newest first: date, revision, author, version, the bump the
+    changes need and the one made, counts of breaking/risky/safe findings, security weakenings
+    and new security findings, and the subject.
+
+    PATH is a contract file (its history follows renames; a deleted contract still has one) or
+    a directory (every contract under it). Without PATH: every contract's amendments, in
+    commit order. Without --repo the repository is the one containing PATH; with --repo, PATH
+    is relative to the repository root. Uncommitted drafts (WORKTREE, INDEX) come first. An
+    invalid revision shows its error inline and the log continues. Merge commits are judged
+    against their first parent.
+    """
+    given = ctx.get_parameter_source("repo_dir") is not ParameterSource.DEFAULT
+    start = (
+        repo_dir
+        if given
+        else (Path(path).parent if path and not Path(path).is_dir() else path or ".")
+    )
+    try:
+        repo = ContractRepo.open(start)
+    except HistoryError as exc:
+        _fail(str(exc))
+    with repo:
+        try:
+            rel = under = None
+            if path:
+                target = path if given else os.path.abspath(path)
+                rel = repo.git.relpath(target)
+                is_dir = rel == "" or (repo.root is not None and (repo.root / rel).is_dir())
+                if not is_dir and repo.root is None:
+                    head = repo.head()
+                    entry = repo.git.tree_entry(head, rel) if head else None
+                    is_dir = entry is not None and entry[0] == "tree"
+                if is_dir:
+                    under, rel = rel, None
+            if limit == 0 and fmt != "html":
+                click.echo("[]" if fmt == "json" else log_header(None if rel else 8))
+                return
+            entries = amendment_log(repo, rel, limit=limit, under=under)
+            first = next(entries, None)
+            if first is None and rel is not None:
+                _fail(f"{path}: no history in {repo.name} (not a file git knows)")
+            if first is not None and rel is not None and not first.contract:
+                _fail(
+                    f"{path}: not an authentication contract (no top-level 'contract' and "
+                    "'version' keys)"
+                )
+            if fmt == "html":
+                from workbench.report.html import render_log_html
+
+                rows = [] if first is None or limit == 0 else [first, *entries]
+                click.echo(render_log_html([(e.to_dict(), e.report) for e in rows]), nl=False)
+                return
+            if fmt == "json":
+                if first is None:
+                    click.echo("[]")
+                    return
+                click.echo("[\n  " + json.dumps(first.to_dict()), nl=False)
+                for entry in entries:
+                    click.echo(",\n  " + json.dumps(entry.to_dict()), nl=False)
+                click.echo("\n]")
+                return
+            if first is None:
+                click.echo("no amendments", err=True)
+                return
+            width = None if rel is not None else contract_width(e.id for e in repo.contracts())
+            paint = Painter(use_color(sys.stdout))
+            click.echo(log_header(width))
+            click.echo(log_line(first, width, paint))
+            for entry in entries:
+                click.echo(log_line(entry, width, paint))
+        except HistoryError as exc:
+            _fail(str(exc))
+        except BrokenPipeError:  # `workbench log | head`
+            sys.stderr.close()
+            sys.exit(0)
+
+
+def _fail(message: str) -> NoReturn:
+    text = log_error(message)
+    click.echo(text if LOCATED.match(text) else f"workbench log: {text}", err=True)
+    sys.exit(2)

@@ -1,0 +1,167 @@
+"""What the commands share: their common options (one definition each), dates, error lines and
+writing the output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REPO_HELP = (
+    "Any path inside the git repository to work in (default: the current directory; for "
+    "`log PATH`, the repository containing PATH)."
+)
+
+
+def repo_option(f: F) -> F:
+    """``--repo``: the one definition every command uses (``repo_dir``, default ``.``)."""
+    return click.option(
+        "--repo",
+        "repo_dir",
+        default=".",
+        type=click.Path(path_type=Path),
+        help=REPO_HELP,
+    )(f)
+
+
+def format_option(
+    choices: Sequence[str], *, help: str | None = None, show_default: bool = True
+) -> Callable[[F], F]:
+    """``--format/-f`` (``fmt``, default ``text``)."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default="text",
+        show_default=show_default,
+        help=help,
+    )
+
+
+def fail_on_option(choices: Sequence[str], *, default: str | None, help: str) -> Callable[[F], F]:
+    """``--fail-on``: the severity at which a report command exits 1."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def color_option(f: F) -> F:
+    """``--color``: always, never, or auto (see :func:`colored`)."""
+    return click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+    )(f)
+
+
+def colored(color: str, output: Path | None) -> bool:
+    """The ``--color`` decision: always, never, or auto (standard output on a terminal, no
+    ``NO_COLOR``)."""
+    from workbench.report import use_color
+
+    return color == "always" or (color == "auto" and output is None and use_color(sys.stdout))
+
+
+def output_option(f: F) -> F:
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE instead of standard output.",
+    )(f)
+
+
+def today_option(help: str) -> Callable[[F], F]:
+    """``--today YYYY-MM-DD`` (a string: :func:`parse_day` reads it when the command runs)."""
+    return click.option("--today", metavar="YYYY-MM-DD", help=help)
+
+
+def acceptance_options(today_help: str) -> Callable[[F], F]:
+    """The options every report command shares: the ignore file, the judging day, colour."""
+    options = [
+        click.option(
+            "--ignore-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Accepted findings (default: .workbench-ignore.yaml at the repository root, "
+            "if any).",
+        ),
+        click.option(
+            "--no-ignore", is_flag=True, help="Report every finding; read no ignore file."
+        ),
+        today_option(today_help),
+        color_option,
+    ]
+
+    def apply(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return apply
+
+
+def parse_day(value: str | None, option: str = "--today") -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value as a date (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+def fail(lines: list[str]) -> NoReturn:
+    """Print load or usage problems (one line each) and exit 2."""
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
+
+
+def error_line(command: str, exc: Exception | str) -> str:
+    """``workbench CMD: error: MESSAGE``, or the message alone when it already is a located
+    ``file:line:col: error: ...`` line (no doubled prefix)."""
+    text = str(exc)
+    return text if LOCATED.match(text) else f"workbench {command}: error: {text}"
+
+
+def write_output(text: str, output: Path | None, color: bool = False) -> None:
+    """``text`` to standard output, or to ``output`` (exit 2 when it cannot be written)."""
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
+
+
+def step_summary(markdown: str) -> None:
+    """In GitHub Actions, add the Markdown review to the job summary too."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown + "\n")
+    except OSError as exc:
+        click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)

@@ -1,0 +1,116 @@
+"""The amendment log as aligned text columns (``workbench log``): one line per amendment with its
+date, revision, author, version, the bump needed and the one made, finding counts and subject.
+
+Colour goes through the text report's :class:`~workbench.report.text.Painter`, so the caller
+decides it as for every report (a terminal, and no ``NO_COLOR``). Untrusted text (subjects,
+names, versions, errors) is shown with its control characters escaped (``common.clean``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from workbench.report.common import clean
+from workbench.report.text import Painter
+
+
+class LogRow(Protocol):
+    """What a line needs of a log entry (``history.log.LogEntry``): its revision (date, short
+    sha, author, version, subject), report, error and counts."""
+
+    revision: Any
+    report: Any
+    error: str | None
+    invalid: bool
+    base: Any
+
+    @property
+    def contract(self) -> str: ...
+
+    @property
+    def counts(self) -> Mapping[str, int]: ...
+
+
+AUTHOR_WIDTH = 18
+VERSION_WIDTH = 12
+# count column -> (width, style when non-zero)
+COUNT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("breaking", 4, "breaking"),
+    ("risky", 3, "risky"),
+    ("safe", 4, None),
+    ("weakens", 4, "weakens"),
+    ("security", 3, "weakens"),
+)
+
+
+def _line_text(text: str) -> str:
+    """Untrusted text for one line of a column: escaped as every report shows it; tabs become
+    spaces."""
+    return clean(text).replace("\t", " ")
+
+
+def _cut(text: str, width: int) -> str:
+    text = _line_text(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def contract_width(ids: Iterable[str]) -> int:
+    """The CONTRACT column's width for a log of every contract: sized from today's contract ids
+    (12 to 28 characters; older, longer ids are cut)."""
+    return max(min(max((len(i) for i in ids), default=12), 28), 12)
+
+
+def log_header(contract_width: int | None) -> str:
+    """The header line; ``contract_width`` is ``None`` for one contract's log (no column)."""
+    cells = ["DATE".ljust(10), "REV".ljust(8)]
+    if contract_width is not None:
+        cells.append("CONTRACT".ljust(contract_width))
+    cells += ["AUTHOR".ljust(AUTHOR_WIDTH), "VERSION".ljust(VERSION_WIDTH), "NEEDS GOT     "]
+    cells += [" BRK RSK SAFE WEAK SEC", "SUBJECT"]
+    return "  ".join(cells)
+
+
+def log_line(entry: LogRow, contract_width: int | None, paint: Painter) -> str:
+    """One amendment's line (see :func:`log_header` for the columns)."""
+    rev = entry.revision
+    date = rev.date.strftime("%Y-%m-%d") if rev.date else "-"
+    cells = [date.ljust(10), rev.short.ljust(8)]
+    if contract_width is not None:
+        cells.append(_cut(entry.contract or "?", contract_width).ljust(contract_width))
+    author = rev.author_name or rev.author_email or "-"
+    cells.append(_cut(author, AUTHOR_WIDTH).ljust(AUTHOR_WIDTH))
+    version = "deleted" if rev.deleted else (_cut(rev.version, VERSION_WIDTH) or "?")
+    cells.append(version.ljust(VERSION_WIDTH))
+    report = entry.report
+    if report is None:
+        label = "invalid" if entry.invalid else "error"
+        cells.append(paint(label.ljust(14), "breaking"))
+        cells.append("   -   -    -    -   -")
+    else:
+        verdict = report.verdict
+        got = verdict.actual_bump + ("" if verdict.version_bump_ok else "!")
+        bump = f"{verdict.required_bump:<5} {got:<8}"
+        cells.append(bump if verdict.version_bump_ok else paint(bump, "breaking"))
+        counts = entry.counts
+        parts = []
+        for key, width, style in COUNT_COLUMNS:
+            value = counts[key]
+            cell = (str(value) if value else "-").rjust(width)
+            parts.append(paint(cell, style) if value and style else cell)
+        cells.append(" ".join(parts))
+    subject = _line_text(rev.subject)
+    if rev.is_merge:
+        subject += " (merge: vs first parent)"
+    if entry.base is not None:
+        subject += f" (compared with {entry.base.short}: the parent is invalid)"
+    if entry.error:
+        note = f"[{'invalid: ' if entry.invalid else ''}{_line_text(entry.error)}]"
+        subject += "  " + paint(note, "breaking")
+    cells.append(subject)
+    return "  ".join(cells)
+
+
+def log_error(message: str) -> str:
+    """An error message of the log, escaped like its lines."""
+    return _line_text(message)
