@@ -420,3 +420,38 @@ def _register(fact: str, row: tuple) -> None:
 
 for _fact, _row in FACTS.items():
     _register(_fact, _row)
+
+
+# --- how the contract's schemas are read ---------------------------------------------------------
+
+
+@rule(
+    "meta.schema-dialect-changed",
+    title="Default JSON Schema dialect changed",
+    topics="meta.schema-dialect",
+    severity="risky",
+    breaks=("clients", "relying_parties", "issuer"),
+    rationale="""Every embedded schema without its own $schema is now read in another dialect:
+    keywords can gain or lose meaning (const means nothing to draft-04, siblings of $ref
+    nothing before 2019-09, array-form items is a tuple only before 2020-12) although no schema
+    text changed. Review the schemas, or give each its own $schema.""",
+    citation=f"{JS} core §8.1.1 ($schema)",
+    example="json_schema: {dialect: draft-07} -> json_schema: {dialect: 2020-12}",
+)
+def _dialect(c: Change, env: Env) -> Hit:
+    return Hit(f"default schema dialect {c.old} -> {c.new}")
+
+
+@rule(
+    "meta.response-validation-changed",
+    title="Response validation promise changed",
+    topics="meta.response-validation",
+    severity="safe",
+    rationale="""Whether clients validate responses strictly changes no schema; it changes how
+    later response amendments are judged: under strict validation a response that allows new
+    data is breaking instead of risky.""",
+    citation="",
+    example="json_schema: {response_validation: tolerant} -> {response_validation: strict}",
+)
+def _response_validation(c: Change, env: Env) -> Hit:
+    return Hit(f"clients' response validation {c.old} -> {c.new}")
