@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import jsonschema
-from referencing import jsonschema as ref_specs
-
 DEFAULT_DIALECT = "2020-12"
 
 _URIS = {
@@ -80,11 +77,15 @@ class Dialect:
 
     @property
     def validator_class(self) -> type:
-        return _VALIDATORS[self.name]
+        import jsonschema  # imported only when a schema is validated (it is slow to import)
+
+        return getattr(jsonschema, _VALIDATORS[self.name])
 
     @property
     def specification(self) -> Any:
-        return _SPECS[self.name]
+        from referencing import jsonschema as specs
+
+        return getattr(specs, _SPECS[self.name])
 
     @property
     def meta_uri(self) -> str:
@@ -92,20 +93,20 @@ class Dialect:
 
 
 _VALIDATORS = {
-    "draft-04": jsonschema.Draft4Validator,
-    "draft-06": jsonschema.Draft6Validator,
-    "draft-07": jsonschema.Draft7Validator,
-    "2019-09": jsonschema.Draft201909Validator,
-    "2020-12": jsonschema.Draft202012Validator,
-    "openapi-3.0": jsonschema.Draft4Validator,
+    "draft-04": "Draft4Validator",
+    "draft-06": "Draft6Validator",
+    "draft-07": "Draft7Validator",
+    "2019-09": "Draft201909Validator",
+    "2020-12": "Draft202012Validator",
+    "openapi-3.0": "Draft4Validator",
 }
 _SPECS = {
-    "draft-04": ref_specs.DRAFT4,
-    "draft-06": ref_specs.DRAFT6,
-    "draft-07": ref_specs.DRAFT7,
-    "2019-09": ref_specs.DRAFT201909,
-    "2020-12": ref_specs.DRAFT202012,
-    "openapi-3.0": ref_specs.DRAFT4,
+    "draft-04": "DRAFT4",
+    "draft-06": "DRAFT6",
+    "draft-07": "DRAFT7",
+    "2019-09": "DRAFT201909",
+    "2020-12": "DRAFT202012",
+    "openapi-3.0": "DRAFT4",
 }
 
 
@@ -163,7 +164,7 @@ def validator_for_meta(name: str) -> Any:
 
 @cache
 def _meta_validator(name: str) -> Any:
-    cls = _VALIDATORS[name]
+    cls = dialect(name).validator_class
     return cls(cls.META_SCHEMA)
 
 

@@ -33,7 +33,6 @@ from workbench.contract.dialects import (
     dialect_name,
     validator_for_meta,
 )
-from workbench.engine.inclusion.formats import format_checker
 from workbench.engine.inclusion.nodes import Doc, KwNode, Node, Undecided
 from workbench.engine.inclusion.normal import Sub, vkey
 from workbench.engine.inclusion.prove import Reasoner
@@ -167,6 +166,13 @@ def is_subschema(
     reasoner = Reasoner()
     reasoner.format_checker = format_checker(doc_b.dialect.validator_class)
     return included(reasoner, Sub((doc_a.node(),)), Sub((doc_b.node(),)))
+
+
+def format_checker(validator_class: type) -> Any:
+    """The format checker witnesses are confirmed with (see ``formats``)."""
+    from workbench.engine.inclusion.formats import format_checker as checker
+
+    return checker(validator_class)
 
 
 def _dialect_of(schema: Any, default: str, nullable: bool) -> Any:

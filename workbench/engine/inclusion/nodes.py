@@ -13,8 +13,6 @@ import contextlib
 from typing import Any
 from urllib.parse import quote, unquote
 
-from referencing import Registry, Resource
-
 from workbench.contract.dialects import (
     SCHEMA_LISTS,
     SCHEMA_MAPS,
@@ -22,7 +20,6 @@ from workbench.contract.dialects import (
     Dialect,
     apply_nullable,
 )
-from workbench.engine.inclusion.formats import format_checker
 
 DOC_URI = "urn:workbench:schema"
 
@@ -39,7 +36,7 @@ class Doc:
         self.dialect = dialect
         self.standalone = standalone
         self._validators: dict[tuple, Any] = {}
-        self._registry: Registry | None = None
+        self._registry: Any = None
         self._base: str | None = None
         if standalone and isinstance(self.root, dict) and isinstance(self.root.get("$id"), str):
             self._base = self.root["$id"].split("#", 1)[0]
@@ -60,8 +57,10 @@ class Doc:
 
     # --- ground truth ---------------------------------------------------------------------
 
-    def registry(self) -> Registry:
+    def registry(self) -> Any:
         if self._registry is None:
+            from referencing import Registry, Resource
+
             resource = Resource(self.root, specification=self.dialect.specification)
             pairs = [(DOC_URI, resource)]
             if self._base:
@@ -78,6 +77,8 @@ class Doc:
         ``ptr``; references resolve against the whole document."""
         v = self._validators.get(ptr)
         if v is None:
+            from workbench.engine.inclusion.formats import format_checker
+
             cls = self.dialect.validator_class
             target = self.at(ptr)
             if ptr == () and self.standalone:
