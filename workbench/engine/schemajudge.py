@@ -234,10 +234,14 @@ class RootJudge:
         if key not in self._base:
             found = []
             try:
-                for value in Candidates(self.reasoner).of(a, None)[:40]:
+                gen = Candidates(self.reasoner)
+                for value in gen.minimal(a):
                     if a.nodes[0].is_valid(value):
                         found.append(value)
-                        if len(found) >= 3:
+                if not found:
+                    for value in gen.of(a, None)[:20]:
+                        if a.nodes[0].is_valid(value):
+                            found.append(value)
                             break
             except (Undecided, RecursionError):
                 pass

@@ -101,7 +101,41 @@ class Candidates:
         extra = [v for h in hints for v in h.excluded]
         extra += [v for h in hints if h.values is not None for v in h.values]
         made = list(made) + [v for v in extra if not isinstance(v, list | dict)]
+        if p.t in ("array", "object"):
+            return _unique(made)  # the validator decides; nested checks here cost as much
         return [v for v in _unique(made) if self.r.piece_accepts(p, v) is not False]
+
+    def minimal(self, sub: Sub, depth: int = 0) -> list:
+        """A few small instances of ``sub``: required properties only, minimum lengths."""
+        try:
+            pieces = self.r.norm(sub)
+        except Undecided:
+            return [None]
+        out: list = []
+        for p in sorted(pieces, key=lambda p: ("object", "array").index(p.t)
+                        if p.t in ("object", "array") else 2):  # fmt: skip
+            if p.values is not None:
+                out.extend(p.values[:1])
+            elif p.t == "object" and depth < 8:
+                doc: dict = {}
+                for name in sorted(p.required):
+                    inner = self.minimal(self.r.eff(p, name), depth + 1)
+                    if not inner:
+                        break
+                    doc[name] = inner[0]
+                else:
+                    out.append(doc)
+            elif p.t == "array" and depth < 8:
+                items = [self.minimal(p.item(i), depth + 1)[:1] for i in range(p.min_items)]
+                if all(items):
+                    out.append([x[0] for x in items])
+            elif p.t in ("number", "string"):
+                made = getattr(self, f"_{p.t}")(p, [], depth, None, None)
+                ok = [v for v in made if self.r.piece_accepts(p, v) is not False]
+                out.extend(ok[:1])
+            if len(out) >= 2:
+                break
+        return out
 
     # --- scalars --------------------------------------------------------------------------
 
