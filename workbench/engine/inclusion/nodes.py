@@ -81,11 +81,24 @@ class Doc:
 
             cls = self.dialect.validator_class
             target = self.at(ptr)
+            registry = self.registry()
             if ptr == () and self.standalone:
-                schema = target
-            else:
+                v = cls(target, registry=registry, format_checker=format_checker(cls))
+            elif isinstance(target, dict) and "$id" not in target:
+                # the schema itself, its references resolved from the document (no lookup of
+                # the schema's own position on every validation)
+                try:
+                    v = cls(
+                        target,
+                        registry=registry,
+                        format_checker=format_checker(cls),
+                        _resolver=registry.resolver(base_uri=self._base or DOC_URI),
+                    )
+                except TypeError:  # a jsonschema without the private resolver argument
+                    v = None
+            if v is None:
                 schema = {"$ref": DOC_URI + "#" + pointer(ptr)}
-            v = cls(schema, registry=self.registry(), format_checker=format_checker(cls))
+                v = cls(schema, registry=registry, format_checker=format_checker(cls))
             self._validators[ptr] = v
         return v
 
