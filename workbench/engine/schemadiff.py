@@ -969,6 +969,25 @@ class SchemaDiffer:
         for key in keys:
             a, b = ov.kw.get(key), nv.kw.get(key)
             if a == b and type(a) is type(b):
+                if not (
+                    key not in HANDLED
+                    and isinstance(a, dict | list)
+                    and key in ov.at
+                    and self._dirty_sub(a, ov.at[key])
+                ):
+                    continue
+                # the same text, but a schema it references changed (contains, not, if ...)
+                self.fact(
+                    "schema-changed",
+                    join(path, key),
+                    ov,
+                    nv,
+                    key,
+                    a,
+                    b,
+                    f"{key} refers to a shared schema that changed",
+                    ctx,
+                )
                 continue
             p = join(path, key)
             if key in ANNOTATIONS:
