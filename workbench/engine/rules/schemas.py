@@ -450,7 +450,7 @@ def _dialect(c: Change, env: Env) -> Hit:
     rationale="""Whether clients validate responses strictly changes no schema; it changes how
     later response amendments are judged: under strict validation a response that allows new
     data is breaking instead of risky.""",
-    citation="",
+    citation=f"{JS} core §4.3 (JSON Schema documents)",
     example="json_schema: {response_validation: tolerant} -> {response_validation: strict}",
 )
 def _response_validation(c: Change, env: Env) -> Hit:
