@@ -88,7 +88,7 @@ class Candidates:
             lists.append(made[:width])
         # interleave the types: the first candidates of each piece come first
         out = [x for group in itertools.zip_longest(*lists, fillvalue=_NONE) for x in group]
-        return _unique([x for x in out if x is not _NONE])[: width * 2]
+        return _unique([x for x in out if x is not _NONE])[: width * (4 if depth == 0 else 2)]
 
     def piece(self, p: Piece, hints: list[Piece], depth: int, pin: tuple | None,
               pin_value: Any) -> list:  # fmt: skip
@@ -140,21 +140,24 @@ class Candidates:
     # --- scalars --------------------------------------------------------------------------
 
     def _number(self, p: Piece, hints: list[Piece], depth: int, pin: Any, pv: Any) -> list:
-        points: set[Fraction] = {Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2)}
-        for q in (p, *hints):
-            for bound in (q.lo, q.hi):
+        # points just past the other side's bounds first: the likely witnesses
+        points: list[Fraction] = []
+        steps = (1, -1, Fraction(1, 2), Fraction(-1, 2), Fraction(1, 100), Fraction(-1, 100), 0)
+        for q in (*hints, p):
+            for bound in (q.hi, q.lo):
                 if bound is not None:
-                    for d in (0, 1, -1, Fraction(1, 2), Fraction(-1, 2), Fraction(1, 100),
-                              Fraction(-1, 100)):  # fmt: skip
-                        points.add(bound + d)
+                    points.extend(bound + d for d in steps)
             for m in q.mults:
                 f = Fraction(m)
-                points.update({f, f * 2, f * 3, f + 1, f / 2})
+                points.extend((f + 1, f, f * 2, f * 3, f / 2))
+        points.extend((Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2)))
+        if not p.integral and any(h.integral for h in hints):
+            points.insert(0, Fraction(1, 2))  # a fraction is what an integer-only side rejects
         ints = [m for m in p.mults if isinstance(m, int) or float(m).is_integer()]
         step = math.lcm(*(int(m) for m in ints)) if ints and len(ints) == len(p.mults) else None
         lo, hi = int_bounds(p)
         out = []
-        for x in sorted(points, key=lambda f: (abs(f), f)):
+        for x in dict.fromkeys(points):
             xs = [x]
             if p.integral or step:
                 xs = [Fraction(math.floor(x)), Fraction(math.ceil(x))]
@@ -398,8 +401,14 @@ class Candidates:
         extra = _fresh(names)
         if not r._never(r.eff(p, extra)):
             for v in pool(extra)[:3]:
-                out.append({**base, extra: v})
-        return out
+                out.insert(2, {**base, extra: v})
+        # one value per optional property first, then the alternatives: a long list is cut
+        firsts = out[:3] + [o for o in out[3:] if _is_first(o, base)]
+        return firsts + [o for o in out[3:] if not _is_first(o, base)]
+
+
+def _is_first(doc: dict, base: dict) -> bool:
+    return len(doc) == len(base) + 1
 
 
 def _fresh(names: list[str], i: int = 0) -> str:
