@@ -215,3 +215,33 @@ def _convert(node: Any, depth: int) -> Any:
         if types is not None and "null" not in types:
             out["type"] = [*types, "null"]
     return out
+
+
+def from_openapi30(schema: Any) -> Any:
+    """An OpenAPI 3.0 Schema Object as plain JSON Schema 2020-12: ``nullable: true`` adds
+    ``null`` to ``type`` (and the keyword is dropped), boolean ``exclusiveMinimum`` /
+    ``exclusiveMaximum`` become the numbers they qualify. Every subschema position is
+    converted; data keywords (``enum``, ``default``, ``example``) are left alone."""
+    return _from_oas(schema, 0)
+
+
+def _from_oas(node: Any, depth: int) -> Any:
+    if depth > 200:
+        return node
+    if isinstance(node, list):
+        return [_from_oas(v, depth + 1) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: v if k in _DATA else _from_oas(v, depth + 1) for k, v in node.items()}
+    if out.pop("nullable", None) is True and "type" in out:
+        t = out["type"]
+        types = [t] if isinstance(t, str) else list(t) if isinstance(t, list) else None
+        if types is not None and "null" not in types:
+            out["type"] = [*types, "null"]
+    for bound, excl in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        flag = out.get(excl)
+        if isinstance(flag, bool):
+            del out[excl]
+            if flag and bound in out:
+                out[excl] = out.pop(bound)
+    return out

@@ -31,6 +31,7 @@ from workbench.contract.dialects import (
     declared,
     dialect,
     dialect_name,
+    from_openapi30,
     validator_for_meta,
 )
 from workbench.engine.inclusion.nodes import Doc, KwNode, Node, Undecided
@@ -55,6 +56,7 @@ __all__ = [
     "dialect",
     "dialect_name",
     "format_checker",
+    "from_openapi30",
     "included",
     "is_subschema",
     "validator_for_meta",
