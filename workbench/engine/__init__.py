@@ -163,6 +163,17 @@ def verdict_for(
         )
         if new is not None and not semver.is_valid(new.version):
             actual, ok = "invalid", False
+    elif not old.version and not new.version:
+        # an artefact (discovery metadata, a realm export) carries no SemVer version: say which
+        # bump the amendment needs and leave the label to whoever releases it
+        required = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)  # type: ignore[assignment]
+        actual, ok = "unversioned", True
+        bump_note = (
+            "the artefact carries no SemVer version: release it under a label that shows "
+            f"a {required} change"
+            if required != "none"
+            else "the artefact carries no SemVer version"
+        )
     else:
         semantic = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)
         required = semver.required_for(semantic, old.version)
