@@ -509,6 +509,21 @@ def _meta_errors(
     return found
 
 
+def _inside(schema: Any, ref: str) -> bool:
+    """Whether ``ref`` (a JSON pointer fragment) names a value inside ``schema`` itself, as
+    draft-07 schemas refer to their own ``definitions``."""
+    value = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return isinstance(value, dict | bool)
+
+
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
     """Every ``$ref`` inside one embedded schema (a loop, not a call per value)."""
     work = [(raw, node)]
@@ -524,7 +539,12 @@ def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
                             f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
                         )
                     elif not item.startswith(REF_PREFIX):
-                        err((*path, key), f"$ref {item!r} must point into {REF_PREFIX}")
+                        if not (item.startswith("#/") and _inside(node, item)):
+                            err(
+                                (*path, key),
+                                f"$ref {item!r} must point into {REF_PREFIX} or inside this "
+                                "schema (#/definitions/..., #/$defs/...)",
+                            )
                     elif c.resolve_ref(item) is None:
                         err((*path, key), f"$ref {item!r} names no schema in components.schemas")
                 elif isinstance(item, dict | list):

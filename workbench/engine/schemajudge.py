@@ -146,7 +146,8 @@ class SideDocs:
         d = self._docs.get(name)
         if d is None:
             # nullable (OpenAPI 3.0) is honoured for every schema of a contract
-            d = Doc(self.contract.norm, dialect(name, nullable=True), standalone=False)
+            root = absolute_refs(self.contract.norm)
+            d = Doc(root, dialect(name, nullable=True), standalone=False)
             self._docs[name] = d
         return d
 
@@ -357,6 +358,66 @@ class RootJudge:
             if not rel.compatible:
                 out.append((narrowing, rel))
         return out
+
+
+def absolute_refs(data: dict) -> dict:
+    """The contract with references a schema makes inside itself (draft-07 style
+    ``#/definitions/X``) spelled from the contract root, so that both the prover and the
+    validator resolve them; ``data`` itself is returned when there are none."""
+    from workbench.contract.loader import iter_embedded_schemas
+    from workbench.engine.inclusion.nodes import pointer
+
+    out = data
+    for raw, schema in list(iter_embedded_schemas(data)):
+        new = _rewrite(schema, schema, "#" + pointer(raw), 0)
+        if new is schema:
+            continue
+        if out is data:
+            out = dict(data)
+        node = out
+        for part in raw[:-1]:
+            node[part] = dict(node[part])
+            node = node[part]
+        node[raw[-1]] = new
+    return out
+
+
+def _rewrite(node: Any, root: Any, prefix: str, depth: int) -> Any:
+    if depth > 200:
+        return node
+    if isinstance(node, list):
+        items = [_rewrite(v, root, prefix, depth + 1) for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    out = None
+    for key, value in node.items():
+        if key in ("enum", "const", "default", "examples", "example"):
+            continue
+        if key == "$ref" and isinstance(value, str):
+            inner = value.startswith("#/") and not value.startswith("#/components/")
+            if inner and _resolves(root, value):
+                out = out or dict(node)
+                out[key] = prefix + value[1:]
+            continue
+        new = _rewrite(value, root, prefix, depth + 1)
+        if new is not value:
+            out = out or dict(node)
+            out[key] = new
+    return node if out is None else out
+
+
+def _resolves(root: Any, ref: str) -> bool:
+    value = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return True
 
 
 def _place(doc: Any, path: tuple, value: Any) -> tuple[Any] | None:
