@@ -12,6 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.contract.dialects import (
+    DEFAULT_DIALECT,
+    DIALECTS,
+    dialect_name,
+    validator_for_meta,
+)
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
@@ -233,7 +239,9 @@ def _semantic_problems(c: Contract) -> list[Problem]:
         out.append(_problem_at(c, raw, message, severity, at_key=at_key))
 
     version = data.get("version")
-    if isinstance(version, str) and not SEMVER.match(version):
+    if version is None and "artefact" not in data:
+        err((), "'version' is a required field")
+    elif isinstance(version, str) and not SEMVER.match(version):
         err(("version",), f"version {version!r} is not SemVer 2.0 (MAJOR.MINOR.PATCH)")
     elif version is not None and not isinstance(version, str):
         err(("version",), f"version {version!r} must be a quoted SemVer string, e.g. '1.0.0'")
@@ -241,11 +249,15 @@ def _semantic_problems(c: Contract) -> list[Problem]:
     _check_durations(c, err)
     idps = _check_unique(data.get("identity_providers"), "id", "identity_providers", err)
     _check_unique(data.get("consumers"), "name", "consumers", err)
+    _check_unique(data.get("clients"), "id", "clients", err)
+    _check_unique(data.get("upstream_providers"), "id", "upstream_providers", err)
+    _check_extension_names(data, err)
 
     tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
     endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
     scopes = data.get("scopes") if isinstance(data.get("scopes"), dict) else {}
     errors = data.get("errors") if isinstance(data.get("errors"), dict) else {}
+    schemes = data.get("security_schemes") if isinstance(data.get("security_schemes"), dict) else {}
 
     for kind, token in tokens.items():
         if not isinstance(token, dict):
@@ -271,11 +283,14 @@ def _semantic_problems(c: Contract) -> list[Problem]:
             if not isinstance(requirement, dict):
                 continue
             for scheme, needed in requirement.items():
+                if scheme in schemes:
+                    _check_scheme_scopes(schemes[scheme], scheme, needed, (eid, i), err)
+                    continue
                 if scheme not in tokens and scheme not in BUILTIN_SCHEMES:
                     err(
                         ("endpoints", eid, "security", i, scheme),
-                        f"unknown security scheme {scheme!r} (a token kind or one of "
-                        f"{', '.join(sorted(BUILTIN_SCHEMES))})",
+                        f"unknown security scheme {scheme!r} (a token kind, a name in "
+                        f"security_schemes or one of {', '.join(sorted(BUILTIN_SCHEMES))})",
                         at_key=True,
                     )
                 for j, scope in enumerate(needed or []):
@@ -326,12 +341,72 @@ def _semantic_problems(c: Contract) -> list[Problem]:
     return out
 
 
+def _check_scheme_scopes(scheme: Any, name: str, needed: Any, at: tuple, err) -> None:
+    """Scopes a requirement names for an OAuth 2.0 security scheme should be among its flows'
+    scopes (OpenAPI); other scheme types may list roles, which are not declared anywhere."""
+    if not isinstance(scheme, dict) or scheme.get("type") != "oauth2":
+        return
+    flows = scheme.get("flows") if isinstance(scheme.get("flows"), dict) else {}
+    declared = {
+        str(s)
+        for flow in flows.values()
+        if isinstance(flow, dict) and isinstance(flow.get("scopes"), dict)
+        for s in flow["scopes"]
+    }
+    eid, i = at
+    for j, scope in enumerate(needed or []):
+        if scope not in declared:
+            err(
+                ("endpoints", eid, "security", i, name, j),
+                f"scope {scope!r} is not declared by any flow of security scheme {name!r}",
+                "warning",
+            )
+
+
+def _check_extension_names(data: dict, err) -> None:
+    """Grant and client authentication names outside the registered ones are accepted (real
+    servers offer extensions) but flagged, since a typo would otherwise pass silently."""
+    schema = format_schema()["$defs"]
+    grants = set(schema["grant"]["anyOf"][0]["enum"])
+    methods = set(schema["client_auth_method"]["anyOf"][0]["enum"])
+
+    def check(raw: tuple, value: Any, known: set[str], what: str) -> None:
+        if isinstance(value, str) and value not in known and ":" not in value:
+            hint = _did_you_mean(value, known)
+            err(raw, f"{value!r} is not a registered {what}{hint}", "warning")
+
+    for i, grant in enumerate(_as_list(data.get("grants"))):
+        check(("grants", i), grant, grants, "grant type")
+    for i, method in enumerate(_as_list(data.get("client_authentication"))):
+        check(("client_authentication", i), method, methods, "client authentication method")
+    for c, client in enumerate(_as_list(data.get("clients"))):
+        if not isinstance(client, dict):
+            continue
+        for i, grant in enumerate(_as_list(client.get("grants"))):
+            check(("clients", c, "grants", i), grant, grants, "grant type")
+        if "authentication" in client:
+            check(
+                ("clients", c, "authentication"),
+                client["authentication"],
+                methods,
+                "client authentication method",
+            )
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _check_durations(c: Contract, err) -> None:
     def walk(node: Any, spec: tuple[str, ...], raw: tuple) -> None:
-        if not isinstance(node, dict):
-            return
         head, rest = spec[0], spec[1:]
-        for key in list(node) if head == "*" else [head] if head in node else []:
+        if isinstance(node, list) and head == "*":
+            keys: list = list(range(len(node)))
+        elif isinstance(node, dict):
+            keys = list(node) if head == "*" else [head] if head in node else []
+        else:
+            return
+        for key in keys:
             if rest:
                 walk(node[key], rest, (*raw, key))
             elif isinstance(node[key], str):
@@ -387,39 +462,66 @@ def iter_embedded_schemas(data: dict):
 
 
 def _check_schemas(c: Contract, err) -> None:
+    settings = c.data.get("json_schema") if isinstance(c.data.get("json_schema"), dict) else {}
+    default = settings.get("dialect") if isinstance(settings.get("dialect"), str) else None
     for raw, schema in iter_embedded_schemas(c.data):
         if not isinstance(schema, dict | bool):
             continue
-        for path, message in _meta_errors(schema):
-            err((*raw, *path), f"not a valid JSON Schema: {message}")
+        declared = schema.get("$schema") if isinstance(schema, dict) else None
+        dialect = dialect_name(declared) if isinstance(declared, str) else None
+        if isinstance(declared, str) and dialect is None:
+            err(
+                (*raw, "$schema"),
+                f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
+            )
+            continue
+        dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
+        for path, message in _meta_errors(schema, dialect):
+            err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
         _check_refs(c, schema, raw, err)
 
 
-_META_ERRORS: dict[str, tuple[tuple[tuple, str], ...]] = {}
+_META_ERRORS: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {}
 
 
-def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
-    """Meta-schema errors of one embedded schema as ``(path, message)`` pairs, memoized by the
-    schema's JSON text: the same schemas recur in every revision of a contract, and checking
-    them against the 2020-12 meta-schema is most of the cost of validating a contract."""
-    if plain_schema_ok(schema):
+def _meta_errors(
+    schema: dict | bool, dialect: str = DEFAULT_DIALECT
+) -> tuple[tuple[tuple, str], ...]:
+    """Meta-schema errors of one embedded schema against its own dialect's meta-schema, as
+    ``(path, message)`` pairs, memoized by dialect and JSON text: the same schemas recur in
+    every revision of a contract, and checking them is most of the cost of validating one."""
+    if dialect == DEFAULT_DIALECT and plain_schema_ok(schema):
         return ()  # certainly valid (see fastcheck): the meta-schema would find nothing
     try:
-        key: str | None = json.dumps(schema)
+        key: tuple[str, str] | None = (dialect, json.dumps(schema))
     except (TypeError, ValueError):
         key = None
     if key is not None:
         hit = _META_ERRORS.get(key)
         if hit is not None:
             return hit
-    found = tuple(
-        (tuple(e.absolute_path), e.message) for e in _meta_validator().iter_errors(schema)
-    )
+    validator = _meta_validator() if dialect == DEFAULT_DIALECT else validator_for_meta(dialect)
+    found = tuple((tuple(e.absolute_path), e.message) for e in validator.iter_errors(schema))
     if key is not None:
         if len(_META_ERRORS) >= 4096:
             _META_ERRORS.clear()
         _META_ERRORS[key] = found
     return found
+
+
+def _inside(schema: Any, ref: str) -> bool:
+    """Whether ``ref`` (a JSON pointer fragment) names a value inside ``schema`` itself, as
+    draft-07 schemas refer to their own ``definitions``."""
+    value = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return isinstance(value, dict | bool)
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
@@ -437,7 +539,12 @@ def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
                             f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
                         )
                     elif not item.startswith(REF_PREFIX):
-                        err((*path, key), f"$ref {item!r} must point into {REF_PREFIX}")
+                        if not (item.startswith("#/") and _inside(node, item)):
+                            err(
+                                (*path, key),
+                                f"$ref {item!r} must point into {REF_PREFIX} or inside this "
+                                "schema (#/definitions/..., #/$defs/...)",
+                            )
                     elif c.resolve_ref(item) is None:
                         err((*path, key), f"$ref {item!r} names no schema in components.schemas")
                 elif isinstance(item, dict | list):

@@ -230,6 +230,7 @@ def verdict_sentence(report: DiffReport) -> str:
         "none": "the version did not change",
         "downgrade": "the version went down",
         "invalid": "the version is not SemVer",
+        "unversioned": "the artefact has no SemVer version",
     }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
     ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
     note = v.bump_note
@@ -281,6 +282,20 @@ def display_value(path: str, value: Any, limit: int = 60) -> str:
     if last in _DURATION_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return format_duration(value)
     return short_value(value, limit)
+
+
+def witness_text(finding: Finding, limit: int = 160) -> str | None:
+    """The witness of a schema finding in words: the instance (compact JSON, shortened) and
+    which side accepts it."""
+    w = finding.witness
+    if not w:
+        return None
+    import json
+
+    text = json.dumps(w.get("instance"), sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{clean(text)} is valid under the {w.get('valid')} schema, rejected by the {w.get('invalid')}"
 
 
 def rule_anchor(rule_id: str) -> str:

@@ -84,6 +84,10 @@ difference with exactly one of the {count} rules below. Each finding carries:
   `nullable: true` as the `null` type and `const` as a one-value `enum`. Recursive references are
   followed once. A change inside a shared schema is reported once per place that uses it, with
   the direction of that place (request, response or claims).
+- The severity of a schema finding is decided by set inclusion, not by the keyword: the table
+  below gives each rule's default, and a change proved compatible in its direction is `safe`
+  whatever moved; a break needs a witness instance checked with the validator; what cannot be
+  decided is `risky` with the reason. See [schema-inclusion.md](schema-inclusion.md).
 - Comments, quoting, key order and flow or block style never produce a finding: only loaded
   values are compared.
 - Renames are recognised: an endpoint id whose method and path did not change, a scope removed
@@ -110,7 +114,8 @@ since the removal was announced. Before the sunset, or when the entry has no sun
   development, SemVer item 4) the engine follows the Cargo and npm convention that `0.y` acts as
   the major version: a breaking change needs a minor bump and anything else a patch.
 - `actual_bump`: what the `version` field did (`major`, `minor`, `patch`, `none`, `downgrade`,
-  `invalid`); a step within one pre-release series (`1.1.0-rc.1` -> `1.1.0-rc.2`) counts as
+  `invalid`, or `unversioned` when both sides are artefacts without a SemVer version: the
+  verdict then still names the bump the amendment needs); a step within one pre-release series (`1.1.0-rc.1` -> `1.1.0-rc.2`) counts as
   `patch` and satisfies any requirement, since pre-releases carry no compatibility promise
   (SemVer item 9). A created or deleted contract requires no bump.
 - Fingerprints: a finding's is the first 16 hex digits of the SHA-256 of its rule id, contract
