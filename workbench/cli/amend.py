@@ -7,7 +7,6 @@ printed, a refusal is one line on standard error and exit 1.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ import click
 
 from workbench.amendment.actions import ACTIONS, Action, Outcome, Param
 from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+from workbench.cli.output import echo, json_text
 
 if TYPE_CHECKING:
     from workbench.amendment.session import AmendmentSession
@@ -68,25 +68,25 @@ def _open(
         return AmendmentSession.open(contract, repo=repo_dir, base=base_ref, today=day)
     except NoSingleContract as exc:
         names = ", ".join(exc.paths) or "none"
-        click.echo(
+        echo(
             f"workbench amend: error: give --contract PATH ({len(exc.paths)} contracts "
             f"changed {exc.where}: {names})",
             err=True,
         )
         sys.exit(2)
     except AmendmentError as exc:
-        click.echo(error_line("amend", exc), err=True)
+        echo(error_line("amend", exc), err=True)
         sys.exit(2 if isinstance(exc, OpenError) else 1)
 
 
 def _show(outcome: Outcome) -> None:
     """The outcome's line, or the checklist when that is the answer (as `amend status`)."""
     if outcome.note:
-        click.echo(outcome.note)
+        echo(outcome.note)
     elif outcome.checklist is not None:
         from workbench.amendment.checklist import render_text
 
-        click.echo(render_text(outcome.checklist).rstrip("\n"))
+        echo(render_text(outcome.checklist).rstrip("\n"))
 
 
 def _parameter(param: Param) -> click.Parameter:
@@ -127,7 +127,7 @@ def _subcommand(action: Action) -> click.Command:
         try:
             outcome = action.perform(session, **params)
         except AmendmentError as exc:
-            click.echo(error_line("amend", exc), err=True)
+            echo(error_line("amend", exc), err=True)
             sys.exit(2 if isinstance(exc, OpenError) else 1)
         finally:
             session.close()
@@ -158,9 +158,9 @@ def status(
     session.close()
     assert checklist is not None
     if fmt == "json":
-        click.echo(json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False))
+        echo(json_text(checklist.to_dict()))
     else:
-        click.echo(render_text(checklist, verbose=verbose), nl=False)
+        echo(render_text(checklist, verbose=verbose), nl=False)
     sys.exit(0 if checklist.complete else 1)
 
 

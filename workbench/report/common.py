@@ -17,6 +17,7 @@ from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.security.model import SEVERITY_RANK, at_or_above
+from workbench.textsafe import clean
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
 PARTY_LABELS: dict[str, str] = {
@@ -233,24 +234,7 @@ def verdict_sentence(report: DiffReport) -> str:
     return f"{head}: {need}; {got}{versions}: {ok}" + (f" ({note})" if note else "")
 
 
-# --- text hygiene ---------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean(text: Any, *, newlines: bool = False) -> str:
-    """Untrusted text made inert for a terminal or a log: control characters (ESC and the other
-    C0/C1 codes) shown escaped; newlines kept only when ``newlines``."""
-    s = text if isinstance(text, str) else str(text)
-    s = s.replace("\r\n", "\n")
-    if not newlines:
-        s = s.replace("\n", "\\n")
-    return _CONTROL.sub(_escape_char, s)
-
-
-def _escape_char(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+# --- text hygiene: clean() (textsafe.py) escapes what a terminal would act on --------
 
 
 def short_value(value: Any, limit: int = 60) -> str:
