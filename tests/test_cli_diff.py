@@ -137,6 +137,13 @@ def test_every_format_on_consecutive_revisions(fmt: str, hs256, hs256_json: dict
         assert all(line.startswith("::") for line in lines)
         assert len(lines) == len(findings) + len(security) + 1
         assert all(f"file={PAYMENTS}," in line for line in lines[:-1])
+    elif fmt == "html":
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert text.count('<article class="finding') == len(findings) + len(security)
+        for f in findings:
+            assert f'id="new-L{f["location"]["new"]["line"]}"' in text
+    else:
+        raise AssertionError(f"no check for format {fmt}")
 
 
 def test_consecutive_revisions_of_every_payments_amendment(demo_repo: Path):

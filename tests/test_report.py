@@ -167,7 +167,7 @@ def hostile() -> DiffReport:
 
 
 def test_registry_has_every_format():
-    assert FORMATS == ("text", "json", "markdown", "sarif", "junit", "github")
+    assert FORMATS == ("text", "json", "markdown", "sarif", "junit", "github", "html")
     assert set(RENDERERS) == set(FORMATS)
 
 

@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "review",
         "Security review of a contract (PATH) or of an amendment (OLD NEW).",
     ),
+    "serve": (
+        "serve",
+        "Serve the workbench on the repository containing PATH to a browser.",
+    ),
     "validate": (
         "validate",
         "Check contract files against format v1; print every problem as file:line:col.",

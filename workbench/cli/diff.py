@@ -93,6 +93,8 @@ def command(
         color=colored(color, output),
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
+        old_text=old.text if old is not None else None,
+        new_text=new.text if new is not None else None,
     )
     write_output(render(report, fmt, options), output, options.color)
     if fmt == "github":

@@ -23,7 +23,10 @@ from workbench.report.text import Painter, use_color
 @click.argument("path", required=False)
 @repo_option
 @format_option(
-    ["text", "json"], help="text: aligned columns; json: a list of objects.", show_default=False
+    ["text", "json", "html"],
+    help="text: aligned columns; json: a list of objects; html: a self-contained timeline page "
+    "with verdict badges.",
+    show_default=False,
 )
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
 @click.pass_context
@@ -64,7 +67,7 @@ def command(
                     is_dir = entry is not None and entry[0] == "tree"
                 if is_dir:
                     under, rel = rel, None
-            if limit == 0:
+            if limit == 0 and fmt != "html":
                 echo("[]" if fmt == "json" else log_header(None if rel else 8))
                 return
             entries = amendment_log(repo, rel, limit=limit, under=under)
@@ -76,6 +79,12 @@ def command(
                     f"{path}: not an authentication contract (no top-level 'contract' and "
                     "'version' keys)"
                 )
+            if fmt == "html":
+                from workbench.report.html import render_log_html
+
+                rows = [] if first is None or limit == 0 else [first, *entries]
+                echo(render_log_html([(e.to_dict(), e.report) for e in rows]), nl=False)
+                return
             if fmt == "json":
                 if first is None:
                     echo("[]")

@@ -28,8 +28,23 @@ from workbench.security.policy import DEFAULT_POLICY, load_policy
     is_flag=True,
     help="Ignore the amendment record (summary, accepted reasons, sign-off) even if one exists.",
 )
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="markdown: the notice; html: one self-contained page, the notice and the review "
+    "behind it (findings, security, side-by-side diff).",
+)
 def command(
-    specs: tuple[str, str], repo_dir: Path, output: Path | None, today: str | None, no_record: bool
+    specs: tuple[str, str],
+    repo_dir: Path,
+    output: Path | None,
+    today: str | None,
+    no_record: bool,
+    fmt: str = "markdown",
 ) -> None:
     """Print the amendment notice (Markdown) for OLD -> NEW, files or REV:PATH.
 
@@ -38,7 +53,7 @@ def command(
     """
     day = parse_day(today)
 
-    old, new, _old_rel, new_rel, root = load_sides(specs, repo_dir)
+    old, new, old_rel, new_rel, root = load_sides(specs, repo_dir)
     assert new is not None
     settings, policy, ignores, record = DEFAULT_SETTINGS, DEFAULT_POLICY, None, None
     if root is not None:
@@ -65,4 +80,16 @@ def command(
         default_skew=policy.clock_skew,
         record=record,
     )
+    if fmt == "html":
+        from workbench.report.common import RenderOptions
+        from workbench.report.html import render_notice_html
+
+        options = RenderOptions(
+            security_fail_on=policy.fail_on,
+            old_path=old_rel if old is not None else None,
+            new_path=new_rel,
+            old_text=old.text if old is not None else None,
+            new_text=new.text,
+        )
+        text = render_notice_html(report, text, options)
     write_output(text, output)

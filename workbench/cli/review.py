@@ -110,6 +110,8 @@ def command(
         color=paint,
         old_path=old_rel if old is not None else None,
         new_path=new_rel,
+        old_text=old.text if old is not None else None,
+        new_text=new.text,
     )
     write_output(render_review(report, fmt, policy, options), output, paint)
     if fmt == "github":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,8 @@ def command(path: Path, theme: str | None = None) -> None:
     if not path.exists():
         echo(f"workbench: error: {path}: no such file or directory", err=True)
         sys.exit(2)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # A driver named in TEXTUAL_DRIVER (as `workbench serve` runs the app) needs no terminal.
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not os.environ.get("TEXTUAL_DRIVER"):
         echo(
             "workbench: error: the terminal UI needs a terminal; in scripts use "
             "`workbench log`, `workbench diff` or `workbench review`",

@@ -1,7 +1,8 @@
-"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit
-and github. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that takes
-``--format`` renders through :func:`render`. ``REVIEW_RENDERERS`` (:mod:`workbench.report.review`)
-does the same for ``workbench review``: the security review in each of those formats.
+"""Renderers of a :class:`~workbench.engine.model.DiffReport`: text, json, markdown, sarif, junit,
+github and html. ``RENDERERS`` maps each ``--format`` name to its renderer; every command that
+takes ``--format`` renders through :func:`render`. ``REVIEW_RENDERERS``
+(:mod:`workbench.report.review`) does the same for ``workbench review``: the security review in
+each of those formats.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "sarif": ("workbench.report.sarif", "render_sarif"),
     "junit": ("workbench.report.junit", "render_junit"),
     "github": ("workbench.report.github", "render_github"),
+    "html": ("workbench.report.html", "render_html"),
 }
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
 
@@ -84,6 +86,7 @@ __all__ = [
     "failures",
     "render",
     "render_github",
+    "render_html",
     "render_json",
     "render_junit",
     "render_markdown",

@@ -37,7 +37,8 @@ class RenderOptions:
     where a format needs a file (SARIF, JUnit, GitHub annotations); by default they are derived
     from the report's sources (``REV:PATH`` gives ``PATH``). ``docs_base`` is where the rule
     documentation lives (``rules.md`` and ``security-rules.md`` of the workbench project's
-    ``docs/``); links become absolute when it is an absolute URL.
+    ``docs/``); links become absolute when it is an absolute URL. ``old_text``/``new_text`` are
+    the two contract texts, for formats that show them (the HTML side-by-side diff).
     """
 
     fail_on: str = "breaking"
@@ -46,6 +47,8 @@ class RenderOptions:
     old_path: str | None = None
     new_path: str | None = None
     docs_base: str = "docs/"
+    old_text: str | None = None
+    new_text: str | None = None
 
 
 def security_items(report: DiffReport) -> list[SecurityFinding]:

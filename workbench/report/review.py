@@ -23,6 +23,7 @@ from workbench.report.common import (
     security_items,
 )
 from workbench.report.github import render_github
+from workbench.report.html import render_review_html
 from workbench.report.json_report import render_json
 from workbench.report.junit import render_junit
 from workbench.report.markdown import ICONS, link, md, md_code
@@ -197,6 +198,7 @@ REVIEW_RENDERERS: dict[str, ReviewRenderer] = {
     "sarif": _view_of(render_sarif),
     "junit": _view_of(render_junit),
     "github": _view_of(render_github),
+    "html": _view_of(render_review_html),
 }
 
 
