@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.amendment.atomic import atomic_write, remove_stale_temps
+from workbench.amendment.atomic import atomic_write, remove, remove_stale_temps
 from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_version
 from workbench.amendment.changelog import (
     ChangelogResult,
@@ -61,6 +61,22 @@ from workbench.security.policy import DEFAULT_POLICY, Policy, load_policy
 from workbench.security.review import review_contract
 
 MIN_PREFIX = 6
+
+
+NAME_MAX = 255  # bytes in one file name on the file systems git runs on
+
+
+def _refuse_long_names(rel: str) -> None:
+    """A record path whose file or directory name the file system cannot hold (an id or a
+    version of hundreds of characters) is a refusal that says so, not ENAMETOOLONG."""
+    for part in rel.split("/"):
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > NAME_MAX:
+            raise AmendmentError(
+                f"cannot write the record: its path has a name of {size} bytes "
+                f"({part[:24]}...), over the {NAME_MAX} a file name may have; shorten the "
+                "contract id or the version"
+            )
 
 
 class AmendmentError(ValueError):
@@ -536,11 +552,12 @@ class AmendmentSession:
         checklist = self._evaluate_with(record)
         self._stamp(record, checklist)
         record.updated_at = self._stamp_time()
+        _refuse_long_names(rel)
         atomic_write(self.root / rel, dump_record(record).encode("utf-8"))
         if old_rel and old_rel != rel:
-            (self.root / old_rel).unlink(missing_ok=True)
+            remove(self.root / old_rel)
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
-            (self.root / old_notice).unlink(missing_ok=True)
+            remove(self.root / old_notice)
         remove_stale_temps(self.root / rel)
         self.checklist = checklist
         return checklist
@@ -781,6 +798,7 @@ class AmendmentSession:
         text = render_notice(self.notice_input(record))
         version = self.target_version() or record.to_version
         rel = notice_relpath(self.settings.directory, record.contract, version)
+        _refuse_long_names(rel)
         atomic_write(self.root / rel, text.encode("utf-8"))
         record.step("communication").notice = NoticeStamp(
             by=self.by,

@@ -105,9 +105,18 @@ def os_error_line(what: str, exc: OSError) -> str:
     verb = (
         "cannot write" if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT) else "cannot use"
     )
-    target = f" {os.fsdecode(where)}" if where != "" else ""
+    target = f" {_shown_path(os.fsdecode(where))}" if where != "" else ""
     reason = exc.strerror or type(exc).__name__
     return f"{what}: error: {verb}{target}: {reason}"
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current directory when it lies under it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def crash_line(what: str, exc: BaseException) -> str:
