@@ -4,6 +4,7 @@ opened without a contract takes the only one."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from workbench.history.errors import HistoryError
@@ -33,35 +34,111 @@ def changed_local(entries: list[ContractEntry], staged: bool) -> list[Changed]:
     return out
 
 
+SNIFF_WHOLE = 1 << 20  # blobs up to this size are read whole (pipelined) to be recognized
+SNIFF_HEAD = 64 << 10  # of bigger ones, only the head (the identity keys come first)
+GREP_OVER = 1000  # more changed blobs than this: let git grep rule out most of them first
+
+
+# one line of ``git diff --raw -z --no-abbrev``: modes, blobs, status, path (and the new path
+# of a rename or copy)
+_RAW = re.compile(
+    rb":[0-7]+ [0-7]+ ([0-9a-f]{40,64}) ([0-9a-f]{40,64}) ([A-Z])[0-9]*\x00([^\x00]*)\x00"
+)
+_Raw = tuple[str, str | None, str | None, str, str]  # status, old blob, new blob, old, new
+
+
+def _parse_raw(out: bytes) -> list[_Raw]:
+    """``git diff --raw -z --no-abbrev`` output as tuples, in one pass over the bytes (a
+    commit may touch 100,000 files)."""
+    rows: list[_Raw] = []
+    pos = 0
+    match = _RAW.match
+    while True:
+        m = match(out, pos)
+        if m is None:
+            return rows
+        old_blob, new_blob, status, first = m.group(1, 2, 3, 4)
+        pos = m.end()
+        second = first
+        if status in (b"R", b"C"):
+            end = out.index(b"\x00", pos)
+            second, pos = out[pos:end], end + 1
+        o, n = old_blob.decode("ascii"), new_blob.decode("ascii")
+        rows.append(
+            (
+                status.decode("ascii"),
+                None if o.strip("0") == "" else o,
+                None if n.strip("0") == "" else n,
+                first.decode("utf-8", "surrogateescape"),
+                second.decode("utf-8", "surrogateescape"),
+            )
+        )
+
+
 def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
-    """The contracts changed between commit ``base`` and HEAD (renames followed)."""
+    """The contracts changed between commit ``base`` and HEAD (renames followed).
+
+    Bounded by what changed, never by the size of the files: the paths the ``contracts`` globs
+    select, recognized by content (a contract on either side: one broken into something else,
+    or replaced by a huge file, is still checked) from blobs read in one pipelined stream, of
+    which huge ones only their head; when thousands of files changed, ``git grep`` first rules
+    out those that do not even contain the words ``contract`` and ``version``."""
     selected = PathFilter(repo.config.include, repo.config.exclude)
-    raw = repo.git.run("diff", "-z", "--name-status", "-M", "--no-color", base, "HEAD")
-    fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\x00")]
+    raw = repo.git.run("diff", "--raw", "-z", "-M", "--no-abbrev", "--no-color", base, "HEAD")
+    changes = [c for c in _parse_raw(raw) if c[0] != "U" and (selected(c[4]) or selected(c[3]))]
+    sides = [(base, old, blob) for _, blob, _, old, _ in changes if blob]
+    sides += [("HEAD", new, blob) for _, _, blob, _, new in changes if blob]
+    if len(sides) > GREP_OVER:
+        hits = {rev: _grep_both_words(repo, rev) for rev in (base, "HEAD")}
+        sides = [(rev, path, blob) for rev, path, blob in sides if path in hits[rev]]
+    is_contract = _recognize(repo, list(dict.fromkeys(blob for _, _, blob in sides)))
     out: list[Changed] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        if status[:1] in ("R", "C"):
-            old, new = fields[i + 1], fields[i + 2]
-            i += 3
-        else:
-            old = new = fields[i + 1]
-            i += 2
-        if not (selected(new) or selected(old)):
+    for status, old_blob, new_blob, old_path, new_path in changes:
+        if not (is_contract.get(new_blob or "") or is_contract.get(old_blob or "")):
             continue
-        deleted = status[:1] == "D"
-        rev, path = (base, old) if deleted else ("HEAD", new)
-        try:
-            content = repo.git.read_at(rev, path)
-        except HistoryError:
-            continue
-        if sniff(content) is None:
-            continue
+        deleted = status == "D"
         out.append(
-            Changed(new if not deleted else old, None if status[:1] == "A" else old, deleted)
+            Changed(old_path if deleted else new_path, None if status == "A" else old_path, deleted)
         )
     return out
+
+
+def _grep_both_words(repo: ContractRepo, rev: str) -> set[str]:
+    """The files of ``rev`` that contain both ``contract`` and ``version`` (what
+    :func:`~workbench.history.meta.sniff` needs before it looks any further)."""
+    out = repo.git.run(
+        "grep",
+        "-l",
+        "-z",
+        "--all-match",
+        "-F",
+        "-e",
+        "contract",
+        "-e",
+        "version",
+        rev,
+        check=False,
+    )
+    prefix = f"{rev}:"
+    return {
+        name.decode("utf-8", "surrogateescape").removeprefix(prefix)
+        for name in out.split(b"\x00")
+        if name
+    }
+
+
+def _recognize(repo: ContractRepo, blobs: list[str]) -> dict[str, bool]:
+    """Which blobs look like contracts (:func:`~workbench.history.meta.sniff`)."""
+    sizes = repo.git.blob_sizes(blobs)
+    small = [b for b in blobs if sizes.get(b, 0) <= SNIFF_WHOLE]
+    found = {b: sniff(raw) is not None for b, raw in repo.git.read_blobs(small).items()}
+    for blob in blobs:
+        if sizes.get(blob, 0) > SNIFF_WHOLE:
+            try:
+                found[blob] = sniff(repo.git.read_head(blob, SNIFF_HEAD)) is not None
+            except (OSError, HistoryError):
+                found[blob] = True  # cannot tell: checked (and refused) rather than skipped
+    return found
 
 
 def amended_paths(repo: ContractRepo, base: str | None = None) -> list[str]:
@@ -69,9 +146,10 @@ def amended_paths(repo: ContractRepo, base: str | None = None) -> list[str]:
     with ``base`` (a commit), those changed between it and HEAD: the amendments an author may
     mean when naming none."""
     paths = [c.path for c in changed_since(repo, base) if not c.deleted] if base else []
+    changed = repo.changed_paths()
     paths += [
         e.path
-        for e in repo.contracts()
+        for e in repo.contracts(paths=changed)
         if e.draft not in ("clean", "deleted") and e.path not in paths
     ]
     return paths

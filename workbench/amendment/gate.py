@@ -10,7 +10,6 @@ new contract needs only to validate; deleting a contract needs it to be ``retire
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,6 @@ from workbench.contract.errors import ContractError
 from workbench.engine.ignore import load_ignores
 from workbench.history.errors import HistoryError
 from workbench.history.meta import sniff
-from workbench.history.model import ContractEntry
 from workbench.history.repo import ContractRepo
 from workbench.security.policy import load_policy
 
@@ -205,14 +203,12 @@ def check(
             except HistoryError as exc:
                 raise GateError(str(exc)) from None
             changes = changed_since(repo, merge_base)
-            listing: list[ContractEntry] | None = None  # then each session lists for itself
-            if changes:
-                with contextlib.suppress(HistoryError):
-                    listing = repo.contracts()
             mode = "base"
         else:
-            listing = repo.contracts()
-            changes = changed_local(listing, staged)
+            # only what git status reports is looked at: the cost follows the change, not the
+            # size of the repository
+            changed = repo.changed_paths(staged=staged)
+            changes = changed_local(repo.contracts(paths=changed), staged)
             mode = "index" if staged else "worktree"
             merge_base = repo.head()
         entries: list[GateEntry] = []
@@ -231,7 +227,6 @@ def check(
                     rev="HEAD" if mode == "base" else None,
                     today=today,
                     old_path=change.old_path,
-                    contracts=listing,
                 )
             except AmendmentError as exc:
                 entries.append(GateEntry(change.path, "?", "error", str(exc), [str(exc)]))

@@ -9,8 +9,10 @@ The TUI and the CLI call these same methods.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -484,11 +486,29 @@ class AmendmentSession:
         raw = self._read(self._new_rev(), rel)
         return rel, raw.decode("utf-8", "replace") if raw is not None else None
 
+    def _folder_paths(self, folder: str) -> list[str]:
+        """What to list to find the contracts of ``folder``: the folder itself, or for the
+        repository's root the files directly in it (not the whole tree)."""
+        if folder:
+            return [f"{folder}/"]
+        names = set()
+        head = self.repo.head()
+        if head is not None:
+            out = self.repo.git.run("ls-tree", "--name-only", "-z", head)
+            names.update(n.decode("utf-8", "surrogateescape") for n in out.split(b"\x00") if n)
+        with contextlib.suppress(OSError):
+            names.update(e.name for e in os.scandir(self.root) if e.is_file(follow_symlinks=False))
+        return sorted(names)
+
     def _compute_shared(self) -> bool:
         """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
-            entries = self._listing if self._listing is not None else self.repo.contracts()
+            entries = (  # the folder alone is read, not the whole repository
+                self._listing
+                if self._listing is not None
+                else self.repo.contracts(paths=self._folder_paths(folder))
+            )
         except HistoryError:
             return False
         me = (self.new or self.old).id if (self.new or self.old) else None

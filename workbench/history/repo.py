@@ -17,9 +17,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -328,35 +329,65 @@ class ContractRepo:
             raw = raws.get(blob)
             self._meta.put(blob, sniff(raw) if raw is not None else None)
 
-    def _status(self) -> dict[str, StatusEntry]:
+    def _status(self, *specs: str) -> dict[str, StatusEntry]:
         if self.git.root is None:
             return {}
-        return parse_status(self.git.run("status", "--porcelain=v2", "-z", "--untracked-files=all"))
+        return parse_status(
+            self.git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", *specs)
+        )
 
-    def contracts(self, *, include_deleted: bool = False) -> list[ContractEntry]:
+    def contracts(
+        self,
+        *,
+        include_deleted: bool = False,
+        paths: Collection[str] | None = None,
+    ) -> list[ContractEntry]:
         """Every contract file: in HEAD, in the index, or new in the working tree (untracked
         but not ignored), selected by the ``contracts.include``/``exclude`` globs and by content
         (a mapping with ``contract`` and ``version``). Sorted by path.
 
         ``include_deleted`` also lists contracts deleted in past commits (a walk of the whole
-        history), whose history stays readable with :meth:`history`.
+        history), whose history stays readable with :meth:`history`. ``paths`` restricts the
+        listing to those files and folders (``dir/``): git lists and reads only them (the
+        changed files, one folder), so the cost follows them, not the size of the repository.
         """
-        selected = PathFilter(self.config.include, self.config.exclude)
+        globs = PathFilter(self.config.include, self.config.exclude)
+        selected: Callable[[str], bool] = globs
+        specs: list[str] = []
+        if paths is not None:
+            if not paths:
+                return []
+            within = _within(paths)
+            selected = lambda p: within(p) and globs(p)  # noqa: E731
+            if len(paths) <= MAX_PATHSPECS:
+                specs = ["--", *sorted(paths)]
         head = self.head()
         head_files = (
-            parse_tree_listing(self.git.run("ls-tree", "-r", "-z", "--full-tree", head))
+            parse_tree_listing(self.git.run("ls-tree", "-r", "-z", "--full-tree", head, *specs))
             if head
             else {}
         )
         if self.git.root is not None:
-            index_files = parse_tree_listing(self.git.run("ls-files", "--stage", "-z"), stage=True)
-            status = self._status()
+            index_files = parse_tree_listing(
+                self.git.run("ls-files", "--stage", "-z", *specs), stage=True
+            )
+            status = self._status(*specs)
         else:
             index_files, status = dict(head_files), {}
         untracked = {p for p, e in status.items() if e.untracked}
         renamed_from = {e.orig: p for p, e in status.items() if e.orig and e.x == "R"}
         candidates = sorted(
             p for p in set(head_files) | set(index_files) | untracked if selected(p)
+        )
+        root = self.git.root
+        # files git has but the working tree lacks (a bare repository, a sparse checkout, a
+        # deletion) are identified from their blobs: in one pipelined read, not one each
+        self._prefetch_meta(
+            [
+                index_files.get(p) or head_files.get(p)
+                for p in candidates
+                if root is None or not os.path.lexists(root / p)
+            ]
         )
         found: list[ContractEntry] = []
         for path in candidates:
@@ -367,9 +398,31 @@ class ContractRepo:
                 found.append(entry)
         if include_deleted and head:
             known = {e.path for e in found} | set(head_files)
-            found += self._deleted_contracts(known, selected)
+            found += self._deleted_contracts(known, globs)
             found.sort(key=lambda e: e.path)
         return found
+
+    def changed_paths(self, *, staged: bool = False) -> set[str]:
+        """The paths ``git status`` reports (staged ones only with ``staged``), with the
+        sources of renames: what an amendment in the working tree or the index can touch."""
+        out: set[str] = set()
+        if staged and self.git.root is not None:  # the index against HEAD: no work tree scan
+            fields = self.git.run("diff", "--cached", "--name-status", "-z", "-M").split(b"\x00")
+            i = 0
+            while i < len(fields) - 1:  # STATUS PATH, or STATUS OLD NEW for renames and copies
+                count = 2 if fields[i][:1] in (b"R", b"C") else 1
+                out.update(
+                    f.decode("utf-8", "surrogateescape") for f in fields[i + 1 : i + 1 + count]
+                )
+                i += 1 + count
+            return out
+        for path, entry in self._status().items():
+            if staged and entry.x in (".", "?"):
+                continue
+            out.add(path)
+            if entry.orig:
+                out.add(entry.orig)
+        return out
 
     def _entry(
         self,
@@ -1045,6 +1098,16 @@ class ContractRepo:
 
 
 _NOT_CACHED = object()
+
+
+MAX_PATHSPECS = 1000  # more paths than this are filtered after a full listing, not by git
+
+
+def _within(paths: Collection[str]) -> Callable[[str], bool]:
+    """Whether a path is one of ``paths`` or under one of its folders (``dir/``)."""
+    files = {p for p in paths if not p.endswith("/")}
+    folders = tuple(p for p in paths if p.endswith("/"))
+    return lambda p: p in files or (bool(folders) and p.startswith(folders))
 
 
 def _reap(proc: subprocess.Popen) -> None:
