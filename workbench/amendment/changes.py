@@ -4,7 +4,6 @@ opened without a contract takes the only one."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from workbench.history.errors import HistoryError
@@ -39,40 +38,36 @@ SNIFF_HEAD = 64 << 10  # of bigger ones, only the head (the identity keys come f
 GREP_OVER = 1000  # more changed blobs than this: let git grep rule out most of them first
 
 
-# one line of ``git diff --raw -z --no-abbrev``: modes, blobs, status, path (and the new path
-# of a rename or copy)
-_RAW = re.compile(
-    rb":[0-7]+ [0-7]+ ([0-9a-f]{40,64}) ([0-9a-f]{40,64}) ([A-Z])[0-9]*\x00([^\x00]*)\x00"
-)
+def _raw_rows(out: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """``git diff --raw -z --no-abbrev`` output as ``(meta, old path, new path)``, still bytes:
+    a commit may touch 100,000 files, and most are ruled out before anything is decoded."""
+    fields = out.split(b"\x00")
+    rows: list[tuple[bytes, bytes, bytes]] = []
+    i, n = 0, len(fields) - 1
+    while i < n:
+        meta = fields[i]
+        if meta[meta.rindex(b" ") + 1] in b"RC":  # a rename or copy names two paths
+            rows.append((meta, fields[i + 1], fields[i + 2]))
+            i += 3
+        else:
+            rows.append((meta, fields[i + 1], fields[i + 1]))
+            i += 2
+    return rows
+
+
 _Raw = tuple[str, str | None, str | None, str, str]  # status, old blob, new blob, old, new
 
 
-def _parse_raw(out: bytes) -> list[_Raw]:
-    """``git diff --raw -z --no-abbrev`` output as tuples, in one pass over the bytes (a
-    commit may touch 100,000 files)."""
-    rows: list[_Raw] = []
-    pos = 0
-    match = _RAW.match
-    while True:
-        m = match(out, pos)
-        if m is None:
-            return rows
-        old_blob, new_blob, status, first = m.group(1, 2, 3, 4)
-        pos = m.end()
-        second = first
-        if status in (b"R", b"C"):
-            end = out.index(b"\x00", pos)
-            second, pos = out[pos:end], end + 1
-        o, n = old_blob.decode("ascii"), new_blob.decode("ascii")
-        rows.append(
-            (
-                status.decode("ascii"),
-                None if o.strip("0") == "" else o,
-                None if n.strip("0") == "" else n,
-                first.decode("utf-8", "surrogateescape"),
-                second.decode("utf-8", "surrogateescape"),
-            )
-        )
+def _decoded(meta: bytes, old: bytes, new: bytes) -> _Raw:
+    """``:MODE MODE OLD-BLOB NEW-BLOB STATUS`` and the paths, as text."""
+    _, _, old_blob, new_blob, status = meta.decode("ascii").split(" ", 4)
+    return (
+        status[:1],
+        None if old_blob.strip("0") == "" else old_blob,
+        None if new_blob.strip("0") == "" else new_blob,
+        old.decode("utf-8", "surrogateescape"),
+        new.decode("utf-8", "surrogateescape"),
+    )
 
 
 def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
@@ -85,13 +80,17 @@ def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     out those that do not even contain the words ``contract`` and ``version``."""
     selected = PathFilter(repo.config.include, repo.config.exclude)
     raw = repo.git.run("diff", "--raw", "-z", "-M", "--no-abbrev", "--no-color", base, "HEAD")
-    changes = [c for c in _parse_raw(raw) if c[0] != "U" and (selected(c[4]) or selected(c[3]))]
-    sides = [(base, old, blob) for _, blob, _, old, _ in changes if blob]
-    sides += [("HEAD", new, blob) for _, _, blob, _, new in changes if blob]
-    if len(sides) > GREP_OVER:
-        hits = {rev: _grep_both_words(repo, rev) for rev in (base, "HEAD")}
-        sides = [(rev, path, blob) for rev, path, blob in sides if path in hits[rev]]
-    is_contract = _recognize(repo, list(dict.fromkeys(blob for _, _, blob in sides)))
+    rows = _raw_rows(raw)
+    if len(rows) > GREP_OVER:  # keep the paths that contain both words on some side
+        old_hits, new_hits = _grep_both_words(repo, base), _grep_both_words(repo, "HEAD")
+        rows = [r for r in rows if r[1] in old_hits or r[2] in new_hits]
+    changes = [
+        c
+        for c in (_decoded(*r) for r in rows)
+        if c[0] != "U" and (selected(c[4]) or selected(c[3]))
+    ]
+    blobs = [b for c in changes for b in (c[1], c[2]) if b]
+    is_contract = _recognize(repo, list(dict.fromkeys(blobs)))
     out: list[Changed] = []
     for status, old_blob, new_blob, old_path, new_path in changes:
         if not (is_contract.get(new_blob or "") or is_contract.get(old_blob or "")):
@@ -103,28 +102,13 @@ def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     return out
 
 
-def _grep_both_words(repo: ContractRepo, rev: str) -> set[str]:
+def _grep_both_words(repo: ContractRepo, rev: str) -> set[bytes]:
     """The files of ``rev`` that contain both ``contract`` and ``version`` (what
     :func:`~workbench.history.meta.sniff` needs before it looks any further)."""
-    out = repo.git.run(
-        "grep",
-        "-l",
-        "-z",
-        "--all-match",
-        "-F",
-        "-e",
-        "contract",
-        "-e",
-        "version",
-        rev,
-        check=False,
-    )
-    prefix = f"{rev}:"
-    return {
-        name.decode("utf-8", "surrogateescape").removeprefix(prefix)
-        for name in out.split(b"\x00")
-        if name
-    }
+    args = ["grep", "-l", "-z", "--all-match", "-F", "-e", "contract", "-e", "version", rev]
+    out = repo.git.run(*args, check=False)
+    prefix = f"{rev}:".encode()
+    return {name.removeprefix(prefix) for name in out.split(b"\x00") if name}
 
 
 def _recognize(repo: ContractRepo, blobs: list[str]) -> dict[str, bool]:
