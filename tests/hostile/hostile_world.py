@@ -57,6 +57,14 @@ COLOUR = re.compile(r"\x1b\[(?:\d{1,2}(?:;\d{1,2})*)?m")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\s+File \".*\", line \d+", re.M)
 
 
+SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(?:\x07|\x1b\\\\)|\x1b.")
+
+
+def screen_text(output: str) -> str:
+    """What a terminal UI's output says, its control sequences removed (for words on it)."""
+    return SEQUENCE.sub("", output)
+
+
 def unsafe_in(text: str) -> list[str]:
     """The forbidden characters of terminal output (after the painter's colours are removed),
     each with a little context."""
@@ -74,6 +82,7 @@ class Result:
     output: str  # what the terminal received (stdout and stderr), CRLF as LF
     stdout: str | None  # standard output, when it went to a pipe instead of the terminal
     elapsed: float
+    lingering: bool = False  # something it started was still running after it exited
 
     @property
     def timed_out(self) -> bool:
@@ -170,13 +179,32 @@ def run_workbench(
     if killed:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
+    lingering = not killed and _lingers(proc.pid)
     os.close(master)
     elapsed = time.monotonic() - started
     output = b"".join(chunks).decode("utf-8", "surrogateescape").replace("\r\n", "\n")
     stdout = b"".join(out_chunks).decode("utf-8", "surrogateescape") if stdout_pipe else None
     if proc.stdout is not None:
         proc.stdout.close()
-    return Result(list(args), code, output, stdout, elapsed)
+    return Result(list(args), code, output, stdout, elapsed, lingering)
+
+
+def _lingers(group: int, grace: float = 1.0) -> bool:
+    """Whether a process the command started outlives it (past a grace period for pipes to
+    close); such processes are killed."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - a reused id
+            return False
+        if time.monotonic() >= deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            return True
+        time.sleep(0.05)
 
 
 def _quiet(fd: int) -> bool:

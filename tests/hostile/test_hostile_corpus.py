@@ -39,6 +39,7 @@ from hostile_world import (
     contract,
     q,
     run_workbench,
+    screen_text,
     snapshot,
     unsafe_in,
 )
@@ -330,6 +331,8 @@ class Case:
     mount: str | None = None  # "readonly" or "full": the repository in a mount namespace
     xfail: str | None = None
     not_shows: tuple[str, ...] = field(default=())
+    keys: tuple[tuple[float, bytes], ...] = ()  # the terminal UI: keys typed after delays
+    timeout: float = TIMEOUT
 
 
 def case(id: str, world: str, *args: str, **kw) -> Case:
@@ -338,6 +341,8 @@ def case(id: str, world: str, *args: str, **kw) -> Case:
 
 ESC52 = "\\x1b]52"  # how OSC 52 looks once escaped
 ESC_RLO = "\\u202e"
+# the terminal UI: open the checklist of the draft, edit the contract, come back, quit
+TUI_EDIT = ((4.0, b"c"), (2.5, b"e"), (2.5, b"\x1b"), (1.5, b"q"))
 
 CASES = [
     # terminal injection: the unknown key of the issue, in every command it reached
@@ -686,6 +691,27 @@ CASES = [
     ),
     case("hooks-amend-start", "hooks", "amend", "start", codes=ERR, writes=True, xfail=ITEM4),
     case("outside-check", "outside", "check", codes=ERR),
+    # the terminal UI: an editor that cannot start leaves the app usable (escape, q quits)
+    case(
+        "tui-editor-missing",
+        "values",
+        codes=OK,
+        env=(("EDITOR", "/nonexistent/editor"),),
+        keys=TUI_EDIT,
+        timeout=25,
+        shows="editor",
+        writes=True,
+        xfail=ITEM6,
+    ),
+    case(
+        "tui-editor-fails",
+        "values",
+        codes=OK,
+        env=(("EDITOR", "false"),),
+        keys=TUI_EDIT,
+        timeout=25,
+        writes=True,
+    ),
     # usage errors quote the command line through the same gate
     case(
         "usage-format",
@@ -752,10 +778,17 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
     outside_before = snapshot(world.base, skip=[world.repo, *skip_cache])
     tree_before = snapshot(world.repo, skip=[world.repo / ".git"])
     result = run_workbench(
-        c.args, cwd=world.repo, env=world.env(**dict(c.env)), prefix=prefix, stdout_pipe=c.json
+        c.args,
+        cwd=world.repo,
+        env=world.env(**dict(c.env)),
+        prefix=prefix,
+        stdout_pipe=c.json,
+        keys=c.keys,
+        timeout=c.timeout,
     )
     if os.environ.get("HOSTILE_SHOW"):  # pytest -s: see what every case printed
-        print(f"\n{result}\n({result.elapsed:.2f} s)")
+        shown = screen_text(result.output)[-1500:] if c.keys else result
+        print(f"\n{shown}\n({result.elapsed:.2f} s)")
     check_result(c, result)
     assert changed(outside_before, snapshot(world.base, skip=[world.repo, *skip_cache])) == [], (
         f"touched outside the work tree\n{result}"
@@ -769,14 +802,17 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
 
 
 def check_result(c: Case, result: Result) -> None:
-    assert not result.timed_out, f"still running after {TIMEOUT} s\n{result}"
-    assert TRACEBACK.search(result.output) is None, f"traceback\n{result}"
-    assert unsafe_in(result.output) == [], f"unsafe characters reached the terminal\n{result}"
+    assert not result.timed_out, f"still running after {c.timeout} s\n{result}"
+    text = screen_text(result.output) if c.keys else result.output
+    assert TRACEBACK.search(text) is None, f"traceback\n{result}"
+    if not c.keys:  # a terminal UI draws with escape sequences: only its words are checked
+        assert unsafe_in(text) == [], f"unsafe characters reached the terminal\n{result}"
     assert result.code in c.codes, f"exit code {result.code}, expected {sorted(c.codes)}\n{result}"
+    assert not result.lingering, f"a process outlived the command\n{result}"
     if c.shows is not None:
-        assert c.shows in result.output, f"{c.shows!r} not shown\n{result}"
-    for text in c.not_shows:
-        assert text not in result.output
+        assert c.shows in text, f"{c.shows!r} not shown\n{result}"
+    for hidden in c.not_shows:
+        assert hidden not in text
     if c.json:
         assert result.stdout is not None
         assert unsafe_in(result.stdout) == [] and "\x1b" not in result.stdout
