@@ -319,6 +319,9 @@ def snapshot(root: Path, *, skip: Sequence[Path] = ()) -> dict[str, tuple]:
                 continue
             st = os.lstat(path)
             digest = ""
+            if os.path.isdir(path) and not os.path.islink(path):  # entries are compared, not mtimes
+                out[os.path.relpath(path, root)] = [st.st_mode]
+                continue
             if os.path.isfile(path) and not os.path.islink(path):
                 with open(path, "rb") as fh:
                     digest = hashlib.sha1(fh.read()).hexdigest()

@@ -514,7 +514,7 @@ CASES = [
         "json",
         codes=OK | FOUND,
         json=True,
-        keeps=f"Reason {EVIL}",
+        keeps=f"Reason {OSC52}",
     ),
     case("record-check", "record", "check", codes=OK | FOUND),
     case("record-check-staged", "record", "check", "--staged", codes=OK | FOUND),
