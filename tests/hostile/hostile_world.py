@@ -83,6 +83,7 @@ class Result:
     stdout: str | None  # standard output, when it went to a pipe instead of the terminal
     elapsed: float
     lingering: bool = False  # something it started was still running after it exited
+    peak_kib: int = 0  # its peak resident memory
 
     @property
     def timed_out(self) -> bool:
@@ -118,13 +119,14 @@ def run_workbench(
     stdout_pipe: bool = False,
     timeout: float = TIMEOUT,
     memory: int = MEMORY,
-    keys: Sequence[tuple[float, bytes]] = (),
+    keys: Sequence[tuple[float | str, bytes]] = (),
 ) -> Result:
     """Run ``workbench ARGS`` with the terminal as its standard input, output and error (or
     standard output on a pipe with ``stdout_pipe``), killed after ``timeout`` seconds.
 
     ``prefix`` runs it under another command (a mount namespace); ``keys`` are typed into the
-    terminal, each after a delay in seconds (for the terminal UI)."""
+    terminal (for the terminal UI), each after a delay in seconds or once the screen shows a
+    text."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
     argv = [*prefix, *workbench_argv(), *args]
@@ -144,7 +146,9 @@ def run_workbench(
     out_chunks: list[bytes] = []
     deadline = started + timeout
     pending = list(keys)
-    next_key = started + pending[0][0] if pending else None
+    usage: list[resource.struct_rusage] = []
+    typed_at = started  # when the last key was typed (or the start)
+    seen = 0  # how much output there was then
     streams = [master] + ([proc.stdout.fileno()] if proc.stdout is not None else [])
     killed = False
     while streams:
@@ -154,14 +158,11 @@ def run_workbench(
                 os.killpg(proc.pid, signal.SIGKILL)
             killed = True
             break
-        wait = deadline - now
-        if next_key is not None:
-            wait = max(0.0, min(wait, next_key - now))
-        ready, _, _ = select.select(streams, [], [], min(wait, 0.2))
-        if next_key is not None and time.monotonic() >= next_key:
+        if pending and _due(pending[0][0], now - typed_at, b"".join(chunks)[seen:]):
             with contextlib.suppress(OSError):
                 os.write(master, pending.pop(0)[1])
-            next_key = time.monotonic() + pending[0][0] if pending else None
+            typed_at, seen = time.monotonic(), sum(map(len, chunks))
+        ready, _, _ = select.select(streams, [], [], min(deadline - now, 0.1))
         for fd in ready:
             try:
                 data = os.read(fd, 65536)
@@ -173,12 +174,15 @@ def run_workbench(
             (chunks if fd == master else out_chunks).append(data)
         # the child is gone but something it started still holds the terminal: stop reading
         # once the terminal has been quiet for a moment
-        if not ready and proc.poll() is not None and not pending and _quiet(master):
+        if not ready and _reap(proc, usage) and not pending and _quiet(master):
             break
-    code = None if killed else proc.wait(timeout=5)
     if killed:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    end = time.monotonic() + 5
+    while not _reap(proc, usage) and time.monotonic() < end:
+        time.sleep(0.02)
+    code = None if killed else proc.returncode
     lingering = not killed and _lingers(proc.pid)
     os.close(master)
     elapsed = time.monotonic() - started
@@ -186,7 +190,28 @@ def run_workbench(
     stdout = b"".join(out_chunks).decode("utf-8", "surrogateescape") if stdout_pipe else None
     if proc.stdout is not None:
         proc.stdout.close()
-    return Result(list(args), code, output, stdout, elapsed, lingering)
+    peak = usage[0].ru_maxrss if usage else 0  # KiB on Linux
+    return Result(list(args), code, output, stdout, elapsed, lingering, peak)
+
+
+def _reap(proc: subprocess.Popen, usage: list[resource.struct_rusage]) -> bool:
+    """Whether the command has exited (reaped here, to keep its resource usage)."""
+    if proc.returncode is not None:
+        return True
+    pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return False
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    usage.append(rusage)
+    return True
+
+
+def _due(trigger: float | str, waited: float, since: bytes) -> bool:
+    """Whether the next key is due: after ``trigger`` seconds, or once the screen (drawn since
+    the last key) shows the text ``trigger``, and has had a moment to settle."""
+    if isinstance(trigger, float | int):
+        return waited >= trigger
+    return waited >= 0.3 and trigger in screen_text(since.decode("utf-8", "replace"))
 
 
 def _lingers(group: int, grace: float = 1.0) -> bool:
@@ -264,6 +289,8 @@ class World:
             "LANG": "C.UTF-8",
             "COLUMNS": "160",
             **GIT_ENV,
+            # the code under test, when it is not the installed one
+            **{k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ},
             **self.env_extra,
             **extra,
         }
