@@ -232,6 +232,32 @@ def history_bomb_world(w: World) -> None:
     w.commit("fix", date="2025-01-03")
 
 
+def special_world(w: World) -> None:
+    """Files that are not what they seem: a tracked contract replaced by a FIFO, a committed
+    symlink to /dev/zero, a sparse 64 GiB file, bytes that are not UTF-8, a NUL."""
+    w.write(C, contract())
+    os.symlink("/dev/zero", w.repo / "contracts" / "zero.yaml")
+    w.commit("payments-api 1.0.0, and a symlink")
+    (w.repo / C).unlink()
+    os.mkfifo(w.repo / C)
+    with open(w.repo / "contracts" / "huge.yaml", "wb") as fh:
+        fh.write(b"contract: huge\nversion: 1.0.0\n")
+        fh.truncate(64 << 30)
+    w.write("contracts/latin1.yaml", contract().encode().replace(b"Payments API", b"Caf\xe9"))
+    w.write("contracts/nul.yaml", contract().encode().replace(b"Payments API", b"a\x00b"))
+
+
+def fifo_settings_world(w: World) -> None:
+    """Settings, ignore file and record that are FIFOs: nothing may wait on them."""
+    w.write(C, contract())
+    w.commit("payments-api 1.0.0")
+    w.write(C, contract(version="2.0.0", audience="https://new.example.com"))
+    os.mkfifo(w.repo / ".workbench.yaml")
+    os.mkfifo(w.repo / ".workbench-ignore.yaml")
+    (w.repo / "amendments" / "payments-api").mkdir(parents=True)
+    os.mkfifo(w.repo / "amendments" / "payments-api" / "2.0.0.yaml")
+
+
 def near_limit_world(w: World) -> None:
     """A 480-byte contract whose aliases expand inside components.schemas to just under the
     loader's limit (about 90,000 values), amended where every copy sees it: accepted, so the
@@ -315,6 +341,8 @@ WORLDS: dict[str, Callable[[World], None]] = {
     "history-bomb": history_bomb_world,
     "noise": noise_world,
     "near-limit": near_limit_world,
+    "special": special_world,
+    "fifo-settings": fifo_settings_world,
     "outside": outside_world,
     "hooks": hooks_world,
     "isdir": isdir_world,
@@ -698,6 +726,29 @@ CASES = [
     case("near-limit-amend-status", "near-limit", "amend", "status", codes=FOUND),
     case("near-limit-log", "near-limit", "log", codes=OK),
     case("deep-validate", "bombs", "validate", "deep.yaml", codes=FOUND),
+    # files that are not what they seem
+    case("special-validate-fifo", "special", "validate", C, codes=FOUND),
+    case("special-validate-zero-link", "special", "validate", "contracts/zero.yaml", codes=FOUND),
+    case("special-validate-sparse", "special", "validate", "contracts/huge.yaml", codes=FOUND),
+    case("special-validate-latin1", "special", "validate", "contracts/latin1.yaml", codes=FOUND),
+    case("special-validate-nul", "special", "validate", "contracts/nul.yaml", codes=FOUND),
+    case("special-check", "special", "check", codes=ERR),
+    case("special-log", "special", "log", codes=OK | ERR),
+    case("special-diff", "special", "diff", f"HEAD:{C}", C, codes=USAGE),
+    case("special-amend-status", "special", "amend", "status", "--contract", C, codes=ERR),
+    case(
+        "special-review-policy",
+        "special",
+        "review",
+        f"HEAD:{C}",
+        "--policy",
+        C,
+        codes=USAGE,
+    ),
+    case("fifo-settings-check", "fifo-settings", "check", codes=ERR),
+    case("fifo-settings-amend-status", "fifo-settings", "amend", "status", codes=ERR),
+    case("fifo-settings-diff", "fifo-settings", "diff", f"HEAD:{C}", C, codes=ERR),
+    case("fifo-settings-log", "fifo-settings", "log", codes=ERR),
     case("fifo-validate", "bombs", "validate", "contracts/fifo.yaml", codes=FOUND),
     case("fifo-diff", "bombs", "diff", "contracts/fifo.yaml", C, codes=USAGE),
     case("noise-check-base", "noise", "check", "--base", "HEAD~1", codes=OK),

@@ -50,7 +50,7 @@ from workbench.amendment.record import (
     record_relpath,
 )
 from workbench.amendment.settings import AmendmentSettings, load_settings
-from workbench.contract.errors import ContractError
+from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
@@ -170,6 +170,7 @@ class AmendmentSession:
         self._problems: list = []  # validation problems of the new side, from the last sync
         self._index: dict[str, str] | None = None  # the index's blobs, listed once per refresh
         self._shared = False
+        self._read_error: str | None = None
         self.old_path = repo.git.relpath(old_path) if old_path else None
         self._today = today
         self._now = now
@@ -302,7 +303,10 @@ class AmendmentSession:
                 entry = git.tree_entry(rev, rel)
                 blob = entry[1] if entry is not None and entry[0] == "blob" else None
             return git.read_blob(blob) if blob is not None else None
-        except HistoryError:
+        except HistoryError as exc:
+            if (self.root / rel).exists() or (self.root / rel).is_symlink():
+                message = str(exc)  # a FIFO, a device, a directory...
+                self._read_error = message.removeprefix(f"{rel}: ")
             return None
 
     def _index_blobs(self) -> dict[str, str]:
@@ -357,10 +361,14 @@ class AmendmentSession:
         self.author = identity(self.repo)
         self.old, old_since = self._old_side()
         self.old_since = old_since
+        self._read_error = None
         raw = self._read(self._new_rev(), self.path)
+        unreadable = self._read_error if raw is None else None  # there, but not a file to read
         problems = []
         self.new = None
-        if raw is not None:
+        if unreadable is not None:
+            problems = [Problem(self.path, 1, 1, unreadable)]
+        elif raw is not None:
             try:
                 text = decode_source(raw, self.path)
                 parsed = parse_contract_text(text, self.path)
@@ -373,7 +381,7 @@ class AmendmentSession:
             where = "staged" if self.mode == "index" else "in the working tree"
             raise AmendmentError(f"{self.path}: no such contract {where} or at HEAD")
         self.report = None
-        if self.new is not None or (raw is None and self.old is not None):
+        if self.new is not None or (raw is None and unreadable is None and self.old is not None):
             try:
                 ignores = load_ignores(self.root, today=self.today)
             except ContractError as exc:
