@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hostile_world import (
@@ -43,6 +44,9 @@ from hostile_world import (
     snapshot,
     unsafe_in,
 )
+
+from workbench.report import FORMATS
+from workbench.report.review import REVIEW_RENDERERS
 
 C = "contracts/payments-api.yaml"
 EVIL_NAME = f"contracts/\x1b]0;t\x07{RLO}evil\x1b[2J.yaml"
@@ -372,7 +376,9 @@ class Case:
     mount: str | None = None  # "readonly" or "full": the repository in a mount namespace
     xfail: str | None = None
     not_shows: tuple[str, ...] = field(default=())
-    keys: tuple[tuple[float, bytes], ...] = ()  # the terminal UI: keys typed after delays
+    xml: bool = False  # standard output on a pipe: must be well-formed XML
+    output_file: str | None = None  # written with --output: held to the terminal's standard
+    keys: tuple[tuple[float | str, bytes], ...] = ()  # the terminal UI: keys and their cues
     timeout: float = TIMEOUT
 
 
@@ -409,9 +415,10 @@ CASES = [
             fmt,
             codes=FOUND,
             json=fmt in ("json", "sarif"),
+            xml=fmt == "junit",
             keeps=OSC52 if fmt == "json" else None,
         )
-        for fmt in ("text", "json", "markdown", "sarif", "junit", "github")
+        for fmt in FORMATS
     ],
     case(
         "values-diff-color",
@@ -435,8 +442,9 @@ CASES = [
             fmt,
             codes=OK | ERR,
             json=fmt in ("json", "sarif"),
+            xml=fmt == "junit",
         )
-        for fmt in ("text", "json", "markdown", "sarif", "junit", "github")
+        for fmt in REVIEW_RENDERERS
     ],
     case("values-review-one", "values", "review", C, codes=OK | FOUND),
     case(
@@ -449,6 +457,7 @@ CASES = [
         "report.txt",
         codes=FOUND,
         writes=True,
+        output_file="report.txt",
     ),
     case("values-check", "values", "check", codes=FOUND),
     case(
@@ -858,7 +867,7 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
         cwd=world.repo,
         env=world.env(**dict(c.env)),
         prefix=prefix,
-        stdout_pipe=c.json,
+        stdout_pipe=c.json or c.xml,
         keys=c.keys,
         timeout=c.timeout,
     )
@@ -873,6 +882,9 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
         assert changed(tree_before, snapshot(world.repo, skip=[world.repo / ".git"])) == [], (
             f"a read changed the work tree\n{result}"
         )
+    if c.output_file is not None:
+        written = (world.repo / c.output_file).read_text(encoding="utf-8", errors="surrogateescape")
+        assert unsafe_in(written) == [] and "\x1b" not in written
     if c.mount:  # a refused write leaves every file as it was (seen inside the namespace)
         assert json.loads(inside.read_text()) == [], f"a refused write changed files\n{result}"
 
@@ -889,6 +901,9 @@ def check_result(c: Case, result: Result) -> None:
         assert c.shows in text, f"{c.shows!r} not shown\n{result}"
     for hidden in c.not_shows:
         assert hidden not in text
+    if c.xml:
+        assert result.stdout is not None and unsafe_in(result.stdout) == []
+        ElementTree.fromstring(result.stdout)
     if c.json:
         assert result.stdout is not None
         assert unsafe_in(result.stdout) == [] and "\x1b" not in result.stdout
