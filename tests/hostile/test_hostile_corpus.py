@@ -122,41 +122,29 @@ TITLE_SEQ = "\x1b]0;title\x07"
 
 
 def record_world(w: World) -> None:
-    """A record whose summary, acceptance reason and author (from GIT_AUTHOR_NAME), reviewer
-    name and email carry escapes, made through the real commands."""
+    """A record whose summary, acceptance reasons and author (from GIT_AUTHOR_NAME), reviewer
+    name and email carry escapes, made through the amendment session (as the commands do)."""
+    from workbench.amendment.session import AmendmentSession
+
     w.write(C, contract())
     w.commit("payments-api 1.0.0")
     w.write(C, contract(version="2.0.0", audience="https://new.example.com"))
-    env = w.env(GIT_AUTHOR_NAME=f"Ada {EVIL_SHORT}", GIT_AUTHOR_EMAIL=f"ada{RLO}@example.com")
-    setup_cli(w, env, "amend", "start", "--summary", f"Summary {EVIL}")
-    status = setup_cli(w, env, "amend", "status", "--format", "json", codes=(1,))
-    fingerprints = [
-        item["target"]
-        for step in json.loads(status)["steps"]
-        for item in step["items"]
-        if item["action"] == "accept" and item["status"] == "missing"
-    ]
-    assert fingerprints, status
-    for fp in fingerprints:
-        setup_cli(w, env, "amend", "accept", fp, "--reason", f"Reason {EVIL}")
-    setup_cli(
-        w, env, "amend", "sign-off", "--reviewer", f"Grace {EVIL_SHORT}", "--email", f"g{OSC52}@x"
-    )
+    author = {"GIT_AUTHOR_NAME": f"Ada {EVIL_SHORT}", "GIT_AUTHOR_EMAIL": f"ada{RLO}@example.com"}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {**w.env(), **author}.items():
+            patch.setenv(key, value)
+        session = AmendmentSession.open(C, repo=w.repo)
+        try:
+            session.start(summary=f"Summary {EVIL}")
+            assert session.checklist is not None
+            for step in session.checklist.to_dict()["steps"]:
+                for item in step["items"]:
+                    if item["action"] == "accept" and item["status"] == "missing":
+                        session.accept(item["target"], f"Reason {EVIL}")
+            session.sign_off(f"Grace {EVIL_SHORT}", f"g{OSC52}@x")
+        finally:
+            session.close()
     w.git("add", "-A")
-
-
-def setup_cli(w: World, env: dict[str, str], *args: str, codes: tuple[int, ...] = (0,)) -> str:
-    done = subprocess.run(
-        [*_argv(), *args], cwd=w.repo, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode in codes, (args, done.stdout, done.stderr)
-    return done.stdout
-
-
-def _argv() -> list[str]:
-    from hostile_world import workbench_argv
-
-    return workbench_argv()
 
 
 def bad_tags_world(w: World) -> None:
@@ -394,7 +382,6 @@ TUI_EDIT = (("payments-api", b"c"), ("Versioning", b"e"), (2.0, b"\x1b"), (1.0, 
 CASES = [
     # terminal injection: the unknown key of the issue, in every command it reached
     case("key-validate", "escape-key", "validate", C, codes=FOUND, shows=ESC52),
-    case("key-validate-quiet", "escape-key", "validate", "-q", C, codes=FOUND, shows=ESC52),
     case("key-diff", "escape-key", "diff", f"HEAD:{C}", C, codes=USAGE, shows=ESC52),
     case("key-review", "escape-key", "review", C, codes=USAGE, shows=ESC52),
     case("key-check", "escape-key", "check", codes=FOUND, shows=ESC52),
@@ -445,6 +432,7 @@ CASES = [
             xml=fmt == "junit",
         )
         for fmt in REVIEW_RENDERERS
+        if fmt in ("text", "json", "junit", "github")  # a sample: diff runs every format
     ],
     case("values-review-one", "values", "review", C, codes=OK | FOUND),
     case(
@@ -486,7 +474,6 @@ CASES = [
         "values-amend-start", "values", "amend", "start", "--summary", EVIL, codes=OK, writes=True
     ),
     case("values-notice", "values", "notice", f"HEAD:{C}", C, codes=OK, shows="aGVsbG8="),
-    case("values-validate", "values", "validate", C, codes=OK),
     # a contract file named with escapes and a right-to-left override
     case("name-validate", "filename", "validate", EVIL_NAME, codes=OK),
     case(
@@ -506,7 +493,6 @@ CASES = [
         codes=OK | FOUND,
         shows=ESC_RLO,
     ),
-    case("name-review", "filename", "review", EVIL_NAME, codes=OK | FOUND),
     case("name-check", "filename", "check", codes=FOUND, shows=ESC_RLO),
     case(
         "name-check-json",
@@ -521,19 +507,10 @@ CASES = [
     case("name-log", "filename", "log", codes=OK),
     case("name-amend-status", "filename", "amend", "status", codes=FOUND, shows=ESC_RLO),
     case("name-amend-start", "filename", "amend", "start", codes=OK | FOUND, writes=True),
-    case(
-        "name-diff-missing-rev",
-        "filename",
-        "diff",
-        f"nope{RLO}:{EVIL_NAME}",
-        EVIL_NAME,
-        codes=USAGE,
-    ),
     # git metadata: author names, subjects, tags, branches; a bad revision between good ones
     case("git-log", "git", "log", codes=OK, shows="\\x1b]52"),
     case("git-log-path", "git", "log", C, codes=OK, shows=ESC_RLO),
     case("git-log-json", "git", "log", "-f", "json", codes=OK, json=True, keeps=OSC52),
-    case("git-diff-tags", "git", "diff", f"v1{RLO}evil:{C}", f"HEAD:{C}", codes=OK | FOUND),
     case("git-check-base-tag", "git", "check", "--base", f"v1{RLO}evil", codes=OK | FOUND),
     case(
         "git-check-base-missing",
@@ -576,22 +553,12 @@ CASES = [
     case(
         "record-amend-summary", "record", "amend", "summary", f"again {EVIL}", codes=OK, writes=True
     ),
-    case(
-        "record-withdraw-unknown",
-        "record",
-        "amend",
-        "withdraw",
-        f"zz{OSC52}",
-        codes=FOUND,
-        writes=True,
-    ),
     # invalid tag values and huge integers, in every YAML the workbench reads
     *[
         case(f"tag-validate-{name}", "bad-tags", "validate", f"bad/{name}.yaml", codes=FOUND)
         for name in ("int", "float", "bool", "huge-int", "raw-escape")
     ],
     case("tag-diff", "bad-tags", "diff", C, "bad/int.yaml", codes=USAGE),
-    case("tag-review-huge", "bad-tags", "review", "bad/huge-int.yaml", codes=USAGE),
     case("tag-review-policy", "bad-tags", "review", C, "--policy", "bad/policy.yaml", codes=USAGE),
     case(
         "tag-diff-ignore-file",
@@ -606,17 +573,14 @@ CASES = [
     case("tag-config-check", "config-bad-tag", "check", codes=USAGE),
     case("tag-config-log", "config-bad-tag", "log", codes=USAGE),
     case("tag-config-amend-status", "config-bad-tag", "amend", "status", codes=USAGE),
-    case("tag-config-diff", "config-bad-tag", "diff", f"HEAD:{C}", C, codes=USAGE),
     case("tag-config-huge-int", "config-huge-int", "check", codes=USAGE),
     case("config-escapes-check", "config-escapes", "check", codes=USAGE, shows=ESC52),
     case("tag-ignore-check", "ignore-bad-tag", "check", codes=USAGE),
-    case("tag-ignore-diff", "ignore-bad-tag", "diff", f"HEAD:{C}", C, codes=USAGE),
     case("tag-record-status", "bad-record", "amend", "status", codes=ERR),
     case("tag-record-check", "bad-record", "check", codes=FOUND),
     # names longer than a file name may be
     case("long-check", "long", "check", codes=FOUND),
     case("long-check-staged", "long", "check", "--staged", codes=FOUND),
-    case("long-amend-status", "long", "amend", "status", codes=ERR),
     case("long-amend-start", "long", "amend", "start", codes=FOUND, writes=True),
     case(
         "long-contract-option",
@@ -631,26 +595,7 @@ CASES = [
     # environments: read-only repository, full disk, a directory where a file goes
     case("erofs-amend-start", "record", "amend", "start", codes=ERR, writes=True, mount="readonly"),
     case(
-        "erofs-amend-summary",
-        "record",
-        "amend",
-        "summary",
-        "new",
-        codes=ERR,
-        writes=True,
-        mount="readonly",
-    ),
-    case(
         "erofs-amend-notice", "record", "amend", "notice", codes=ERR, writes=True, mount="readonly"
-    ),
-    case(
-        "erofs-amend-changelog",
-        "record",
-        "amend",
-        "changelog",
-        codes=ERR,
-        writes=True,
-        mount="readonly",
     ),
     case(
         "erofs-amend-bump",
@@ -691,7 +636,6 @@ CASES = [
     case("diff-dev-zero", "values", "diff", "/dev/zero", C, codes=USAGE),
     case("validate-directory", "values", "validate", "contracts", codes=FOUND),
     # unbounded work: alias bombs, deep nesting, FIFOs, 100,000 files
-    case("bomb-validate", "bombs", "validate", "contracts/bomb.yaml", codes=FOUND),
     case("bomb-check", "bombs", "check", codes=FOUND),
     case("bomb-log", "bombs", "log", codes=OK | ERR),
     case(
@@ -733,7 +677,6 @@ CASES = [
     ),
     case("near-limit-check-staged", "near-limit", "check", "--staged", codes=FOUND),
     case("near-limit-amend-status", "near-limit", "amend", "status", codes=FOUND),
-    case("near-limit-log", "near-limit", "log", codes=OK),
     case("deep-validate", "bombs", "validate", "deep.yaml", codes=FOUND),
     # files that are not what they seem
     case("special-validate-fifo", "special", "validate", C, codes=FOUND),
@@ -756,8 +699,6 @@ CASES = [
     ),
     case("fifo-settings-check", "fifo-settings", "check", codes=ERR),
     case("fifo-settings-amend-status", "fifo-settings", "amend", "status", codes=ERR),
-    case("fifo-settings-diff", "fifo-settings", "diff", f"HEAD:{C}", C, codes=ERR),
-    case("fifo-settings-log", "fifo-settings", "log", codes=ERR),
     case("fifo-validate", "bombs", "validate", "contracts/fifo.yaml", codes=FOUND),
     case("fifo-diff", "bombs", "diff", "contracts/fifo.yaml", C, codes=USAGE),
     case("noise-check-base", "noise", "check", "--base", "HEAD~1", codes=OK),
@@ -783,7 +724,7 @@ CASES = [
         codes=OK,
         env=(("EDITOR", "/nonexistent/editor"),),
         keys=TUI_EDIT,
-        timeout=15,
+        timeout=12,
         shows="editor",
         writes=True,
         xfail=ITEM6,
