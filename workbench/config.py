@@ -13,12 +13,19 @@ turns a stricter policy off.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+from workbench.contract.yamlsrc import (
+    LocatedDocument,
+    decode_source,
+    format_json_path,
+    load_yaml,
+    read_bytes,
+)
 
 CONFIG_NAME = ".workbench.yaml"
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
@@ -48,9 +55,11 @@ class Config:
 def load_config(root: str | Path) -> Config:
     """Read ``.workbench.yaml`` under ``root`` (defaults when absent); raise ContractError."""
     path = Path(root) / CONFIG_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         return Config()
-    return parse_config(path.read_bytes(), str(path))
+    # something that is not a regular file (a FIFO, a directory) is refused, not skipped: a
+    # policy that silently vanished would turn its checks off
+    return parse_config(read_bytes(path, str(path)), str(path))
 
 
 def parse_config(raw: bytes, source: str = CONFIG_NAME) -> Config:

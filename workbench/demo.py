@@ -22,7 +22,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
+from workbench.contract.errors import ContractError
+from workbench.contract.yamlsrc import decode_source, load_yaml
 
 REPOSITORY_STORY = "_repository"
 BRANCH = "main"
@@ -110,10 +111,11 @@ def samples_dir() -> Traversable:
 
 def _load_story(node: Traversable, where: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(node.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DemoError(f"{where}: cannot read story: {first}", exit_code=1) from None
+        data = load_yaml(decode_source(node.read_bytes(), where), where).data
+    except OSError as exc:
+        raise DemoError(f"{where}: cannot read story: {exc.strerror or exc}", exit_code=1) from None
+    except ContractError as exc:
+        raise DemoError(f"cannot read story: {exc.first.format()}", exit_code=1) from None
     if not isinstance(data, dict) or not isinstance(data.get("revisions"), list):
         raise DemoError(f"{where}: a story is a mapping with a 'revisions' list", exit_code=1)
     return data

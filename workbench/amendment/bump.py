@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 
 from workbench.amendment.atomic import atomic_write
+from workbench.contract.errors import ContractError
+from workbench.contract.yamlsrc import load_yaml, read_regular
 from workbench.engine import semver
 
 _BOM = b"\xef\xbb\xbf"
@@ -105,17 +107,13 @@ def _render(version: str, style: str | None) -> str:
     return version
 
 
-def set_version_text(text: str, new_version: str) -> tuple[str, str, int]:
+def set_version_text(text: str, new_version: str, source: str = "contract") -> tuple[str, str, int]:
     """``text`` with the top-level version set to ``new_version``.
 
     Returns ``(new_text, old_version, line)``. Only the characters of the version scalar change.
     """
     parse_semver(new_version)
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "parse error"
-        raise BumpError(f"the contract is not valid YAML: {first}") from None
+    before = _load(text, source)
     token = _version_token(text)
     if token.style in ("|", ">"):
         raise BumpError("the version is a block scalar (| or >): edit it by hand")
@@ -123,13 +121,19 @@ def set_version_text(text: str, new_version: str) -> tuple[str, str, int]:
     if "\n" in text[start:end] or "\r" in text[start:end]:
         raise BumpError("the version spans several lines: edit it by hand")
     new_text = text[:start] + _render(new_version, token.style) + text[end:]
-    _verify(text, new_text, new_version)
+    _verify(before, _load(new_text, source), new_version)
     return new_text, str(token.value), token.start_mark.line + 1
 
 
-def _verify(before: str, after: str, new_version: str) -> None:
-    old = yaml.safe_load(before)
-    new = yaml.safe_load(after)
+def _load(text: str, source: str) -> object:
+    """The data of ``text`` through the one located loader (its limits, its refusals)."""
+    try:
+        return load_yaml(text, source).data
+    except ContractError as exc:
+        raise BumpError(f"the contract is not valid YAML: {exc.first.format()}") from None
+
+
+def _verify(old: object, new: object, new_version: str) -> None:
     if not isinstance(new, dict) or str(new.get("version")) != new_version:
         raise BumpError("rewriting the version line did not produce the new version")
     old = dict(old)
@@ -145,7 +149,7 @@ def apply_bump(path: str | Path, new_version: str) -> BumpResult:
     """
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_regular(p)
     except OSError as exc:
         raise BumpError(f"{path}: cannot read: {exc.strerror or exc}") from None
     bom = raw.startswith(_BOM)
@@ -153,7 +157,7 @@ def apply_bump(path: str | Path, new_version: str) -> BumpResult:
         text = raw[len(_BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
         raise BumpError(f"{path}: not UTF-8") from None
-    new_text, old_version, line = set_version_text(text, new_version)
+    new_text, old_version, line = set_version_text(text, new_version, str(path))
     changed = new_text != text
     if changed:
         atomic_write(p, (_BOM if bom else b"") + new_text.encode("utf-8"))

@@ -26,7 +26,7 @@ import yaml
 
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml
+from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml, read_regular
 
 if TYPE_CHECKING:
     import jsonschema
@@ -426,7 +426,7 @@ def load_record(path: str | Path, display: str | None = None) -> Record:
     """Read a record file; raise :class:`ContractError` (also for a missing file)."""
     name = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         raise ContractError([Problem(name, 1, 1, "no such amendment record")]) from None
     except OSError as exc:

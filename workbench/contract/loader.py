@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,14 @@ from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
-from workbench.contract.yamlsrc import LocatedDocument, decode_source, format_json_path, load_yaml
+from workbench.contract.yamlsrc import (
+    LocatedDocument,
+    collector_paused,
+    decode_source,
+    format_json_path,
+    load_yaml,
+    read_source,
+)
 
 if TYPE_CHECKING:
     import jsonschema
@@ -30,12 +36,16 @@ SEMVER = re.compile(
 )
 BUILTIN_SCHEMES = {"mtls", "session", "api_key"}
 
+if TYPE_CHECKING:  # jsonschema is imported only to explain a problem (see _schema_problems)
+    import jsonschema
+
 
 @cache
 def format_schema() -> dict:
     """The JSON Schema (draft 2020-12) of contract format v1."""
-    text = resources.files("workbench.contract").joinpath("schema/contract-v1.schema.json")
-    return json.loads(text.read_text(encoding="utf-8"))
+    # read beside this module: importlib.resources would cost every command ~15 ms of imports
+    path = Path(__file__).with_name("schema") / "contract-v1.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # jsonschema is imported when a document is not certainly valid (see fastcheck): importing it
@@ -64,25 +74,6 @@ def _meta_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
 
 
-def read_source(path: str | Path, display: str | None = None) -> str:
-    """Read a contract file as text, turning every OS-level failure into a positioned problem."""
-    name = display or str(path)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")])
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ContractError([Problem(name, 1, 1, "no such file")]) from None
-    except PermissionError:
-        raise ContractError([Problem(name, 1, 1, "permission denied")]) from None
-    except IsADirectoryError:
-        raise ContractError([Problem(name, 1, 1, "is a directory, not a contract file")]) from None
-    except OSError as exc:
-        raise ContractError([Problem(name, 1, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    return decode_source(raw, name)
-
-
 def load_contract(path: str | Path, display: str | None = None) -> Contract:
     """Load and validate a contract file; raise :class:`ContractError` listing every error."""
     name = display or str(path)
@@ -96,8 +87,9 @@ def load_contract_bytes(raw: bytes, source: str) -> Contract:
 
 def load_contract_text(text: str, source: str) -> Contract:
     """Load and validate contract text; raise :class:`ContractError` listing every error."""
-    contract = parse_contract_text(text, source)
-    errors = [p for p in validate_contract(contract) if p.severity == "error"]
+    with collector_paused():  # parse and check make only acyclic objects: no collector passes
+        contract = parse_contract_text(text, source)
+        errors = [p for p in validate_contract(contract) if p.severity == "error"]
     if errors:
         raise ContractError(errors)
     return contract
@@ -431,21 +423,26 @@ def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                if not value.startswith("#"):
-                    err(
-                        (*raw, key),
-                        f"external $ref {value!r} refused: only local "
-                        f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
-                    )
-                elif not value.startswith(REF_PREFIX):
-                    err((*raw, key), f"$ref {value!r} must point into {REF_PREFIX}")
-                elif c.resolve_ref(value) is None:
-                    err((*raw, key), f"$ref {value!r} names no schema in components.schemas")
-            elif isinstance(value, dict | list):
-                _check_refs(c, value, (*raw, key), err)
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            _check_refs(c, item, (*raw, i), err)
+    """Every ``$ref`` inside one embedded schema (a loop, not a call per value)."""
+    work = [(raw, node)]
+    while work:
+        path, value = work.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "$ref" and isinstance(item, str):
+                    if not item.startswith("#"):
+                        err(
+                            (*path, key),
+                            f"external $ref {item!r} refused: only local "
+                            f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
+                        )
+                    elif not item.startswith(REF_PREFIX):
+                        err((*path, key), f"$ref {item!r} must point into {REF_PREFIX}")
+                    elif c.resolve_ref(item) is None:
+                        err((*path, key), f"$ref {item!r} names no schema in components.schemas")
+                elif isinstance(item, dict | list):
+                    work.append(((*path, key), item))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    work.append(((*path, i), item))

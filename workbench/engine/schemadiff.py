@@ -19,6 +19,7 @@ from typing import Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
+from workbench.contract.yamlsrc import paths_with_key
 from workbench.engine.classify import canonical_json as canonical
 
 Raw = tuple
@@ -102,8 +103,8 @@ class _Side:
             sites: list[tuple[Raw, str]] = []
             data = self.contract.data
             if self.contract.key_locs:
-                for raw in self.contract.key_locs:
-                    if raw and raw[-1] == "$ref":
+                for raw in paths_with_key(self.contract.key_locs, "$ref"):
+                    if raw:
                         node = data
                         try:
                             for part in raw:

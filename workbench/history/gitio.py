@@ -24,6 +24,7 @@ import git as gitpython
 from git.refs.symbolic import SymbolicReference
 
 from workbench.contract.revspec import INDEX, WORKTREE
+from workbench.contract.yamlsrc import read_regular
 from workbench.history.errors import HistoryError
 
 NULL_SHA = "0" * 40
@@ -355,7 +356,7 @@ class GitRepo:
             if target.is_dir():
                 raise HistoryError(f"{rel} is a directory, not a contract file")
             try:
-                return target.read_bytes()
+                return read_regular(target)
             except FileNotFoundError:
                 raise HistoryError(f"{rel} does not exist in the working tree") from None
             except OSError as exc:

@@ -11,12 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from workbench.contract.errors import ContractError
+from workbench.contract.yamlsrc import decode_source, load_yaml
 
 FIELDS = ("contract", "version", "title", "status")
 _TOP = re.compile(
@@ -117,9 +113,9 @@ _KEYS = tuple(f"{name}:".encode() for name in FIELDS)
 
 
 def _parse(raw: bytes) -> ContractMeta | None:
-    try:
-        data = yaml.load(raw, Loader=_Loader)  # a safe loader: no tags run
-    except (yaml.YAMLError, ValueError, RecursionError):
+    try:  # the one located loader: its limits (aliases, depth, size) hold here too
+        data = load_yaml(decode_source(raw, "blob"), "blob").data
+    except ContractError:
         return None
     if not isinstance(data, dict) or "contract" not in data or "version" not in data:
         return None

@@ -29,6 +29,7 @@ from workbench.config import CONFIG_NAME, Config, load_config, parse_config
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import load_contract_bytes
 from workbench.contract.model import Contract
+from workbench.contract.yamlsrc import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
@@ -451,7 +452,7 @@ class ContractRepo:
         blob: str | None = None
         if draft != "deleted" and self.git.root is not None:
             try:
-                raw = (self.git.root / path).read_bytes()
+                raw = read_regular(self.git.root / path)
             except OSError:
                 raw = None
             if raw is not None:
@@ -623,7 +624,7 @@ class ContractRepo:
             raw = None
             target = self.git.root / path
             with contextlib.suppress(OSError):
-                raw = target.read_bytes()
+                raw = read_regular(target)
             blob = blob_sha(raw) if raw is not None else None
             if raw is not None and blob is not None:
                 self._worktree.put(blob, raw)
@@ -826,7 +827,7 @@ class ContractRepo:
         if rev == WORKTREE:
             assert self.git.root is not None
             try:
-                raw = (self.git.root / rel).read_bytes()
+                raw = read_regular(self.git.root / rel)
             except FileNotFoundError:
                 return ParentRef(WORKTREE, rel, None)
             except OSError as exc:
@@ -888,7 +889,7 @@ class ContractRepo:
                 return raw
             assert self.git.root is not None
             try:
-                raw = (self.git.root / side.path).read_bytes()
+                raw = read_regular(self.git.root / side.path)
             except OSError as exc:
                 raise HistoryError(f"{side.path}: cannot read: {exc.strerror or exc}") from None
             if blob_sha(raw) != side.blob:

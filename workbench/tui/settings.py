@@ -80,12 +80,12 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file (defaults when it is missing); never raises."""
     from workbench.contract.errors import ContractError
-    from workbench.contract.yamlsrc import decode_source, load_yaml
+    from workbench.contract.yamlsrc import decode_source, load_yaml, read_regular
 
     path = path or settings_path()
     settings = Settings(path=path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return settings
     except OSError as exc:
