@@ -224,6 +224,23 @@ def history_bomb_world(w: World) -> None:
     w.commit("fix", date="2025-01-03")
 
 
+def extension_world(w: World) -> None:
+    """Extension fields whose aliases expand to about 72,000 values, one of them changed under
+    every copy: shown and compared without being expanded again (nor diffed without order)."""
+
+    def text(version: str, more: str = "") -> str:
+        items = ", ".join(f"v{i}" for i in range(30)) + more
+        levels = [f"x-a: &a [{items}]"]
+        for name, prev in zip("bcde", "abcd", strict=True):
+            anchor = f"&{name} " if name != "e" else ""
+            levels.append(f"x-{name}: {anchor}[{', '.join(['*' + prev] * 7)}]")
+        return contract(version=version, extra="\n".join(levels) + "\n")
+
+    w.write(C, text("1.0.0"))
+    w.commit("payments-api 1.0.0")
+    w.write(C, text("1.0.1", ", v99"))
+
+
 def special_world(w: World) -> None:
     """Files that are not what they seem: a tracked contract replaced by a FIFO, a committed
     symlink to /dev/zero, a sparse 64 GiB file, bytes that are not UTF-8, a NUL."""
@@ -334,6 +351,7 @@ WORLDS: dict[str, Callable[[World], None]] = {
     "noise": noise_world,
     "near-limit": near_limit_world,
     "special": special_world,
+    "extension": extension_world,
     "fifo-settings": fifo_settings_world,
     "outside": outside_world,
     "hooks": hooks_world,
@@ -677,6 +695,9 @@ CASES = [
     ),
     case("near-limit-check-staged", "near-limit", "check", "--staged", codes=FOUND),
     case("near-limit-amend-status", "near-limit", "amend", "status", codes=FOUND),
+    case("extension-diff", "extension", "diff", f"HEAD:{C}", C, codes=OK),
+    case("extension-check", "extension", "check", codes=FOUND),
+    case("extension-amend-status", "extension", "amend", "status", "--all", codes=FOUND),
     case("deep-validate", "bombs", "validate", "deep.yaml", codes=FOUND),
     # files that are not what they seem
     case("special-validate-fifo", "special", "validate", C, codes=FOUND),

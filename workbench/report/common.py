@@ -242,18 +242,33 @@ def verdict_sentence(report: DiffReport) -> str:
 
 def short_value(value: Any, limit: int = 60) -> str:
     """A contract value in one short line (lists and maps in flow style)."""
+    text = clean(_flow(value, limit))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _flow(value: Any, budget: int) -> str:
+    """``value`` in flow style, stopped soon after ``budget`` characters: a value that YAML
+    aliases expanded into 100,000 parts is never written out whole to show 60 characters."""
     if value is None:
         return "(unset)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        text = "[" + ", ".join(short_value(v, limit) for v in value) + "]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}: {short_value(v, limit)}" for k, v in value.items()) + "}"
-    else:
-        text = str(value)
-    text = clean(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        parts: list[str] = []
+        size = 1
+        for key, item in items:
+            if size > budget:
+                parts.append("...")
+                break
+            text = _flow(item, budget - size)
+            if key is not None:
+                text = f"{key}: {text}"
+            parts.append(text)
+            size += len(text) + 2
+        inner = ", ".join(parts)
+        return f"{{{inner}}}" if isinstance(value, dict) else f"[{inner}]"
+    return str(value)
 
 
 _DURATION_KEYS = frozenset(spec[-1] for spec in DURATION_FIELDS)
