@@ -840,10 +840,15 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
     assert changed(outside_before, snapshot(world.base, skip=[world.repo, *skip_cache])) == [], (
         f"touched outside the work tree\n{result}"
     )
+    tree_after = snapshot(world.repo, skip=[world.repo / ".git"])
     if not c.writes:
-        assert changed(tree_before, snapshot(world.repo, skip=[world.repo / ".git"])) == [], (
-            f"a read changed the work tree\n{result}"
-        )
+        assert changed(tree_before, tree_after) == [], f"a read changed the work tree\n{result}"
+    for rel in changed(tree_before, tree_after):  # what the workbench wrote reads as it is
+        path = world.repo / rel
+        written = rel not in tree_before or rel.startswith("amendments/") or "CHANGELOG" in rel
+        if written and path.is_file() and not path.is_symlink():
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            assert unsafe_in(text) == [], f"{rel} holds raw unsafe characters\n{result}"
     if c.output_file is not None:
         written = (world.repo / c.output_file).read_text(encoding="utf-8", errors="surrogateescape")
         assert unsafe_in(written) == [] and "\x1b" not in written

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -27,6 +28,7 @@ import yaml
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml, read_regular
+from workbench.textsafe import UNSAFE, clean
 
 if TYPE_CHECKING:
     import jsonschema
@@ -316,8 +318,15 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # text with bidi, invisible or control characters is double-quoted, where dump_record
+    # escapes those YAML leaves raw: the record reads in a pull request as it is
+    style = '"' if UNSAFE.search(value) else "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _escape_for_yaml(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 _Dumper.add_representer(str, _str_representer)
@@ -334,12 +343,13 @@ def dump_record(record: Record) -> str:
         width=100,
         default_flow_style=False,
     )
+    body = UNSAFE.sub(_escape_for_yaml, body)  # only inside double-quoted scalars (above)
     header = _HEADER.format(contract=_one_line(record.contract), versions=_one_line(versions))
     return header + body
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return clean(" ".join(str(text).split()))
 
 
 def save_record(record: Record, path: str | Path) -> None:
