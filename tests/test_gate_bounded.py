@@ -105,3 +105,17 @@ def test_staged_renames_name_both_paths(tmp_path: Path) -> None:
     repo.git("mv", CONTRACT_PATH, "contracts/moved.yaml")
     with ContractRepo.open(repo.root, cache=False) as r:
         assert r.changed_paths(staged=True) == {CONTRACT_PATH, "contracts/moved.yaml"}
+
+
+def test_a_contract_named_with_a_newline_is_checked_and_shown_on_one_line(tmp_path: Path) -> None:
+    name = "contracts/a (FAIL)\nok   contracts/b.yaml"
+    repo = orders_repo(tmp_path / "r")
+    repo.write(name, CONTRACT.replace("contract: orders-api", "contract: a-api"))
+    repo.commit("a-api")
+    repo.edit(name, "1.4.0", "1.4.1")
+    repo.git("add", "-A")
+    result = check(repo.root, staged=True)
+    assert [e.path for e in result.entries] == [name]
+    assert "nothing changed that matters" in result.entries[0].summary  # compared with HEAD's
+    assert "ok   contracts/a (FAIL)\\nok   contracts/b.yaml (" in result.render()
+    assert "\nok   contracts/b.yaml" not in result.render()

@@ -105,6 +105,18 @@ def filename_world(w: World) -> None:
     w.write(EVIL_NAME, contract(lifetime="30m"))
 
 
+NEWLINE_NAME = "contracts/a (FAIL)\nok   contracts/b.yaml"  # a file name that forges a line
+
+
+def newline_world(w: World) -> None:
+    """A contract whose file name holds a newline: checked like any other (not invisible to
+    the globs, nor new for want of its old side), and never printed as two lines."""
+    w.write(NEWLINE_NAME, contract(cid="a-api"))
+    w.commit("a-api 1.0.0")
+    w.write(NEWLINE_NAME, contract(cid="a-api", lifetime="30m"))
+    w.git("add", "-A")
+
+
 def git_world(w: World) -> None:
     """History whose author names, subjects and tag names carry escapes; one revision does not
     load (a bad tag value) and a later one fixes it."""
@@ -336,6 +348,7 @@ WORLDS: dict[str, Callable[[World], None]] = {
     "staged": staged_world,
     "escape-key": escape_key_world,
     "filename": filename_world,
+    "newline": newline_world,
     "git": git_world,
     "record": record_world,
     "bad-tags": bad_tags_world,
@@ -525,6 +538,29 @@ CASES = [
     case("name-log", "filename", "log", codes=OK),
     case("name-amend-status", "filename", "amend", "status", codes=FOUND, shows=ESC_RLO),
     case("name-amend-start", "filename", "amend", "start", codes=OK | FOUND, writes=True),
+    # a file name with a newline: seen by the gate, shown on one line
+    *[
+        case(
+            f"newline-{'-'.join(args)}",
+            "newline",
+            *args,
+            codes=FOUND,
+            shows="(FAIL)\\nok",
+            not_shows=("\nok   contracts/b.yaml",),
+        )
+        for args in (("check",), ("check", "--staged"), ("amend", "status"))
+    ],
+    case("newline-log", "newline", "log", NEWLINE_NAME, codes=OK, shows="a-api"),
+    case(
+        "newline-check-json",
+        "newline",
+        "check",
+        "-f",
+        "json",
+        codes=FOUND,
+        json=True,
+        keeps=NEWLINE_NAME,
+    ),
     # git metadata: author names, subjects, tags, branches; a bad revision between good ones
     case("git-log", "git", "log", codes=OK, shows="\\x1b]52"),
     case("git-log-path", "git", "log", C, codes=OK, shows=ESC_RLO),

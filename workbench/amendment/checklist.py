@@ -27,6 +27,7 @@ from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy
+from workbench.textsafe import clean
 
 
 def short(fingerprint: str | None) -> str:
@@ -807,6 +808,14 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
     else:
         versions = f"{c.from_version} -> {c.to_version}"
     lines = [f"{c.contract} ({c.path}): {versions}, {c.required_bump} bump required"]
+    lines += _item_lines(c, verbose)
+    # one line per entry: a newline in a path, an id or a reason is shown, never obeyed
+    return "\n".join(clean(line) for line in lines) + "\n"
+
+
+def _item_lines(c: Checklist, verbose: bool) -> list[str]:
+    """The record line, then each step and its open items (every item with ``verbose``)."""
+    lines: list[str] = []
     if c.record is not None:
         state = "complete" if c.complete else "stale" if c.stale else "in progress"
         lines.append(f"record: {c.record_path} ({state}); change set {short(c.fingerprint)}")
@@ -823,4 +832,4 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
             lines.append(f"    {ITEM_MARKS[item.status]:>7}  {item.label}{target}")
             if item.detail and (item.open or verbose):
                 lines.append(f"             {item.detail}")
-    return "\n".join(lines) + "\n"
+    return lines

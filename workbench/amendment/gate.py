@@ -25,6 +25,7 @@ from workbench.history.errors import HistoryError
 from workbench.history.meta import sniff
 from workbench.history.repo import ContractRepo
 from workbench.security.policy import load_policy
+from workbench.textsafe import clean
 
 
 class GateError(Exception):
@@ -96,10 +97,10 @@ class GateResult:
         if failing:
             head += f", {len(failing)} without a complete and current amendment record"
         lines = [head, ""]
-        for e in self.entries:
+        for e in self.entries:  # one line each: a newline in a path or an id is shown as \n
             mark = "ok  " if e.ok else "FAIL"
-            lines.append(f"{mark} {e.path} ({e.summary})")
-            lines += [f"     - {line}" for line in e.lines]
+            lines.append(f"{mark} {clean(e.path)} ({clean(e.summary)})")
+            lines += [f"     - {clean(line)}" for line in e.lines]
         if failing:
             lines += [
                 "",

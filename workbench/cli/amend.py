@@ -16,6 +16,7 @@ import click
 from workbench.amendment.actions import ACTIONS, Action, Outcome, Param
 from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
 from workbench.cli.output import echo, json_text
+from workbench.textsafe import clean
 
 if TYPE_CHECKING:
     from workbench.amendment.session import AmendmentSession
@@ -67,7 +68,7 @@ def _open(
     try:
         return AmendmentSession.open(contract, repo=repo_dir, base=base_ref, today=day)
     except NoSingleContract as exc:
-        names = ", ".join(exc.paths) or "none"
+        names = clean(", ".join(exc.paths) or "none")
         echo(
             f"workbench amend: error: give --contract PATH ({len(exc.paths)} contracts "
             f"changed {exc.where}: {names})",
@@ -81,8 +82,8 @@ def _open(
 
 def _show(outcome: Outcome) -> None:
     """The outcome's line, or the checklist when that is the answer (as `amend status`)."""
-    if outcome.note:
-        echo(outcome.note)
+    if outcome.note:  # one line (a newline in a path is shown as \n), or the notice itself
+        echo(outcome.note if outcome.note == outcome.notice else clean(outcome.note))
     elif outcome.checklist is not None:
         from workbench.amendment.checklist import render_text
 

@@ -17,6 +17,7 @@ from workbench.history.log import amendment_log
 from workbench.history.repo import ContractRepo
 from workbench.report.log import contract_width, log_error, log_header, log_line
 from workbench.report.text import Painter, use_color
+from workbench.textsafe import clean
 
 
 @click.command("log")
@@ -111,6 +112,6 @@ def command(
 
 
 def _fail(message: str) -> NoReturn:
-    text = log_error(message)
+    text = clean(log_error(message))
     echo(text if LOCATED.match(text) else f"workbench log: {text}", err=True)
     sys.exit(2)

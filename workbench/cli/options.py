@@ -15,7 +15,7 @@ import click
 
 from workbench.amendment.atomic import atomic_write
 from workbench.cli.output import echo
-from workbench.textsafe import terminal_safe
+from workbench.textsafe import clean, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -134,7 +134,7 @@ def parse_day(value: str | None, option: str = "--today") -> dt.date | None:
 def fail(lines: list[str]) -> NoReturn:
     """Print load or usage problems (one line each) and exit 2."""
     for line in lines:
-        echo(line, err=True)
+        echo(clean(line), err=True)  # one line each, whatever a path holds
     sys.exit(2)
 
 
@@ -144,7 +144,7 @@ LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
 def error_line(command: str, exc: Exception | str) -> str:
     """``workbench CMD: error: MESSAGE``, or the message alone when it already is a located
     ``file:line:col: error: ...`` line (no doubled prefix)."""
-    text = str(exc)
+    text = clean(str(exc))  # one line, whatever a path or a name in it holds
     return text if LOCATED.match(text) else f"workbench {command}: error: {text}"
 
 

@@ -107,7 +107,7 @@ def os_error_line(what: str, exc: OSError) -> str:
     )
     target = f" {_shown_path(os.fsdecode(where))}" if where != "" else ""
     reason = exc.strerror or type(exc).__name__
-    return f"{what}: error: {verb}{target}: {reason}"
+    return clean(f"{what}: error: {verb}{target}: {reason}")
 
 
 def _shown_path(path: str) -> str:
@@ -121,7 +121,7 @@ def _shown_path(path: str) -> str:
 
 def crash_line(what: str, exc: BaseException) -> str:
     """The one line an unexpected exception becomes."""
-    text = " ".join(str(exc).split())
+    text = clean(" ".join(str(exc).split()))
     if len(text) > 200:
         text = text[:197] + "..."
     kind = type(exc).__name__

@@ -325,6 +325,14 @@ class GitRepo:
         """``(type, sha)`` of ``rel`` in ``commit``'s tree, or ``None`` when absent."""
         if not rel:
             return None
+        if "\n" in rel:  # cat-file reads names one per line: ask ls-tree for this one
+            out = self.run("ls-tree", "-z", "--full-tree", commit, "--", rel, check=False)
+            for record in out.split(b"\x00"):
+                meta, _, name = record.partition(b"\t")
+                fields = meta.split()
+                if len(fields) == 3 and _decode(name) == rel:
+                    return fields[1].decode("ascii"), fields[2].decode("ascii")
+            return None
         found = self.batch.read([f"{commit}:{rel}"])[0]
         return None if found is None else (found[1], found[0])
 

@@ -50,7 +50,7 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
             i += 1
     if pattern.endswith("/"):
         out.append(".*")
-    return re.compile("".join(out) + r"\Z")
+    return re.compile("".join(out) + r"\Z", re.DOTALL)  # a file name may hold a newline
 
 
 class PathFilter:
@@ -74,4 +74,4 @@ def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One expression for several globs (one match per path: commits may touch 100,000)."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns))
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns), re.DOTALL)
