@@ -117,6 +117,24 @@ def newline_world(w: World) -> None:
     w.git("add", "-A")
 
 
+def tui_settings_world(w: World) -> None:
+    """The terminal UI's own settings file with an invalid tag value and a raw escape."""
+    w.write(C, contract())
+    w.commit("payments-api 1.0.0")
+    settings = w.home / ".config" / "workbench" / "settings.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("theme: !!int notanint\nkeymap: {\x1b]0;t\x07: q}\n", encoding="utf-8")
+
+
+def permissions_world(w: World) -> None:
+    """A record directory and a contract the user may not write (EACCES)."""
+    record_world(w)
+    for path in (w.repo / "amendments" / "payments-api", w.repo / "contracts"):
+        for child in path.iterdir():
+            child.chmod(0o444)
+        path.chmod(0o555)
+
+
 def git_world(w: World) -> None:
     """History whose author names, subjects and tag names carry escapes; one revision does not
     load (a bad tag value) and a later one fixes it."""
@@ -349,6 +367,8 @@ WORLDS: dict[str, Callable[[World], None]] = {
     "escape-key": escape_key_world,
     "filename": filename_world,
     "newline": newline_world,
+    "tui-settings": tui_settings_world,
+    "permissions": permissions_world,
     "git": git_world,
     "record": record_world,
     "bad-tags": bad_tags_world,
@@ -398,6 +418,7 @@ class Case:
     xml: bool = False  # standard output on a pipe: must be well-formed XML
     output_file: str | None = None  # written with --output: held to the terminal's standard
     keys: tuple[tuple[float | str, bytes], ...] = ()  # the terminal UI: keys and their cues
+    as_user: bool = False  # needs permission bits to bind: skipped as root
     timeout: float = TIMEOUT
 
 
@@ -795,6 +816,12 @@ CASES = [
         timeout=15,
         writes=True,
     ),
+    case("tui-bad-settings", "tui-settings", codes=OK, keys=(("payments-api", b"q"),), timeout=12),
+    # permission denied (as any user but root, who writes through permission bits)
+    *[
+        case(f"eacces-amend-{args[0]}", "permissions", "amend", *args, codes=ERR, as_user=True)
+        for args in (("summary", "new"), ("notice",), ("bump", "--version", "3.0.0"))
+    ],
     # usage errors quote the command line through the same gate
     case(
         "usage-format",
@@ -852,6 +879,8 @@ PARAMS = [
 
 @pytest.mark.parametrize("c", PARAMS)
 def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> None:
+    if c.as_user and os.geteuid() == 0:
+        pytest.skip("root writes through permission bits: EACCES cannot be simulated here")
     world = worlds(c.world)
     if c.writes:
         world = world.copy(tmp_path / "world")
