@@ -94,3 +94,16 @@ def terminal_safe(text: str, *, colour: bool = False) -> str:
 
 def _gate(text: str) -> str:
     return UNSAFE.sub(_escape, text)  # TAB and LF are not in UNSAFE: the layout stays
+
+
+def escape_for_double_quotes(text: str) -> str:
+    """Every unsafe character of ``text`` as a ``\\uXXXX`` (``\\UXXXXXXXX``) escape: what a
+    YAML double-quoted scalar (or a JSON string) reads back as the same character. For YAML
+    written with every string that holds one double-quoted, so that the file reads in a pull
+    request as it is (YAML itself leaves bidi and invisible characters raw)."""
+    return UNSAFE.sub(_quoted_escape, text)
+
+
+def _quoted_escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

@@ -15,8 +15,8 @@ documented in ``docs/amendments.md``. Records are always written with :func:`sav
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -28,7 +28,7 @@ import yaml
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml, read_regular
-from workbench.textsafe import UNSAFE, clean
+from workbench.textsafe import UNSAFE, clean, escape_for_double_quotes
 
 if TYPE_CHECKING:
     import jsonschema
@@ -177,15 +177,19 @@ class ChangelogStamp:
     by: str
     at: str
     fingerprint: str | None = None
+    sha256: str | None = None  # of the entry as written (see changelog.entry_digest)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "version": self.version,
             "by": self.by,
             "at": self.at,
             "fingerprint": self.fingerprint,
         }
+        if self.sha256:
+            out["sha256"] = self.sha256
+        return out
 
 
 @dataclass(slots=True)
@@ -294,8 +298,16 @@ class Record:
 
 
 def contract_dir_name(contract_id: str) -> str:
-    """The directory of a contract's records (``:`` is not portable in file names)."""
-    return contract_id.replace(":", "_")
+    """The directory of a contract's records: the id, with ``:`` (not portable in file names)
+    written ``~``, a character ids cannot hold, so different ids never share a directory
+    (``pay:api`` and ``pay_api``)."""
+    return contract_id.replace(":", "~")
+
+
+def legacy_dir_name(contract_id: str) -> str | None:
+    """Where records of an id with ``:`` lived before (``_`` for ``:``), read when the current
+    directory has none; ``None`` when the id has no ``:``."""
+    return contract_id.replace(":", "_") if ":" in contract_id else None
 
 
 def record_relpath(directory: str, contract_id: str, version: str) -> str:
@@ -324,11 +336,6 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _escape_for_yaml(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
 _Dumper.add_representer(str, _str_representer)
 
 
@@ -343,7 +350,7 @@ def dump_record(record: Record) -> str:
         width=100,
         default_flow_style=False,
     )
-    body = UNSAFE.sub(_escape_for_yaml, body)  # only inside double-quoted scalars (above)
+    body = escape_for_double_quotes(body)  # only inside double-quoted scalars (above)
     header = _HEADER.format(contract=_one_line(record.contract), versions=_one_line(versions))
     return header + body
 
@@ -420,15 +427,23 @@ def record_problems(data: Any, doc: LocatedDocument, source: str) -> list[Proble
     return out
 
 
+_VALID: dict[str, None] = {}  # digests of record texts that passed the schema (bounded)
+
+
 def parse_record(text: str, source: str) -> Record:
     """Parse and validate a record; raise :class:`ContractError` with positioned problems."""
     doc = load_yaml(text, source)
     data = doc.data
     if not isinstance(data, dict):
         raise ContractError([Problem(source, 1, 1, "an amendment record must be a mapping")])
-    problems = record_problems(data, doc, source)
-    if problems:
-        raise ContractError(problems)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if digest not in _VALID:  # the schema check costs milliseconds; a text passes it once
+        problems = record_problems(data, doc, source)
+        if problems:
+            raise ContractError(problems)
+        if len(_VALID) >= 256:
+            _VALID.pop(next(iter(_VALID)))
+        _VALID[digest] = None
     return _build(data)
 
 
@@ -502,6 +517,7 @@ def _build_step(d: dict) -> StepRecord:
             changelog["by"],
             changelog["at"],
             changelog.get("fingerprint"),
+            changelog.get("sha256"),
         )
         if changelog
         else None,

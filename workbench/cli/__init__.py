@@ -34,6 +34,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Build the demo repository (sample contracts with their history) and open it.",
     ),
     "diff": ("diff", "Classify what an amendment changes, for whom, and how badly."),
+    "import": (
+        "importer",
+        "Read an artefact (OIDC discovery, RFC 8414 metadata, OpenAPI 3, Keycloak realm export, "
+        "Dex config) and write it as a contract in format v1.1 that judges the same.",
+    ),
     "log": (
         "log",
         "One line per amendment, newest first: date, revision, author, version, the bump the "

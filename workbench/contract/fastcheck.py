@@ -140,9 +140,17 @@ class _Compiler:
                     return _unsure
                 types = frozenset(py for t in names_ for py in _PY_TYPES[t])
             elif key == "enum":
-                if not all(isinstance(e, str) for e in value):
+                if all(isinstance(e, str) for e in value):
+                    enum = frozenset(value)
+                elif all(
+                    isinstance(e, str | int | float) and not isinstance(e, bool) for e in value
+                ):
+                    typed = frozenset((type(e), e) for e in value)  # format: 1 | 1.1 | "1.1"
+                    others.append(
+                        lambda v, _t=typed: isinstance(v, str | int | float) and (type(v), v) in _t
+                    )
+                else:
                     return _unsure
-                enum = frozenset(value)
             elif key == "const":
                 if not _is_int(value) and not isinstance(value, str):
                     return _unsure
@@ -183,6 +191,9 @@ class _Compiler:
                 date = True
             elif key == "$ref":
                 others.append(self.ref(value))
+            elif key == "anyOf":  # certainly valid when one branch certainly is
+                branches = [self.compile(s) for s in value]
+                others.append(lambda v, _b=branches: any(c(v) for c in _b))
             elif key == "oneOf":
                 others.append(_one_of([(s, self.compile(s)) for s in value]))
             else:

@@ -233,7 +233,9 @@ def _semantic_problems(c: Contract) -> list[Problem]:
         out.append(_problem_at(c, raw, message, severity, at_key=at_key))
 
     version = data.get("version")
-    if isinstance(version, str) and not SEMVER.match(version):
+    if version is None and "artefact" not in data:
+        err((), "'version' is a required field")
+    elif isinstance(version, str) and not SEMVER.match(version):
         err(("version",), f"version {version!r} is not SemVer 2.0 (MAJOR.MINOR.PATCH)")
     elif version is not None and not isinstance(version, str):
         err(("version",), f"version {version!r} must be a quoted SemVer string, e.g. '1.0.0'")
@@ -241,11 +243,15 @@ def _semantic_problems(c: Contract) -> list[Problem]:
     _check_durations(c, err)
     idps = _check_unique(data.get("identity_providers"), "id", "identity_providers", err)
     _check_unique(data.get("consumers"), "name", "consumers", err)
+    _check_unique(data.get("clients"), "id", "clients", err)
+    _check_unique(data.get("upstream_providers"), "id", "upstream_providers", err)
+    _check_extension_names(data, err)
 
     tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
     endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
     scopes = data.get("scopes") if isinstance(data.get("scopes"), dict) else {}
     errors = data.get("errors") if isinstance(data.get("errors"), dict) else {}
+    schemes = data.get("security_schemes") if isinstance(data.get("security_schemes"), dict) else {}
 
     for kind, token in tokens.items():
         if not isinstance(token, dict):
@@ -271,11 +277,14 @@ def _semantic_problems(c: Contract) -> list[Problem]:
             if not isinstance(requirement, dict):
                 continue
             for scheme, needed in requirement.items():
+                if scheme in schemes:
+                    _check_scheme_scopes(schemes[scheme], scheme, needed, (eid, i), err)
+                    continue
                 if scheme not in tokens and scheme not in BUILTIN_SCHEMES:
                     err(
                         ("endpoints", eid, "security", i, scheme),
-                        f"unknown security scheme {scheme!r} (a token kind or one of "
-                        f"{', '.join(sorted(BUILTIN_SCHEMES))})",
+                        f"unknown security scheme {scheme!r} (a token kind, a name in "
+                        f"security_schemes or one of {', '.join(sorted(BUILTIN_SCHEMES))})",
                         at_key=True,
                     )
                 for j, scope in enumerate(needed or []):
@@ -326,12 +335,72 @@ def _semantic_problems(c: Contract) -> list[Problem]:
     return out
 
 
+def _check_scheme_scopes(scheme: Any, name: str, needed: Any, at: tuple, err) -> None:
+    """Scopes a requirement names for an OAuth 2.0 security scheme should be among its flows'
+    scopes (OpenAPI); other scheme types may list roles, which are not declared anywhere."""
+    if not isinstance(scheme, dict) or scheme.get("type") != "oauth2":
+        return
+    flows = scheme.get("flows") if isinstance(scheme.get("flows"), dict) else {}
+    declared = {
+        str(s)
+        for flow in flows.values()
+        if isinstance(flow, dict) and isinstance(flow.get("scopes"), dict)
+        for s in flow["scopes"]
+    }
+    eid, i = at
+    for j, scope in enumerate(needed or []):
+        if scope not in declared:
+            err(
+                ("endpoints", eid, "security", i, name, j),
+                f"scope {scope!r} is not declared by any flow of security scheme {name!r}",
+                "warning",
+            )
+
+
+def _check_extension_names(data: dict, err) -> None:
+    """Grant and client authentication names outside the registered ones are accepted (real
+    servers offer extensions) but flagged, since a typo would otherwise pass silently."""
+    schema = format_schema()["$defs"]
+    grants = set(schema["grant"]["anyOf"][0]["enum"])
+    methods = set(schema["client_auth_method"]["anyOf"][0]["enum"])
+
+    def check(raw: tuple, value: Any, known: set[str], what: str) -> None:
+        if isinstance(value, str) and value not in known and ":" not in value:
+            hint = _did_you_mean(value, known)
+            err(raw, f"{value!r} is not a registered {what}{hint}", "warning")
+
+    for i, grant in enumerate(_as_list(data.get("grants"))):
+        check(("grants", i), grant, grants, "grant type")
+    for i, method in enumerate(_as_list(data.get("client_authentication"))):
+        check(("client_authentication", i), method, methods, "client authentication method")
+    for c, client in enumerate(_as_list(data.get("clients"))):
+        if not isinstance(client, dict):
+            continue
+        for i, grant in enumerate(_as_list(client.get("grants"))):
+            check(("clients", c, "grants", i), grant, grants, "grant type")
+        if "authentication" in client:
+            check(
+                ("clients", c, "authentication"),
+                client["authentication"],
+                methods,
+                "client authentication method",
+            )
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _check_durations(c: Contract, err) -> None:
     def walk(node: Any, spec: tuple[str, ...], raw: tuple) -> None:
-        if not isinstance(node, dict):
-            return
         head, rest = spec[0], spec[1:]
-        for key in list(node) if head == "*" else [head] if head in node else []:
+        if isinstance(node, list) and head == "*":
+            keys: list = list(range(len(node)))
+        elif isinstance(node, dict):
+            keys = list(node) if head == "*" else [head] if head in node else []
+        else:
+            return
+        for key in keys:
             if rest:
                 walk(node[key], rest, (*raw, key))
             elif isinstance(node[key], str):

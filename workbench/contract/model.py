@@ -22,6 +22,12 @@ DURATION_FIELDS: tuple[tuple[str, ...], ...] = (
     ("sessions", "absolute_timeout"),
     ("keys", "rotation_period"),
     ("keys", "jwks_cache"),
+    ("clients", "*", "tokens", "*", "lifetime"),
+    ("clients", "*", "tokens", "*", "idle_lifetime"),
+    ("clients", "*", "tokens", "*", "absolute_lifetime"),
+    ("server", "key_rotation_period"),
+    ("server", "auth_request_lifetime"),
+    ("server", "device_code_lifetime"),
 )
 
 REF_PREFIX = "#/components/schemas/"
@@ -35,9 +41,12 @@ def _normalize(data: dict) -> dict:
     return out
 
 
-def _normalize_at(node: dict, spec: tuple[str, ...]) -> None:
+def _normalize_at(node: dict | list, spec: tuple[str, ...]) -> None:
     head, rest = spec[0], spec[1:]
-    keys = list(node) if head == "*" else [head] if head in node else []
+    if isinstance(node, list):
+        keys: list = list(range(len(node))) if head == "*" else []
+    else:
+        keys = list(node) if head == "*" else [head] if head in node else []
     for key in keys:
         value = node[key]
         if not rest:
@@ -46,6 +55,9 @@ def _normalize_at(node: dict, spec: tuple[str, ...]) -> None:
         elif isinstance(value, dict):
             node[key] = copy = dict(value)
             _normalize_at(copy, rest)
+        elif isinstance(value, list):
+            node[key] = copy_list = list(value)
+            _normalize_at(copy_list, rest)
 
 
 @dataclass(eq=False)
@@ -130,4 +142,8 @@ _LIST_SECTIONS = {
     "client_authentication",
     "redirect_uris",
     "deprecations",
+    "response_types",
+    "response_modes",
+    "clients",
+    "upstream_providers",
 }

@@ -21,6 +21,7 @@ from workbench.engine import semver
 from workbench.engine.classify import (
     change_set_fingerprint,
     classify,
+    content_changes,
 )
 from workbench.engine.diff import diff_contracts
 from workbench.engine.model import (
@@ -163,6 +164,17 @@ def verdict_for(
         )
         if new is not None and not semver.is_valid(new.version):
             actual, ok = "invalid", False
+    elif not old.version and not new.version:
+        # an artefact (discovery metadata, a realm export) carries no SemVer version: say which
+        # bump the amendment needs and leave the label to whoever releases it
+        required = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)  # type: ignore[assignment]
+        actual, ok = "unversioned", True
+        bump_note = (
+            "the artefact carries no SemVer version: release it under a label that shows "
+            f"a {required} change"
+            if required != "none"
+            else "the artefact carries no SemVer version"
+        )
     else:
         semantic = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)
         required = semver.required_for(semantic, old.version)
@@ -184,7 +196,10 @@ def verdict_for(
         required_bump=required,  # type: ignore[arg-type]
         actual_bump=actual,
         version_bump_ok=ok,
-        fingerprint=change_set_fingerprint([f.fingerprint for f in (*findings, *ignored)]),
+        fingerprint=change_set_fingerprint(
+            [f.fingerprint for f in (*findings, *ignored)],
+            content_changes(old.norm if old else None, new.norm if new else None),
+        ),
         counts={
             "breaking": counts.get("breaking", 0),
             "risky": counts.get("risky", 0),

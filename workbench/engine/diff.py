@@ -173,6 +173,7 @@ class _Differ:
         self.on, self.nn = old.norm, new.norm
         self.out: list[Change] = []
         self.error_renames: dict[str, str] = {}
+        self.scheme_renames: dict[str, str] = {}  # security schemes renamed, old -> new
         self.schemas = SchemaDiffer(old, new, self.emit)
 
     # --- emission ---------------------------------------------------------------------------
@@ -296,6 +297,8 @@ class _Differ:
                 self.schemas.compare_root(f.topic, p, ov, nv, orr, nrr, **ctx)
             elif f.kind == "call":
                 getattr(self, f.topic)(p, ov, nv, orr, nrr, **ctx)
+            elif f.kind == "fn":
+                f.spec(self, p, ov, nv, orr, nrr, **ctx)  # type: ignore[misc,operator]
         self.others(spec, path, o, n, o_raw, n_raw, **ctx)
 
     def others(
@@ -604,7 +607,7 @@ class _Differ:
     def security(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
         """Security requirements: a list of alternatives (OR), each a set of schemes (AND) with
         scopes. A missing or empty list means the endpoint requires no authentication."""
-        o_alts = _alternatives(o)
+        o_alts = _alternatives(renamed_requirements(o, self.scheme_renames))
         n_alts = _alternatives(n)
         if o_alts == n_alts:
             return
@@ -856,3 +859,12 @@ def _detail(old: Any, new: Any) -> str:
         more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
         return f"changed at {shown}{more}" if shown else "changed"
     return ""
+
+
+# Format v1.1: the fields real artefacts hold (see diff_artefacts).
+from workbench.engine.diff_artefacts import (  # noqa: E402
+    extend_fields,
+    renamed_requirements,
+)
+
+extend_fields(CONTRACT_FIELDS, IDP_FIELDS, TOKEN_FIELDS)

@@ -198,6 +198,17 @@ class GitRepo:
             raise HistoryError(_first_line(proc.stderr.decode("utf-8", "replace")))
         return proc.stdout
 
+    def succeeds(self, *args: str) -> bool:
+        """Whether a git command exits with status 0 (``verify-commit``, ``merge-base
+        --is-ancestor``); its output is discarded."""
+        proc = subprocess.run(
+            [*self._base_cmd(), *args],
+            capture_output=True,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+        )
+        return proc.returncode == 0
+
     def popen(self, *args: str) -> subprocess.Popen:
         """Start a git command whose stdout is read as a stream (for paged logs)."""
         return subprocess.Popen(

@@ -252,6 +252,12 @@ class ContractRepo:
                 raise HistoryError(exc.first.format() + suffix) from None
         return self._config
 
+    @config.setter
+    def config(self, config: Config) -> None:
+        """Use ``config`` instead of the working tree's ``.workbench.yaml`` (the gate reads the
+        settings at the base: a change cannot pick which of its own files are contracts)."""
+        self._config = config
+
     def _head_file(self, rel: str) -> bytes | None:
         head = self.head()
         if head is None:

@@ -231,6 +231,7 @@ def verdict_sentence(report: DiffReport) -> str:
         "none": "the version did not change",
         "downgrade": "the version went down",
         "invalid": "the version is not SemVer",
+        "unversioned": "the artefact has no SemVer version",
     }.get(v.actual_bump, f"the version got a {v.actual_bump} bump")
     ok = "ok" if v.version_bump_ok else "NOT ENOUGH"
     note = v.bump_note

@@ -110,7 +110,8 @@ since the removal was announced. Before the sunset, or when the entry has no sun
   development, SemVer item 4) the engine follows the Cargo and npm convention that `0.y` acts as
   the major version: a breaking change needs a minor bump and anything else a patch.
 - `actual_bump`: what the `version` field did (`major`, `minor`, `patch`, `none`, `downgrade`,
-  `invalid`); a step within one pre-release series (`1.1.0-rc.1` -> `1.1.0-rc.2`) counts as
+  `invalid`, or `unversioned` when both sides are artefacts without a SemVer version: the
+  verdict then still names the bump the amendment needs); a step within one pre-release series (`1.1.0-rc.1` -> `1.1.0-rc.2`) counts as
   `patch` and satisfies any requirement, since pre-releases carry no compatibility promise
   (SemVer item 9). A created or deleted contract requires no bump.
 - Fingerprints: a finding's is the first 16 hex digits of the SHA-256 of its rule id, contract

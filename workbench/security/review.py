@@ -10,6 +10,7 @@ from workbench.security.context import AmendmentContext, StateContext
 from workbench.security.model import Hit, Rule, SecurityFinding, fingerprint, sort_key
 from workbench.security.policy import DEFAULT_POLICY, Policy
 from workbench.security.registry import RULES
+from workbench.security.rules.artefacts import applicable
 
 
 def _finding(
@@ -41,8 +42,10 @@ def review_contract(contract: Contract, policy: Policy | None = None) -> list[Se
     for rule in RULES.values():
         if rule.kind != "state" or not policy.enabled(rule.id):
             continue
-        for hit in rule.check(ctx):
-            out.append(_finding(rule, hit, contract, policy, contract.id))
+        for found in rule.check(ctx):
+            hit = applicable(rule.id, contract, found)  # what holds for a real artefact
+            if hit is not None:
+                out.append(_finding(rule, hit, contract, policy, contract.id))
     out.sort(key=sort_key)
     return out
 

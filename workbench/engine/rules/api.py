@@ -3,6 +3,8 @@ content types and error codes."""
 
 from __future__ import annotations
 
+import re
+
 from workbench.engine.model import Change
 from workbench.engine.rules.base import Env, Hit, ctx, fmt, rule
 
@@ -134,7 +136,19 @@ def _ep_method(c: Change, env: Env) -> Hit:
     example="path: /v1/payments -> path: /v2/payments",
 )
 def _ep_path(c: Change, env: Env) -> Hit:
+    if _template(c.old) == _template(c.new):
+        # /orders/{orderId} -> /orders/{id}: the same URL for every caller
+        return Hit(
+            f"endpoint {_ep(c)} path parameter renamed: {c.old} -> {c.new}",
+            severity="safe",
+            breaks=(),
+            note="the URL callers request is the same; only the parameter's name changed",
+        )
     return Hit(f"endpoint {_ep(c)} path {c.old} -> {c.new}")
+
+
+def _template(path: object) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", str(path))
 
 
 @rule(
@@ -240,7 +254,26 @@ def _alt_added(c: Change, env: Env) -> Hit:
     example="security: [{access_token: []}, {api_key: []}] -> [{access_token: []}]",
 )
 def _alt_removed(c: Change, env: Env) -> Hit:
+    if _anonymous_now(env, _ep(c)):
+        # the endpoint now lets anyone in: callers that still send this credential get in too
+        return Hit(
+            f"endpoint {_ep(c)} no longer needs {' + '.join(c.old)}: it accepts anonymous calls",
+            severity="safe",
+            security="weakens",
+            breaks=(),
+        )
     return Hit(f"endpoint {_ep(c)} no longer accepts {' + '.join(c.old)}")
+
+
+def _anonymous_now(env: Env, endpoint: str) -> bool:
+    """Whether the new side lets anyone call ``endpoint`` (no requirement, or an empty one)."""
+    ep = (env.new_norm().get("endpoints") or {}).get(endpoint)
+    if not isinstance(ep, dict):
+        return False
+    security = ep.get("security")
+    if not security:
+        return True
+    return any(isinstance(req, dict) and not req for req in security)
 
 
 @rule(

@@ -1,0 +1,239 @@
+"""Located JSON, lazily: values come from ``json.loads`` (C speed), positions are found only for
+the paths somebody asks about.
+
+A judgement needs the lines of a handful of values (the findings); composing a YAML node tree
+for a 2 MB JSON document just to know every position costs seconds. The locator walks the text
+along the asked path instead, remembering each container's member offsets, so asking for many
+paths under one container scans it once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from workbench.contract.yamlsrc import Loc
+
+Path = tuple
+
+_WS = re.compile(r"[ \t\n\r]*")
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+_decoder = json.JSONDecoder()
+
+
+class _Container:
+    """How far one object or array has been scanned, and the members found so far."""
+
+    __slots__ = ("close", "done", "index", "members", "object", "pending", "pos")
+
+    def __init__(self, text: str, start: int):
+        opener = text[start : start + 1]
+        self.object = opener == "{"
+        self.close = "}" if self.object else "]"
+        self.done = opener not in ("{", "[")
+        self.pos = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+        self.index = 0
+        self.pending = False  # pos is at the value of the last member found, not yet skipped
+        self.members: dict[Any, tuple[int, int]] = {}  # key -> (key offset or -1, value offset)
+
+
+class JsonLocator:
+    """Positions of values and keys in one JSON text, computed on demand: a container is scanned
+    only up to the member asked for, and a value's end only when its position is asked."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._containers: dict[Path, _Container] = {}
+        self._starts: dict[Path, tuple[int, int] | None] = {
+            (): (-1, _WS.match(text, 0).end())  # type: ignore[union-attr]
+        }
+
+    # --- positions -------------------------------------------------------------------------
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        text = self.text
+        return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+    # --- walking ---------------------------------------------------------------------------
+
+    def _skip(self, pos: int) -> int:
+        """The offset just past the JSON value starting at ``pos``."""
+        _, end = _decoder.raw_decode(self.text, pos)
+        return end
+
+    def _start(self, path: Path) -> tuple[int, int] | None:
+        """``(key offset or -1, value offset)`` of the value at ``path``."""
+        if path in self._starts:
+            return self._starts[path]
+        parent = path[:-1]
+        box = self._containers.get(parent)
+        if box is None:
+            where = self._start(parent)
+            if where is None:
+                self._starts[path] = None
+                return None
+            box = self._containers[parent] = _Container(self.text, where[1])
+        found = box.members.get(path[-1]) or self._scan_to(box, path[-1])
+        self._starts[path] = found
+        return found
+
+    def _scan_to(self, box: _Container, wanted: Any) -> tuple[int, int] | None:
+        text, n = self.text, len(self.text)
+        pos = box.pos
+        while not box.done:
+            if box.pending:  # step over the value of the member found last time
+                pos = _WS.match(text, self._skip(pos)).end()  # type: ignore[union-attr]
+                if pos < n and text[pos] == ",":
+                    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                box.pending = False
+            if pos >= n or text[pos] == box.close:
+                box.done = True
+                break
+            key: Any = box.index
+            key_at = -1
+            if box.object:
+                key_at = pos
+                key, pos = _scanstring(text, pos + 1)
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]  # past ':'
+            member = (key_at, pos)
+            box.members.setdefault(key, member)
+            box.index += 1
+            box.pos = pos
+            box.pending = True
+            if key == wanted:
+                return member
+        box.pos = pos
+        return None
+
+    def value(self, path: Path) -> Loc | None:
+        try:
+            found = self._start(path)
+            if found is None:
+                return None
+            start = found[1]
+            end = self._skip(start)
+        except (ValueError, IndexError):
+            return None
+        line, col = self._line_col(start)
+        end_line = line + self.text.count("\n", start, max(start, end - 1))
+        return Loc(line, col, end_line)
+
+    def key(self, path: Path) -> Loc | None:
+        try:
+            found = self._start(path)
+        except (ValueError, IndexError):
+            return None
+        if found is None or found[0] < 0:
+            return None
+        line, col = self._line_col(found[0])
+        return Loc(line, col, line)
+
+
+class LazyLocs(Mapping):
+    """``{source path: Loc}`` backed by a :class:`JsonLocator` (values or keys)."""
+
+    def __init__(self, locator: JsonLocator, keys: bool = False):
+        self.locator = locator
+        self.keys = keys
+        self._cache: dict[Path, Loc | None] = {}
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            found = self._cache[path]
+        except KeyError:
+            found = self.locator.key(path) if self.keys else self.locator.value(path)
+            self._cache[path] = found
+        return default if found is None else found
+
+    def __getitem__(self, path: Path) -> Loc:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+class SourceLocs(Mapping):
+    """``{contract path: Loc}`` for a contract read from an artefact: each contract path names
+    the artefact path its value came from (directly, or through the nearest subtree mapped path
+    for path), resolved to a position only when asked. Iteration lists the direct entries."""
+
+    def __init__(
+        self,
+        sources: dict[Path, Path],
+        values: Mapping,
+        keys: Mapping | None = None,
+        trees: dict[Path, Path] | None = None,
+    ):
+        self.sources = sources
+        self.values = values
+        self.keys = keys  # when set: key positions, falling back to the value's
+        self.trees = trees or {}
+
+    def source(self, path: Path) -> Path | None:
+        src = self.sources.get(path)
+        if src is None and self.trees:
+            for k in range(len(path) - 1, -1, -1):
+                base = self.trees.get(path[:k])
+                if base is not None:
+                    return (*base, *path[k:])
+        return src
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        src = self.source(path)
+        if src is None:
+            return default
+        found = self.keys.get(src) if self.keys is not None else None
+        if found is None:
+            found = self.values.get(src)
+        return default if found is None else found
+
+    def __getitem__(self, path: Path) -> Loc:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+
+class PrefixedLocs(Mapping):
+    """Positions of a document nested at ``prefix`` of another (a realm inside a list)."""
+
+    def __init__(self, inner: Mapping, prefix: Path):
+        self.inner = inner
+        self.prefix = prefix
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        return self.inner.get((*self.prefix, *path), default)
+
+    def __getitem__(self, path: Path) -> Loc:
+        return self.inner[(*self.prefix, *path)]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and (*self.prefix, *path) in self.inner
+
+    def __iter__(self) -> Iterator[Path]:
+        n = len(self.prefix)
+        return (p[n:] for p in self.inner if p[:n] == self.prefix)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -1,0 +1,470 @@
+"""OpenAPI 3.0 and 3.1 descriptions (YAML or JSON): security schemes, security requirements with
+their real semantics, operations, and request and response bodies as JSON Schemas.
+
+- ``components.securitySchemes`` become ``security_schemes`` (type, ``apiKey`` name and
+  location, HTTP scheme and ``bearerFormat``, OAuth 2.0 flows with their URLs and scopes,
+  ``openIdConnectUrl``, ``mutualTLS``). HTTP auth schemes and header names are
+  case-insensitive (RFC 9110 sections 11.1 and 5.1), so they are written in lower case.
+- Every operation gets its *effective* requirements: its own ``security`` when present (an
+  empty list makes it public), else the top-level ``security``, else none. Requirement objects
+  are alternatives (OR); the schemes inside one are all required (AND); the scopes listed for a
+  scheme are all required. Moving a requirement from the top level into every operation is
+  therefore no change.
+- Request and response bodies keep one media type each (``application/json``, else a
+  ``+json`` type, else the first listed). OpenAPI 3.0 schemas are converted to JSON Schema
+  2020-12: ``nullable: true`` adds ``null`` to ``type`` (and to ``enum``), boolean
+  ``exclusiveMinimum``/``exclusiveMaximum`` become the numeric bounds, ``example`` becomes
+  ``examples``, and siblings of ``$ref`` are dropped (3.0 ignores them). ``x-`` extensions and
+  ``xml`` are documentation for other tools and are dropped.
+- ``$ref`` to ``#/components/schemas/Name`` stays a reference; other local references
+  (request bodies, responses, security schemes, deeper pointers) are resolved in place. A
+  reference to another file cannot be followed and is refused with its position.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from workbench.contract.errors import ContractError
+from workbench.contract.loader import SEMVER
+from workbench.contract.model import Contract
+from workbench.sources.base import Builder, problem, slug
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+FLOW_NAMES = {
+    "implicit": "implicit",
+    "password": "password",
+    "clientCredentials": "client_credentials",
+    "authorizationCode": "authorization_code",
+    "deviceAuthorization": "device_authorization",
+}
+FLOW_URLS = {
+    "authorizationUrl": "authorization_url",
+    "tokenUrl": "token_url",
+    "refreshUrl": "refresh_url",
+    "deviceAuthorizationUrl": "device_authorization_url",
+}
+SCHEMA_PREFIX = "#/components/schemas/"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+_DROP = {"xml"}
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_VALUES = ("enum", "const", "default", "examples", "required")
+
+
+class _Reader:
+    def __init__(self, b: Builder, source: str):
+        self.b = b
+        self.source = source
+        self.doc: dict = b.doc.data
+        version = str(self.doc.get("openapi", ""))
+        self.v30 = version.startswith("3.0")
+
+    def fail(self, src: tuple, message: str) -> ContractError:
+        return problem(self.b, self.source, src, message)
+
+    # --- references ------------------------------------------------------------------------
+
+    def pointer(self, ref: str, src: tuple) -> tuple[tuple, Any]:
+        """Resolve a local JSON pointer ``#/a/b`` to ``(source path, value)``."""
+        if not ref.startswith("#"):
+            raise self.fail(
+                src,
+                f"$ref {ref!r} points into another document: bundle the description into one "
+                "file first (nothing is fetched)",
+            )
+        path: tuple = ()
+        node: Any = self.doc
+        for part in ref[1:].split("/")[1:] if ref != "#" else []:
+            key: Any = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, list) and key.isdigit():
+                key = int(key)
+            if (isinstance(node, dict) and key in node) or (
+                isinstance(node, list) and (isinstance(key, int) and key < len(node))
+            ):
+                node = node[key]
+                path = (*path, key)
+            else:
+                raise self.fail(src, f"$ref {ref!r} names nothing in this document")
+        return path, node
+
+    def deref(self, src: tuple, value: Any, seen: tuple = ()) -> tuple[tuple, Any]:
+        """Follow ``$ref`` objects (request bodies, responses, schemes) to their target."""
+        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            ref = value["$ref"]
+            if ref in seen:
+                raise self.fail(src, f"$ref {ref!r} refers to itself")
+            seen = (*seen, ref)
+            src, value = self.pointer(ref, (*src, "$ref"))
+        return src, value
+
+    # --- schemas ---------------------------------------------------------------------------
+
+    def schema(self, out: tuple, src: tuple, value: Any, stack: tuple = ()) -> Any:
+        """A JSON Schema 2020-12 version of an OpenAPI schema.
+
+        The result maps path for path onto the source (one tree mapping at ``out``), so every
+        node keeps its position without being recorded one by one; keys that the conversion
+        renames are recorded where they come from. Parts that need no conversion are shared,
+        not copied.
+        """
+        self.b.tree_at(out, src)
+        return self._convert(out, src, value, stack)
+
+    def _convert(self, out: tuple, src: tuple, value: Any, stack: tuple) -> Any:
+        if isinstance(value, list):
+            items = [self._convert((*out, i), (*src, i), v, stack) for i, v in enumerate(value)]
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if not isinstance(value, dict):
+            return value
+        b = self.b
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            if ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
+                self.pointer(ref, (*src, "$ref"))  # must exist
+                b.at((*out, "$ref"), (*src, "$ref"))  # references are listed, not only mapped
+                if self.v30:  # OpenAPI 3.0 ignores the siblings of $ref
+                    return value if len(value) == 1 else {"$ref": ref}
+            else:
+                if ref in stack:
+                    raise self.fail(
+                        (*src, "$ref"), f"$ref {ref!r} is recursive and cannot be inlined"
+                    )
+                target_src, target = self.pointer(ref, (*src, "$ref"))
+                b.tree_at(out, target_src)
+                return self._convert(out, target_src, target, (*stack, ref))
+        changed = False
+        result: dict[str, Any] = {}
+        for key, child in value.items():
+            if _dropped(key):
+                changed = True
+                continue
+            if key in _SCHEMA_MAPS and isinstance(child, dict):
+                sub = {
+                    name: self._convert((*out, key, name), (*src, key, name), s, stack)
+                    for name, s in child.items()
+                }
+                same = all(sub[name] is child[name] for name in child)
+                result[key] = child if same else sub
+                changed = changed or not same
+            elif key in _SCHEMA_VALUES:
+                result[key] = child
+            elif key == "example" and self.v30:
+                changed = True
+                if "examples" not in value:
+                    b.at((*out, "examples"), (*src, key))
+                    result["examples"] = [child]
+            elif isinstance(child, dict | list):
+                converted = self._convert((*out, key), (*src, key), child, stack)
+                changed = changed or converted is not child
+                result[key] = converted
+            else:
+                result[key] = child
+        if self.v30 and (
+            "nullable" in result
+            or isinstance(result.get("exclusiveMinimum"), bool)
+            or isinstance(result.get("exclusiveMaximum"), bool)
+        ):
+            self._from_30(result, value, out, src)
+            changed = True
+        return result if changed else value
+
+    def _from_30(self, result: dict, value: dict, out: tuple, src: tuple) -> None:
+        nullable = result.pop("nullable", None)
+        if nullable is True and "type" in result:
+            kind = result["type"]
+            types = list(kind) if isinstance(kind, list) else [kind]
+            if "null" not in types:
+                types.append("null")
+            result["type"] = types
+            if isinstance(result.get("enum"), list) and None not in result["enum"]:
+                result["enum"] = [*result["enum"], None]
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            flag = result.get(bound)
+            if isinstance(flag, bool):
+                if flag and limit in result:
+                    result[bound] = result.pop(limit)
+                    self.b.at((*out, bound), (*src, limit))
+                else:
+                    result.pop(bound)
+
+    # --- security ------------------------------------------------------------------------
+
+    def schemes(self) -> dict[str, Any]:
+        b = self.b
+        comps = self.doc.get("components")
+        raw = comps.get("securitySchemes") if isinstance(comps, dict) else None
+        if not isinstance(raw, dict):
+            return {}
+        b.at(("security_schemes",), ("components", "securitySchemes"))
+        out: dict[str, Any] = {}
+        for name, entry in raw.items():
+            src, scheme = self.deref(("components", "securitySchemes", name), entry)
+            o = ("security_schemes", str(name))
+            if not isinstance(scheme, dict):
+                raise self.fail(src, f"security scheme {name!r} is not an object")
+            b.at(o, src)
+            b.key_at(o, ("components", "securitySchemes", name))
+            kind = scheme.get("type")
+            if kind not in ("apiKey", "http", "oauth2", "openIdConnect", "mutualTLS"):
+                raise self.fail(
+                    (*src, "type"), f"security scheme {name!r} has unknown type {kind!r}"
+                )
+            entry_out: dict[str, Any] = {"type": kind}
+            b.at((*o, "type"), (*src, "type"))
+            for key, field, lower in (
+                ("description", "description", False),
+                ("in", "in", False),
+                ("name", "name", kind == "apiKey" and scheme.get("in") == "header"),
+                ("scheme", "scheme", True),
+                ("bearerFormat", "bearer_format", False),
+                ("openIdConnectUrl", "open_id_connect_url", False),
+                ("oauth2MetadataUrl", "oauth2_metadata_url", False),
+                ("deprecated", "deprecated", False),
+            ):
+                if key in scheme and scheme[key] not in (None, ""):
+                    v = scheme[key]
+                    entry_out[field] = v.lower() if lower and isinstance(v, str) else v
+                    b.at((*o, field), (*src, key))
+            flows = scheme.get("flows")
+            if kind == "oauth2" and isinstance(flows, dict):
+                entry_out["flows"] = self.flows((*o, "flows"), (*src, "flows"), flows)
+            out[str(name)] = entry_out
+        return out
+
+    def flows(self, o: tuple, src: tuple, flows: dict) -> dict[str, Any]:
+        b = self.b
+        b.at(o, src)
+        result: dict[str, Any] = {}
+        for key, flow in flows.items():
+            name = FLOW_NAMES.get(key)
+            if name is None or not isinstance(flow, dict):
+                continue
+            fo, fs = (*o, name), (*src, key)
+            b.at(fo, fs)
+            entry: dict[str, Any] = {}
+            for url_key, field in FLOW_URLS.items():
+                if isinstance(flow.get(url_key), str) and flow[url_key]:
+                    entry[field] = flow[url_key]
+                    b.at((*fo, field), (*fs, url_key))
+            scopes = flow.get("scopes")
+            entry["scopes"] = {}
+            if isinstance(scopes, dict):
+                b.at((*fo, "scopes"), (*fs, "scopes"))
+                for scope, text in scopes.items():
+                    entry["scopes"][str(scope)] = "" if text is None else str(text)
+                    b.at((*fo, "scopes", str(scope)), (*fs, "scopes", scope))
+            result[name] = entry
+        return result
+
+    def requirements(self, out: tuple, src: tuple, value: Any, schemes: dict) -> list[dict]:
+        b = self.b
+        b.at(out, src)
+        if not isinstance(value, list):
+            raise self.fail(src, "security must be a list of requirement objects")
+        result: list[dict] = []
+        for i, req in enumerate(value):
+            if not isinstance(req, dict):
+                raise self.fail((*src, i), "a security requirement is an object of scheme names")
+            entry: dict[str, list[str]] = {}
+            b.at((*out, i), (*src, i))
+            for name, scopes in req.items():
+                if name not in schemes:
+                    raise self.fail(
+                        (*src, i, name),
+                        f"security requirement names scheme {name!r}, which "
+                        "components.securitySchemes does not define",
+                    )
+                listed = []
+                for j, scope in enumerate(scopes if isinstance(scopes, list) else []):
+                    if str(scope) not in listed:
+                        b.at((*out, i, str(name), len(listed)), (*src, i, name, j))
+                        listed.append(str(scope))
+                entry[str(name)] = listed
+                b.at((*out, i, str(name)), (*src, i, name))
+            result.append(entry)
+        return result
+
+    # --- operations ------------------------------------------------------------------------
+
+    def endpoints(self, schemes: dict) -> dict[str, Any]:
+        b = self.b
+        paths = self.doc.get("paths")
+        if not isinstance(paths, dict):
+            return {}
+        top = self.doc.get("security")
+        out: dict[str, Any] = {}
+        taken: set[str] = set()
+        b.at(("endpoints",), ("paths",))
+        for route, item_raw in paths.items():
+            item_src, item = self.deref(("paths", route), item_raw)
+            if not isinstance(item, dict):
+                continue
+            for method in METHODS:
+                op = item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                src = (*item_src, method)
+                eid = _endpoint_id(op.get("operationId"), method, str(route), taken)
+                taken.add(eid)
+                o = ("endpoints", eid)
+                b.at(o, src)
+                b.key_at(o, src)
+                ep: dict[str, Any] = {"method": method.upper(), "path": str(route)}
+                b.at((*o, "method"), src)
+                b.at((*o, "path"), item_src)
+                b.key_at((*o, "path"), ("paths", route))
+                for key in ("summary", "description"):
+                    if isinstance(op.get(key), str) and op[key]:
+                        ep[key] = op[key]
+                        b.at((*o, key), (*src, key))
+                if op.get("deprecated") is True:
+                    ep["deprecated"] = True
+                    b.at((*o, "deprecated"), (*src, "deprecated"))
+                if "security" in op:
+                    ep["security"] = self.requirements(
+                        (*o, "security"), (*src, "security"), op["security"], schemes
+                    )
+                elif top is not None:
+                    ep["security"] = self.requirements(
+                        (*o, "security"), ("security",), top, schemes
+                    )
+                else:
+                    ep["security"] = []
+                body = op.get("requestBody")
+                if body is not None:
+                    request = self.body((*o, "request"), (*src, "requestBody"), body)
+                    if request:
+                        ep["request"] = request
+                responses = op.get("responses")
+                if isinstance(responses, dict):
+                    ep["responses"] = {}
+                    b.at((*o, "responses"), (*src, "responses"))
+                    for status, resp in responses.items():
+                        code = (
+                            str(status).upper() if str(status).lower() != "default" else "default"
+                        )
+                        if not re.match(r"^([1-5][0-9][0-9]|[1-5]XX|default)$", code):
+                            continue
+                        ep["responses"][code] = self.body(
+                            (*o, "responses", code), (*src, "responses", status), resp
+                        )
+                    if not ep["responses"]:
+                        del ep["responses"]
+                out[eid] = ep
+        return out
+
+    def body(self, out: tuple, src: tuple, value: Any) -> dict[str, Any]:
+        b = self.b
+        src, value = self.deref(src, value)
+        b.at(out, src)
+        result: dict[str, Any] = {}
+        if not isinstance(value, dict):
+            return result
+        if isinstance(value.get("description"), str) and value["description"]:
+            result["description"] = value["description"]
+            b.at((*out, "description"), (*src, "description"))
+        content = value.get("content")
+        if isinstance(content, dict) and content:
+            media = _pick_media(list(content))
+            result["content_type"] = media
+            b.at((*out, "content_type"), (*src, "content", media))
+            b.key_at((*out, "content_type"), (*src, "content", media))
+            entry = content[media]
+            if isinstance(entry, dict) and "schema" in entry:
+                result["schema"] = self.schema(
+                    (*out, "schema"), (*src, "content", media, "schema"), entry["schema"]
+                )
+        return result
+
+    def components(self) -> dict[str, Any]:
+        comps = self.doc.get("components")
+        raw = comps.get("schemas") if isinstance(comps, dict) else None
+        if not isinstance(raw, dict):
+            return {}
+        self.b.at(("components",), ("components",))
+        self.b.at(("components", "schemas"), ("components", "schemas"))
+        return {
+            str(name): self.schema(
+                ("components", "schemas", str(name)), ("components", "schemas", name), schema
+            )
+            for name, schema in raw.items()
+        }
+
+
+def _dropped(key: Any) -> bool:
+    return isinstance(key, str) and (key.startswith("x-") or key in _DROP)
+
+
+def _pick_media(types: list[str]) -> str:
+    for media in types:
+        if media.split(";")[0].strip().lower() == "application/json":
+            return media
+    for media in types:
+        if media.split(";")[0].strip().lower().endswith("+json"):
+            return media
+    return types[0]
+
+
+def _endpoint_id(operation_id: Any, method: str, route: str, taken: set[str]) -> str:
+    if isinstance(operation_id, str) and _ID.match(operation_id) and operation_id not in taken:
+        return operation_id
+    base = re.sub(r"\{[^}]*\}", "p", route)
+    base = re.sub(r"[^A-Za-z0-9]+", "_", base).strip("_")
+    eid = f"{method}_{base}" if base else method
+    candidate, n = eid, 2
+    while candidate in taken:
+        candidate, n = f"{eid}_{n}", n + 1
+    return candidate
+
+
+def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contract:
+    doc = b.doc.data
+    if not isinstance(doc, dict):
+        raise problem(b, source, (), "an OpenAPI description is an object of fields")
+    version = doc.get("openapi")
+    if not isinstance(version, str) or not version.startswith(("3.0", "3.1")):
+        at = ("openapi",) if "openapi" in doc else ("swagger",) if "swagger" in doc else ()
+        if not at:
+            raise problem(b, source, at, "no 'openapi' field: not an OpenAPI 3 description")
+        raise problem(
+            b,
+            source,
+            at,
+            f"OpenAPI {version or doc.get('swagger')!r} is not supported: OpenAPI 3.0 and 3.1 are "
+            "(convert Swagger 2.0 descriptions first)",
+        )
+    r = _Reader(b, source)
+    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    title = str(info.get("title") or "OpenAPI description")
+    data: dict[str, Any] = {
+        "format": 1.1,
+        "contract": contract_id or slug(title, "openapi"),
+        "title": title,
+    }
+    b.at(("title",), ("info", "title"))
+    label = info.get("version")
+    artefact: dict[str, Any] = {"kind": "openapi"}
+    if isinstance(label, str | int | float) and not isinstance(label, bool):
+        label = str(label)
+        if SEMVER.match(label):
+            data["version"] = label
+            b.at(("version",), ("info", "version"))
+        else:
+            artefact["version"] = label
+            b.at(("artefact", "version"), ("info", "version"))
+    if isinstance(info.get("description"), str) and info["description"]:
+        data["description"] = info["description"]
+        b.at(("description",), ("info", "description"))
+    data["status"] = "active"
+    data["artefact"] = artefact
+    schemes = r.schemes()
+    if schemes:
+        data["security_schemes"] = schemes
+    endpoints = r.endpoints(schemes)
+    if endpoints:
+        data["endpoints"] = endpoints
+    components = r.components()
+    if components:
+        data["components"] = {"schemas": components}
+    return b.contract(source, text, data)
