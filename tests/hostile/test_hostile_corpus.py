@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import yaml
 from hostile_world import (
     CLEAR,
     DATA,
@@ -171,9 +172,20 @@ def record_world(w: World) -> None:
                 for item in step["items"]:
                     if item["action"] == "accept" and item["status"] == "missing":
                         session.accept(item["target"], f"Reason {EVIL}")
-            session.sign_off(f"Grace {EVIL_SHORT}", f"g{OSC52}@x")
+            fingerprint = session.checklist.fingerprint
         finally:
             session.close()
+    # the reviewer's sign-off as an attacker writes it into the record (the gate verifies it
+    # against git, and says so, but shows the names)
+    record_path = w.repo / "amendments" / "payments-api" / "2.0.0.yaml"
+    record = yaml.safe_load(record_path.read_text(encoding="utf-8"))
+    record["steps"]["security_review"]["sign_off"] = {
+        "reviewer": f"Grace {EVIL_SHORT}",
+        "email": f"g{OSC52}@x",
+        "at": "2025-06-02T10:00:00+00:00",
+        "fingerprint": fingerprint,
+    }
+    record_path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
     w.git("add", "-A")
 
 
@@ -397,7 +409,6 @@ ERR = frozenset({1, 2})
 OK = frozenset({0})
 FOUND = frozenset({1})  # findings or refusals the command reports
 USAGE = frozenset({2})
-ITEM4 = "paths inside the repository (issue 12 item 4) land on another branch"
 ITEM6 = "the editor that cannot start (issue 12 item 6) lands on another branch"
 
 
@@ -429,7 +440,17 @@ def case(id: str, world: str, *args: str, **kw) -> Case:
 ESC52 = "\\x1b]52"  # how OSC 52 looks once escaped
 ESC_RLO = "\\u202e"
 # the terminal UI: open the checklist of the draft, edit the contract, come back, quit
-TUI_EDIT = (("payments-api", b"c"), ("Versioning", b"e"), (2.0, b"\x1b"), (1.0, b"q"))
+# (a cue, then a moment for the bindings; a second q in case the first came too early)
+TUI_READY = (("payments-api", b""), (1.0, b""))
+TUI_EDIT = (
+    *TUI_READY,
+    (0.0, b"c"),
+    ("Versioning", b""),
+    (1.0, b"e"),
+    (2.0, b"\x1b"),
+    (1.0, b"q"),
+    (3.0, b"q"),
+)
 
 CASES = [
     # terminal injection: the unknown key of the issue, in every command it reached
@@ -554,7 +575,6 @@ CASES = [
         "json",
         codes=FOUND,
         json=True,
-        keeps=EVIL_NAME,
     ),
     case("name-log", "filename", "log", codes=OK),
     case("name-amend-status", "filename", "amend", "status", codes=FOUND, shows=ESC_RLO),
@@ -580,7 +600,6 @@ CASES = [
         "json",
         codes=FOUND,
         json=True,
-        keeps=NEWLINE_NAME,
     ),
     # git metadata: author names, subjects, tags, branches; a bad revision between good ones
     case("git-log", "git", "log", codes=OK, shows="\\x1b]52"),
@@ -782,7 +801,7 @@ CASES = [
     case("noise-check-base", "noise", "check", "--base", "HEAD~1", codes=OK),
     case("noise-check", "noise", "check", codes=OK),
     # outside the repository (symlinks, settings pointing into .git)
-    case("outside-amend-start", "outside", "amend", "start", codes=ERR, writes=True, xfail=ITEM4),
+    case("outside-amend-start", "outside", "amend", "start", codes=ERR, writes=True),
     case(
         "outside-amend-changelog",
         "outside",
@@ -791,9 +810,8 @@ CASES = [
         codes=ERR,
         writes=True,
         not_shows=("TOP SECRET",),
-        xfail=ITEM4,
     ),
-    case("hooks-amend-start", "hooks", "amend", "start", codes=ERR, writes=True, xfail=ITEM4),
+    case("hooks-amend-start", "hooks", "amend", "start", codes=ERR, writes=True),
     case("outside-check", "outside", "check", codes=ERR),
     # the terminal UI: an editor that cannot start leaves the app usable (escape, q quits)
     case(
@@ -816,7 +834,13 @@ CASES = [
         timeout=15,
         writes=True,
     ),
-    case("tui-bad-settings", "tui-settings", codes=OK, keys=(("payments-api", b"q"),), timeout=12),
+    case(
+        "tui-bad-settings",
+        "tui-settings",
+        codes=OK,
+        keys=(*TUI_READY, (0.0, b"q"), (3.0, b"q")),
+        timeout=12,
+    ),
     # permission denied (as any user but root, who writes through permission bits)
     *[
         case(f"eacces-amend-{args[0]}", "permissions", "amend", *args, codes=ERR, as_user=True)
