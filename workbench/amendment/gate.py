@@ -44,9 +44,10 @@ from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.contract.errors import ContractError
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import blob_sha
+from workbench.history.listing import MAX_PATHSPECS
 from workbench.history.meta import sniff
 from workbench.history.model import INDEX
-from workbench.history.repo import MAX_PATHSPECS, ContractRepo
+from workbench.history.repo import ContractRepo
 from workbench.textsafe import clean
 
 POLICY = "(policy)"  # the contract column of the entry about the policy files

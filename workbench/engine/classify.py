@@ -139,7 +139,7 @@ def _finding(
     security = hit.security or rule.security
     breaks = hit.breaks if hit.breaks is not None else rule.breaks
     notes = [hit.note] if hit.note else []
-    if severity == "breaking" and _is_removal(change):
+    if severity in ("breaking", "risky") and _is_removal(change):
         planned = deprecations.lookup(change)
         if planned is not None:
             passed, note = planned
@@ -161,6 +161,7 @@ def _finding(
         note="; ".join(notes) or None,
         bump=rule.bump_for(severity),
         consumers=tuple(sorted(str(c["name"]) for c, _ in consumers.reached(change.path))),
+        witness=hit.witness if severity != "safe" else None,
     )
 
 
