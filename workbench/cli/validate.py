@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.output import echo
 from workbench.contract.loader import validate_file
 
 
@@ -19,10 +20,10 @@ def command(paths: tuple[Path, ...], quiet: bool) -> None:
     for path in paths:
         problems = validate_file(path)
         for problem in problems:
-            click.echo(problem.format(), err=problem.severity == "error")
+            echo(problem.format(), err=problem.severity == "error")
         if any(p.severity == "error" for p in problems):
             invalid += 1
     if not quiet:
         ok = len(paths) - invalid
-        click.echo(f"{ok} valid, {invalid} invalid", err=bool(invalid))
+        echo(f"{ok} valid, {invalid} invalid", err=bool(invalid))
     sys.exit(1 if invalid else 0)
