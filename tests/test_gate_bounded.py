@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_amendment_support import CONTRACT, CONTRACT_PATH, Repo, orders_repo
+from amendment_support import CONTRACT, CONTRACT_PATH, Repo, orders_repo
 
 from workbench.amendment import changes
 from workbench.amendment.changes import changed_since
