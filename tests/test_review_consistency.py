@@ -15,8 +15,12 @@ from test_security_rules import _base, contract_from, patch
 
 from workbench.cli import main
 from workbench.contract.loader import validate_file
+from workbench.history.repo import ContractRepo
+from workbench.report.common import RenderOptions
+from workbench.report.html import render_review_html
 from workbench.security import RULES, review_contract
 
+PAYMENTS = "contracts/payments/payments-api.yaml"
 MINIMAL = "contract: c\ntitle: C\nversion: 1.0.0\nstatus: active\n"
 
 
@@ -90,3 +94,55 @@ def test_a_section_of_the_wrong_type_is_a_located_problem_not_a_crash(tmp_path, 
     path.write_text(MINIMAL + patch_text + "\n", encoding="utf-8")
     problems = validate_file(path)
     assert any(p.severity == "error" and p.line == 5 for p in problems), problems
+
+
+# --- security findings point at the lines holding the problem --------------------------------
+
+
+def _history(repo_dir: Path, suffix: str):
+    """(revision, report) of every committed amendment of the demo contract ending ``suffix``."""
+    with ContractRepo.open(repo_dir, cache=False) as repo:
+        path = next(e.path for e in repo.contracts() if e.path.endswith(suffix))
+        return [
+            (rev, repo.report(rev))
+            for rev in repo.iter_history(path)
+            if rev.kind == "commit" and rev.blob is not None
+        ]
+
+
+def test_security_marks_sit_on_the_weak_setting_not_on_its_enclosing_block(demo_repo):
+    reports = _history(demo_repo, "partner-api.yaml")
+    [(rev, report)] = [
+        (rev, report) for rev, report in reports if rev.subject == "Add order export for partners"
+    ]
+    assert rev.version == "1.1.0"
+    spans = {
+        f.path: (f.location.line, f.location.end_line)
+        for f in report.security_findings
+        if f.rule == "oauth.sender-constraint"
+    }
+    # the tokens have no sender_constraint: the mark is the token's key line, not lines 48-62
+    assert spans == {
+        "tokens.access_token.sender_constraint": (48, 48),
+        "tokens.delegated_token.sender_constraint": (54, 54),
+    }
+    # findings the old version already had say so, for every face to mark them apart
+    assert all(not f.new_in_amendment for f in report.security_findings)
+    for _rev, report in reports:
+        for f in report.security_findings:
+            assert f.location is not None and f.location.end_line == f.location.line, f
+
+
+def test_html_review_marks_findings_already_present_apart_from_new_ones(demo_repo):
+    draft = (demo_repo / PAYMENTS).read_text(encoding="utf-8")
+    with ContractRepo.open(demo_repo, cache=False) as repo:
+        [worktree] = [r for r in repo.history(PAYMENTS, limit=1) if r.rev == "WORKTREE"]
+        head = repo.raw(repo.base(worktree))
+        report = repo.report(worktree)
+    present = [f for f in report.security_findings if not f.new_in_amendment]
+    assert present and len(present) == len(report.security_findings)
+    page = render_review_html(report, RenderOptions(old_text=head.decode("utf-8"), new_text=draft))
+    for f in present:
+        row = re.search(rf'id="new-L{f.line}".*?</span><span class="code new[^"]*"', page, re.S)
+        assert row is not None and "m-present" in row.group(0), f
+    assert " m-security\"" not in page

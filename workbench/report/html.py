@@ -196,6 +196,7 @@ Menlo,Consolas,"DejaVu Sans Mono",monospace}
 .diff .code.m-risky{box-shadow:inset 3px 0 var(--risky)}
 .diff .code.m-safe{box-shadow:inset 3px 0 var(--safe)}
 .diff .code.m-security{box-shadow:inset 3px 0 var(--critical)}
+.diff .code.m-present{box-shadow:inset 3px 0 var(--line)}.diff .mk.present{opacity:.55}
 .diff .empty{background:repeating-linear-gradient(135deg,transparent 0 6px,var(--code) 6px 8px)}
 .diff .ln:target,.diff .ln:target+.mk,.diff .ln:target+.mk+.code{background:var(--target)}
 .diff details.fold>summary{cursor:pointer;padding:.15rem .6rem;background:var(--card);
@@ -273,6 +274,7 @@ class _Mark:
     security: bool = False
     old: tuple[int, int] | None = None
     new: tuple[int, int] | None = None
+    present: bool = False  # a security finding the old version already had: not this change
 
 
 @dataclass(slots=True)
@@ -603,15 +605,18 @@ class _Review:
         if self.report.old is None or self.report.new is None:
             side = "new" if self.report.new is not None else "old"
         if not s.ignored and s.line:
-            span = (int(s.line), int(s.line))
+            present = s.kind == "state" and not s.new_in_amendment
+            span = _span(s.location, True)
+            label = f"security {s.severity}: {s.rule} — {inert(s.message)}"
             self.marks.items.append(
                 _Mark(
                     anchor=anchor,
                     severity=s.severity,
-                    label=f"security {s.severity}: {s.rule} — {inert(s.message)}",
+                    label=label + (" (already present)" if present else ""),
                     security=True,
                     old=span if side == "old" else None,
                     new=span if side == "new" else None,
+                    present=present,
                 )
             )
         info = self.security_info.get(s.rule)
@@ -799,6 +804,8 @@ def _gutter(marks: list[_Mark], side: str, klass: str) -> str:
     title = esc("\n".join(m.label for m in marks), newlines=True)
     key = worst.severity if worst.severity in SYMBOLS else "none"
     words = ", ".join(sorted({m.severity for m in marks}, key=lambda s: _RANK.get(s, 9)))
+    if all(m.present for m in marks):
+        klass += " present"
     return (
         f'<span class="mk {klass} s-{key}"><a href="#{worst.anchor}" title="{title}">'
         f'<span aria-hidden="true">{SYMBOLS[key]}</span><span class="sr">{esc(words)}</span>'
@@ -813,7 +820,7 @@ def _mark_class(marks: list[_Mark]) -> str:
     if compat:
         worst = min(compat, key=lambda m: _RANK.get(m.severity, 9))
         return f" m-{worst.severity}"
-    return " m-security"
+    return " m-present" if all(m.present for m in marks) else " m-security"
 
 
 def side_by_side(

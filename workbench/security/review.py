@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workbench.contract.model import Contract
+from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import DiffReport
 from workbench.security.context import AmendmentContext, StateContext
 from workbench.security.model import Hit, Rule, SecurityFinding, fingerprint, sort_key
@@ -25,12 +26,51 @@ def _finding(
         fix=hit.fix or rule.fix,
         citation=hit.citation or rule.citation,
         path=hit.path,
-        location=contract.anchor(hit.raw),
+        location=problem_location(contract, hit.raw),
         kind=rule.kind,
         fingerprint=fingerprint(rule.id, contract_id, hit.path, hit.key),
         source=contract.source,
         side=hit.side,
     )
+
+
+def problem_location(contract: Contract, raw: tuple) -> Loc | None:
+    """The line(s) holding the problem at ``raw``, for marks and jumps: a ``key: value`` entry
+    (a multi-line scalar whole), a list item, or only the key line of a block mapping or list
+    (the problem is one setting, not every line below it). Something missing points at the
+    key line of its nearest present ancestor, never at that ancestor's whole block."""
+    found = _located(contract, raw)
+    if found is None:
+        return None
+    at, key, value = found
+    start = key or value
+    assert start is not None
+    if at != raw or _is_collection(contract.data, at):
+        return Loc(start.line, start.column, start.line)
+    end = value.end_line if value is not None else start.end_line
+    return Loc(start.line, start.column, max(end, start.line))
+
+
+def _located(contract: Contract, raw: tuple) -> tuple[tuple, Loc | None, Loc | None] | None:
+    """``(path, key loc, value loc)`` of ``raw`` or of its nearest located ancestor."""
+    at = raw
+    while True:
+        key, value = contract.key_locs.get(at), contract.locs.get(at)
+        if key is not None or value is not None:
+            return at, key, value
+        if not at:
+            return None
+        at = at[:-1]
+
+
+def _is_collection(data: object, raw: tuple) -> bool:
+    node = data
+    for part in raw:
+        try:
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(node, dict | list)
 
 
 def review_contract(contract: Contract, policy: Policy | None = None) -> list[SecurityFinding]:
