@@ -16,8 +16,9 @@ from test_security_rules import _base, contract_from, patch
 from workbench.cli import main
 from workbench.contract.loader import validate_file
 from workbench.history.repo import ContractRepo
-from workbench.report.common import RenderOptions
+from workbench.report.common import RenderOptions, exit_code, gate_summary
 from workbench.report.html import render_review_html
+from workbench.review import build_report, load_ignores
 from workbench.security import RULES, review_contract
 
 PAYMENTS = "contracts/payments/payments-api.yaml"
@@ -145,4 +146,68 @@ def test_html_review_marks_findings_already_present_apart_from_new_ones(demo_rep
     for f in present:
         row = re.search(rf'id="new-L{f.line}".*?</span><span class="code new[^"]*"', page, re.S)
         assert row is not None and "m-present" in row.group(0), f
-    assert " m-security\"" not in page
+    assert ' m-security"' not in page
+
+
+# --- one finding per weakness -----------------------------------------------------------------
+
+
+def _report_of(repo_dir: Path, suffix: str, subject: str):
+    [report] = [r for rev, r in _history(repo_dir, suffix) if rev.subject == subject]
+    return report
+
+
+def test_a_regression_and_the_state_rule_for_the_same_weakness_count_once(demo_repo):
+    options = RenderOptions(security_fail_on="high")
+    wallet = _report_of(demo_repo, "wallet-app.yaml", "Allow PKCE plain for the white-label SDK")
+    at_plain = [f for f in wallet.security_findings if f.path == "pkce.methods[plain]"]
+    assert len(at_plain) == 1
+    [plain] = at_plain
+    assert (plain.rule, plain.severity, plain.new_in_amendment) == (
+        "regression.weakens",
+        "high",
+        True,
+    )
+    assert [rule for rule, _, _ in plain.same_as] == ["oauth.pkce-plain"]
+    assert gate_summary(wallet, options) == (True, "fails: 1 security finding at or above high")
+    # the regression carries the state rule's citation and fix, and says what it restates
+    partner = _report_of(
+        demo_repo,
+        "partner-api.yaml",
+        "Let partners embed the portal; keep portal sessions for a week",
+    )
+    same_site = [f for f in partner.security_findings if f.path == "sessions.cookie.same_site"]
+    assert len(same_site) == 1
+    state = RULES["session.cookie-samesite-none"]
+    assert same_site[0].citation == state.citation != "OWASP ASVS 5.0 session management"
+    assert same_site[0].fix == state.fix
+    assert "[session.same-site-relaxed]" in same_site[0].message
+    assert "[session.cookie-samesite-none]" in same_site[0].message
+    # the higher severity of the two wins (high regression over a medium state finding)
+    assert same_site[0].severity == "high"
+    payments = _report_of(
+        demo_repo, "payments-api.yaml", "Accept HS256 access tokens from the settlement batch"
+    )
+    hs256 = [
+        f.rule
+        for f in payments.security_findings
+        if f.path == "tokens.access_token.signing_algorithms[HS256]"
+    ]
+    # algorithm confusion is the regression's weakness; a shared HMAC key is another one
+    assert sorted(hs256) == ["jwt.shared-secret-key", "regression.weakens"]
+    assert gate_summary(payments, options)[1] == "fails: 1 security finding at or above high"
+
+
+def test_an_ignore_entry_naming_the_absorbed_state_rule_still_accepts_the_weakness(tmp_path):
+    old = contract_from(_base(), "old.yaml")
+    new = contract_from(patch(_base(), {"set": {"pkce.methods": ["S256", "plain"]}}), "new.yaml")
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "ignore:\n  - rule: oauth.pkce-plain\n    path: pkce.methods[plain]\n"
+        "    reason: white-label SDK until Q3\n",
+        encoding="utf-8",
+    )
+    report = build_report(old, new, ignores=load_ignores(ignore))
+    [plain] = [f for f in report.security_findings if f.path == "pkce.methods[plain]"]
+    assert plain.rule == "regression.weakens" and plain.ignored == "white-label SDK until Q3"
+    assert exit_code(report, RenderOptions()) == 0

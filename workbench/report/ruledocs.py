@@ -215,6 +215,13 @@ def render_security_rules() -> str:
             if threshold:
                 out.append(f"- Threshold (default policy): {threshold}")
             out.append(f"- Standard: {cite(rule)}")
+            if rule.weakened_by:
+                links = ", ".join(f"[`{e}`](rules.md#{rule_anchor(e)})" for e in rule.weakened_by)
+                out.append(
+                    "- One finding per weakness: when an amendment introduces or worsens it "
+                    f"({links}), the regression carries this rule's citation and fix instead of "
+                    "a second finding"
+                )
             out += ["", f"Why: {rule.rationale}", "", f"Fix: {rule.fix}"]
     out += [
         "",

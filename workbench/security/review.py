@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from workbench.contract.model import Contract
+from workbench.contract.paths import is_within
 from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import DiffReport
 from workbench.security.context import AmendmentContext, StateContext
-from workbench.security.model import Hit, Rule, SecurityFinding, fingerprint, sort_key
+from workbench.security.model import (
+    SEVERITY_RANK,
+    Hit,
+    Rule,
+    SecurityFinding,
+    fingerprint,
+    sort_key,
+)
 from workbench.security.policy import DEFAULT_POLICY, Policy
 from workbench.security.registry import RULES
 from workbench.security.rules.artefacts import applicable
@@ -22,7 +30,7 @@ def _finding(
         rule=rule.id,
         severity=severity,  # type: ignore[arg-type]
         title=hit.title or rule.title,
-        message=hit.message,
+        message=_message(hit),
         fix=hit.fix or rule.fix,
         citation=hit.citation or rule.citation,
         path=hit.path,
@@ -32,6 +40,15 @@ def _finding(
         source=contract.source,
         side=hit.side,
     )
+
+
+def _message(hit: Hit, also: str = "") -> str:
+    """A hit's message; a regression's names its engine rule and says why it matters, with the
+    state finding it absorbed (``also``) in between."""
+    if hit.cause is None:
+        return hit.message
+    text = f"{hit.message}: {also}" if also else hit.message
+    return f"{text}." + (f" Why it matters: {hit.why}" if hit.why else "")
 
 
 def problem_location(contract: Contract, raw: tuple) -> Loc | None:
@@ -113,6 +130,7 @@ def review_amendment(
     ctx = AmendmentContext(old, new, report, policy, today)
     contract_id = new.id or old.id
     reasons = {f.fingerprint: f.ignored for f in report.ignored} if report is not None else {}
+    regressions: list[tuple[SecurityFinding, Hit]] = []
     for rule in RULES.values():
         if rule.kind != "regression" or not policy.enabled(rule.id):
             continue
@@ -121,6 +139,45 @@ def review_amendment(
             finding = _finding(rule, hit, side, policy, contract_id)
             if reasons.get(hit.key):
                 finding.ignored = reasons[hit.key]
-            findings.append(finding)
+            regressions.append((finding, hit))
+    findings = merge_same_weakness(findings, regressions)
     findings.sort(key=sort_key)
     return findings
+
+
+def merge_same_weakness(
+    state: list[SecurityFinding], regressions: list[tuple[SecurityFinding, Hit]]
+) -> list[SecurityFinding]:
+    """One finding per weakness: a state finding whose rule names the regression's engine rule
+    in ``weakened_by``, at the same path (or one inside the other), is absorbed by the
+    regression. The regression keeps its fingerprint and says what the amendment did; it takes
+    the higher severity, the state rule's citation and fix, and lists the absorbed finding in
+    ``same_as`` (so an ignore entry or acceptance naming either still applies). A state finding
+    the old version already had is absorbed too: the amendment made that weakness worse.
+    """
+    kept = list(state)
+    out: list[SecurityFinding] = []
+    for finding, hit in regressions:
+        absorbed = [
+            s
+            for s in kept
+            if hit.cause is not None
+            and hit.cause in RULES[s.rule].weakened_by
+            and (
+                s.path == finding.path
+                or is_within(s.path, finding.path)
+                or is_within(finding.path, s.path)
+            )
+        ]
+        if absorbed:
+            kept = [s for s in kept if all(s is not a for a in absorbed)]
+            worst = max(absorbed, key=lambda s: SEVERITY_RANK[s.severity])
+            if SEVERITY_RANK[worst.severity] > SEVERITY_RANK[finding.severity]:
+                finding.severity = worst.severity
+            finding.citation = worst.citation
+            finding.fix = worst.fix
+            also = "; ".join(f"{s.message} [{s.rule}]" for s in absorbed)
+            finding.message = _message(hit, also)
+            finding.same_as = tuple((s.rule, s.fingerprint, s.path) for s in absorbed)
+        out.append(finding)
+    return kept + out

@@ -19,6 +19,7 @@ def _uses_rsa(ctx: StateContext) -> bool:
 
 @rule(
     "keys.rsa-too-small",
+    weakened_by=("key.min-strength-lowered",),
     severity="critical",
     title="RSA keys below the minimum size",
     rationale="""RSA keys under 2048 bits give less than 112 bits of security and are disallowed
@@ -52,6 +53,7 @@ def rsa_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.ec-too-small",
+    weakened_by=("key.min-strength-lowered",),
     severity="critical",
     title="Elliptic curves below the minimum strength",
     rationale="""P-192 and P-224 give 80 and 112 bits of security; curves under P-256 are not
@@ -74,6 +76,7 @@ def ec_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.sha1-signature",
+    weakened_by=("token.alg-weak-added",),
     severity="high",
     title="SHA-1 signatures accepted",
     rationale="""SHA-1 collisions are practical; SHA-1 is disallowed for generating digital
@@ -179,6 +182,7 @@ def algorithm_not_allowed(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "policy.token-lifetime",
+    weakened_by=("token.lifetime-lengthened", "token.absolute-lifetime-lengthened"),
     severity="medium",
     title="Token lifetime above the repository's limit",
     rationale="""The repository caps how long tokens of a kind may live; the shorter a token

@@ -30,7 +30,10 @@ def engine_rule(rule_id: str) -> EngineRule | None:
     title="Amendment weakens security",
     rationale="""Every change the amendment engine classifies as weakening security (a longer
     lifetime, an algorithm or grant added, a requirement dropped) reaches the reviewer with the
-    standard behind its rule, so the weakening is a decision, not an accident.""",
+    standard behind its rule, so the weakening is a decision, not an accident. When a state
+    rule describes the same weakness at the same place (PKCE plain allowed, and PKCE plain
+    present), the two are one finding: this regression, at the higher of the two severities,
+    with the state rule's citation and fix.""",
     fix=WEAKENS_FIX,
     citation="the citation of the engine rule that classified the change (docs/rules.md)",
     kind="regression",
@@ -54,15 +57,16 @@ def weakens(ctx: AmendmentContext) -> Iterator[Hit]:
         citation = (meta.citation if meta is not None and meta.citation else "") or (
             "see docs/rules.md"
         )
-        why = f" Why it matters: {meta.rationale}" if meta is not None and meta.rationale else ""
         yield Hit(
             finding.path,
             raw,
-            f"{finding.message} [{finding.rule}].{why}",
+            f"{finding.message} [{finding.rule}]",
             key=finding.fingerprint or f"{finding.rule}:{finding.old}->{finding.new}",
             side=side,
             citation=citation,
             title=f"Weakens security: {meta.title}" if meta is not None else None,
+            cause=finding.rule,
+            why=meta.rationale if meta is not None and meta.rationale else "",
         )
 
 
