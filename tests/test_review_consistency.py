@@ -6,13 +6,16 @@ point at the lines holding the problem, and advice a security engineer can act o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
 from test_security_rules import _base, contract_from, patch
 
+from workbench.amendment.session import AmendmentSession
 from workbench.cli import main
 from workbench.contract.loader import validate_file
 from workbench.history.repo import ContractRepo
@@ -211,3 +214,64 @@ def test_an_ignore_entry_naming_the_absorbed_state_rule_still_accepts_the_weakne
     [plain] = [f for f in report.security_findings if f.path == "pkce.methods[plain]"]
     assert plain.rule == "regression.weakens" and plain.ignored == "white-label SDK until Q3"
     assert exit_code(report, RenderOptions()) == 0
+
+
+# --- one computation of rotation overlap ------------------------------------------------------
+
+
+def _orders_session(repo, **kw):
+    return AmendmentSession.open(CONTRACT_PATH, repo=repo.root, today=TODAY, now=NOW, **kw)
+
+
+def test_compatibility_and_security_steps_agree_on_a_long_rotation_overlap(tmp_path):
+    # ES256 was accepted alongside RS256 since 1.4.0 (committed 2025-06-01, 228 days before
+    # NOW); removing RS256 without a deprecation entry is a fallback for compatibility, and
+    # the security step must not say that nothing shows the overlap (and block)
+    repo = orders_repo(tmp_path / "r")
+    repo.edit(CONTRACT_PATH, "signing_algorithms: [ES256, RS256]", "signing_algorithms: [ES256]")
+    s = _orders_session(repo)
+    removed = next(f for f in s.report.findings if f.rule == "token.alg-removed")
+    compat = s.checklist.coverages[removed.fingerprint]
+    assert compat.ok and compat.kind == "fallback"
+    assert [f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"] == []
+    security = s.checklist.step("security_review")
+    assert not any("rotation" in i.label.lower() for i in security.items), security.items
+    # a long span reads in days, not as 228d1h59m59s
+    assert "since 1.4.0 (committed 2025-06-01): 228 days, at least 16m" in compat.detail
+    assert not re.search(r"\d+d\d+h\d+m", compat.detail)
+    s.start(summary="Retire RS256.")
+    s.apply_bump()
+    notice, _ = s.generate_notice()
+    assert "228 days" in notice and not re.search(r"\d{3}d\d+h", notice)
+    s.close()
+
+
+def test_compatibility_and_security_steps_agree_on_a_short_rotation_overlap(tmp_path):
+    repo = orders_repo(tmp_path / "r", date="2026-01-15T11:55:00+00:00")  # 5 minutes before NOW
+    repo.edit(CONTRACT_PATH, "signing_algorithms: [ES256, RS256]", "signing_algorithms: [ES256]")
+    s = _orders_session(repo)
+    removed = next(f for f in s.report.findings if f.rule == "token.alg-removed")
+    compat = s.checklist.coverages[removed.fingerprint]
+    [rotation] = [f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"]
+    assert not compat.ok and rotation.severity == "high"
+    # the same sentence in both steps
+    assert compat.detail == rotation.message
+    assert "only since 1.4.0 (committed 2026-01-15): 5m of overlap, less than 16m" in compat.detail
+    s.close()
+
+
+def test_the_history_measures_the_overlap_as_the_checklist_does(tmp_path):
+    """The log and the TUI read reports from the history: a removal committed a month after the
+    version that accepted both algorithms has had its overlap; one five minutes later has not."""
+    for minutes, expected in ((30 * 24 * 60, []), (5, ["high"])):
+        repo = orders_repo(tmp_path / f"r{minutes}", date="2025-06-01T10:00:00+00:00")
+        repo.edit(
+            CONTRACT_PATH, "signing_algorithms: [ES256, RS256]", "signing_algorithms: [ES256]"
+        )
+        when = dt.datetime(2025, 6, 1, 10, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+        repo.commit("Retire RS256", date=when.isoformat())
+        with ContractRepo.open(repo.root, cache=False) as history:
+            [latest] = history.history(CONTRACT_PATH, limit=1)
+            report = history.report(latest)
+        found = [f for f in report.security_findings if f.rule == "regression.rotation-overlap"]
+        assert [f.severity for f in found] == expected, [f.message for f in found]

@@ -114,10 +114,16 @@ def review_amendment(
     policy: Policy | None = None,
     *,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    old_since: dt.datetime | None = None,
 ) -> list[SecurityFinding]:
     """State findings of ``new`` (each marked whether ``old`` already had it) plus the
     regressions the amendment introduces: security weakenings from the engine's ``report`` and
-    rotations without enough overlap. With ``new`` deleted, nothing is left to review."""
+    rotations without enough overlap. With ``new`` deleted, nothing is left to review.
+
+    ``now`` is when the amendment takes effect (default: the start of ``today``) and
+    ``old_since`` when ``old`` was committed: the rotation overlap is measured between them, as
+    the checklist's compatibility step measures it (``security.overlap``)."""
     policy = policy or DEFAULT_POLICY
     if new is None:
         return []
@@ -127,7 +133,7 @@ def review_amendment(
     before = {f.fingerprint for f in review_contract(old, policy)}
     for f in findings:
         f.new_in_amendment = f.fingerprint not in before
-    ctx = AmendmentContext(old, new, report, policy, today)
+    ctx = AmendmentContext(old, new, report, policy, today, now, old_since)
     contract_id = new.id or old.id
     reasons = {f.fingerprint: f.ignored for f in report.ignored} if report is not None else {}
     regressions: list[tuple[SecurityFinding, Hit]] = []
