@@ -7,6 +7,7 @@ point at the lines holding the problem, and advice a security engineer can act o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from test_security_rules import _base, contract_from, patch
 from workbench.amendment.session import AmendmentSession
 from workbench.cli import main
 from workbench.contract.loader import validate_file
+from workbench.engine.model import SecurityFinding
 from workbench.history.repo import ContractRepo
 from workbench.report.common import RenderOptions, exit_code, gate_summary
 from workbench.report.html import render_review_html
 from workbench.review import build_report, load_ignores
 from workbench.security import RULES, review_contract
+from workbench.security.summary import count_security
 
 PAYMENTS = "contracts/payments/payments-api.yaml"
 MINIMAL = "contract: c\ntitle: C\nversion: 1.0.0\nstatus: active\n"
@@ -275,3 +278,103 @@ def test_the_history_measures_the_overlap_as_the_checklist_does(tmp_path):
             report = history.report(latest)
         found = [f for f in report.security_findings if f.rule == "regression.rotation-overlap"]
         assert [f.severity for f in found] == expected, [f.message for f in found]
+
+
+# --- one security count, and the gate's answer per amendment ----------------------------------
+
+
+def _log(repo_dir: Path, *args: str) -> list[dict]:
+    result = CliRunner().invoke(main, ["log", "--repo", str(repo_dir), *args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_one_security_count_in_the_log_the_verdict_and_the_reports(demo_repo):
+    [draft] = [e for e in _log(demo_repo, PAYMENTS) if e["rev"] == "WORKTREE"]
+    diff = CliRunner().invoke(
+        main,
+        [
+            "diff",
+            f"HEAD:{PAYMENTS}",
+            str(demo_repo / PAYMENTS),
+            "--repo",
+            str(demo_repo),
+            "-f",
+            "json",
+        ],
+    )
+    data = json.loads(diff.stdout)
+    expected = count_security(
+        [SecurityFinding(**_finding_fields(f)) for f in data["security_findings"]]
+    )
+    # the draft introduces nothing; five findings were already there: the count is 0 everywhere
+    assert (expected.new, expected.present) == (0, 5)
+    assert draft["counts"]["security"] == data["verdict"]["counts"]["security"] == 0
+    assert draft["security"]["present"] == 5 and draft["security"]["new"] == 0
+    text = CliRunner().invoke(
+        main, ["diff", f"HEAD:{PAYMENTS}", str(demo_repo / PAYMENTS), "--repo", str(demo_repo)]
+    )
+    assert "security: no new security findings; 2 advice; 5 already present" not in text.stdout
+    assert "security: no new security findings; 5 already present" in text.stdout
+    review = CliRunner().invoke(
+        main, ["review", f"HEAD:{PAYMENTS}", str(demo_repo / PAYMENTS), "--repo", str(demo_repo)]
+    )
+    assert "PASS: nothing new at or above high; no new security findings; 5 already present" in (
+        review.stdout
+    )
+    # an amendment that introduces one weakness counts one, in the log and in its report
+    [pkce] = [
+        e for e in _log(demo_repo) if e["subject"] == "Allow PKCE plain for the white-label SDK"
+    ]
+    assert pkce["counts"]["security"] == 1 and pkce["security"]["by_severity"] == {"high": 1}
+
+
+@pytest.mark.parametrize(
+    ("subject", "fails"),
+    [
+        ("Allow PKCE plain for the white-label SDK", True),  # wallet 2.1.0
+        ("Accept HS256 access tokens from the settlement batch", True),  # payments 3.2.0
+        ("Let partners embed the portal; keep portal sessions for a week", True),  # partner 2.1.0
+        ("Explain introspection caching and the act claim", False),
+    ],
+)
+def test_the_log_says_what_the_gate_says(demo_repo, subject, fails):
+    [entry] = [e for e in _log(demo_repo) if e["subject"] == subject]
+    assert entry["gate"]["fails"] is fails, entry["gate"]
+    # the same answer as `workbench diff` on that amendment (exit 1 when the gate fails)
+    old = entry["compared_with"] or entry["parent"]
+    result = CliRunner().invoke(
+        main,
+        [
+            "diff",
+            f"{old['rev']}:{old['path']}",
+            f"{entry['rev']}:{entry['path']}",
+            "--repo",
+            str(demo_repo),
+        ],
+    )
+    assert result.exit_code == (1 if fails else 0), result.output
+    gate_line = next(line for line in result.stdout.splitlines() if line.startswith("Gate: "))
+    assert gate_line == f"Gate: {entry['gate']['sentence']}"
+    # and the text log's GATE column
+    text = CliRunner().invoke(main, ["log", "--repo", str(demo_repo)]).stdout
+    [row] = [line for line in text.splitlines() if line.endswith(subject)]
+    assert (" FAIL " in row) is fails and ((" ok " in row) is not fails)
+
+
+def _finding_fields(data: dict) -> dict:
+    """A SecurityFinding's fields from its JSON form (enough to count it)."""
+    return {
+        "rule": data["rule"],
+        "severity": data["severity"],
+        "title": data["title"],
+        "message": data["message"],
+        "fix": data["fix"],
+        "citation": data["citation"],
+        "path": data["path"],
+        "location": None,
+        "kind": data["kind"],
+        "fingerprint": data["fingerprint"],
+        "new_in_amendment": data["new_in_amendment"],
+        "ignored": data.get("ignored"),
+    }

@@ -20,6 +20,7 @@ from workbench.engine.rules import REGISTRY
 from workbench.security.policy import Policy
 from workbench.security.registry import RULES as SECURITY_RULES
 from workbench.security.review import review_amendment
+from workbench.security.summary import count_security
 
 
 def known_rule_ids() -> frozenset[str]:
@@ -62,4 +63,6 @@ def build_report(
             if not finding.ignored:
                 finding.ignored = scoped.match(finding)
     report.security_findings = findings
+    # the one security count (security.summary): what the amendment introduced, open, above info
+    report.verdict.counts["security"] = count_security(findings).new
     return report

@@ -49,6 +49,7 @@ from workbench.report.common import (
     display_value,
     fails,
     gate_summary,
+    security_count,
     security_fails,
     security_file,
     security_items,
@@ -438,10 +439,15 @@ class _Review:
             weak = sum(1 for f in self.report.findings if f.security == "weakens")
             if weak:
                 chips.append(f"<li>{badge('high', f'{weak} weaken security')}</li>")
+        count = security_count(self.report, self.options)  # the one security count
         for s in SECURITY_SEVERITIES:
-            n = sum(1 for i in self.security if i.severity == s and not i.ignored)
+            n = count.by_severity.get(s, 0)
             if n:
-                chips.append(f"<li>{badge(s, f'{n} {s} security')}</li>")
+                chips.append(f"<li>{badge(s, f'{n} new {s} security')}</li>")
+        if count.advice:
+            chips.append(f"<li>{badge('info', f'{count.advice} advice')}</li>")
+        if count.present:
+            chips.append(f"<li>{badge('none', f'{count.present} already present')}</li>")
         ignored = len(self.report.ignored) + sum(1 for i in self.security if i.ignored)
         if ignored:
             chips.append(f"<li>{badge('ignored', f'{ignored} ignored')}</li>")
@@ -1074,6 +1080,13 @@ def _log_item(
             if n:
                 label = {"weakens": "weaken security", "security": "new security"}.get(key, key)
                 what.append(badge(sev, f"{n} {label}"))
+        gate = row.get("gate") or {}
+        if gate:
+            what.append(
+                badge("breaking", "gate fails")
+                if gate.get("fails")
+                else badge("safe", "gate passes")
+            )
     out = [
         "<li>",
         f"<time>{esc(date)}</time>",
