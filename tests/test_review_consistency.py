@@ -25,7 +25,6 @@ from workbench.report.common import RenderOptions, exit_code, gate_summary
 from workbench.report.html import render_review_html
 from workbench.review import build_report, load_ignores
 from workbench.security import RULES, review_contract
-from workbench.security.summary import count_security
 
 PAYMENTS = "contracts/payments/payments-api.yaml"
 MINIMAL = "contract: c\ntitle: C\nversion: 1.0.0\nstatus: active\n"
@@ -290,6 +289,8 @@ def _log(repo_dir: Path, *args: str) -> list[dict]:
 
 
 def test_one_security_count_in_the_log_the_verdict_and_the_reports(demo_repo):
+    from workbench.security.summary import count_security
+
     [draft] = [e for e in _log(demo_repo, PAYMENTS) if e["rev"] == "WORKTREE"]
     diff = CliRunner().invoke(
         main,
