@@ -379,3 +379,15 @@ def _finding_fields(data: dict) -> dict:
         "new_in_amendment": data["new_in_amendment"],
         "ignored": data.get("ignored"),
     }
+
+
+def test_review_and_notice_of_commits_measure_the_overlap_from_the_commit_dates(tmp_path):
+    repo = orders_repo(tmp_path / "r", date="2025-06-01T10:00:00+00:00")
+    repo.edit(CONTRACT_PATH, "signing_algorithms: [ES256, RS256]", "signing_algorithms: [ES256]")
+    repo.commit("Retire RS256", date="2025-07-01T10:00:00+00:00")
+    specs = [f"HEAD~1:{CONTRACT_PATH}", f"HEAD:{CONTRACT_PATH}", "--repo", str(repo.root)]
+    review = CliRunner().invoke(main, ["review", *specs])
+    assert "regression.rotation-overlap" not in review.stdout, review.stdout
+    notice = CliRunner().invoke(main, ["notice", *specs])
+    assert notice.exit_code == 0, notice.output
+    assert "since 1.4.0 \\(committed 2025-06-01\\): 30 days, at least 16m" in notice.stdout
