@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.output import echo
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import validate_file
 
@@ -27,13 +28,13 @@ def command(paths: tuple[Path, ...], quiet: bool) -> None:
     for path in paths:
         for problems in _problems_of(path):
             for problem in problems:
-                click.echo(problem.format(), err=problem.severity == "error")
+                echo(problem.format(), err=problem.severity == "error")
             if any(p.severity == "error" for p in problems):
                 invalid += 1
             else:
                 valid += 1
     if not quiet:
-        click.echo(f"{valid} valid, {invalid} invalid", err=bool(invalid))
+        echo(f"{valid} valid, {invalid} invalid", err=bool(invalid))
     sys.exit(1 if invalid else 0)
 
 
