@@ -40,7 +40,11 @@ def command(paths: tuple[Path, ...], quiet: bool) -> None:
 
 def _problems_of(path: Path) -> list[list[Problem]]:
     """The problems of each contract ``path`` stands for (one list per file)."""
-    if not path.is_dir():
+    try:
+        directory = path.is_dir()
+    except OSError:  # a name too long, say: the file reader says so at file:1:1
+        directory = False
+    if not directory:
         return [validate_file(path)]
     from workbench.history.scan import contract_files  # only for a directory
 
