@@ -377,10 +377,12 @@ class Judge:
         if report is None:
             before = self.load(old) if old is not None and old.blob is not None else None
             after = self.load(new) if new.blob is not None else None
-            since = self.committed(old) if old is not None and _rotates(before, after) else None
-            report = build_report(
-                before, after, policy=policy, today=day, now=self._moment(new), old_since=since
-            )
+            # a rotation's overlap runs from the old side's commit to the new side's (committer
+            # dates, as the checklist reads them); nothing else needs either
+            rotates = _rotates(before, after)
+            since = self.committed(old) if old is not None and rotates else None
+            now = self._moment(new) if rotates else None
+            report = build_report(before, after, policy=policy, today=day, now=now, old_since=since)
             key = self._report_key(old_blob, new.blob, day)
             self._reports.put(key, report)
             if self.disk_cache is not None:
@@ -407,12 +409,11 @@ class Judge:
         return self._committed[key]
 
     def _moment(self, side: Side) -> dt.datetime:
-        """When the amendment ``side`` takes effect: its commit date; a draft's is now."""
-        if isinstance(side, Revision) and side.kind == "commit" and side.date is not None:
-            return side.date
-        if side.rev not in (WORKTREE, INDEX):
-            return self.committed(side) or dt.datetime.now(dt.UTC)
-        return dt.datetime.now(dt.UTC)
+        """When the amendment ``side`` takes effect: when it was committed; a draft's is now."""
+        found = self.committed(side)
+        if found is None and isinstance(side, Revision) and side.kind == "commit":
+            found = side.date
+        return found or dt.datetime.now(dt.UTC)
 
     def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
         self.policy  # noqa: B018 - computes the policy fingerprint in the key
