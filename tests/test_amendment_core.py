@@ -417,7 +417,7 @@ def test_an_overlap_shorter_than_lifetime_plus_skew_is_no_fallback(tmp_path: Pat
     s = session(repo)
     item = items(s, "compatibility")[f"finding:{finding(s, 'token.alg-removed').fingerprint}"]
     assert item.status == "missing"
-    assert "only since 1.4.0 (committed 2026-01-15), 5m; needed: 16m" in item.detail
+    assert "only since 1.4.0 (committed 2026-01-15): 5m of overlap, less than 16m" in item.detail
     s.close()
 
 

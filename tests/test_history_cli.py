@@ -51,6 +51,7 @@ def test_text_columns_verdicts_and_inline_errors(story: Story) -> None:
         "SAFE",
         "WEAK",
         "SEC",
+        "GATE",
         "SUBJECT",
     ]
     assert len(rows) == 8

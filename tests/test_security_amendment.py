@@ -145,11 +145,17 @@ def test_rotation_window_uses_the_longest_lifetime_and_the_policy_skew():
         },
         "id",
     )
+    # removed at the sunset: two days of overlap, less than the lifetime plus skew
     hit = by_rule(
-        review_amendment(old, new, today=dt.date(2026, 2, 1)), "regression.rotation-overlap"
+        review_amendment(old, new, today=dt.date(2026, 1, 3)), "regression.rotation-overlap"
     )
     assert len(hit) == 1
-    assert "2d of overlap, less than 3d1m (id_token lifetime 3d + clock skew 1m)" in hit[0].message
+    assert "2 days of overlap, less than 3d1m (id_token lifetime 3d + clock skew 1m)" in (
+        hit[0].message
+    )
+    # removed a month after the announcement: the overlap lasted until the removal
+    later = review_amendment(old, new, today=dt.date(2026, 2, 1))
+    assert by_rule(later, "regression.rotation-overlap") == []
 
 
 def test_removing_none_is_not_a_rotation():

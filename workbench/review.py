@@ -20,6 +20,7 @@ from workbench.engine.rules import REGISTRY
 from workbench.security.policy import Policy
 from workbench.security.registry import RULES as SECURITY_RULES
 from workbench.security.review import review_amendment
+from workbench.security.summary import count_security
 
 
 def known_rule_ids() -> frozenset[str]:
@@ -40,16 +41,21 @@ def build_report(
     policy: Policy | None = None,
     today: dt.date | None = None,
     ignores: Ignores | None = None,
+    now: dt.datetime | None = None,
+    old_since: dt.datetime | None = None,
 ) -> DiffReport:
     """``engine.compare(old, new)`` with ``security_findings`` filled by the security review.
 
     With ``old`` ``None`` (a new contract) the review is the state of ``new``; otherwise it is
     the state of ``new`` (each finding marked whether ``old`` already had it) plus regressions.
     Security findings named by ``ignores`` (the ignore file) keep their place but carry the
-    reason, and no longer fail a gate.
+    reason, and no longer fail a gate. The amendment is judged as of ``today`` (default: the
+    current date, as the engine judges sunsets); ``now`` and ``old_since`` (when the old side
+    was committed, if known) measure rotation overlaps as the checklist does.
     """
-    report = compare(old, new, today=today, ignores=ignores)
-    findings = review_amendment(old, new, report, policy, today=today)
+    day = today or dt.date.today()
+    report = compare(old, new, today=day, ignores=ignores)
+    findings = review_amendment(old, new, report, policy, today=day, now=now, old_since=old_since)
     if ignores is not None and findings:
         contract = new or old
         scoped = ignores.scoped(contract.id if contract is not None else None)
@@ -57,4 +63,6 @@ def build_report(
             if not finding.ignored:
                 finding.ignored = scoped.match(finding)
     report.security_findings = findings
+    # the one security count (security.summary): what the amendment introduced, open, above info
+    report.verdict.counts["security"] = count_security(findings).new
     return report

@@ -364,11 +364,12 @@ def notice_for(
     default_skew: int = 60,
     old_since: dt.datetime | None = None,
     record: Record | None = None,
+    now: dt.datetime | None = None,
 ) -> str:
     """The notice for two contracts (``workbench notice OLD NEW``); a record, when given, adds
     its summary, effective date, accepted reasons and the sign-off for this change set."""
     day = today or dt.date.today()
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     notes = record_notes(record, report.verdict.fingerprint)
     accepted: dict[str, Acceptance] = notes.get("accepted", {})
     coverages = {

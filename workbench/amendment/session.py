@@ -499,7 +499,13 @@ class AmendmentSession:
             except ContractError as exc:
                 raise SettingsError(exc.first.format()) from None
             self.report = build_report(
-                self.old, self.new, policy=self.policy, today=self.today, ignores=ignores
+                self.old,
+                self.new,
+                policy=self.policy,
+                today=self.today,
+                ignores=ignores,
+                now=self.now,  # the rotation overlap, measured as the checklist measures it
+                old_since=self.old_since,
             )
         return problems
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.loading import load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
 from workbench.cli.options import (
     acceptance_options,
     colored,
@@ -86,7 +86,10 @@ def command(
         fail(problem_lines(exc))
 
     # engine + security review: security findings land under "security_findings"
-    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
+    now, old_since = amendment_clock(specs, repo_dir, base_ref, day)
+    report = build_report(
+        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    )
     options = RenderOptions(
         fail_on=fail_on,
         security_fail_on=policy.fail_on,

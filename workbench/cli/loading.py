@@ -12,7 +12,7 @@ from workbench.cli.output import echo
 from workbench.contract.errors import ContractError
 from workbench.contract.loader import load_contract
 from workbench.contract.model import Contract
-from workbench.contract.revspec import parse_rev_path
+from workbench.contract.revspec import PSEUDO_REVS, parse_rev_path
 from workbench.engine.ignore import IGNORE_NAME, Ignores
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
@@ -145,6 +145,56 @@ def load_sides(
         if git is not None:
             git.close()
     return old, new, old_rel, new_rel, root
+
+
+def amendment_clock(
+    specs: tuple[str, ...], repo_dir: Path, base_ref: str | None, day: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``(now, old_since)`` for measuring rotation overlaps as the history and the checklist
+    do: when the new side took effect (its commit for ``REV:PATH``; now for a file, or the
+    start of ``--today`` when given) and when the old side was committed (``REV:PATH`` or the
+    ``--base`` merge base; ``None`` for a file, whose age nothing shows)."""
+    now = None if day is not None else dt.datetime.now(dt.UTC)
+    git = _git_or_none(repo_dir)
+    if git is None:
+        return now, None
+    try:
+        new = parse_rev_path(specs[-1])
+        since = None
+        if base_ref is not None:
+            head = new[0] if new is not None and new[0] not in PSEUDO_REVS else "HEAD"
+            path = new[1] if new is not None else _rel(git, str(Path(specs[-1]).resolve()))
+            base = git.run("merge-base", "--end-of-options", base_ref, head, check=False)
+            since = _committed(git, base.decode().strip(), path)
+        elif len(specs) == 2:
+            old = parse_rev_path(specs[0])
+            if old is not None:
+                since = _committed(git, old[0], _spec_path(git, old[1]))
+        if new is not None and day is None:
+            now = _committed(git, new[0], _spec_path(git, new[1])) or now
+        return now, since
+    finally:
+        git.close()
+
+
+def _spec_path(git: GitRepo, path: str) -> str:
+    """The repository-relative path of a ``REV:PATH`` spec's path (``./x`` is relative to the
+    current directory, as in git)."""
+    if path.startswith(("./", "../")):
+        return _rel(git, str(Path(path).resolve()), path)
+    return path
+
+
+def _committed(git: GitRepo, rev: str, path: str) -> dt.datetime | None:
+    """When the content of ``path`` at commit ``rev`` was committed; ``None`` for a draft or
+    what git cannot say."""
+    if not rev or rev in PSEUDO_REVS or not path:
+        return None
+    out = git.run("log", "-1", "--format=%cI", "--end-of-options", rev, "--", path, check=False)
+    try:
+        return dt.datetime.fromisoformat(out.decode().strip())
+    except ValueError:
+        return None
 
 
 def load_ignores_for(

@@ -10,7 +10,7 @@ from workbench.amendment.confine import PathRefused, confined
 from workbench.amendment.notice import notice_for
 from workbench.amendment.record import load_record, record_relpath
 from workbench.amendment.settings import DEFAULT_SETTINGS, load_settings
-from workbench.cli.loading import load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
 from workbench.cli.options import fail, parse_day, repo_option, today_option, write_output
 from workbench.contract.errors import ContractError
 from workbench.review import build_report
@@ -75,7 +75,10 @@ def command(
                 record = load_record(candidate)
             except ContractError as exc:
                 fail(problem_lines(exc))
-    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
+    now, old_since = amendment_clock(specs, repo_dir, None, day)
+    report = build_report(
+        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    )
     text = notice_for(
         old,
         new,
@@ -84,7 +87,9 @@ def command(
         today=day,
         notice_period=settings.notice_period,
         default_skew=policy.clock_skew,
+        old_since=old_since,
         record=record,
+        now=now,
     )
     if fmt == "html":
         from workbench.report.common import RenderOptions

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.loading import load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
 from workbench.cli.options import (
     acceptance_options,
     colored,
@@ -103,7 +103,10 @@ def command(
         fail(problem_lines(exc))
     ignores = load_ignores_for(root, new.id, ignore_file, no_ignore, day)
 
-    report = build_report(old, new, policy=policy, today=day, ignores=ignores)
+    now, old_since = amendment_clock(specs, repo_dir, base_ref, day)
+    report = build_report(
+        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    )
     paint = colored(color, output)
     options = review_options(
         fail_on or policy.fail_on,

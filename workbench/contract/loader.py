@@ -125,7 +125,13 @@ def validate_file(path: str | Path, display: str | None = None) -> list[Problem]
 def validate_contract(contract: Contract) -> list[Problem]:
     """Schema and semantic problems of a parsed contract, sorted by position."""
     problems = _schema_problems(contract)
-    problems += _semantic_problems(contract)
+    try:
+        problems += _semantic_problems(contract)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+        # the semantic checks read the shapes the format schema guarantees: a value of the
+        # wrong type (which the schema problems above already point at) can trip them
+        if not any(p.severity == "error" for p in problems):
+            raise
     problems.sort(key=lambda p: (p.line, p.column, p.severity != "error"))
     seen: set[tuple] = set()
     unique = []
@@ -442,23 +448,27 @@ def _check_unique(items: Any, field: str, section: str, err) -> set[str] | None:
 
 
 def iter_embedded_schemas(data: dict):
-    """Yield ``(raw path, schema)`` for every JSON Schema embedded in a contract."""
-    for kind, token in (data.get("tokens") or {}).items():
+    """Yield ``(raw path, schema)`` for every JSON Schema embedded in a contract (sections of
+    the wrong type, which the format schema reports, are skipped)."""
+    for kind, token in _as_dict(data.get("tokens")).items():
         if isinstance(token, dict) and "claims_schema" in token:
             yield ("tokens", kind, "claims_schema"), token["claims_schema"]
-    for eid, ep in (data.get("endpoints") or {}).items():
+    for eid, ep in _as_dict(data.get("endpoints")).items():
         if not isinstance(ep, dict):
             continue
         request = ep.get("request")
         if isinstance(request, dict) and "schema" in request:
             yield ("endpoints", eid, "request", "schema"), request["schema"]
-        for status, response in (ep.get("responses") or {}).items():
+        for status, response in _as_dict(ep.get("responses")).items():
             if isinstance(response, dict) and "schema" in response:
                 yield ("endpoints", eid, "responses", status, "schema"), response["schema"]
-    components = data.get("components") or {}
-    if isinstance(components, dict):
-        for name, schema in (components.get("schemas") or {}).items():
-            yield ("components", "schemas", name), schema
+    components = _as_dict(data.get("components"))
+    for name, schema in _as_dict(components.get("schemas")).items():
+        yield ("components", "schemas", name), schema
+
+
+def _as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _check_schemas(c: Contract, err) -> None:

@@ -55,6 +55,14 @@ def parse_duration(value: object) -> int:
     )
 
 
+def format_span(seconds: int) -> str:
+    """A measured span for people: ``format_duration`` up to two days, then whole days
+    (``638 days``, not ``638d16h56m22s``: the hours of a span that long say nothing)."""
+    if seconds >= 2 * 86400:
+        return f"{int(seconds) // 86400} days"
+    return format_duration(max(int(seconds), 0))
+
+
 def format_duration(seconds: int | None) -> str:
     """Human spelling of a duration in seconds: ``900`` -> ``15m``, ``5400`` -> ``1h30m``."""
     if seconds is None:

@@ -64,16 +64,21 @@ class IgnoreEntry:
         return self.expires is not None and self.expires < today
 
     def matches(self, finding: Finding | SecurityFinding) -> bool:
-        """Whether this entry names ``finding`` (of either family: rule, path, fingerprint)."""
+        """Whether this entry names ``finding`` (of either family: rule, path, fingerprint), or
+        one of the findings a security regression absorbed (``SecurityFinding.same_as``)."""
+        if isinstance(finding, SecurityFinding):
+            return any(self._names(*identity) for identity in finding.identities())
+        return self._names(finding.rule, finding.fingerprint, finding.path)
+
+    def _names(self, rule: str, fp: str, path: str) -> bool:
         if self.fingerprint is not None:
-            fp = finding.fingerprint
             if not fp or not fp.startswith(self.fingerprint):
                 return False
             if len(self.fingerprint) < len(fp) and len(self.fingerprint) < MIN_FINGERPRINT_PREFIX:
                 return False
-        if self._rule_re is not None and not self._rule_re.fullmatch(finding.rule):
+        if self._rule_re is not None and not self._rule_re.fullmatch(rule):
             return False
-        return not (self._path_re is not None and not self._path_re.fullmatch(finding.path))
+        return not (self._path_re is not None and not self._path_re.fullmatch(path))
 
     def describe(self) -> str:
         if self.fingerprint is not None:

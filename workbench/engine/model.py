@@ -122,6 +122,13 @@ class SecurityFinding:
     side: Literal["new", "old"] = "new"
     new_in_amendment: bool = True
     ignored: str | None = None  # reason from the ignore file, when accepted
+    # state findings describing the same weakness that this regression absorbed:
+    # (rule, fingerprint, path) each; an ignore entry or acceptance naming one still applies
+    same_as: tuple[tuple[str, str, str], ...] = ()
+
+    def identities(self) -> list[tuple[str, str, str]]:
+        """``(rule, fingerprint, path)`` of this finding and of those it absorbed."""
+        return [(self.rule, self.fingerprint, self.path), *self.same_as]
 
     @property
     def line(self) -> int | None:
@@ -154,6 +161,15 @@ class SecurityFinding:
             "new_in_amendment": self.new_in_amendment,
             "fingerprint": self.fingerprint,
             **({"ignored": self.ignored} if self.ignored else {}),
+            **(
+                {
+                    "same_as": [
+                        {"rule": r, "fingerprint": fp, "path": path} for r, fp, path in self.same_as
+                    ]
+                }
+                if self.same_as
+                else {}
+            ),
         }
 
 

@@ -74,6 +74,7 @@ class Judge:
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
         self._reports: LRU[str, DiffReport] = LRU(4096)
         self._bases: LRU[str, tuple] = LRU(4096)
+        self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
         self._policy_key = ""
 
@@ -376,12 +377,43 @@ class Judge:
         if report is None:
             before = self.load(old) if old is not None and old.blob is not None else None
             after = self.load(new) if new.blob is not None else None
-            report = build_report(before, after, policy=policy, today=day)
+            # a rotation's overlap runs from the old side's commit to the new side's (committer
+            # dates, as the checklist reads them); nothing else needs either
+            rotates = _rotates(before, after)
+            since = self.committed(old) if old is not None and rotates else None
+            now = self._moment(new) if rotates else None
+            report = build_report(before, after, policy=policy, today=day, now=now, old_since=since)
             key = self._report_key(old_blob, new.blob, day)
             self._reports.put(key, report)
             if self.disk_cache is not None:
                 self.disk_cache.put(key, report)
         return _relabel(report, old_label, new_label)
+
+    def committed(self, side: Side) -> dt.datetime | None:
+        """When the content of ``side`` was committed (the last commit to change its path up
+        to ``side``), the start of a rotation overlap; ``None`` for a draft. One git call,
+        made only for an amendment that rotates something (``security.overlap``)."""
+        if side.rev in (WORKTREE, INDEX):
+            return None
+        key = (side.rev, side.path)
+        if key not in self._committed:
+            out = self.git.run(
+                "log", "-1", "--format=%cI", "--end-of-options", side.rev, "--", side.path,
+                check=False,
+            )  # fmt: skip
+            try:
+                found: dt.datetime | None = dt.datetime.fromisoformat(out.decode().strip())
+            except ValueError:
+                found = None
+            self._committed[key] = found
+        return self._committed[key]
+
+    def _moment(self, side: Side) -> dt.datetime:
+        """When the amendment ``side`` takes effect: when it was committed; a draft's is now."""
+        found = self.committed(side)
+        if found is None and isinstance(side, Revision) and side.kind == "commit":
+            found = side.date
+        return found or dt.datetime.now(dt.UTC)
 
     def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
         self.policy  # noqa: B018 - computes the policy fingerprint in the key
@@ -408,6 +440,16 @@ def load_contract_bytes(raw: bytes, source: str) -> Contract:
     from workbench.contract.loader import load_contract_bytes as load
 
     return load(raw, source)
+
+
+def _rotates(before: Contract | None, after: Contract | None) -> bool:
+    """Whether the amendment removes something verifiers accepted while keeping an overlap:
+    only then does the old version's commit date matter to the verdict."""
+    if before is None or after is None:
+        return False
+    from workbench.security.overlap import removals  # with the review it belongs to
+
+    return any(r.kept for r in removals(before, after))
 
 
 def _day(revision: Revision) -> dt.date | None:

@@ -18,6 +18,8 @@ from workbench.history.model import ParentRef, Revision
 if TYPE_CHECKING:
     from workbench.engine.model import DiffReport
     from workbench.history.repo import ContractRepo
+    from workbench.report.common import GateResult
+    from workbench.security.summary import SecurityCount
 
 COUNT_KEYS = ("breaking", "risky", "safe", "weakens")
 
@@ -37,6 +39,27 @@ class LogEntry:
     error: str | None = None
     invalid: bool = False
     base: Revision | ParentRef | None = None
+    fail_on: str = "high"  # the repository policy's security threshold
+
+    @property
+    def gate(self) -> GateResult | None:
+        """Whether the default gate (``workbench diff``: breaking findings, security findings
+        at or above the policy's ``fail_on``) fails this amendment: the one definition of
+        failure (``report.failures``) applied to the cached report; ``None`` without one."""
+        if self.report is None:
+            return None
+        from workbench.report.common import gate_options, gate_result
+
+        return gate_result(self.report, gate_options(self.fail_on))
+
+    @property
+    def security(self) -> SecurityCount | None:
+        """The amendment's security count (``security.summary``); ``None`` without a report."""
+        if self.report is None:
+            return None
+        from workbench.security.summary import count_security
+
+        return count_security(self.report.security_findings, self.fail_on)
 
     @property
     def contract(self) -> str:
@@ -50,17 +73,16 @@ class LogEntry:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Findings by severity, security weakenings, and security findings new in this
-        amendment (``security``); zeros when there is no report."""
+        """Findings by severity, security weakenings, and the security count (``security``:
+        findings this amendment introduced, open, above info); zeros without a report."""
         out = dict.fromkeys((*COUNT_KEYS, "security"), 0)
         if self.report is None:
             return out
         counts = self.report.verdict.counts
         for key in COUNT_KEYS:
             out[key] = int(counts.get(key, 0))
-        out["security"] = sum(
-            1 for f in self.report.security_findings if f.new_in_amendment and not f.ignored
-        )
+        security = self.security
+        out["security"] = security.new if security is not None else 0
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +111,8 @@ class LogEntry:
             "actual_bump": verdict.actual_bump if verdict else None,
             "version_bump_ok": verdict.version_bump_ok if verdict else None,
             "counts": self.counts if verdict else None,
+            "security": security.to_dict() if (security := self.security) else None,
+            "gate": gate.to_dict() if (gate := self.gate) else None,
             "fingerprint": verdict.fingerprint if verdict else None,
             "invalid": self.invalid,
             "error": self.error,
@@ -96,7 +120,9 @@ class LogEntry:
 
 
 def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
-    """The log entry of one revision: its report, or the one-line reason there is none.
+    """The log entry of one revision: its report, or the one-line reason there is none; its
+    ``gate`` and ``security`` count are computed from that report (the TUI's history badges
+    read them too).
 
     A revision judged before is answered from the caches by its blob ids, without reading or
     parsing either side (see :meth:`ContractRepo.judgement`)."""
@@ -108,6 +134,7 @@ def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
         _first(error) if isinstance(error, ContractError) else str(error) if error else None,
         judged.invalid,
         judged.base,
+        repo.policy.fail_on,
     )
 
 

@@ -16,7 +16,8 @@ from workbench.contract.model import DURATION_FIELDS
 from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
-from workbench.security.model import SEVERITY_RANK, at_or_above
+from workbench.security.model import SEVERITY_RANK
+from workbench.security.summary import SecurityCount, count_security, fails_at
 from workbench.textsafe import clean
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
@@ -75,10 +76,9 @@ def fails(finding: Finding, fail_on: str) -> bool:
 
 def security_fails(item: SecurityFinding, options: RenderOptions) -> bool:
     """Whether a security finding fails the build: at or above the security threshold, not
-    ignored, introduced by this amendment, and the gate not switched off by ``--fail-on never``."""
-    if item.ignored or not item.new_in_amendment or options.fail_on == "never":
-        return False
-    return at_or_above(item.severity, options.security_fail_on)
+    ignored, introduced by this amendment (``security.summary.fails_at``, the definition the
+    security count uses too), and the gate not switched off by ``--fail-on never``."""
+    return options.fail_on != "never" and fails_at(item, options.security_fail_on)
 
 
 def failures(
@@ -95,6 +95,12 @@ def exit_code(report: DiffReport, options: RenderOptions) -> int:
     """1 when anything fails the gate, else 0."""
     compat, security = failures(report, options)
     return 1 if compat or security else 0
+
+
+def security_count(report: DiffReport, options: RenderOptions) -> SecurityCount:
+    """The security count of ``report`` under the options' threshold (``security.summary``):
+    the one number every face shows."""
+    return count_security(report.security_findings, options.security_fail_on)
 
 
 # --- grouping and locations -----------------------------------------------------------------
@@ -196,12 +202,41 @@ def affected_consumers(findings: Iterable[Finding]) -> dict[str, dict[str, list[
     return dict(sorted(out.items(), key=lambda kv: (-len(kv[1].get("breaking", [])), kv[0])))
 
 
-def gate_summary(report: DiffReport, options: RenderOptions) -> tuple[bool, str]:
-    """``(fails, sentence)``: what the gate decided and why, for the verdict lines."""
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """What the gate decided for one report: whether it fails, the findings that make it fail
+    (by compatibility severity, and security at or above the threshold) and the sentence."""
+
+    fails: bool
+    breaking: int
+    risky: int
+    security: int
+    sentence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fails": self.fails,
+            "breaking": self.breaking,
+            "risky": self.risky,
+            "security": self.security,
+            "sentence": self.sentence,
+        }
+
+
+def gate_options(security_fail_on: str) -> RenderOptions:
+    """The options of the default gate (``workbench diff`` without ``--fail-on``): breaking
+    findings, and security findings at or above the policy's ``fail_on``. The history's
+    verdicts (``workbench log``, the TUI's badges) show what this gate would say."""
+    return RenderOptions(fail_on="breaking", security_fail_on=security_fail_on)
+
+
+def gate_result(report: DiffReport, options: RenderOptions) -> GateResult:
+    """The gate's decision on ``report`` (from :func:`failures`, the one definition)."""
     compat, security = failures(report, options)
+    breaking = sum(1 for f in compat if f.severity == "breaking")
+    risky = sum(1 for f in compat if f.severity == "risky")
     reasons = []
-    for severity in ("breaking", "risky"):
-        n = sum(1 for f in compat if f.severity == severity)
+    for severity, n in (("breaking", breaking), ("risky", risky)):
         if n:
             reasons.append(f"{n} {severity} finding{'s' if n != 1 else ''}")
     if security:
@@ -210,10 +245,18 @@ def gate_summary(report: DiffReport, options: RenderOptions) -> tuple[bool, str]
             f"{n} security finding{'s' if n != 1 else ''} at or above {options.security_fail_on}"
         )
     if reasons:
-        return True, "fails: " + ", ".join(reasons)
-    if options.fail_on == "never":
-        return False, "passes (--fail-on never)"
-    return False, f"passes (--fail-on {options.fail_on}, security at {options.security_fail_on})"
+        sentence = "fails: " + ", ".join(reasons)
+    elif options.fail_on == "never":
+        sentence = "passes (--fail-on never)"
+    else:
+        sentence = f"passes (--fail-on {options.fail_on}, security at {options.security_fail_on})"
+    return GateResult(bool(reasons), breaking, risky, len(security), sentence)
+
+
+def gate_summary(report: DiffReport, options: RenderOptions) -> tuple[bool, str]:
+    """``(fails, sentence)``: what the gate decided and why, for the verdict lines."""
+    result = gate_result(report, options)
+    return result.fails, result.sentence
 
 
 def verdict_sentence(report: DiffReport) -> str:

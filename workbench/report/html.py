@@ -49,6 +49,7 @@ from workbench.report.common import (
     display_value,
     fails,
     gate_summary,
+    security_count,
     security_fails,
     security_file,
     security_items,
@@ -192,6 +193,7 @@ Menlo,Consolas,"DejaVu Sans Mono",monospace}
 .diff .code.m-risky{box-shadow:inset 3px 0 var(--risky)}
 .diff .code.m-safe{box-shadow:inset 3px 0 var(--safe)}
 .diff .code.m-security{box-shadow:inset 3px 0 var(--critical)}
+.diff .code.m-present{box-shadow:inset 3px 0 var(--line)}.diff .mk.present{opacity:.55}
 .diff .empty{background:repeating-linear-gradient(135deg,transparent 0 6px,var(--code) 6px 8px)}
 .diff .ln:target,.diff .ln:target+.mk,.diff .ln:target+.mk+.code{background:var(--target)}
 .diff details.fold>summary{cursor:pointer;padding:.15rem .6rem;background:var(--card);
@@ -269,6 +271,7 @@ class _Mark:
     security: bool = False
     old: tuple[int, int] | None = None
     new: tuple[int, int] | None = None
+    present: bool = False  # a security finding the old version already had: not this change
 
 
 @dataclass(slots=True)
@@ -432,10 +435,15 @@ class _Review:
             weak = sum(1 for f in self.report.findings if f.security == "weakens")
             if weak:
                 chips.append(f"<li>{badge('high', f'{weak} weaken security')}</li>")
+        count = security_count(self.report, self.options)  # the one security count
         for s in SECURITY_SEVERITIES:
-            n = sum(1 for i in self.security if i.severity == s and not i.ignored)
+            n = count.by_severity.get(s, 0)
             if n:
-                chips.append(f"<li>{badge(s, f'{n} {s} security')}</li>")
+                chips.append(f"<li>{badge(s, f'{n} new {s} security')}</li>")
+        if count.advice:
+            chips.append(f"<li>{badge('info', f'{count.advice} advice')}</li>")
+        if count.present:
+            chips.append(f"<li>{badge('none', f'{count.present} already present')}</li>")
         ignored = len(self.report.ignored) + sum(1 for i in self.security if i.ignored)
         if ignored:
             chips.append(f"<li>{badge('ignored', f'{ignored} ignored')}</li>")
@@ -599,15 +607,18 @@ class _Review:
         if self.report.old is None or self.report.new is None:
             side = "new" if self.report.new is not None else "old"
         if not s.ignored and s.line:
-            span = (int(s.line), int(s.line))
+            present = s.kind == "state" and not s.new_in_amendment
+            span = _span(s.location, True)
+            label = f"security {s.severity}: {s.rule} — {inert(s.message)}"
             self.marks.items.append(
                 _Mark(
                     anchor=anchor,
                     severity=s.severity,
-                    label=f"security {s.severity}: {s.rule} — {inert(s.message)}",
+                    label=label + (" (already present)" if present else ""),
                     security=True,
                     old=span if side == "old" else None,
                     new=span if side == "new" else None,
+                    present=present,
                 )
             )
         info = self.security_info.get(s.rule)
@@ -795,6 +806,8 @@ def _gutter(marks: list[_Mark], side: str, klass: str) -> str:
     title = esc("\n".join(m.label for m in marks), newlines=True)
     key = worst.severity if worst.severity in SYMBOLS else "none"
     words = ", ".join(sorted({m.severity for m in marks}, key=lambda s: _RANK.get(s, 9)))
+    if all(m.present for m in marks):
+        klass += " present"
     return (
         f'<span class="mk {klass} s-{key}"><a href="#{worst.anchor}" title="{title}">'
         f'<span aria-hidden="true">{SYMBOLS[key]}</span><span class="sr">{esc(words)}</span>'
@@ -809,7 +822,7 @@ def _mark_class(marks: list[_Mark]) -> str:
     if compat:
         worst = min(compat, key=lambda m: _RANK.get(m.severity, 9))
         return f" m-{worst.severity}"
-    return " m-security"
+    return " m-present" if all(m.present for m in marks) else " m-security"
 
 
 def side_by_side(
@@ -1063,6 +1076,13 @@ def _log_item(
             if n:
                 label = {"weakens": "weaken security", "security": "new security"}.get(key, key)
                 what.append(badge(sev, f"{n} {label}"))
+        gate = row.get("gate") or {}
+        if gate:
+            what.append(
+                badge("breaking", "gate fails")
+                if gate.get("fails")
+                else badge("safe", "gate passes")
+            )
     out = [
         "<li>",
         f"<time>{esc(date)}</time>",

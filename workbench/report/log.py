@@ -1,5 +1,7 @@
 """The amendment log as aligned text columns (``workbench log``): one line per amendment with its
-date, revision, author, version, the bump needed and the one made, finding counts and subject.
+date, revision, author, version, the bump needed and the one made, finding counts (``SEC`` is
+the security count of ``security.summary``), what the default gate says (``GATE``: ``FAIL`` or
+``ok``, from ``report.failures``) and the subject.
 
 Colour goes through the text report's :class:`~workbench.report.text.Painter`, so the caller
 decides it as for every report (a terminal, and no ``NO_COLOR``). Untrusted text (subjects,
@@ -30,6 +32,9 @@ class LogRow(Protocol):
 
     @property
     def counts(self) -> Mapping[str, int]: ...
+
+    @property
+    def gate(self) -> Any: ...
 
 
 AUTHOR_WIDTH = 18
@@ -67,7 +72,7 @@ def log_header(contract_width: int | None) -> str:
     if contract_width is not None:
         cells.append("CONTRACT".ljust(contract_width))
     cells += ["AUTHOR".ljust(AUTHOR_WIDTH), "VERSION".ljust(VERSION_WIDTH), "NEEDS GOT     "]
-    cells += [" BRK RSK SAFE WEAK SEC", "SUBJECT"]
+    cells += [" BRK RSK SAFE WEAK SEC", "GATE", "SUBJECT"]
     return "  ".join(cells)
 
 
@@ -87,6 +92,7 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter) -> str:
         label = "invalid" if entry.invalid else "error"
         cells.append(paint(label.ljust(14), "breaking"))
         cells.append("   -   -    -    -   -")
+        cells.append("-   ")
     else:
         verdict = report.verdict
         got = verdict.actual_bump + ("" if verdict.version_bump_ok else "!")
@@ -99,6 +105,8 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter) -> str:
             cell = (str(value) if value else "-").rjust(width)
             parts.append(paint(cell, style) if value and style else cell)
         cells.append(" ".join(parts))
+        gate = entry.gate
+        cells.append(paint("FAIL", "breaking") if gate is not None and gate.fails else "ok  ")
     subject = _line_text(rev.subject)
     if rev.is_merge:
         subject += " (merge: vs first parent)"

@@ -23,6 +23,7 @@ from workbench.report.common import (
     counts,
     finding_file,
     gate_summary,
+    security_count,
     security_file,
     security_items,
     short_value,
@@ -121,12 +122,13 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
     c = counts(report)
     sec = security_items(report)
     live_sec = [s for s in sec if not s.ignored]
+    security = security_count(report, options)
     ok = "✅ yes" if v.version_bump_ok else "❌ no"
     out += [
-        "| Verdict | Required bump | Actual bump | Bump OK | Breaking | Risky | Safe | Weakens security | Security findings | Ignored |",
+        "| Verdict | Required bump | Actual bump | Bump OK | Breaking | Risky | Safe | Weakens security | New security findings | Ignored |",
         "|---|---|---|---|--:|--:|--:|--:|--:|--:|",
         f"| {icon} {md(v.severity)} | {md(v.required_bump)} | {md(v.actual_bump)} | {ok} "
-        f"| {c['breaking']} | {c['risky']} | {c['safe']} | {c['weakens']} | {len(live_sec)} "
+        f"| {c['breaking']} | {c['risky']} | {c['safe']} | {c['weakens']} | {security.new} "
         f"| {c['ignored'] + len(sec) - len(live_sec)} |",
         "",
         "| | Old | New |",

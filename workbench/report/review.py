@@ -10,7 +10,6 @@ the full report, so every format gates on exactly the same findings (:func:`revi
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable
 
 from workbench.engine.model import DiffReport, SecurityFinding
@@ -29,8 +28,8 @@ from workbench.report.junit import render_junit
 from workbench.report.markdown import ICONS, link, md, md_code
 from workbench.report.sarif import render_sarif
 from workbench.report.text import Painter
-from workbench.security.model import SEVERITIES
 from workbench.security.policy import Policy
+from workbench.security.summary import count_security
 
 ReviewRenderer = Callable[[DiffReport, Policy, RenderOptions], str]
 
@@ -59,16 +58,11 @@ def _groups(items: list[SecurityFinding]) -> list[tuple[str, str, list[SecurityF
     ]
 
 
-def _counts(items: list[SecurityFinding]) -> str:
-    live = Counter(s.severity for s in items if not s.ignored)
-    parts = [f"{live[s]} {s}" for s in SEVERITIES if live[s]]
-    present = sum(1 for s in items if not s.ignored and not s.new_in_amendment)
-    ignored = sum(1 for s in items if s.ignored)
-    if present:
-        parts.append(f"{present} already present")
-    if ignored:
-        parts.append(f"{ignored} accepted")
-    return ", ".join(parts) or "no findings"
+def _counts(items: list[SecurityFinding], options: RenderOptions) -> str:
+    """The security count (``security.summary``), as the log and every report give it."""
+    if not items:
+        return "no findings"
+    return count_security(items, options.security_fail_on).describe()
 
 
 def _subject(report: DiffReport) -> tuple[str, list[tuple[str, str]]]:
@@ -114,7 +108,7 @@ def render_review_text(report: DiffReport, policy: Policy, options: RenderOption
         if options.security_fail_on != "never"
         else "PASS: gate off (--fail-on never)"
     )
-    out.append(f"{verdict}  ({_counts(items)})")
+    out.append(f"{verdict}; {_counts(items, options)}")
     return "\n".join(out) + "\n"
 
 
@@ -152,7 +146,7 @@ def render_review_markdown(report: DiffReport, policy: Policy, options: RenderOp
         f"- policy: {md_code(policy.source)}; gate: {md(options.security_fail_on)} "
         f"and above ({status})"
     )
-    out.append(f"- findings: {md(_counts(items))}")
+    out.append(f"- findings: {md(_counts(items, options))}")
     if not items:
         out += ["", "No security findings."]
     amendment = report.old is not None and report.new is not None

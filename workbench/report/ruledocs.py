@@ -196,6 +196,15 @@ def render_security_rules() -> str:
         "`workbench review` exits 1 when the amendment introduces a finding at `high` or above "
         "(`--fail-on` or the policy's `fail_on` change that).",
         "",
+        "One finding per weakness: when an amendment introduces a weakness that a state rule "
+        "describes (PKCE `plain` allowed), the regression carries that rule's citation and fix "
+        "instead of a second finding; the rules below say which engine rules they pair with.",
+        "",
+        "The **security count** of an amendment (the `SEC` column of `workbench log`, "
+        "`verdict.counts.security` in JSON, the summaries of every report) is the number of "
+        "security findings it introduces that nobody accepted, above `info`. Findings already "
+        "present, accepted ones and new `info` advice are reported beside it, not in it.",
+        "",
         "## Rules",
         "",
         "| rule | severity | kind | title |",
@@ -219,6 +228,13 @@ def render_security_rules() -> str:
             if threshold:
                 out.append(f"- Threshold (default policy): {threshold}")
             out.append(f"- Standard: {cite(rule)}")
+            if rule.weakened_by:
+                links = ", ".join(f"[`{e}`](rules.md#{rule_anchor(e)})" for e in rule.weakened_by)
+                out.append(
+                    "- One finding per weakness: when an amendment introduces or worsens it "
+                    f"({links}), the regression carries this rule's citation and fix instead of "
+                    "a second finding"
+                )
             out += ["", f"Why: {rule.rationale}", "", f"Fix: {rule.fix}"]
     out += [
         "",

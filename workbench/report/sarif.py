@@ -1,8 +1,9 @@
 """SARIF 2.1.0 for code-scanning tools (GitHub code scanning, Azure DevOps, IDE viewers).
 
-One run; ``tool.driver.rules`` lists every rule of the engine's and the security review's
-registries (plus any rule a finding names that neither knows), each with its documentation
-link and default level. Every finding is a result: compatibility findings at ``error``
+One run; ``tool.driver.rules`` describes the rules the results use (from the engine's and the
+security review's registries, or from the finding itself for a rule neither knows), each with
+its documentation link and default level: embedding all ~300 rules made a log of a handful of
+results weigh hundreds of kilobytes. Every finding is a result: compatibility findings at ``error``
 (breaking), ``warning`` (risky) or ``note`` (safe), security findings by their severity, ignored
 findings with an ``accepted`` external suppression carrying the reason. Locations point at the
 new file, or at the old one for something removed; ``partialFingerprints`` carries our stable
@@ -158,7 +159,7 @@ def _security_result(
     text = s.message
     if s.fix:
         text += f" Fix: {s.fix}"
-    loc = Loc(s.line, s.column or 1, s.line) if s.line else None
+    loc = s.location if s.line else None
     result: dict[str, Any] = {
         "ruleId": s.rule,
         "ruleIndex": index[s.rule],
@@ -183,14 +184,17 @@ def _security_result(
 def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[str, Any]:
     """The SARIF log as Python data."""
     options = options or RenderOptions()
-    infos: dict[str, RuleMeta] = {**compatibility_rules(), **security_rules()}
+    known: dict[str, RuleMeta] = {**compatibility_rules(), **security_rules()}
     sec = security_items(report)
+    infos: dict[str, RuleMeta] = {}
     for f in (*report.findings, *report.ignored):
         if f.rule not in infos:
-            infos[f.rule] = RuleMeta(id=f.rule, title=f.rule, rationale="", severity=f.severity)
+            infos[f.rule] = known.get(f.rule) or RuleMeta(
+                id=f.rule, title=f.rule, rationale="", severity=f.severity
+            )
     for s in sec:
         if s.rule not in infos:
-            infos[s.rule] = RuleMeta(
+            infos[s.rule] = known.get(s.rule) or RuleMeta(
                 id=s.rule,
                 title=s.title,
                 rationale=s.message,

@@ -21,6 +21,7 @@ from workbench.report.common import (
     fails,
     finding_file,
     gate_summary,
+    security_count,
     security_fails,
     security_file,
     security_items,
@@ -212,12 +213,7 @@ def _verdict(
     if c["weakens"]:
         parts.append(f"{c['weakens']} weaken security")
     if items:
-        by = {}
-        for item in items:
-            if not item.ignored:
-                by[item.severity] = by.get(item.severity, 0) + 1
-        if by:
-            parts.append("security: " + ", ".join(f"{n} {s}" for s, n in by.items()))
+        parts.append("security: " + security_count(report, options).describe())
     lines = [line, "  " + "; ".join(parts)]
     failed, gate = gate_summary(report, options)
     lines.append("Gate: " + paint(gate, "breaking" if failed else "safe"))

@@ -181,3 +181,14 @@ class AmendmentContext:
     report: DiffReport | None
     policy: Policy
     today: dt.date | None = None
+    now: dt.datetime | None = None  # when the amendment takes effect (its commit, or now)
+    old_since: dt.datetime | None = None  # when the old version was committed
+
+    @property
+    def clock(self) -> dt.datetime | None:
+        """The moment the amendment is judged at: ``now``, else the start of ``today``."""
+        if self.now is not None:
+            return self.now
+        if self.today is not None:
+            return dt.datetime.combine(self.today, dt.time(), dt.UTC)
+        return None

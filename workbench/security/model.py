@@ -71,6 +71,8 @@ class Hit:
     citation: str | None = None  # a regression carries the citation of the engine rule
     fix: str | None = None
     title: str | None = None
+    cause: str | None = None  # the engine rule a regression restates (``regression.weakens``)
+    why: str = ""  # that rule's rationale, appended to the message as "Why it matters"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +87,9 @@ class Rule(RuleMeta):
     check: Callable[[Any], Iterable[Hit]] = field(repr=False, compare=False)
     kind: FindingKind = "state"
     family: Family = "security"
+    # engine rules whose weakening introduces (or worsens) the weakness this state rule
+    # describes: at the same path, the two are one finding (see ``review.merge_same_weakness``)
+    weakened_by: tuple[str, ...] = ()
 
 
 # --- the policy in force (``security:`` in .workbench.yaml; parsed by security.policy) ---------

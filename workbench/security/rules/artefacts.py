@@ -99,6 +99,7 @@ def _grant_hit(ctx: StateContext, grant: str, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-implicit",
+    weakened_by=("client.insecure-flow-enabled",),
     severity="high",
     title="Client registered for the implicit grant",
     rationale="""The implicit grant returns tokens in the redirect URI fragment, where they leak
@@ -112,6 +113,7 @@ def client_implicit(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-password",
+    weakened_by=("client.insecure-flow-enabled",),
     severity="critical",
     title="Client registered for the password grant",
     rationale="""The resource owner password credentials grant hands the user's password to the
@@ -156,6 +158,7 @@ def client_pkce(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-pkce-plain",
+    weakened_by=("client.pkce-plain-allowed",),
     severity="high",
     title="Client required to use PKCE plain",
     rationale="""With plain the code challenge is the verifier itself, so anyone who sees the
@@ -191,6 +194,7 @@ def _uri_hits(ctx: StateContext, test, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-redirect-wildcard",
+    weakened_by=("client.redirect-uri-insecure-added",),
     severity="high",
     title="Client redirect URI with a wildcard",
     rationale="""Pattern matching of redirect URIs has repeatedly let attackers receive codes and
@@ -207,6 +211,7 @@ def client_redirect_wildcard(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.client-redirect-http",
+    weakened_by=("client.redirect-uri-insecure-added",),
     severity="high",
     title="Client redirect URI over plain http",
     rationale="""Authorization responses over plain http expose codes and tokens on the network;
@@ -347,6 +352,7 @@ def endpoint_http(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.metadata-alg-none",
+    weakened_by=("idp.alg-weak-added",),
     severity="high",
     title="Unsigned objects accepted or issued ('none' advertised)",
     rationale="""An authorization server that advertises none for ID tokens, request objects or
@@ -397,6 +403,7 @@ INSECURE_UPSTREAM: dict[str, tuple[Any, str, str]] = {
 
 @rule(
     "transport.upstream-insecure",
+    weakened_by=("upstream.insecure-setting",),
     severity="high",
     title="Upstream identity provider reached or trusted insecurely",
     rationale="""Sign-in through an upstream provider is only as strong as the link to it: an

@@ -23,6 +23,7 @@ HEADER_KEY_SOURCES = ("jku", "x5u", "jwk")
 
 @rule(
     "jwt.alg-none",
+    weakened_by=("token.alg-none-added",),
     severity="critical",
     title="Unsigned tokens ('none') accepted",
     rationale="""A verifier that accepts alg 'none' accepts a token anyone can write: the
@@ -62,6 +63,7 @@ def no_allowlist(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.algorithm-confusion",
+    weakened_by=("token.alg-hmac-mixed",),
     severity="high",
     title="Symmetric and asymmetric algorithms accepted for one issuer",
     rationale="""When HS* and RS/ES/PS* are both accepted for the same issuer, an attacker can
@@ -135,6 +137,7 @@ def shared_secret(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.rsa1_5",
+    weakened_by=("token.enc-alg-added",),
     severity="high",
     title="RSA1_5 key encryption accepted",
     rationale="""RSAES-PKCS1-v1_5 key encryption is open to padding-oracle (Bleichenbacher)
@@ -156,6 +159,7 @@ def rsa1_5(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.keys-from-headers",
+    weakened_by=("key.header-source-added",),
     severity="critical",
     title="Verification keys taken from token headers",
     rationale="""A key named by the token itself ('jku', 'x5u', 'jwk') lets the attacker supply
@@ -207,6 +211,7 @@ def audience(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.access-token-type",
+    weakened_by=("token.type-dropped",),
     severity="medium",
     title="Access token without explicit type (typ at+jwt)",
     rationale="""Without an explicit 'typ' a verifier cannot tell an access token from an ID
@@ -237,6 +242,7 @@ def access_token_type(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "jwt.required-claims",
+    weakened_by=("token.required-claim-removed",),
     severity="medium",
     title="Token profile misses required claims",
     rationale="""Verifiers can only check what the profile requires: without iss, exp, aud and

@@ -19,6 +19,7 @@ def _uses_rsa(ctx: StateContext) -> bool:
 
 @rule(
     "keys.rsa-too-small",
+    weakened_by=("key.min-strength-lowered",),
     severity="critical",
     title="RSA keys below the minimum size",
     rationale="""RSA keys under 2048 bits give less than 112 bits of security and are disallowed
@@ -52,6 +53,7 @@ def rsa_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.ec-too-small",
+    weakened_by=("key.min-strength-lowered",),
     severity="critical",
     title="Elliptic curves below the minimum strength",
     rationale="""P-192 and P-224 give 80 and 112 bits of security; curves under P-256 are not
@@ -74,6 +76,7 @@ def ec_size(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "keys.sha1-signature",
+    weakened_by=("token.alg-weak-added",),
     severity="high",
     title="SHA-1 signatures accepted",
     rationale="""SHA-1 collisions are practical; SHA-1 is disallowed for generating digital
@@ -90,13 +93,24 @@ def sha1_signature(ctx: StateContext) -> Iterator[Hit]:
 @rule(
     "keys.quantum-vulnerable",
     severity="info",
-    title="RSA-2048 or P-256 keys: plan the post-2030 migration",
-    rationale="""RSA-2048 gives 112-bit security, which NIST's transition plan deprecates after
-    2030; RSA and ECDSA (P-256 included) are quantum-vulnerable and disallowed after 2035.""",
-    fix="Plan a move to 3072-bit RSA or P-384 now, and to post-quantum signatures (ML-DSA) "
-    "when issuers support them.",
-    citation="NIST IR 8547 (initial public draft) §4.1; NIST SP 800-57 Part 1 Rev. 5 §5.6.2",
-    threshold=lambda policy: "RSA accepted with min_rsa_bits under 3072, or ES256/P-256",
+    title="Quantum-vulnerable signatures (RSA-2048, P-256): plan the post-quantum migration",
+    rationale="""RSA and elliptic-curve signatures (ECDSA, EdDSA) can be forged by a large enough
+    quantum computer whatever the key size: NIST's transition plan disallows all of them after
+    2035, and deprecates 112-bit RSA-2048 already after 2030. The lasting replacement is a
+    post-quantum signature (ML-DSA, FIPS 204), possibly as a hybrid with a classical one during
+    the transition. Larger classical keys (RSA-3072, P-384) are just as quantum-vulnerable:
+    they are no remedy (RSA-3072 only meets the classical 128-bit requirement from 2031).""",
+    fix="Plan the move to post-quantum signatures: ML-DSA (FIPS 204), or a hybrid ML-DSA plus "
+    "ECDSA/EdDSA composite during the transition, as your JOSE libraries and identity providers "
+    "support it; keep signing_algorithms agile (a new algorithm added alongside the old one, "
+    "then the old one retired). Do not move to RSA-3072 or P-384 expecting quantum resistance: "
+    "they are disallowed after 2035 too.",
+    citation="NIST IR 8547 (initial public draft) §4.1; FIPS 204; "
+    "NIST SP 800-57 Part 1 Rev. 5 §5.6.2",
+    threshold=lambda policy: (
+        "RSA accepted with min_rsa_bits under 3072 (deprecated after 2030), or ES256/P-256 "
+        "(the common defaults; every RSA and ECDSA key is disallowed after 2035)"
+    ),
 )
 def quantum(ctx: StateContext) -> Iterator[Hit]:
     keys = ctx.contract.section("keys")
@@ -107,7 +121,8 @@ def quantum(ctx: StateContext) -> Iterator[Hit]:
         yield Hit(
             "keys.min_rsa_bits",
             raw,
-            f"{shown} RSA keys give 112-bit security: deprecated after 2030, disallowed after 2035",
+            f"{shown} RSA keys give 112-bit security: deprecated after 2030; RSA of any size is "
+            "quantum-vulnerable and disallowed after 2035",
             key="rsa",
         )
     curve = keys.get("min_ec_curve")
@@ -128,7 +143,7 @@ def quantum(ctx: StateContext) -> Iterator[Hit]:
             if curve == "P-256"
             else token_path(es256[0][0], "signing_algorithms"),
             raw,
-            "P-256 ECDSA is quantum-vulnerable: disallowed after 2035",
+            "P-256 ECDSA is quantum-vulnerable, like every ECDSA curve: disallowed after 2035",
             key="p256",
         )
 
@@ -167,6 +182,7 @@ def algorithm_not_allowed(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "policy.token-lifetime",
+    weakened_by=("token.lifetime-lengthened", "token.absolute-lifetime-lengthened"),
     severity="medium",
     title="Token lifetime above the repository's limit",
     rationale="""The repository caps how long tokens of a kind may live; the shorter a token

@@ -29,6 +29,7 @@ def _grant_hit(ctx: StateContext, grant: str, message: str) -> Iterator[Hit]:
 
 @rule(
     "oauth.implicit-grant",
+    weakened_by=("grant.insecure-added",),
     severity="high",
     title="Implicit grant offered",
     rationale="""The implicit grant returns access tokens in the redirect URI fragment, where
@@ -45,6 +46,7 @@ def implicit_grant(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.password-grant",
+    weakened_by=("grant.insecure-added",),
     severity="critical",
     title="Resource owner password credentials grant offered",
     rationale="""The password grant hands the user's password to the client, cannot do MFA or
@@ -61,6 +63,7 @@ def password_grant(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.pkce-not-required",
+    weakened_by=("pkce.required-removed",),
     severity="high",
     title="PKCE not required for the authorization code grant",
     rationale="""Without PKCE an intercepted or injected authorization code can be redeemed by
@@ -83,6 +86,7 @@ def pkce_required(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.pkce-plain",
+    weakened_by=("pkce.plain-added",),
     severity="high",
     title="PKCE method 'plain' allowed",
     rationale="""With 'plain' the code challenge equals the verifier, so anyone who sees the
@@ -103,6 +107,7 @@ def pkce_plain(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.redirect-uri-wildcard",
+    weakened_by=("redirect-uri.insecure-added",),
     severity="high",
     title="Redirect URI with a wildcard",
     rationale="""Pattern matching of redirect URIs has repeatedly let attackers send codes and
@@ -123,6 +128,7 @@ def redirect_wildcard(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.redirect-uri-http",
+    weakened_by=("redirect-uri.insecure-added",),
     severity="high",
     title="Redirect URI over plain http",
     rationale="""Authorization responses sent over unencrypted connections expose codes and
@@ -144,6 +150,7 @@ def redirect_http(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.refresh-token-unprotected",
+    weakened_by=("token.rotation-disabled", "token.sender-constraint-removed"),
     severity="high",
     title="Public-client refresh tokens neither rotated nor sender-constrained",
     rationale="""A public client cannot keep a secret, so a stolen refresh token works for the
@@ -195,6 +202,7 @@ def refresh_expiry(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.sender-constraint",
+    weakened_by=("token.sender-constraint-removed",),
     severity="medium",
     title="Bearer access tokens at high assurance",
     rationale="""At aal2 and above a stolen bearer token undoes the strong authentication that
@@ -231,6 +239,7 @@ def sender_constraint(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.shared-secret-only",
+    weakened_by=("client-auth.weak-method-added",),
     severity="low",
     title="Only shared-secret client authentication",
     rationale="""Client secrets are shared with the server, copied into configuration and rarely
@@ -250,6 +259,7 @@ def shared_secret_only(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "oauth.code-lifetime",
+    weakened_by=("token.lifetime-lengthened",),
     severity="medium",
     title="Authorization code lives too long",
     rationale="""An authorization code is a one-time credential for a redirect that takes

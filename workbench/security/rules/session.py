@@ -29,6 +29,7 @@ def _limits(policy: Policy) -> str:
 
 @rule(
     "session.absolute-timeout",
+    weakened_by=("session.absolute-timeout-lengthened",),
     severity="medium",
     title="Session absolute timeout above the assurance level's limit",
     rationale="""Reauthentication bounds how long a hijacked or forgotten session lasts; NIST
@@ -74,6 +75,7 @@ def _timeout(ctx: StateContext, kind: str, missing_severity: str | None = None) 
 
 @rule(
     "session.idle-timeout",
+    weakened_by=("session.idle-timeout-lengthened",),
     severity="medium",
     title="Session idle timeout missing or above the assurance level's limit",
     rationale="""An idle timeout ends sessions left open on shared or stolen devices; at aal2 and
@@ -88,6 +90,7 @@ def idle_timeout(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "session.cookie-flags",
+    weakened_by=("session.cookie-flag-disabled",),
     severity="medium",
     title="Session cookie without Secure or HttpOnly",
     rationale="""Without Secure the cookie is sent over plain http; without HttpOnly any
@@ -112,6 +115,7 @@ def cookie_flags(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "session.cookie-samesite-none",
+    weakened_by=("session.same-site-relaxed",),
     severity="medium",
     title="Session cookie with SameSite=None",
     rationale="""SameSite=None sends the session cookie on cross-site requests, re-opening
@@ -138,6 +142,7 @@ def _methods(ctx: StateContext) -> tuple[set[str], tuple]:
 
 @rule(
     "mfa.weak-factors",
+    weakened_by=("mfa.weak-method-added",),
     severity="high",
     title="Assurance level claimed with a single factor or SMS only",
     rationale="""aal2 and aal3 require two distinct factors; SMS and voice are restricted
@@ -171,6 +176,7 @@ def weak_factors(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "mfa.phishing-resistant",
+    weakened_by=("mfa.method-removed",),
     severity="high",
     title="No phishing-resistant authenticator at aal2 or aal3",
     rationale="""aal2 must offer a phishing-resistant option and aal3 must use one with a
@@ -227,6 +233,7 @@ def step_up(ctx: StateContext) -> Iterator[Hit]:
 
 @rule(
     "mfa.assurance-below-policy",
+    weakened_by=("mfa.assurance-lowered",),
     severity="high",
     title="Assurance level below the repository's required level",
     rationale="""The repository requires every contract to reach an authenticator assurance
