@@ -89,7 +89,15 @@ def compare(
 def summarize(c: Contract | None) -> ContractSummary | None:
     if c is None:
         return None
-    return ContractSummary(source=c.source, contract=c.id, version=c.version, title=c.title)
+    artefact = c.data.get("artefact") if isinstance(c.data, dict) else None
+    kind = artefact.get("kind") if isinstance(artefact, dict) else None
+    return ContractSummary(
+        source=c.source,
+        contract=c.id,
+        version=c.version,
+        title=c.title,
+        kind=kind if isinstance(kind, str) else "contract",
+    )
 
 
 def _lifecycle_change(old: Contract | None, new: Contract | None) -> Change:
