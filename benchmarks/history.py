@@ -1,7 +1,8 @@
 """Benchmark of contract history on a large repository, side by side with git itself.
 
-    python benchmarks/history.py [--commits 10000] [--contracts 50] [--hot 1000] [--keep DIR]
-                                 [--profile]
+    python benchmarks/history.py [--commits 6000] [--contracts 50] [--hot 1000] [--keep DIR]
+                                 [--runs 7] [--cold-runs 3] [--processes-only] [--profile]
+                                 [--baseline CHECKOUT]
 
 Generates (with one ``git fast-import`` process) a repository of ``--commits`` commits touching
 ``--contracts`` contracts, one of which (``contracts/payments/payments-api.yaml``, renamed from
@@ -15,9 +16,21 @@ Measures, in one run:
       ``git log --format=%H --follow -- PATH`` on the same repository;
   (b) computing the verdicts of all its amendments cold (no caches), warm from memory, and
       warm from the on-disk cache (a fresh process would see the same);
-  (c) peak memory (Python allocations by tracemalloc, and the process's peak RSS).
-``--profile`` splits the cold run into git reads, YAML parsing, validation and the engine.
-Nothing is written outside a temporary directory (``--keep`` keeps the repository).
+  (c) peak memory (Python allocations by tracemalloc, and the process's peak RSS);
+  (d) ``workbench log`` as whole processes, side by side in one run (min and median of
+      ``--runs``, ``--cold-runs`` for the slow ones): warm ``log PATH --limit 50`` against
+      ``git log --follow -- PATH``; the full ``log PATH --format json`` cold (an empty cache)
+      against the floor of reading and parsing every revision (a process that reads each
+      revision's blob through one ``git cat-file --batch`` and loads it with the contract
+      loader; the C loader alone is shown too), and warm against ``git log --follow``;
+  (e) the same work in-process, in a fresh interpreter that imported everything first: what
+      the history layer costs once start-up is paid.
+Wall times on a shared machine vary with its load: (d) and (e) print the CPU time of each
+measure beside them (the processes it waited for included). ``--baseline CHECKOUT`` runs (d)
+and (e) with the workbench sources of another checkout too, side by side (before and after).
+``--processes-only`` runs (d) and (e) alone. ``--profile`` splits the cold run into git reads,
+YAML parsing, validation and the engine. Nothing is written outside a temporary directory
+(``--keep`` keeps the repository).
 """
 
 from __future__ import annotations
@@ -39,7 +52,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# ``--src DIR``: measure the workbench sources in DIR (a baseline checkout) instead of these
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(SRC))
 
 from workbench.history.cache import DiskCache  # noqa: E402
 from workbench.history.repo import ContractRepo  # noqa: E402
@@ -314,16 +329,18 @@ class Profile:
 
 def profile_cold(repo_dir: Path, path: str) -> None:
     import workbench.contract.loader as loader
-    import workbench.engine as engine
     import workbench.history.gitio as gitio
-    import workbench.history.repo as history_repo
+    import workbench.history.judge as history_judge
+    import workbench.review as review
 
     prof = Profile()
     prof.wrap(gitio.GitRepo, "read_blob", "git: read blobs (cat-file --batch)")
+    prof.wrap(gitio.GitRepo, "read_blobs", "git: read blobs (cat-file --batch)")
     prof.wrap(loader, "parse_contract_text", "contract: YAML parse with locations")
     prof.wrap(loader, "validate_contract", "contract: schema + semantic validation")
-    prof.wrap(history_repo, "load_contract_bytes", "contract: load (parse + validate)")
-    prof.wrap(engine, "compare", "engine: compare (diff + rules + verdict)")
+    prof.wrap(history_judge, "load_contract_bytes", "contract: load (parse + validate)")
+    prof.wrap(review, "compare", "engine: compare (diff + rules + verdict)")
+    prof.wrap(review, "build_report", "review: compare + security review")
     with ContractRepo.open(repo_dir, cache=False) as repo:
         revisions = repo.history(path)
         start = time.perf_counter()
@@ -364,18 +381,287 @@ def measure_child(repo_dir: Path, trace: bool) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# --- whole processes and in-process, side by side --------------------------------------------
+
+FLOOR = r"""
+import subprocess, sys
+
+def floor(repo, path, parse):
+    out = subprocess.run(
+        ["git", "log", "--follow", "-z", "--raw", "--no-abbrev", "--diff-merges=first-parent",
+         "--format=", "--", path],
+        cwd=repo, capture_output=True, check=True,
+    ).stdout
+    blobs = []
+    for token in out.split(b"\0"):
+        token = token.lstrip(b"\n")
+        if token.startswith(b":") and token.split()[3] != b"0" * 40:
+            blobs.append(token.split()[3])
+    blobs = list(dict.fromkeys(blobs))
+    cat = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=repo, input=b"\n".join(blobs) + b"\n",
+        capture_output=True, check=True,
+    ).stdout
+    n = at = 0
+    while at < len(cat):
+        end = cat.index(b"\n", at)
+        size = int(cat[at:end].split()[2])
+        parse(cat[end + 1 : end + 1 + size], path)
+        at = end + 2 + size
+        n += 1
+    return n
+
+if __name__ == "__main__":
+    repo, path, how = sys.argv[1:4]
+    if how == "c":
+        import yaml
+        parse = lambda raw, source: yaml.load(raw, Loader=yaml.CSafeLoader)
+    else:
+        from workbench.contract.loader import load_contract_bytes as parse
+    floor(repo, path, parse)
+"""
+
+Times = dict[str, list[tuple[float, float]]]  # measure -> [(wall, cpu)] per run
+
+# processes run as an installed copy does, with byte-code caches (the warm-up writes them)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workbench_cmd(src: Path) -> list[str]:
+    """The CLI's entry point (what the ``workbench`` script runs) from the sources in ``src``."""
+    code = f"import sys; sys.path.insert(0, {str(src)!r}); from workbench.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
+def run_process(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, git processes it waited for included)."""
+    cpu = cpu_of_children()
+    start = time.perf_counter()
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
+    return took, cpu_of_children() - cpu
+
+
+def processes(
+    repo_dir: Path, work: Path, sources: dict[str, Path], runs: int, cold_runs: int
+) -> Times:
+    """(d): every measure as a whole process, interleaved so that load on the machine falls
+    on all of them alike; ``sources`` names the workbench checkouts compared."""
+    times: Times = {}
+
+    def add(name: str, measured: tuple[float, float]) -> None:
+        times.setdefault(name, []).append(measured)
+
+    warm_env = {}
+    for label, src in sources.items():
+        warm_env[label] = {**ENV, "XDG_CACHE_HOME": str(work / f"warm-{label}")}
+        run_process(
+            [*workbench_cmd(src), "log", HOT_PATH, "--format", "json"], repo_dir, warm_env[label]
+        )
+    python = [sys.executable, "-c"]
+    run_process([*python, FLOOR, str(repo_dir), HOT_PATH, "l"], repo_dir)  # byte-code caches
+    for _ in range(runs):
+        add("python -c pass", run_process([*python, "pass"], repo_dir))
+        add("git log --follow", run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir))
+        for label, src in sources.items():
+            wb, env = workbench_cmd(src), warm_env[label]
+            add(
+                f"{label}: warm log -n 50",
+                run_process([*wb, "log", HOT_PATH, "-n", "50"], repo_dir, env),
+            )
+            add(
+                f"{label}: warm log --format json",
+                run_process([*wb, "log", HOT_PATH, "--format", "json"], repo_dir, env),
+            )
+    for _ in range(cold_runs):
+        floor = [*python, FLOOR, str(repo_dir), HOT_PATH]
+        add("floor", run_process([*floor, "l"], repo_dir, {**ENV, "PYTHONPATH": str(ROOT)}))
+        add("floor (C loader)", run_process([*floor, "c"], repo_dir))
+        for label, src in sources.items():
+            cold = {**ENV, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="cold-", dir=work)}
+            add(
+                f"{label}: cold log --format json",
+                run_process(
+                    [*workbench_cmd(src), "log", HOT_PATH, "--format", "json"], repo_dir, cold
+                ),
+            )
+    return times
+
+
+def in_process(repo_dir: Path, label: str, runs: int, cold_runs: int) -> None:
+    """(e), run in a fresh interpreter on the sources given by ``--src``: import everything
+    the measures use, then time them calling the CLI's entry point (output discarded) and the
+    floor's function; print the times as JSON."""
+    import contextlib
+    import io
+    import json
+
+    from workbench.cli import main as cli
+    from workbench.contract.loader import load_contract_bytes
+
+    floor_ns: dict = {"__name__": "floor"}
+    exec(FLOOR, floor_ns)  # defines floor(repo, path, parse)
+    work = Path(tempfile.mkdtemp(prefix="workbench-inproc-"))
+    os.chdir(repo_dir)
+
+    def timed_call(fn: Callable[[], object]) -> tuple[float, float]:
+        cpu = time.process_time() + cpu_of_children()
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start, time.process_time() + cpu_of_children() - cpu
+
+    def log(*args: str, cache: Path) -> tuple[float, float]:
+        os.environ["XDG_CACHE_HOME"] = str(cache)
+
+        def call() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                cli(["log", HOT_PATH, *args], standalone_mode=False)
+
+        return timed_call(call)
+
+    warm = work / "warm"
+    log("--format", "json", cache=warm)  # imports what the log imports lazily; fills the cache
+    times: Times = {}
+    for _ in range(runs):
+        times.setdefault("git log --follow", []).append(
+            run_process(["git", "log", "--follow", "--", HOT_PATH], repo_dir)
+        )
+        times.setdefault(f"{label}: warm log -n 50", []).append(log("-n", "50", cache=warm))
+        times.setdefault(f"{label}: warm log --format json", []).append(
+            log("--format", "json", cache=warm)
+        )
+    for _ in range(cold_runs):
+        times.setdefault("floor", []).append(
+            timed_call(lambda: floor_ns["floor"](str(repo_dir), HOT_PATH, load_contract_bytes))
+        )
+        cold = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
+        times.setdefault(f"{label}: cold log --format json", []).append(
+            log("--format", "json", cache=cold)
+        )
+    shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(times))
+
+
+TARGETS = [  # (ours, baseline, target ratio, where the target comes from)
+    ("warm log -n 50", "git log --follow", 2.0, "issue 10"),
+    ("cold log --format json", "floor", 1.5, "issue 18"),
+    ("warm log --format json", "git log --follow", 3.0, "issue 18"),
+]
+
+
+def report_times(title: str, times: Times, sources: list[str], runs: int, cold_runs: int) -> bool:
+    """Print one table (wall min and median, CPU min) and the target ratios of ``sources[-1]``
+    (the others are for comparison); whether every target was met by wall time."""
+    wall = {k: [w for w, _ in v] for k, v in times.items()}
+    cpu = {k: min(c for _, c in v) for k, v in times.items()}
+    best = {k: min(v) for k, v in wall.items()}
+    median = {k: statistics.median(v) for k, v in wall.items()}
+    print(f"\n{title}: {runs} runs ({cold_runs} for cold and floors)")
+    print(f"  {'':40s} {'wall min':>9s} {'median':>9s} {'CPU min':>9s}")
+    for name in times:
+        print(
+            f"  {name:40s} {best[name] * 1000:6.0f} ms {median[name] * 1000:6.0f} ms "
+            f"{cpu[name] * 1000:6.0f} ms"
+        )
+    ok = True
+    for label in sources:
+        for ours, base, target, where in TARGETS:
+            key = f"{label}: {ours}"
+            ratio = best[key] / best[base]
+            met = ratio <= target
+            if label == sources[-1]:
+                ok &= met
+            verdict = f"target <= {target}x ({where}) {'ok' if met else 'MISSED'}"
+            print(
+                f"  {key} / {base}: {ratio:.2f}x (median {median[key] / median[base]:.2f}x, "
+                f"CPU {cpu[key] / cpu[base]:.2f}x)"
+                + (f"; {verdict}" if label == sources[-1] else "")
+            )
+        key = f"{label}: cold log --format json"
+        if "floor (C loader)" in best:
+            print(f"  {key} / floor (C loader): {best[key] / best['floor (C loader)']:.2f}x")
+    return ok
+
+
+def side_by_side(
+    repo_dir: Path, work: Path, baseline: Path | None, runs: int, cold_runs: int
+) -> bool:
+    """(d) and (e): print both tables with their ratios; whether every target was met."""
+    import json
+
+    sources = {"before": baseline} if baseline is not None else {}
+    sources["workbench"] = ROOT
+    whole = processes(repo_dir, work, sources, runs, cold_runs)
+    inproc: Times = {}
+    for label, src in sources.items():
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--inproc",
+                str(repo_dir),
+                "--src",
+                str(src),
+                "--label",
+                label,
+                "--runs",
+                str(runs),
+                "--cold-runs",
+                str(cold_runs),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for key, values in json.loads(out.strip().splitlines()[-1]).items():
+            inproc.setdefault(key, []).extend(tuple(v) for v in values)
+    labels = list(sources)
+    ok = report_times("(d) whole processes", whole, labels, runs, cold_runs)
+    ok &= report_times(
+        "(e) in-process, imports paid before timing", inproc, labels, runs, cold_runs
+    )
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=6_000)
     parser.add_argument("--contracts", type=int, default=50)
     parser.add_argument("--hot", type=int, default=1_000)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the repository here")
     parser.add_argument("--profile", action="store_true", help="split the cold run by stage")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each fast process")
+    parser.add_argument("--cold-runs", type=int, default=3, help="runs of cold logs and floors")
+    parser.add_argument(
+        "--processes-only", action="store_true", help="only (d) and (e): whole processes"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run (d) and (e) with the workbench sources of this checkout (before/after)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--inproc", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="workbench", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.trace)
+        return 0
+    if args.inproc:
+        in_process(args.inproc, args.label, args.runs, args.cold_runs)
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
@@ -391,7 +677,11 @@ def main() -> int:
             ["git", "rev-list", "--count", "HEAD"], cwd=repo_dir, capture_output=True, text=True
         ).stdout.strip()
         print(f"repository: {n_commits} commits, {args.contracts} contracts")
-        return run(repo_dir, args.profile)
+        ok = True if args.processes_only else run(repo_dir, args.profile) == 0
+        baseline = args.baseline.resolve() if args.baseline else None
+        ok &= side_by_side(repo_dir, work, baseline, args.runs, args.cold_runs)
+        print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
+        return 0 if ok else 1
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -526,7 +816,6 @@ def run(repo_dir: Path, profile: bool) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if profile:
         profile_cold(repo_dir, HOT_PATH)
-    print("\nall targets met" if verdict else "\nSOME TARGETS MISSED")
     return 0 if verdict else 1
 
 

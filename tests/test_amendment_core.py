@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
+from test_amendment_support import (
+    CONTRACT_PATH,
+    NOW,
+    REVIEWER,
+    TODAY,
+    identity_of,
+    orders_repo,
+    review,
+)
 
 from workbench.amendment.changelog import has_entry, insert_entry, render_entry
 from workbench.amendment.checklist import render_text
@@ -40,14 +48,16 @@ def security(s: AmendmentSession, rule: str):
 
 @pytest.fixture
 def issuer_repo(tmp_path: Path):
-    """The orders contract with its issuer changed in the working tree (breaking, no overlap)."""
+    """The orders contract with its issuer changed in the working tree (breaking, no overlap),
+    on the branch ``amend`` from ``main``."""
     repo = orders_repo(tmp_path / "repo")
+    repo.git("checkout", "--quiet", "-b", "amend")
     repo.edit(CONTRACT_PATH, *NEW_ISSUER)
     return repo
 
 
-def complete(s: AmendmentSession) -> None:
-    """Answer everything for the issuer change, as an author and a reviewer would."""
+def answer(s: AmendmentSession) -> None:
+    """The author's part of the issuer change: everything but the reviewer's sign-off."""
     s.start(summary="Move to the new identity platform.")
     s.apply_bump()
     s.accept(
@@ -58,10 +68,20 @@ def complete(s: AmendmentSession) -> None:
         security(s, "regression.rotation-overlap").fingerprint,
         "Cut-over at night; tokens live 15m (ORD-7)",
     )
-    s.sign_off("Grace Reviewer", "grace@example.com")
     s.generate_notice()
     s.append_changelog()
     s.notify()
+
+
+def complete(s: AmendmentSession, repo) -> AmendmentSession:
+    """Answer everything for the issuer change, as an author and a reviewer would: the author
+    answers and commits on the branch, the reviewer signs off on it and commits the record.
+    Returns the session of the branch's amendment (against ``main``)."""
+    answer(s)
+    s.close()
+    repo.commit("Move to the new identity platform")
+    review(repo)
+    return session(repo, base="main")
 
 
 def test_a_fresh_draft_needs_every_human_answer(issuer_repo) -> None:
@@ -95,13 +115,20 @@ def test_a_fresh_draft_needs_every_human_answer(issuer_repo) -> None:
 
 def test_the_whole_checklist_through_the_core(issuer_repo) -> None:
     s = session(issuer_repo)
-    complete(s)
+    answer(s)
+    assert s.checklist.awaiting_review and not s.checklist.complete  # the review comes after
+    s = complete(s, issuer_repo)
     c = s.checklist
     assert c.complete, render_text(c)
     assert [step.status for step in c.steps] == ["done"] * 5
+    sign_item = items(s, "security_review")["sign-off"]
+    assert "verified: committed by Grace Reviewer <grace@example.com>" in sign_item.detail
     record = load_record(issuer_repo.root / RECORD)
     assert record.fingerprint == c.fingerprint
-    assert record.completed is not None and record.completed.by == "Ada Author <ada@example.com>"
+    assert record.author is not None and record.author.name == "Ada Author"
+    # the reviewer's answer completed it
+    assert record.completed is not None
+    assert record.completed.by == "Grace Reviewer <grace@example.com>"
     for name in (
         "versioning",
         "schema_clarity",
@@ -122,7 +149,7 @@ def test_the_whole_checklist_through_the_core(issuer_repo) -> None:
     assert [n.consumer for n in record.step("communication").notified] == ["web-shop"]
     notice = (issuer_repo.root / "amendments/orders-api/2.0.0.notice.md").read_text()
     assert "Every verifier reads the issuer from discovery" in notice
-    assert "Grace Reviewer" in notice and "web-shop" in notice and "warehouse" not in notice
+    assert "web-shop" in notice and "warehouse" not in notice
     changelog = issuer_repo.read("contracts/orders/CHANGELOG.md")
     assert changelog.startswith("# Changelog\n")
     assert "## [Unreleased]\n\n## [2.0.0] - 2026-01-15\n" in changelog
@@ -132,8 +159,7 @@ def test_the_whole_checklist_through_the_core(issuer_repo) -> None:
 
 
 def test_changing_the_contract_afterwards_names_exactly_the_stale_items(issuer_repo) -> None:
-    s = session(issuer_repo)
-    complete(s)
+    s = complete(session(issuer_repo), issuer_repo)
     before = s.checklist.fingerprint
     accepted_issuer = finding(s, "idp.issuer-changed").fingerprint
     # the issuer moves again: the same finding with other values
@@ -162,12 +188,16 @@ def test_changing_the_contract_afterwards_names_exactly_the_stale_items(issuer_r
     assert "changed since Ada Author" in detail and "ORD-7" in detail
     problems = "\n".join(c.problems())
     assert f"completed for change set {before[:12]}" in problems
-    # answering again makes it complete and current
+    # answering again makes it complete and current (the reviewer signs off again)
     s.accept(new_issuer, "Still read from discovery (ORD-9)")
-    s.sign_off("Grace Reviewer", "grace@example.com")
     s.generate_notice()
     s.append_changelog(replace=True)
     s.notify(["web-shop"])
+    assert s.checklist.awaiting_review
+    s.close()
+    issuer_repo.commit("Another issuer")
+    review(issuer_repo)
+    s = session(issuer_repo, base="main")
     assert s.checklist.complete and not s.checklist.stale
     record = load_record(issuer_repo.root / RECORD)
     assert record.fingerprint == s.checklist.fingerprint
@@ -180,30 +210,83 @@ def test_changing_the_contract_afterwards_names_exactly_the_stale_items(issuer_r
 def test_sign_off_rules(issuer_repo) -> None:
     s = session(issuer_repo)
     s.start()
-    with pytest.raises(AmendmentError, match="still open"):
-        s.sign_off("Grace Reviewer")
-    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over")
+    with pytest.raises(AmendmentError, match="not committed"):
+        s.sign_off()  # a sign-off is for a committed change
+    s.close()
+    issuer_repo.commit("New issuer")
+    with identity_of(issuer_repo, *REVIEWER):
+        reviewer = session(issuer_repo, base="main")
+        with pytest.raises(AmendmentError, match="still open"):
+            reviewer.sign_off()
+        reviewer.close()
+    s = session(issuer_repo, base="main")
+    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over at 02:00")
+    with pytest.raises(AmendmentError, match="is not you"):
+        s.sign_off("Grace Reviewer", "grace@example.com")  # no signing for someone else
     with pytest.raises(AmendmentError, match="is the author"):
-        s.sign_off("ada author")  # names compare without case
-    with pytest.raises(AmendmentError, match="is the author"):
-        s.sign_off("Someone", "ADA@example.com")
-    with pytest.raises(AmendmentError, match="name is required"):
-        s.sign_off("   ")
-    sign = s.sign_off("Grace Reviewer")
-    assert sign.fingerprint == s.checklist.fingerprint
+        s.sign_off()  # the author cannot review
+    s.close()
+    issuer_repo.commit("Accept the overlap")
+    for name, email in (
+        ("ADA AUTHOR.", "ada+review@example.com"),  # the author under another spelling
+        ("Ada\u200bAuthor", "ada.review@example.org"),  # a zero-width space
+    ):
+        with identity_of(issuer_repo, name, email):
+            other = session(issuer_repo, base="main")
+            with pytest.raises(AmendmentError, match=r"is the author|authored commit"):
+                other.sign_off()
+            other.close()
+    with identity_of(issuer_repo, "\u0410da Author", "someone@example.net"):  # a Cyrillic A
+        mixed = session(issuer_repo, base="main")
+        with pytest.raises(AmendmentError, match="mixes scripts"):
+            mixed.sign_off()
+        mixed.close()
+    with identity_of(issuer_repo, *REVIEWER):
+        reviewer = session(issuer_repo, base="main")
+        sign = reviewer.sign_off(" grace   reviewer ")  # a matching check is fine
+        assert (sign.reviewer, sign.email) == REVIEWER
+        assert sign.fingerprint == reviewer.checklist.fingerprint
+        item = items(reviewer, "security_review")["sign-off"]
+        assert item.status == "missing" and "not committed yet" in item.detail
+        reviewer.close()
+        issuer_repo.commit("Security review")
+    s = session(issuer_repo, base="main")
     assert items(s, "security_review")["sign-off"].status == "ok"
     s.close()
 
 
-def test_reviewers_allow_list_and_no_reviewer_setting(issuer_repo) -> None:
-    issuer_repo.write(".workbench.yaml", "amendments:\n  reviewers: [grace@example.com]\n")
-    s = session(issuer_repo)
-    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over")
-    with pytest.raises(AmendmentError, match="not among the reviewers"):
-        s.sign_off("Mallory")
-    s.sign_off("Grace", "grace@example.com")
-    issuer_repo.write(".workbench.yaml", "amendments:\n  require_reviewer: false\n")
-    s.refresh()
+def test_reviewers_allow_list_and_no_reviewer_setting(tmp_path: Path) -> None:
+    repo = orders_repo(tmp_path / "repo")
+    repo.write(".workbench.yaml", "amendments:\n  reviewers: [grace@example.com]\n")
+    repo.commit("Only Grace reviews", ".workbench.yaml")
+    repo.git("checkout", "--quiet", "-b", "amend")
+    repo.edit(CONTRACT_PATH, *NEW_ISSUER)
+    s = session(repo)
+    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over at 02:00")
+    s.close()
+    repo.commit("New issuer")
+    with identity_of(repo, "Mallory", "mallory@example.com"):
+        other = session(repo, base="main")
+        with pytest.raises(AmendmentError, match="not among the reviewers"):
+            other.sign_off()
+        other.close()
+    with identity_of(repo, "Grace", "Grace@Example.com"):
+        reviewer = session(repo, base="main")
+        reviewer.sign_off()
+        reviewer.close()
+    # a working-tree setting does not apply until committed (and then only from the base)
+    repo.write(".workbench.yaml", "amendments:\n  require_reviewer: false\n")
+    s = session(repo, base="main")
+    assert items(s, "security_review")["sign-off"].status != "info"
+    s.close()
+    repo.git("checkout", "--quiet", "--", ".workbench.yaml")
+    repo.git("stash", "--quiet", "--include-untracked")
+    repo.git("checkout", "--quiet", "main")
+    repo.write(".workbench.yaml", "amendments:\n  require_reviewer: false\n")
+    repo.commit("No reviewer needed", ".workbench.yaml")
+    repo.git("checkout", "--quiet", "amend")
+    repo.git("merge", "--quiet", "--no-edit", "main")
+    s = session(repo, base="main")
     assert items(s, "security_review")["sign-off"].status == "info"
     s.close()
 
@@ -214,8 +297,10 @@ def test_accept_needs_a_reason_and_a_current_finding(issuer_repo) -> None:
         s.accept(finding(s, "idp.issuer-changed").fingerprint, "  ")
     with pytest.raises(AmendmentError, match="no current finding"):
         s.accept("deadbeefdeadbeef", "why not")
-    with pytest.raises(AmendmentError, match="at least 6"):
+    with pytest.raises(AmendmentError, match="at least 8"):
         s.accept("f3c", "short")
+    with pytest.raises(AmendmentError, match="too short"):  # the notice shows the reason
+        s.accept(finding(s, "idp.issuer-changed").fingerprint, "ok")
     acc = s.accept(finding(s, "idp.issuer-changed").fingerprint[:8], "prefix is enough")
     assert acc.rule == "idp.issuer-changed" and acc.path == "identity_providers[corp].issuer"
     # accepting creates the record; accepting again replaces the reason
@@ -267,7 +352,8 @@ def test_record_follows_the_version(issuer_repo) -> None:
     moved = load_record(issuer_repo.root / "amendments/orders-api/3.0.0.yaml")
     assert moved.to_version == "3.0.0"
     notice = {i.id: i for i in s.checklist.step("communication").items}["notice"]
-    assert notice.status == "stale"  # written for 2.0.0
+    assert notice.status == "missing"  # written for 2.0.0, and gone with the old record
+    assert moved.step("communication").notice is None
     s.close()
 
 
@@ -371,6 +457,7 @@ def test_a_deprecation_needs_a_sunset_the_notice_period_away(
 def test_notice_period_comes_from_the_settings(tmp_path: Path) -> None:
     repo = orders_repo(tmp_path / "r")
     repo.write(".workbench.yaml", "amendments:\n  notice_period: 30d\n")
+    repo.commit("A shorter notice period", ".workbench.yaml")
     entry = (
         "deprecations:\n  - target: identity_providers[corp].issuer\n    announced: 2026-01-15\n"
         "    sunset: 2026-02-14\n    notice: Read the issuer from discovery.\n"
@@ -448,6 +535,7 @@ def test_schema_clarity_all_mode_blocks_on_old_gaps(tmp_path: Path) -> None:
     assert items(s, "schema_clarity")["pre-existing"].status == "info"
     assert s.checklist.step("schema_clarity").status == "done"
     repo.write(".workbench.yaml", "amendments:\n  schema_clarity: all\n")
+    repo.commit("Check every endpoint", ".workbench.yaml")
     s.refresh()
     assert items(s, "schema_clarity")["endpoint:list_orders:documented"].status == "missing"
     s.close()
@@ -547,20 +635,22 @@ def test_record_yaml_is_plain_data(issuer_repo) -> None:
 
 
 def test_a_reviewer_signs_off_on_their_own_machine(issuer_repo) -> None:
-    """The author starts the record; the reviewer (another git identity) signs off."""
+    """The author starts the record and commits; the reviewer (another git identity) signs
+    off on the branch and commits the record."""
     s = session(issuer_repo)
     s.start()
-    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over")
+    s.accept(security(s, "regression.rotation-overlap").fingerprint, "night cut-over at 02:00")
     s.close()
-    issuer_repo.git("config", "user.name", "Grace Reviewer")
-    issuer_repo.git("config", "user.email", "grace@example.com")
-    reviewer = session(issuer_repo)
-    assert str(reviewer.author) == "Grace Reviewer <grace@example.com>"
-    reviewer.sign_off("Grace Reviewer", "grace@example.com")
-    item = items(reviewer, "security_review")["sign-off"]
+    issuer_repo.commit("New issuer")
+    with identity_of(issuer_repo, *REVIEWER):
+        reviewer = session(issuer_repo, base="main")
+        assert str(reviewer.author) == "Grace Reviewer <grace@example.com>"
+        reviewer.sign_off()
+        record = load_record(issuer_repo.root / RECORD)
+        assert record.author.name == "Ada Author"
+        reviewer.close()
+        issuer_repo.commit("Security review")
+    s = session(issuer_repo, base="main")
+    item = items(s, "security_review")["sign-off"]
     assert item.status == "ok", item.detail
-    record = load_record(issuer_repo.root / RECORD)
-    assert record.author.name == "Ada Author"
-    with pytest.raises(AmendmentError, match="is the author"):
-        reviewer.sign_off("Ada Author")
-    reviewer.close()
+    s.close()

@@ -156,7 +156,9 @@ def test_temporary_files_of_dead_writers_are_removed(tmp_path: Path) -> None:
 
 def test_record_path_is_portable() -> None:
     assert record_relpath("amendments", "orders-api", "2.0.0") == "amendments/orders-api/2.0.0.yaml"
-    assert record_relpath("docs/amend", "ns:orders", "1.0.0") == "docs/amend/ns_orders/1.0.0.yaml"
+    assert record_relpath("docs/amend", "ns:orders", "1.0.0") == "docs/amend/ns~orders/1.0.0.yaml"
+    # injective: ids that differ never share a record (`:` cannot be `_`, which ids may hold)
+    assert record_relpath("a", "pay:api", "1.0.0") != record_relpath("a", "pay_api", "1.0.0")
 
 
 # --- settings -----------------------------------------------------------------------------------

@@ -199,3 +199,55 @@ def cli(*args: str, repo: Path | None = None):
         depth = 2 if argv[0] == "amend" else 1
         argv[depth:depth] = ["--repo", str(repo)]
     return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+
+REVIEWER = ("Grace Reviewer", "grace@example.com")
+
+
+class identity_of:
+    """Within the block, git (and so the workbench) knows the person at the keyboard as
+    ``name <email>``: the repository's user.name/user.email are switched and restored."""
+
+    def __init__(self, repo: Repo, name: str, email: str):
+        self.repo, self.name, self.email = repo, name, email
+
+    def __enter__(self) -> Repo:
+        self.saved = (
+            self.repo.git("config", "user.name").strip(),
+            self.repo.git("config", "user.email").strip(),
+        )
+        self.repo.git("config", "user.name", self.name)
+        self.repo.git("config", "user.email", self.email)
+        return self.repo
+
+    def __exit__(self, *exc: object) -> None:
+        self.repo.git("config", "user.name", self.saved[0])
+        self.repo.git("config", "user.email", self.saved[1])
+
+
+def commit_all(repo: Repo, message: str, date: str = "2025-06-02T10:00:00+00:00") -> str:
+    """Commit every change of the working tree (as the identity configured now)."""
+    return repo.commit(message, date=date)
+
+
+def review(
+    repo: Repo,
+    contract: str = CONTRACT_PATH,
+    *,
+    base: str = "main",
+    reviewer: tuple[str, str] = REVIEWER,
+    today: dt.date | None = None,
+    commit: bool = True,
+) -> str:
+    """The reviewer's part, as in life: in their checkout of the author's (committed) branch,
+    as themselves, ``workbench amend sign-off --base BASE``, then they commit the record.
+    Returns the commit (or the sign-off's line when ``commit`` is false)."""
+    args = ["amend", "sign-off", "--base", base, "--contract", contract]
+    if today is not None:
+        args += ["--today", today.isoformat()]
+    with identity_of(repo, *reviewer):
+        result = cli(*args, repo=repo.root)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        if not commit:
+            return result.stdout
+        return repo.commit("Security review: sign-off", date="2025-06-03T10:00:00+00:00")

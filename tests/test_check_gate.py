@@ -18,6 +18,7 @@ from test_amendment_support import (
     Repo,
     cli,
     orders_repo,
+    review,
     workbench,
 )
 
@@ -26,7 +27,8 @@ NEW_ISSUER = ("issuer: https://login.example.com", "issuer: https://id.example.c
 
 
 def answer_everything(repo: Repo, base: str | None = None) -> None:
-    """Complete the checklist of the issuer change with the CLI, as a script would."""
+    """Answer the author's part of the checklist of the issuer change with the CLI, as a script
+    would (the reviewer's sign-off comes after the commit: see ``review``)."""
     from workbench.amendment.session import AmendmentSession
 
     with AmendmentSession.open(CONTRACT_PATH, repo=repo.root, base=base) as s:
@@ -39,7 +41,6 @@ def answer_everything(repo: Repo, base: str | None = None) -> None:
         ("amend", "bump"),
         ("amend", "accept", issuer, "--reason", "Verifiers read the issuer from discovery"),
         ("amend", "accept", overlap[:10], "-r", "Night cut-over, 15m tokens"),
-        ("amend", "sign-off", "--reviewer", "Grace Reviewer", "--email", "grace@example.com"),
         ("amend", "notice"),
         ("amend", "changelog"),
         ("amend", "notify", "--all"),
@@ -77,33 +78,34 @@ def test_check_fails_on_an_unrecorded_breaking_amendment_then_passes(repo: Repo)
     assert "Security review: [blocked] reviewer sign-off" in out
     answer_everything(repo)
     result = cli("check", repo=repo.root)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr  # the commit gate: the review comes later
     assert (
-        "ok   contracts/orders/orders-api.yaml (orders-api 1.4.0 -> 2.0.0, breaking:"
-        in result.stdout
+        "wait contracts/orders/orders-api.yaml (orders-api 1.4.0 -> 2.0.0, breaking: "
+        "amendments/orders-api/2.0.0.yaml complete but for the review)" in result.stdout
     )
+    assert "awaiting review: reviewer sign-off (awaiting review)" in result.stdout
     # the staged view: nothing is staged yet, then the contract without its record
     assert cli("check", "--staged", repo=repo.root).exit_code == 0
     repo.git("add", CONTRACT_PATH)
     result = cli("check", "--staged", repo=repo.root)
     assert result.exit_code == 1
-    assert "amendments/orders-api/2.0.0.yaml exists but is not staged: git add it" in result.stderr
+    assert (
+        "amendments/orders-api/2.0.0.yaml exists but is not staged: run "
+        "`git add amendments/orders-api/2.0.0.yaml`" in result.stderr
+    )
+    assert "no amendment record" not in result.stderr  # it is there, only not staged
     repo.git("add", "amendments", "contracts")
     result = cli("check", "--staged", "--format", "json", repo=repo.root)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["mode"] == "index"
+    assert data["policy"]["revision"] == repo.git("rev-parse", "HEAD").strip()
     [entry] = data["contracts"]
-    assert entry["state"] == "ok" and entry["checklist"]["complete"] is True
+    assert entry["state"] == "pending" and entry["checklist"]["complete"] is False
     # one more line changed after staging: the staged record is stale for the working tree
     repo.edit(CONTRACT_PATH, "lifetime: 15m", "lifetime: 10m")
     result = cli("check", repo=repo.root)
     assert result.exit_code == 1
-    assert "stale: the record was completed for change set" in result.stderr
-    assert (
-        "Security review: [stale] sign-off by Grace Reviewer <grace@example.com> is for another change set"
-        in result.stderr
-    )
     assert "Communication: [stale] the notice describes another change set" in result.stderr
     assert "Communication: [stale] web-shop was notified about another change set" in result.stderr
     # the staged copy is still the completed one
@@ -135,7 +137,10 @@ def test_changes_that_need_no_record(repo: Repo) -> None:
     result = cli("check", repo=repo.root)
     assert result.exit_code == 0, result.stderr
     assert "nothing changed that matters (no findings)" in result.stdout
-    assert "(billing-api: a new contract at 1.4.0 needs no record)" in result.stdout
+    assert (
+        "(billing-api 1.4.0: a new contract needs only to validate (no security finding to "
+        "review))" in result.stdout
+    )
 
 
 def test_min_bump_setting_exempts_small_amendments(repo: Repo) -> None:
@@ -145,7 +150,13 @@ def test_min_bump_setting_exempts_small_amendments(repo: Repo) -> None:
         "  orders:write: Create orders\n  orders:export: Export orders\n",
     )
     assert cli("check", repo=repo.root).exit_code == 1
+    # the setting counts once committed (a working-tree copy is a policy change to review)
     repo.write(".workbench.yaml", "amendments:\n  min_bump: major\n")
+    result = cli("check", repo=repo.root)
+    assert result.exit_code == 1
+    assert "wait .workbench.yaml (the gate's policy: .workbench.yaml added)" in result.stderr
+    assert "records are required from major up" not in result.stderr
+    repo.commit("Records from major bumps up", ".workbench.yaml")
     result = cli("check", repo=repo.root)
     assert result.exit_code == 0
     assert "records are required from major up" in result.stdout
@@ -182,7 +193,12 @@ def test_check_base_for_pull_requests(repo: Repo) -> None:
     answer_everything(repo, base="main")
     repo.commit("Amendment record", date="2026-01-11T10:00:00+00:00")
     result = cli("check", "--base", "main", repo=repo.root)
+    assert result.exit_code == 1  # the merge gate needs the reviewer's verified sign-off
+    assert "[missing] reviewer sign-off (awaiting review)" in result.stderr
+    review(repo, base="main")
+    result = cli("check", "--base", "main", repo=repo.root)
     assert result.exit_code == 0, result.stderr
+    assert "complete for change set" in result.stdout
 
 
 def test_check_usage_errors_exit_2(tmp_path: Path, repo: Repo) -> None:
@@ -285,7 +301,9 @@ def test_notice_of_two_files_and_of_revisions(repo: Repo, tmp_path: Path) -> Non
     result = cli("notice", str(old), str(repo.root / CONTRACT_PATH), repo=repo.root)
     assert result.exit_code == 0, result.stderr
     text = result.stdout
-    assert text.startswith("# Amendment notice: Orders API authentication 1.4.0\n")
+    # the draft is not bumped yet: the notice names the version to come, not the released one
+    assert text.startswith("# Amendment notice: Orders API authentication 2.0.0\n")
+    assert "the draft still says 1.4.0: set the version before release" in text
     assert "## Who is affected" in text and "| web-shop | web@example.com |" in text
     assert "## What you must do, and by when" in text
     by_rev = cli("notice", f"HEAD:{CONTRACT_PATH}", f"WORKTREE:{CONTRACT_PATH}", repo=repo.root)
@@ -298,7 +316,6 @@ def test_notice_of_two_files_and_of_revisions(repo: Repo, tmp_path: Path) -> Non
     ).stdout
     assert "New identity platform" in with_record
     assert "Accepted: Verifiers read the issuer from discovery" in with_record
-    assert "signed off by Grace Reviewer" in with_record
     bare = cli(
         "notice",
         "--no-record",

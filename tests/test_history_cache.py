@@ -6,10 +6,11 @@ import pickle
 from pathlib import Path
 
 import pytest
-from test_history_support import Repo, contract_text, private_cache  # noqa: F401
+from test_history_support import P2, Repo, Story, contract_text, private_cache  # noqa: F401
 
 import workbench
 from workbench.history.cache import LRU, DiskCache, cache_root
+from workbench.history.gitio import GitRepo
 from workbench.history.globs import PathFilter
 from workbench.history.meta import ContractMeta, sniff
 from workbench.history.repo import ContractRepo
@@ -87,10 +88,10 @@ def test_reports_come_from_disk_without_parsing(
     def refuse(*args, **kwargs):
         raise AssertionError("parsed or judged again")
 
-    import workbench.history.repo as history_repo
+    import workbench.history.judge as judge
     import workbench.review as review
 
-    monkeypatch.setattr(history_repo, "load_contract_bytes", refuse)
+    monkeypatch.setattr(judge, "load_contract_bytes", refuse)
     monkeypatch.setattr(review, "build_report", refuse)
     with ContractRepo.open(small.root) as repo:
         again = repo.report(repo.history("a.yaml")[0])
@@ -98,6 +99,34 @@ def test_reports_come_from_disk_without_parsing(
         assert again.findings == first.findings
         # the in-memory cache answers too, relabelled for the revision asked
         assert repo.report(repo.history("a.yaml")[0]).new.source == again.new.source
+
+
+def test_a_history_listed_before_is_listed_without_reading_blobs(
+    story: Story, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The versions of a whole history come from the identities kept on disk."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_NO_CACHE", raising=False)
+    with ContractRepo.open(story.root) as repo:
+        first = repo.history(P2)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read a blob again")
+
+    monkeypatch.setattr(GitRepo, "read_blobs", refuse)
+    monkeypatch.setattr(GitRepo, "read_blob", refuse)
+    with ContractRepo.open(story.root) as repo:
+        assert repo.history(P2) == first
+    assert [r.version for r in first] == [
+        "2.0.0",
+        "1.3.0",
+        "1.2.0",
+        "1.1.0",
+        "1.2.0",
+        "1.1.0",
+        "1.1.0",
+        "1.0.0",
+    ]
 
 
 def test_no_cache_env_leaves_nothing_on_disk(

@@ -109,7 +109,18 @@ def _accepted(s: AmendmentSession, acc: Acceptance, **_: Any) -> Outcome:
 
 
 def _signed(s: AmendmentSession, sign: SignOff, **_: Any) -> Outcome:
-    return Outcome(f"signed off by {sign.who} for change set {sign.fingerprint}")
+    where = s.located.relpath if s.located is not None else "the record"
+    return Outcome(
+        f"signed off by {sign.who} for change set {sign.fingerprint}; commit {where} as "
+        "yourself: the merge gate verifies that commit's author"
+    )
+
+
+def _withdrawn(s: AmendmentSession, removed: list[Acceptance], **_: Any) -> Outcome:
+    return Outcome(
+        "withdrew "
+        + "; ".join(f"{a.fingerprint} ({a.rule or 'finding'} at {a.path or '?'})" for a in removed)
+    )
 
 
 def _noticed(s: AmendmentSession, result: tuple[str, str], show: bool = False, **_: Any) -> Outcome:
@@ -137,17 +148,23 @@ def _notify_usage(consumers: tuple[str, ...] = (), everyone: bool = False, **_: 
     return "name the consumers, or give --all" if bool(consumers) == everyone else None
 
 
-def _refreshed(s: AmendmentSession, checklist: Checklist, **_: Any) -> Outcome:
-    return Outcome(checklist=checklist)
-
-
 def _saved(s: AmendmentSession, result: Any, **_: Any) -> Outcome:
     return Outcome()
 
 
 def _refresh(s: AmendmentSession) -> Checklist:
-    """Re-check; on the working tree also save a record that exists with the fresh results."""
+    """Re-check; on the working tree also save a record that exists with the fresh results
+    (never when the contract is unchanged since the base: a re-check is a read)."""
     return s.sync() if s.mode == "worktree" else s.refresh()
+
+
+def _refreshed_note(s: AmendmentSession, checklist: Checklist, **_: Any) -> Outcome:
+    if s.unchanged:
+        return Outcome(
+            f"{s.path}: contract unchanged since {s.base_label}: nothing to amend, nothing written",
+            checklist=checklist,
+        )
+    return Outcome(checklist=checklist)
 
 
 def _start(
@@ -222,20 +239,24 @@ _ACTIONS: tuple[Action, ...] = (
         "Remove an acceptance (for example one whose finding is gone).",
         writes=True,
         run=lambda s, fingerprint: s.withdraw(fingerprint),
-        describe=_saved,
+        describe=_withdrawn,
         params=(FINGERPRINT,),
         command="withdraw",
     ),
     Action(
         "sign_off",
         "Sign off",
-        "Record the security reviewer's sign-off for the current change set.",
+        "Sign off the committed change as its security reviewer: you, as git config names you "
+        "(user.name, user.email); commit the record yourself.",
         writes=True,
-        run=lambda s, reviewer, email=None, comment="": s.sign_off(reviewer, email, comment),
+        run=lambda s, reviewer=None, email=None, comment="": s.sign_off(reviewer, email, comment),
         describe=_signed,
         params=(
-            Param("reviewer", "The reviewer's name (not the author).", required=True),
-            Param("email", "The reviewer's email."),
+            Param(
+                "reviewer",
+                "Only a check: must be your git user.name (nobody signs off for someone else).",
+            ),
+            Param("email", "Only a check: must be your git user.email."),
             Param("comment", "A note kept with the sign-off.", default=""),
         ),
         command="sign-off",
@@ -288,7 +309,7 @@ _ACTIONS: tuple[Action, ...] = (
         "Re-run the checks and save the record (moving it if the version changed).",
         writes=False,
         run=_refresh,
-        describe=_refreshed,
+        describe=_refreshed_note,
         command="refresh",
     ),
 )

@@ -12,6 +12,7 @@ existing entry for the version is kept unless it is explicitly replaced.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,21 @@ def find_entry(
             continue
         return start, end
     return None
+
+
+def entry_digest(content: str | None, version: str, contract_id: str | None = None) -> str | None:
+    """sha256 of the entry for ``version`` as it stands (line endings and trailing blank lines
+    aside), or ``None`` without one: what a record binds its changelog answer to."""
+    if content is None:
+        return None
+    text = content.replace("\r\n", "\n")
+    found = find_entry(text, version, contract_id)
+    if found is None:
+        return None
+    lines = text.splitlines()[found[0] : found[1]]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def has_entry(content: str | None, version: str, contract_id: str | None = None) -> bool:

@@ -10,16 +10,19 @@ answers given for another change set come back as ``stale`` items that name what
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.amendment.bump import BumpError, next_version
-from workbench.amendment.changelog import has_entry
+from workbench.amendment.changelog import entry_digest, has_entry
 from workbench.amendment.clarity import clarity_items
 from workbench.amendment.compat import Coverage, coverage
+from workbench.amendment.identity import Who, matches_entry, same_person
 from workbench.amendment.model import Item, StepResult, step_status
 from workbench.amendment.record import STEPS, Acceptance, Person, Record, StepRecord
 from workbench.amendment.settings import AmendmentSettings
+from workbench.amendment.verify import Verification
 from workbench.contract.errors import Problem
 from workbench.contract.model import Contract
 from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
@@ -27,6 +30,10 @@ from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy
+
+# The shortest reason accepted for accepting a finding: it is shown in the notice to every
+# affected consumer ("ok", "n/a" or "fine" tell them nothing).
+MIN_REASON = 12
 
 
 def short(fingerprint: str | None) -> str:
@@ -54,6 +61,11 @@ class Inputs:
     changelog_shared: bool = False  # several contracts write to the same changelog
     record_path: str | None = None
     record_error: str | None = None  # a record exists but cannot be read
+    record_refused: bool = False  # ... or is not this amendment's to use (path, owner)
+    notice_raw: bytes | None = None  # the notice file the record names, as it is now
+    notice_error: str | None = None  # why it cannot be read (a path leaving the repository)
+    changelog_error: str | None = None  # why the changelog cannot be read
+    sign_off_check: Verification | None = None  # what git says about the sign-off
 
 
 @dataclass(slots=True)
@@ -76,13 +88,15 @@ class Checklist:
     consumers: list[AffectedConsumer] = field(default_factory=list)
     security_open: list[SecurityFinding] = field(default_factory=list)
     record_error: str | None = None
+    record_refused: bool = False
+    required_steps: tuple[str, ...] = STEPS  # a new contract needs only its security review
 
     def step(self, step_id: str) -> StepResult:
         return next(s for s in self.steps if s.id == step_id)
 
     @property
     def done(self) -> bool:
-        return all(s.status == "done" for s in self.steps)
+        return all(s.status == "done" for s in self.steps if s.id in self.required_steps)
 
     @property
     def complete(self) -> bool:
@@ -90,6 +104,20 @@ class Checklist:
         if not self.needs_record:
             return True
         return self.record is not None and self.done and self.record_error is None
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Everything is answered but the reviewer's (verified) sign-off: what the commit gate
+        lets through, since a reviewer signs off only once the change is committed."""
+        if self.complete or self.record is None or self.record_error is not None:
+            return False
+        open_items = [
+            (s, i) for s in self.steps if s.id in self.required_steps for i in s.open_items
+        ]
+        return bool(open_items) and all(
+            s.id == "security_review" and i.id == "sign-off" and i.status in ("missing", "stale")
+            for s, i in open_items
+        )
 
     @property
     def stale_items(self) -> list[tuple[StepResult, Item]]:
@@ -109,7 +137,9 @@ class Checklist:
         if self.complete:
             return []
         out: list[str] = []
-        if self.record_error:
+        if self.record_error and self.record_refused:
+            out.append(f"amendment record: {self.record_error}")  # a path or an owner refused
+        elif self.record_error:
             out.append(f"amendment record cannot be read: {self.record_error}")
         elif self.record is None:
             out.append(
@@ -122,6 +152,8 @@ class Checklist:
                 f"the contract is now {short(self.fingerprint)}; re-confirm the items marked stale"
             )
         for s in self.steps:
+            if s.id not in self.required_steps:
+                continue
             waiting = [i for i in s.open_items if i.status == "blocked" and i.action == "notify"]
             for i in s.open_items:
                 if i in waiting and len(waiting) > 1:
@@ -148,6 +180,7 @@ class Checklist:
             "record": self.record_path,
             "needs_record": self.needs_record,
             "complete": self.complete,
+            "awaiting_review": self.awaiting_review,
             "stale": self.stale,
             "steps": [s.to_dict() for s in self.steps],
             "consumers": [
@@ -171,15 +204,19 @@ def _step(record: Record | None, name: str) -> StepRecord:
     return record.step(name) if record is not None else StepRecord()
 
 
-def _same_people(a: str | None, b: str | None) -> bool:
-    return bool(a and b and a.strip().casefold() == b.strip().casefold())
-
-
 def is_author(author: Person | None, name: str, email: str | None) -> bool:
-    """Whether a reviewer named ``name``/``email`` is the amendment's author."""
+    """Whether a reviewer named ``name``/``email`` is the amendment's author (compared as
+    :mod:`workbench.amendment.identity` does: spelling variants are the same person)."""
     if author is None:
         return False
-    return _same_people(author.name, name) or _same_people(author.email, email)
+    return same_person(Who(author.name, author.email), Who(name, email))
+
+
+REVIEW_HOW = (
+    "Once the change is committed, the reviewer runs `workbench amend sign-off --base BRANCH` "
+    "in their own checkout and commits the record: the merge gate verifies that commit's "
+    "author (and signature) from git"
+)
 
 
 def needs_handling(finding: SecurityFinding, policy: Policy) -> bool:
@@ -456,16 +493,24 @@ def _security(inp: Inputs, report: DiffReport, open_out: list[SecurityFinding]) 
     if sign is not None and sign.fingerprint == fingerprint:
         problem = None
         author = inp.record.author if inp.record is not None and inp.record.author else inp.author
+        check = inp.sign_off_check
         if is_author(author, sign.reviewer, sign.email):
             problem = f"{sign.who} is the author of the amendment: another person must sign off"
         elif settings.reviewers and not any(
-            _same_people(r, sign.reviewer) or _same_people(r, sign.email)
-            for r in settings.reviewers
+            matches_entry(r, Who(sign.reviewer, sign.email)) for r in settings.reviewers
         ):
             problem = f"{sign.who} is not among the reviewers allowed by .workbench.yaml"
+        elif check is not None and not check.ok:
+            problem = f"not verified from git: {check.reason}"
         if problem:
             items.append(
-                Item("sign-off", "reviewer sign-off", "missing", problem, action="sign_off")
+                Item(
+                    "sign-off",
+                    f"sign-off by {sign.who} does not count",
+                    "missing",
+                    f"{problem}. {REVIEW_HOW}",
+                    action="sign_off",
+                )
             )
         elif open_out:
             items.append(
@@ -478,12 +523,13 @@ def _security(inp: Inputs, report: DiffReport, open_out: list[SecurityFinding]) 
                 )
             )
         else:
+            verified = f"; verified: {check.reason}" if check is not None else ""
             items.append(
                 Item(
                     "sign-off",
                     f"signed off by {sign.who} on {sign.at[:10]}",
                     "ok",
-                    f"for change set {short(fingerprint)}",
+                    f"for change set {short(fingerprint)}{verified}",
                 )
             )
     elif sign is not None:
@@ -514,9 +560,9 @@ def _security(inp: Inputs, report: DiffReport, open_out: list[SecurityFinding]) 
         items.append(
             Item(
                 "sign-off",
-                "reviewer sign-off",
+                "reviewer sign-off (awaiting review)",
                 "missing",
-                f"{who} signs off this change set",
+                f"{who} signs off this change set. {REVIEW_HOW}",
                 action="sign_off",
             )
         )
@@ -560,10 +606,35 @@ def _communication(
             )
         )
         notice_ok = False
-    else:
-        where = f" ({notice.file})" if notice.file else ""
+    elif inp.notice_error or not notice.file or not notice.sha256 or inp.notice_raw is None:
+        if inp.notice_error:
+            label, detail = "the notice cannot be read", f"{inp.notice_error}: regenerate it"
+        elif not notice.file or not notice.sha256:
+            label = "the record does not say which notice it generated"
+            detail = "regenerate it (the record keeps the file and its sha256)"
+        else:
+            label, detail = f"{notice.file} is missing", "regenerate it"
+        items.append(Item("notice", label, "missing", detail, action="notice"))
+        notice_ok = False
+    elif hashlib.sha256(inp.notice_raw).hexdigest() != notice.sha256:
         items.append(
-            Item("notice", f"notice generated{where}", "ok", f"by {notice.by} on {notice.at[:10]}")
+            Item(
+                "notice",
+                f"{notice.file} was edited or replaced since it was generated",
+                "stale",
+                "its content no longer matches the record's sha256: regenerate it",
+                action="notice",
+            )
+        )
+        notice_ok = False
+    else:
+        items.append(
+            Item(
+                "notice",
+                f"notice generated ({notice.file})",
+                "ok",
+                f"by {notice.by} on {notice.at[:10]}",
+            )
         )
         notice_ok = True
     if not (inp.record and inp.record.summary.strip()):
@@ -578,22 +649,51 @@ def _communication(
     # changelog
     if inp.settings.changelog and not versioning_done:
         items.append(Item("changelog", "changelog entry", "blocked", wait, action="changelog"))
+    elif inp.settings.changelog and inp.changelog_error:
+        items.append(
+            Item(
+                "changelog",
+                "the changelog cannot be read",
+                "missing",
+                inp.changelog_error,
+                action="changelog",
+            )
+        )
     elif inp.settings.changelog:
         where = inp.changelog_path or inp.settings.changelog
         cid = new.id if (new is not None and inp.changelog_shared) else None
         stamp = step.changelog
         if has_entry(inp.changelog_text, version, cid):
-            if (
-                stamp is not None
-                and stamp.version == version
-                and stamp.fingerprint not in (None, fingerprint)
-            ):
+            digest = entry_digest(inp.changelog_text, version, cid)
+            if stamp is None or stamp.version != version:
+                items.append(
+                    Item(
+                        "changelog",
+                        f"{where} has an entry for {version} the record does not hold",
+                        "missing",
+                        "review it, then record it (`workbench amend changelog` keeps it as "
+                        "written, --replace rewrites it)",
+                        action="changelog",
+                    )
+                )
+            elif stamp.fingerprint != fingerprint:
                 items.append(
                     Item(
                         "changelog",
                         f"{where}: the entry for {version} was written for another change set",
                         "stale",
                         "regenerate it (replace) or review it and write it again",
+                        action="changelog",
+                    )
+                )
+            elif stamp.sha256 != digest:
+                items.append(
+                    Item(
+                        "changelog",
+                        f"{where}: the entry for {version} was edited since it was recorded",
+                        "stale",
+                        "review it, then record it again (`workbench amend changelog` keeps it "
+                        "as written, --replace rewrites it)",
                         action="changelog",
                     )
                 )
@@ -682,8 +782,26 @@ def _communication(
 # --- evaluate --------------------------------------------------------------------------------
 
 
-def required_record(report: DiffReport, settings: AmendmentSettings) -> tuple[bool, str]:
-    """Whether an amendment with ``report`` needs a record under ``settings``, and why not."""
+NEW_CONTRACT_STEPS: tuple[str, ...] = ("schema_clarity", "security_review")
+
+
+def required_record(
+    report: DiffReport, settings: AmendmentSettings, policy: Policy | None = None
+) -> tuple[bool, str]:
+    """Whether an amendment with ``report`` needs a record under ``settings``, and why not.
+
+    A new contract needs one only for its security review: when the review finds something at
+    or above the policy's ``fail_on`` that the ignore file does not accept."""
+    if report.old is None and report.new is not None:
+        threshold = (policy or DEFAULT_POLICY).fail_on
+        serious = [
+            s
+            for s in report.security_findings
+            if not s.ignored and at_or_above(s.severity, threshold)
+        ]
+        if serious:
+            return True, ""
+        return False, "a new contract needs only to validate (no security finding to review)"
     if not report.findings and not report.ignored:
         return False, "nothing changed that matters (no findings)"
     bump = report.verdict.required_bump
@@ -733,6 +851,7 @@ def evaluate(inp: Inputs) -> Checklist:
             record_path=inp.record_path,
             needs_record=True,
             record_error=inp.record_error,
+            record_refused=inp.record_refused,
         )
     verdict = report.verdict
     suggested = None
@@ -741,7 +860,7 @@ def evaluate(inp: Inputs) -> Checklist:
             suggested = next_version(old.version, verdict.required_bump)
         except BumpError:
             suggested = None
-    needs, why = required_record(report, inp.settings)
+    needs, why = required_record(report, inp.settings, inp.policy)
     coverages: dict[str, Coverage] = {}
     open_security: list[SecurityFinding] = []
     consumers = affected_consumers([*report.findings, *report.ignored], old, new)
@@ -783,6 +902,8 @@ def evaluate(inp: Inputs) -> Checklist:
         consumers=consumers,
         security_open=open_security,
         record_error=inp.record_error,
+        record_refused=inp.record_refused,
+        required_steps=STEPS if old is not None else NEW_CONTRACT_STEPS,
     )
 
 
@@ -807,7 +928,9 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
     else:
         versions = f"{c.from_version} -> {c.to_version}"
     lines = [f"{c.contract} ({c.path}): {versions}, {c.required_bump} bump required"]
-    if c.record is not None:
+    if c.record_error:
+        lines.append(f"record: {c.record_path}: {c.record_error}")
+    elif c.record is not None:
         state = "complete" if c.complete else "stale" if c.stale else "in progress"
         lines.append(f"record: {c.record_path} ({state}); change set {short(c.fingerprint)}")
     elif c.needs_record:

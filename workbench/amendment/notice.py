@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from typing import Any
 
+from workbench.amendment.bump import BumpError, next_version
 from workbench.amendment.compat import Coverage, coverage, parse_date
 from workbench.amendment.record import Acceptance, Record, SignOff
 from workbench.contract.model import Contract
@@ -117,6 +118,7 @@ class NoticeInput:
     accepted: dict[str, Acceptance] = field(default_factory=dict)  # any fingerprint -> reason
     sign_off: SignOff | None = None
     fingerprint: str = ""
+    version: str | None = None  # the version the amendment produces (default: see below)
 
 
 def record_notes(record: Record | None, fingerprint: str) -> dict[str, Any]:
@@ -173,8 +175,23 @@ def render_notice(inp: NoticeInput) -> str:
     cid = contract.id if contract is not None else "?"
     title = contract.title if contract is not None else cid
     old_v = inp.old.version if inp.old is not None else None
-    new_v = inp.new.version if inp.new is not None else "(deleted)"
     verdict = report.verdict
+    new_v = inp.new.version if inp.new is not None else "(deleted)"
+    unbumped = (
+        inp.old is not None
+        and inp.new is not None
+        and inp.new.version == inp.old.version
+        and verdict.required_bump != "none"
+    )
+    if unbumped:  # never announce the released version as the one to come
+        assert inp.old is not None
+        upcoming = inp.version if inp.version and inp.version != inp.old.version else None
+        if upcoming is None:
+            try:
+                upcoming = next_version(inp.old.version, verdict.required_bump)
+            except BumpError:
+                upcoming = None
+        new_v = upcoming or "the next version"
     findings = list(report.findings)
     ignored = list(report.ignored)
     lines: list[str] = [f"# Amendment notice: {md(title)} {md(new_v)}", ""]
@@ -186,7 +203,12 @@ def render_notice(inp: NoticeInput) -> str:
         ),
         (
             "Version",
-            f"{md(old_v or '(new contract)')} → {md(new_v)} ({md(verdict.required_bump)} bump required)",
+            f"{md(old_v or '(new contract)')} → {md(new_v)} ({md(verdict.required_bump)} bump required)"
+            + (
+                f"; the draft still says {md(inp.new.version)}: set the version before release"
+                if unbumped and inp.new is not None
+                else ""
+            ),
         ),
         (
             "Severity",

@@ -15,6 +15,7 @@ documented in ``docs/amendments.md``. Records are always written with :func:`sav
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -175,15 +176,19 @@ class ChangelogStamp:
     by: str
     at: str
     fingerprint: str | None = None
+    sha256: str | None = None  # of the entry as written (see changelog.entry_digest)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "version": self.version,
             "by": self.by,
             "at": self.at,
             "fingerprint": self.fingerprint,
         }
+        if self.sha256:
+            out["sha256"] = self.sha256
+        return out
 
 
 @dataclass(slots=True)
@@ -292,8 +297,16 @@ class Record:
 
 
 def contract_dir_name(contract_id: str) -> str:
-    """The directory of a contract's records (``:`` is not portable in file names)."""
-    return contract_id.replace(":", "_")
+    """The directory of a contract's records: the id, with ``:`` (not portable in file names)
+    written ``~``, a character ids cannot hold, so different ids never share a directory
+    (``pay:api`` and ``pay_api``)."""
+    return contract_id.replace(":", "~")
+
+
+def legacy_dir_name(contract_id: str) -> str | None:
+    """Where records of an id with ``:`` lived before (``_`` for ``:``), read when the current
+    directory has none; ``None`` when the id has no ``:``."""
+    return contract_id.replace(":", "_") if ":" in contract_id else None
 
 
 def record_relpath(directory: str, contract_id: str, version: str) -> str:
@@ -410,15 +423,23 @@ def record_problems(data: Any, doc: LocatedDocument, source: str) -> list[Proble
     return out
 
 
+_VALID: dict[str, None] = {}  # digests of record texts that passed the schema (bounded)
+
+
 def parse_record(text: str, source: str) -> Record:
     """Parse and validate a record; raise :class:`ContractError` with positioned problems."""
     doc = load_yaml(text, source)
     data = doc.data
     if not isinstance(data, dict):
         raise ContractError([Problem(source, 1, 1, "an amendment record must be a mapping")])
-    problems = record_problems(data, doc, source)
-    if problems:
-        raise ContractError(problems)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if digest not in _VALID:  # the schema check costs milliseconds; a text passes it once
+        problems = record_problems(data, doc, source)
+        if problems:
+            raise ContractError(problems)
+        if len(_VALID) >= 256:
+            _VALID.pop(next(iter(_VALID)))
+        _VALID[digest] = None
     return _build(data)
 
 
@@ -492,6 +513,7 @@ def _build_step(d: dict) -> StepRecord:
             changelog["by"],
             changelog["at"],
             changelog.get("fingerprint"),
+            changelog.get("sha256"),
         )
         if changelog
         else None,

@@ -9,10 +9,12 @@ The TUI and the CLI call these same methods.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,27 @@ from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_ver
 from workbench.amendment.changelog import (
     ChangelogResult,
     append_changelog,
+    entry_digest,
     entry_sections,
     render_entry,
 )
 from workbench.amendment.changes import amended_paths
-from workbench.amendment.checklist import Checklist, Inputs, evaluate, is_author, needs_handling
+from workbench.amendment.checklist import (
+    MIN_REASON,
+    Checklist,
+    Inputs,
+    evaluate,
+    needs_handling,
+)
+from workbench.amendment.confine import PathRefused, confined, read_confined
+from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
+from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.notice import NoticeInput, record_notes, render_notice
+from workbench.amendment.policysource import (
+    PolicySource,
+    check_worktree_policy,
+    load_policy_source,
+)
 from workbench.amendment.record import (
     NOTICE_SUFFIX,
     STEPS,
@@ -42,25 +59,28 @@ from workbench.amendment.record import (
     Stamp,
     contract_dir_name,
     dump_record,
+    legacy_dir_name,
     notice_relpath,
     now_iso,
     parse_record_bytes,
     record_relpath,
 )
-from workbench.amendment.settings import AmendmentSettings, load_settings
+from workbench.amendment.settings import AmendmentSettings
+from workbench.amendment.verify import Verification, change_authors, verify_sign_off
 from workbench.contract.errors import ContractError
 from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
+from workbench.engine.ignore import MIN_FINGERPRINT_PREFIX
 from workbench.engine.model import SecurityFinding
 from workbench.history.errors import HistoryError
 from workbench.history.model import INDEX, WORKTREE, ContractEntry
 from workbench.history.repo import ContractRepo
-from workbench.review import build_report, load_ignores
-from workbench.security.policy import DEFAULT_POLICY, Policy, load_policy
+from workbench.review import build_report
+from workbench.security.policy import DEFAULT_POLICY, Policy
 from workbench.security.review import review_contract
 
-MIN_PREFIX = 6
+MIN_PREFIX = MIN_FINGERPRINT_PREFIX  # the shortest fingerprint prefix accepted (as the ignore file)
 
 
 class AmendmentError(ValueError):
@@ -109,6 +129,9 @@ class Located:
     record: Record | None
     error: str | None = None
     staged_differs: bool = False
+    raw: bytes | None = None  # the bytes read, to save only what changed
+    refused: bool = False  # the error is a refusal (another amendment's record, a bad path)
+    data: dict | None = None  # the record as read (``Record.to_dict``), to save only changes
 
 
 class AmendmentSession:
@@ -135,6 +158,8 @@ class AmendmentSession:
         now: dt.datetime | None = None,
         owns_repo: bool = False,
         contracts: list[ContractEntry] | None = None,
+        base_label: str | None = None,
+        listed: list[ContractEntry] | None = None,
     ):
         if repo.root is None:
             raise AmendmentError("a bare repository has no working tree to amend")
@@ -157,8 +182,18 @@ class AmendmentSession:
         self._now = now
         self._owns_repo = owns_repo
         self._listing = contracts
+        self._listed: list[ContractEntry] | None = listed  # our own listing, per refresh
+        self._identity: tuple[Person | None] | None = None
+        self._since: dict[tuple[str, str], dt.datetime | None] = {}
+        self._judged: tuple | None = None  # (inputs, new, problems, report) of the last run
+        self._changelog_error: str | None = None
         self.settings: AmendmentSettings = AmendmentSettings()
         self.policy: Policy = DEFAULT_POLICY
+        self.policy_source: PolicySource | None = None
+        self.base_label = base_label or (base if base in (None, "HEAD") else base[:12]) or "HEAD"
+        self.verification: Verification | None = None
+        self._old_raw: bytes | None = None
+        self._new_raw: bytes | None = None
         self.author: Person | None = None
         self.old: Contract | None = None
         self.new: Contract | None = None
@@ -206,10 +241,12 @@ class AmendmentSession:
             raise OpenError(str(exc)) from None
         try:
             old_rev = contract_repo.merge_base(base) if base else "HEAD"
+            listing = None
             if path is None:
                 if staged or commit:
                     raise OpenError("name the contract of a staged or committed amendment")
-                paths = amended_paths(contract_repo, old_rev if base else None)
+                listing = contract_repo.contracts()
+                paths = amended_paths(contract_repo, old_rev if base else None, listing)
                 if len(paths) != 1:
                     raise NoSingleContract(paths, base)
                 rel = paths[0]
@@ -221,7 +258,7 @@ class AmendmentSession:
                 mode, old_rev = "commit", parent
             else:
                 mode = "index" if staged else "worktree"
-            return cls(
+            session = cls(
                 contract_repo,
                 rel,
                 mode=mode,
@@ -230,7 +267,10 @@ class AmendmentSession:
                 today=today,
                 now=now,
                 owns_repo=owns,
+                base_label=f"the merge base with {base}" if base and commit is None else None,
+                listed=listing,
             )
+            return session
         except HistoryError as exc:
             if owns:
                 contract_repo.close()
@@ -271,12 +311,17 @@ class AmendmentSession:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self, rev: str, rel: str) -> bytes | None:
+    def _read(self, rev: str, rel: str, *, confine: bool = False) -> bytes | None:
         """The bytes of ``rel`` in the working tree, the index or the commit ``self.rev``;
-        ``None`` when absent. The index is listed once per refresh, not once per file."""
+        ``None`` when absent. The index is listed once per refresh, not once per file.
+
+        ``confine``: a record, notice or changelog; in the working tree it must resolve inside
+        the work tree and outside ``.git`` (:class:`PathRefused` otherwise)."""
         git = self.repo.git
         try:
             if rev == WORKTREE:
+                if confine:
+                    return read_confined(self.root, rel, git_dir=git.git_dir)
                 return git.read_at(WORKTREE, rel)
             if rev == INDEX:
                 blob = self._index_blobs().get(rel)
@@ -301,45 +346,110 @@ class AmendmentSession:
             return self.rev
         return INDEX if self.mode == "index" else WORKTREE
 
+    def _base_commit(self) -> str | None:
+        """The commit the amendment is compared with (``None``: nothing, or no commit yet)."""
+        if self.base is None:
+            return None
+        return self.repo.head() if self.base == "HEAD" else self.repo.resolve(self.base)
+
     def _old_side(self) -> tuple[Contract | None, dt.datetime | None]:
-        if self.base is None:  # compared with nothing: the contract is created here
-            return None, None
-        head = self.repo.head() if self.base == "HEAD" else self.repo.resolve(self.base)
-        if head is None:
+        self._old_raw = None
+        head = self._base_commit()
+        if head is None:  # compared with nothing: the contract is created here
             return None, None
         side = self.repo.revision(self.old_path or self.path, head)
         if side.blob is None:
+            listed = self.repo.git.run(
+                "ls-tree", "-z", "--full-tree", head, "--", self.old_path or self.path, check=False
+            )
+            if listed.strip():  # in the tree, but its object cannot be read: never "new"
+                raise AmendmentError(
+                    f"{self.old_path or self.path} cannot be read at {head[:12]} (its object is "
+                    "missing or damaged): the amendment cannot be judged"
+                )
             return None, None
+        try:
+            self._old_raw = self.repo.git.read_blob(side.blob)
+        except HistoryError as exc:
+            raise AmendmentError(
+                f"{side.path} cannot be read at {head[:12]}: {exc}: the amendment cannot be judged"
+            ) from None
         try:
             old = self.repo.load(side)
         except ContractError as exc:
             raise AmendmentError(
                 f"the committed version of {self.path} is invalid: {exc.first.format()}"
             ) from None
-        out = self.repo.git.run(
-            "log", "-1", "--format=%cI", "--end-of-options", head, "--", side.path, check=False
-        )
-        since = None
-        text = out.decode().strip()
-        if text:
-            try:
-                since = dt.datetime.fromisoformat(text)
-            except ValueError:
-                since = None
-        return old, since
+        key = (head, side.path)
+        if key not in self._since:
+            out = self.repo.git.run(
+                "log", "-1", "--format=%cI", "--end-of-options", head, "--", side.path, check=False
+            )
+            since = None
+            text = out.decode().strip()
+            if text:
+                try:
+                    since = dt.datetime.fromisoformat(text)
+                except ValueError:
+                    since = None
+            self._since = {key: since}  # a fact of the commit: kept while the base stays
+        return old, self._since[key]
 
-    def refresh(self) -> Checklist:
-        """Re-read settings, contracts and the record; re-run the engine; re-evaluate."""
+    def refresh(self, *, relist: bool = True) -> Checklist:
+        """Re-read settings, contracts and the record; re-run the engine; re-evaluate.
+
+        ``relist=False`` keeps the listing of the repository's contracts and the identity of
+        the last refresh (an action re-reads everything else under its lock)."""
         self._index = None
-        try:
-            self.settings = load_settings(self.root)
-            self.policy = load_policy(self.root)
+        if relist and self.checklist is not None:  # the first refresh uses what open() listed
+            self._listed = None
+            self._identity = None
+        try:  # the policy as committed at the base: the amendment cannot loosen its own gate
+            self.policy_source = load_policy_source(self.repo, self.base)
+            if self.mode == "worktree":  # not in force yet, but a broken one is said at once
+                check_worktree_policy(self.root, self.today)
         except ContractError as exc:
             raise SettingsError(exc.first.format()) from None
-        self.author = identity(self.repo)
+        except HistoryError as exc:
+            raise SettingsError(f"cannot read the policy files: {exc}") from None
+        self.settings = self.policy_source.settings
+        self.policy = self.policy_source.policy
+        if self._identity is None:
+            self._identity = (identity(self.repo),)
+        self.author = self._identity[0]
         self.old, old_since = self._old_side()
         self.old_since = old_since
         raw = self._read(self._new_rev(), self.path)
+        self._new_raw = raw
+        key = (
+            self._old_raw,
+            raw,
+            tuple(sorted(self.policy_source.blobs.items())),
+            self.today,
+            self.old_path,
+        )
+        if self._judged is not None and self._judged[0] == key:
+            # the same bytes under the same policy: the same judgement (under a lock, an
+            # action re-reads the files but need not re-run the engine)
+            _, self.new, problems, self.report = self._judged
+        else:
+            problems = self._judge(raw)
+            self._judged = (key, self.new, problems, self.report)
+        contract = self.new or self.old
+        self._shared = self._compute_shared()
+        self.located = self._locate(contract)
+        self._problems = problems
+        self.verification = self._verify_sign_off()
+        inputs = self._inputs(
+            self.located.record if self.located else None,
+            record_error=self.located.error if self.located else None,
+        )
+        self.checklist = evaluate(inputs)
+        return self.checklist
+
+    def _judge(self, raw: bytes | None) -> list:
+        """Load the new side from ``raw`` and run the engine; return its validation problems."""
+        assert self.policy_source is not None
         problems = []
         self.new = None
         if raw is not None:
@@ -357,22 +467,13 @@ class AmendmentSession:
         self.report = None
         if self.new is not None or (raw is None and self.old is not None):
             try:
-                ignores = load_ignores(self.root, today=self.today)
+                ignores = self.policy_source.ignores(self.today)
             except ContractError as exc:
                 raise SettingsError(exc.first.format()) from None
             self.report = build_report(
                 self.old, self.new, policy=self.policy, today=self.today, ignores=ignores
             )
-        contract = self.new or self.old
-        self._shared = self._compute_shared()
-        self.located = self._locate(contract)
-        self._problems = problems
-        inputs = self._inputs(
-            self.located.record if self.located else None,
-            record_error=self.located.error if self.located else None,
-        )
-        self.checklist = evaluate(inputs)
-        return self.checklist
+        return problems
 
     # --- the record's place ----------------------------------------------------------------
 
@@ -393,8 +494,7 @@ class AmendmentSession:
                 return None
         return None
 
-    def _list_records(self, contract_id: str) -> list[str]:
-        folder = self._records_dir(contract_id)
+    def _list_records(self, folder: str) -> list[str]:
         if self.mode == "index":
             names = sorted(n for n in self._index_blobs() if n.startswith(folder + "/"))
         elif self.mode == "commit":
@@ -404,7 +504,7 @@ class AmendmentSession:
             )
             names = [n.decode("utf-8", "surrogateescape") for n in out.split(b"\x00") if n]
         else:
-            d = self.root / folder
+            d = confined(self.root, folder, git_dir=self.repo.git.git_dir)
             names = [f"{folder}/{p.name}" for p in sorted(d.glob("*.yaml"))] if d.is_dir() else []
         return [
             n
@@ -415,43 +515,148 @@ class AmendmentSession:
         ]
 
     def _load_record(self, rel: str) -> Located:
-        raw = self._read(self._new_rev(), rel)
+        try:
+            raw = self._read(self._new_rev(), rel, confine=True)
+        except PathRefused as exc:
+            return Located(rel, None, str(exc), refused=True)
         if raw is None:
             return Located(rel, None)
         try:
             record = parse_record_bytes(raw, rel)
         except ContractError as exc:
-            return Located(rel, None, exc.first.format())
-        located = Located(rel, record)
+            return Located(rel, None, exc.first.format(), raw=raw)
+        located = Located(rel, record, raw=raw, data=record.to_dict())
         if self.mode == "index":
-            on_disk = self._read(WORKTREE, rel)
+            try:
+                on_disk = self._read(WORKTREE, rel, confine=True)
+            except PathRefused:
+                on_disk = None
             located.staged_differs = on_disk is not None and on_disk != raw
         return located
 
+    def _in_base(self, rel: str) -> bool:
+        """Whether ``rel`` is committed at the base: the record of an earlier amendment."""
+        base = self._base_commit()
+        if base is None:
+            return False
+        try:
+            return self.repo.git.tree_entry(base, rel) is not None
+        except HistoryError:
+            return False
+
+    def _foreign(self, located: Located, contract_id: str) -> Located | None:
+        """``located`` as an error when it is not this amendment's to change: another
+        contract's record (ids that share a directory on a case-insensitive file system) or a
+        record committed before the base (an earlier amendment: never rewritten)."""
+        record = located.record
+        if record is None:
+            return None
+        if record.contract != contract_id:
+            return Located(
+                located.relpath,
+                None,
+                f"{located.relpath} is the record of contract {record.contract!r}, not "
+                f"{contract_id!r}: refused (rename one of the contracts)",
+                refused=True,
+            )
+        if self._in_base(located.relpath):
+            versions = f"{record.from_version or '(new)'} -> {record.to_version}"
+            return Located(
+                located.relpath,
+                None,
+                f"{located.relpath} records an earlier amendment ({versions}), committed before "
+                f"{self.base_label}: it is never rewritten; this amendment needs another version",
+                refused=True,
+            )
+        return None
+
     def _locate(self, contract: Contract | None) -> Located | None:
         """Find the record: ``<dir>/<contract>/<target version>.yaml``, else the newest record
-        of this contract that starts from the same version (the version moved since)."""
+        of this contract that starts from the same version (the version moved since). Records
+        committed before the base belong to earlier amendments and are never this one's."""
         if contract is None:
             return None
         target = self.target_version()
+        from_version = self.old.version if self.old is not None else None
         expected = record_relpath(self.settings.directory, contract.id, target or "next")
-        if target is not None:
+        if target is not None and target != from_version:
             found = self._load_record(expected)
             if found.record is not None or found.error is not None:
-                return found
-        from_version = self.old.version if self.old is not None else None
+                return self._foreign(found, contract.id) or found
+        folders = [self._records_dir(contract.id)]
+        legacy = legacy_dir_name(contract.id)
+        if legacy:
+            folders.append(f"{self.settings.directory}/{legacy}")
         candidates: list[Located] = []
-        for rel in self._list_records(contract.id):
-            if rel == expected:
-                continue
-            loc = self._load_record(rel)
-            rec = loc.record
-            if rec is not None and rec.from_version == from_version and rec.path == self.path:
-                candidates.append(loc)
+        for folder in folders:
+            try:
+                names = self._list_records(folder)
+            except PathRefused as exc:
+                return Located(expected, None, str(exc), refused=True)
+            for rel in names:
+                if rel == expected:
+                    continue
+                loc = self._load_record(rel)
+                rec = loc.record
+                if (
+                    rec is not None
+                    and rec.contract == contract.id
+                    and rec.from_version == from_version
+                    and rec.path == self.path
+                    and rec.to_version != from_version
+                    and not self._in_base(rel)
+                ):
+                    candidates.append(loc)
         if candidates:
             candidates.sort(key=lambda loc: loc.record.updated_at if loc.record else "")
             return candidates[-1]
         return Located(expected, None)
+
+    def _verify_sign_off(self) -> Verification | None:
+        """What git says about the record's sign-off for the current change set (``None``
+        without one): see :mod:`workbench.amendment.verify`."""
+        located = self.located
+        record = located.record if located is not None else None
+        if record is None or self.report is None or not self.settings.require_reviewer:
+            return None
+        sign = record.step("security_review").sign_off
+        if sign is None or sign.fingerprint != self.report.verdict.fingerprint:
+            return None
+        head = self.rev if self.mode == "commit" else self.repo.head()
+        if head is None:
+            return Verification(False, "nothing is committed yet")
+        assert located is not None
+        key = sign.to_dict()  # every field: a comment edited afterwards is another sign-off
+
+        def has_sign_off(raw: bytes | None) -> bool:
+            if raw is None:
+                return False
+            try:
+                other = parse_record_bytes(raw, located.relpath).step("security_review").sign_off
+            except ContractError:
+                return False
+            return other is not None and other.to_dict() == key
+
+        return verify_sign_off(
+            self.repo,
+            base=self._base_commit(),
+            head=head,
+            record_rel=located.relpath,
+            has_sign_off=has_sign_off,
+            named=Who(sign.reviewer, sign.email),
+            change_paths=[p for p in (self.path, self.old_path) if p],
+            reviewers=self.settings.reviewers,
+            require_signed=self.settings.require_signed_signoff,
+        )
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the contract is byte for byte what it was at the base (nothing to amend)."""
+        return (
+            self._old_raw is not None
+            and self._new_raw == self._old_raw
+            and (self.old_path or self.path) == self.path
+        )
 
     # --- changelog -----------------------------------------------------------------------------
 
@@ -463,16 +668,35 @@ class AmendmentSession:
 
     def _changelog(self) -> tuple[str | None, str | None]:
         rel = self.changelog_relpath()
+        self._changelog_error = None
         if rel is None:
             return None, None
-        raw = self._read(self._new_rev(), rel)
+        try:
+            raw = self._read(self._new_rev(), rel, confine=True)
+        except PathRefused as exc:
+            self._changelog_error = str(exc)
+            return rel, None
         return rel, raw.decode("utf-8", "replace") if raw is not None else None
+
+    def _notice_bytes(self, record: Record | None) -> tuple[bytes | None, str | None]:
+        """The notice file the record names, as the amendment holds it (and why not)."""
+        stamp = record.step("communication").notice if record is not None else None
+        if stamp is None or not stamp.file:
+            return None, None
+        try:
+            return self._read(self._new_rev(), stamp.file, confine=True), None
+        except PathRefused as exc:
+            return None, str(exc)
 
     def _compute_shared(self) -> bool:
         """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
-            entries = self._listing if self._listing is not None else self.repo.contracts()
+            entries = self._listing
+            if entries is None:
+                if self._listed is None:
+                    self._listed = self.repo.contracts()
+                entries = self._listed
         except HistoryError:
             return False
         me = (self.new or self.old).id if (self.new or self.old) else None
@@ -488,6 +712,30 @@ class AmendmentSession:
             what = "staged amendment" if self.mode == "index" else "committed amendment"
             raise AmendmentError(f"the {what} is read-only: answer in the working tree")
 
+    @contextlib.contextmanager
+    def _answering(self, *, contract_change: bool = True) -> Iterator[None]:
+        """Hold the record lock while an answer re-reads, changes and saves the record, so
+        concurrent answers are all kept; refuse when there is nothing to amend (a read never
+        writes) and turn a refused path or a busy lock into a one-line refusal."""
+        self._writable()
+        try:
+            with records_lock(self.repo.git.git_dir):
+                self.refresh(relist=False)
+                if contract_change and self.unchanged:
+                    raise AmendmentError(
+                        f"{self.path}: contract unchanged since {self.base_label}: nothing to "
+                        "amend, nothing written"
+                    )
+                yield
+        except LockTimeout as exc:
+            raise AmendmentError(str(exc)) from None
+        except PathRefused as exc:
+            raise AmendmentError(f"{exc}; nothing written") from None
+
+    def _path(self, rel: str) -> Path:
+        """Where ``rel`` is in the work tree, refused when it leaves it or enters ``.git``."""
+        return confined(self.root, rel, git_dir=self.repo.git.git_dir)
+
     def _require_contract(self) -> Contract:
         if self.new is None or self.report is None:
             first = ""
@@ -502,6 +750,8 @@ class AmendmentSession:
         new = self._require_contract()
         located = self.located
         if located is not None and located.error:
+            if located.refused:
+                raise AmendmentError(f"{located.error}; nothing written")
             raise AmendmentError(f"the amendment record cannot be read: {located.error}")
         if located is not None and located.record is not None:
             return located.record
@@ -510,6 +760,12 @@ class AmendmentSession:
                 "no amendment record yet: start one (`workbench amend start`, or d in the checklist)"
             )
         target = self.target_version() or new.version
+        if self.old is not None and target == self.old.version:
+            why = self.checklist.why_no_record if self.checklist is not None else ""
+            raise AmendmentError(
+                f"{self.path}: {why or 'nothing changed that needs a record'}: no record to "
+                "write (the version stays " + self.old.version + ")"
+            )
         stamp = self._stamp_time()
         return Record(
             contract=new.id,
@@ -524,24 +780,48 @@ class AmendmentSession:
 
     def _save(self, record: Record) -> Checklist:
         """Bring the record up to date with the evaluation and write it atomically (moving it
-        when its version changed); return the fresh checklist."""
-        old_rel = self.located.relpath if self.located and self.located.record else None
+        when its version changed); return the fresh checklist. A record whose content would
+        not change is left as it is (re-checking never rewrites it)."""
+        previous = self.located if self.located and self.located.record else None
+        old_rel = previous.relpath if previous else None
         target = self.target_version() or record.to_version
         if target != record.to_version:
             record.to_version = target
         record.required_bump = self.report.verdict.required_bump if self.report else None
         record.path = self.path
+        record.from_version = self.old.version if self.old is not None else None
         rel = record_relpath(self.settings.directory, record.contract, record.to_version)
-        self.located = Located(rel, record)
+        moving = old_rel is not None and old_rel != rel
+        communication = record.step("communication")
+        if moving and communication.notice is not None:
+            # the notice named the old version and its file goes with the old record
+            communication.notice = None
+        destination = self._path(rel)
+        self.located = Located(
+            rel,
+            record,
+            raw=previous.raw if previous else None,
+            data=previous.data if previous else None,
+        )
+        self.verification = self._verify_sign_off()
         checklist = self._evaluate_with(record)
-        self._stamp(record, checklist)
+        # the record's snapshot takes the record's word for the sign-off: it is verified from
+        # git only once committed (every gate and checklist verifies it again)
+        self._stamp(record, evaluate(self._inputs(record, sign_off_check=None)))
+        if not moving and previous is not None and record.to_dict() == previous.data:
+            self.checklist = checklist  # nothing changed: a re-check never rewrites a record
+            return checklist
         record.updated_at = self._stamp_time()
-        atomic_write(self.root / rel, dump_record(record).encode("utf-8"))
-        if old_rel and old_rel != rel:
-            (self.root / old_rel).unlink(missing_ok=True)
+        data = dump_record(record).encode("utf-8")
+        atomic_write(destination, data)
+        self.located.raw = data
+        self.located.data = record.to_dict()
+        if moving and old_rel is not None:
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
-            (self.root / old_notice).unlink(missing_ok=True)
-        remove_stale_temps(self.root / rel)
+            for stale in (old_rel, old_notice):
+                with contextlib.suppress(PathRefused):
+                    self._path(stale).unlink(missing_ok=True)
+        remove_stale_temps(destination)
         self.checklist = checklist
         return checklist
 
@@ -549,9 +829,16 @@ class AmendmentSession:
         assert self.checklist is not None
         return evaluate(self._inputs(record))
 
-    def _inputs(self, record: Record | None, record_error: str | None = None) -> Inputs:
+    def _inputs(
+        self,
+        record: Record | None,
+        record_error: str | None = None,
+        *,
+        sign_off_check: Verification | bool | None = True,
+    ) -> Inputs:
         """Everything the checklist evaluates, for ``record`` (the saved one or a draft)."""
         changelog_rel, changelog_text = self._changelog()
+        notice_raw, notice_error = self._notice_bytes(record)
         return Inputs(
             path=self.path,
             old=self.old,
@@ -570,6 +857,11 @@ class AmendmentSession:
             changelog_shared=self._shared,
             record_path=self.located.relpath if self.located else None,
             record_error=record_error,
+            record_refused=bool(self.located and self.located.refused and record_error),
+            notice_raw=notice_raw,
+            notice_error=notice_error,
+            changelog_error=self._changelog_error,
+            sign_off_check=self.verification if sign_off_check is True else sign_off_check,
         )
 
     def _stamp(self, record: Record, checklist: Checklist) -> None:
@@ -596,48 +888,44 @@ class AmendmentSession:
 
     def start(self, summary: str | None = None, effective: dt.date | None = None) -> Record:
         """Create the record for the next version (or return the existing one)."""
-        self._writable()
-        self.refresh()
-        record = self._current_record(create=True)
-        if summary is not None:
-            record.summary = summary.strip()
-        if effective is not None:
-            record.effective = effective.isoformat()
-        self._save(record)
+        with self._answering():
+            record = self._current_record(create=True)
+            if summary is not None:
+                record.summary = summary.strip()
+            if effective is not None:
+                record.effective = effective.isoformat()
+            self._save(record)
         assert self.located is not None and self.located.record is not None
         return self.located.record
 
     def set_summary(self, summary: str) -> None:
-        self._writable()
-        self.refresh()
-        record = self._current_record(create=True)
-        record.summary = summary.strip()
-        self._save(record)
+        with self._answering():
+            record = self._current_record(create=True)
+            record.summary = summary.strip()
+            self._save(record)
 
     def set_effective(self, effective: dt.date | None) -> None:
-        self._writable()
-        self.refresh()
-        record = self._current_record(create=True)
-        record.effective = effective.isoformat() if effective else None
-        self._save(record)
+        with self._answering():
+            record = self._current_record(create=True)
+            record.effective = effective.isoformat() if effective else None
+            self._save(record)
 
     def apply_bump(self, version: str | None = None) -> BumpResult:
         """Set the working-tree contract's version to ``version`` (default: the suggested one)
         without touching any other byte; update the record when there is one."""
-        self._writable()
-        self.refresh()
-        self._require_contract()
-        assert self.checklist is not None
-        target = version or self.checklist.suggested_version
-        if target is None:
-            raise AmendmentError("no version to bump to: the previous version is not SemVer")
-        try:
-            result = apply_bump(self.root / self.path, target)
-        except BumpError as exc:
-            raise AmendmentError(str(exc)) from None
-        self.refresh()
-        if self.located is not None and self.located.record is not None:
-            self._save(self.located.record)
+        with self._answering():
+            self._require_contract()
+            assert self.checklist is not None
+            target = version or self.checklist.suggested_version
+            if target is None:
+                raise AmendmentError("no version to bump to: the previous version is not SemVer")
+            try:
+                result = apply_bump(self._path(self.path), target)
+            except BumpError as exc:
+                raise AmendmentError(str(exc)) from None
+            self.refresh(relist=False)
+            if self.located is not None and self.located.record is not None:
+                self._save(self.located.record)
         return result
 
     def _find(self, prefix: str) -> tuple[str, Any]:
@@ -663,91 +951,145 @@ class AmendmentSession:
 
     def accept(self, fingerprint: str, reason: str) -> Acceptance:
         """Accept a finding (breaking engine finding or security finding) with a reason."""
-        self._writable()
-        self.refresh()
         reason = " ".join(reason.split()) if "\n" not in reason else reason.strip()
         if not reason:
             raise AmendmentError("a reason is required to accept a finding")
-        record = self._current_record(create=True)
-        step_name, finding = self._find(fingerprint)
-        if step_name == "compatibility" and finding.severity != "breaking":
-            raise AmendmentError(
-                f"{finding.fingerprint[:12]} is {finding.severity}, not breaking: nothing to accept"
+        with self._answering():
+            record = self._current_record(create=True)
+            step_name, finding = self._find(fingerprint)
+            if step_name == "compatibility" and finding.severity != "breaking":
+                raise AmendmentError(
+                    f"{finding.fingerprint[:12]} is {finding.severity}, not breaking: "
+                    "nothing to accept"
+                )
+            if step_name == "security_review" and not needs_handling(finding, self.policy):
+                raise AmendmentError(
+                    f"{finding.fingerprint[:12]} needs no acceptance (informational)"
+                )
+            if len(reason) < MIN_REASON:
+                raise AmendmentError(
+                    f"the reason is too short ({len(reason)} characters): say in at least "
+                    f"{MIN_REASON} why consumers can live with it (the notice shows it)"
+                )
+            step = record.step(step_name)
+            step.accepted = [
+                a
+                for a in step.accepted
+                if a.fingerprint != finding.fingerprint
+                and not (a.rule == finding.rule and a.path == finding.path)
+            ]
+            acceptance = Acceptance(
+                fingerprint=finding.fingerprint,
+                reason=reason,
+                by=self.by,
+                at=self._stamp_time(),
+                rule=finding.rule,
+                path=finding.path,
+                severity=finding.severity,
             )
-        if step_name == "security_review" and not needs_handling(finding, self.policy):
-            raise AmendmentError(f"{finding.fingerprint[:12]} needs no acceptance (informational)")
-        step = record.step(step_name)
-        step.accepted = [
-            a
-            for a in step.accepted
-            if a.fingerprint != finding.fingerprint
-            and not (a.rule == finding.rule and a.path == finding.path)
-        ]
-        acceptance = Acceptance(
-            fingerprint=finding.fingerprint,
-            reason=reason,
-            by=self.by,
-            at=self._stamp_time(),
-            rule=finding.rule,
-            path=finding.path,
-            severity=finding.severity,
-        )
-        step.accepted.append(acceptance)
-        self._save(record)
+            step.accepted.append(acceptance)
+            self._save(record)
         return acceptance
 
-    def withdraw(self, fingerprint: str) -> None:
-        """Remove an acceptance (by fingerprint or prefix), e.g. one whose finding is gone."""
-        self._writable()
-        self.refresh()
-        record = self._current_record()
+    def withdraw(self, fingerprint: str) -> list[Acceptance]:
+        """Remove an acceptance (by fingerprint or prefix), e.g. one whose finding is gone;
+        return the acceptances removed."""
         text = fingerprint.strip().lower()
-        removed = 0
-        for name in ("compatibility", "security_review"):
-            step = record.step(name)
-            keep = [a for a in step.accepted if not a.fingerprint.lower().startswith(text)]
-            removed += len(step.accepted) - len(keep)
-            step.accepted = keep
-        if not removed or len(text) < MIN_PREFIX:
-            raise AmendmentError(f"no acceptance has the fingerprint {fingerprint!r}")
-        self._save(record)
+        if len(text) < MIN_PREFIX:
+            raise AmendmentError(f"give at least {MIN_PREFIX} characters of the fingerprint")
+        with self._answering():
+            record = self._current_record()
+            removed: list[Acceptance] = []
+            for name in ("compatibility", "security_review"):
+                step = record.step(name)
+                removed += [a for a in step.accepted if a.fingerprint.lower().startswith(text)]
+                step.accepted = [
+                    a for a in step.accepted if not a.fingerprint.lower().startswith(text)
+                ]
+            if not removed:
+                raise AmendmentError(f"no acceptance has the fingerprint {fingerprint!r}")
+            self._save(record)
+        return removed
 
-    def sign_off(self, reviewer: str, email: str | None = None, comment: str = "") -> SignOff:
-        """The security reviewer's sign-off for the current change set."""
-        self._writable()
-        self.refresh()
-        reviewer = " ".join(reviewer.split())
-        email = email.strip() if email and email.strip() else None
-        if not reviewer:
-            raise AmendmentError("the reviewer's name is required")
-        record = self._current_record(create=True)
-        author = record.author or self.author
-        if is_author(author, reviewer, email):
+    def sign_off(
+        self, reviewer: str | None = None, email: str | None = None, comment: str = ""
+    ) -> SignOff:
+        """The security reviewer's sign-off for the current change set, as the person git
+        says is at the keyboard (``user.name``/``user.email``). ``reviewer`` and ``email``
+        are only a check: they must name that same person.
+
+        A sign-off is given for a committed change: the reviewer runs this on the branch
+        (``--base``, the contract as committed) and commits the record; the merge gate then
+        verifies that commit from git (see :mod:`workbench.amendment.verify`)."""
+        me = self.author if self.author is not None else identity(self.repo)
+        if me is None or not me.email:
             raise AmendmentError(
-                f"{reviewer} is the author of this amendment: another person must sign off"
+                "git does not say who you are: set git config user.name and user.email (the "
+                "sign-off is yours, and the gate checks it against the commit's author)"
             )
-        allowed = self.settings.reviewers
-        if allowed and not any(
-            r.casefold() in (reviewer.casefold(), (email or "").casefold()) for r in allowed
-        ):
-            raise AmendmentError(f"{reviewer} is not among the reviewers: {', '.join(allowed)}")
-        assert self.checklist is not None
-        if self.checklist.security_open:
-            n = len(self.checklist.security_open)
-            first = self.checklist.security_open[0]
+        who = Who(me.name, me.email)
+        if reviewer and reviewer.strip() and not same_person(Who(reviewer.strip()), Who(who.name)):
             raise AmendmentError(
-                f"{n} security finding{'s' if n != 1 else ''} still open (first: {first.title} at "
-                f"{first.path}): fix or accept before signing off"
+                f"--reviewer {' '.join(reviewer.split())!r} is not you ({who}, from git "
+                "config): a sign-off is only ever given as yourself"
             )
-        sign = SignOff(
-            reviewer=reviewer,
-            email=email,
-            at=self._stamp_time(),
-            fingerprint=self.checklist.fingerprint,
-            comment=comment.strip(),
-        )
-        record.step("security_review").sign_off = sign
-        self._save(record)
+        if email and email.strip() and not same_person(Who("", email.strip()), Who("", who.email)):
+            raise AmendmentError(
+                f"--email {email.strip()!r} is not yours ({who.email}, from git config): a "
+                "sign-off is only ever given as yourself"
+            )
+        scripts = mixed_script(who.name)
+        if scripts:
+            raise AmendmentError(
+                f"your git user.name mixes scripts ({', '.join(scripts)}): refused as a "
+                "reviewer's identity"
+            )
+        with self._answering():
+            self._require_contract()
+            head = self.repo.head()
+            committed = self._read(head, self.path) if head else None
+            if self._new_raw != committed:
+                raise AmendmentError(
+                    f"{self.path} has changes that are not committed: a sign-off is for a "
+                    "committed change; commit it, then the reviewer signs off in their own "
+                    "checkout (`workbench amend sign-off --base BRANCH`)"
+                )
+            record = self._current_record(create=True)
+            if record.author is not None and same_person(
+                Who(record.author.name, record.author.email), who
+            ):
+                raise AmendmentError(
+                    f"{who} is the author of this amendment: another person must sign off"
+                )
+            base = self._base_commit()
+            if head is not None:
+                paths = [p for p in (self.path, self.old_path) if p]
+                for commit in change_authors(self.repo, base, head, paths):
+                    if same_person(commit.author, who):
+                        raise AmendmentError(
+                            f"{who} authored commit {commit.short} of this change: another "
+                            "person must sign off"
+                        )
+            allowed = self.settings.reviewers
+            if allowed and not any(matches_entry(r, who) for r in allowed):
+                raise AmendmentError(f"{who} is not among the reviewers: {', '.join(allowed)}")
+            assert self.checklist is not None
+            if self.checklist.security_open:
+                n = len(self.checklist.security_open)
+                first = self.checklist.security_open[0]
+                raise AmendmentError(
+                    f"{n} security finding{'s' if n != 1 else ''} still open (first: "
+                    f"{first.title} at {first.path}): fix or accept before signing off"
+                )
+            sign = SignOff(
+                reviewer=who.name,
+                email=who.email,
+                at=self._stamp_time(),
+                fingerprint=self.checklist.fingerprint,
+                comment=comment.strip(),
+            )
+            record.step("security_review").sign_off = sign
+            self._save(record)
         return sign
 
     def notice_input(self, record: Record | None = None) -> NoticeInput:
@@ -761,6 +1103,7 @@ class AmendmentSession:
             today=self.today,
             coverages=dict(self.checklist.coverages),
             fingerprint=self.checklist.fingerprint,
+            version=self.target_version(),
             **record_notes(record, self.checklist.fingerprint),
         )
 
@@ -772,24 +1115,24 @@ class AmendmentSession:
     def generate_notice(self) -> tuple[str, str]:
         """Write the notice next to the record and note it in the record; return
         ``(markdown, repository-relative path)``."""
-        self._writable()
-        self.refresh()
-        record = self._current_record(create=True)
-        assert self.checklist is not None
-        if self.checklist.step("versioning").status != "done":
-            raise AmendmentError("finish versioning first: the notice names the new version")
-        text = render_notice(self.notice_input(record))
-        version = self.target_version() or record.to_version
-        rel = notice_relpath(self.settings.directory, record.contract, version)
-        atomic_write(self.root / rel, text.encode("utf-8"))
-        record.step("communication").notice = NoticeStamp(
-            by=self.by,
-            at=self._stamp_time(),
-            fingerprint=self.checklist.fingerprint,
-            file=rel,
-            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        )
-        self._save(record)
+        with self._answering():
+            record = self._current_record(create=True)
+            assert self.checklist is not None
+            if self.checklist.step("versioning").status != "done":
+                raise AmendmentError("finish versioning first: the notice names the new version")
+            text = render_notice(self.notice_input(record))
+            version = self.target_version() or record.to_version
+            rel = notice_relpath(self.settings.directory, record.contract, version)
+            data = text.encode("utf-8")
+            atomic_write(self._path(rel), data)
+            record.step("communication").notice = NoticeStamp(
+                by=self.by,
+                at=self._stamp_time(),
+                fingerprint=self.checklist.fingerprint,
+                file=rel,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+            self._save(record)
         return text, rel
 
     def changelog_entry(self) -> str:
@@ -805,78 +1148,86 @@ class AmendmentSession:
         return render_entry(new.version, self.today, sections, cid)
 
     def append_changelog(self, *, replace: bool = False) -> ChangelogResult:
-        """Append the Keep a Changelog entry for this version next to the contract."""
-        self._writable()
-        self.refresh()
-        rel = self.changelog_relpath()
-        if rel is None:
-            raise AmendmentError("the changelog is turned off (amendments.changelog: false)")
-        record = self._current_record(create=True)
-        assert self.checklist is not None
-        if self.checklist.step("versioning").status != "done":
-            raise AmendmentError("finish versioning first: the entry is for the new version")
-        new = self._require_contract()
-        cid = new.id if self._shared else None
-        result = append_changelog(
-            self.root / rel, self.changelog_entry(), new.version, cid, replace=replace
-        )
-        if result.status != "exists" or record.step("communication").changelog is None:
+        """Append the Keep a Changelog entry for this version next to the contract; an entry
+        already there is kept (``replace`` rewrites it) and recorded as it stands."""
+        with self._answering():
+            rel = self.changelog_relpath()
+            if rel is None:
+                raise AmendmentError("the changelog is turned off (amendments.changelog: false)")
+            if self._changelog_error:
+                raise AmendmentError(f"{self._changelog_error}; nothing written")
+            record = self._current_record(create=True)
+            assert self.checklist is not None
+            if self.checklist.step("versioning").status != "done":
+                raise AmendmentError("finish versioning first: the entry is for the new version")
+            new = self._require_contract()
+            cid = new.id if self._shared else None
+            path = self._path(rel)
+            result = append_changelog(
+                path, self.changelog_entry(), new.version, cid, replace=replace
+            )
+            content = path.read_bytes().decode("utf-8", "replace")
             record.step("communication").changelog = ChangelogStamp(
                 file=rel,
                 version=new.version,
                 by=self.by,
                 at=self._stamp_time(),
                 fingerprint=self.checklist.fingerprint,
+                sha256=entry_digest(content, new.version, cid),
             )
-        self._save(record)
+            self._save(record)
         return ChangelogResult(rel, result.status, result.entry)
 
     def notify(self, consumers: list[str] | None = None) -> list[Notified]:
         """Confirm consumers as notified of this change set (all affected ones when ``None``)."""
-        self._writable()
-        self.refresh()
-        record = self._current_record(create=True)
-        assert self.checklist is not None
-        notice = self.checklist.step("communication")
-        if not any(i.id == "notice" and i.status == "ok" for i in notice.items):
-            raise AmendmentError("generate the notice first: consumers are told what it says")
-        affected = {c.name: c for c in self.checklist.consumers}
-        listed = {
-            str(c.get("name")): c
-            for c in (self.new.section("consumers") if self.new else [])
-            if isinstance(c, dict)
-        }
-        names = list(affected) if consumers is None else consumers
-        if not names:
-            raise AmendmentError("no consumer is affected by this amendment")
-        unknown = [n for n in names if n not in listed]
-        if unknown:
-            raise AmendmentError(
-                f"unknown consumer {unknown[0]!r} (listed: {', '.join(listed) or 'none'})"
-            )
-        step = record.step("communication")
-        at = self._stamp_time()
-        done = []
-        for name in names:
-            step.notified = [n for n in step.notified if n.consumer != name]
-            contact = listed[name].get("contact")
-            entry = Notified(
-                name, self.by, at, self.checklist.fingerprint, str(contact) if contact else None
-            )
-            step.notified.append(entry)
-            done.append(entry)
-        self._save(record)
+        with self._answering():
+            record = self._current_record(create=True)
+            assert self.checklist is not None
+            notice = self.checklist.step("communication")
+            if not any(i.id == "notice" and i.status == "ok" for i in notice.items):
+                raise AmendmentError("generate the notice first: consumers are told what it says")
+            affected = {c.name: c for c in self.checklist.consumers}
+            listed = {
+                str(c.get("name")): c
+                for c in (self.new.section("consumers") if self.new else [])
+                if isinstance(c, dict)
+            }
+            names = list(affected) if consumers is None else consumers
+            if not names:
+                raise AmendmentError("no consumer is affected by this amendment")
+            unknown = [n for n in names if n not in listed]
+            if unknown:
+                raise AmendmentError(
+                    f"unknown consumer {unknown[0]!r} (listed: {', '.join(listed) or 'none'})"
+                )
+            step = record.step("communication")
+            at = self._stamp_time()
+            done = []
+            for name in names:
+                step.notified = [n for n in step.notified if n.consumer != name]
+                contact = listed[name].get("contact")
+                entry = Notified(
+                    name, self.by, at, self.checklist.fingerprint, str(contact) if contact else None
+                )
+                step.notified.append(entry)
+                done.append(entry)
+            self._save(record)
         return done
 
     def sync(self) -> Checklist:
         """Save the record with fresh check results (and a new file name if the version
-        moved); a no-op without a record."""
+        moved); a no-op without a record, when nothing changed, or when the contract is
+        unchanged since the base (a re-check never rewrites a committed record)."""
         self._writable()
         self.refresh()
-        if self.located is None or self.located.record is None:
+        if self.unchanged or self.located is None or self.located.record is None:
             assert self.checklist is not None
             return self.checklist
-        return self._save(self.located.record)
+        with self._answering():
+            if self.located is None or self.located.record is None:
+                assert self.checklist is not None
+                return self.checklist
+            return self._save(self.located.record)
 
 
 __all__ = [

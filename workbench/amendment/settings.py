@@ -6,6 +6,7 @@ amendments:
   notice_period: 90d           # minimum time between today and a deprecation's sunset
   require_reviewer: true       # the security review needs a sign-off by someone else
   reviewers: [Grace Hopper]    # optional: only these names or emails may sign off
+  require_signed_signoff: false  # the commit adding a sign-off must carry a valid signature
   changelog: CHANGELOG.md      # file next to the contract; false turns the item off
   require_notified: true       # every affected consumer must be confirmed notified
   min_bump: patch              # smallest required bump that needs a record (patch|minor|major)
@@ -35,6 +36,7 @@ KEYS = (
     "notice_period",
     "require_reviewer",
     "reviewers",
+    "require_signed_signoff",
     "changelog",
     "require_notified",
     "min_bump",
@@ -50,6 +52,7 @@ class AmendmentSettings:
     notice_period: int = DEFAULT_NOTICE_PERIOD
     require_reviewer: bool = True
     reviewers: tuple[str, ...] = ()
+    require_signed_signoff: bool = False
     changelog: str | None = "CHANGELOG.md"
     require_notified: bool = True
     min_bump: str = "patch"
@@ -70,6 +73,7 @@ class AmendmentSettings:
             "notice_period": format_duration(self.notice_period),
             "require_reviewer": self.require_reviewer,
             "reviewers": list(self.reviewers),
+            "require_signed_signoff": self.require_signed_signoff,
             "changelog": self.changelog if self.changelog else False,
             "require_notified": self.require_notified,
             "min_bump": self.min_bump,
@@ -93,6 +97,8 @@ def _relative_dir(value: str) -> str | None:
     norm = posixpath.normpath(text)
     if norm in (".", "..") or norm.startswith("../"):
         return None
+    if any(part.casefold().rstrip(". ") == ".git" for part in norm.split("/")):
+        return None  # never write records into the git directory (hooks live there)
     return norm
 
 
@@ -119,7 +125,10 @@ def parse_settings(config: Config) -> AmendmentSettings:
         v = values["directory"]
         clean = _relative_dir(v) if isinstance(v, str) else None
         if clean is None:
-            bad("directory", f"directory {v!r} must be a relative path inside the repository")
+            bad(
+                "directory",
+                f"directory {v!r} must be a relative path inside the repository, outside .git",
+            )
         else:
             kwargs["directory"] = clean
     if "notice_period" in values:
@@ -127,7 +136,7 @@ def parse_settings(config: Config) -> AmendmentSettings:
             kwargs["notice_period"] = parse_duration(values["notice_period"])
         except DurationError as exc:
             bad("notice_period", str(exc))
-    for flag in ("require_reviewer", "require_notified"):
+    for flag in ("require_reviewer", "require_notified", "require_signed_signoff"):
         if flag in values:
             if isinstance(values[flag], bool):
                 kwargs[flag] = values[flag]

@@ -80,10 +80,10 @@ def _open(
 
 
 def _show(outcome: Outcome) -> None:
-    """The outcome's line, or the checklist when that is the answer (as `amend status`)."""
+    """The outcome's line, and the checklist when that is the answer (as `amend status`)."""
     if outcome.note:
         click.echo(outcome.note)
-    elif outcome.checklist is not None:
+    if outcome.checklist is not None:
         from workbench.amendment.checklist import render_text
 
         click.echo(render_text(outcome.checklist).rstrip("\n"))
@@ -162,6 +162,47 @@ def status(
     else:
         click.echo(render_text(checklist, verbose=verbose), nl=False)
     sys.exit(0 if checklist.complete else 1)
+
+
+@command.command("sign-off-policy")
+@repo_option
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    required=True,
+    help="The branch the change will be merged into (its merge base is what changed from).",
+)
+@click.option("--comment", default="", help="A note kept with the sign-off.")
+def sign_off_policy(repo_dir: Path, base_ref: str, comment: str) -> None:
+    """Sign off a change to the gate's policy (.workbench.yaml, .workbench-ignore.yaml) as its
+    reviewer: you, as git config names you. Writes amendments/_policy/<change set>.yaml; commit
+    it yourself. Not a session action: a policy change belongs to no contract."""
+    from workbench.amendment.identity import Who
+    from workbench.amendment.policychange import PolicyReviewError
+    from workbench.amendment.policychange import sign_off_policy as sign
+    from workbench.amendment.session import identity
+    from workbench.history.errors import HistoryError
+    from workbench.history.repo import ContractRepo
+
+    try:
+        repo = ContractRepo.open(repo_dir, cache=False)
+    except HistoryError as exc:
+        click.echo(error_line("amend", exc), err=True)
+        sys.exit(2)
+    try:
+        me = identity(repo)
+        who = Who(me.name, me.email) if me is not None else None
+        rel, change = sign(repo, base_ref, who, comment)
+    except (PolicyReviewError, HistoryError) as exc:
+        click.echo(error_line("amend", exc), err=True)
+        sys.exit(1)
+    finally:
+        repo.close()
+    click.echo(
+        f"{rel}: signed off by {who} for the policy change {change.fingerprint} "
+        f"({change.summary()}); commit it as yourself: the merge gate verifies that commit"
+    )
 
 
 for _action in ACTIONS.values():

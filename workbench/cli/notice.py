@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from workbench.amendment.confine import PathRefused, confined
 from workbench.amendment.notice import notice_for
 from workbench.amendment.record import load_record, record_relpath
 from workbench.amendment.settings import DEFAULT_SETTINGS, load_settings
@@ -63,7 +64,12 @@ def command(
         except ContractError as exc:
             fail(problem_lines(exc))
         ignores = load_ignores_for(root, new.id, None, False, day)
-        candidate = Path(root) / record_relpath(settings.directory, new.id, new.version)
+        try:  # a committed symlink never makes us read a record from outside the repository
+            candidate = confined(
+                Path(root), record_relpath(settings.directory, new.id, new.version)
+            )
+        except PathRefused as exc:
+            fail([f"workbench notice: error: {exc}"])
         if not no_record and candidate.is_file():
             try:
                 record = load_record(candidate)

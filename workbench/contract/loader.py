@@ -12,6 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.contract.dialects import (
+    DEFAULT_DIALECT,
+    DIALECTS,
+    dialect_name,
+    validator_for_meta,
+)
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
@@ -470,39 +476,66 @@ def iter_embedded_schemas(data: dict):
 
 
 def _check_schemas(c: Contract, err) -> None:
+    settings = c.data.get("json_schema") if isinstance(c.data.get("json_schema"), dict) else {}
+    default = settings.get("dialect") if isinstance(settings.get("dialect"), str) else None
     for raw, schema in iter_embedded_schemas(c.data):
         if not isinstance(schema, dict | bool):
             continue
-        for path, message in _meta_errors(schema):
-            err((*raw, *path), f"not a valid JSON Schema: {message}")
+        declared = schema.get("$schema") if isinstance(schema, dict) else None
+        dialect = dialect_name(declared) if isinstance(declared, str) else None
+        if isinstance(declared, str) and dialect is None:
+            err(
+                (*raw, "$schema"),
+                f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
+            )
+            continue
+        dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
+        for path, message in _meta_errors(schema, dialect):
+            err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
         _check_refs(c, schema, raw, err)
 
 
-_META_ERRORS: dict[str, tuple[tuple[tuple, str], ...]] = {}
+_META_ERRORS: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {}
 
 
-def _meta_errors(schema: dict | bool) -> tuple[tuple[tuple, str], ...]:
-    """Meta-schema errors of one embedded schema as ``(path, message)`` pairs, memoized by the
-    schema's JSON text: the same schemas recur in every revision of a contract, and checking
-    them against the 2020-12 meta-schema is most of the cost of validating a contract."""
-    if plain_schema_ok(schema):
+def _meta_errors(
+    schema: dict | bool, dialect: str = DEFAULT_DIALECT
+) -> tuple[tuple[tuple, str], ...]:
+    """Meta-schema errors of one embedded schema against its own dialect's meta-schema, as
+    ``(path, message)`` pairs, memoized by dialect and JSON text: the same schemas recur in
+    every revision of a contract, and checking them is most of the cost of validating one."""
+    if dialect == DEFAULT_DIALECT and plain_schema_ok(schema):
         return ()  # certainly valid (see fastcheck): the meta-schema would find nothing
     try:
-        key: str | None = json.dumps(schema)
+        key: tuple[str, str] | None = (dialect, json.dumps(schema))
     except (TypeError, ValueError):
         key = None
     if key is not None:
         hit = _META_ERRORS.get(key)
         if hit is not None:
             return hit
-    found = tuple(
-        (tuple(e.absolute_path), e.message) for e in _meta_validator().iter_errors(schema)
-    )
+    validator = _meta_validator() if dialect == DEFAULT_DIALECT else validator_for_meta(dialect)
+    found = tuple((tuple(e.absolute_path), e.message) for e in validator.iter_errors(schema))
     if key is not None:
         if len(_META_ERRORS) >= 4096:
             _META_ERRORS.clear()
         _META_ERRORS[key] = found
     return found
+
+
+def _inside(schema: Any, ref: str) -> bool:
+    """Whether ``ref`` (a JSON pointer fragment) names a value inside ``schema`` itself, as
+    draft-07 schemas refer to their own ``definitions``."""
+    value = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return isinstance(value, dict | bool)
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
@@ -520,7 +553,12 @@ def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:
                             f"'{REF_PREFIX}Name' references are allowed (nothing is fetched)",
                         )
                     elif not item.startswith(REF_PREFIX):
-                        err((*path, key), f"$ref {item!r} must point into {REF_PREFIX}")
+                        if not (item.startswith("#/") and _inside(node, item)):
+                            err(
+                                (*path, key),
+                                f"$ref {item!r} must point into {REF_PREFIX} or inside this "
+                                "schema (#/definitions/..., #/$defs/...)",
+                            )
                     elif c.resolve_ref(item) is None:
                         err((*path, key), f"$ref {item!r} names no schema in components.schemas")
                 elif isinstance(item, dict | list):

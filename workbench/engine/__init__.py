@@ -21,6 +21,7 @@ from workbench.engine import semver
 from workbench.engine.classify import (
     change_set_fingerprint,
     classify,
+    content_changes,
 )
 from workbench.engine.diff import diff_contracts
 from workbench.engine.model import (
@@ -203,7 +204,10 @@ def verdict_for(
         required_bump=required,  # type: ignore[arg-type]
         actual_bump=actual,
         version_bump_ok=ok,
-        fingerprint=change_set_fingerprint([f.fingerprint for f in (*findings, *ignored)]),
+        fingerprint=change_set_fingerprint(
+            [f.fingerprint for f in (*findings, *ignored)],
+            content_changes(old.norm if old else None, new.norm if new else None),
+        ),
         counts={
             "breaking": counts.get("breaking", 0),
             "risky": counts.get("risky", 0),

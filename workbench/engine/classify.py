@@ -27,10 +27,79 @@ def finding_fingerprint(rule: str, path: str, old: Any, new: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def change_set_fingerprint(fingerprints: list[str]) -> str:
-    """Identity of a whole amendment: independent of finding order; empty set has one too."""
+def change_set_fingerprint(fingerprints: list[str], content: list[str] | None = None) -> str:
+    """Identity of a whole amendment: independent of finding order; empty set has one too.
+
+    ``content`` (see :func:`content_changes`) adds every path whose value differs between the
+    two contracts, so an answer given for one change never covers another one that the rules
+    happen to describe with the same findings (a nested value of an added claim, a removed
+    security requirement the rules do not look at)."""
     text = "\n".join(sorted(fingerprints))
+    if content:
+        text += "\n--\n" + "\n".join(sorted(content))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# Top-level fields outside the change set: the version is what the versioning step judges
+# (bumping it must not make every answer stale).
+_OUTSIDE_CHANGE_SET = frozenset({"version"})
+
+
+def content_changes(old: Any, new: Any) -> list[str]:
+    """Every path whose normalized value differs between ``old`` and ``new`` (two contracts'
+    ``norm``, either ``None``), as ``path=old->new`` lines of canonical JSON.
+
+    Mappings are compared key by key, lists of scalars as sets (the format's lists of values
+    are sets: reordering them is no change), other lists position by position. Equal subtrees
+    are skipped at C speed (``==``), which takes numerically equal values as equal (``1``,
+    ``1.0``, ``true``); where the rules look, such a change is a finding of its own.
+    """
+    out: list[str] = []
+
+    def walk(path: tuple, a: Any, b: Any) -> None:
+        if a == b and type(a) is type(b) and isinstance(a, dict | list):
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                if not path and key in _OUTSIDE_CHANGE_SET:
+                    continue
+                walk((*path, key), a.get(key, _ABSENT), b.get(key, _ABSENT))
+            return
+        if isinstance(a, list) and isinstance(b, list):
+            if all(_scalar(v) for v in (*a, *b)):
+                a, b = sorted(map(canonical_json, a)), sorted(map(canonical_json, b))
+                if a != b:
+                    out.append(f"{canonical_json(list(path))}={a}->{b}")
+                return
+            for i in range(max(len(a), len(b))):
+                walk(
+                    (*path, i),
+                    a[i] if i < len(a) else _ABSENT,
+                    b[i] if i < len(b) else _ABSENT,
+                )
+            return
+        if type(a) is type(b) and a == b:
+            return
+        out.append(f"{canonical_json(list(path))}={_text(a)}->{_text(b)}")
+
+    walk((), old if old is not None else {}, new if new is not None else {})
+    return out
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT = _Absent()
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _text(value: Any) -> str:
+    return "(absent)" if value is _ABSENT else canonical_json(value)
 
 
 def classify(changes: list[Change], env: Env) -> list[Finding]:
@@ -70,7 +139,7 @@ def _finding(
     security = hit.security or rule.security
     breaks = hit.breaks if hit.breaks is not None else rule.breaks
     notes = [hit.note] if hit.note else []
-    if severity == "breaking" and _is_removal(change):
+    if severity in ("breaking", "risky") and _is_removal(change):
         planned = deprecations.lookup(change)
         if planned is not None:
             passed, note = planned
@@ -92,6 +161,7 @@ def _finding(
         note="; ".join(notes) or None,
         bump=rule.bump_for(severity),
         consumers=tuple(sorted(str(c["name"]) for c, _ in consumers.reached(change.path))),
+        witness=hit.witness if severity != "safe" else None,
     )
 
 

@@ -767,6 +767,12 @@ CONTRACT_FIELDS = {
     "errors": C("errors"),
     "endpoints": C("endpoints"),
     "deprecations": C("deprecations"),
+    "json_schema": N(
+        {
+            "dialect": V("meta.schema-dialect", "2020-12"),
+            "response_validation": V("meta.response-validation", "tolerant"),
+        }
+    ),
     "components": C("components"),
 }
 

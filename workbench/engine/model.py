@@ -70,6 +70,9 @@ class Finding:
     ignored: str | None = None  # reason from the ignore file, when silenced
     bump: str = ""  # the SemVer bump this finding requires: major | minor | patch
     consumers: tuple[str, ...] = ()  # listed consumers whose `uses` mention what changed
+    # schema findings: a JSON instance one side's schema accepts and the other rejects, checked
+    # with the validator: {"instance": ..., "valid": "old"|"new", "invalid": "new"|"old"}
+    witness: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             "bump": self.bump,
             "consumers": list(self.consumers),
+            "witness": self.witness,
             **({"ignored": self.ignored} if self.ignored else {}),
         }
 

@@ -21,6 +21,8 @@ from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import paths_with_key
 from workbench.engine.classify import canonical_json as canonical
+from workbench.engine.inclusion import ANY_NAME
+from workbench.engine.schemajudge import Pending, Position, RootJudge, SideDocs
 
 Raw = tuple
 COMPONENTS: Raw = ("components", "schemas")
@@ -80,6 +82,7 @@ class _View:
     props: dict[str, tuple[Any, Raw]] = field(default_factory=dict)
     required: dict[str, Raw] = field(default_factory=dict)
     entered: tuple[str, ...] = ()
+    origin: Raw = ()  # where the schema is written (before following $ref)
 
     def where(self, key: str) -> Raw:
         return self.at.get(key, self.raw)
@@ -142,7 +145,10 @@ class SchemaDiffer:
 
     def __init__(self, old: Contract, new: Contract, emit: Emit):
         self.old, self.new = _Side(old), _Side(new)
-        self.emit = emit
+        self.emit = self._emit = emit
+        self._docs: tuple[SideDocs, SideDocs] | None = None
+        self._pending: list[Pending] | None = None
+        self._cur: tuple[_View, _View] | None = None
         self.dirty = self._dirty_components()
         self.any_dirty = bool(self.dirty)
         self._dirty_prefixes: set[Raw] | None = None
@@ -233,7 +239,7 @@ class SchemaDiffer:
     # --- views ------------------------------------------------------------------------------
 
     def view(self, side: _Side, schema: Any, raw: Raw, entered: tuple[str, ...] = ()) -> _View:
-        v = _View(raw, entered=entered)
+        v = _View(raw, entered=entered, origin=raw)
         node, node_raw = schema, raw
         siblings: list[tuple[str, Any, Raw]] = []
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
@@ -353,7 +359,87 @@ class SchemaDiffer:
                 **ctx,
             )
             return
-        self.compare(self.view(self.old, o, o_raw), self.view(self.new, n, n_raw), path, ctx, 0)
+        self._judged(direction, path, o, n, o_raw, n_raw, ctx)
+
+    # --- judging by inclusion ---------------------------------------------------------------
+
+    def _judged(self, direction: str, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw,
+                ctx: dict) -> None:  # fmt: skip
+        """Compare one root schema, then give each fact the severity inclusion allows."""
+        from workbench.engine.rules.schemas import FACTS
+
+        if self._docs is None:
+            self._docs = (SideDocs(self.old.contract), SideDocs(self.new.contract))
+        pending: list[Pending] = []
+        self._pending = pending
+        self.emit = self._collect
+        try:
+            self.compare(
+                self.view(self.old, o, o_raw),
+                self.view(self.new, n, n_raw),
+                path,
+                {**ctx, "inst": (), "monotone": True},
+                0,
+            )
+        finally:
+            self.emit = self._emit
+            self._pending = None
+        judge = RootJudge(*self._docs, direction, o_raw, n_raw, o, n)
+        for item in pending:
+            try:
+                item.verdict = judge.judge(item, FACTS)
+            except RecursionError:
+                item.verdict.severity, item.verdict.note = "risky", "undecided: too deep"
+        for item in pending:
+            v = item.verdict
+            verdict = {"severity": v.severity, "witness": v.witness, "note": v.note,
+                       "breaks": v.breaks}  # fmt: skip
+            self._emit(*item.args, **item.kwargs, verdict=verdict)
+        for narrowing, rel in judge.net(pending):
+            witness = (
+                judge._witness(rel.witness, narrowing) if rel.incompatible else None
+            )  # fmt: skip
+            severity = judge._severity(narrowing) if rel.incompatible else "risky"
+            note = None if rel.incompatible else f"undecided: {rel.reason}"
+            breaks = None
+            if direction == "claims":
+                breaks = ("issuer",) if narrowing else ("relying_parties",)
+            self._emit(
+                "schema.schema-changed",
+                "changed",
+                path,
+                None,
+                None,
+                old_raw=o_raw,
+                new_raw=n_raw,
+                detail="the schema as a whole "
+                + ("no longer accepts data it accepted" if narrowing else "allows data it did not")
+                if rel.incompatible
+                else "the schema changed in a way that could not be judged",
+                verdict={
+                    "severity": severity,
+                    "witness": witness,
+                    "note": note,
+                    "breaks": breaks,
+                },
+                **ctx,
+            )
+
+    def _collect(self, topic: str, *args: Any, **kwargs: Any) -> None:
+        """Hold a fact found under the root being compared until it is judged."""
+        inst = kwargs.pop("inst", ())
+        monotone = kwargs.pop("monotone", True)
+        if self._pending is None or not topic.startswith("schema.") or self._cur is None:
+            self._emit(topic, *args, **kwargs)
+            return
+        ov, nv = self._cur
+        prop = kwargs.get("edit_prop")
+        prop_at = None
+        if prop is not None:
+            o_entry, n_entry = ov.props.get(prop), nv.props.get(prop)
+            prop_at = (prop, o_entry[1] if o_entry else None, n_entry[1] if n_entry else None)
+        pos = Position(ov.origin, nv.origin, tuple(inst), bool(monotone), prop_at)
+        self._pending.append(Pending(topic.split(".", 1)[1], (topic, *args), kwargs, pos))
 
     def fact(
         self,
@@ -388,6 +474,7 @@ class SchemaDiffer:
             old_at=ov.raw,
             new_at=nv.raw,
             detail=detail,
+            edit_key=key,
             **ctx,
             **extra,
         )
@@ -395,6 +482,13 @@ class SchemaDiffer:
     def compare(self, ov: _View, nv: _View, path: str, ctx: dict, depth: int) -> None:
         if depth > MAX_DEPTH:
             return
+        outer, self._cur = self._cur, (ov, nv)
+        try:
+            self._compare(ov, nv, path, ctx, depth)
+        finally:
+            self._cur = outer
+
+    def _compare(self, ov: _View, nv: _View, path: str, ctx: dict, depth: int) -> None:
         o_rec, n_rec = ov.kw.get("$recursive"), nv.kw.get("$recursive")
         if o_rec is not None or n_rec is not None:
             if o_rec != n_rec:
@@ -535,6 +629,7 @@ class SchemaDiffer:
                     old_raw=at,
                     new_at=nv.at.get(key, nv.raw),
                     detail=f"value {_show(value)} removed",
+                    edit_key=key,
                     **ctx,
                 )
         for i, (k, value) in enumerate(b.items()):
@@ -549,6 +644,7 @@ class SchemaDiffer:
                     new_raw=at,
                     old_at=ov.at.get(key, ov.raw),
                     detail=f"value {_show(value)} added",
+                    edit_key=key,
                     **ctx,
                 )
 
@@ -589,7 +685,7 @@ class SchemaDiffer:
                     self.view(self.old, a, ov.at[key], ov.entered),
                     self.view(self.new, b, nv.at[key], nv.entered),
                     p,
-                    ctx,
+                    _step(ctx, ANY_NAME),
                     depth + 1,
                 )
             elif b is False or (a is True and isinstance(b, dict)):
@@ -638,6 +734,7 @@ class SchemaDiffer:
                     + (" (was required)" if name in ov.required else ""),
                     was_required=name in ov.required,
                     closed=closed,
+                    edit_prop=name,
                     **ctx,
                 )
         for name, (_sub, raw) in nv.props.items():
@@ -653,6 +750,7 @@ class SchemaDiffer:
                     new_raw=raw,
                     old_at=ov.at.get("properties", ov.raw),
                     detail=f"{'required ' if required else 'optional '}property {name!r} added",
+                    edit_prop=name,
                     **ctx,
                 )
         for name in sorted(set(ov.required) | set(nv.required)):
@@ -673,6 +771,7 @@ class SchemaDiffer:
                     new_raw=nv.required[name],
                     old_at=ov.props[name][1] if name in ov.props else ov.raw,
                     detail=f"property {name!r} is now required",
+                    edit_prop=name,
                     **ctx,
                 )
             else:
@@ -685,6 +784,7 @@ class SchemaDiffer:
                     old_raw=ov.required[name],
                     new_at=nv.props[name][1] if name in nv.props else nv.raw,
                     detail=f"property {name!r} is no longer required",
+                    edit_prop=name,
                     **ctx,
                 )
         for name, (sub, raw) in ov.props.items():
@@ -696,7 +796,7 @@ class SchemaDiffer:
                     self.view(self.old, sub, raw, ov.entered),
                     self.view(self.new, nsub, nraw, nv.entered),
                     join(pp, name),
-                    ctx,
+                    _step(ctx, name),
                     depth + 1,
                 )
 
@@ -728,11 +828,11 @@ class SchemaDiffer:
                         self.new, True if b is None else b, nv.at.get("items", nv.raw), nv.entered
                     ),
                     join(path, "items"),
-                    ctx,
+                    _step(ctx, ANY_NAME),
                     depth + 1,
                 )
         a, b = ov.kw.get("prefixItems"), nv.kw.get("prefixItems")
-        if a != b and (isinstance(a, list) or isinstance(b, list)):
+        if (a != b or self.any_dirty) and (isinstance(a, list) or isinstance(b, list)):
             a, b = a or [], b or []
             for i in range(max(len(a), len(b))):
                 p = f"{join(path, 'prefixItems')}[{i}]"
@@ -765,7 +865,7 @@ class SchemaDiffer:
                         self.view(self.old, a[i], (*ov.at["prefixItems"], i), ov.entered),
                         self.view(self.new, b[i], (*nv.at["prefixItems"], i), nv.entered),
                         p,
-                        ctx,
+                        _step(ctx, i),
                         depth + 1,
                     )
 
@@ -821,6 +921,7 @@ class SchemaDiffer:
                 old_raw=(*ov.at[key], i),
                 new_at=nv.at[key],
                 detail=f"{key} alternative {_summary(self.view(self.old, a[i], (*ov.at[key], i), ov.entered))} removed",
+                edit_key=key,
                 **ctx,
             )
         for j in new:
@@ -834,6 +935,7 @@ class SchemaDiffer:
                 new_raw=(*nv.at[key], j),
                 old_at=ov.at[key],
                 detail=f"{key} alternative {_summary(self.view(self.new, b[j], (*nv.at[key], j), nv.entered))} added",
+                edit_key=key,
                 **ctx,
             )
         for i, j in pairs:
@@ -841,7 +943,7 @@ class SchemaDiffer:
                 self.view(self.old, a[i], (*ov.at[key], i), ov.entered),
                 self.view(self.new, b[j], (*nv.at[key], j), nv.entered),
                 join(p, j, select=True),
-                ctx,
+                {**ctx, "monotone": False} if key == "oneOf" else ctx,
                 depth + 1,
             )
 
@@ -867,6 +969,25 @@ class SchemaDiffer:
         for key in keys:
             a, b = ov.kw.get(key), nv.kw.get(key)
             if a == b and type(a) is type(b):
+                if not (
+                    key not in HANDLED
+                    and isinstance(a, dict | list)
+                    and key in ov.at
+                    and self._dirty_sub(a, ov.at[key])
+                ):
+                    continue
+                # the same text, but a schema it references changed (contains, not, if ...)
+                self.fact(
+                    "schema-changed",
+                    join(path, key),
+                    ov,
+                    nv,
+                    key,
+                    a,
+                    b,
+                    f"{key} refers to a shared schema that changed",
+                    ctx,
+                )
                 continue
             p = join(path, key)
             if key in ANNOTATIONS:
@@ -931,6 +1052,11 @@ class SchemaDiffer:
 
 
 # --- small helpers ----------------------------------------------------------------------------
+
+
+def _step(ctx: dict, step: Any) -> dict:
+    """The context of a subschema: its instance path one step deeper."""
+    return {**ctx, "inst": (*ctx.get("inst", ()), step)}
 
 
 def _types(v: _View) -> frozenset[str] | None:

@@ -1,7 +1,9 @@
-"""Caches of the history layer: a small in-memory LRU, and an optional on-disk report cache.
+"""Caches of the history layer: in-memory LRUs (of values, of blob contents), and an optional
+on-disk report cache.
 
 Reports depend only on the two blobs compared, the day they are judged on, and the code of the
-engine, so they are keyed by ``(old blob, new blob, day)`` under a directory named after the
+engine, so they are keyed by ``(old blob, new blob, day)`` (the judge keeps the problems of
+invalid contents and the bases behind invalid parents beside them) under a directory named after the
 workbench version and a fingerprint of the engine and loader sources: upgrading (or editing a
 rule) starts a fresh cache instead of serving stale verdicts. The cache lives under
 ``$XDG_CACHE_HOME/workbench`` (``~/.cache/workbench``), is safe to delete at any time, is
@@ -76,6 +78,45 @@ class LRU(Generic[K, V]):
         return len(self._data)
 
 
+class BlobCache:
+    """Contents by blob sha, as last read, holding at most ``limit`` bytes (least recently used
+    go first): what a listing read to identify contracts is not read again to load them."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, blob: str) -> bytes | None:
+        with self._lock:
+            raw = self._data.get(blob)
+            if raw is not None:
+                self._data.move_to_end(blob)
+            return raw
+
+    def put(self, blob: str, raw: bytes) -> None:
+        if len(raw) > self.limit // 4:
+            return  # one huge file would push out everything else
+        with self._lock:
+            old = self._data.pop(blob, None)
+            if old is not None:
+                self._size -= len(old)
+            self._data[blob] = raw
+            self._size += len(raw)
+            while self._size > self.limit:
+                _, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 def cache_root() -> Path:
     """``$XDG_CACHE_HOME/workbench``, else ``~/.cache/workbench``."""
     base = os.environ.get("XDG_CACHE_HOME")
@@ -88,7 +129,8 @@ def cache_disabled() -> bool:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A short hash of the sources that decide a verdict (engine, loader, review)."""
+    """A short hash of the sources that decide a verdict (engine, loader, review) or an
+    identity (the contract sniffer)."""
     package = Path(workbench.__file__).parent
     h = hashlib.sha256(f"{workbench.__version__}/{CACHE_FORMAT}".encode())
     files = [
@@ -96,6 +138,7 @@ def code_fingerprint() -> str:
         *sorted((package / "contract").rglob("*")),
     ]
     files += [package / "review.py", *sorted((package / "security").rglob("*.py"))]
+    files.append(package / "history" / "meta.py")  # identities of contracts, kept by blob
     for path in files:
         with contextlib.suppress(OSError):
             if path.is_file():
@@ -110,7 +153,8 @@ class DiskCache:
     def __init__(self, directory: Path):
         self.directory = directory
         self.enabled = True
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
+        self._root = os.fspath(directory)
 
     @classmethod
     def default(cls, namespace: str = "reports") -> DiskCache | None:
@@ -120,17 +164,20 @@ class DiskCache:
         name = f"{namespace}-v{CACHE_FORMAT}-{workbench.__version__}-{code_fingerprint()}"
         return cls(cache_root() / name)
 
-    def _file(self, key: str) -> Path:
+    def _file(self, key: str) -> tuple[str, str]:
+        """The directory and file of ``key`` (plain strings: a warm log asks thousands)."""
         digest = hashlib.sha256(key.encode()).hexdigest()
-        return self.directory / digest[:2] / f"{digest[2:]}.pkl"
+        folder = f"{self._root}/{digest[:2]}"
+        return folder, f"{folder}/{digest[2:]}.pkl"
 
     def get(self, key: str, expected: type | tuple[type, ...]) -> object | None:
         """The value stored for ``key`` if it is an instance of ``expected``, else ``None``."""
         if not self.enabled:
             return None
-        path = self._file(key)
+        _, path = self._file(key)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except OSError:
             return None
         try:
@@ -139,19 +186,19 @@ class DiskCache:
                 raise ValueError("an entry written for another key")
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):
-                path.unlink()
+                os.unlink(path)
             return None
         return value if isinstance(value, expected) else None
 
     def put(self, key: str, value: object) -> None:
         if not self.enabled:
             return
-        path = self._file(key)
+        folder, path = self._file(key)
         try:
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)

@@ -47,6 +47,14 @@ def release(proc: subprocess.Popen) -> None:
         threading.Thread(target=proc.wait, name="workbench-git-reaper", daemon=True).start()
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a git process we no longer read from, and close its pipes (without blocking)."""
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    release(proc)
+
+
 def blob_sha(data: bytes) -> str:
     """The sha git would give ``data`` as a blob (for working-tree files, without a process)."""
     h = hashlib.sha1(b"blob %d\x00" % len(data))  # git object naming
@@ -197,6 +205,40 @@ class GitRepo:
         if check and proc.returncode != 0:
             raise HistoryError(_first_line(proc.stderr.decode("utf-8", "replace")))
         return proc.stdout
+
+    def succeeds(self, *args: str) -> bool:
+        """Whether a git command exits with status 0 (``verify-commit``, ``merge-base
+        --is-ancestor``); its output is discarded."""
+        proc = subprocess.run(
+            [*self._base_cmd(), *args],
+            capture_output=True,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+        )
+        return proc.returncode == 0
+
+    def log(
+        self,
+        rev: str,
+        path: str | None = None,
+        *,
+        follow: bool = False,
+        renames: bool = False,
+        merges: bool = True,
+        limit: int | None = None,
+        diff_filter: str | None = None,
+    ) -> LogStream:
+        """Start ``git log`` (see :func:`log_args`); commits are parsed as they are read."""
+        args = log_args(
+            rev,
+            path,
+            follow=follow,
+            renames=renames,
+            merges=merges,
+            limit=limit,
+            diff_filter=diff_filter,
+        )
+        return LogStream(self.popen(*args))
 
     def popen(self, *args: str) -> subprocess.Popen:
         """Start a git command whose stdout is read as a stream (for paged logs)."""
@@ -442,6 +484,80 @@ def parse_tree_listing(out: bytes, *, stage: bool = False) -> dict[str, str]:
 
 
 LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%s"
+
+
+def log_args(
+    rev: str,
+    path: str | None = None,
+    *,
+    follow: bool = False,
+    renames: bool = False,
+    merges: bool = True,
+    limit: int | None = None,
+    diff_filter: str | None = None,
+) -> list[str]:
+    """The one ``git log`` command line of the history layer: commits reachable from ``rev``
+    as :data:`LOG_FORMAT` records with their raw changes (full blob ids), NUL-separated.
+
+    ``path`` limits the log to one file, ``follow`` follows its renames and copies;
+    ``renames`` detects renames in a log of every file; ``merges`` shows a merge's changes
+    against its first parent (else merges show none); ``limit`` keeps the newest commits;
+    ``diff_filter`` keeps changes of those git status letters (``D``: deletions).
+    """
+    args = ["log", "-z", "--raw", "--no-abbrev", "--no-color", f"--format={LOG_FORMAT}"]
+    if follow:
+        args.append("--follow")
+    if renames:
+        args.append("-M")
+    if merges:
+        args.append("--diff-merges=first-parent")
+    if limit is not None:
+        args += ["-n", str(limit)]
+    if diff_filter:
+        args.append(f"--diff-filter={diff_filter}")
+    args += ["--end-of-options", rev]
+    if path is not None:
+        args += ["--", path]
+    return args
+
+
+class LogStream:
+    """A running ``git log``: iterate for its commits (read lazily, as git writes them);
+    :meth:`finish` after the last one gives git's error, :meth:`close` stops it early."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self._proc: subprocess.Popen | None = proc
+        assert proc.stdout is not None
+        self._commits = iter_log(proc.stdout)  # lazy: nothing is read yet
+
+    def __iter__(self) -> Iterator[LogCommit]:
+        return self._commits
+
+    def __next__(self) -> LogCommit:
+        return next(self._commits)
+
+    def finish(self) -> str | None:
+        """Wait for git to exit (after reading every commit): its one-line error, if any."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        failed = proc.wait() != 0
+        release(proc)
+        return err.splitlines()[0].removeprefix("fatal: ") if failed and err else None
+
+    def close(self) -> None:
+        """Stop git (safe to call twice, and after :meth:`finish`)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            stop(proc)
+
+    def __enter__(self) -> LogStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 ``amendment_log(repo, path)`` is what ``workbench log`` prints and what the TUI's history list
 shows: a :class:`LogEntry` per revision, newest first, each with the report against the previous
-content (computed lazily, one entry at a time, from the caches when possible). An invalid
+content (computed lazily, one entry at a time; warm, from the caches by blob ids alone). An invalid
 revision is an entry with its error; the log goes on past it.
 """
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError
-from workbench.history.errors import HistoryError
 from workbench.history.model import ParentRef, Revision
 
 if TYPE_CHECKING:
@@ -97,28 +96,19 @@ class LogEntry:
 
 
 def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
-    """The log entry of one revision: its report, or the one-line reason there is none."""
-    entry = LogEntry(revision)
-    if revision.blob is not None:
-        try:
-            repo.load(revision)
-        except ContractError as exc:
-            entry.invalid = True
-            entry.error = _first(exc)
-            return entry
-        except HistoryError as exc:
-            entry.error = str(exc)
-            return entry
-    try:
-        base = repo.base(revision)
-        if base is not None and revision.parent is not None and base != revision.parent:
-            entry.base = base
-        entry.report = repo.report(revision)
-    except ContractError as exc:
-        entry.error = _first(exc)
-    except HistoryError as exc:
-        entry.error = str(exc)
-    return entry
+    """The log entry of one revision: its report, or the one-line reason there is none.
+
+    A revision judged before is answered from the caches by its blob ids, without reading or
+    parsing either side (see :meth:`ContractRepo.judgement`)."""
+    judged = repo.judgement(revision)
+    error = judged.error
+    return LogEntry(
+        revision,
+        judged.report,
+        _first(error) if isinstance(error, ContractError) else str(error) if error else None,
+        judged.invalid,
+        judged.base,
+    )
 
 
 def amendment_log(

@@ -83,8 +83,9 @@ def sniff(raw: bytes) -> ContractMeta | None:
         if parsed is not None:
             return parsed
         return ContractMeta(*(v or "" for v in (values[k] for k in FIELDS)))
-    if raw.lstrip()[:1] in (b"{", b"-", b"%") or b"{" in raw:
-        return _parse(raw)  # flow style or a document marker: ask the real parser
+    if raw.lstrip()[:1] in (b"{", b"-", b"%") or b"{" in raw or b"<<" in raw:
+        # flow style, a document marker or a merge key (``<<: *identity``): the real parser
+        return _parse(raw)
     return None
 
 

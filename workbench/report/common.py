@@ -284,6 +284,20 @@ def display_value(path: str, value: Any, limit: int = 60) -> str:
     return short_value(value, limit)
 
 
+def witness_text(finding: Finding, limit: int = 160) -> str | None:
+    """The witness of a schema finding in words: the instance (compact JSON, shortened) and
+    which side accepts it."""
+    w = finding.witness
+    if not w:
+        return None
+    import json
+
+    text = json.dumps(w.get("instance"), sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{clean(text)} is valid under the {w.get('valid')} schema, rejected by the {w.get('invalid')}"
+
+
 def rule_anchor(rule_id: str) -> str:
     """The anchor of a rule's heading in docs/rules.md (GitHub's slug of ``### rule.id``)."""
     return re.sub(r"[^a-z0-9_\- ]", "", rule_id.lower()).replace(" ", "-")

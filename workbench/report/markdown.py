@@ -27,6 +27,7 @@ from workbench.report.common import (
     security_items,
     short_value,
     site,
+    witness_text,
 )
 from workbench.report.rules import rule_doc_url
 
@@ -235,6 +236,8 @@ def _finding_table(
         change = md(f.message)
         if f.note:
             change += f"<br>_{md(f.note)}_"
+        if (witness := witness_text(f)) is not None:
+            change += f"<br>witness: {md(witness)}"
         breaks = _parties(f.breaks) if f.severity != "safe" else "—"
         if f.severity != "safe" and consumers_of(f):
             breaks += "<br>" + ", ".join(md_code(c) for c in consumers_of(f))

@@ -84,6 +84,10 @@ difference with exactly one of the {count} rules below. Each finding carries:
   `nullable: true` as the `null` type and `const` as a one-value `enum`. Recursive references are
   followed once. A change inside a shared schema is reported once per place that uses it, with
   the direction of that place (request, response or claims).
+- The severity of a schema finding is decided by set inclusion, not by the keyword: the table
+  below gives each rule's default, and a change proved compatible in its direction is `safe`
+  whatever moved; a break needs a witness instance checked with the validator; what cannot be
+  decided is `risky` with the reason. See [schema-inclusion.md](schema-inclusion.md).
 - Comments, quoting, key order and flow or block style never produce a finding: only loaded
   values are compared.
 - Renames are recognised: an endpoint id whose method and path did not change, a scope removed

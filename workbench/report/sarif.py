@@ -29,6 +29,7 @@ from workbench.report.common import (
     security_file,
     security_items,
     site,
+    witness_text,
 )
 from workbench.report.rules import (
     compatibility_rules,
@@ -122,6 +123,8 @@ def _compat_result(
     text = f.message
     if f.note:
         text += f" ({f.note})"
+    if (witness := witness_text(f)) is not None:
+        text += f" Witness: {witness}."
     if f.breaks and f.severity != "safe":
         text += f" Breaks: {', '.join(p.replace('_', ' ') for p in f.breaks)}."
     result: dict[str, Any] = {

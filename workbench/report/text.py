@@ -27,6 +27,7 @@ from workbench.report.common import (
     short_value,
     site,
     verdict_sentence,
+    witness_text,
 )
 
 _STYLES = {
@@ -160,6 +161,8 @@ def _finding(
         lines.append(f"      breaks: {who}")
     if f.note:
         lines.append(f"      note: {clean(f.note)}")
+    if (witness := witness_text(f)) is not None:
+        lines.append(f"      witness: {witness}")
     if ignored:
         reason = clean(f.ignored or "")
         lines.append("      " + paint(f"ignored ({level}{f.security}): {reason}", "ignored"))

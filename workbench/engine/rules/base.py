@@ -55,6 +55,7 @@ class Hit:
     security: str | None = None
     note: str | None = None
     breaks: tuple[str, ...] | None = None
+    witness: dict | None = None  # schema rules: an instance proving the break (see Finding)
 
 
 @dataclass(slots=True)

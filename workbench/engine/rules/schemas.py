@@ -365,6 +365,28 @@ def _adjust(fact: str, direction: str, c: Change) -> dict:
     return {}
 
 
+def _judged(fact: str, direction: str, c: Change) -> dict:
+    """The table's defaults refined by the inclusion verdict the differ attached (see
+    ``engine/schemajudge.py``): the severity inclusion allows, the witness, the reason."""
+    out = _adjust(fact, direction, c)
+    verdict = ctx(c, "verdict")
+    if not verdict or verdict.get("severity") is None:
+        return out
+    severity = verdict["severity"]
+    out["severity"] = severity
+    notes = [n for n in (verdict.get("note"), out.get("note")) if n]
+    if severity == S:
+        notes = [n for n in notes if n.startswith("the schema as a whole")]
+    out["note"] = "; ".join(notes) or None
+    if verdict.get("breaks"):
+        out["breaks"] = tuple(verdict["breaks"])
+    elif severity != S:
+        out["breaks"] = CL if direction != "claims" else ("issuer", "relying_parties")
+    if verdict.get("witness") is not None:
+        out["witness"] = verdict["witness"]
+    return out
+
+
 def _verdict(direction: str, severity: str, breaks: tuple) -> str:
     who = " and ".join(p.replace("_", " ") for p in breaks)
     if severity == S:
@@ -380,7 +402,7 @@ def _register(fact: str, row: tuple) -> None:
             if c.context.get("direction") != _d:
                 return None
             detail = ctx(c, "detail") or _f.replace("-", " ")
-            return Hit(f"{_where(c, _d)}: {detail}", **_adjust(_f, _d, c))
+            return Hit(f"{_where(c, _d)}: {detail}", **_judged(_f, _d, c))
 
         rule(
             f"{direction}.{fact}",
@@ -398,3 +420,38 @@ def _register(fact: str, row: tuple) -> None:
 
 for _fact, _row in FACTS.items():
     _register(_fact, _row)
+
+
+# --- how the contract's schemas are read ---------------------------------------------------------
+
+
+@rule(
+    "meta.schema-dialect-changed",
+    title="Default JSON Schema dialect changed",
+    topics="meta.schema-dialect",
+    severity="risky",
+    breaks=("clients", "relying_parties", "issuer"),
+    rationale="""Every embedded schema without its own $schema is now read in another dialect:
+    keywords can gain or lose meaning (const means nothing to draft-04, siblings of $ref
+    nothing before 2019-09, array-form items is a tuple only before 2020-12) although no schema
+    text changed. Review the schemas, or give each its own $schema.""",
+    citation=f"{JS} core §8.1.1 ($schema)",
+    example="json_schema: {dialect: draft-07} -> json_schema: {dialect: 2020-12}",
+)
+def _dialect(c: Change, env: Env) -> Hit:
+    return Hit(f"default schema dialect {c.old} -> {c.new}")
+
+
+@rule(
+    "meta.response-validation-changed",
+    title="Response validation promise changed",
+    topics="meta.response-validation",
+    severity="safe",
+    rationale="""Whether clients validate responses strictly changes no schema; it changes how
+    later response amendments are judged: under strict validation a response that allows new
+    data is breaking instead of risky.""",
+    citation=f"{JS} core §4.3 (JSON Schema documents)",
+    example="json_schema: {response_validation: tolerant} -> {response_validation: strict}",
+)
+def _response_validation(c: Change, env: Env) -> Hit:
+    return Hit(f"clients' response validation {c.old} -> {c.new}")

@@ -171,7 +171,11 @@ class SignOffDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = Content("Reviewer sign-off")
-            hint = "The reviewer signs off this exact change set; the author cannot."
+            hint = (
+                "You sign off this exact change set as yourself (git user.name and user.email); "
+                "the author cannot. Commit the record afterwards: the merge gate checks the "
+                "commit's author."
+            )
             if self.author:
                 hint += f" Author: {clean_inline(self.author)}."
             yield Label(lit(hint))
@@ -465,6 +469,8 @@ class ChecklistScreen(Screen[None]):
         verdict = (
             ("✔ ready to commit", "bold green")
             if c.complete
+            else ("✔ ready to commit, awaiting review", "bold #d0b040")
+            if c.awaiting_review
             else ("✖ the commit gate refuses it", "bold #e05050")
         )
         second = Content.assemble(
@@ -670,11 +676,8 @@ class ChecklistScreen(Screen[None]):
             return
         author = self.checklist.record.author if self.checklist.record is not None else None
         me = self.session.author
-        name = email = ""
-        if me is not None and (author is None or str(me) != str(author)):
-            name, email = me.name, me.email or ""
-        if me is not None and author is None:
-            name, email = "", ""  # the one at the keyboard is about to be the author
+        # the identity is git's: the fields only confirm it (another name is refused)
+        name, email = (me.name, me.email or "") if me is not None else ("", "")
 
         def done(answer: tuple[str, str] | None) -> None:
             if answer:

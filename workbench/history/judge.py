@@ -1,0 +1,462 @@
+"""What each amendment did: revisions loaded, checked and judged, each answer cached.
+
+An amendment is judged against the previous *valid* content (an amendment that repairs a broken
+commit is judged against what consumers last had): :meth:`Judge.base`. The report is the one
+code path of every face (``review.build_report`` with the repository's policy, as of the commit
+date). Every answer is a function of blob ids, so each is cached by them: parsed contracts and
+validity in memory, reports in memory and on disk, and on disk too the validity of invalid
+contents (and of the few valid ones no report vouches for) and the base found behind an invalid
+parent, so a warm answer needs neither git nor the parser.
+
+:meth:`Judge.judgement` is what the log shows for a revision. Warm, it is found from the blob
+ids alone (:meth:`Judge.cached_judgement`); cold, each blob is read and parsed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from workbench.config import Config
+from workbench.contract.errors import ContractError, Problem
+from workbench.contract.yamlsrc import read_regular
+from workbench.history.cache import LRU, DiskCache
+from workbench.history.errors import HistoryError
+from workbench.history.gitio import GitRepo, blob_sha
+from workbench.history.model import INDEX, WORKTREE, ParentRef, Revision
+from workbench.history.walk import Walker
+
+if TYPE_CHECKING:
+    from workbench.contract.model import Contract
+    from workbench.engine.model import DiffReport
+    from workbench.security.policy import Policy
+
+Side = Revision | ParentRef
+
+MAX_INVALID_SKIP = 64  # how far back a report looks for a valid predecessor
+_NO_BASE = "none"  # a cached base: the walk found no valid revision within MAX_INVALID_SKIP
+
+
+@dataclass(slots=True)
+class Judgement:
+    """The verdict on one revision as the log shows it: its ``report``, or the ``error`` that
+    prevented one (``invalid``: the revision's own content is not a valid contract). ``base``
+    is what the report compared with when that is not the revision's direct parent."""
+
+    report: DiffReport | None = None
+    error: ContractError | HistoryError | None = None
+    invalid: bool = False
+    base: Side | None = None
+
+
+class Judge:
+    """Loading, checking and judging revisions, with the caches that make each answer once."""
+
+    def __init__(
+        self,
+        git: GitRepo,
+        walker: Walker,
+        config: Callable[[], Config],
+        disk_cache: DiskCache | None,
+    ):
+        self.git = git
+        self.walker = walker
+        self.disk_cache = disk_cache
+        self._config = config
+        self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(64)
+        # per path, the parsed parent of the revision judged last: the content a log meets
+        # next on that path, however many other contracts' revisions come in between
+        self._ahead: LRU[str, tuple[str, Contract | ContractError]] = LRU(256)
+        self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
+        self._reports: LRU[str, DiffReport] = LRU(4096)
+        self._bases: LRU[str, tuple] = LRU(4096)
+        self._policy: Policy | None = None
+        self._policy_key = ""
+
+    def clear(self) -> None:
+        """Forget everything cached in memory (the on-disk cache is left alone)."""
+        for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
+            cache.clear()
+
+    # --- reading and loading ----------------------------------------------------------------
+
+    def raw(self, side: Side) -> bytes:
+        """See :meth:`workbench.history.repo.ContractRepo.raw`."""
+        if side.blob is None:
+            raise HistoryError(f"{side.path} does not exist at {side.short}")
+        return self._raw(side)
+
+    def _raw(self, side: Side) -> bytes:
+        assert side.blob is not None
+        raw = self.walker.blobs.get(side.blob)  # read by the listing, or the working-tree file
+        if raw is not None:
+            return raw
+        if side.rev == WORKTREE:
+            assert self.git.root is not None
+            try:
+                raw = read_regular(self.git.root / side.path)
+            except OSError as exc:
+                raise HistoryError(f"{side.path}: cannot read: {exc.strerror or exc}") from None
+            if blob_sha(raw) != side.blob:
+                raise HistoryError(f"{side.path} changed on disk since it was listed; refresh")
+            return raw
+        return self.git.read_blob(side.blob)
+
+    def load(self, revision: Side) -> Contract:
+        """See :meth:`workbench.history.repo.ContractRepo.load`."""
+        if revision.blob is None:
+            raise HistoryError(f"{revision.path} does not exist at {revision.short}")
+        key = (revision.blob, revision.path)
+        cached = self._contracts.get(key)
+        if cached is None:
+            ahead = self._ahead.get(revision.path)
+            if ahead is not None and ahead[0] == revision.blob:
+                cached = ahead[1]
+                self._contracts.put(key, cached)
+        if cached is None:
+            try:
+                cached = load_contract_bytes(self._raw(revision), revision.path)
+                self._remember_validity(key, ())
+            except ContractError as exc:
+                cached = exc
+                self._remember_validity(key, tuple(exc.problems))
+            self._contracts.put(key, cached)
+        if isinstance(cached, ContractError):
+            raise cached
+        return cached
+
+    def known_problems(self, revision: Side) -> tuple[Problem, ...] | None:
+        """The problems of a revision's content if it was checked before (memory, then disk;
+        an empty tuple: valid), ``None`` when unknown. Never parses."""
+        if revision.blob is None:
+            return ()
+        key = (revision.blob, revision.path)
+        problems = self._validity.get(key)
+        if problems is None and self.disk_cache is not None:
+            stored = self.disk_cache.get(_validity_key(key), tuple)
+            if isinstance(stored, tuple) and all(isinstance(p, Problem) for p in stored):
+                problems = stored
+                self._validity.put(key, problems)
+        return problems
+
+    def check(self, revision: Side) -> None:
+        """See :meth:`workbench.history.repo.ContractRepo.check`."""
+        problems = self.known_problems(revision)
+        if problems is None:
+            self.load(revision)  # raises ContractError, and remembers the answer
+            return
+        if problems:
+            raise ContractError(list(problems))
+
+    def _remember_validity(self, key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
+        """Remember whether a content is valid; invalid ones on disk too (a valid one is
+        implied by the reports stored for it, see :meth:`_store_valid` for the others)."""
+        if self._validity.get(key) is None:
+            self._validity.put(key, problems)
+            if problems and self.disk_cache is not None:
+                self.disk_cache.put(_validity_key(key), problems)
+
+    def _store_valid(self, side: Side | None) -> None:
+        """Keep on disk that a content is valid where no stored report will say so: the
+        parent of an invalid revision, a revision whose verdict is an error. (Writing every
+        valid content would cost a cold log one more file per revision.)"""
+        if side is None or side.blob is None or self.disk_cache is None:
+            return
+        key = (side.blob, side.path)
+        if self._validity.get(key) == () and self.disk_cache.get(_validity_key(key), tuple) != ():
+            self.disk_cache.put(_validity_key(key), ())
+
+    # --- the base of a report ---------------------------------------------------------------
+
+    def base(self, revision: Revision) -> Side | None:
+        """See :meth:`workbench.history.repo.ContractRepo.base`."""
+        parent: Side | None = revision.parent
+        if parent is None or parent.blob is None:
+            return parent
+        if self._cached_report(parent.blob, revision.blob, _day(revision)) is not None:
+            return parent  # a report against the parent was made: the parent is valid
+        cached = self._cached_base(parent)
+        if cached is not None:
+            if cached == (_NO_BASE,):
+                raise self._no_base(revision)
+            return _side(cached)
+        start = parent
+        for _ in range(MAX_INVALID_SKIP):
+            if parent is None or parent.blob is None:
+                break
+            try:
+                self.check(parent)
+                break
+            except ContractError:
+                parent = self.walker.parent_of(parent)
+        else:
+            self._store_base(start, (_NO_BASE,))
+            raise self._no_base(revision)
+        if parent is not start:
+            self._store_base(start, _entry(parent))
+        elif self.known_problems(revision):
+            self._store_valid(parent)  # no report of this revision will ever prove it
+        return parent
+
+    @staticmethod
+    def _no_base(revision: Revision) -> HistoryError:
+        return HistoryError(
+            f"no valid revision of {revision.path} among the {MAX_INVALID_SKIP} before "
+            f"{revision.short}"
+        )
+
+    def _cached_base(self, parent: Side) -> tuple | None:
+        """The base found behind an invalid committed ``parent`` before (memory, then disk)."""
+        key = _base_key(parent)
+        if key is None:
+            return None
+        found = self._bases.get(key)
+        if found is None and self.disk_cache is not None:
+            stored = self.disk_cache.get(key, tuple)
+            if isinstance(stored, tuple) and _valid_entry(stored):
+                found = stored
+                self._bases.put(key, found)
+        return found
+
+    def _store_base(self, parent: Side, entry: tuple) -> None:
+        """Remember the base behind an invalid parent: a commit's history never changes (the
+        drafts' does, so theirs is not kept)."""
+        key = _base_key(parent)
+        if key is None:
+            return
+        self._bases.put(key, entry)
+        if self.disk_cache is not None:
+            self.disk_cache.put(key, entry)
+
+    # --- judging ----------------------------------------------------------------------------
+
+    def judgement(self, revision: Revision) -> Judgement:
+        """The report of ``revision`` with the base it used, or the error that prevented it;
+        from the caches without reading or parsing anything when it was judged before."""
+        cached = self.cached_judgement(revision)
+        if cached is not None:
+            return cached
+        if revision.blob is not None:
+            try:
+                self.load(revision)
+            except ContractError as exc:
+                return Judgement(error=exc, invalid=True)
+            except HistoryError as exc:
+                return Judgement(error=exc)
+        judged = Judgement()
+        try:
+            if revision.boundary:
+                raise _boundary(revision)
+            base = self.base(revision)
+            if base is not None and revision.parent is not None and base != revision.parent:
+                judged.base = base
+            judged.report = self._judge(revision, base)
+        except (ContractError, HistoryError) as exc:
+            judged.error = exc
+            self._store_valid(revision)  # the verdict is this error: known without parsing
+        parent = revision.parent
+        if parent is not None and parent.blob is not None:
+            loaded = self._contracts.get((parent.blob, parent.path))
+            if loaded is not None:  # the parent is the next revision of this path: keep it
+                self._ahead.put(parent.path, (parent.blob, loaded))
+        return judged
+
+    def cached_judgement(self, revision: Revision) -> Judgement | None:
+        """:meth:`judgement` answered from the caches by blob ids alone (the report against
+        the parent, the revision's known problems, the base behind an invalid parent);
+        ``None`` when some part was never judged."""
+        found = self._cached_verdict(revision)
+        if found is not None:
+            report, base = found
+            shown = base if base is not None and base != revision.parent else None
+            return Judgement(report=report, base=shown)
+        problems = self.known_problems(revision)
+        if problems:
+            return Judgement(error=ContractError(list(problems)), invalid=True)
+        if problems is None:
+            return None
+        error = None
+        parent = revision.parent
+        if revision.boundary:
+            error = _boundary(revision)
+        elif parent is not None and self._cached_base(parent) == (_NO_BASE,):
+            error = self._no_base(revision)
+        if error is None:
+            return None
+        self._store_valid(revision)  # known valid in memory only: the next run needs it too
+        return Judgement(error=error)
+
+    def _cached_verdict(self, revision: Revision) -> tuple[DiffReport, Side | None] | None:
+        """The report of ``revision`` and its base from the caches: against the direct parent
+        (whose report proves both sides valid), else against the base found before behind an
+        invalid parent. Boundaries of shallow clones are never answered from here."""
+        if revision.boundary:
+            return None
+        today = _day(revision)
+        parent = revision.parent
+        report = self._cached_report(parent.blob if parent else None, revision.blob, today)
+        if report is not None:
+            return _relabel(report, parent.label if parent else None, revision.label), parent
+        if parent is None or parent.blob is None:
+            return None
+        cached = self._cached_base(parent)
+        if cached is None or cached == (_NO_BASE,):
+            return None
+        base = _side(cached)
+        if revision.blob is None and (base is None or base.blob is None):
+            return None
+        report = self._cached_report(base.blob if base else None, revision.blob, today)
+        if report is None:
+            return None
+        return _relabel(report, base.label if base else None, revision.label), base
+
+    def report(self, revision: Revision) -> DiffReport:
+        """See :meth:`workbench.history.repo.ContractRepo.report`."""
+        if revision.boundary:
+            raise _boundary(revision)
+        cached = self._cached_verdict(revision)
+        if cached is not None:
+            return cached[0]
+        self.check(revision)
+        return self._judge(revision, self.base(revision))
+
+    def _judge(self, revision: Revision, base: Side | None) -> DiffReport:
+        """The report of a valid ``revision`` against its ``base``."""
+        if revision.blob is None and (base is None or base.blob is None):
+            raise HistoryError(f"{revision.path} exists neither at {revision.short} nor before")
+        label = base.label if base else None
+        return self._report(base, revision, label, revision.label, _day(revision))
+
+    def compare(self, a: ParentRef, b: ParentRef, label_a: str, label_b: str) -> DiffReport:
+        """Judge ``b`` against ``a`` (either may be missing, not both; both must be valid)."""
+        self.check(a)
+        self.check(b)
+        return self._report(a, b, label_a, label_b, None)
+
+    @property
+    def policy(self) -> Policy:
+        """See :attr:`workbench.history.repo.ContractRepo.policy`."""
+        if self._policy is None:
+            # imported when first judging: listings and walks never need the security layer
+            from workbench.security.policy import DEFAULT_POLICY, parse_policy
+
+            config = self._config()
+            try:
+                self._policy = (
+                    DEFAULT_POLICY
+                    if config.document is None
+                    else parse_policy(config.security, config)
+                )
+            except ContractError as exc:
+                raise HistoryError(problem_line(exc)) from None
+            digest = json.dumps(self._policy.to_dict(), sort_keys=True, default=str)
+            self._policy_key = hashlib.sha256(digest.encode()).hexdigest()[:12]
+        return self._policy
+
+    def _report(
+        self,
+        old: Side | None,
+        new: Side,
+        old_label: str | None,
+        new_label: str | None,
+        today: dt.date | None,
+    ) -> DiffReport:
+        """The engine's report plus the security review (``review.build_report``, the one code
+        path of every face), cached by blobs, day and policy; both sides already checked."""
+        from workbench.review import build_report  # only a cold answer runs the engine
+
+        policy = self.policy
+        day = today or dt.date.today()
+        old_blob = old.blob if old is not None else None
+        report = self._cached_report(old_blob, new.blob, today)
+        if report is None:
+            before = self.load(old) if old is not None and old.blob is not None else None
+            after = self.load(new) if new.blob is not None else None
+            report = build_report(before, after, policy=policy, today=day)
+            key = self._report_key(old_blob, new.blob, day)
+            self._reports.put(key, report)
+            if self.disk_cache is not None:
+                self.disk_cache.put(key, report)
+        return _relabel(report, old_label, new_label)
+
+    def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
+        self.policy  # noqa: B018 - computes the policy fingerprint in the key
+        return f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}"
+
+    def _cached_report(
+        self, old_blob: str | None, new_blob: str | None, today: dt.date | None
+    ) -> DiffReport | None:
+        """A report computed before for these blobs (memory, then disk), else ``None``."""
+        key = self._report_key(old_blob, new_blob, today or dt.date.today())
+        report = self._reports.get(key)
+        if report is None and self.disk_cache is not None:
+            from workbench.engine.model import DiffReport  # read from disk: the engine's type
+
+            stored = self.disk_cache.get(key, DiffReport)
+            if isinstance(stored, DiffReport):
+                report = stored
+                self._reports.put(key, report)
+        return report
+
+
+def load_contract_bytes(raw: bytes, source: str) -> Contract:
+    """The contract loader, imported when a revision is first parsed (a warm log never is)."""
+    from workbench.contract.loader import load_contract_bytes as load
+
+    return load(raw, source)
+
+
+def _day(revision: Revision) -> dt.date | None:
+    """The day a revision is judged as of: its commit date (drafts: today)."""
+    return revision.date.date() if revision.kind == "commit" and revision.date else None
+
+
+def _boundary(revision: Revision) -> HistoryError:
+    return HistoryError(
+        f"{revision.short} is the oldest commit of this shallow clone: its previous "
+        "revision was not fetched"
+    )
+
+
+def _validity_key(key: tuple[str, str]) -> str:
+    return f"valid:{key[0]}:{key[1]}"
+
+
+def _base_key(parent: Side) -> str | None:
+    if parent.rev in (WORKTREE, INDEX) or parent.blob is None:
+        return None
+    return f"base:{parent.rev}:{parent.blob}:{parent.path}"
+
+
+def _entry(side: Side | None) -> tuple:
+    """A base as a plain tuple, for the caches."""
+    return ("-",) if side is None else ("ref", side.rev, side.path, side.blob)
+
+
+def _valid_entry(entry: tuple) -> bool:
+    return entry in ((_NO_BASE,), ("-",)) or (
+        len(entry) == 4 and entry[0] == "ref" and all(isinstance(x, str | None) for x in entry)
+    )
+
+
+def _side(entry: tuple) -> ParentRef | None:
+    return None if entry[0] == "-" else ParentRef(entry[1], entry[2], entry[3])
+
+
+def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -> DiffReport:
+    """A shallow copy of a cached report whose sides name the revisions compared."""
+    old = replace(report.old, source=old_label) if report.old and old_label else report.old
+    new = replace(report.new, source=new_label) if report.new and new_label else report.new
+    return replace(report, old=old, new=new)
+
+
+def problem_line(exc: ContractError | HistoryError) -> str:
+    """The first problem of an error as one line (``file:line:col: error: ...``)."""
+    if isinstance(exc, ContractError):
+        more = len(exc.problems) - 1
+        return exc.first.format() + (f" (+{more} more)" if more > 0 else "")
+    return str(exc)

@@ -1,0 +1,530 @@
+"""How each contract got here: its revisions, newest first, following renames.
+
+A contract's history is one ``git log --follow`` stream read a page at a time (:class:`Walk`);
+the uncommitted draft sits on top as the pseudo-revisions ``INDEX`` (staged) and ``WORKTREE``
+(unstaged). :class:`Walker` keeps the open walks, builds revisions from log records and from
+``git status``, finds where a contract was at any revision (under its former names too), and
+what came before a revision (:meth:`Walker.parent_of`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from workbench.contract.yamlsrc import read_regular
+from workbench.history.cache import BlobCache
+from workbench.history.errors import HistoryError
+from workbench.history.gitio import (
+    GitRepo,
+    LogCommit,
+    LogStream,
+    RawChange,
+    StatusEntry,
+    blob_sha,
+    parse_raw_diff,
+    parse_status,
+)
+from workbench.history.globs import PathFilter
+from workbench.history.listing import Identities, worktree_status
+from workbench.history.model import (
+    INDEX,
+    WORKTREE,
+    ChangeType,
+    ParentRef,
+    Revision,
+    RevisionKind,
+)
+
+Side = Revision | ParentRef
+
+_CHANGE: dict[str, ChangeType] = {
+    "A": "added",
+    "M": "modified",
+    "R": "renamed",
+    "C": "copied",
+    "D": "deleted",
+    "T": "typechange",
+}
+BATCH = 64  # commits whose blobs are fetched together while listing
+MAX_WALKS = 32  # contract histories kept open at once
+
+
+class Walk:
+    """One contract's commit history, read lazily from a single ``git log --follow`` stream."""
+
+    def __init__(self, walker: Walker, path: str, ref: str, pseudo: list[Revision]):
+        self.walker = walker
+        self.path = path
+        self.ref = ref
+        self.items: list[Revision] = list(pseudo)
+        self.done = False
+        self.error: str | None = None
+        self._log: LogStream | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the ``git log`` process (reading waits for the first page to be asked)."""
+        if self._log is None and not self.done and not self._closed:
+            self._log = self.walker.git.log(self.ref, self.path, follow=True)
+
+    def fill(self, count: int | None) -> None:
+        """Read until ``count`` items are known (all of them for ``None``) or history ends.
+
+        Commits are taken in small batches whose blobs (for the versions) are read in one
+        pipelined round trip, while git keeps writing the log into its pipe.
+        """
+        with self._lock:
+            if self.done:
+                return
+            self.walker.identities.recall(self.path)
+            self.start()
+            if self._log is None:  # closed while another thread was reading it
+                self.done = True
+                return
+            walker = self.walker
+            while count is None or len(self.items) < count:
+                want = BATCH if count is None else min(BATCH, count - len(self.items))
+                batch: list[tuple[LogCommit, RawChange]] = []
+                exhausted = stopped = False
+                while len(batch) < want:
+                    commit = next(self._log, None)
+                    if commit is None:
+                        exhausted = True
+                        break
+                    change = pick_change(commit.changes, self.path)
+                    if change is None:
+                        continue
+                    if change.status == "C" and not walker.same_contract(change):
+                        # git follows copies too; a contract created from a copy of another
+                        # one starts here (older commits are the other contract's history)
+                        batch.append((commit, replace(change, old_blob=None)))
+                        exhausted = stopped = True
+                        break
+                    batch.append((commit, change))
+                walker.identities.prefetch([ch.new_blob or ch.old_blob for _, ch in batch])
+                self.items.extend(walker.change_revision(c, ch) for c, ch in batch)
+                if exhausted:
+                    self._finish(stopped)
+                    return
+
+    def _finish(self, stopped: bool = False) -> None:
+        self.done = True
+        log, self._log = self._log, None
+        if log is None:
+            return
+        if stopped:  # we stopped reading (a copy of another contract): git may still walk
+            log.close()
+        else:
+            self.error = log.finish()
+        if self.error is None:  # the whole history: the next listing reads no blob
+            self.walker.identities.remember(self.path, self._identified())
+
+    def _identified(self) -> set[str]:
+        """The blobs the commits' versions and ids came from."""
+        blobs: set[str] = set()
+        for item in self.items:
+            blob = item.blob or (item.parent.blob if item.parent else None)
+            if item.kind == "commit" and blob:
+                blobs.add(blob)
+        return blobs
+
+    def close(self) -> None:
+        self._closed = True
+        log, self._log = self._log, None
+        if log is not None:
+            log.close()
+
+
+class Walker:
+    """Histories of contracts: paged walks, drafts, renames, and single revisions."""
+
+    def __init__(
+        self,
+        git: GitRepo,
+        identities: Identities,
+        selected: Callable[[], PathFilter],
+        blobs: BlobCache,
+    ):
+        self.git = git
+        self.identities = identities
+        self._selected = selected
+        self.blobs = blobs  # contents by blob sha as last read (working-tree files too)
+        self._walks: dict[tuple[str, str], Walk] = {}
+        self._lock = threading.Lock()
+        self._shallow: frozenset[str] | None = None
+
+    def close(self) -> None:
+        """Stop every ``git log`` a walk started."""
+        with self._lock:
+            walks, self._walks = list(self._walks.values()), {}
+        for walk in walks:
+            walk.close()
+
+    # --- paged histories ------------------------------------------------------------------
+
+    def walk(self, path: str, ref: str, *, fresh: bool) -> Walk:
+        """The walk of ``path`` from ``ref`` (the open one unless ``fresh``), drafts on top
+        for ``HEAD``; a staged rename continues the history of the old name."""
+        rel = self.git.relpath(path)
+        if not rel:
+            raise HistoryError(f"{path}: a contract file path is required")
+        head = self.git.head()
+        tip = head if ref == "HEAD" else self.git.resolve(ref)
+        key = (rel, tip or "")
+        with self._lock:
+            walk = self._walks.get(key)
+            if walk is not None and not fresh:
+                return walk
+        walk = Walk(self, rel, tip or "", [])
+        if tip is None:
+            walk.done = True  # no commits yet: only the draft
+        else:
+            walk.start()  # git starts walking while the drafts are examined
+        if ref == "HEAD":
+            pseudo, log_path = self.drafts(rel, head)
+            walk.items[:0] = pseudo
+            if log_path != rel and tip is not None:  # a staged rename: follow the old name
+                walk.close()
+                walk = Walk(self, log_path, tip, pseudo)
+        with self._lock:
+            old = self._walks.pop(key, None)
+            self._walks[key] = walk
+            while len(self._walks) > MAX_WALKS:
+                self._walks.pop(next(iter(self._walks))).close()
+        if old is not None:
+            old.close()
+        return walk
+
+    def history(
+        self, path: str, *, limit: int | None = None, offset: int = 0, ref: str = "HEAD"
+    ) -> list[Revision]:
+        """See :meth:`workbench.history.repo.ContractRepo.history`."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise HistoryError("offset and limit must not be negative")
+        walk = self.walk(path, ref, fresh=offset == 0)
+        walk.fill(None if limit is None else offset + limit)
+        if walk.error and not walk.items:
+            raise HistoryError(walk.error)
+        end = None if limit is None else offset + limit
+        return walk.items[offset:end]
+
+    def iter_history(self, path: str, *, ref: str = "HEAD", page: int = 100) -> Iterator[Revision]:
+        """Every revision of one contract, read a page at a time as the caller advances."""
+        offset = 0
+        while True:
+            items = self.history(path, limit=page, offset=offset, ref=ref)
+            yield from items
+            if len(items) < page:
+                return
+            offset += page
+
+    def iter_all_history(self, *, ref: str = "HEAD") -> Iterator[Revision]:
+        """See :meth:`workbench.history.repo.ContractRepo.iter_all_history`."""
+        selected = self._selected()
+        head = self.git.head()
+        tip = head if ref == "HEAD" else self.git.resolve(ref)
+        is_contract = self.identities.is_contract
+        if ref == "HEAD" and self.git.root is not None:
+            status = worktree_status(self.git)
+            me = self.draft_identity()
+            drafts: list[Revision] = []
+            for path in sorted(status):
+                if not selected(path):
+                    continue
+                for revision in self.drafts(path, head, status, me)[0]:
+                    if is_contract(revision.blob) or is_contract(
+                        revision.parent.blob if revision.parent else None
+                    ):
+                        drafts.append(revision)
+            drafts.sort(key=lambda r: (r.kind != "worktree", r.path))
+            yield from drafts
+        if tip is None:
+            return
+        with self.git.log(tip, renames=True) as log:
+            for commit in log:
+                for change in sorted(commit.changes, key=lambda c: c.new_path):
+                    if change.new_mode == "160000" or change.old_mode == "160000":
+                        continue
+                    if not (selected(change.new_path) or selected(change.old_path)):
+                        continue
+                    if is_contract(change.new_blob) or is_contract(change.old_blob):
+                        yield self.change_revision(commit, change)
+
+    # --- revisions from log records -------------------------------------------------------
+
+    def _shallow_commits(self) -> frozenset[str]:
+        if self._shallow is None:
+            try:
+                text = (self.git.git_dir / "shallow").read_text()
+            except OSError:
+                text = ""
+            self._shallow = frozenset(text.split())
+        return self._shallow
+
+    def change_revision(self, commit: LogCommit, change: RawChange) -> Revision:
+        """The revision one commit made of one file (its version from the blob's identity)."""
+        first_parent = commit.parents[0] if commit.parents else None
+        boundary = first_parent is None and commit.sha in self._shallow_commits()
+        parent = None
+        if first_parent is not None and not (change.status == "C" and change.old_blob is None):
+            parent = ParentRef(first_parent, change.old_path, change.old_blob)
+        kind = _CHANGE.get(change.status, "modified")
+        if boundary:
+            kind = "modified"
+        version, cid = "", ""
+        if change.new_blob:
+            meta = self.identities.of(change.new_blob)
+            if meta is not None:
+                version, cid = meta.version, meta.id
+        elif change.old_blob:
+            meta = self.identities.of(change.old_blob)
+            cid = meta.id if meta else ""
+        return Revision(
+            kind="commit",
+            rev=commit.sha,
+            path=change.new_path,
+            blob=change.new_blob,
+            parent=parent,
+            change=kind,
+            version=version,
+            contract_id=cid,
+            author_name=commit.author_name,
+            author_email=commit.author_email,
+            date=_parse_date(commit.date),
+            subject=commit.subject,
+            parents=commit.parents,
+            boundary=boundary,
+        )
+
+    def parent_of(self, side: Side) -> Side | None:
+        """The content before ``side``: for a commit, the parent side of the commit that
+        introduced that content; for a draft, the contract at HEAD."""
+        if side.rev in (WORKTREE, INDEX):
+            head = self.git.head()
+            return self.revision(side.path, head) if head else None
+        with self.git.log(side.rev, side.path, follow=True, limit=1) as log:
+            commit = next(log, None)
+        if commit is None:
+            return None
+        change = pick_change(commit.changes, side.path)
+        return None if change is None else self.change_revision(commit, change).parent
+
+    # --- renames ----------------------------------------------------------------------------
+
+    def same_contract(self, change: RawChange) -> bool:
+        """Whether a copy carries the same contract id as its source (a two-step move)."""
+        of = self.identities.of
+        old = of(change.old_blob) if change.old_blob else None
+        new = of(change.new_blob) if change.new_blob else None
+        return old is not None and new is not None and old.id == new.id
+
+    def revision(self, path: str, rev: str) -> ParentRef:
+        """See :meth:`workbench.history.repo.ContractRepo.revision`."""
+        rel = self.git.relpath(path)
+        if rev in (WORKTREE, INDEX) and self.git.root is None:
+            raise HistoryError(f"{rev}: a bare repository has no working tree or index")
+        if rev == WORKTREE:
+            assert self.git.root is not None
+            try:
+                raw = read_regular(self.git.root / rel)
+            except FileNotFoundError:
+                return ParentRef(WORKTREE, rel, None)
+            except OSError as exc:
+                raise HistoryError(f"{rel}: cannot read: {exc.strerror or exc}") from None
+            blob = blob_sha(raw)
+            self.blobs.put(blob, raw)
+            return ParentRef(WORKTREE, rel, blob)
+        if rev == INDEX:
+            return ParentRef(INDEX, rel, self.git.index_entry(rel))
+        sha = self.git.resolve(rev)
+        found = self.git.tree_entry(sha, rel)
+        if found is not None and found[0] == "blob":
+            return ParentRef(sha, rel, found[1])
+        lineage: set[str] | None = None
+        for name in self._former_names(rel):
+            found = self.git.tree_entry(sha, name)
+            if found is None or found[0] != "blob":
+                continue
+            if lineage is None:
+                lineage = self._lineage_blobs(rel)
+            if found[1] in lineage:  # the same contract under its old name, not a namesake
+                return ParentRef(sha, name, found[1])
+        return ParentRef(sha, rel, None)
+
+    def _lineage_blobs(self, rel: str) -> set[str]:
+        """Every content the contract at ``rel`` has had along its followed history."""
+        walk = self.walk(rel, "HEAD", fresh=False)
+        walk.fill(None)
+        blobs = {item.blob for item in walk.items if item.blob}
+        blobs |= {item.parent.blob for item in walk.items if item.parent and item.parent.blob}
+        return blobs
+
+    def _former_names(self, rel: str) -> list[str]:
+        """The names a contract had before its renames, newest first."""
+        if self.git.head() is None:
+            return []
+        walk = self.walk(rel, "HEAD", fresh=False)
+        walk.fill(None)
+        names: list[str] = []
+        for item in walk.items:
+            for name in (item.path, item.parent.path if item.parent else None):
+                if name and name != rel and name not in names:
+                    names.append(name)
+        return names
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def drafts(
+        self,
+        path: str,
+        head: str | None,
+        status: dict[str, StatusEntry] | None = None,
+        me: tuple[str, str] | None = None,
+    ) -> tuple[list[Revision], str]:
+        """The ``WORKTREE``/``INDEX`` revisions of ``path`` and the path its commits use
+        (``me``: the draft author, when a listing of many paths already asked git)."""
+        if self.git.root is None:
+            return [], path
+        if status is None:
+            status = self._path_status(path, head)
+        entry = status.get(path)
+        if entry is None:
+            return [], path
+        log_path = entry.orig if entry.x in ("R", "C") and entry.orig else path
+        me = me or self.draft_identity()
+        result: list[Revision] = []
+        head_ref = None
+        if head is not None and entry.head_blob is not None:
+            head_ref = ParentRef(head, log_path, entry.head_blob)
+        elif head is not None and entry.x in ("R", "C") and entry.orig:
+            orig_entry = self.git.tree_entry(head, entry.orig)
+            if orig_entry is not None:
+                head_ref = ParentRef(head, entry.orig, orig_entry[1])
+        if head is not None and head_ref is None and entry.x in (".", "M", "D", "T"):
+            found = self.git.tree_entry(head, path)
+            if found is not None:
+                head_ref = ParentRef(head, path, found[1])
+        index_ref = head_ref
+        if not entry.untracked and entry.x != ".":
+            blob = None if entry.x == "D" else entry.index_blob
+            change: ChangeType = (
+                "deleted"
+                if blob is None
+                else "added"
+                if head_ref is None
+                else _CHANGE.get(entry.x, "modified")
+            )
+            index_file = self.git.git_dir / "index"
+            result.append(
+                self._draft("index", path, blob, None, head_ref, change, index_file, head, me)
+            )
+            index_ref = ParentRef(INDEX, path, blob)
+        if entry.untracked or entry.y != ".":
+            raw = None
+            target = self.git.root / path
+            with contextlib.suppress(OSError):
+                raw = read_regular(target)
+            blob = blob_sha(raw) if raw is not None else None
+            if raw is not None and blob is not None:
+                self.blobs.put(blob, raw)
+            parent = None if entry.untracked else index_ref
+            if parent is not None and parent.blob is None:
+                parent = None if entry.x != "D" else parent
+            change = (
+                "deleted"
+                if blob is None
+                else "added"
+                if parent is None or parent.blob is None
+                else "modified"
+            )
+            result.insert(
+                0, self._draft("worktree", path, blob, raw, parent, change, target, head, me)
+            )
+        return result, log_path
+
+    def _draft(
+        self,
+        kind: RevisionKind,
+        path: str,
+        blob: str | None,
+        raw: bytes | None,
+        parent: ParentRef | None,
+        change: ChangeType,
+        stamp: Path,
+        head: str | None,
+        me: tuple[str, str],
+    ) -> Revision:
+        """The ``INDEX`` or ``WORKTREE`` pseudo-revision of ``path``, dated by the file
+        ``stamp`` (the index file, or the working-tree file)."""
+        meta = self.identities.of(blob, raw) if blob else None
+        return Revision(
+            kind=kind,
+            rev=INDEX if kind == "index" else WORKTREE,
+            path=path,
+            blob=blob,
+            parent=parent,
+            change=change,
+            version=meta.version if meta else "",
+            contract_id=meta.id if meta else "",
+            author_name=me[0],
+            author_email=me[1],
+            date=_mtime(stamp),
+            subject=f"{'Staged' if kind == 'index' else 'Unstaged'} changes (not committed)",
+            parents=(head,) if head else (),
+        )
+
+    def _path_status(self, path: str, head: str | None) -> dict[str, StatusEntry]:
+        """``git status`` of one path (no scan of the whole working tree); a file added to the
+        index is checked against HEAD's files for a staged rename."""
+        status = parse_status(
+            self.git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", "--", path)
+        )
+        entry = status.get(path)
+        if entry is not None and entry.x == "A" and head is not None:
+            out = self.git.run("diff", "--cached", "-M", "-z", "--raw", "--no-abbrev", head)
+            for change in parse_raw_diff(out):
+                if change.status in ("R", "C") and change.new_path == path:
+                    status[path] = replace(
+                        entry, x=change.status, orig=change.old_path, head_blob=change.old_blob
+                    )
+                    break
+        return status
+
+    def draft_identity(self) -> tuple[str, str]:
+        """The author drafts are shown with (``git config user.name``/``user.email``)."""
+        name = self.git.run("config", "--get", "user.name", check=False).strip()
+        email = self.git.run("config", "--get", "user.email", check=False).strip()
+        return name.decode("utf-8", "replace"), email.decode("utf-8", "replace")
+
+
+def pick_change(changes: list[RawChange], path: str) -> RawChange | None:
+    """The raw change of interest in a ``--follow`` log entry (git tracks renames for us)."""
+    if not changes:
+        return None
+    if len(changes) == 1:
+        return changes[0]
+    for change in changes:
+        if change.new_path == path or change.old_path == path:
+            return change
+    return changes[0]
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _mtime(path: Path) -> dt.datetime | None:
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).astimezone()
