@@ -27,7 +27,7 @@ from typing import Any
 
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import decode_source, load_yaml
-from workbench.sources.kinds import KINDS
+from workbench.sources.kinds import KINDS, artefact_id
 
 REPOSITORY_STORY = "_repository"
 BRANCH = "main"
@@ -68,7 +68,7 @@ class DemoCommit:
     message: str
     files: dict[str, bytes] = field(default_factory=dict)  # repository path -> new content
     deletes: tuple[str, ...] = ()
-    contract: str | None = None  # contract id (for an artefact, the story's name)
+    contract: str | None = None  # contract id (an artefact's: its path, see artefact_id)
     kind: str = "contract"  # or the artefact kind of the story
     path: str | None = None  # where the contract lives after this commit
     version: str | None = None
@@ -223,7 +223,7 @@ def _contract_commits(
                 message=_field(entry, "message", at),
                 files=files,
                 deletes=deletes,
-                contract=contract,
+                contract=contract if kind == "contract" else artefact_id(path),
                 kind=kind,
                 path=path,
                 version=version,
@@ -248,7 +248,9 @@ def _contract_commits(
 
 
 _KINDS = ("contract", *KINDS)
-_INFO_VERSION = re.compile(r"^info:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+version:[ \t]*(.+?)[ \t]*$", re.M)
+_INFO_VERSION = re.compile(
+    r"^info:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+version:[ \t]*(.+?)[ \t]*$", re.M
+)
 
 
 def _version_of(content: bytes, kind: str = "contract") -> str | None:

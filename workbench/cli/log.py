@@ -11,7 +11,7 @@ from typing import NoReturn
 import click
 from click.core import ParameterSource
 
-from workbench.cli.options import LOCATED, format_option, repo_option
+from workbench.cli.options import LOCATED, format_option, from_option, repo_option
 from workbench.history.errors import HistoryError
 from workbench.history.log import amendment_log
 from workbench.history.repo import ContractRepo
@@ -22,6 +22,7 @@ from workbench.report.text import Painter, use_color
 @click.command("log")
 @click.argument("path", required=False)
 @repo_option
+@from_option
 @format_option(
     ["text", "json", "html"],
     help="text: aligned columns; json: a list of objects; html: a self-contained timeline page "
@@ -31,14 +32,21 @@ from workbench.report.text import Painter, use_color
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
 @click.pass_context
 def command(
-    ctx: click.Context, path: str | None, repo_dir: Path, fmt: str, limit: int | None
+    ctx: click.Context,
+    path: str | None,
+    repo_dir: Path,
+    kind: str,
+    fmt: str,
+    limit: int | None,
 ) -> None:
     """One line per amendment, newest first: date, revision, author, version, the bump the
     changes need and the one made, counts of breaking/risky/safe findings, security weakenings
     and new security findings, and the subject.
 
-    PATH is a contract file (its history follows renames; a deleted contract still has one) or
-    a directory (every contract under it). Without PATH: every contract's amendments, in
+    PATH is a contract or artefact file (its history follows renames; a deleted contract still
+    has one) or a directory (every contract and artefact under it); artefacts (OpenID Connect
+    discovery, RFC 8414, OpenAPI, Keycloak realm exports, Dex configurations) are found by
+    content, and --from reads every revision as the kind given instead. Without PATH: every contract's amendments, in
     commit order. Without --repo the repository is the one containing PATH; with --repo, PATH
     is relative to the repository root. Uncommitted drafts (WORKTREE, INDEX) come first. An
     invalid revision shows its error inline and the log continues. Merge commits are judged
@@ -55,6 +63,7 @@ def command(
     except HistoryError as exc:
         _fail(str(exc))
     with repo:
+        repo.read_as = kind
         try:
             rel = under = None
             if path:
@@ -74,10 +83,10 @@ def command(
             first = next(entries, None)
             if first is None and rel is not None:
                 _fail(f"{path}: no history in {repo.name} (not a file git knows)")
-            if first is not None and rel is not None and not first.contract:
+            if first is not None and rel is not None and not first.contract and kind == "auto":
                 _fail(
                     f"{path}: not an authentication contract (no top-level 'contract' and "
-                    "'version' keys)"
+                    "'version' keys) or a recognised artefact; name its kind with --from"
                 )
             if fmt == "html":
                 from workbench.report.html import render_log_html
@@ -97,12 +106,17 @@ def command(
             if first is None:
                 click.echo("no amendments", err=True)
                 return
-            width = None if rel is not None else contract_width(e.id for e in repo.contracts())
+            if rel is not None:
+                width, kinds = None, first.document != "contract"
+            else:
+                listed = repo.contracts()
+                width = contract_width(e.id for e in listed)
+                kinds = any(e.doc_kind != "contract" for e in listed)
             paint = Painter(use_color(sys.stdout))
-            click.echo(log_header(width))
-            click.echo(log_line(first, width, paint))
+            click.echo(log_header(width, kinds))
+            click.echo(log_line(first, width, paint, kinds))
             for entry in entries:
-                click.echo(log_line(entry, width, paint))
+                click.echo(log_line(entry, width, paint, kinds))
         except HistoryError as exc:
             _fail(str(exc))
         except BrokenPipeError:  # `workbench log | head`

@@ -170,9 +170,13 @@ def verdict_for(
             if old is None
             else "deleted contract: no version to bump"
         )
-        if new is not None and not semver.is_valid(new.version):
+        if new is not None and "artefact" in new.data and not new.version:
+            actual, bump_note = "unversioned", "new artefact: it carries no SemVer version"
+        elif new is not None and not semver.is_valid(new.version):
             actual, ok = "invalid", False
-    elif not old.version and not new.version:
+    elif not (old.version and new.version) and (
+        not (old.version or new.version) or ("artefact" in old.data and "artefact" in new.data)
+    ):
         # an artefact (discovery metadata, a realm export) carries no SemVer version: say which
         # bump the amendment needs and leave the label to whoever releases it
         required = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)  # type: ignore[assignment]

@@ -106,6 +106,18 @@ class ContractRepo:
                 raise HistoryError(exc.first.format() + suffix) from None
         return self._config
 
+    @property
+    def read_as(self) -> str:
+        """How revisions are read: ``auto`` (by content: a contract or an artefact), or a kind
+        every revision is read as (``workbench log --from KIND``)."""
+        return self.judge.read_as
+
+    @read_as.setter
+    def read_as(self, kind: str) -> None:
+        if kind != self.judge.read_as:
+            self.judge.clear()
+        self.judge.read_as = kind
+
     @config.setter
     def config(self, config: Config) -> None:
         """Use ``config`` instead of the working tree's ``.workbench.yaml`` (the gate reads the
@@ -161,7 +173,8 @@ class ContractRepo:
     def contracts(self, *, include_deleted: bool = False) -> list[ContractEntry]:
         """Every contract file: in HEAD, in the index, or new in the working tree (untracked
         but not ignored), selected by the ``contracts.include``/``exclude`` globs and by content
-        (a mapping with ``contract`` and ``version``). Sorted by path.
+        (a mapping with ``contract`` and ``version``, or an artefact: see
+        :func:`workbench.history.meta.sniff`). Sorted by path.
 
         ``include_deleted`` also lists contracts deleted in past commits (a walk of the whole
         history), whose history stays readable with :meth:`history`.

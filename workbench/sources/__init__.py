@@ -23,10 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.sources.export import to_contract_yaml
-    from workbench.sources.kinds import CHOICES, KINDS, LABELS, NAMES
+    from workbench.sources.kinds import CHOICES, KINDS, LABELS, NAMES, artefact_id, detect
     from workbench.sources.loading import (
-        artefact_id,
-        detect,
         detect_text,
         import_artefact,
         kind_of,
@@ -46,8 +44,8 @@ _LAZY: dict[str, str] = {
     "KINDS": _KINDS,
     "LABELS": _KINDS,
     "NAMES": _KINDS,
-    "artefact_id": _LOADING,
-    "detect": _LOADING,
+    "artefact_id": _KINDS,
+    "detect": _KINDS,
     "detect_text": _LOADING,
     "import_artefact": _LOADING,
     "kind_of": _LOADING,

@@ -400,12 +400,6 @@ class Builder:
         return Contract(source, masked, data, self.locs, self.key_locs)  # type: ignore[arg-type]
 
 
-def slug(text: str, fallback: str = "artefact") -> str:
-    """A contract id from free text: lower case, runs of other characters as one dash."""
-    out = re.sub(r"[^A-Za-z0-9_.:-]+", "-", text.strip()).strip("-._:").lower()
-    return out or fallback
-
-
 def as_bool(value: Any, default: bool | None = None) -> bool | None:
     """Booleans as artefacts write them: true/false, "true"/"false" (Keycloak attributes)."""
     if isinstance(value, bool):

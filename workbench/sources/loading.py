@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import (
@@ -23,42 +22,10 @@ from workbench.contract.loader import (
 )
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import LocatedDocument, decode_source
-from workbench.sources.base import Builder, looks_like_json, parse_document, slug
+from workbench.sources.base import Builder, looks_like_json, parse_document
 from workbench.sources.jsonloc import PrefixedLocs
-from workbench.sources.kinds import CHOICES, KINDS
+from workbench.sources.kinds import CHOICES, KINDS, artefact_id, detect, slug
 from workbench.sources.kinds import NAMES as _NAMES
-
-_OIDC_ONLY = (
-    "userinfo_endpoint",
-    "id_token_signing_alg_values_supported",
-    "subject_types_supported",
-    "claims_supported",
-    "end_session_endpoint",
-    "check_session_iframe",
-    "frontchannel_logout_supported",
-    "backchannel_logout_supported",
-    "claims_parameter_supported",
-    "request_parameter_supported",
-)
-_METADATA = (
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "response_types_supported",
-    "grant_types_supported",
-)
-_DEX = ("storage", "staticClients", "connectors", "enablePasswordDB", "staticPasswords", "expiry")
-_KEYCLOAK = (
-    "clients",
-    "accessTokenLifespan",
-    "ssoSessionIdleTimeout",
-    "sslRequired",
-    "clientScopes",
-    "defaultSignatureAlgorithm",
-    "identityProviders",
-    "authenticationFlows",
-)
-
 
 __all__ = [
     "CHOICES",
@@ -76,32 +43,6 @@ __all__ = [
     "load_document_text",
     "validate_document",
 ]
-
-
-def detect(data: Any, name: str = "") -> str | None:
-    """The kind of a parsed document by what it holds (``None`` when nothing fits)."""
-    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
-        data = data[0]  # a Keycloak export of a single realm as a list
-    if not isinstance(data, dict):
-        return None
-    if isinstance(data.get("openapi"), str) or "swagger" in data:
-        return "openapi"
-    if isinstance(data.get("realm"), str) and any(k in data for k in _KEYCLOAK):
-        return "keycloak-realm"
-    if ("issuer" in data and any(k in data for k in _DEX)) or (
-        "oauth2" in data and "issuer" in data
-    ):
-        return "dex-config"
-    if "issuer" in data and any(k in data for k in _METADATA):
-        lowered = name.lower()
-        if "oauth-authorization-server" in lowered:
-            return "rfc8414"
-        if "openid-configuration" in lowered or any(k in data for k in _OIDC_ONLY):
-            return "oidc-discovery"
-        return "rfc8414"
-    if "contract" in data and ("title" in data or "status" in data):
-        return "contract"
-    return None
 
 
 def detect_text(text: str, name: str = "") -> str | None:
@@ -251,22 +192,6 @@ def import_artefact(path: str | Path, kind: str = "auto") -> str:
 
 
 # --- a contract or an artefact ---------------------------------------------------------------
-
-
-def artefact_id(path: str) -> str:
-    """The identity of an artefact in a repository: its repository path without the extension,
-    as a contract id (``realms/customers.json`` is ``realms-customers``).
-
-    An artefact names no contract id of its own, and what it does name (the issuer, the realm,
-    the API's title) is what its amendments change; the path is what stays put, and it is
-    unique in the repository. Amendment records and ignore entries use this id.
-    """
-    rel = path.replace("\\", "/").lstrip("./")
-    for suffix in (".json", ".yaml", ".yml"):
-        if rel.lower().endswith(suffix):
-            rel = rel[: -len(suffix)]
-            break
-    return slug(rel.replace("/", "-"), "artefact")
 
 
 def kind_of(contract: Contract) -> str:
