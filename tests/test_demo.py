@@ -59,14 +59,14 @@ def test_plan_interleaves_every_story_by_date(plan) -> None:
         "ledger-service",
         "wallet-app",
         "partner-api",
-        "identity-openid-configuration",  # artefacts are named by their paths
+        "idp-openid-configuration",  # artefacts are named by their paths
         "openapi-merchant-api",
-        "identity-keycloak-customers-realm",
+        "keycloak-customers-realm",
     }
     kinds = {c.contract: c.kind for c in plan.commits if c.contract}
-    assert kinds["identity-openid-configuration"] == "oidc-discovery"
+    assert kinds["idp-openid-configuration"] == "oidc-discovery"
     assert kinds["openapi-merchant-api"] == "openapi"
-    assert kinds["identity-keycloak-customers-realm"] == "keycloak-realm"
+    assert kinds["keycloak-customers-realm"] == "keycloak-realm"
     assert [d.path for d in plan.drafts] == [PAYMENTS]
 
 
