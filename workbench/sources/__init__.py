@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from workbench.sources.export import to_contract_yaml
     from workbench.sources.kinds import CHOICES, KINDS, LABELS, NAMES, artefact_id, detect
     from workbench.sources.loading import (
+        check_document_text,
         detect_text,
         import_artefact,
         kind_of,
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "LABELS": _KINDS,
     "NAMES": _KINDS,
     "artefact_id": _KINDS,
+    "check_document_text": _LOADING,
     "detect": _KINDS,
     "detect_text": _LOADING,
     "import_artefact": _LOADING,
@@ -74,6 +76,7 @@ __all__ = [
     "LABELS",
     "NAMES",
     "artefact_id",
+    "check_document_text",
     "detect",
     "detect_text",
     "import_artefact",

@@ -31,6 +31,7 @@ __all__ = [
     "CHOICES",
     "KINDS",
     "artefact_id",
+    "check_document_text",
     "detect",
     "detect_text",
     "import_artefact",
@@ -276,25 +277,39 @@ def load_document(
     return load_document_text(read_source(path, name), name, kind, contract_id=contract_id)
 
 
-def validate_document(
-    path: str | Path, kind: str = "auto", *, display: str | None = None
-) -> list[Problem]:
-    """Every problem of one file read as ``kind`` (errors and warnings, by position); never
-    raises for bad input. An artefact's problems are its reader's (invalid JSON, a value of
-    the wrong type, a file that is another kind)."""
-    name = display or str(path)
+def check_document_text(
+    text: str, source: str, kind: str = "auto", *, contract_id: str | None = None
+) -> tuple[Contract | None, list[Problem]]:
+    """A document and every problem it has (errors and warnings, by position); the contract
+    is ``None`` when there is an error. Never raises for bad input: what ``validate`` prints
+    and what the checklist's schema-clarity step lists. An artefact's problems are its
+    reader's (invalid JSON, a value of the wrong type, a file that is another kind)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        text = read_source(path, name)
-        kind, doc, found = _decide(text, name, kind)
+        kind, doc, found = _decide(text, source, kind)
         if kind == "contract":
-            return validate_contract(_as_contract(doc, text, name))
+            contract = _as_contract(doc, text, source)
+            problems = validate_contract(contract)
+            failed = any(p.severity == "error" for p in problems)
+            return (None if failed else contract), problems
         assert doc is not None
-        _build(doc, text, name, kind, found, None)
+        return _build(doc, text, source, kind, found, contract_id), []
     except ContractError as exc:
-        return exc.problems
+        return None, exc.problems
     finally:
         if enabled:
             gc.enable()
-    return []
+
+
+def validate_document(
+    path: str | Path, kind: str = "auto", *, display: str | None = None
+) -> list[Problem]:
+    """Every problem of one file read as ``kind`` (see :func:`check_document_text`); never
+    raises for bad input."""
+    name = display or str(path)
+    try:
+        text = read_source(path, name)
+    except ContractError as exc:
+        return exc.problems
+    return check_document_text(text, name, kind)[1]
