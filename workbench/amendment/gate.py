@@ -290,18 +290,12 @@ def _staging_advice(session: AmendmentSession, lines: list[str]) -> list[str]:
 def _entry(session: AmendmentSession) -> GateEntry:
     c = session.checklist
     assert c is not None
-    if c.from_version is None:
-        versions = f"new at {c.to_version}"
-    elif c.from_version == c.to_version:
-        versions = f"{c.from_version}, not bumped yet"
-    else:
-        versions = f"{c.from_version} -> {c.to_version}"
-    summary = f"{c.contract} {versions}"
+    summary = f"{c.contract} {c.versions}"
     if session.new is None:
         text = f"{c.contract}: does not validate"
         return GateEntry(c.path, c.contract, "fail", text, c.problems(), c)
     if not c.needs_record:
-        text = f"{c.contract} {c.to_version}: {c.why_no_record}"
+        text = f"{c.contract} {c.to_version or ''}: {c.why_no_record}".replace(" :", ":")
         return GateEntry(c.path, c.contract, "ok", text, [], c)
     if session.report is not None:
         summary += f", {session.report.verdict.severity}"

@@ -308,6 +308,14 @@ class Record:
 # --- files -----------------------------------------------------------------------------------
 
 
+def versions_text(record: Record) -> str:
+    """``1.2.0 -> 2.0.0``, ``(new) -> 1.0.0``, or an unversioned artefact's ``release 2025-06``
+    (``release not named yet`` before the author gives its label)."""
+    if record.kind is not None and not record.from_version:
+        return f"release {record.to_version}" if record.labelled else "release not named yet"
+    return f"{record.from_version or '(new)'} -> {record.to_version}"
+
+
 def contract_dir_name(contract_id: str) -> str:
     """The directory of a contract's records: the id, with ``:`` (not portable in file names)
     written ``~``, a character ids cannot hold, so different ids never share a directory
@@ -350,7 +358,7 @@ _Dumper.add_representer(str, _str_representer)
 
 def dump_record(record: Record) -> str:
     """The YAML text of ``record`` (a comment header, then the fields in schema order)."""
-    versions = f"{record.from_version or '(new)'} -> {record.to_version}"
+    versions = versions_text(record)
     body = yaml.dump(
         record.to_dict(),
         Dumper=_Dumper,
