@@ -59,14 +59,14 @@ def test_plan_interleaves_every_story_by_date(plan) -> None:
         "ledger-service",
         "wallet-app",
         "partner-api",
-        "idp-openid-configuration",  # artefacts are named by their paths
+        "idp-login-discovery",  # artefacts are named by their paths
         "openapi-merchant-api",
-        "keycloak-customers-realm",
+        "keycloak-customers",
     }
     kinds = {c.contract: c.kind for c in plan.commits if c.contract}
-    assert kinds["idp-openid-configuration"] == "oidc-discovery"
+    assert kinds["idp-login-discovery"] == "oidc-discovery"
     assert kinds["openapi-merchant-api"] == "openapi"
-    assert kinds["keycloak-customers-realm"] == "keycloak-realm"
+    assert kinds["keycloak-customers"] == "keycloak-realm"
     assert [d.path for d in plan.drafts] == [PAYMENTS]
 
 

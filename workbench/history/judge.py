@@ -107,6 +107,25 @@ class Judge:
             return raw
         return self.git.read_blob(side.blob)
 
+    def shown_text(self, side: Side) -> str:
+        """See :meth:`workbench.history.repo.ContractRepo.shown_text`."""
+        from workbench.contract.yamlsrc import decode_source
+        from workbench.sources.base import mask_unreadable, might_hold_secrets
+
+        raw = self.raw(side)
+        text = decode_source(raw, side.path)
+        meta = self.walker.identities.of(side.blob, raw) if side.blob else None
+        if meta is not None and not meta.artefact and self.read_as in ("auto", "contract"):
+            return text  # a contract holds no secrets: shown as written, without a parse
+        if not might_hold_secrets(text):
+            return text
+        try:
+            shown = self.load(side).text  # an artefact's secrets are masked in its text
+        except ContractError:
+            return mask_unreadable(text)
+        # a contract's text is the file itself; an artefact's is the file, masked in place
+        return shown if len(shown) == len(text) else mask_unreadable(text)
+
     def load(self, revision: Side) -> Contract:
         """See :meth:`workbench.history.repo.ContractRepo.load`."""
         if revision.blob is None:

@@ -217,6 +217,13 @@ class ContractRepo:
         """The bytes of a revision's file (the working-tree file for ``WORKTREE``)."""
         return self.judge.raw(side)
 
+    def shown_text(self, side: Side) -> str:
+        """The text of a revision's file as faces may show it: every secret an artefact holds
+        (a client secret, a password hash, a private key) overwritten by ``*`` of the same
+        length, so lines and columns stay true. A file that cannot be read is masked by its
+        ``key: value`` lines. :class:`HistoryError` when the file does not exist there."""
+        return self.judge.shown_text(side)
+
     def load(self, revision: Side) -> Contract:
         """The contract at a revision; :class:`ContractError` when it is invalid there (with
         every problem, positioned), :class:`HistoryError` when the file does not exist there."""

@@ -208,10 +208,21 @@ class ListTable(DataTable, inherit_bindings=False):
             self.update_cell(key, column, value, update_width=False)
 
 
-class ContractsTable(ListTable):
-    """The contracts of the repository: name, version, status and the draft marker."""
+SHORT_KINDS = {
+    "contract": "",
+    "oidc-discovery": "OIDC",
+    "rfc8414": "RFC 8414",
+    "openapi": "OpenAPI",
+    "keycloak-realm": "Keycloak",
+    "dex-config": "Dex",
+}
 
-    COLUMNS = (("", 1), ("contract", None), ("version", None), ("status", None))
+
+class ContractsTable(ListTable):
+    """The contracts (and artefacts) of the repository: name, kind, version, status and the
+    draft marker. An artefact without a SemVer version shows ``-`` as its version."""
+
+    COLUMNS = (("", 1), ("contract", None), ("kind", None), ("version", None), ("status", None))
 
     @staticmethod
     def make_row(entry: object) -> ListRow:
@@ -226,15 +237,26 @@ class ContractsTable(ListTable):
             "deprecated": "#e0a030",
             "retired": "dim",
         }.get(status, "")
+        kind = getattr(entry, "doc_kind", "contract")
+        unversioned = "-" if kind != "contract" else "?"
         cells = [
             Text(mark, style=style, end=""),
             rich_lit(name, "bold"),
-            rich_lit(getattr(entry, "version", "") or "?"),
+            rich_lit(SHORT_KINDS.get(kind, kind), "dim" if kind == "contract" else "#7fa8d8"),
+            rich_lit(getattr(entry, "version", "") or unversioned),
             rich_lit(status if not error else "unreadable", status_style if not error else "red"),
         ]
         path = getattr(entry, "path", "")
         search = " ".join(
-            clean_inline(x).lower() for x in (name, path, getattr(entry, "title", ""), status)
+            clean_inline(x).lower()
+            for x in (
+                name,
+                path,
+                getattr(entry, "title", ""),
+                status,
+                kind,
+                SHORT_KINDS.get(kind, ""),
+            )
         )
         return ListRow(path, cells, search, entry)
 
