@@ -384,6 +384,39 @@ async def test_the_tui_shows_an_artefact_with_its_findings_on_its_own_lines(
             assert secret not in shown and secret not in screen_text
 
 
+async def test_the_checklist_names_an_artefacts_release(tmp_path: Path) -> None:
+    from workbench.tui.screens.checklist import ChecklistScreen, LabelDialog
+
+    repo = build_demo_repo(tmp_path / "repo", draft=False)
+    for key, value in (("user.name", "Ada Author"), ("user.email", "ada@example.com")):
+        git(repo, "config", key, value)
+    text = (repo / REALM).read_text()
+    (repo / REALM).write_text(
+        text.replace('"accessTokenLifespan" : 3600', '"accessTokenLifespan" : 7200')
+    )
+    app = create_app(repo, settings=Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _wait(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
+        main_screen = app.screen
+        assert main_screen.current_path == REALM  # the document with a draft is selected
+        await pilot.press("c")
+        await _wait(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        screen = app.screen
+        await _wait(pilot, lambda: not screen.busy and screen.checklist is not None)
+        versioning = screen.checklist.step("versioning")
+        assert versioning.status == "needs you"
+        assert "name the release of this minor change" in versioning.items[0].label
+        await pilot.press("b")
+        await _wait(pilot, lambda: isinstance(app.screen, LabelDialog))
+        await pilot.press(*"2025-09", "enter")
+        await _wait(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await _wait(pilot, lambda: (repo / "amendments/keycloak-customers/2025-09.yaml").is_file())
+        await _wait(pilot, lambda: not screen.busy and screen.checklist.to_version == "2025-09")
+        assert screen.checklist.step("versioning").status == "done"
+    assert (repo / REALM).read_text() != text  # the draft itself, not a version line, changed
+    assert '"accessTokenLifespan" : 7200' in (repo / REALM).read_text()
+
+
 # --- the commit gate ---------------------------------------------------------------------------
 
 

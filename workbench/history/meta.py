@@ -202,6 +202,12 @@ def _contract_meta(data: Any) -> ContractMeta | None:
 
 MAX_PARSE = 16 << 20  # JSON bigger than this is recognised by its keys in the text alone
 _MARKERS = (b"openapi", b"swagger", b"realm", b"issuer")
+
+# What sniff needs to find in a file before it looks any further, for callers that rule files
+# out in bulk (``git grep``): a contract holds every one of CONTRACT_WORDS, an artefact at least
+# one of ARTEFACT_WORDS. A file with neither is never a contract or an artefact.
+CONTRACT_WORDS: tuple[str, ...] = ("contract", "version")
+ARTEFACT_WORDS: tuple[str, ...] = tuple(m.decode() for m in _MARKERS)
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _YAML_KEY = re.compile(
     rb"""^(?P<q>["']?)(?P<key>[A-Za-z_$][\w.$-]*)(?P=q)[ \t]*:(?:[ \t]+(?P<val>[^\r\n]*?))?[ \t]*\r?$""",
