@@ -112,7 +112,7 @@ def test_validate_locates_a_trailing_comma_and_exits_1(tmp_path: Path) -> None:
     bad.write_text(
         '{\n  "issuer": "https://login.example",\n  "jwks_uri": "https://login.example/k",\n}\n'
     )
-    code, out, err = cli("validate", str(bad), str(ARTEFACTS / "realm-export.json"))
+    code, _out, err = cli("validate", str(bad), str(ARTEFACTS / "realm-export.json"))
     assert code == 1
     assert err.splitlines() == [
         f"{bad}:3:40: error: invalid JSON: trailing comma before '}}' (not allowed in JSON)",
@@ -247,7 +247,7 @@ def test_keycloak_secrets_never_reach_a_diff(tmp_path: Path) -> None:
     client["secret"] = "n3w-client-credential-99887766"
     (tmp_path / "new.json").write_text(json.dumps(data, indent=2))
     for fmt in ("text", "json", "markdown", "sarif", "junit", "github", "html"):
-        code, out, err = cli(
+        _code, out, err = cli(
             "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-f", fmt
         )
         assert "secret" in out.lower(), fmt

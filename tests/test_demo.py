@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from workbench.cli import main
-from workbench.sources import artefact_id, kind_of, load_document_bytes
 from workbench.demo import DemoCommit, DemoError, build_demo_repo, fast_import_stream, load_plan
+from workbench.sources import artefact_id, kind_of, load_document_bytes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_contracts"
 PAYMENTS = "contracts/payments/payments-api.yaml"

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench.amendment.atomic import all_or_nothing
+
 if TYPE_CHECKING:
     from workbench.amendment.bump import BumpResult
     from workbench.amendment.changelog import ChangelogResult
@@ -86,7 +88,9 @@ class Action:
     def perform(self, session: AmendmentSession, **params: Any) -> Outcome:
         """Run the action on ``session`` and describe its result; refusals raise
         :class:`~workbench.amendment.session.AmendmentError`."""
-        return self.describe(session, self.run(session, **params), **params)
+        with all_or_nothing():  # a failure half-way leaves every file as it was
+            result = self.run(session, **params)
+        return self.describe(session, result, **params)
 
 
 # --- the actions --------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ style included), and submodules whose contracts changed are reported by
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from workbench.history.errors import HistoryError
 from workbench.history.globs import PathFilter
-from workbench.history.meta import sniff
+from workbench.history.meta import ARTEFACT_WORDS, CONTRACT_WORDS, sniff
 from workbench.history.model import ContractEntry
 from workbench.history.repo import ContractRepo
 
@@ -53,50 +55,125 @@ def _is_contract(raw: bytes) -> bool:
     return sniff(raw) is not None
 
 
-def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
-    """The contracts changed between commit ``base`` and HEAD (renames followed)."""
-    selected = PathFilter(repo.config.include, repo.config.exclude)
-    raw = repo.git.run("diff", "-z", "--raw", "--no-abbrev", "-M", "--no-color", base, "HEAD")
-    fields = [f.decode("utf-8", "surrogateescape") for f in raw.split(b"\x00")]
-    out: list[Changed] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        meta = fields[i].lstrip(":").split()
-        if len(meta) < 5:
-            break
-        old_mode, new_mode, old_blob, new_blob, status = meta[:5]
-        if status[:1] in ("R", "C"):
-            old, new = fields[i + 1], fields[i + 2]
+SNIFF_WHOLE = 1 << 20  # blobs up to this size are read whole (pipelined) to be recognized
+SNIFF_HEAD = 64 << 10  # of bigger ones, only the head (the identity keys come first)
+GREP_OVER = 1000  # more changed paths than this: git grep rules out most of them first
+
+
+class _Raw(NamedTuple):
+    """One line of ``git diff --raw``."""
+
+    status: str
+    old_mode: str
+    new_mode: str
+    old_blob: str | None
+    new_blob: str | None
+    old_path: str
+    new_path: str
+
+
+def _raw_rows(out: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """``git diff --raw -z --no-abbrev`` output as ``(meta, old path, new path)``, still bytes:
+    a commit may touch 100,000 files, and most are ruled out before anything is decoded."""
+    fields = out.split(b"\x00")
+    rows: list[tuple[bytes, bytes, bytes]] = []
+    i, n = 0, len(fields) - 1
+    while i < n:
+        meta = fields[i]
+        if meta[meta.rindex(b" ") + 1] in b"RC":  # a rename or copy names two paths
+            rows.append((meta, fields[i + 1], fields[i + 2]))
             i += 3
         else:
-            old = new = fields[i + 1]
+            rows.append((meta, fields[i + 1], fields[i + 1]))
             i += 2
-        if SUBMODULE_MODE in (old_mode, new_mode):
-            continue  # changed_submodules judges those
-        if not (selected(new) or selected(old)):
-            continue
-        deleted = status[:1] == "D"
-        added = status[:1] == "A"
-        sides = []
-        if not added:
-            sides.append((base, old, old_blob))
+    return rows
+
+
+def _decoded(meta: bytes, old: bytes, new: bytes) -> _Raw:
+    """``:MODE MODE OLD-BLOB NEW-BLOB STATUS`` and the paths, as text."""
+    old_mode, new_mode, old_blob, new_blob, status = meta.decode("ascii").lstrip(":").split()[:5]
+    return _Raw(
+        status[:1],
+        old_mode,
+        new_mode,
+        None if old_blob.strip("0") == "" else old_blob,
+        None if new_blob.strip("0") == "" else new_blob,
+        old.decode("utf-8", "surrogateescape"),
+        new.decode("utf-8", "surrogateescape"),
+    )
+
+
+def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
+    """The contracts changed between commit ``base`` and HEAD (renames followed).
+
+    Bounded by what changed, never by the size of the files: the paths the ``contracts`` globs
+    select, recognized by content (a contract on either side counts: one broken into something
+    else, or replaced by a huge file, is still checked) from blobs read in one pipelined stream,
+    of which huge ones only their head; when thousands of files changed, ``git grep`` first
+    rules out those that do not even contain the words a contract or an artefact needs
+    (``contract`` and ``version``; or one of ``openapi``, ``swagger``, ``realm``, ``issuer``).
+    A blob that cannot be read is listed with an ``error``."""
+    selected = PathFilter(repo.config.include, repo.config.exclude)
+    raw = repo.git.run("diff", "-z", "--raw", "--no-abbrev", "-M", "--no-color", base, "HEAD")
+    rows = _raw_rows(raw)
+    if len(rows) > GREP_OVER:  # keep the paths that contain the words on some side
+        old_hits, new_hits = _grep_words(repo, base), _grep_words(repo, "HEAD")
+        rows = [r for r in rows if r[1] in old_hits or r[2] in new_hits]
+    changes = [
+        c
+        for c in (_decoded(*r) for r in rows)
+        if c.status != "U"
+        and SUBMODULE_MODE not in (c.old_mode, c.new_mode)  # changed_submodules judges those
+        and (selected(c.new_path) or selected(c.old_path))
+    ]
+    blobs = [b for c in changes for b in (c.old_blob, c.new_blob) if b]
+    is_contract = _recognize(repo, list(dict.fromkeys(blobs)))
+    out: list[Changed] = []
+    for c in changes:
+        added, deleted = c.status == "A", c.status == "D"
+        sides = [] if added else [(base, c.old_path, c.old_blob)]
         if not deleted:
-            sides.append(("HEAD", new, new_blob))
-        contents: list[bytes] = []
-        error = None
-        for rev, path, blob in sides:
-            try:
-                contents.append(repo.git.read_blob(blob))
-            except HistoryError as exc:
-                error = f"{path} cannot be read at {rev}: {exc}; it cannot be judged"
-        path = old if deleted else new
-        if error is not None:
-            out.append(Changed(path, None if added else old, deleted, error))
-            continue
-        if not any(_is_contract(c) for c in contents):
-            continue
-        out.append(Changed(path, None if added else old, deleted))
+            sides.append(("HEAD", c.new_path, c.new_blob))
+        path, old = (c.old_path if deleted else c.new_path), (None if added else c.old_path)
+        missing = [(rev, p, b) for rev, p, b in sides if b and b not in is_contract]
+        if missing:
+            rev, p, b = missing[0]
+            error = (
+                f"{p} cannot be read at {rev}: object {b[:12]} is missing from the repository; "
+                "it cannot be judged"
+            )
+            out.append(Changed(path, old, deleted, error))
+        elif any(is_contract.get(b or "") for _, _, b in sides):
+            out.append(Changed(path, old, deleted))
     return out
+
+
+def _grep_words(repo: ContractRepo, rev: str) -> set[bytes]:
+    """The files of ``rev`` that contain what :func:`~workbench.history.meta.sniff` needs
+    before it looks any further: every one of its contract words, or one of its artefact
+    words (two ``git grep`` runs)."""
+    prefix = f"{rev}:".encode()
+    found: set[bytes] = set()
+    for words, every in ((CONTRACT_WORDS, True), (ARTEFACT_WORDS, False)):
+        args = ["grep", "-l", "-z", "-F", *(["--all-match"] if every else [])]
+        for word in words:
+            args += ["-e", word]
+        out = repo.git.run(*args, rev, check=False)
+        found |= {name.removeprefix(prefix) for name in out.split(b"\x00") if name}
+    return found
+
+
+def _recognize(repo: ContractRepo, blobs: list[str]) -> dict[str, bool]:
+    """Which blobs look like contracts (:func:`~workbench.history.meta.sniff`); blobs that
+    cannot be read are left out."""
+    sizes = repo.git.blob_sizes(blobs)
+    small = [b for b in blobs if sizes.get(b, 0) <= SNIFF_WHOLE]
+    found = {b: _is_contract(raw) for b, raw in repo.git.read_blobs(small).items()}
+    for blob in blobs:
+        if sizes.get(blob, 0) > SNIFF_WHOLE:
+            with contextlib.suppress(OSError, HistoryError):  # else listed as unreadable
+                found[blob] = _is_contract(repo.git.read_head(blob, SNIFF_HEAD))
+    return found
 
 
 def amended_paths(
@@ -106,10 +183,10 @@ def amended_paths(
     with ``base`` (a commit), those changed between it and HEAD: the amendments an author may
     mean when naming none. ``listing`` is ``repo.contracts()`` when the caller has it."""
     paths = [c.path for c in changed_since(repo, base) if not c.deleted] if base else []
+    if listing is None:  # only what git reports changed is read
+        listing = repo.contracts(paths=repo.changed_paths())
     paths += [
-        e.path
-        for e in (listing if listing is not None else repo.contracts())
-        if e.draft not in ("clean", "deleted") and e.path not in paths
+        e.path for e in listing if e.draft not in ("clean", "deleted") and e.path not in paths
     ]
     return paths
 

@@ -30,6 +30,7 @@ from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.engine.semver import BUMP_ORDER
 from workbench.security.model import at_or_above
 from workbench.security.policy import DEFAULT_POLICY, Policy
+from workbench.textsafe import clean
 
 # The shortest reason accepted for accepting a finding: it is shown in the notice to every
 # affected consumer ("ok", "n/a" or "fine" tell them nothing).
@@ -996,6 +997,14 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
     open items (every item with ``verbose``)."""
     c = checklist
     lines = [f"{c.contract} ({c.path}): {c.versions}, {c.required_bump} bump required"]
+    lines += _item_lines(c, verbose)
+    # one line per entry: a newline in a path, an id or a reason is shown, never obeyed
+    return "\n".join(clean(line) for line in lines) + "\n"
+
+
+def _item_lines(c: Checklist, verbose: bool) -> list[str]:
+    """The record line, then each step and its open items (every item with ``verbose``)."""
+    lines: list[str] = []
     if c.record_error:
         lines.append(f"record: {c.record_path}: {c.record_error}")
     elif c.record is not None:
@@ -1014,4 +1023,4 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
             lines.append(f"    {ITEM_MARKS[item.status]:>7}  {item.label}{target}")
             if item.detail and (item.open or verbose):
                 lines.append(f"             {item.detail}")
-    return "\n".join(lines) + "\n"
+    return lines

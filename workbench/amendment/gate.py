@@ -44,9 +44,11 @@ from workbench.amendment.session import AmendmentError, AmendmentSession
 from workbench.contract.errors import ContractError
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import blob_sha
+from workbench.history.listing import MAX_PATHSPECS
 from workbench.history.meta import sniff
-from workbench.history.model import INDEX, ContractEntry
+from workbench.history.model import INDEX
 from workbench.history.repo import ContractRepo
+from workbench.textsafe import clean
 
 POLICY = "(policy)"  # the contract column of the entry about the policy files
 
@@ -131,10 +133,10 @@ class GateResult:
         if pending:
             head += f", {len(pending)} awaiting review"
         lines = [head, *policy, ""]
-        for e in self.entries:
+        for e in self.entries:  # one line each: a newline in a path or an id is shown as \n
             mark = {"ok": "ok  ", "pending": "wait"}.get(e.state, "FAIL")
-            lines.append(f"{mark} {e.path} ({e.summary})")
-            lines += [f"     - {line}" for line in e.lines]
+            lines.append(f"{mark} {clean(e.path)} ({clean(e.summary)})")
+            lines += [f"     - {clean(line)}" for line in e.lines]
         if failing:
             lines += [
                 "",
@@ -462,16 +464,16 @@ def check(
         if mode == "base":
             assert merge_base is not None
             changes = changed_since(repo, merge_base)
-            listing: list[ContractEntry] | None = None  # then each session lists for itself
-            if changes:
-                try:
-                    listing = repo.contracts()
-                except HistoryError:
-                    listing = None
             new_policy = read_policy_files(repo, head) if head else {}
         else:
-            listing = repo.contracts()
-            index = set(repo.git.index_entries()) if staged else None
+            # only what git reports changed is read: the cost follows the change, not the size
+            # of the repository (each session lists the folder of its contract for itself)
+            changed_paths = repo.changed_paths(staged=staged)
+            listing = repo.contracts(paths=changed_paths)
+            index = None
+            if staged:
+                specs = sorted(changed_paths) if len(changed_paths) <= MAX_PATHSPECS else []
+                index = set(repo.git.index_entries(*specs)) if changed_paths else set()
             changes = changed_local(listing, staged, index)
             new_policy = read_policy_files(repo, INDEX) if staged else worktree_policy_files(repo)
         entries: list[GateEntry] = []
@@ -523,7 +525,6 @@ def check(
                     rev="HEAD" if mode == "base" else None,
                     today=today,
                     old_path=changed.old_path,
-                    contracts=listing,
                 )
             except AmendmentError as exc:
                 entries.append(GateEntry(changed.path, "?", "error", str(exc), [str(exc)]))

@@ -28,6 +28,7 @@ import yaml
 from workbench.amendment.atomic import atomic_write
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.yamlsrc import LocatedDocument, decode_source, load_yaml, read_regular
+from workbench.textsafe import UNSAFE, clean, escape_for_double_quotes
 
 if TYPE_CHECKING:
     import jsonschema
@@ -349,7 +350,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # text with bidi, invisible or control characters is double-quoted, where dump_record
+    # escapes those YAML leaves raw: the record reads in a pull request as it is
+    style = '"' if UNSAFE.search(value) else "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -367,12 +370,13 @@ def dump_record(record: Record) -> str:
         width=100,
         default_flow_style=False,
     )
+    body = escape_for_double_quotes(body)  # only inside double-quoted scalars (above)
     header = _HEADER.format(contract=_one_line(record.contract), versions=_one_line(versions))
     return header + body
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return clean(" ".join(str(text).split()))
 
 
 def save_record(record: Record, path: str | Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.amendment.atomic import atomic_write, remove_stale_temps
+from workbench.amendment.atomic import atomic_write, remove, remove_stale_temps
 from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_version
 from workbench.amendment.changelog import (
     HEADER,
@@ -71,7 +72,7 @@ from workbench.amendment.record import (
 )
 from workbench.amendment.settings import AmendmentSettings
 from workbench.amendment.verify import Verification, change_authors, verify_sign_off
-from workbench.contract.errors import ContractError
+from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
 from workbench.engine.ignore import MIN_FINGERPRINT_PREFIX
@@ -108,6 +109,22 @@ def version_field(contract: Contract) -> tuple[str, ...]:
     """Where the version is written: a contract's ``version``, an OpenAPI description's
     ``info.version``."""
     return ("info", "version") if artefact_kind(contract) == "openapi" else ("version",)
+
+
+NAME_MAX = 255  # bytes in one file name on the file systems git runs on
+
+
+def _refuse_long_names(rel: str) -> None:
+    """A record path whose file or directory name the file system cannot hold (an id or a
+    version of hundreds of characters) is a refusal that says so, not ENAMETOOLONG."""
+    for part in rel.split("/"):
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > NAME_MAX:
+            raise AmendmentError(
+                f"cannot write the record: its path has a name of {size} bytes "
+                f"({part[:24]}...), over the {NAME_MAX} a file name may have; shorten the "
+                "contract id or the version"
+            )
 
 
 class AmendmentError(ValueError):
@@ -204,6 +221,7 @@ class AmendmentSession:
         self._problems: list = []  # validation problems of the new side, from the last sync
         self._index: dict[str, str] | None = None  # the index's blobs, listed once per refresh
         self._shared = False
+        self._read_error: str | None = None
         self.old_path = repo.git.relpath(old_path) if old_path else None
         self._today = today
         self._now = now
@@ -272,8 +290,9 @@ class AmendmentSession:
             if path is None:
                 if staged or commit:
                     raise OpenError("name the contract of a staged or committed amendment")
-                listing = contract_repo.contracts()
-                paths = amended_paths(contract_repo, old_rev if base else None, listing)
+                # only what git reports changed is read (the session lists its own folder)
+                changed = contract_repo.contracts(paths=contract_repo.changed_paths())
+                paths = amended_paths(contract_repo, old_rev if base else None, changed)
                 if len(paths) != 1:
                     raise NoSingleContract(paths, base)
                 rel = paths[0]
@@ -356,7 +375,10 @@ class AmendmentSession:
                 entry = git.tree_entry(rev, rel)
                 blob = entry[1] if entry is not None and entry[0] == "blob" else None
             return git.read_blob(blob) if blob is not None else None
-        except HistoryError:
+        except HistoryError as exc:
+            if rev == WORKTREE and ((self.root / rel).exists() or (self.root / rel).is_symlink()):
+                message = str(exc)  # there, but not a file to read: a FIFO, a device...
+                self._read_error = message.removeprefix(f"{rel}: ")
             return None
 
     def _index_blobs(self) -> dict[str, str]:
@@ -446,11 +468,14 @@ class AmendmentSession:
         self.author = self._identity[0]
         self.old, old_since = self._old_side()
         self.old_since = old_since
+        self._read_error = None
         raw = self._read(self._new_rev(), self.path)
+        unreadable = self._read_error if raw is None else None  # there, but not a file to read
         self._new_raw = raw
         key = (
             self._old_raw,
             raw,
+            unreadable,
             tuple(sorted(self.policy_source.blobs.items())),
             self.today,
             self.old_path,
@@ -460,7 +485,7 @@ class AmendmentSession:
             # action re-reads the files but need not re-run the engine)
             _, self.new, problems, self.report = self._judged
         else:
-            problems = self._judge(raw)
+            problems = self._judge(raw, unreadable)
             self._judged = (key, self.new, problems, self.report)
         contract = self.new or self.old
         self._shared = self._compute_shared()
@@ -474,12 +499,15 @@ class AmendmentSession:
         self.checklist = evaluate(inputs)
         return self.checklist
 
-    def _judge(self, raw: bytes | None) -> list:
-        """Load the new side from ``raw`` and run the engine; return its validation problems."""
+    def _judge(self, raw: bytes | None, unreadable: str | None = None) -> list:
+        """Load the new side from ``raw`` and run the engine; return its validation problems.
+        ``unreadable``: why the file that is there cannot be read (it is not a deletion)."""
         assert self.policy_source is not None
         problems = []
         self.new = None
-        if raw is not None:
+        if unreadable is not None:
+            problems = [Problem(self.path, 1, 1, unreadable)]
+        elif raw is not None:
             try:
                 text = decode_source(raw, self.path)
             except ContractError as exc:
@@ -492,7 +520,7 @@ class AmendmentSession:
             where = "staged" if self.mode == "index" else "in the working tree"
             raise AmendmentError(f"{self.path}: no such contract {where} or at HEAD")
         self.report = None
-        if self.new is not None or (raw is None and self.old is not None):
+        if self.new is not None or (raw is None and unreadable is None and self.old is not None):
             try:
                 ignores = self.policy_source.ignores(self.today)
             except ContractError as exc:
@@ -726,14 +754,28 @@ class AmendmentSession:
         except PathRefused as exc:
             return None, str(exc)
 
+    def _folder_paths(self, folder: str) -> list[str]:
+        """What to list to find the contracts of ``folder``: the folder itself, or for the
+        repository's root the files directly in it (not the whole tree)."""
+        if folder:
+            return [f"{folder}/"]
+        names = set()
+        head = self.repo.head()
+        if head is not None:
+            out = self.repo.git.run("ls-tree", "--name-only", "-z", head)
+            names.update(n.decode("utf-8", "surrogateescape") for n in out.split(b"\x00") if n)
+        with contextlib.suppress(OSError):
+            names.update(e.name for e in os.scandir(self.root) if e.is_file(follow_symlinks=False))
+        return sorted(names)
+
     def _compute_shared(self) -> bool:
         """Whether another contract lives in the same folder (and so shares the changelog)."""
         folder = posixpath.dirname(self.path)
         try:
             entries = self._listing
             if entries is None:
-                if self._listed is None:
-                    self._listed = self.repo.contracts()
+                if self._listed is None:  # the folder alone is read, not the whole repository
+                    self._listed = self.repo.contracts(paths=self._folder_paths(folder))
                 entries = self._listed
         except HistoryError:
             return False
@@ -862,6 +904,7 @@ class AmendmentSession:
             return checklist
         record.updated_at = self._stamp_time()
         data = dump_record(record).encode("utf-8")
+        _refuse_long_names(rel)
         atomic_write(destination, data)
         self.located.raw = data
         self.located.data = record.to_dict()
@@ -869,7 +912,7 @@ class AmendmentSession:
             old_notice = old_rel[: -len(".yaml")] + NOTICE_SUFFIX
             for stale in (old_rel, old_notice):
                 with contextlib.suppress(PathRefused):
-                    self._path(stale).unlink(missing_ok=True)
+                    remove(self._path(stale))  # put back if the action fails after this
         remove_stale_temps(destination)
         self.checklist = checklist
         return checklist
@@ -1200,6 +1243,7 @@ class AmendmentSession:
             text = render_notice(self.notice_input(record))
             version = self.target_version() or record.to_version
             rel = notice_relpath(self.settings.directory, record.contract, version)
+            _refuse_long_names(rel)
             data = text.encode("utf-8")
             atomic_write(self._path(rel), data)
             record.step("communication").notice = NoticeStamp(

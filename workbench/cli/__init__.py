@@ -7,7 +7,9 @@ every other command line goes to the click group in ``group.py``, which imports 
 module only when that command runs, and lists them for ``--help`` from ``COMMANDS`` below.
 
 Exit codes everywhere: 0 success, 1 findings or invalid input that the command reports, 2 usage
-errors (and load errors for ``diff``/``review``, which cannot compare what they cannot read).
+errors (and load errors for ``diff``/``review``, which cannot compare what they cannot read),
+refusals of the environment (read-only, full disk, name too long) and, through the guard in
+``output.run``, anything unexpected: one line on standard error, never a traceback.
 """
 
 import sys
@@ -89,7 +91,12 @@ class Main:
             sys.exit(0)
         from workbench.cli.group import cli
 
-        return cli.main(args=args, prog_name=prog_name, **extra)
+        if not extra.get("standalone_mode", True):  # a caller that handles click's exceptions
+            return cli.main(args=args, prog_name=prog_name, **extra)
+        from workbench.cli.output import run  # the gate on click's messages, and the guard
+
+        extra.pop("standalone_mode", None)
+        run(cli, args, prog_name, **extra)
 
 
 main = Main()

@@ -7,7 +7,6 @@ printed, a refusal is one line on standard error and exit 1.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,8 @@ import click
 
 from workbench.amendment.actions import ACTIONS, Action, Outcome, Param
 from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+from workbench.cli.output import echo, json_text
+from workbench.textsafe import clean
 
 if TYPE_CHECKING:
     from workbench.amendment.session import AmendmentSession
@@ -67,26 +68,26 @@ def _open(
     try:
         return AmendmentSession.open(contract, repo=repo_dir, base=base_ref, today=day)
     except NoSingleContract as exc:
-        names = ", ".join(exc.paths) or "none"
-        click.echo(
+        names = clean(", ".join(exc.paths) or "none")
+        echo(
             f"workbench amend: error: give --contract PATH ({len(exc.paths)} contracts "
             f"changed {exc.where}: {names})",
             err=True,
         )
         sys.exit(2)
     except AmendmentError as exc:
-        click.echo(error_line("amend", exc), err=True)
+        echo(error_line("amend", exc), err=True)
         sys.exit(2 if isinstance(exc, OpenError) else 1)
 
 
 def _show(outcome: Outcome) -> None:
     """The outcome's line, and the checklist when that is the answer (as `amend status`)."""
-    if outcome.note:
-        click.echo(outcome.note)
+    if outcome.note:  # one line (a newline in a path is shown as \n), or the notice itself
+        echo(outcome.note if outcome.note == outcome.notice else clean(outcome.note))
     if outcome.checklist is not None:
         from workbench.amendment.checklist import render_text
 
-        click.echo(render_text(outcome.checklist).rstrip("\n"))
+        echo(render_text(outcome.checklist).rstrip("\n"))
 
 
 def _parameter(param: Param) -> click.Parameter:
@@ -127,7 +128,7 @@ def _subcommand(action: Action) -> click.Command:
         try:
             outcome = action.perform(session, **params)
         except AmendmentError as exc:
-            click.echo(error_line("amend", exc), err=True)
+            echo(error_line("amend", exc), err=True)
             sys.exit(2 if isinstance(exc, OpenError) else 1)
         finally:
             session.close()
@@ -158,9 +159,9 @@ def status(
     session.close()
     assert checklist is not None
     if fmt == "json":
-        click.echo(json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False))
+        echo(json_text(checklist.to_dict()))
     else:
-        click.echo(render_text(checklist, verbose=verbose), nl=False)
+        echo(render_text(checklist, verbose=verbose), nl=False)
     sys.exit(0 if checklist.complete else 1)
 
 
@@ -188,18 +189,18 @@ def sign_off_policy(repo_dir: Path, base_ref: str, comment: str) -> None:
     try:
         repo = ContractRepo.open(repo_dir, cache=False)
     except HistoryError as exc:
-        click.echo(error_line("amend", exc), err=True)
+        echo(error_line("amend", exc), err=True)
         sys.exit(2)
     try:
         me = identity(repo)
         who = Who(me.name, me.email) if me is not None else None
         rel, change = sign(repo, base_ref, who, comment)
     except (PolicyReviewError, HistoryError) as exc:
-        click.echo(error_line("amend", exc), err=True)
+        echo(error_line("amend", exc), err=True)
         sys.exit(1)
     finally:
         repo.close()
-    click.echo(
+    echo(
         f"{rel}: signed off by {who} for the policy change {change.fingerprint} "
         f"({change.summary()}); commit it as yourself: the merge gate verifies that commit"
     )

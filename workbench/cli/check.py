@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import click
 
 from workbench.amendment.gate import GateError, check
 from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+from workbench.cli.output import echo, json_text
 
 
 @click.command("check")
@@ -42,10 +42,10 @@ def command(
     try:
         result = check(repo_dir, staged=staged, base=base_ref, today=day)
     except GateError as exc:
-        click.echo(error_line("check", exc), err=True)
+        echo(error_line("check", exc), err=True)
         sys.exit(2)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo(json_text(result.to_dict()))
     else:
-        click.echo(result.render(), nl=False, err=not result.ok)
+        echo(result.render(), nl=False, err=not result.ok)
     sys.exit(result.exit_code)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.output import echo
 from workbench.demo import DemoError, build_demo_repo
 
 
@@ -29,13 +30,13 @@ def command(directory: Path | None, no_open: bool, no_draft: bool) -> None:
     except DemoError as exc:
         if created:
             shutil.rmtree(directory, ignore_errors=True)
-        click.echo(f"workbench demo: error: {exc}", err=True)
+        echo(f"workbench demo: error: {exc}", err=True)
         sys.exit(exc.exit_code)
     if no_open:
-        click.echo(str(path))
+        echo(str(path))
         return
-    click.echo(f"Demo repository built at {path}", err=True)
+    echo(f"Demo repository built at {path}", err=True)
     from workbench.tui.app import run_app  # only when the demo is opened
 
     run_app(path)
-    click.echo(f"The demo repository stays at {path}", err=True)
+    echo(f"The demo repository stays at {path}", err=True)

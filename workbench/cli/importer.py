@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import fail
+from workbench.cli.output import echo
 
 KINDS = ("auto", "oidc-discovery", "rfc8414", "openapi", "keycloak-realm", "dex-config")
 
@@ -32,10 +33,10 @@ def command(kind: str, file: Path, output: Path | None) -> None:
     except ContractError as exc:
         errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
         for problem in errors[:10]:
-            click.echo(problem.format(), err=True)
+            echo(problem.format(), err=True)
         sys.exit(1)
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     from workbench.amendment.atomic import atomic_write
 
@@ -43,4 +44,4 @@ def command(kind: str, file: Path, output: Path | None) -> None:
         atomic_write(output, text.encode("utf-8"))
     except OSError as exc:
         fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
-    click.echo(f"{output}: {kind if kind != 'auto' else 'artefact'} {file} imported", err=True)
+    echo(f"{output}: {kind if kind != 'auto' else 'artefact'} {file} imported", err=True)

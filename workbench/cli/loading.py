@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import click
-
 from workbench.cli.options import fail
+from workbench.cli.output import echo
 from workbench.contract.errors import ContractError
 from workbench.contract.model import Contract
 from workbench.contract.revspec import parse_rev_path
@@ -183,5 +182,5 @@ def load_ignores_for(
     except ContractError as exc:
         fail(problem_lines(exc))
     for warning in ignores.warnings:
-        click.echo(warning.format(), err=True)
+        echo(warning.format(), err=True)
     return ignores.scoped(contract_id)

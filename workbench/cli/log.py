@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,11 +11,13 @@ import click
 from click.core import ParameterSource
 
 from workbench.cli.options import LOCATED, format_option, from_option, repo_option
+from workbench.cli.output import echo, json_text
 from workbench.history.errors import HistoryError
 from workbench.history.log import amendment_log
 from workbench.history.repo import ContractRepo
 from workbench.report.log import contract_width, log_error, log_header, log_line
 from workbench.report.text import Painter, use_color
+from workbench.textsafe import clean
 
 
 @click.command("log")
@@ -77,7 +78,7 @@ def command(
                 if is_dir:
                     under, rel = rel, None
             if limit == 0 and fmt != "html":
-                click.echo("[]" if fmt == "json" else log_header(None if rel else 8))
+                echo("[]" if fmt == "json" else log_header(None if rel else 8))
                 return
             entries = amendment_log(repo, rel, limit=limit, under=under)
             first = next(entries, None)
@@ -92,19 +93,19 @@ def command(
                 from workbench.report.html import render_log_html
 
                 rows = [] if first is None or limit == 0 else [first, *entries]
-                click.echo(render_log_html([(e.to_dict(), e.report) for e in rows]), nl=False)
+                echo(render_log_html([(e.to_dict(), e.report) for e in rows]), nl=False)
                 return
             if fmt == "json":
                 if first is None:
-                    click.echo("[]")
+                    echo("[]")
                     return
-                click.echo("[\n  " + json.dumps(first.to_dict()), nl=False)
+                echo("[\n  " + json_text(first.to_dict(), indent=None), nl=False)
                 for entry in entries:
-                    click.echo(",\n  " + json.dumps(entry.to_dict()), nl=False)
-                click.echo("\n]")
+                    echo(",\n  " + json_text(entry.to_dict(), indent=None), nl=False)
+                echo("\n]")
                 return
             if first is None:
-                click.echo("no amendments", err=True)
+                echo("no amendments", err=True)
                 return
             if rel is not None:
                 width, kinds = None, first.document != "contract"
@@ -113,10 +114,10 @@ def command(
                 width = contract_width(e.id for e in listed)
                 kinds = any(e.doc_kind != "contract" for e in listed)
             paint = Painter(use_color(sys.stdout))
-            click.echo(log_header(width, kinds))
-            click.echo(log_line(first, width, paint, kinds))
+            echo(log_header(width, kinds))
+            echo(log_line(first, width, paint, kinds), color=paint.enabled)
             for entry in entries:
-                click.echo(log_line(entry, width, paint, kinds))
+                echo(log_line(entry, width, paint, kinds), color=paint.enabled)
         except HistoryError as exc:
             _fail(str(exc))
         except BrokenPipeError:  # `workbench log | head`
@@ -125,6 +126,6 @@ def command(
 
 
 def _fail(message: str) -> NoReturn:
-    text = log_error(message)
-    click.echo(text if LOCATED.match(text) else f"workbench log: {text}", err=True)
+    text = clean(log_error(message))
+    echo(text if LOCATED.match(text) else f"workbench log: {text}", err=True)
     sys.exit(2)

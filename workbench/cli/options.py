@@ -13,7 +13,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from workbench.amendment.atomic import atomic_write
+from workbench.cli.output import echo
 from workbench.sources.kinds import CHOICES as KIND_CHOICES
+from workbench.textsafe import clean, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +155,7 @@ def parse_day(value: str | None, option: str = "--today") -> dt.date | None:
 def fail(lines: list[str]) -> NoReturn:
     """Print load or usage problems (one line each) and exit 2."""
     for line in lines:
-        click.echo(line, err=True)
+        echo(clean(line), err=True)  # one line each, whatever a path holds
     sys.exit(2)
 
 
@@ -162,17 +165,21 @@ LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
 def error_line(command: str, exc: Exception | str) -> str:
     """``workbench CMD: error: MESSAGE``, or the message alone when it already is a located
     ``file:line:col: error: ...`` line (no doubled prefix)."""
-    text = str(exc)
+    text = clean(str(exc))  # one line, whatever a path or a name in it holds
     return text if LOCATED.match(text) else f"workbench {command}: error: {text}"
 
 
 def write_output(text: str, output: Path | None, color: bool = False) -> None:
     """``text`` to standard output, or to ``output`` (exit 2 when it cannot be written)."""
     if output is None:
-        click.echo(text, nl=False, color=color)
+        echo(text, nl=False, color=color)
         return
+    data = terminal_safe(text, colour=color).encode("utf-8")  # a file is read in a terminal too
     try:
-        output.write_text(text, encoding="utf-8")
+        if output.parent.is_dir() and (output.is_file() or not output.exists()):
+            atomic_write(output, data)  # replaced whole or not at all (a full disk, a kill)
+        else:  # a device or a pipe (-o /dev/stdout), or a missing directory (the error)
+            output.write_bytes(data)
     except OSError as exc:
         fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
 
@@ -184,6 +191,6 @@ def step_summary(markdown: str) -> None:
         return
     try:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(markdown + "\n")
+            fh.write(terminal_safe(markdown) + "\n")
     except OSError as exc:
-        click.echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)
+        echo(f"{target}:1:1: warning: cannot write the job summary: {exc}", err=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.output import echo
+
 
 @click.command("serve")
 @click.argument("path", default=".", type=click.Path(exists=True, path_type=Path))
@@ -24,9 +26,9 @@ def command(path: Path, host: str, port: int) -> None:
 
     warning = exposure_warning(host, port)
     if warning:
-        click.echo(warning, err=True)
+        echo(warning, err=True)
     try:
-        serve(path, host, port, echo=lambda line: click.echo(line, err=True))
+        serve(path, host, port, echo=lambda line: echo(line, err=True))
     except ServeError as exc:
-        click.echo(f"workbench serve: error: {exc}", err=True)
+        echo(f"workbench serve: error: {exc}", err=True)
         sys.exit(2)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.output import echo
+
 
 @click.command("open", hidden=True)
 @click.argument("path", default=".", type=click.Path(path_type=Path))
@@ -15,11 +17,11 @@ import click
 def command(path: Path, theme: str | None = None) -> None:
     """Open the workbench on the repository containing PATH (a contract file is preselected)."""
     if not path.exists():
-        click.echo(f"workbench: error: {path}: no such file or directory", err=True)
+        echo(f"workbench: error: {path}: no such file or directory", err=True)
         sys.exit(2)
     # A driver named in TEXTUAL_DRIVER (as `workbench serve` runs the app) needs no terminal.
     if not (sys.stdin.isatty() and sys.stdout.isatty()) and not os.environ.get("TEXTUAL_DRIVER"):
-        click.echo(
+        echo(
             "workbench: error: the terminal UI needs a terminal; in scripts use "
             "`workbench log`, `workbench diff` or `workbench review`",
             err=True,

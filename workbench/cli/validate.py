@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import from_option
+from workbench.cli.output import echo
 from workbench.sources.loading import validate_document
 
 
@@ -30,10 +31,10 @@ def command(paths: tuple[Path, ...], kind: str, quiet: bool) -> None:
     for path in paths:
         problems = validate_document(path, kind)
         for problem in problems:
-            click.echo(problem.format(), err=problem.severity == "error")
+            echo(problem.format(), err=problem.severity == "error")
         if any(p.severity == "error" for p in problems):
             invalid += 1
     if not quiet:
         ok = len(paths) - invalid
-        click.echo(f"{ok} valid, {invalid} invalid", err=bool(invalid))
+        echo(f"{ok} valid, {invalid} invalid", err=bool(invalid))
     sys.exit(1 if invalid else 0)

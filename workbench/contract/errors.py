@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.textsafe import clean
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -17,9 +19,16 @@ class Problem:
     severity: str = "error"  # error | warning
 
     def format(self) -> str:
-        """``file:line:col: error: message (at json.path)``, the one-line form every face prints."""
-        where = f" (at {self.json_path})" if self.json_path else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{where}"
+        """``file:line:col: error: message (at json.path)``, the one-line form every face prints.
+
+        The file name, the message and the path come from the input (a key is whatever the file
+        says): control, bidi and invisible characters in them are shown escaped, and a newline
+        as ``\\n``, so the line stays one line and prints as it reads."""
+        where = f" (at {clean(self.json_path)})" if self.json_path else ""
+        return (
+            f"{clean(self.file)}:{self.line}:{self.column}: {self.severity}: "
+            f"{clean(self.message)}{where}"
+        )
 
     def to_dict(self) -> dict:
         return {

@@ -836,9 +836,29 @@ def _pair_renames(
     return pairs
 
 
+DETAIL_LIMIT = 2000  # values in an opaque field above which changes are not itemized
+
+
+def _larger_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` holds more than ``limit`` values (counting stops there)."""
+    stack, seen = [value], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _detail(old: Any, new: Any) -> str:
     """A short account of what changed inside an opaque value (extension fields)."""
     if isinstance(old, dict | list) and isinstance(new, dict | list):
+        if _larger_than(old, DETAIL_LIMIT) or _larger_than(new, DETAIL_LIMIT):
+            return "too large to itemize"  # an order-free diff of it would be quadratic
         from deepdiff import DeepDiff  # only for extension fields: it is slow to import
 
         diff = DeepDiff(old, new, ignore_order=True, verbose_level=0)

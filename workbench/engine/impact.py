@@ -101,28 +101,37 @@ def _refs(node: Any) -> set[str]:
     return out
 
 
-def _schema_users(contract: Contract | None, name: str) -> set[str]:
-    """Endpoint ids and token kinds whose schemas reference component ``name`` (transitively)."""
-    if contract is None:
-        return set()
+@dataclass(slots=True)
+class _RefIndex:
+    """The schema references of one contract, each part walked once: a schema that aliases
+    expand into thousands of copies is still read once per amendment, not once per finding
+    and per component."""
+
+    components: dict[str, set[str]]  # component -> components it references
+    users: dict[str, set[str]]  # endpoint id or token kind -> components its schemas reference
+
+
+def _ref_index(contract: Contract) -> _RefIndex:
     components = ((contract.data.get("components") or {}).get("schemas")) or {}
-    # components reaching `name`, including itself
-    reaching = {name}
+    if not isinstance(components, dict):
+        components = {}
+    users = {ep_id: _refs(ep) for ep_id, ep in _endpoints(contract).items()}
+    for kind, token in _tokens(contract).items():
+        users.setdefault(kind, set()).update(_refs(token.get("claims_schema")))
+    return _RefIndex({str(c): _refs(schema) for c, schema in components.items()}, users)
+
+
+def _schema_users(index: _RefIndex, name: str) -> set[str]:
+    """Endpoint ids and token kinds whose schemas reference component ``name`` (transitively)."""
+    reaching = {name}  # components reaching `name`, including itself
     changed = True
     while changed:
         changed = False
-        for comp, schema in components.items():
-            if comp not in reaching and _refs(schema) & reaching:
+        for comp, refs in index.components.items():
+            if comp not in reaching and refs & reaching:
                 reaching.add(comp)
                 changed = True
-    users: set[str] = set()
-    for ep_id, ep in _endpoints(contract).items():
-        if _refs(ep) & reaching:
-            users.add(ep_id)
-    for kind, token in _tokens(contract).items():
-        if _refs(token.get("claims_schema")) & reaching:
-            users.add(kind)
-    return users
+    return {user for user, refs in index.users.items() if refs & reaching}
 
 
 class Impact:
@@ -148,11 +157,14 @@ class Impact:
             if isinstance(c, dict) and c.get("name")
         ]
         self._memo: dict[str, set[str]] = {}
+        self._ref_indexes: list[_RefIndex] | None = None
 
     def _schema_users(self, name: str) -> set[str]:
         key = "\x00schema:" + name
         if key not in self._memo:
-            self._memo[key] = set().union(*(_schema_users(c, name) for c in self.sides))
+            if self._ref_indexes is None:
+                self._ref_indexes = [_ref_index(c) for c in self.sides]
+            self._memo[key] = set().union(*(_schema_users(i, name) for i in self._ref_indexes))
         return self._memo[key]
 
     def touched(self, path: str) -> set[str]:

@@ -329,9 +329,51 @@ class GitRepo:
             if found is not None and found[1] == "blob"
         }
 
+    def blob_sizes(self, shas: list[str]) -> dict[str, int]:
+        """``{sha: size}`` of many objects from one ``git cat-file --batch-check`` (nothing is
+        read); missing ones are left out."""
+        if not shas:
+            return {}
+        proc = subprocess.run(
+            [*self._base_cmd(), "cat-file", "--batch-check=%(objectname) %(objectsize)"],
+            input="".join(f"{sha}\n" for sha in shas).encode("ascii"),
+            capture_output=True,
+            env=self._env,
+        )
+        sizes: dict[str, int] = {}
+        for line in proc.stdout.splitlines():
+            name, _, size = line.partition(b" ")
+            if size.isdigit():
+                sizes[name.decode("ascii")] = int(size)
+        return sizes
+
+    def read_head(self, sha: str, limit: int) -> bytes:
+        """At most the first ``limit`` bytes of blob ``sha`` (its own process, stopped once
+        enough is read: a huge file costs no more than a small one)."""
+        proc = subprocess.Popen(
+            [*self._base_cmd(), "cat-file", "blob", sha],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=self._env,
+        )
+        assert proc.stdout is not None
+        try:
+            return proc.stdout.read(limit)
+        finally:
+            release(proc)
+
     def tree_entry(self, commit: str, rel: str) -> tuple[str, str] | None:
         """``(type, sha)`` of ``rel`` in ``commit``'s tree, or ``None`` when absent."""
         if not rel:
+            return None
+        if "\n" in rel:  # cat-file reads names one per line: ask ls-tree for this one
+            out = self.run("ls-tree", "-z", "--full-tree", commit, "--", rel, check=False)
+            for record in out.split(b"\x00"):
+                meta, _, name = record.partition(b"\t")
+                fields = meta.split()
+                if len(fields) == 3 and _decode(name) == rel:
+                    return fields[1].decode("ascii"), fields[2].decode("ascii")
             return None
         found = self.batch.read([f"{commit}:{rel}"])[0]
         return None if found is None else (found[1], found[0])

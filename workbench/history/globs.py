@@ -50,7 +50,7 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
             i += 1
     if pattern.endswith("/"):
         out.append(".*")
-    return re.compile("".join(out) + r"\Z")
+    return re.compile("".join(out) + r"\Z", re.DOTALL)  # a file name may hold a newline
 
 
 class PathFilter:
@@ -59,8 +59,19 @@ class PathFilter:
     def __init__(self, include: Iterable[str], exclude: Iterable[str] = ()):
         self.include = tuple(include)
         self.exclude = tuple(exclude)
-        self._inc = [compile_glob(p) for p in self.include]
-        self._exc = [compile_glob(p) for p in self.exclude]
+        self._inc = _union(self.include)
+        self._exc = _union(self.exclude)
 
     def __call__(self, path: str) -> bool:
-        return any(r.match(path) for r in self._inc) and not any(r.match(path) for r in self._exc)
+        return (
+            self._inc is not None
+            and self._inc.match(path) is not None
+            and (self._exc is None or self._exc.match(path) is None)
+        )
+
+
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One expression for several globs (one match per path: commits may touch 100,000)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns), re.DOTALL)

@@ -9,7 +9,8 @@ meet it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Collection
 
 from workbench.config import Config
 from workbench.contract.yamlsrc import read_regular
@@ -131,11 +132,44 @@ class Identities:
         self._stored.clear()
 
 
-def worktree_status(git: GitRepo) -> dict[str, StatusEntry]:
-    """``git status`` of the whole working tree, untracked files included (``{}`` when bare)."""
+def worktree_status(git: GitRepo, *specs: str) -> dict[str, StatusEntry]:
+    """``git status`` of the working tree (of ``specs``, ``-- PATH...``, when given), untracked
+    files included (``{}`` when bare)."""
     if git.root is None:
         return {}
-    return parse_status(git.run("status", "--porcelain=v2", "-z", "--untracked-files=all"))
+    return parse_status(git.run("status", "--porcelain=v2", "-z", "--untracked-files=all", *specs))
+
+
+def changed_paths(git: GitRepo, *, staged: bool = False) -> set[str]:
+    """The paths ``git status`` reports (with ``staged``, what ``git diff --cached`` reports:
+    no scan of the working tree), sources of renames included: what an amendment in the
+    working tree or the index can touch."""
+    out: set[str] = set()
+    if staged and git.root is not None:
+        fields = git.run("diff", "--cached", "--name-status", "-z", "-M").split(b"\x00")
+        i = 0
+        while i < len(fields) - 1:  # STATUS PATH, or STATUS OLD NEW for renames and copies
+            count = 2 if fields[i][:1] in (b"R", b"C") else 1
+            out.update(f.decode("utf-8", "surrogateescape") for f in fields[i + 1 : i + 1 + count])
+            i += 1 + count
+        return out
+    for path, entry in worktree_status(git).items():
+        if staged and entry.x in (".", "?"):
+            continue
+        out.add(path)
+        if entry.orig:
+            out.add(entry.orig)
+    return out
+
+
+MAX_PATHSPECS = 1000  # more paths than this are filtered after a full listing, not by git
+
+
+def _within(paths: Collection[str]) -> Callable[[str], bool]:
+    """Whether a path is one of ``paths`` or under one of its folders (``dir/``)."""
+    files = {p for p in paths if not p.endswith("/")}
+    folders = tuple(p for p in paths if p.endswith("/"))
+    return lambda p: p in files or (bool(folders) and p.startswith(folders))
 
 
 class Listing:
@@ -151,24 +185,47 @@ class Listing:
         config = self._config()
         return PathFilter(config.include, config.exclude)
 
-    def contracts(self, *, include_deleted: bool = False) -> list[ContractEntry]:
+    def contracts(
+        self, *, include_deleted: bool = False, paths: Collection[str] | None = None
+    ) -> list[ContractEntry]:
         """See :meth:`workbench.history.repo.ContractRepo.contracts`."""
-        selected = self.selected()
+        globs = self.selected()
+        selected: Callable[[str], bool] = globs
+        specs: list[str] = []
+        if paths is not None:
+            if not paths:
+                return []
+            within = _within(paths)
+            selected = lambda p: within(p) and globs(p)  # noqa: E731
+            if len(paths) <= MAX_PATHSPECS:
+                specs = ["--", *sorted(paths)]
         head = self.git.head()
         head_files = (
-            parse_tree_listing(self.git.run("ls-tree", "-r", "-z", "--full-tree", head))
+            parse_tree_listing(self.git.run("ls-tree", "-r", "-z", "--full-tree", head, *specs))
             if head
             else {}
         )
         if self.git.root is not None:
-            index_files = parse_tree_listing(self.git.run("ls-files", "--stage", "-z"), stage=True)
-            status = worktree_status(self.git)
+            index_files = parse_tree_listing(
+                self.git.run("ls-files", "--stage", "-z", *specs), stage=True
+            )
+            status = worktree_status(self.git, *specs)
         else:
             index_files, status = dict(head_files), {}
         untracked = {p for p, e in status.items() if e.untracked}
         renamed_from = {e.orig: p for p, e in status.items() if e.orig and e.x == "R"}
         candidates = sorted(
             p for p in set(head_files) | set(index_files) | untracked if selected(p)
+        )
+        root = self.git.root
+        # files git has but the working tree lacks (a bare repository, a sparse checkout, a
+        # deletion) are identified from their blobs: in one pipelined read, not one each
+        self.identities.prefetch(
+            [
+                index_files.get(p) or head_files.get(p)
+                for p in candidates
+                if root is None or not os.path.lexists(root / p)
+            ]
         )
         found: list[ContractEntry] = []
         for path in candidates:
@@ -179,7 +236,7 @@ class Listing:
                 found.append(entry)
         if include_deleted and head:
             known = {e.path for e in found} | set(head_files)
-            found += self._deleted_contracts(known, selected)
+            found += self._deleted_contracts(known, globs)
             found.sort(key=lambda e: e.path)
         return found
 

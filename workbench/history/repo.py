@@ -14,7 +14,7 @@ over one :class:`~workbench.history.gitio.GitRepo`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ from workbench.history.cache import BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
 from workbench.history.judge import Judge, Judgement, problem_line
-from workbench.history.listing import Identities, Listing
+from workbench.history.listing import Identities, Listing, changed_paths
 from workbench.history.model import ContractEntry, ParentRef, Revision
 from workbench.history.walk import Walker
 
@@ -170,16 +170,26 @@ class ContractRepo:
 
     # --- contracts and histories -----------------------------------------------------------
 
-    def contracts(self, *, include_deleted: bool = False) -> list[ContractEntry]:
+    def contracts(
+        self, *, include_deleted: bool = False, paths: Collection[str] | None = None
+    ) -> list[ContractEntry]:
         """Every contract file: in HEAD, in the index, or new in the working tree (untracked
         but not ignored), selected by the ``contracts.include``/``exclude`` globs and by content
         (a mapping with ``contract`` and ``version``, or an artefact: see
         :func:`workbench.history.meta.sniff`). Sorted by path.
 
         ``include_deleted`` also lists contracts deleted in past commits (a walk of the whole
-        history), whose history stays readable with :meth:`history`.
+        history), whose history stays readable with :meth:`history`. ``paths`` restricts the
+        listing to those files and folders (``dir/``): git lists and reads only them (the
+        changed files, one folder), so the cost follows them, not the size of the repository.
         """
-        return self.listing.contracts(include_deleted=include_deleted)
+        return self.listing.contracts(include_deleted=include_deleted, paths=paths)
+
+    def changed_paths(self, *, staged: bool = False) -> set[str]:
+        """The paths ``git status`` reports (staged ones only with ``staged``, from ``git diff
+        --cached``), with the sources of renames: what an amendment in the working tree or the
+        index can touch (see :func:`~workbench.history.listing.changed_paths`)."""
+        return changed_paths(self.git, staged=staged)
 
     def history(
         self, path: str, *, limit: int | None = None, offset: int = 0, ref: str = "HEAD"

@@ -17,6 +17,7 @@ from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.security.model import SEVERITY_RANK, at_or_above
+from workbench.textsafe import clean
 
 SEVERITIES: tuple[str, ...] = ("breaking", "risky", "safe")
 PARTY_LABELS: dict[str, str] = {
@@ -237,40 +238,38 @@ def verdict_sentence(report: DiffReport) -> str:
     return f"{head}: {need}; {got}{versions}: {ok}" + (f" ({note})" if note else "")
 
 
-# --- text hygiene ---------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean(text: Any, *, newlines: bool = False) -> str:
-    """Untrusted text made inert for a terminal or a log: control characters (ESC and the other
-    C0/C1 codes) shown escaped; newlines kept only when ``newlines``."""
-    s = text if isinstance(text, str) else str(text)
-    s = s.replace("\r\n", "\n")
-    if not newlines:
-        s = s.replace("\n", "\\n")
-    return _CONTROL.sub(_escape_char, s)
-
-
-def _escape_char(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+# --- text hygiene: clean() (textsafe.py) escapes what a terminal would act on --------
 
 
 def short_value(value: Any, limit: int = 60) -> str:
     """A contract value in one short line (lists and maps in flow style)."""
+    text = clean(_flow(value, limit))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _flow(value: Any, budget: int) -> str:
+    """``value`` in flow style, stopped soon after ``budget`` characters: a value that YAML
+    aliases expanded into 100,000 parts is never written out whole to show 60 characters."""
     if value is None:
         return "(unset)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        text = "[" + ", ".join(short_value(v, limit) for v in value) + "]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}: {short_value(v, limit)}" for k, v in value.items()) + "}"
-    else:
-        text = str(value)
-    text = clean(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        parts: list[str] = []
+        size = 1
+        for key, item in items:
+            if size > budget:
+                parts.append("...")
+                break
+            text = _flow(item, budget - size)
+            if key is not None:
+                text = f"{key}: {text}"
+            parts.append(text)
+            size += len(text) + 2
+        inner = ", ".join(parts)
+        return f"{{{inner}}}" if isinstance(value, dict) else f"[{inner}]"
+    return str(value)
 
 
 _DURATION_KEYS = frozenset(spec[-1] for spec in DURATION_FIELDS)

@@ -57,15 +57,11 @@ from workbench.report.rules import compatibility_rules, security_rules
 
 # --- making untrusted text inert --------------------------------------------------------------
 
-# Bidirectional controls reorder what a reader sees ("Trojan Source"): shown escaped, like the
-# control characters ``clean`` already escapes.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 def inert(value: Any, *, newlines: bool = False) -> str:
-    """Untrusted text with control characters and bidi overrides shown escaped (not yet HTML)."""
-    s = clean("" if value is None else value, newlines=newlines)
-    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+    """Untrusted text with control, bidi and invisible format characters shown escaped (``clean``
+    covers them all); not yet HTML."""
+    return clean("" if value is None else value, newlines=newlines)
 
 
 def esc(value: Any, *, newlines: bool = False) -> str:

@@ -25,8 +25,9 @@ def report_data(report: DiffReport) -> dict[str, Any]:
 
 
 def render_json(report: DiffReport, options: RenderOptions | None = None) -> str:
-    """The report as pretty-printed JSON (UTF-8 text, keys in a stable order)."""
-    return json.dumps(report_data(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    """The report as pretty-printed JSON (keys in a stable order; ASCII only: control, bidi and
+    other non-ASCII characters of the data are kept as ``\\u`` escapes, never raw)."""
+    return json.dumps(report_data(report), indent=2, ensure_ascii=True, default=str) + "\n"
 
 
 @cache

@@ -233,4 +233,4 @@ def sarif_log(report: DiffReport, options: RenderOptions | None = None) -> dict[
 
 def render_sarif(report: DiffReport, options: RenderOptions | None = None) -> str:
     """The SARIF 2.1.0 log as JSON text."""
-    return json.dumps(sarif_log(report, options), indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(sarif_log(report, options), indent=2, ensure_ascii=True, default=str) + "\n"

@@ -14,6 +14,7 @@ import yaml
 
 from workbench.contract.model import DURATION_FIELDS, Contract
 from workbench.contract.units import format_duration
+from workbench.textsafe import UNSAFE, clean, escape_for_double_quotes
 
 
 class _Dumper(yaml.SafeDumper):
@@ -24,7 +25,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # bidi, invisible and control characters: double-quoted, escaped by to_contract_yaml
+    style = '"' if UNSAFE.search(value) else "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -60,8 +62,8 @@ def to_contract_yaml(contract: Contract, *, source: str | None = None) -> str:
     kind = (data.get("artefact") or {}).get("kind", "contract")
     name = source or contract.source
     header = (
-        f"# Read from {name} ({kind}) by `workbench import`: effective values with the\n"
-        "# defaults of the artefact's kind applied; secrets appear only as digests.\n"
+        f"# Read from {clean(name)} ({clean(kind)}) by `workbench import`: effective values\n"
+        "# with the defaults of the artefact's kind applied; secrets appear only as digests.\n"
     )
     body = yaml.dump(
         data,
@@ -71,4 +73,4 @@ def to_contract_yaml(contract: Contract, *, source: str | None = None) -> str:
         default_flow_style=False,
         width=100,
     )
-    return header + body
+    return header + escape_for_double_quotes(body)  # the file reads as it is

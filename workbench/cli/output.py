@@ -1,0 +1,179 @@
+"""The one way the command line writes, and the guard around every command.
+
+Everything a command prints (reports, checklists, notes, error lines, click's own usage errors)
+goes through :func:`echo` (or :func:`write_output` for ``--output`` files), which passes the
+text through :func:`~workbench.textsafe.terminal_safe`: whatever a contract, a path,
+git metadata or an amendment record smuggled in (escape sequences, bidi overrides, invisible
+characters) is shown escaped, and only the report painter's colours survive, when colour is on.
+JSON is written with :func:`json_text` (``ensure_ascii``: the data is kept, as ``\\u`` escapes).
+A test keeps every ``click.echo`` of the command modules in this module.
+
+:func:`run` is the top-level guard: click's errors are shown through the same gate, and any
+exception nothing else handled becomes one line on standard error and exit status 2, never a
+traceback (``WORKBENCH_DEBUG=1`` shows it, for a bug report).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sys
+from typing import IO, Any, NoReturn
+
+import click
+
+from workbench.textsafe import clean, terminal_safe
+
+REPORT_HINT = (
+    "this is a bug in workbench: please report it with this line, the command and "
+    "`workbench --version` (README: Reporting problems); WORKBENCH_DEBUG=1 shows the traceback"
+)
+# OS errors that are the environment's answer, not a bug: a one-line refusal, exit status 2
+ENVIRONMENT_ERRORS = frozenset(
+    {
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.ENAMETOOLONG,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ELOOP,
+        errno.ENOENT,
+        errno.EEXIST,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOMEM,
+        errno.EIO,
+        errno.EFBIG,
+        errno.ETXTBSY,
+        errno.EBUSY,
+    }
+)
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True, color: bool = False) -> None:
+    """Write ``text`` (and a newline) to standard output, or standard error with ``err``,
+    through the terminal gate; ``color`` keeps the painter's colour sequences."""
+    click.echo(terminal_safe(text, colour=color), err=err, nl=nl, color=color)
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON that holds no raw control, bidi or non-ASCII character (``\\u``
+    escapes keep the data exactly)."""
+    return json.dumps(data, indent=indent, ensure_ascii=True, default=str)
+
+
+class GatedStream:
+    """A text stream that passes everything written to it through the gate (for click's own
+    messages, which quote the command line's values)."""
+
+    def __init__(self, stream: IO[str]):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_safe(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (ValueError, OSError):
+            return False
+
+
+def _command_name(args: list[str]) -> str:
+    """``diff``, ``amend start``: what the user ran, for the guard's line."""
+    from workbench.cli import COMMANDS
+
+    words = [a for a in args if not a.startswith("-")][:2]
+    if not words or words[0] not in COMMANDS:
+        return "workbench"
+    if words[0] == "amend" and len(words) > 1:
+        return f"workbench amend {clean(words[1])[:40]}"
+    return f"workbench {words[0]}"
+
+
+def os_error_line(what: str, exc: OSError) -> str:
+    """``workbench amend start: error: cannot write PATH: Read-only file system``."""
+    where = exc.filename if exc.filename is not None else ""
+    verb = (
+        "cannot write" if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT) else "cannot use"
+    )
+    target = f" {_shown_path(os.fsdecode(where))}" if where != "" else ""
+    reason = exc.strerror or type(exc).__name__
+    return clean(f"{what}: error: {verb}{target}: {reason}")
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current directory when it lies under it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def crash_line(what: str, exc: BaseException) -> str:
+    """The one line an unexpected exception becomes."""
+    text = clean(" ".join(str(exc).split()))
+    if len(text) > 200:
+        text = text[:197] + "..."
+    kind = type(exc).__name__
+    return f"{what}: internal error: {kind}{': ' + text if text else ''} ({REPORT_HINT})"
+
+
+def run(
+    group: click.Command, args: list[str] | None, prog_name: str | None, **extra: Any
+) -> NoReturn:
+    """Run the click group in standalone fashion, with the gate on click's messages and the
+    guard around everything."""
+    argv = sys.argv[1:] if args is None else list(args)
+    what = _command_name(argv)
+    try:
+        rv = group.main(args=argv, prog_name=prog_name, standalone_mode=False, **extra)
+    except click.ClickException as exc:
+        exc.show(file=GatedStream(sys.stderr))  # type: ignore[arg-type]
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        echo("Aborted!", err=True)
+        sys.exit(1)
+    except (KeyboardInterrupt, EOFError):
+        echo("", err=True)
+        sys.exit(130)
+    except BrokenPipeError:  # `workbench log | head`: the reader has all it wanted
+        _quiet_stdout()
+        sys.exit(0)
+    except OSError as exc:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        if exc.errno in ENVIRONMENT_ERRORS:
+            _say(os_error_line(what, exc))
+        else:
+            _say(crash_line(what, exc))
+        sys.exit(2)
+    except Exception as exc:  # the guard: a traceback is never the answer
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        _say(crash_line(what, exc))
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(Exception):  # standard error itself is gone: nothing to tell
+        echo(line, err=True)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, make the interpreter's final flush of standard output silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
