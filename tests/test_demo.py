@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from workbench.cli import main
-from workbench.contract import load_contract_bytes
 from workbench.demo import DemoCommit, DemoError, build_demo_repo, fast_import_stream, load_plan
+from workbench.sources import artefact_id, kind_of, load_document_bytes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_contracts"
 PAYMENTS = "contracts/payments/payments-api.yaml"
@@ -54,7 +54,19 @@ def test_plan_interleaves_every_story_by_date(plan) -> None:
     assert dates == sorted(dates)
     assert len(plan.commits) >= 32
     contracts = [c.contract for c in plan.commits if c.contract]
-    assert set(contracts) == {"payments-api", "ledger-service", "wallet-app", "partner-api"}
+    assert set(contracts) == {
+        "payments-api",
+        "ledger-service",
+        "wallet-app",
+        "partner-api",
+        "idp-login-discovery",  # artefacts are named by their paths
+        "openapi-merchant-api",
+        "keycloak-customers",
+    }
+    kinds = {c.contract: c.kind for c in plan.commits if c.contract}
+    assert kinds["idp-login-discovery"] == "oidc-discovery"
+    assert kinds["openapi-merchant-api"] == "openapi"
+    assert kinds["keycloak-customers"] == "keycloak-realm"
     assert [d.path for d in plan.drafts] == [PAYMENTS]
 
 
@@ -124,8 +136,11 @@ def test_every_contract_revision_in_history_loads(demo_repo: Path, plan) -> None
             raw = subprocess.run(
                 ["git", "show", f"{sha}:{commit.path}"], cwd=demo_repo, capture_output=True
             ).stdout
-            contract = load_contract_bytes(raw, f"{sha[:7]}:{commit.path}")
-            assert (contract.id, contract.version) == (commit.contract, commit.version)
+            contract = load_document_bytes(
+                raw, f"{sha[:7]}:{commit.path}", contract_id=artefact_id(commit.path)
+            )
+            assert (contract.id, contract.version or None) == (commit.contract, commit.version)
+            assert kind_of(contract) == commit.kind
 
 
 def test_rename_is_followed_by_git(demo_repo: Path) -> None:

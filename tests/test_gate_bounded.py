@@ -118,3 +118,32 @@ def test_a_contract_named_with_a_newline_is_checked_and_shown_on_one_line(tmp_pa
     assert len(result.entries) == 1 and not result.ok  # seen, and failed: not a plain name
     assert "(FAIL)\\nok   contracts/b.yaml" in result.render()
     assert "\nok   contracts/b.yaml" not in result.render()
+
+
+def test_artefacts_among_unrelated_files(tmp_path: Path, grep_first: bool) -> None:
+    """Discovery documents and realm exports are judged by the gate too (the pre-filter keeps
+    the words an artefact needs), JSON that is neither is not, and an artefact broken into
+    invalid JSON is still checked."""
+    repo = orders_repo(tmp_path / "r")
+    repo.write("web/package.json", '{"name": "web", "version": "1.0.0"}\n')
+    repo.write("web/tsconfig.json", '{"compilerOptions": {"strict": true}}\n')
+    repo.write(
+        "idp/openid-configuration",
+        '{"issuer": "https://id.example", "jwks_uri": "https://id.example/jwks",\n'
+        ' "response_types_supported": ["code"]}\n',
+    )
+    repo.write(
+        "keycloak/realm.json",
+        '{"realm": "shop", "sslRequired": "external", "clients": []}\n',
+    )
+    repo.commit("artefacts and noise")
+    assert sorted(p for p, _, _ in _since(repo)) == [
+        "idp/openid-configuration",
+        "keycloak/realm.json",
+    ]
+    repo.write(
+        "keycloak/realm.json", '{"realm": "shop", "sslRequired": "external",, "clients": []}\n'
+    )
+    repo.write("web/package.json", '{"name": "web", "version": "1.0.1"}\n')
+    repo.commit("a trailing comma")
+    assert _since(repo) == [("keycloak/realm.json", "keycloak/realm.json", False)]

@@ -91,7 +91,7 @@ def test_reports_come_from_disk_without_parsing(
     import workbench.history.judge as judge
     import workbench.review as review
 
-    monkeypatch.setattr(judge, "load_contract_bytes", refuse)
+    monkeypatch.setattr(judge, "load_document_bytes", refuse)
     monkeypatch.setattr(review, "build_report", refuse)
     with ContractRepo.open(small.root) as repo:
         again = repo.report(repo.history("a.yaml")[0])

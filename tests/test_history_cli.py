@@ -174,7 +174,9 @@ def demo_log(demo_repo: Path) -> list[dict]:
 
 def test_demo_log_shows_every_amendment(demo_log: list[dict]) -> None:
     plan = load_plan()
-    expected = [(c.contract, c.version, c.subject) for c in reversed(plan.commits) if c.contract]
+    expected = [
+        (c.contract, c.version or "", c.subject) for c in reversed(plan.commits) if c.contract
+    ]
     commits = [e for e in demo_log if e["kind"] == "commit"]
     assert [(e["contract"], e["version"], e["subject"]) for e in commits] == expected
     drafts = [e for e in demo_log if e["kind"] != "commit"]

@@ -46,7 +46,7 @@ def refuse_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("read, parsed or judged again")
 
-    monkeypatch.setattr(judge, "load_contract_bytes", refuse)
+    monkeypatch.setattr(judge, "load_document_bytes", refuse)
     monkeypatch.setattr(review, "build_report", refuse)
     monkeypatch.setattr(Walker, "parent_of", refuse)
 
@@ -130,13 +130,13 @@ def test_cold_log_parses_each_content_once(
 ) -> None:
     monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
     parsed: collections.Counter[tuple[str, str]] = collections.Counter()
-    load = judge.load_contract_bytes
+    load = judge.load_document_bytes
 
-    def counting(raw: bytes, source: str):
+    def counting(raw: bytes, source: str, kind: str = "auto"):
         parsed[hashlib.sha1(raw).hexdigest(), source] += 1
-        return load(raw, source)
+        return load(raw, source, kind)
 
-    monkeypatch.setattr(judge, "load_contract_bytes", counting)
+    monkeypatch.setattr(judge, "load_document_bytes", counting)
     log(story, *args, "--format", "json")
     assert parsed
     assert max(parsed.values()) == 1, [k for k, n in parsed.items() if n > 1]

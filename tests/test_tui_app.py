@@ -33,7 +33,7 @@ async def test_opens_on_the_draft_and_navigates_contracts_and_revisions(demo_rep
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         contracts = screen.contracts_table
-        assert contracts.row_count == 4
+        assert contracts.row_count == 7  # four contracts and three artefacts
         # the contract with an uncommitted draft is selected, its draft on top of the history
         assert screen.current_path.endswith("payments-api.yaml")
         first = screen.history_table.rows_all[0].data
@@ -196,7 +196,7 @@ async def test_filters_lists_and_findings(demo_repo: Path) -> None:
         assert screen.focused is screen.contracts_table
         await wait_until(pilot, lambda: "wallet" in screen.current_path and screen.settled)
         await pilot.press("slash", "escape")
-        assert screen.contracts_table.row_count == 4
+        assert screen.contracts_table.row_count == 7
         # the history filter
         await pilot.press("2", "slash", *"pkce")
         rows = screen.history_table.visible_rows()
@@ -307,7 +307,7 @@ async def test_empty_repository_offers_the_demo(
         monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": str(demo_dir))
         await pilot.press("d")
         screen = await settled(pilot)
-        assert len(screen.entries) == 4
+        assert len(screen.entries) == 7
         assert app.path == demo_dir
 
 

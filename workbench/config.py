@@ -1,8 +1,8 @@
 """Per-repository settings: ``.workbench.yaml`` at the repository root.
 
 ```yaml
-contracts:            # which files are contracts (globs relative to the repository root)
-  include: ["**/*.yaml", "**/*.yml"]
+contracts:            # which files may be contracts or artefacts (globs relative to the root)
+  include: ["**/*.yaml", "**/*.yml", "**/*.json"]
   exclude: ["amendments/**"]
 security: {...}       # the security policy (validated by workbench.security.policy)
 amendments: {...}     # the checklist settings (validated by workbench.amendment)
@@ -28,7 +28,16 @@ from workbench.contract.yamlsrc import (
 )
 
 CONFIG_NAME = ".workbench.yaml"
-DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
+# Contracts are YAML; artefacts are YAML or JSON, and discovery documents are often kept under
+# the name they are served at. Of the files selected, only those whose content is a contract or
+# an artefact are listed (workbench.history.meta.sniff).
+DEFAULT_INCLUDE = (
+    "**/*.yaml",
+    "**/*.yml",
+    "**/*.json",
+    "**/openid-configuration",
+    "**/oauth-authorization-server",
+)
 DEFAULT_EXCLUDE = ("amendments/**", ".github/**", CONFIG_NAME, ".workbench-ignore.yaml")
 SECTIONS = ("contracts", "security", "amendments")
 

@@ -3,7 +3,9 @@
 The samples ship with the package (``workbench/_samples`` in a wheel, ``sample_contracts/`` in a
 checkout). ``history/<contract>/story.yaml`` lists, oldest first, every revision of one contract:
 the full file at that revision, where the repository keeps it (a change of ``path`` is a move),
-the author, the date, the commit message and an optional Keep a Changelog entry.
+the author, the date, the commit message and an optional Keep a Changelog entry. A story with a
+``kind`` tells the history of a real artefact instead (an OpenID Connect discovery document, an
+OpenAPI description, a Keycloak realm export): its files are the artefact as the team keeps it.
 ``history/_repository/story.yaml`` adds the commits that touch no contract (README, CI, a YAML
 file that is not a contract). All commits are interleaved by date into one ``main`` branch,
 written with ``git fast-import`` in a single process (well under a second), and a story may
@@ -13,6 +15,7 @@ leave a draft amendment uncommitted in the working tree on top.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from typing import Any
 
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import decode_source, load_yaml
+from workbench.sources.kinds import KINDS, artefact_id
 
 REPOSITORY_STORY = "_repository"
 BRANCH = "main"
@@ -64,7 +68,8 @@ class DemoCommit:
     message: str
     files: dict[str, bytes] = field(default_factory=dict)  # repository path -> new content
     deletes: tuple[str, ...] = ()
-    contract: str | None = None  # contract id, for contract commits
+    contract: str | None = None  # contract id (an artefact's: its path, see artefact_id)
+    kind: str = "contract"  # or the artefact kind of the story
     path: str | None = None  # where the contract lives after this commit
     version: str | None = None
     tag: str | None = None  # annotated tag placed on this commit
@@ -182,6 +187,9 @@ def _contract_commits(
     contract = story.get("contract")
     if contract != story_name:
         raise DemoError(f"{where}: 'contract' must be {story_name!r}", exit_code=1)
+    kind = story.get("kind", "contract")
+    if kind not in _KINDS:
+        raise DemoError(f"{where}: 'kind' must be one of {', '.join(_KINDS)}", exit_code=1)
     commits: list[DemoCommit] = []
     changelog: list[tuple[str, str, dict]] = []
     current: str | None = None
@@ -191,7 +199,7 @@ def _contract_commits(
         content = _read(folder, name, at)
         path = _repo_path(_field(entry, "path", at), at)
         date = _date(entry, at)
-        version = _version_of(content)
+        version = _version_of(content, kind)
         sections = entry.get("changelog") or {}
         if not isinstance(sections, dict) or any(s not in CHANGELOG_SECTIONS for s in sections):
             raise DemoError(
@@ -215,7 +223,8 @@ def _contract_commits(
                 message=_field(entry, "message", at),
                 files=files,
                 deletes=deletes,
-                contract=contract,
+                contract=contract if kind == "contract" else artefact_id(path),
+                kind=kind,
                 path=path,
                 version=version,
                 tag=tag if isinstance(tag, str) else None,
@@ -238,8 +247,23 @@ def _contract_commits(
     return commits, draft
 
 
-def _version_of(content: bytes) -> str | None:
-    for line in content.decode("utf-8", "replace").splitlines():
+_KINDS = ("contract", *KINDS)
+_INFO_VERSION = re.compile(
+    r"^info:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+version:[ \t]*(.+?)[ \t]*$", re.M
+)
+
+
+def _version_of(content: bytes, kind: str = "contract") -> str | None:
+    """The version a revision carries (read without a parser: the demo builds in a blink):
+    a contract's ``version``, an OpenAPI description's ``info.version``; other artefacts
+    carry none."""
+    text = content.decode("utf-8", "replace")
+    if kind == "openapi":
+        m = _INFO_VERSION.search(text)
+        return m.group(1).strip("'\"") if m else None
+    if kind != "contract":
+        return None
+    for line in text.splitlines():
         if line.startswith("version:"):
             return line.split(":", 1)[1].strip().strip("'\"") or None
     return None

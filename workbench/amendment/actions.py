@@ -97,12 +97,21 @@ class Action:
 
 
 def _started(s: AmendmentSession, record: Record, **_: Any) -> Outcome:
+    from workbench.amendment.record import versions_text  # the session loaded it already
+
     assert s.located is not None
-    before = record.from_version or "(new)"
-    return Outcome(f"{s.located.relpath}: {record.contract} {before} -> {record.to_version}")
+    return Outcome(f"{s.located.relpath}: {record.contract} {versions_text(record)}")
 
 
 def _bumped(s: AmendmentSession, result: BumpResult, **_: Any) -> Outcome:
+    if s.unversioned:  # an artefact without a SemVer version: the record keeps the label
+        where = s.located.relpath if s.located is not None else "the record"
+        if not result.changed:
+            return Outcome(f"{where}: already released as {result.new_version}")
+        return Outcome(
+            f"{where}: released as {result.new_version} ({s.path} itself is unchanged: it "
+            "carries no version)"
+        )
     if not result.changed:
         return Outcome(f"{s.path}: already at {result.new_version}")
     return Outcome(f"{s.path}:{result.line}: version {result.old_version} -> {result.new_version}")
@@ -217,11 +226,20 @@ _ACTIONS: tuple[Action, ...] = (
     Action(
         "bump",
         "Set the version",
-        "Set the contract's version in the working tree; only the version line changes.",
+        "Set the contract's version in the working tree; only the version line changes. An "
+        "artefact without a SemVer version is released under the label given (kept in the "
+        "record).",
         writes=True,
         run=lambda s, version=None: s.apply_bump(version),
         describe=_bumped,
-        params=(Param("version", "Default: the required bump.", metavar="X.Y.Z"),),
+        params=(
+            Param(
+                "version",
+                "Default: the required bump. For an artefact without a SemVer version: the "
+                "release label (2025-06, r42...).",
+                metavar="X.Y.Z",
+            ),
+        ),
         command="bump",
     ),
     Action(

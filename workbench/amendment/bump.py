@@ -1,4 +1,5 @@
-"""Versioning: the next SemVer version, and rewriting the ``version`` field of a contract file.
+"""Versioning: the next SemVer version, and rewriting the ``version`` field of a contract file
+(or the ``info.version`` of an OpenAPI description, in YAML or JSON).
 
 :func:`set_version_text` changes the bytes of the version scalar and nothing else: comments,
 quoting style, key order, blank lines, line endings and a byte-order mark all stay as they were.
@@ -56,47 +57,53 @@ class BumpResult:
     changed: bool
 
 
-def _version_token(text: str) -> yaml.ScalarToken:
-    """The scanner token of the top-level ``version`` value."""
-    depth = 0
-    expect: str | None = None  # "key" after a KeyToken at depth 1, "value" after version:
+_STARTS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_ENDS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _version_token(text: str, at: tuple[str, ...] = ("version",)) -> yaml.ScalarToken:
+    """The scanner token of the version value at ``at`` (``("version",)`` in a contract,
+    ``("info", "version")`` in an OpenAPI description), in block or flow style (JSON too)."""
+    stack: list[str | None] = []  # per open collection, the key it is the value of
+    key: str | None = None
+    expect: str | None = None  # "key" after a KeyToken, "colon" after its key, then "value"
+    where = "/".join(at)
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(
-                token,
-                yaml.BlockMappingStartToken
-                | yaml.BlockSequenceStartToken
-                | yaml.FlowMappingStartToken
-                | yaml.FlowSequenceStartToken,
-            ):
-                depth += 1
-                expect = None
+            if isinstance(token, _STARTS):
+                stack.append(key if expect == "value" else None)
+                key, expect = None, None
                 continue
-            if isinstance(
-                token, yaml.BlockEndToken | yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken
-            ):
-                depth -= 1
-                expect = None
+            if isinstance(token, _ENDS):
+                if stack:
+                    stack.pop()
+                key, expect = None, None
                 continue
-            if depth != 1:
-                continue
+            here = (*stack[1:], key) == at and None not in stack[1:]
             if isinstance(token, yaml.KeyToken):
                 expect = "key"
             elif isinstance(token, yaml.ScalarToken) and expect == "key":
-                expect = "colon" if token.value == "version" else None
+                key, expect = token.value, "colon"
             elif isinstance(token, yaml.ValueToken) and expect == "colon":
                 expect = "value"
             elif isinstance(token, yaml.AnchorToken | yaml.TagToken) and expect == "value":
                 continue
-            elif isinstance(token, yaml.ScalarToken) and expect == "value":
+            elif isinstance(token, yaml.ScalarToken) and expect == "value" and here:
                 return token
-            elif isinstance(token, yaml.AliasToken) and expect == "value":
+            elif isinstance(token, yaml.AliasToken) and expect == "value" and here:
                 raise BumpError("the version is an alias (*name): edit it by hand")
             else:
                 expect = None
     except yaml.YAMLError as exc:
-        raise BumpError(f"the contract is not valid YAML: {str(exc).splitlines()[0]}") from None
-    raise BumpError("the contract has no top-level 'version' field")
+        raise BumpError(f"the file is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if at == ("version",):
+        raise BumpError("the contract has no top-level 'version' field")
+    raise BumpError(f"the file has no '{where}' field")
 
 
 def _render(version: str, style: str | None) -> str:
@@ -107,21 +114,27 @@ def _render(version: str, style: str | None) -> str:
     return version
 
 
-def set_version_text(text: str, new_version: str, source: str = "contract") -> tuple[str, str, int]:
-    """``text`` with the top-level version set to ``new_version``.
+def set_version_text(
+    text: str,
+    new_version: str,
+    source: str = "contract",
+    at: tuple[str, ...] = ("version",),
+) -> tuple[str, str, int]:
+    """``text`` with the version at ``at`` (the top-level ``version``; ``("info", "version")``
+    in an OpenAPI description) set to ``new_version``.
 
     Returns ``(new_text, old_version, line)``. Only the characters of the version scalar change.
     """
     parse_semver(new_version)
     before = _load(text, source)
-    token = _version_token(text)
+    token = _version_token(text, at)
     if token.style in ("|", ">"):
         raise BumpError("the version is a block scalar (| or >): edit it by hand")
     start, end = token.start_mark.index, token.end_mark.index
     if "\n" in text[start:end] or "\r" in text[start:end]:
         raise BumpError("the version spans several lines: edit it by hand")
     new_text = text[:start] + _render(new_version, token.style) + text[end:]
-    _verify(before, _load(new_text, source), new_version)
+    _verify(before, _load(new_text, source), new_version, at)
     return new_text, str(token.value), token.start_mark.line + 1
 
 
@@ -133,17 +146,36 @@ def _load(text: str, source: str) -> object:
         raise BumpError(f"the contract is not valid YAML: {exc.first.format()}") from None
 
 
-def _verify(old: object, new: object, new_version: str) -> None:
-    if not isinstance(new, dict) or str(new.get("version")) != new_version:
+def _verify(old: object, new: object, new_version: str, at: tuple[str, ...]) -> None:
+    def setting(data: object, value: object) -> object:
+        """``data`` with the value at ``at`` replaced (copies along the way)."""
+        if not isinstance(data, dict):
+            raise BumpError("rewriting the version line did not produce the new version")
+        out = dict(data)
+        node = out
+        for key in at[:-1]:
+            inner = node.get(key)
+            if not isinstance(inner, dict):
+                raise BumpError("rewriting the version line did not produce the new version")
+            node[key] = dict(inner)
+            node = node[key]
+        node[at[-1]] = value
+        return out
+
+    found: object = new
+    for key in at:
+        found = found.get(key) if isinstance(found, dict) else None
+    if str(found) != new_version:
         raise BumpError("rewriting the version line did not produce the new version")
-    old = dict(old)
-    old["version"] = new["version"]
-    if old != new:  # pragma: no cover - a scanner/composer disagreement
+    if setting(old, found) != new:  # pragma: no cover - a scanner/composer disagreement
         raise BumpError("rewriting the version line would change other values")
 
 
-def apply_bump(path: str | Path, new_version: str) -> BumpResult:
-    """Set the version of the contract file at ``path`` in place (atomic write).
+def apply_bump(
+    path: str | Path, new_version: str, at: tuple[str, ...] = ("version",)
+) -> BumpResult:
+    """Set the version of the contract file at ``path`` in place (atomic write); ``at`` is
+    where the version is (an OpenAPI description's ``info.version``).
 
     Every byte outside the version scalar is preserved; the file's permissions too.
     """
@@ -157,7 +189,7 @@ def apply_bump(path: str | Path, new_version: str) -> BumpResult:
         text = raw[len(_BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
         raise BumpError(f"{path}: not UTF-8") from None
-    new_text, old_version, line = set_version_text(text, new_version, str(path))
+    new_text, old_version, line = set_version_text(text, new_version, str(path), at)
     changed = new_text != text
     if changed:
         atomic_write(p, (_BOM if bom else b"") + new_text.encode("utf-8"))

@@ -33,6 +33,12 @@ and the contract's `version` adheres to [Semantic Versioning](https://semver.org
 
 ## [Unreleased]
 """
+# An artefact without a SemVer version (a realm export, a discovery document): each release is
+# headed by the label its amendment record names.
+LABEL_HEADER = HEADER.replace(
+    "and the contract's `version` adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).",
+    "and each release is named by the label in its heading (the file carries no version).",
+)
 _HEADING = re.compile(r"^##\s+\[(?P<version>[^\]]+)\](?:\s+-\s+(?P<date>\S+))?\s*$")
 _ESCAPE = re.compile(r"([\\`*\[\]<|])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -162,11 +168,13 @@ def insert_entry(
     contract_id: str | None = None,
     *,
     replace: bool = False,
+    header: str = HEADER,
 ) -> tuple[str, str]:
     """The changelog text with ``entry`` in place, and what happened: ``created``,
-    ``inserted``, ``replaced`` or ``exists`` (unchanged, because an entry is there already)."""
+    ``inserted``, ``replaced`` or ``exists`` (unchanged, because an entry is there already).
+    ``header`` starts a new file."""
     if content is None or not content.strip():
-        body = HEADER
+        body = header
         newline = "\n"
         status = "created"
     else:
@@ -219,14 +227,18 @@ def append_changelog(
     contract_id: str | None = None,
     *,
     replace: bool = False,
+    header: str = HEADER,
 ) -> ChangelogResult:
-    """Add ``entry`` to the changelog at ``path`` (created when missing), atomically."""
+    """Add ``entry`` to the changelog at ``path`` (created when missing, starting with
+    ``header``), atomically."""
     p = Path(path)
     try:
         content: str | None = p.read_bytes().decode("utf-8")
     except FileNotFoundError:
         content = None
-    new_text, status = insert_entry(content, entry, version, contract_id, replace=replace)
+    new_text, status = insert_entry(
+        content, entry, version, contract_id, replace=replace, header=header
+    )
     if status != "exists":
         atomic_write(p, new_text.encode("utf-8"))
     return ChangelogResult(str(path), status, entry)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from workbench.history.errors import HistoryError
 from workbench.history.globs import PathFilter
-from workbench.history.meta import sniff
+from workbench.history.meta import ARTEFACT_WORDS, CONTRACT_WORDS, sniff
 from workbench.history.model import ContractEntry
 from workbench.history.repo import ContractRepo
 
@@ -110,13 +110,14 @@ def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     select, recognized by content (a contract on either side counts: one broken into something
     else, or replaced by a huge file, is still checked) from blobs read in one pipelined stream,
     of which huge ones only their head; when thousands of files changed, ``git grep`` first
-    rules out those that do not even contain the words ``contract`` and ``version``. A blob
-    that cannot be read is listed with an ``error``."""
+    rules out those that do not even contain the words a contract or an artefact needs
+    (``contract`` and ``version``; or one of ``openapi``, ``swagger``, ``realm``, ``issuer``).
+    A blob that cannot be read is listed with an ``error``."""
     selected = PathFilter(repo.config.include, repo.config.exclude)
     raw = repo.git.run("diff", "-z", "--raw", "--no-abbrev", "-M", "--no-color", base, "HEAD")
     rows = _raw_rows(raw)
-    if len(rows) > GREP_OVER:  # keep the paths that contain both words on some side
-        old_hits, new_hits = _grep_both_words(repo, base), _grep_both_words(repo, "HEAD")
+    if len(rows) > GREP_OVER:  # keep the paths that contain the words on some side
+        old_hits, new_hits = _grep_words(repo, base), _grep_words(repo, "HEAD")
         rows = [r for r in rows if r[1] in old_hits or r[2] in new_hits]
     changes = [
         c
@@ -147,13 +148,19 @@ def changed_since(repo: ContractRepo, base: str) -> list[Changed]:
     return out
 
 
-def _grep_both_words(repo: ContractRepo, rev: str) -> set[bytes]:
-    """The files of ``rev`` that contain both ``contract`` and ``version`` (what
-    :func:`~workbench.history.meta.sniff` needs before it looks any further)."""
-    args = ["grep", "-l", "-z", "--all-match", "-F", "-e", "contract", "-e", "version", rev]
-    out = repo.git.run(*args, check=False)
+def _grep_words(repo: ContractRepo, rev: str) -> set[bytes]:
+    """The files of ``rev`` that contain what :func:`~workbench.history.meta.sniff` needs
+    before it looks any further: every one of its contract words, or one of its artefact
+    words (two ``git grep`` runs)."""
     prefix = f"{rev}:".encode()
-    return {name.removeprefix(prefix) for name in out.split(b"\x00") if name}
+    found: set[bytes] = set()
+    for words, every in ((CONTRACT_WORDS, True), (ARTEFACT_WORDS, False)):
+        args = ["grep", "-l", "-z", "-F", *(["--all-match"] if every else [])]
+        for word in words:
+            args += ["-e", word]
+        out = repo.git.run(*args, rev, check=False)
+        found |= {name.removeprefix(prefix) for name in out.split(b"\x00") if name}
+    return found
 
 
 def _recognize(repo: ContractRepo, blobs: list[str]) -> dict[str, bool]:

@@ -91,9 +91,24 @@ class Checklist:
     record_error: str | None = None
     record_refused: bool = False
     required_steps: tuple[str, ...] = STEPS  # a new contract needs only its security review
+    kind: str = "contract"  # or the artefact kind
+    unversioned: bool = False  # an artefact without a SemVer version: released by a label
 
     def step(self, step_id: str) -> StepResult:
         return next(s for s in self.steps if s.id == step_id)
+
+    @property
+    def versions(self) -> str:
+        """What happens to the version, in words: ``1.2.0 -> 2.0.0``, ``new at 1.0.0``, or an
+        unversioned artefact's ``keycloak-realm without a SemVer version, released as r7``."""
+        if self.unversioned:
+            release = f"released as {self.to_version}" if self.to_version else "no label yet"
+            return f"{self.kind} without a SemVer version, {release}"
+        if self.from_version is None:
+            return f"new at {self.to_version}"
+        if self.from_version == self.to_version:
+            return f"{self.from_version}, not bumped yet"
+        return f"{self.from_version} -> {self.to_version}"
 
     @property
     def done(self) -> bool:
@@ -173,6 +188,7 @@ class Checklist:
         return {
             "path": self.path,
             "contract": self.contract,
+            "document": self.kind,
             "from_version": self.from_version,
             "to_version": self.to_version,
             "suggested_version": self.suggested_version,
@@ -271,9 +287,49 @@ def _stale_acceptance(
 # --- the steps -------------------------------------------------------------------------------
 
 
+def release_label(record: Record | None) -> str | None:
+    """The label an unversioned artefact's release goes out under (``None`` until given)."""
+    return record.to_version if record is not None and record.labelled else None
+
+
+def _labelling(inp: Inputs, report: DiffReport) -> list[Item]:
+    """The versioning step of an artefact without a SemVer version: the verdict still says
+    which bump the amendment needs; the release label the author gives is what the record
+    keeps (there is no version line to rewrite)."""
+    verdict = report.verdict
+    label = release_label(inp.record)
+    if verdict.required_bump == "none":
+        note = f"released as {label}" if label else ""
+        return [Item("version-label", "no bump needed: nothing changed that matters", "ok", note)]
+    need = f"a {verdict.required_bump} change ({verdict.severity})"
+    if label:
+        return [
+            Item(
+                "version-label",
+                f"released as {label}: {need}",
+                "ok",
+                "the artefact carries no SemVer version: the label says which release this is",
+            )
+        ]
+    return [
+        Item(
+            "version-label",
+            "the artefact carries no version: name the release of this "
+            f"{verdict.required_bump} change ({verdict.severity})",
+            "missing",
+            "give the label it goes out under (`workbench amend bump --version LABEL`, or b "
+            "in the checklist): a date, a release number, what your team uses; tell consumers "
+            f"it is a {verdict.required_bump} change",
+            action="bump",
+        )
+    ]
+
+
 def _versioning(inp: Inputs, report: DiffReport, suggested: str | None) -> list[Item]:
     old, new, record = inp.old, inp.new, inp.record
     verdict = report.verdict
+    if new is not None and "artefact" in new.data and not new.version:
+        return _labelling(inp, report)
     items: list[Item] = []
     new_line = None
     if new is not None:
@@ -576,7 +632,8 @@ def _communication(
     step = _step(inp.record, "communication")
     fingerprint = report.verdict.fingerprint
     new = inp.new
-    version = new.version if new is not None else ""
+    # an unversioned artefact's release is named by the label its record keeps
+    version = (new.version or release_label(inp.record) or "") if new is not None else ""
     items: list[Item] = []
     wait = "finish versioning first: the notice and the changelog name the new version"
     notice = step.notice
@@ -856,7 +913,9 @@ def evaluate(inp: Inputs) -> Checklist:
         )
     verdict = report.verdict
     suggested = None
-    if old is not None:
+    unversioned = "artefact" in new.data and not new.version
+    to_version = release_label(inp.record) if unversioned else new.version
+    if old is not None and not unversioned:
         try:
             suggested = next_version(old.version, verdict.required_bump)
         except BumpError:
@@ -866,14 +925,21 @@ def evaluate(inp: Inputs) -> Checklist:
     open_security: list[SecurityFinding] = []
     consumers = affected_consumers([*report.findings, *report.ignored], old, new)
     v_items = _versioning(inp, report, suggested)
-    v_status, _v_reason = step_status(v_items, f"version {new.version}")
+    released = f"released as {to_version}" if unversioned else f"version {new.version}"
+    v_status, _v_reason = step_status(v_items, released)
     c_items = clarity_items(new, old, inp.problems, mode=inp.settings.schema_clarity)
     compat_items = _compatibility(inp, report, coverages)
     s_items = _security(inp, report, open_security)
     m_items = _communication(inp, report, v_status == "done", consumers)
     results = []
     for name, items, done_reason in (
-        ("versioning", v_items, f"version {new.version}, {verdict.actual_bump} bump"),
+        (
+            "versioning",
+            v_items,
+            f"{released}, a {verdict.required_bump} change"
+            if unversioned
+            else f"version {new.version}, {verdict.actual_bump} bump",
+        ),
         ("schema_clarity", c_items, "validates; what changed is documented"),
         ("compatibility", compat_items, "every breaking change has a way through"),
         ("security_review", s_items, "findings handled and signed off"),
@@ -889,8 +955,8 @@ def evaluate(inp: Inputs) -> Checklist:
     return Checklist(
         path=inp.path,
         contract=cid,
-        from_version=old.version if old else None,
-        to_version=new.version,
+        from_version=(old.version or None) if old else None,
+        to_version=to_version,
         suggested_version=suggested,
         required_bump=verdict.required_bump,
         fingerprint=verdict.fingerprint,
@@ -905,7 +971,15 @@ def evaluate(inp: Inputs) -> Checklist:
         record_error=inp.record_error,
         record_refused=inp.record_refused,
         required_steps=STEPS if old is not None else NEW_CONTRACT_STEPS,
+        kind=_kind(new),
+        unversioned=unversioned,
     )
+
+
+def _kind(contract: Contract) -> str:
+    artefact = contract.data.get("artefact")
+    kind = artefact.get("kind") if isinstance(artefact, dict) else None
+    return kind if isinstance(kind, str) else "contract"
 
 
 STATUS_MARKS = {"done": "done", "needs you": "needs you", "blocked": "blocked"}
@@ -922,13 +996,7 @@ def render_text(checklist: Checklist, *, verbose: bool = False) -> str:
     """The checklist as plain text (``workbench amend status``): one line per step, then its
     open items (every item with ``verbose``)."""
     c = checklist
-    if c.from_version is None:
-        versions = f"new at {c.to_version}"
-    elif c.from_version == c.to_version:
-        versions = f"{c.from_version}, not bumped yet"
-    else:
-        versions = f"{c.from_version} -> {c.to_version}"
-    lines = [f"{c.contract} ({c.path}): {versions}, {c.required_bump} bump required"]
+    lines = [f"{c.contract} ({c.path}): {c.versions}, {c.required_bump} bump required"]
     lines += _item_lines(c, verbose)
     # one line per entry: a newline in a path, an id or a reason is shown, never obeyed
     return "\n".join(clean(line) for line in lines) + "\n"

@@ -212,9 +212,22 @@ def _deleted_entry(repo: ContractRepo, change: Changed, base: str) -> GateEntry:
         return GateEntry(
             change.path, "?", "error", f"deleted; cannot read it at {base[:12]}: {exc}"
         )
-    meta = sniff(raw)
-    cid = meta.id if meta else "?"
+    path = change.old_path or change.path
+    meta = sniff(raw, path)
+    cid = meta.id_at(path) if meta else "?"
     status = meta.status if meta else ""
+    if meta is not None and meta.artefact:
+        return GateEntry(
+            change.path,
+            cid,
+            "fail",
+            f"{cid} ({meta.kind_at(path)}) deleted: what it describes leaves review",
+            [
+                "an artefact that consumers rely on cannot just disappear: keep it until the "
+                "server no longer serves it, or stop reviewing it on purpose with "
+                "`contracts.exclude` in .workbench.yaml (a policy change a reviewer signs off)"
+            ],
+        )
     if status == "retired":
         return GateEntry(change.path, cid, "ok", f"{cid} deleted after it was retired")
     return GateEntry(
@@ -292,18 +305,12 @@ def _staging_advice(session: AmendmentSession, lines: list[str]) -> list[str]:
 def _entry(session: AmendmentSession) -> GateEntry:
     c = session.checklist
     assert c is not None
-    if c.from_version is None:
-        versions = f"new at {c.to_version}"
-    elif c.from_version == c.to_version:
-        versions = f"{c.from_version}, not bumped yet"
-    else:
-        versions = f"{c.from_version} -> {c.to_version}"
-    summary = f"{c.contract} {versions}"
+    summary = f"{c.contract} {c.versions}"
     if session.new is None:
         text = f"{c.contract}: does not validate"
         return GateEntry(c.path, c.contract, "fail", text, c.problems(), c)
     if not c.needs_record:
-        text = f"{c.contract} {c.to_version}: {c.why_no_record}"
+        text = f"{c.contract} {c.to_version or ''}: {c.why_no_record}".replace(" :", ":")
         return GateEntry(c.path, c.contract, "ok", text, [], c)
     if session.report is not None:
         summary += f", {session.report.verdict.severity}"
@@ -496,9 +503,9 @@ def check(
                     repo, changed.path, _new_blob(repo, mode, changed.path), merge_base, others
                 )
                 if origin is not None:
-                    meta = sniff(repo.git.read_at(origin, changed.path))
-                    cid = meta.id if meta else "?"
-                    version = f" {meta.version}" if meta else ""
+                    meta = sniff(repo.git.read_at(origin, changed.path), changed.path)
+                    cid = meta.id_at(changed.path) if meta else "?"
+                    version = f" {meta.version}" if meta and meta.version else ""
                     entries.append(
                         GateEntry(
                             changed.path,

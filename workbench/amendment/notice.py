@@ -177,8 +177,13 @@ def render_notice(inp: NoticeInput) -> str:
     old_v = inp.old.version if inp.old is not None else None
     verdict = report.verdict
     new_v = inp.new.version if inp.new is not None else "(deleted)"
+    # an artefact without a SemVer version goes out under the label the author gave
+    labelled = contract is not None and "artefact" in contract.data and not contract.version
+    if labelled:
+        new_v = inp.version or "its next release"
     unbumped = (
-        inp.old is not None
+        not labelled
+        and inp.old is not None
         and inp.new is not None
         and inp.new.version == inp.old.version
         and verdict.required_bump != "none"
@@ -203,7 +208,10 @@ def render_notice(inp: NoticeInput) -> str:
         ),
         (
             "Version",
-            f"{md(old_v or '(new contract)')} → {md(new_v)} ({md(verdict.required_bump)} bump required)"
+            f"released as {md(new_v)}: a {md(verdict.required_bump)} change (the artefact "
+            "carries no SemVer version)"
+            if labelled
+            else f"{md(old_v or '(new contract)')} → {md(new_v)} ({md(verdict.required_bump)} bump required)"
             + (
                 f"; the draft still says {md(inp.new.version)}: set the version before release"
                 if unbumped and inp.new is not None

@@ -57,6 +57,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "communication": ("notice", "changelog", "notified"),
 }
 NOTICE_SUFFIX = ".notice.md"
+PENDING_LABEL = "next"  # an unversioned artefact's record before the author names the release
 
 
 def now_iso() -> str:
@@ -264,6 +265,13 @@ class Record:
     updated_at: str = ""
     steps: dict[str, StepRecord] = field(default_factory=lambda: {s: StepRecord() for s in STEPS})
     extra: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None  # the artefact kind; ``None`` for a contract
+
+    @property
+    def labelled(self) -> bool:
+        """Whether the record names the release of an unversioned artefact by a label the
+        author gave (``to_version`` is ``next`` until then)."""
+        return self.kind is not None and self.to_version != PENDING_LABEL
 
     def step(self, name: str) -> StepRecord:
         if name not in self.steps:
@@ -274,6 +282,10 @@ class Record:
         out: dict[str, Any] = {
             "format": FORMAT,
             "contract": self.contract,
+        }
+        if self.kind is not None:
+            out["kind"] = self.kind
+        out |= {
             "path": self.path,
             "from_version": self.from_version,
             "to_version": self.to_version,
@@ -295,6 +307,14 @@ class Record:
 
 
 # --- files -----------------------------------------------------------------------------------
+
+
+def versions_text(record: Record) -> str:
+    """``1.2.0 -> 2.0.0``, ``(new) -> 1.0.0``, or an unversioned artefact's ``release 2025-06``
+    (``release not named yet`` before the author gives its label)."""
+    if record.kind is not None and not record.from_version:
+        return f"release {record.to_version}" if record.labelled else "release not named yet"
+    return f"{record.from_version or '(new)'} -> {record.to_version}"
 
 
 def contract_dir_name(contract_id: str) -> str:
@@ -341,7 +361,7 @@ _Dumper.add_representer(str, _str_representer)
 
 def dump_record(record: Record) -> str:
     """The YAML text of ``record`` (a comment header, then the fields in schema order)."""
-    versions = f"{record.from_version or '(new)'} -> {record.to_version}"
+    versions = versions_text(record)
     body = yaml.dump(
         record.to_dict(),
         Dumper=_Dumper,
@@ -404,7 +424,7 @@ def _describe(error: jsonschema.ValidationError, raw: tuple) -> tuple[tuple, str
         and raw
         and raw[-1] in ("to_version", "from_version", "version")
     ):
-        return raw, f"{error.instance!r} is not a SemVer version"
+        return raw, f"{error.instance!r} is not a SemVer version (nor an artefact's release label)"
     if error.validator == "type" and raw and raw[-1] in ("to_version", "from_version", "version"):
         return raw, f"{error.instance!r} is not a string: quote the version"
     return raw, error.message
@@ -534,6 +554,7 @@ def _build(data: dict) -> Record:
     steps_data = data.get("steps") or {}
     return Record(
         contract=data["contract"],
+        kind=data.get("kind"),
         path=data["path"],
         from_version=data.get("from_version"),
         to_version=data["to_version"],

@@ -23,6 +23,8 @@ from typing import Any
 from workbench.amendment.atomic import atomic_write, remove, remove_stale_temps
 from workbench.amendment.bump import BumpError, BumpResult, apply_bump, next_version
 from workbench.amendment.changelog import (
+    HEADER,
+    LABEL_HEADER,
     ChangelogResult,
     append_changelog,
     entry_digest,
@@ -48,6 +50,7 @@ from workbench.amendment.policysource import (
 )
 from workbench.amendment.record import (
     NOTICE_SUFFIX,
+    PENDING_LABEL,
     STEPS,
     Acceptance,
     ChangelogStamp,
@@ -65,11 +68,11 @@ from workbench.amendment.record import (
     now_iso,
     parse_record_bytes,
     record_relpath,
+    versions_text,
 )
 from workbench.amendment.settings import AmendmentSettings
 from workbench.amendment.verify import Verification, change_authors, verify_sign_off
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.loader import parse_contract_text, validate_contract
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
 from workbench.engine.ignore import MIN_FINGERPRINT_PREFIX
@@ -80,8 +83,32 @@ from workbench.history.repo import ContractRepo
 from workbench.review import build_report
 from workbench.security.policy import DEFAULT_POLICY, Policy
 from workbench.security.review import review_contract
+from workbench.sources.kinds import artefact_id
+from workbench.sources.loading import check_document_text
 
 MIN_PREFIX = MIN_FINGERPRINT_PREFIX  # the shortest fingerprint prefix accepted (as the ignore file)
+LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+
+def unversioned(contract: Contract) -> bool:
+    """An artefact without a SemVer version (an OpenAPI description's ``info.version`` counts
+    when it is SemVer)."""
+    return "artefact" in contract.data and not contract.version
+
+
+def artefact_kind(contract: Contract | None) -> str | None:
+    """The artefact kind of a document, ``None`` for a contract."""
+    if contract is None:
+        return None
+    artefact = contract.data.get("artefact")
+    kind = artefact.get("kind") if isinstance(artefact, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def version_field(contract: Contract) -> tuple[str, ...]:
+    """Where the version is written: a contract's ``version``, an OpenAPI description's
+    ``info.version``."""
+    return ("info", "version") if artefact_kind(contract) == "openapi" else ("version",)
 
 
 NAME_MAX = 255  # bytes in one file name on the file systems git runs on
@@ -483,12 +510,12 @@ class AmendmentSession:
         elif raw is not None:
             try:
                 text = decode_source(raw, self.path)
-                parsed = parse_contract_text(text, self.path)
-                problems = validate_contract(parsed)
-                if not any(p.severity == "error" for p in problems):
-                    self.new = parsed
             except ContractError as exc:
                 problems = exc.problems
+            else:  # a contract or an artefact, read as history and the gate read it
+                self.new, problems = check_document_text(
+                    text, self.path, contract_id=artefact_id(self.path)
+                )
         elif self.old is None:
             where = "staged" if self.mode == "index" else "in the working tree"
             raise AmendmentError(f"{self.path}: no such contract {where} or at HEAD")
@@ -514,11 +541,22 @@ class AmendmentSession:
     def _records_dir(self, contract_id: str) -> str:
         return f"{self.settings.directory}/{contract_dir_name(contract_id)}"
 
+    @property
+    def unversioned(self) -> bool:
+        """Whether the amendment is to an artefact without a SemVer version: it is released
+        under a label the author gives, which the record keeps (no version line to rewrite)."""
+        return self.new is not None and unversioned(self.new)
+
     def target_version(self) -> str | None:
         """The version this amendment produces: the draft's version once bumped, else the
-        suggested next version."""
+        suggested next version; for an unversioned artefact, the label the record keeps
+        (``None`` until the author gives one)."""
         if self.new is None:
             return None
+        if self.unversioned:
+            located = self.located
+            record = located.record if located is not None else None
+            return record.to_version if record is not None and record.labelled else None
         if self.old is None or self.new.version != self.old.version:
             return self.new.version
         if self.report is not None:
@@ -594,7 +632,7 @@ class AmendmentSession:
                 refused=True,
             )
         if self._in_base(located.relpath):
-            versions = f"{record.from_version or '(new)'} -> {record.to_version}"
+            versions = versions_text(record)
             return Located(
                 located.relpath,
                 None,
@@ -610,9 +648,9 @@ class AmendmentSession:
         committed before the base belong to earlier amendments and are never this one's."""
         if contract is None:
             return None
-        target = self.target_version()
-        from_version = self.old.version if self.old is not None else None
-        expected = record_relpath(self.settings.directory, contract.id, target or "next")
+        target = None if self.unversioned else self.target_version()
+        from_version = (self.old.version or None) if self.old is not None else None
+        expected = record_relpath(self.settings.directory, contract.id, target or PENDING_LABEL)
         if target is not None and target != from_version:
             found = self._load_record(expected)
             if found.record is not None or found.error is not None:
@@ -807,8 +845,17 @@ class AmendmentSession:
             raise AmendmentError(
                 "no amendment record yet: start one (`workbench amend start`, or d in the checklist)"
             )
-        target = self.target_version() or new.version
-        if self.old is not None and target == self.old.version:
+        if self.unversioned:
+            target = self.target_version() or PENDING_LABEL
+            if self.old is not None and self.report.verdict.required_bump == "none":
+                why = self.checklist.why_no_record if self.checklist is not None else ""
+                raise AmendmentError(
+                    f"{self.path}: {why or 'nothing changed that needs a record'}: no record "
+                    "to write"
+                )
+        else:
+            target = self.target_version() or new.version
+        if not self.unversioned and self.old is not None and target == self.old.version:
             why = self.checklist.why_no_record if self.checklist is not None else ""
             raise AmendmentError(
                 f"{self.path}: {why or 'nothing changed that needs a record'}: no record to "
@@ -817,8 +864,9 @@ class AmendmentSession:
         stamp = self._stamp_time()
         return Record(
             contract=new.id,
+            kind=artefact_kind(new),
             path=self.path,
-            from_version=self.old.version if self.old else None,
+            from_version=(self.old.version or None) if self.old else None,
             to_version=target,
             required_bump=self.report.verdict.required_bump,
             author=self.author,
@@ -837,7 +885,8 @@ class AmendmentSession:
             record.to_version = target
         record.required_bump = self.report.verdict.required_bump if self.report else None
         record.path = self.path
-        record.from_version = self.old.version if self.old is not None else None
+        record.from_version = (self.old.version or None) if self.old is not None else None
+        record.kind = artefact_kind(self.new) if self.new is not None else record.kind
         rel = record_relpath(self.settings.directory, record.contract, record.to_version)
         moving = old_rel is not None and old_rel != rel
         communication = record.step("communication")
@@ -963,19 +1012,47 @@ class AmendmentSession:
         """Set the working-tree contract's version to ``version`` (default: the suggested one)
         without touching any other byte; update the record when there is one."""
         with self._answering():
-            self._require_contract()
+            new = self._require_contract()
             assert self.checklist is not None
+            if self.unversioned:
+                return self._label(version)
             target = version or self.checklist.suggested_version
             if target is None:
                 raise AmendmentError("no version to bump to: the previous version is not SemVer")
             try:
-                result = apply_bump(self._path(self.path), target)
+                result = apply_bump(self._path(self.path), target, version_field(new))
             except BumpError as exc:
                 raise AmendmentError(str(exc)) from None
             self.refresh(relist=False)
             if self.located is not None and self.located.record is not None:
                 self._save(self.located.record)
         return result
+
+    def _label(self, label: str | None) -> BumpResult:
+        """Name the release of an unversioned artefact: the record keeps the label (and is
+        named after it); the artefact itself is not touched."""
+        self._require_contract()
+        if not label:
+            raise AmendmentError(
+                f"{self.path} carries no SemVer version: give the label this release goes "
+                "out under (for example `workbench amend bump --version 2025-03`)"
+            )
+        label = label.strip()
+        if not LABEL.fullmatch(label) or label == PENDING_LABEL:
+            raise AmendmentError(
+                f"{label!r} is not a release label: letters, digits, '.', '_', '+' and '-', "
+                f"at most 64, starting with a letter or digit (and not {PENDING_LABEL!r})"
+            )
+        record = self._current_record(create=True)
+        previous = record.to_version if record.labelled else ""
+        record.to_version = label
+        self._save(record)
+        return BumpResult(self.path, previous, label, 0, previous != label)
+
+    def release_name(self, new: Contract) -> str:
+        """What this release is called: the contract's version, or an unversioned artefact's
+        label."""
+        return new.version or self.target_version() or PENDING_LABEL
 
     def _find(self, prefix: str) -> tuple[str, Any]:
         """The current finding named by a fingerprint (or a unique prefix of it)."""
@@ -1195,7 +1272,7 @@ class AmendmentSession:
             ]
         sections = entry_sections(self.report, fixed)
         cid = new.id if self._shared else None
-        return render_entry(new.version, self.today, sections, cid)
+        return render_entry(self.release_name(new), self.today, sections, cid)
 
     def append_changelog(self, *, replace: bool = False) -> ChangelogResult:
         """Append the Keep a Changelog entry for this version next to the contract; an entry
@@ -1214,16 +1291,21 @@ class AmendmentSession:
             cid = new.id if self._shared else None
             path = self._path(rel)
             result = append_changelog(
-                path, self.changelog_entry(), new.version, cid, replace=replace
+                path,
+                self.changelog_entry(),
+                self.release_name(new),
+                cid,
+                replace=replace,
+                header=LABEL_HEADER if self.unversioned else HEADER,
             )
             content = path.read_bytes().decode("utf-8", "replace")
             record.step("communication").changelog = ChangelogStamp(
                 file=rel,
-                version=new.version,
+                version=self.release_name(new),
                 by=self.by,
                 at=self._stamp_time(),
                 fingerprint=self.checklist.fingerprint,
-                sha256=entry_digest(content, new.version, cid),
+                sha256=entry_digest(content, self.release_name(new), cid),
             )
             self._save(record)
         return ChangelogResult(rel, result.status, result.entry)

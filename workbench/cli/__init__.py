@@ -63,7 +63,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": (
         "validate",
-        "Check contract files against format v1; print every problem as file:line:col.",
+        "Check contracts against format v1 and artefacts as their readers read them; print "
+        "every problem as file:line:col.",
     ),
 }
 HIDDEN = frozenset({"open"})

@@ -14,6 +14,7 @@ from workbench.cli.options import (
     fail,
     fail_on_option,
     format_option,
+    from_option,
     output_option,
     parse_day,
     repo_option,
@@ -35,6 +36,7 @@ FAIL_ON_HELP = (
 @click.command("diff")
 @click.argument("specs", nargs=-1, metavar="OLD NEW")
 @repo_option
+@from_option
 @click.option(
     "--base",
     "base_ref",
@@ -51,6 +53,7 @@ FAIL_ON_HELP = (
 def command(
     specs: tuple[str, ...],
     repo_dir: Path,
+    kind: str,
     base_ref: str | None,
     fmt: str,
     output: Path | None,
@@ -75,7 +78,9 @@ def command(
         raise click.UsageError("expected OLD and NEW (files or REV:PATH)")
     day = parse_day(today)
 
-    old, new, old_rel, new_rel, root = load_sides(specs, repo_dir, base_ref, allow_deleted=True)
+    old, new, old_rel, new_rel, root = load_sides(
+        specs, repo_dir, base_ref, allow_deleted=True, kind=kind
+    )
     root = root or repo_dir
     side = new or old
     assert side is not None  # load_sides reads at least one side or exits

@@ -10,7 +10,6 @@ from pathlib import Path
 from workbench.cli.options import fail
 from workbench.cli.output import echo
 from workbench.contract.errors import ContractError
-from workbench.contract.loader import load_contract
 from workbench.contract.model import Contract
 from workbench.contract.revspec import PSEUDO_REVS, parse_rev_path
 from workbench.engine.ignore import IGNORE_NAME, Ignores
@@ -18,6 +17,7 @@ from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
 from workbench.history.revspec import read_contract_at
 from workbench.review import load_ignores
+from workbench.sources.loading import artefact_id, load_document
 
 
 class LoadError(Exception):
@@ -55,27 +55,42 @@ def _rel(git: GitRepo, path: str, fallback: str | None = None) -> str:
 
 
 def _load_spec(
-    spec: str, repo_dir: Path, git: GitRepo | None, *, file: str | None = None
+    spec: str,
+    repo_dir: Path,
+    git: GitRepo | None,
+    *,
+    file: str | None = None,
+    kind: str = "auto",
 ) -> tuple[Contract, str]:
-    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec.
+    """``(contract, repository-relative path)`` for a file path or a ``REV:PATH`` spec, read
+    as ``kind`` (``auto``: a contract or an artefact, by content).
 
     ``file`` is where a plain path ``spec`` is read from when that differs from ``spec``."""
     parsed = parse_rev_path(spec)
     try:
         if parsed is not None:
             rev, path = parsed
-            contract = read_contract_at(repo_dir, rev, path)
+            contract = read_contract_at(repo_dir, rev, path, kind)
             rel = contract.source.partition(":")[2] if git is None else _rel(git, path)
             return contract, rel
-        contract = load_contract(file or spec, spec)
+        where = str(Path(file or spec).resolve())
+        rel = _rel(git, where, spec) if git is not None else spec
+        # an artefact is named by its repository path (outside a repository: its file name)
+        name = rel if git is not None and rel != spec else Path(spec).name
+        contract = load_document(file or spec, kind, display=spec, contract_id=artefact_id(name))
     except ContractError as exc:
         raise LoadError(problem_lines(exc)) from None
-    where = str(Path(file or spec).resolve())
-    return contract, _rel(git, where, spec) if git is not None else spec
+    return contract, rel
 
 
 def _load_base(
-    ref: str, spec: str, repo_dir: Path, git: GitRepo | None, *, allow_deleted: bool = False
+    ref: str,
+    spec: str,
+    repo_dir: Path,
+    git: GitRepo | None,
+    *,
+    allow_deleted: bool = False,
+    kind: str = "auto",
 ) -> tuple[Contract | None, Contract | None, str, str]:
     """The working-tree (or ``REV:PATH``) contract and the same path at merge-base(REF, HEAD);
     the old side is ``None`` when the contract is new since the merge base, and with
@@ -97,7 +112,7 @@ def _load_base(
     if deleted:
         new, new_rel = None, _rel(git, str(Path(spec).resolve()), spec)
     else:
-        new, new_rel = _load_spec(spec, repo_dir, git, file=file)
+        new, new_rel = _load_spec(spec, repo_dir, git, file=file, kind=kind)
     rel = _rel(git, parsed[1]) if parsed else new_rel
     try:
         head = parsed[0] if parsed and parsed[0] not in ("WORKTREE", "INDEX") else "HEAD"
@@ -106,7 +121,7 @@ def _load_base(
             if deleted:
                 raise LoadError([f"{spec}:1:1: error: no such file (nor at the merge base)"])
             return None, new, rel, new_rel
-        old = read_contract_at(repo_dir, base[:12], rel)
+        old = read_contract_at(repo_dir, base[:12], rel, kind)
     except HistoryError as exc:
         raise LoadError([f"{ref}:{rel}:1:1: error: {exc}"]) from None
     except ContractError as exc:
@@ -120,9 +135,11 @@ def load_sides(
     base_ref: str | None = None,
     *,
     allow_deleted: bool = False,
+    kind: str = "auto",
 ) -> tuple[Contract | None, Contract | None, str | None, str | None, Path | None]:
     """Load ``(old, new, old_rel, new_rel, repository root)`` from OLD NEW, NEW alone, or
-    ``--base REF NEW``; exit 2 with positioned problems when a side cannot be read."""
+    ``--base REF NEW``, each read as ``kind`` (``--from``); exit 2 with positioned problems
+    when a side cannot be read."""
     git = _git_or_none(repo_dir)
     old = old_rel = None
     new: Contract | None
@@ -131,13 +148,13 @@ def load_sides(
         try:
             if base_ref is not None:
                 old, new, old_rel, new_rel = _load_base(
-                    base_ref, specs[0], repo_dir, git, allow_deleted=allow_deleted
+                    base_ref, specs[0], repo_dir, git, allow_deleted=allow_deleted, kind=kind
                 )
             elif len(specs) == 2:
-                old, old_rel = _load_spec(specs[0], repo_dir, git)
-                new, new_rel = _load_spec(specs[1], repo_dir, git)
+                old, old_rel = _load_spec(specs[0], repo_dir, git, kind=kind)
+                new, new_rel = _load_spec(specs[1], repo_dir, git, kind=kind)
             else:
-                new, new_rel = _load_spec(specs[0], repo_dir, git)
+                new, new_rel = _load_spec(specs[0], repo_dir, git, kind=kind)
         except LoadError as exc:
             fail(exc.lines)
         root = git.root if git is not None and git.root is not None else None

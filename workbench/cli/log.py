@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 from click.core import ParameterSource
 
-from workbench.cli.options import LOCATED, format_option, repo_option
+from workbench.cli.options import LOCATED, format_option, from_option, repo_option
 from workbench.cli.output import echo, json_text
 from workbench.history.errors import HistoryError
 from workbench.history.log import amendment_log
@@ -23,6 +23,7 @@ from workbench.textsafe import clean
 @click.command("log")
 @click.argument("path", required=False)
 @repo_option
+@from_option
 @format_option(
     ["text", "json", "html"],
     help="text: aligned columns; json: a list of objects; html: a self-contained timeline page "
@@ -32,14 +33,21 @@ from workbench.textsafe import clean
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="Show at most N amendments.")
 @click.pass_context
 def command(
-    ctx: click.Context, path: str | None, repo_dir: Path, fmt: str, limit: int | None
+    ctx: click.Context,
+    path: str | None,
+    repo_dir: Path,
+    kind: str,
+    fmt: str,
+    limit: int | None,
 ) -> None:
     """One line per amendment, newest first: date, revision, author, version, the bump the
     changes need and the one made, counts of breaking/risky/safe findings, security weakenings
     and new security findings, and the subject.
 
-    PATH is a contract file (its history follows renames; a deleted contract still has one) or
-    a directory (every contract under it). Without PATH: every contract's amendments, in
+    PATH is a contract or artefact file (its history follows renames; a deleted contract still
+    has one) or a directory (every contract and artefact under it); artefacts (OpenID Connect
+    discovery, RFC 8414, OpenAPI, Keycloak realm exports, Dex configurations) are found by
+    content, and --from reads every revision as the kind given instead. Without PATH: every contract's amendments, in
     commit order. Without --repo the repository is the one containing PATH; with --repo, PATH
     is relative to the repository root. Uncommitted drafts (WORKTREE, INDEX) come first. An
     invalid revision shows its error inline and the log continues. Merge commits are judged
@@ -56,6 +64,7 @@ def command(
     except HistoryError as exc:
         _fail(str(exc))
     with repo:
+        repo.read_as = kind
         try:
             rel = under = None
             if path:
@@ -75,10 +84,10 @@ def command(
             first = next(entries, None)
             if first is None and rel is not None:
                 _fail(f"{path}: no history in {repo.name} (not a file git knows)")
-            if first is not None and rel is not None and not first.contract:
+            if first is not None and rel is not None and not first.contract and kind == "auto":
                 _fail(
                     f"{path}: not an authentication contract (no top-level 'contract' and "
-                    "'version' keys)"
+                    "'version' keys) or a recognised artefact; name its kind with --from"
                 )
             if fmt == "html":
                 from workbench.report.html import render_log_html
@@ -98,12 +107,17 @@ def command(
             if first is None:
                 echo("no amendments", err=True)
                 return
-            width = None if rel is not None else contract_width(e.id for e in repo.contracts())
+            if rel is not None:
+                width, kinds = None, first.document != "contract"
+            else:
+                listed = repo.contracts()
+                width = contract_width(e.id for e in listed)
+                kinds = any(e.doc_kind != "contract" for e in listed)
             paint = Painter(use_color(sys.stdout))
-            echo(log_header(width))
-            echo(log_line(first, width, paint), color=paint.enabled)
+            echo(log_header(width, kinds))
+            echo(log_line(first, width, paint, kinds), color=paint.enabled)
             for entry in entries:
-                echo(log_line(entry, width, paint), color=paint.enabled)
+                echo(log_line(entry, width, paint, kinds), color=paint.enabled)
         except HistoryError as exc:
             _fail(str(exc))
         except BrokenPipeError:  # `workbench log | head`

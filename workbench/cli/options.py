@@ -15,6 +15,7 @@ import click
 
 from workbench.amendment.atomic import atomic_write
 from workbench.cli.output import echo
+from workbench.sources.kinds import CHOICES as KIND_CHOICES
 from workbench.textsafe import clean, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +34,26 @@ def repo_option(f: F) -> F:
         default=".",
         type=click.Path(path_type=Path),
         help=REPO_HELP,
+    )(f)
+
+
+FROM_HELP = (
+    "What the files are: auto (detect by content), contract (the workbench's format), or an "
+    "artefact kind: oidc-discovery, rfc8414, openapi, keycloak-realm, dex-config."
+)
+
+
+def from_option(f: F) -> F:
+    """``--from KIND`` (``kind``, default ``auto``): how ``diff``, ``review``, ``validate``
+    and ``log`` read the files they are given (see :mod:`workbench.sources`)."""
+    return click.option(
+        "--from",
+        "kind",
+        type=click.Choice(list(KIND_CHOICES)),
+        default="auto",
+        show_default=True,
+        metavar="KIND",
+        help=FROM_HELP,
     )(f)
 
 

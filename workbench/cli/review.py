@@ -14,6 +14,7 @@ from workbench.cli.options import (
     fail,
     fail_on_option,
     format_option,
+    from_option,
     output_option,
     parse_day,
     repo_option,
@@ -41,6 +42,7 @@ FAIL_ON_HELP = (
 @click.command("review")
 @click.argument("specs", nargs=-1, metavar="[OLD] NEW")
 @repo_option
+@from_option
 @click.option(
     "--base",
     "base_ref",
@@ -68,6 +70,7 @@ FAIL_ON_HELP = (
 def command(
     specs: tuple[str, ...],
     repo_dir: Path,
+    kind: str,
     base_ref: str | None,
     fmt: str,
     output: Path | None,
@@ -94,7 +97,7 @@ def command(
         raise click.UsageError("expected PATH, or OLD and NEW (files or REV:PATH)")
     day = parse_day(today)
 
-    old, new, old_rel, new_rel, root = load_sides(specs, repo_dir, base_ref)
+    old, new, old_rel, new_rel, root = load_sides(specs, repo_dir, base_ref, kind=kind)
     assert new is not None  # without allow_deleted the new side is read or the command exits
     root = root or repo_dir
     try:

@@ -103,13 +103,27 @@ def load_contract_text(text: str, source: str) -> Contract:
 
 def parse_contract_text(text: str, source: str) -> Contract:
     """Parse YAML into a located :class:`Contract` without validating it against the format."""
-    doc: LocatedDocument = load_yaml(text, source)
+    return contract_from_document(load_yaml(text, source), text, source)
+
+
+def contract_from_document(doc: LocatedDocument, text: str, source: str) -> Contract:
+    """A located :class:`Contract` from an already parsed document (not validated): readers
+    that parse first and decide what the document is afterwards parse it only once."""
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
         raise ContractError(
             [Problem(source, 1, 1, f"the document is {kind}; a contract is a mapping of fields")]
         )
     return Contract(source, text, doc.data, doc.locs, doc.key_locs)
+
+
+def checked(contract: Contract) -> Contract:
+    """``contract`` when it validates; raise :class:`ContractError` with its errors."""
+    with collector_paused():
+        errors = [p for p in validate_contract(contract) if p.severity == "error"]
+    if errors:
+        raise ContractError(errors)
+    return contract
 
 
 def validate_file(path: str | Path, display: str | None = None) -> list[Problem]:

@@ -90,7 +90,15 @@ def compare(
 def summarize(c: Contract | None) -> ContractSummary | None:
     if c is None:
         return None
-    return ContractSummary(source=c.source, contract=c.id, version=c.version, title=c.title)
+    artefact = c.data.get("artefact") if isinstance(c.data, dict) else None
+    kind = artefact.get("kind") if isinstance(artefact, dict) else None
+    return ContractSummary(
+        source=c.source,
+        contract=c.id,
+        version=c.version,
+        title=c.title,
+        kind=kind if isinstance(kind, str) else "contract",
+    )
 
 
 def _lifecycle_change(old: Contract | None, new: Contract | None) -> Change:
@@ -162,9 +170,13 @@ def verdict_for(
             if old is None
             else "deleted contract: no version to bump"
         )
-        if new is not None and not semver.is_valid(new.version):
+        if new is not None and "artefact" in new.data and not new.version:
+            actual, bump_note = "unversioned", "new artefact: it carries no SemVer version"
+        elif new is not None and not semver.is_valid(new.version):
             actual, ok = "invalid", False
-    elif not old.version and not new.version:
+    elif not (old.version and new.version) and (
+        not (old.version or new.version) or ("artefact" in old.data and "artefact" in new.data)
+    ):
         # an artefact (discovery metadata, a realm export) carries no SemVer version: say which
         # bump the amendment needs and leave the label to whoever releases it
         required = semver.max_bump(f.bump or _bump_of(f.severity) for f in findings)  # type: ignore[assignment]

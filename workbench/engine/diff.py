@@ -374,7 +374,9 @@ class _Differ:
     # --- sections with their own logic ------------------------------------------------------
 
     def run(self) -> list[Change]:
-        self.fields(CONTRACT_FIELDS, "", self.on, self.nn, (), ())
+        both_artefacts = "artefact" in _dict(self.on) and "artefact" in _dict(self.nn)
+        fields = ARTEFACT_FIELDS if both_artefacts else CONTRACT_FIELDS
+        self.fields(fields, "", self.on, self.nn, (), ())
         self.schemas.compare_unused_components()
         return self.out
 
@@ -874,3 +876,7 @@ from workbench.engine.diff_artefacts import (  # noqa: E402
 )
 
 extend_fields(CONTRACT_FIELDS, IDP_FIELDS, TOKEN_FIELDS)
+
+# An artefact's id is not in the artefact: it is the workbench's name for the file (see
+# workbench.sources.artefact_id), so two revisions read under different names are no change.
+ARTEFACT_FIELDS = {k: SKIP if k == "contract" else v for k, v in CONTRACT_FIELDS.items()}

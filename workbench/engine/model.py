@@ -181,6 +181,12 @@ class ContractSummary:
     contract: str
     version: str
     title: str = ""
+    kind: str = "contract"  # or the artefact kind it was read from (oidc-discovery, openapi...)
+
+    @property
+    def shown_version(self) -> str:
+        """The version as reports show it: artefacts rarely carry one (``unversioned``)."""
+        return self.version or ("unversioned" if self.kind != "contract" else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +194,7 @@ class ContractSummary:
             "contract": self.contract,
             "version": self.version,
             "title": self.title,
+            "kind": self.kind,
         }
 
 

@@ -129,8 +129,8 @@ def cache_disabled() -> bool:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A short hash of the sources that decide a verdict (engine, loader, review) or an
-    identity (the contract sniffer)."""
+    """A short hash of the sources that decide a verdict (engine, loader, artefact readers,
+    review) or an identity (the contract sniffer)."""
     package = Path(workbench.__file__).parent
     h = hashlib.sha256(f"{workbench.__version__}/{CACHE_FORMAT}".encode())
     files = [
@@ -138,6 +138,7 @@ def code_fingerprint() -> str:
         *sorted((package / "contract").rglob("*")),
     ]
     files += [package / "review.py", *sorted((package / "security").rglob("*.py"))]
+    files += sorted((package / "sources").rglob("*.py"))  # artefacts read into contracts
     files.append(package / "history" / "meta.py")  # identities of contracts, kept by blob
     for path in files:
         with contextlib.suppress(OSError):

@@ -32,7 +32,7 @@ from workbench.history.walk import Walker
 
 if TYPE_CHECKING:
     from workbench.contract.model import Contract
-    from workbench.engine.model import DiffReport
+    from workbench.engine.model import ContractSummary, DiffReport
     from workbench.security.policy import Policy
 
 Side = Revision | ParentRef
@@ -77,6 +77,7 @@ class Judge:
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
         self._policy_key = ""
+        self.read_as = "auto"  # how contents are read (``--from``): auto, contract, a kind
 
     def clear(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
@@ -107,11 +108,30 @@ class Judge:
             return raw
         return self.git.read_blob(side.blob)
 
+    def shown_text(self, side: Side) -> str:
+        """See :meth:`workbench.history.repo.ContractRepo.shown_text`."""
+        from workbench.contract.yamlsrc import decode_source
+        from workbench.sources.base import mask_unreadable, might_hold_secrets
+
+        raw = self.raw(side)
+        text = decode_source(raw, side.path)
+        meta = self.walker.identities.of(side.blob, raw) if side.blob else None
+        if meta is not None and not meta.artefact and self.read_as in ("auto", "contract"):
+            return text  # a contract holds no secrets: shown as written, without a parse
+        if not might_hold_secrets(text):
+            return text
+        try:
+            shown = self.load(side).text  # an artefact's secrets are masked in its text
+        except ContractError:
+            return mask_unreadable(text)
+        # a contract's text is the file itself; an artefact's is the file, masked in place
+        return shown if len(shown) == len(text) else mask_unreadable(text)
+
     def load(self, revision: Side) -> Contract:
         """See :meth:`workbench.history.repo.ContractRepo.load`."""
         if revision.blob is None:
             raise HistoryError(f"{revision.path} does not exist at {revision.short}")
-        key = (revision.blob, revision.path)
+        key = self._key(revision.blob, revision.path)
         cached = self._contracts.get(key)
         if cached is None:
             ahead = self._ahead.get(revision.path)
@@ -120,7 +140,7 @@ class Judge:
                 self._contracts.put(key, cached)
         if cached is None:
             try:
-                cached = load_contract_bytes(self._raw(revision), revision.path)
+                cached = load_document_bytes(self._raw(revision), revision.path, self.read_as)
                 self._remember_validity(key, ())
             except ContractError as exc:
                 cached = exc
@@ -135,7 +155,7 @@ class Judge:
         an empty tuple: valid), ``None`` when unknown. Never parses."""
         if revision.blob is None:
             return ()
-        key = (revision.blob, revision.path)
+        key = self._key(revision.blob, revision.path)
         problems = self._validity.get(key)
         if problems is None and self.disk_cache is not None:
             stored = self.disk_cache.get(_validity_key(key), tuple)
@@ -167,7 +187,7 @@ class Judge:
         valid content would cost a cold log one more file per revision.)"""
         if side is None or side.blob is None or self.disk_cache is None:
             return
-        key = (side.blob, side.path)
+        key = self._key(side.blob, side.path)
         if self._validity.get(key) == () and self.disk_cache.get(_validity_key(key), tuple) != ():
             self.disk_cache.put(_validity_key(key), ())
 
@@ -261,7 +281,7 @@ class Judge:
             self._store_valid(revision)  # the verdict is this error: known without parsing
         parent = revision.parent
         if parent is not None and parent.blob is not None:
-            loaded = self._contracts.get((parent.blob, parent.path))
+            loaded = self._contracts.get(self._key(parent.blob, parent.path))
             if loaded is not None:  # the parent is the next revision of this path: keep it
                 self._ahead.put(parent.path, (parent.blob, loaded))
         return judged
@@ -417,7 +437,13 @@ class Judge:
 
     def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
         self.policy  # noqa: B018 - computes the policy fingerprint in the key
-        return f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}"
+        reading = "" if self.read_as == "auto" else f":{self.read_as}"
+        return f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}{reading}"
+
+    def _key(self, blob: str, path: str) -> tuple[str, str]:
+        """A content's cache key: its blob and path (and how it is read, when not by
+        content)."""
+        return (blob, path) if self.read_as == "auto" else (blob, f"{path}\x00{self.read_as}")
 
     def _cached_report(
         self, old_blob: str | None, new_blob: str | None, today: dt.date | None
@@ -435,11 +461,13 @@ class Judge:
         return report
 
 
-def load_contract_bytes(raw: bytes, source: str) -> Contract:
-    """The contract loader, imported when a revision is first parsed (a warm log never is)."""
-    from workbench.contract.loader import load_contract_bytes as load
+def load_document_bytes(raw: bytes, path: str, kind: str = "auto") -> Contract:
+    """The one loader of a contract or an artefact (an artefact named by its path), imported
+    when a revision is first parsed (a warm log never is)."""
+    from workbench.sources.loading import artefact_id
+    from workbench.sources.loading import load_document_bytes as load
 
-    return load(raw, source)
+    return load(raw, path, kind, contract_id=artefact_id(path))
 
 
 def _rotates(before: Contract | None, after: Contract | None) -> bool:
@@ -490,10 +518,19 @@ def _side(entry: tuple) -> ParentRef | None:
 
 
 def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -> DiffReport:
-    """A shallow copy of a cached report whose sides name the revisions compared."""
-    old = replace(report.old, source=old_label) if report.old and old_label else report.old
-    new = replace(report.new, source=new_label) if report.new and new_label else report.new
-    return replace(report, old=old, new=new)
+    """A shallow copy of a cached report whose sides name the revisions compared (an
+    artefact's id is its path: the same contents may have been judged under another name)."""
+    return replace(report, old=_named(report.old, old_label), new=_named(report.new, new_label))
+
+
+def _named(side: ContractSummary | None, label: str | None) -> ContractSummary | None:
+    if side is None or not label:
+        return side
+    if side.kind == "contract":
+        return replace(side, source=label)
+    from workbench.sources.loading import artefact_id
+
+    return replace(side, source=label, contract=artefact_id(label.partition(":")[2] or label))
 
 
 def problem_line(exc: ContractError | HistoryError) -> str:

@@ -1,8 +1,10 @@
-"""Which contracts a repository has, and the state of each one's uncommitted draft.
+"""Which contracts (and artefacts) a repository has, and the state of each one's uncommitted
+draft.
 
-A file is a contract when the ``contracts.include``/``exclude`` globs select it and its content
-looks like one (:func:`workbench.history.meta.sniff`); :class:`Identities` remembers that answer
-per blob, so a blob is sniffed once however many listings, logs and walks meet it.
+A file is listed when the ``contracts.include``/``exclude`` globs select it and its content looks
+like a contract or an artefact (:func:`workbench.history.meta.sniff`); :class:`Identities`
+remembers that answer per blob, so a blob is sniffed once however many listings, logs and walks
+meet it.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class Identities:
                     continue
                 if fields is None:
                     meta = None
-                elif isinstance(fields, tuple) and len(fields) == 4:
+                elif isinstance(fields, tuple) and len(fields) in (4, 5):
                     meta = ContractMeta(*fields)
                 else:
                     continue
@@ -109,12 +111,16 @@ class Identities:
         (nothing is written when they are all stored already)."""
         if self.disk_cache is None or blobs <= self._stored.get(path, frozenset()):
             return
-        data: dict[str, tuple[str, str, str, str] | None] = {}
+        data: dict[str, tuple[str, str, str, str, str] | None] = {}
         for blob in blobs:
             meta = self._meta.get(blob, _NOT_CACHED)  # type: ignore[arg-type]
             if meta is _NOT_CACHED:
                 continue
-            data[blob] = None if meta is None else (meta.id, meta.version, meta.title, meta.status)
+            data[blob] = (
+                None
+                if meta is None
+                else (meta.id, meta.version, meta.title, meta.status, meta.kind)
+            )
         self.disk_cache.put(self._key(path), data)
         self._stored[path] = frozenset(data)
 
@@ -277,16 +283,27 @@ class Listing:
             previous = head_files.get(path)
             meta = self.identities.of(previous) if previous else None
             if meta is not None:
-                error = "the draft is no longer a readable contract"
+                what = "artefact" if meta.artefact else "contract"
+                error = f"the draft is no longer a readable {what}"
                 return ContractEntry(
-                    path, meta.id, meta.title, "", meta.status, draft, blob, None, staged, error
+                    path,
+                    meta.id_at(path),
+                    meta.title,
+                    "",
+                    meta.status,
+                    draft,
+                    blob,
+                    None,
+                    staged,
+                    error,
+                    meta.kind_at(path),
                 )
         if meta is None:
             return None
         orig = status.orig if status is not None and status.x == "R" else None
         return ContractEntry(
             path,
-            meta.id,
+            meta.id_at(path),
             meta.title,
             meta.version,
             meta.status,
@@ -294,7 +311,8 @@ class Listing:
             blob,
             orig,
             staged,
-            None if meta.version else "no readable version field",
+            None if meta.version or meta.artefact else "no readable version field",
+            meta.kind_at(path),
         )
 
     def _deleted_contracts(self, known: set[str], selected: PathFilter) -> list[ContractEntry]:
@@ -310,7 +328,7 @@ class Listing:
                     if meta is not None:
                         out[path] = ContractEntry(
                             path,
-                            meta.id,
+                            meta.id_at(path),
                             meta.title,
                             meta.version,
                             meta.status,
@@ -319,5 +337,6 @@ class Listing:
                             None,
                             False,
                             f"deleted in {commit.sha[:7]}",
+                            meta.kind_at(path),
                         )
         return list(out.values())

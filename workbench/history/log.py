@@ -72,6 +72,15 @@ class LogEntry:
         return ""
 
     @property
+    def document(self) -> str:
+        """What the revision holds: ``contract`` or the artefact kind."""
+        if not self.revision.contract_id and self.report is not None:
+            side = self.report.new or self.report.old
+            if side is not None:
+                return side.kind
+        return self.revision.doc_kind
+
+    @property
     def counts(self) -> dict[str, int]:
         """Findings by severity, security weakenings, and the security count (``security``:
         findings this amendment introduced, open, above info); zeros without a report."""
@@ -90,6 +99,7 @@ class LogEntry:
         verdict = self.report.verdict if self.report is not None else None
         return {
             "contract": self.contract,
+            "document": self.document,
             "path": rev.path,
             "kind": rev.kind,
             "rev": rev.rev,

@@ -1,18 +1,30 @@
-"""Recognizing contracts cheaply, and their identity fields, without the full loader.
+"""Recognizing contracts and artefacts cheaply, and their identity fields, without the full
+loader: :func:`sniff` is the one content sniffer of the history layer (listings, logs, walks,
+the commit gate).
 
 Discovery and history listings look at many blobs; parsing each fully (with validation) would
 cost milliseconds apiece. A contract is a YAML mapping with top-level ``contract`` and
 ``version`` keys; block-style files (all real ones) are recognized with a regular expression,
-and only unusual files (flow style, quoted keys with odd spacing) fall back to a YAML parse.
+and only unusual files (flow style, quoted keys with odd spacing) fall back to a parse.
+
+An artefact (an OpenID Connect discovery document, RFC 8414 metadata, an OpenAPI description, a
+Keycloak realm export, a Dex configuration) is recognised by its top-level keys, as
+:func:`workbench.sources.detect` names them: a YAML file's keys are read at column 0, a JSON
+file is parsed (C speed), and a JSON file that does not parse (a trailing comma) or is too big
+is recognised by its keys in the text, so that a broken revision is still listed, with its
+located error, and never silently dropped.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import decode_source, load_yaml
+from workbench.sources.kinds import DEX, KEYCLOAK, METADATA, OIDC_ONLY, detect
 
 FIELDS = ("contract", "version", "title", "status")
 _TOP = re.compile(
@@ -26,12 +38,41 @@ _PLAIN = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ContractMeta:
-    """The identity of a contract file: what a listing shows before any full load."""
+    """The identity of a contract or artefact file: what a listing shows before any full load.
+
+    ``kind`` is ``contract`` or the artefact kind. An artefact has no id of its own (its ``id``
+    is empty): it is named by its path (:meth:`id_at`); ``version`` is an OpenAPI description's
+    SemVer ``info.version``, else empty.
+    """
 
     id: str
     version: str
     title: str = ""
     status: str = ""
+    kind: str = "contract"
+
+    @property
+    def artefact(self) -> bool:
+        return self.kind != "contract"
+
+    def id_at(self, path: str) -> str:
+        """The id of the document at ``path``: a contract's own, an artefact's path."""
+        if not self.artefact:
+            return self.id
+        from workbench.sources.loading import artefact_id
+
+        return artefact_id(path)
+
+    def kind_at(self, path: str) -> str:
+        """The kind at ``path``: a metadata document named ``openid-configuration`` (or
+        ``oauth-authorization-server``) is the kind its name says, as the reader decides."""
+        if self.kind in ("oidc-discovery", "rfc8414"):
+            lowered = path.lower()
+            if "oauth-authorization-server" in lowered:
+                return "rfc8414"
+            if "openid-configuration" in lowered:
+                return "oidc-discovery"
+        return self.kind
 
 
 def _scalar(raw: bytes | None) -> str | None:
@@ -54,15 +95,30 @@ def _scalar(raw: bytes | None) -> str | None:
     return m.group(3)
 
 
-def sniff(raw: bytes) -> ContractMeta | None:
-    """The identity of ``raw`` if it looks like a contract, else ``None``; never raises.
+def sniff(raw: bytes, path: str = "") -> ContractMeta | None:
+    """The identity of ``raw`` if it looks like a contract or an artefact, else ``None``;
+    never raises. ``path`` (the file's name) only decides between OpenID Connect discovery and
+    RFC 8414 metadata for a document that could be either.
 
     A file whose identity fields cannot be read cheaply (or whose YAML is broken around them)
     is still recognized when it has both keys, with whatever could be read.
     """
-    if b"contract" not in raw or b"version" not in raw:
-        return None
     raw = raw.removeprefix(b"\xef\xbb\xbf")
+    data: Any = _UNPARSED
+    if b"contract" in raw and b"version" in raw:
+        meta, data = _sniff_contract(raw)
+        if meta is not None:
+            return meta
+    if not any(marker in raw for marker in _MARKERS):
+        return None
+    return _sniff_artefact(raw, path, data)
+
+
+_UNPARSED = object()
+
+
+def _sniff_contract(raw: bytes) -> tuple[ContractMeta | None, Any]:
+    """A contract's identity (and the data when the file had to be parsed)."""
     found = _fast_fields(raw, 4096) if len(raw) > 4096 else None
     if found is None:
         found = _fast_fields(raw, len(raw))
@@ -73,20 +129,23 @@ def sniff(raw: bytes) -> ContractMeta | None:
     if "contract" in found and "version" in found:
         values = {k: _scalar(found.get(k)) for k in FIELDS}
         if all(v is not None for v in values.values()):
-            return ContractMeta(
+            meta = ContractMeta(
                 values["contract"] or "",
                 values["version"] or "",
                 values["title"] or "",
                 values["status"] or "",
             )
-        parsed = _parse(raw)
+            return meta, _UNPARSED
+        data = _parse(raw)
+        parsed = _contract_meta(data)
         if parsed is not None:
-            return parsed
-        return ContractMeta(*(v or "" for v in (values[k] for k in FIELDS)))
-    if raw.lstrip()[:1] in (b"{", b"-", b"%") or b"{" in raw or b"<<" in raw:
-        # flow style, a document marker or a merge key (``<<: *identity``): the real parser
-        return _parse(raw)
-    return None
+            return parsed, data
+        return ContractMeta(*(v or "" for v in (values[k] for k in FIELDS))), data
+    if raw.lstrip()[:1] in (b"{", b"[", b"-", b"%") or b"{" in raw or b"<<" in raw:
+        # flow style, JSON, a document marker or a merge key (``<<: *identity``): parse
+        data = _parse(raw)
+        return _contract_meta(data), data
+    return None, _UNPARSED
 
 
 def _fast_fields(raw: bytes, limit: int) -> dict[str, bytes | None] | None:
@@ -113,11 +172,22 @@ def _fast_fields(raw: bytes, limit: int) -> dict[str, bytes | None] | None:
 _KEYS = tuple(f"{name}:".encode() for name in FIELDS)
 
 
-def _parse(raw: bytes) -> ContractMeta | None:
-    try:  # the one located loader: its limits (aliases, depth, size) hold here too
-        data = load_yaml(decode_source(raw, "blob"), "blob").data
+def _parse(raw: bytes) -> Any:
+    """The data of a document, ``None`` when it cannot be parsed: JSON by the JSON parser
+    (C speed, also for a 2 MB description), anything else by the one located loader, whose
+    limits (aliases, depth, size) hold here too."""
+    if _looks_like_json(raw) and len(raw) <= MAX_PARSE:
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            pass  # YAML's flow style is looser than JSON: let the YAML parser try
+    try:
+        return load_yaml(decode_source(raw, "blob"), "blob").data
     except ContractError:
         return None
+
+
+def _contract_meta(data: Any) -> ContractMeta | None:
     if not isinstance(data, dict) or "contract" not in data or "version" not in data:
         return None
 
@@ -126,3 +196,125 @@ def _parse(raw: bytes) -> ContractMeta | None:
         return "" if value is None else str(value).strip()
 
     return ContractMeta(text("contract"), text("version"), text("title"), text("status"))
+
+
+# --- artefacts -------------------------------------------------------------------------------
+
+MAX_PARSE = 16 << 20  # JSON bigger than this is recognised by its keys in the text alone
+_MARKERS = (b"openapi", b"swagger", b"realm", b"issuer")
+
+# What sniff needs to find in a file before it looks any further, for callers that rule files
+# out in bulk (``git grep``): a contract holds every one of CONTRACT_WORDS, an artefact at least
+# one of ARTEFACT_WORDS. A file with neither is never a contract or an artefact.
+CONTRACT_WORDS: tuple[str, ...] = ("contract", "version")
+ARTEFACT_WORDS: tuple[str, ...] = tuple(m.decode() for m in _MARKERS)
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_YAML_KEY = re.compile(
+    rb"""^(?P<q>["']?)(?P<key>[A-Za-z_$][\w.$-]*)(?P=q)[ \t]*:(?:[ \t]+(?P<val>[^\r\n]*?))?[ \t]*\r?$""",
+    re.M,
+)
+_JSON_KEYS = {
+    key: re.compile(rb'"' + key.encode() + rb'"\s*:')
+    for key in ("openapi", "swagger", "realm", "issuer", "oauth2", *DEX, *KEYCLOAK, *METADATA)
+}
+_JSON_KEYS.update({key: re.compile(rb'"' + key.encode() + rb'"\s*:') for key in OIDC_ONLY})
+_JSON_STRING = re.compile(
+    rb'"(openapi|realm|displayName|issuer|title|version)"\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
+
+
+def _looks_like_json(raw: bytes) -> bool:
+    return raw.lstrip(b" \t\r\n")[:1] in (b"{", b"[")
+
+
+def _sniff_artefact(raw: bytes, path: str, data: Any) -> ContractMeta | None:
+    """An artefact's identity, from its data (parsed here when it is JSON), its top-level YAML
+    keys, or, for JSON that does not parse or is too big, the keys written in its text."""
+    if _looks_like_json(raw):
+        if data is _UNPARSED:
+            data = _parse(raw) if len(raw) <= MAX_PARSE else None
+        if isinstance(data, list) and len(data) == 1:
+            data = data[0]  # a Keycloak export of one realm, as a list
+        if isinstance(data, dict):
+            return _artefact_meta(detect(data, path), data)
+        return _from_json_text(raw, path)  # broken or huge: the keys it writes
+    keys = _yaml_top_keys(raw)
+    kind = detect(keys, path)
+    if kind in (None, "contract"):
+        return None
+    info = _yaml_block(raw, b"info") if kind == "openapi" else {}
+    return _artefact_meta(kind, {**keys, "info": info})
+
+
+def _artefact_meta(kind: str | None, data: dict) -> ContractMeta | None:
+    if kind in (None, "contract"):
+        return None
+    title = version = ""
+    if kind == "openapi":
+        info = data.get("info") if isinstance(data.get("info"), dict) else {}
+        title = _text(info.get("title"))
+        label = _text(info.get("version"))
+        version = label if _SEMVER.match(label) else ""
+    elif kind == "keycloak-realm":
+        title = _text(data.get("displayName")) or _text(data.get("realm"))
+    else:
+        title = _text(data.get("issuer"))
+    return ContractMeta("", version, title, "", kind)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, dict | list) else str(value).strip()
+
+
+def _yaml_top_keys(raw: bytes) -> dict[str, Any]:
+    """The keys written at column 0 of a block-style YAML file, with their one-line values."""
+    keys: dict[str, Any] = {}
+    for m in _YAML_KEY.finditer(raw):
+        key = m.group("key").decode("utf-8", "replace")
+        if key not in keys:
+            keys[key] = _value(m.group("val"))
+    return keys
+
+
+def _value(raw: bytes | None) -> Any:
+    if raw is None:
+        return {}  # a nested block
+    value = _scalar(raw)
+    return value if value is not None else raw.decode("utf-8", "replace")
+
+
+def _yaml_block(raw: bytes, key: bytes) -> dict[str, Any]:
+    """The one-line values directly under a top-level mapping ``key`` (``info``)."""
+    m = re.search(
+        rb"^" + key + rb"[ \t]*:[ \t]*\r?\n((?:(?:[ \t]+[^\r\n]*|[ \t]*)\r?\n)*)", raw, re.M
+    )
+    if m is None:
+        return {}
+    body = m.group(1)
+    indent = re.match(rb"[ \t]+", body.lstrip(b"\r\n"))
+    if indent is None:
+        return {}
+    pad = indent.group(0)
+    out: dict[str, Any] = {}
+    for line in body.splitlines():
+        if not line.startswith(pad) or line[len(pad) : len(pad) + 1] in (b" ", b"\t"):
+            continue
+        inner = _YAML_KEY.match(line[len(pad) :])
+        if inner is not None:
+            out.setdefault(
+                inner.group("key").decode("utf-8", "replace"), _value(inner.group("val"))
+            )
+    return out
+
+
+def _from_json_text(raw: bytes, path: str) -> ContractMeta | None:
+    """A JSON artefact that cannot be parsed here, by the keys its text writes (any depth:
+    good enough to list it, with the reader's located error when it is loaded)."""
+    head = raw[: 1 << 20]
+    present = {key: True for key, rx in _JSON_KEYS.items() if rx.search(head)}
+    strings: dict[str, Any] = {}
+    for m in _JSON_STRING.finditer(head):
+        strings.setdefault(m.group(1).decode(), m.group(2).decode("utf-8", "replace"))
+    data: dict[str, Any] = {**present, **strings}
+    data["info"] = {"title": strings.get("title", ""), "version": strings.get("version", "")}
+    return _artefact_meta(detect(data, path), data)

@@ -28,7 +28,8 @@ class ContractEntry:
     none unstaged), ``new`` (not in HEAD: untracked or newly added), ``deleted`` (in HEAD,
     removed from the working tree or the index). The identity fields come from the current
     content (the working-tree file, or the last committed one when deleted); ``error`` says why
-    they could not be read.
+    they could not be read. ``doc_kind`` is ``contract`` or the artefact kind the file holds;
+    an artefact's ``id`` is its path (see :func:`workbench.sources.artefact_id`).
     """
 
     path: str
@@ -41,10 +42,12 @@ class ContractEntry:
     renamed_from: str | None = None
     staged: bool = False  # the index differs from HEAD (also when there are unstaged edits)
     error: str | None = None
+    doc_kind: str = "contract"  # or the artefact kind (oidc-discovery, openapi, ...)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
+            "document": self.doc_kind,
             "contract": self.id,
             "title": self.title,
             "version": self.version,
@@ -102,6 +105,7 @@ class Revision:
     subject: str = ""
     parents: tuple[str, ...] = ()
     boundary: bool = False
+    doc_kind: str = "contract"  # what the content is: a contract or an artefact kind
 
     @property
     def short(self) -> str:
@@ -138,6 +142,7 @@ class Revision:
             "change": self.change,
             "version": self.version,
             "contract": self.contract_id,
+            "document": self.doc_kind,
             "author": {"name": self.author_name, "email": self.author_email},
             "date": self.date.isoformat() if self.date else None,
             "subject": self.subject,

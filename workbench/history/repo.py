@@ -106,6 +106,18 @@ class ContractRepo:
                 raise HistoryError(exc.first.format() + suffix) from None
         return self._config
 
+    @property
+    def read_as(self) -> str:
+        """How revisions are read: ``auto`` (by content: a contract or an artefact), or a kind
+        every revision is read as (``workbench log --from KIND``)."""
+        return self.judge.read_as
+
+    @read_as.setter
+    def read_as(self, kind: str) -> None:
+        if kind != self.judge.read_as:
+            self.judge.clear()
+        self.judge.read_as = kind
+
     @config.setter
     def config(self, config: Config) -> None:
         """Use ``config`` instead of the working tree's ``.workbench.yaml`` (the gate reads the
@@ -163,7 +175,8 @@ class ContractRepo:
     ) -> list[ContractEntry]:
         """Every contract file: in HEAD, in the index, or new in the working tree (untracked
         but not ignored), selected by the ``contracts.include``/``exclude`` globs and by content
-        (a mapping with ``contract`` and ``version``). Sorted by path.
+        (a mapping with ``contract`` and ``version``, or an artefact: see
+        :func:`workbench.history.meta.sniff`). Sorted by path.
 
         ``include_deleted`` also lists contracts deleted in past commits (a walk of the whole
         history), whose history stays readable with :meth:`history`. ``paths`` restricts the
@@ -213,6 +226,13 @@ class ContractRepo:
     def raw(self, side: Side) -> bytes:
         """The bytes of a revision's file (the working-tree file for ``WORKTREE``)."""
         return self.judge.raw(side)
+
+    def shown_text(self, side: Side) -> str:
+        """The text of a revision's file as faces may show it: every secret an artefact holds
+        (a client secret, a password hash, a private key) overwritten by ``*`` of the same
+        length, so lines and columns stay true. A file that cannot be read is masked by its
+        ``key: value`` lines. :class:`HistoryError` when the file does not exist there."""
+        return self.judge.shown_text(side)
 
     def load(self, revision: Side) -> Contract:
         """The contract at a revision; :class:`ContractError` when it is invalid there (with

@@ -67,7 +67,7 @@ def contract_files(directory: Path, config: Config | None = None) -> Iterator[Fo
             except OSError as exc:
                 found.append(Found(path, f"cannot read: {exc.strerror or exc}"))
                 continue
-            if head is not None and sniff(head) is not None:
+            if head is not None and sniff(head, rel) is not None:
                 found.append(Found(path))
     found.sort(key=lambda f: f.path.as_posix())
     yield from found

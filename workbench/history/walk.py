@@ -277,14 +277,16 @@ class Walker:
         kind = _CHANGE.get(change.status, "modified")
         if boundary:
             kind = "modified"
-        version, cid = "", ""
+        version, cid, doc_kind = "", "", "contract"
         if change.new_blob:
             meta = self.identities.of(change.new_blob)
             if meta is not None:
-                version, cid = meta.version, meta.id
+                version, cid = meta.version, meta.id_at(change.new_path)
+                doc_kind = meta.kind_at(change.new_path)
         elif change.old_blob:
             meta = self.identities.of(change.old_blob)
-            cid = meta.id if meta else ""
+            cid = meta.id_at(change.new_path) if meta else ""
+            doc_kind = meta.kind_at(change.new_path) if meta else "contract"
         return Revision(
             kind="commit",
             rev=commit.sha,
@@ -300,6 +302,7 @@ class Walker:
             subject=commit.subject,
             parents=commit.parents,
             boundary=boundary,
+            doc_kind=doc_kind,
         )
 
     def parent_of(self, side: Side) -> Side | None:
@@ -322,7 +325,10 @@ class Walker:
         of = self.identities.of
         old = of(change.old_blob) if change.old_blob else None
         new = of(change.new_blob) if change.new_blob else None
-        return old is not None and new is not None and old.id == new.id
+        if old is None or new is None or old.kind != new.kind:
+            return False
+        # an artefact names no id of its own: the same kind and title is the same artefact
+        return old.title == new.title if old.artefact else old.id == new.id
 
     def revision(self, path: str, rev: str) -> ParentRef:
         """See :meth:`workbench.history.repo.ContractRepo.revision`."""
@@ -471,7 +477,8 @@ class Walker:
             parent=parent,
             change=change,
             version=meta.version if meta else "",
-            contract_id=meta.id if meta else "",
+            contract_id=meta.id_at(path) if meta else "",
+            doc_kind=meta.kind_at(path) if meta else "contract",
             author_name=me[0],
             author_email=me[1],
             date=_mtime(stamp),

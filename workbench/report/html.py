@@ -344,13 +344,13 @@ class _Review:
         summary = new or old
         name = summary.contract if summary else "contract"
         if old and new:
-            change = f"{inert(old.version)} → {inert(new.version)}"
+            change = f"{inert(old.shown_version)} → {inert(new.shown_version)}"
         elif new and self.single:
-            change = f"version {inert(new.version)}"
+            change = f"version {inert(new.shown_version)}"
         elif new:
-            change = f"new contract at {inert(new.version)}"
+            change = f"new contract at {inert(new.shown_version)}"
         elif old:
-            change = f"deleted (was {inert(old.version)})"
+            change = f"deleted (was {inert(old.shown_version)})"
         else:
             change = ""
         return inert(name), change
@@ -375,7 +375,7 @@ class _Review:
             if side is not None:
                 rows.append(
                     f"<tr><th>{label}</th><td><code>{esc(side.source)}</code> "
-                    f'<span class="muted">version {esc(side.version)}</span></td></tr>'
+                    f'<span class="muted">version {esc(side.shown_version)}</span></td></tr>'
                 )
         if rows:
             out += ['<table class="kv">', *rows, "</table>"]
@@ -719,10 +719,12 @@ class _Review:
             new_text or "",
             self.marks,
             old_name=(
-                f"{old_name} ({self.report.old.version})" if self.report.old else "(no old version)"
+                f"{old_name} ({self.report.old.shown_version})"
+                if self.report.old
+                else "(no old version)"
             ),
             new_name=(
-                f"{new_name} ({self.report.new.version})" if self.report.new else "(deleted)"
+                f"{new_name} ({self.report.new.shown_version})" if self.report.new else "(deleted)"
             ),
             single=self.single,
         )

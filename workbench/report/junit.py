@@ -107,8 +107,8 @@ def junit_tree(report: DiffReport, options: RenderOptions | None = None) -> ET.E
     options = options or RenderOptions()
     summary = report.new or report.old
     contract = summary.contract if summary else "contract"
-    old_v = report.old.version if report.old else "-"
-    new_v = report.new.version if report.new else "-"
+    old_v = report.old.shown_version if report.old else "-"
+    new_v = report.new.shown_version if report.new else "-"
     root = ET.Element("testsuites", name=_x(f"workbench diff {contract} {old_v} -> {new_v}"))
 
     compat = _suite(root, f"{contract}: compatibility")

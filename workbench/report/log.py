@@ -1,7 +1,9 @@
 """The amendment log as aligned text columns (``workbench log``): one line per amendment with its
 date, revision, author, version, the bump needed and the one made, finding counts (``SEC`` is
 the security count of ``security.summary``), what the default gate says (``GATE``: ``FAIL`` or
-``ok``, from ``report.failures``) and the subject.
+``ok``, from ``report.failures``) and the subject. A log with artefacts in it also has a KIND
+column (OpenAPI, Keycloak realm, ...); an artefact without a SemVer version shows ``-`` as its
+version and as the bump it got.
 
 Colour goes through the text report's :class:`~workbench.report.text.Painter`, so the caller
 decides it as for every report (a terminal, and no ``NO_COLOR``). Untrusted text (subjects,
@@ -15,6 +17,7 @@ from typing import Any, Protocol
 
 from workbench.report.common import clean
 from workbench.report.text import Painter
+from workbench.sources.kinds import LABELS
 
 
 class LogRow(Protocol):
@@ -31,6 +34,9 @@ class LogRow(Protocol):
     def contract(self) -> str: ...
 
     @property
+    def document(self) -> str: ...
+
+    @property
     def counts(self) -> Mapping[str, int]: ...
 
     @property
@@ -39,6 +45,7 @@ class LogRow(Protocol):
 
 AUTHOR_WIDTH = 18
 VERSION_WIDTH = 12
+KIND_WIDTH = max(len(label) for label in LABELS.values())
 # count column -> (width, style when non-zero)
 COUNT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("breaking", 4, "breaking"),
@@ -66,26 +73,38 @@ def contract_width(ids: Iterable[str]) -> int:
     return max(min(max((len(i) for i in ids), default=12), 28), 12)
 
 
-def log_header(contract_width: int | None) -> str:
-    """The header line; ``contract_width`` is ``None`` for one contract's log (no column)."""
+def kind_label(kind: str) -> str:
+    """The short name of a document kind (``OpenAPI``, ``Keycloak realm``, ``contract``)."""
+    return LABELS.get(kind, kind)
+
+
+def log_header(contract_width: int | None, kinds: bool = False) -> str:
+    """The header line; ``contract_width`` is ``None`` for one contract's log (no column);
+    ``kinds`` adds the KIND column (a log with artefacts in it)."""
     cells = ["DATE".ljust(10), "REV".ljust(8)]
     if contract_width is not None:
         cells.append("CONTRACT".ljust(contract_width))
+    if kinds:
+        cells.append("KIND".ljust(KIND_WIDTH))
     cells += ["AUTHOR".ljust(AUTHOR_WIDTH), "VERSION".ljust(VERSION_WIDTH), "NEEDS GOT     "]
     cells += [" BRK RSK SAFE WEAK SEC", "GATE", "SUBJECT"]
     return "  ".join(cells)
 
 
-def log_line(entry: LogRow, contract_width: int | None, paint: Painter) -> str:
+def log_line(entry: LogRow, contract_width: int | None, paint: Painter, kinds: bool = False) -> str:
     """One amendment's line (see :func:`log_header` for the columns)."""
     rev = entry.revision
     date = rev.date.strftime("%Y-%m-%d") if rev.date else "-"
     cells = [date.ljust(10), rev.short.ljust(8)]
     if contract_width is not None:
         cells.append(_cut(entry.contract or "?", contract_width).ljust(contract_width))
+    document = entry.document
+    if kinds:
+        cells.append(kind_label(document).ljust(KIND_WIDTH))
     author = rev.author_name or rev.author_email or "-"
     cells.append(_cut(author, AUTHOR_WIDTH).ljust(AUTHOR_WIDTH))
-    version = "deleted" if rev.deleted else (_cut(rev.version, VERSION_WIDTH) or "?")
+    unversioned = "-" if document != "contract" else "?"
+    version = "deleted" if rev.deleted else (_cut(rev.version, VERSION_WIDTH) or unversioned)
     cells.append(version.ljust(VERSION_WIDTH))
     report = entry.report
     if report is None:
@@ -95,7 +114,8 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter) -> str:
         cells.append("-   ")
     else:
         verdict = report.verdict
-        got = verdict.actual_bump + ("" if verdict.version_bump_ok else "!")
+        got = "-" if verdict.actual_bump == "unversioned" else verdict.actual_bump
+        got += "" if verdict.version_bump_ok else "!"
         bump = f"{verdict.required_bump:<5} {got:<8}"
         cells.append(bump if verdict.version_bump_ok else paint(bump, "breaking"))
         counts = entry.counts

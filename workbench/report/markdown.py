@@ -103,8 +103,8 @@ def render_markdown(report: DiffReport, options: RenderOptions | None = None) ->
     v = report.verdict
     summary = report.new or report.old
     name = md(summary.contract) if summary else "contract"
-    old_v = md(report.old.version) if report.old else "—"
-    new_v = md(report.new.version) if report.new else "—"
+    old_v = md(report.old.shown_version) if report.old else "—"
+    new_v = md(report.new.shown_version) if report.new else "—"
     if report.old and report.new:
         change = f"{old_v} → {new_v}"
     elif report.new:

@@ -70,10 +70,10 @@ def _subject(report: DiffReport) -> tuple[str, list[tuple[str, str]]]:
     summary = new or old
     name = clean(summary.contract) if summary else "contract"
     if old and new:
-        head = f"{name} {clean(old.version)} -> {clean(new.version)}"
+        head = f"{name} {clean(old.shown_version)} -> {clean(new.shown_version)}"
         return head, [("old", clean(old.source)), ("new", clean(new.source))]
     if new:
-        return f"{name} {clean(new.version)}", [("file", clean(new.source))]
+        return f"{name} {clean(new.shown_version)}", [("file", clean(new.source))]
     return name, []
 
 

@@ -115,12 +115,12 @@ def _header(report: DiffReport, paint: Painter) -> str:
     name = clean(summary.contract) if summary else "contract"
     title = f" ({short_value(summary.title, TITLE_LIMIT)})" if summary and summary.title else ""
     if old and new:
-        change = f"{clean(old.version)} -> {clean(new.version)}"
+        change = f"{clean(old.shown_version)} -> {clean(new.shown_version)}"
         sources = f"{clean(old.source)} -> {clean(new.source)}"
     elif new:
-        change, sources = f"created at {clean(new.version)}", clean(new.source)
+        change, sources = f"created at {clean(new.shown_version)}", clean(new.source)
     elif old:
-        change, sources = f"deleted (was {clean(old.version)})", clean(old.source)
+        change, sources = f"deleted (was {clean(old.shown_version)})", clean(old.source)
     else:
         change, sources = "", ""
     return f"{paint(name, 'bold')}{title}  {change}\n{paint(sources, 'dim')}"

@@ -273,6 +273,49 @@ def mask_text(text: str, doc: LocatedDocument) -> tuple[str, list[str]]:
     return "\n".join(lines), secrets
 
 
+_KEY_VALUE = re.compile(
+    r"""(?P<key>"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z_$][\w.$-]*)[ \t]*:[ \t]*(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|\[[^\]\n]*\]|[^\s,{}\[\]#][^,{}\n#]*)"""
+)
+
+
+def might_hold_secrets(text: str) -> bool:
+    """Whether a text has a key that may name a secret (no: it needs no masking)."""
+    return _maybe_secret(text)
+
+
+def mask_unreadable(text: str) -> str:
+    """A document that cannot be read (invalid JSON, broken YAML) with the value of every
+    ``key: value`` whose key names a secret overwritten by ``*`` (same length): what faces show
+    of it, since there is no parsed document to find the secrets with."""
+    if not _maybe_secret(text):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not _maybe_secret(line):
+            continue
+        out, last = [], 0
+        for m in _KEY_VALUE.finditer(line):
+            key = m.group("key").strip("\"'")
+            if not _secret_name(key):
+                continue
+            start, end = m.span("value")
+            value = m.group("value")
+            if value[:1] in ('"', "'"):
+                start, end = start + 1, end - 1
+            elif value[:1] == "[":
+                inner = re.sub(
+                    r'"((?:[^"\\]|\\.)*)"', lambda q: '"' + MASK * len(q.group(1)) + '"', value
+                )
+                out.append(line[last:start] + inner)
+                last = end
+                continue
+            out.append(line[last:start] + MASK * (end - start))
+            last = end
+        if out:
+            lines[i] = "".join(out) + line[last:]
+    return "\n".join(lines)
+
+
 def _mask_at(lines: list[str], loc: Loc, value: str) -> None:
     row, col = loc.line - 1, loc.column - 1
     if row >= len(lines):
@@ -398,12 +441,6 @@ class Builder:
         self.values.setdefault((), ())
         masked, _ = mask_text(text, self.doc)
         return Contract(source, masked, data, self.locs, self.key_locs)  # type: ignore[arg-type]
-
-
-def slug(text: str, fallback: str = "artefact") -> str:
-    """A contract id from free text: lower case, runs of other characters as one dash."""
-    out = re.sub(r"[^A-Za-z0-9_.:-]+", "-", text.strip()).strip("-._:").lower()
-    return out or fallback
 
 
 def as_bool(value: Any, default: bool | None = None) -> bool | None:

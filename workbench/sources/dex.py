@@ -26,8 +26,9 @@ from typing import Any
 
 from workbench.contract.errors import ContractError
 from workbench.contract.model import Contract
-from workbench.sources.base import Builder, as_bool, digest, is_secret_key, problem, slug
+from workbench.sources.base import Builder, as_bool, digest, is_secret_key, problem
 from workbench.sources.discovery import GRANT_NAMES, response_type
+from workbench.sources.kinds import slug
 
 SUPPORTED_GRANTS = (
     "authorization_code",

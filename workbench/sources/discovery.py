@@ -30,7 +30,8 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.contract.model import Contract
-from workbench.sources.base import Builder, as_bool, problem, slug
+from workbench.sources.base import Builder, as_bool, problem
+from workbench.sources.kinds import slug
 
 GRANT_NAMES = {
     "authorization_code": "authorization_code",

@@ -34,7 +34,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
-from workbench.sources.base import Builder, as_bool, as_int, digest, is_secret_key, problem, slug
+from workbench.sources.base import Builder, as_bool, as_int, digest, is_secret_key, problem
+from workbench.sources.kinds import slug
 
 REALM_DEFAULTS: dict[str, Any] = {
     "accessTokenLifespan": 300,

@@ -29,7 +29,8 @@ from typing import Any
 from workbench.contract.errors import ContractError
 from workbench.contract.loader import SEMVER
 from workbench.contract.model import Contract
-from workbench.sources.base import Builder, problem, slug
+from workbench.sources.base import Builder, problem
+from workbench.sources.kinds import slug
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FLOW_NAMES = {

@@ -200,13 +200,11 @@ class Backend:
         return comparison
 
     def text(self, side: Any) -> str | None:
-        """The text of one side (``None`` when the contract does not exist there)."""
+        """The text of one side (``None`` when the contract does not exist there), with an
+        artefact's secrets masked (see :meth:`ContractRepo.shown_text`)."""
         if side is None or getattr(side, "blob", None) is None:
             return None
-        from workbench.contract.yamlsrc import decode_source
-
-        raw = self.repo.raw(side)
-        return decode_source(raw, side.path)
+        return self.repo.shown_text(side)
 
     def document(self, comparison: Comparison) -> DiffDocument:
         """The diff of the two texts, with no findings yet (fast: no parsing, no rules)."""

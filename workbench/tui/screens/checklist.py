@@ -210,6 +210,39 @@ class SignOffDialog(_Dialog):
         self.dismiss((name, event.value))
 
 
+class LabelDialog(_Dialog):
+    """The label an artefact without a SemVer version is released under (kept in the record)."""
+
+    def __init__(self, need: str, initial: str = "") -> None:
+        super().__init__()
+        self.need = need
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Content("Name the release")
+            yield Label(
+                lit(
+                    f"The artefact carries no SemVer version; this amendment is {self.need}. "
+                    "Give the label it is released under: the record keeps it and is named "
+                    "after it; the artefact is not changed."
+                )
+            )
+            yield Input(
+                value=clean_inline(self.initial),
+                placeholder="2025-06, r42, v7 ... (letters, digits, . _ + -)",
+                id="label",
+            )
+            yield Label("enter saves · esc cancels", classes="hint")
+
+    @on(Input.Submitted, "#label")
+    def _submit(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+        else:
+            self.notify("A label is required.", severity="warning")
+
+
 class SummaryDialog(_Dialog):
     """The amendment's summary (one paragraph for the notice and the record)."""
 
@@ -429,8 +462,8 @@ class ChecklistScreen(JobHost, Screen[None]):
 
     def _show(self) -> None:
         c = self.checklist
-        if c.from_version is None:
-            versions = f"new at {c.to_version}"
+        if c.unversioned or c.from_version is None:
+            versions = c.versions
         elif c.from_version == c.to_version or c.to_version is None:
             versions = f"{c.from_version}, not bumped yet"
         else:
@@ -613,8 +646,19 @@ class ChecklistScreen(JobHost, Screen[None]):
         item = next(
             (i for i in self.checklist.step("versioning").items if i.action == "bump"), None
         )
+        if item is None and self.checklist.unversioned and self.checklist.to_version:
+            item = self.checklist.step("versioning").items[0]  # renaming the release
         if item is None:
             self.notify("The version is already right.", severity="information")
+            return
+        if self.checklist.unversioned:
+            need = f"a {self.checklist.required_bump} change"
+
+            def done(label: str | None) -> None:
+                if label:
+                    self._run("bump", version=label)
+
+            self.app.push_screen(LabelDialog(need, self.checklist.to_version or ""), done)
             return
         self._run("bump", version=item.target)
 

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from workbench.sources.kinds import LABELS
 from workbench.tui import commands
 from workbench.tui.diffmodel import DiffDocument, Item
 from workbench.tui.jobs import JobHost, cancelled
@@ -293,6 +294,9 @@ class MainScreen(JobHost, Screen):
             self._versions = {}
         entry = next((e for e in self.entries if e.path == path), None)
         name = (entry.id or entry.path) if entry else path
+        kind = getattr(entry, "doc_kind", "contract")
+        if kind != "contract":  # an artefact: say which (OpenAPI, Keycloak realm...)
+            name = f"{name} ({LABELS.get(kind, kind)})"
         self.pane("history").set_detail(name)
         self.pane("history").set_busy("loading")
         self.history_done = False

@@ -275,10 +275,21 @@ class ListTable(DataTable, inherit_bindings=False):
             )
 
 
-class ContractsTable(ListTable):
-    """The contracts of the repository: name, version, status and the draft marker."""
+SHORT_KINDS = {
+    "contract": "",
+    "oidc-discovery": "OIDC",
+    "rfc8414": "RFC 8414",
+    "openapi": "OpenAPI",
+    "keycloak-realm": "Keycloak",
+    "dex-config": "Dex",
+}
 
-    COLUMNS = (("", 1), ("contract", None), ("version", None), ("status", None))
+
+class ContractsTable(ListTable):
+    """The contracts (and artefacts) of the repository: name, kind, version, status and the
+    draft marker. An artefact without a SemVer version shows ``-`` as its version."""
+
+    COLUMNS = (("", 1), ("contract", None), ("kind", None), ("version", None), ("status", None))
 
     @staticmethod
     def make_row(entry: object) -> ListRow:
@@ -291,15 +302,26 @@ class ContractsTable(ListTable):
             shown = cell("unreadable", "alert")
         else:
             shown = cell(status, STATUS_ROLE.get(status, ""), "dim" if status == "retired" else "")
+        kind = getattr(entry, "doc_kind", "contract")
+        unversioned = "-" if kind != "contract" else "?"
         cells = [
             Cell(mark, role, "bold"),
             cell(name, style="bold"),
-            cell(getattr(entry, "version", "") or "?"),
+            cell(SHORT_KINDS.get(kind, kind), "" if kind == "contract" else "ref", "dim"),
+            cell(getattr(entry, "version", "") or unversioned),
             shown,
         ]
         path = getattr(entry, "path", "")
         search = " ".join(
-            clean_inline(x).lower() for x in (name, path, getattr(entry, "title", ""), status)
+            clean_inline(x).lower()
+            for x in (
+                name,
+                path,
+                getattr(entry, "title", ""),
+                status,
+                kind,
+                SHORT_KINDS.get(kind, ""),
+            )
         )
         return ListRow(path, cells, search, entry)
 
