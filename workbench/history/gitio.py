@@ -1,9 +1,11 @@
 """Thin, fast access to one git repository: revisions, trees, blobs, status, logs.
 
-Blobs are read through gitpython's object database, which keeps one ``git cat-file --batch``
-process alive (never one ``git show`` per file). Other queries run one git command each, with
-``GIT_OPTIONAL_LOCKS=0`` so that reading never takes ``index.lock`` from a user working in the
-same checkout, and literal pathspecs so that a file named ``*.yaml`` means exactly that file.
+Blobs are read through one long-lived ``git cat-file --batch`` process (never one ``git show``
+per file). Other queries run one git command each, with ``GIT_OPTIONAL_LOCKS=0`` so that reading
+never takes ``index.lock`` from a user working in the same checkout, and literal pathspecs so that
+a file named ``*.yaml`` means exactly that file. The repository is found by ``git rev-parse``
+(git's own rules: worktrees, ``core.worktree``, ``safe.directory``) and HEAD is read from its
+files; no git library is imported (gitpython alone took longer to import than Python to start).
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-
-import git as gitpython
-from git.refs.symbolic import SymbolicReference
 
 from workbench.contract.revspec import INDEX, WORKTREE
 from workbench.contract.yamlsrc import read_regular
@@ -68,6 +67,75 @@ def _first_line(text: str) -> str:
         if line:
             return line.removeprefix("fatal: ").removeprefix("error: ")
     return "git failed"
+
+
+_DISCOVERY_UNSET = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"})
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _may_be_in_repository(start: Path) -> bool:
+    """Whether ``start`` or a parent holds a ``.git`` entry or is a git directory (``HEAD``):
+    git finds a repository nowhere else, so without one there is no need to ask it."""
+    current = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")) or os.path.isfile(
+            os.path.join(current, "HEAD")
+        ):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def read_head_ref(git_dir: Path) -> str | None:
+    """The commit sha HEAD names, from the repository's files (HEAD, loose references, then
+    ``packed-refs`` in the common directory of a linked worktree); ``None`` whenever that is
+    not certain (an unborn branch, another reference store): ask git then."""
+    gdir = str(git_dir)
+    common = gdir
+    pointer = _read_text(os.path.join(gdir, "commondir"))
+    if pointer is not None and pointer.strip():
+        common = os.path.normpath(os.path.join(gdir, pointer.strip()))
+    text = _read_text(os.path.join(gdir, "HEAD"))
+    for _ in range(5):  # symbolic references may chain, never far
+        if text is None:
+            return None
+        text = text.strip()
+        if _SHA.fullmatch(text):
+            return text
+        if not text.startswith("ref: "):
+            return None
+        ref = text[5:].strip()
+        if not ref.startswith("refs/") or ".." in ref.split("/"):
+            return None
+        where = gdir if ref.startswith(("refs/worktree/", "refs/bisect/")) else common
+        text = _read_text(os.path.join(where, ref))
+        if text is None:
+            return _packed_ref(common, ref)
+    return None
+
+
+def _packed_ref(common: str, ref: str) -> str | None:
+    try:
+        with open(os.path.join(common, "packed-refs"), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    wanted = b" " + ref.encode("utf-8", "surrogateescape")
+    for line in data.split(b"\n"):
+        if line.endswith(wanted) and len(line) == 40 + len(wanted):
+            sha = line[:40].decode("ascii", "replace")
+            return sha if _SHA.fullmatch(sha) else None
+    return None
 
 
 class BatchReader:
@@ -153,11 +221,10 @@ class BatchReader:
 class GitRepo:
     """One repository (bare or with a working tree) and the few git queries the history needs."""
 
-    def __init__(self, repo: gitpython.Repo):
-        self.repo = repo
-        self.bare: bool = repo.bare
-        self.git_dir = Path(repo.git_dir)
-        self.root: Path | None = None if self.bare else Path(repo.working_tree_dir or ".")
+    def __init__(self, git_dir: Path, root: Path | None):
+        self.git_dir = git_dir
+        self.root = root
+        self.bare: bool = root is None
         self._env = {**os.environ, **_GIT_ENV}
         self.batch = BatchReader(self._base_cmd(), self._env)
         self._commits: set[str] = set()  # full shas known to name commits (immutable facts)
@@ -172,20 +239,42 @@ class GitRepo:
         if not p.exists():
             raise HistoryError(f"{path}: no such file or directory")
         start = p if p.is_dir() else p.parent
-        try:
-            repo = gitpython.Repo(start, search_parent_directories=True)
-        except gitpython.InvalidGitRepositoryError:
-            raise HistoryError(f"{path}: not inside a git repository") from None
-        except gitpython.NoSuchPathError:
-            raise HistoryError(f"{path}: no such file or directory") from None
-        except gitpython.GitError as exc:  # pragma: no cover - unusual repository states
-            raise HistoryError(f"{path}: cannot open repository: {exc}") from None
-        return cls(repo)
+        if not _may_be_in_repository(start):  # no process for a file outside any repository
+            raise HistoryError(f"{path}: not inside a git repository")
+        # The repository is the one containing ``path``: a GIT_DIR or GIT_WORK_TREE set for
+        # another purpose (a hook's environment) does not choose it.
+        env = {k: v for k, v in os.environ.items() if k not in _DISCOVERY_UNSET}
+        proc = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(start),
+                "rev-parse",
+                "--absolute-git-dir",
+                "--is-bare-repository",
+                "--show-toplevel",
+            ],
+            capture_output=True,
+            env={**env, **_GIT_ENV},
+            stdin=subprocess.DEVNULL,
+        )
+        lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+        if len(lines) < 3 or not lines[0]:  # git found no repository at all
+            err = proc.stderr.decode("utf-8", "replace")
+            if not err.strip() or "not a git repository" in err:
+                raise HistoryError(f"{path}: not inside a git repository")
+            raise HistoryError(f"{path}: cannot open repository: {_first_line(err)}")
+        git_dir = Path(lines[0])
+        if lines[1] == "true":
+            return cls(git_dir, None)
+        if proc.returncode == 0 and lines[2]:
+            return cls(git_dir, Path(lines[2]))
+        # inside the .git directory of a repository with a working tree: its parent
+        return cls(git_dir, git_dir.parent)
 
     def close(self) -> None:
         """Stop the persistent git processes (safe to call twice)."""
         self.batch.close()
-        self.repo.close()
 
     # --- running git --------------------------------------------------------------------------
 
@@ -254,13 +343,11 @@ class GitRepo:
     # --- revisions ----------------------------------------------------------------------------
 
     def head(self) -> str | None:
-        """The sha HEAD points at (``None`` on an unborn branch), read without a process."""
-        try:  # reads HEAD, loose refs and packed-refs; starts no process
-            sha = SymbolicReference.dereference_recursive(self.repo, "HEAD")
-            if sha and len(sha) == 40:
-                return sha
-        except (ValueError, TypeError, OSError, gitpython.GitError):
-            pass
+        """The sha HEAD points at (``None`` on an unborn branch), read without a process when
+        the references are plain files (loose or packed); else asked of git."""
+        sha = read_head_ref(self.git_dir)
+        if sha is not None:
+            return sha
         out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
         return out.decode("ascii") if out else None
 
