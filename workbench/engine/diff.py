@@ -20,6 +20,7 @@ from typing import Any
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import Loc
+from workbench.engine.members import Members, indexed, members
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 
@@ -335,41 +336,50 @@ class _Differ:
         n_raw: Raw,
     ) -> None:
         """A list of mappings identified by ``key_field`` (identity providers, consumers...)."""
-        o_map = {
-            str(item[key_field]): (i, item)
-            for i, item in enumerate(_list(o_items))
-            if isinstance(item, dict) and key_field in item
-        }
-        n_map = {
-            str(item[key_field]): (i, item)
-            for i, item in enumerate(_list(n_items))
-            if isinstance(item, dict) and key_field in item
-        }
-        for key, (i, item) in o_map.items():
-            if key not in n_map:
-                self.removed(
-                    f"{topic}.removed",
-                    join(path, key, select=True),
-                    item,
-                    (*o_raw, i),
-                    n_raw,
-                    owner=key,
-                )
-        for key, (i, item) in n_map.items():
-            if key not in o_map:
-                self.added(
-                    f"{topic}.added",
-                    join(path, key, select=True),
-                    item,
-                    (*n_raw, i),
-                    o_raw,
-                    owner=key,
-                )
-        for key, (i, item) in o_map.items():
-            if key in n_map:
-                j, other = n_map[key]
-                p = join(path, key, select=True)
-                self.fields(spec, p, item, other, (*o_raw, i), (*n_raw, j), owner=key)
+        self.members(
+            (f"{topic}.removed", f"{topic}.added"),
+            path,
+            indexed(o_items, key_field),
+            indexed(n_items, key_field),
+            o_raw,
+            n_raw,
+            lambda key, *sides: self.fields(spec, *sides, owner=key),
+            tag=lambda key: {"owner": key},
+            select=True,
+        )
+
+    def members(
+        self,
+        topics: tuple[str, str],
+        path: str,
+        o: Members,
+        n: Members,
+        o_raw: Raw,
+        n_raw: Raw,
+        both: Callable[..., None],
+        *,
+        tag: Callable[[Any], dict],
+        shown: Callable[[Any, Any], Any] = lambda key, item: item,
+        select: bool = False,
+    ) -> None:
+        """The members of a map or keyed list (``key -> (raw key, item)``, see :func:`members`
+        and :func:`indexed`): one only in the old side is removed, one only in the new side is
+        added (``topics``, the value ``shown(key, item)``, the context ``tag(key)``), and one on
+        both sides goes to ``both(key, path, old, new, old_raw, new_raw)``."""
+        removed, added = topics
+        for key, (at, item) in o.items():
+            if key not in n:
+                p = join(path, key, select=select)
+                self.removed(removed, p, shown(key, item), (*o_raw, at), n_raw, **tag(key))
+        for key, (at, item) in n.items():
+            if key not in o:
+                p = join(path, key, select=select)
+                self.added(added, p, shown(key, item), (*n_raw, at), o_raw, **tag(key))
+        for key, (at, item) in o.items():
+            if key in n:
+                n_at, other = n[key]
+                p = join(path, key, select=select)
+                both(key, p, item, other, (*o_raw, at), (*n_raw, n_at))
 
     # --- sections with their own logic ------------------------------------------------------
 
@@ -415,28 +425,16 @@ class _Differ:
         """Shared schemas are compared where they are used (see ``compare_unused_components``)."""
 
     def tokens(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o, n = _dict(o), _dict(n)
-        for kind in o:
-            if kind not in n:
-                self.removed(
-                    "token.removed", join(path, kind), o[kind], (*o_raw, kind), n_raw, owner=kind
-                )
-        for kind in n:
-            if kind not in o:
-                self.added(
-                    "token.added", join(path, kind), n[kind], (*n_raw, kind), o_raw, owner=kind
-                )
-        for kind in o:
-            if kind in n:
-                self.fields(
-                    TOKEN_FIELDS,
-                    join(path, kind),
-                    o[kind],
-                    n[kind],
-                    (*o_raw, kind),
-                    (*n_raw, kind),
-                    owner=kind,
-                )
+        self.members(
+            ("token.removed", "token.added"),
+            path,
+            members(o),
+            members(n),
+            o_raw,
+            n_raw,
+            lambda kind, *sides: self.fields(TOKEN_FIELDS, *sides, owner=kind),
+            tag=lambda kind: {"owner": kind},
+        )
 
     def scopes(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
         o, n = _dict(o), _dict(n)
@@ -569,42 +567,17 @@ class _Differ:
         self.sets("endpoint.errors", path, renamed, n, o_raw, n_raw, **ctx)
 
     def responses(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o, n = _dict(o), _dict(n)
-        for status in o:
-            if status not in n:
-                self.removed(
-                    "response.status",
-                    join(path, status),
-                    str(status),
-                    (*o_raw, status),
-                    n_raw,
-                    status=str(status),
-                    **ctx,
-                )
-        for status in n:
-            if status not in o:
-                self.added(
-                    "response.status",
-                    join(path, status),
-                    str(status),
-                    (*n_raw, status),
-                    o_raw,
-                    status=str(status),
-                    **ctx,
-                )
-        for status in o:
-            if status in n:
-                p = join(path, status)
-                self.fields(
-                    RESPONSE_FIELDS,
-                    p,
-                    o[status],
-                    n[status],
-                    (*o_raw, status),
-                    (*n_raw, status),
-                    status=str(status),
-                    **ctx,
-                )
+        self.members(
+            ("response.status", "response.status"),
+            path,
+            members(o),
+            members(n),
+            o_raw,
+            n_raw,
+            lambda status, *sides: self.fields(RESPONSE_FIELDS, *sides, status=str(status), **ctx),
+            tag=lambda status: {"status": str(status), **ctx},
+            shown=lambda status, _: str(status),
+        )
 
     def security(self, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
         """Security requirements: a list of alternatives (OR), each a set of schemes (AND) with

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.paths import join
+from workbench.engine.members import indexed, members
 
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.engine.diff import _F, _Differ
@@ -100,25 +101,30 @@ def uri_set(topic: str) -> FieldFn:
 # --- maps of URLs and of algorithm families -----------------------------------------------------
 
 
-def url_map(topic: str, **extra: Any) -> FieldFn:
-    """A map of names to URLs (endpoints): each name added, removed or moved."""
+def _names(o: dict, n: dict) -> list:
+    """The keys of both maps, the old map's first."""
+    return list(o) + [k for k in n if k not in o]
+
+
+def value_map(topic: str, label: str, *, lists_as_sets: bool = False, **extra: Any) -> FieldFn:
+    """A map of names to values, each compared as a value (as a set where both sides hold a
+    list and ``lists_as_sets``); the name goes in the context as ``label``."""
 
     def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
         o, n = _dict(o), _dict(n)
-        for name in list(o) + [k for k in n if k not in o]:
-            d.value(
-                topic,
-                join(path, name),
-                o.get(name),
-                n.get(name),
-                (*o_raw, name),
-                (*n_raw, name),
-                field=name,
-                **extra,
-                **ctx,
-            )
+        for name in _names(o, n):
+            ov, nv = o.get(name), n.get(name)
+            both_lists = isinstance(ov, list) and isinstance(nv, list)
+            walk = d.sets if lists_as_sets and both_lists else d.value
+            p, orr, nrr = join(path, name), (*o_raw, name), (*n_raw, name)
+            walk(topic, p, ov, nv, orr, nrr, **{label: name}, **extra, **ctx)
 
     return compare
+
+
+def url_map(topic: str, **extra: Any) -> FieldFn:
+    """A map of names to URLs (endpoints): each name added, removed or moved."""
+    return value_map(topic, "field", **extra)
 
 
 def family_sets(topic: str) -> FieldFn:
@@ -126,7 +132,7 @@ def family_sets(topic: str) -> FieldFn:
 
     def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
         o, n = _dict(o), _dict(n)
-        for family in list(o) + [k for k in n if k not in o]:
+        for family in _names(o, n):
             d.sets(
                 topic,
                 join(path, family),
@@ -157,45 +163,25 @@ def keyed_clients(spec: dict) -> FieldFn:
     not a cascade of every setting that only one of the protocols has."""
 
     def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o_map = {str(c.get("id")): (i, c) for i, c in enumerate(_list(o)) if isinstance(c, dict)}
-        n_map = {str(c.get("id")): (i, c) for i, c in enumerate(_list(n)) if isinstance(c, dict)}
-        for key, (i, item) in o_map.items():
-            if key not in n_map:
-                d.removed(
-                    "client.removed",
-                    join(path, key, select=True),
-                    item,
-                    (*o_raw, i),
-                    n_raw,
-                    owner=key,
-                )
-        for key, (i, item) in n_map.items():
-            if key not in o_map:
-                d.added(
-                    "client.added",
-                    join(path, key, select=True),
-                    item,
-                    (*n_raw, i),
-                    o_raw,
-                    owner=key,
-                )
-        for key, (i, item) in o_map.items():
-            if key not in n_map:
-                continue
-            j, other = n_map[key]
-            p = join(path, key, select=True)
-            if item.get("protocol", "oidc") != other.get("protocol", "oidc"):
-                d.value(
-                    "client.protocol",
-                    join(p, "protocol"),
-                    item.get("protocol", "oidc"),
-                    other.get("protocol", "oidc"),
-                    (*o_raw, i, "protocol"),
-                    (*n_raw, j, "protocol"),
-                    owner=key,
-                )
-                continue
-            d.fields(spec, p, item, other, (*o_raw, i), (*n_raw, j), owner=key)
+        def both(key: str, p: str, item: dict, other: dict, orr: Raw, nrr: Raw) -> None:
+            protocols = item.get("protocol", "oidc"), other.get("protocol", "oidc")
+            if protocols[0] != protocols[1]:
+                orp, nrp = (*orr, "protocol"), (*nrr, "protocol")
+                d.value("client.protocol", join(p, "protocol"), *protocols, orp, nrp, owner=key)
+                return
+            d.fields(spec, p, item, other, orr, nrr, owner=key)
+
+        d.members(
+            ("client.removed", "client.added"),
+            path,
+            indexed(o, "id", required=False),
+            indexed(n, "id", required=False),
+            o_raw,
+            n_raw,
+            both,
+            tag=lambda key: {"owner": key},
+            select=True,
+        )
 
     return compare
 
@@ -223,48 +209,12 @@ def named_sets(topic: str) -> FieldFn:
 
 def digest_map(topic: str) -> FieldFn:
     """A map of names to secret digests (local accounts): added, removed, changed."""
-
-    def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o, n = _dict(o), _dict(n)
-        for name in list(o) + [k for k in n if k not in o]:
-            d.value(
-                topic,
-                join(path, name),
-                o.get(name),
-                n.get(name),
-                (*o_raw, name),
-                (*n_raw, name),
-                account=name,
-                **ctx,
-            )
-
-    return compare
+    return value_map(topic, "account")
 
 
 def setting_map(topic: str) -> FieldFn:
     """A map of free-form settings (connector configuration): each key compared as a value."""
-
-    def compare(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-        o, n = _dict(o), _dict(n)
-        for name in list(o) + [k for k in n if k not in o]:
-            ov, nv = o.get(name), n.get(name)
-            if isinstance(ov, list) and isinstance(nv, list):
-                d.sets(
-                    topic,
-                    join(path, name),
-                    ov,
-                    nv,
-                    (*o_raw, name),
-                    (*n_raw, name),
-                    setting=name,
-                    **ctx,
-                )
-                continue
-            d.value(
-                topic, join(path, name), ov, nv, (*o_raw, name), (*n_raw, name), setting=name, **ctx
-            )
-
-    return compare
+    return value_map(topic, "setting", lists_as_sets=True)
 
 
 # --- a client's token settings, against what it inherits -----------------------------------------
@@ -305,7 +255,7 @@ def client_tokens(
     d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any
 ) -> None:
     o, n = _dict(o), _dict(n)
-    for kind in list(o) + [k for k in n if k not in o]:
+    for kind in _names(o, n):
         ot, nt = _dict(o.get(kind)), _dict(n.get(kind))
         kp = join(path, kind)
         for field in CLIENT_TOKEN_VALUES + CLIENT_TOKEN_SETS:
@@ -469,64 +419,31 @@ def _used_schemes(norm: dict) -> set[str]:
 
 
 def flows(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-    o, n = _dict(o), _dict(n)
-    for flow in o:
-        if flow not in n:
-            d.removed(
-                "scheme.flow.removed",
-                join(path, flow),
-                flow,
-                (*o_raw, flow),
-                n_raw,
-                flow=flow,
-                **ctx,
-            )
-    for flow in n:
-        if flow not in o:
-            d.added(
-                "scheme.flow.added", join(path, flow), flow, (*n_raw, flow), o_raw, flow=flow, **ctx
-            )
-    for flow in o:
-        if flow in n:
-            d.fields(
-                FLOW_FIELDS,
-                join(path, flow),
-                o[flow],
-                n[flow],
-                (*o_raw, flow),
-                (*n_raw, flow),
-                flow=flow,
-                **ctx,
-            )
+    d.members(
+        ("scheme.flow.removed", "scheme.flow.added"),
+        path,
+        members(o),
+        members(n),
+        o_raw,
+        n_raw,
+        lambda flow, *sides: d.fields(FLOW_FIELDS, *sides, flow=flow, **ctx),
+        tag=lambda flow: {"flow": flow, **ctx},
+        shown=lambda flow, _: flow,
+    )
 
 
 def flow_scopes(d: _Differ, path: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw, **ctx: Any) -> None:
-    o, n = _dict(o), _dict(n)
-    for scope in o:
-        if scope not in n:
-            d.removed(
-                "scheme.flow.scope",
-                join(path, scope),
-                scope,
-                (*o_raw, scope),
-                n_raw,
-                scope=scope,
-                **ctx,
-            )
-    for scope in n:
-        if scope not in o:
-            d.added(
-                "scheme.flow.scope",
-                join(path, scope),
-                scope,
-                (*n_raw, scope),
-                o_raw,
-                scope=scope,
-                **ctx,
-            )
-    for scope in o:
-        if scope in n:
-            d.text(join(path, scope), o[scope], n[scope], (*o_raw, scope), (*n_raw, scope), **ctx)
+    d.members(
+        ("scheme.flow.scope", "scheme.flow.scope"),
+        path,
+        members(o),
+        members(n),
+        o_raw,
+        n_raw,
+        lambda scope, *sides: d.text(*sides, **ctx),
+        tag=lambda scope: {"scope": scope, **ctx},
+        shown=lambda scope, _: scope,
+    )
 
 
 def renamed_requirements(value: Any, renames: dict[str, str]) -> Any:

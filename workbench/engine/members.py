@@ -1,0 +1,30 @@
+"""The members of a map or of a keyed list, for the differ's walkers (see ``_Differ.members``).
+
+Each side becomes ``key -> (raw key, item)``: the raw key is the member's key in a map or its
+index in a list, so that a change points into the data where the member stands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Members = dict[Any, tuple[Any, Any]]
+
+
+def members(value: Any) -> Members:
+    """A map's members, each under its own key (anything but a map has none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {key: (key, item) for key, item in value.items()}
+
+
+def indexed(items: Any, key_field: str, *, required: bool = True) -> Members:
+    """A list's mappings by the text of their ``key_field``, each at its index; without
+    ``required``, a mapping lacking the field is keyed ``"None"``."""
+    if not isinstance(items, list):
+        return {}
+    return {
+        str(item.get(key_field)): (i, item)
+        for i, item in enumerate(items)
+        if isinstance(item, dict) and (key_field in item or not required)
+    }
