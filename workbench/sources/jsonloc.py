@@ -132,7 +132,20 @@ class JsonLocator:
         return Loc(line, col, line)
 
 
-class LazyLocs(Mapping):
+class _Located(Mapping):
+    """A mapping of paths to positions that answers through ``get`` (``None``: not located)."""
+
+    def __getitem__(self, path: Path) -> Loc:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+
+class LazyLocs(_Located):
     """``{source path: Loc}`` backed by a :class:`JsonLocator` (values or keys)."""
 
     def __init__(self, locator: JsonLocator, keys: bool = False):
@@ -148,15 +161,6 @@ class LazyLocs(Mapping):
             self._cache[path] = found
         return default if found is None else found
 
-    def __getitem__(self, path: Path) -> Loc:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(path)
-        return found
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self.get(path) is not None
-
     def __iter__(self) -> Iterator[Path]:
         return iter(self._cache)
 
@@ -164,7 +168,7 @@ class LazyLocs(Mapping):
         return len(self._cache)
 
 
-class SourceLocs(Mapping):
+class SourceLocs(_Located):
     """``{contract path: Loc}`` for a contract read from an artefact: each contract path names
     the artefact path its value came from (directly, or through the nearest subtree mapped path
     for path), resolved to a position only when asked. Iteration lists the direct entries."""
@@ -198,15 +202,6 @@ class SourceLocs(Mapping):
         if found is None:
             found = self.values.get(src)
         return default if found is None else found
-
-    def __getitem__(self, path: Path) -> Loc:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(path)
-        return found
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self.get(path) is not None
 
     def __iter__(self) -> Iterator[Path]:
         return iter(self.sources)
