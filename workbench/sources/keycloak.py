@@ -80,6 +80,13 @@ REALM_DEFAULTS: dict[str, Any] = {
     "browserFlow": "browser",
 }
 
+# The realm's token lifetimes: the token, its format and the realm setting that sets it.
+REALM_LIFETIMES = (
+    ("access_token", "jwt", "accessTokenLifespan"),
+    ("implicit_access_token", "jwt", "accessTokenLifespanForImplicitFlow"),
+    ("authorization_code", "opaque", "accessCodeLifespan"),
+)
+
 SERVER_FLAGS = (
     ("eventsEnabled", "events"),
     ("adminEventsEnabled", "admin_events"),
@@ -180,33 +187,10 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
 
     # --- tokens and sessions ------------------------------------------------------------
     tokens: dict[str, Any] = {}
-    access: dict[str, Any] = {"format": "jwt"}
-    R.put(
-        access,
-        ("tokens", "access_token"),
-        "lifetime",
-        R.seconds("accessTokenLifespan"),
-        "accessTokenLifespan",
-    )
-    tokens["access_token"] = access
-    implicit: dict[str, Any] = {"format": "jwt"}
-    R.put(
-        implicit,
-        ("tokens", "implicit_access_token"),
-        "lifetime",
-        R.seconds("accessTokenLifespanForImplicitFlow"),
-        "accessTokenLifespanForImplicitFlow",
-    )
-    tokens["implicit_access_token"] = implicit
-    code: dict[str, Any] = {"format": "opaque"}
-    R.put(
-        code,
-        ("tokens", "authorization_code"),
-        "lifetime",
-        R.seconds("accessCodeLifespan"),
-        "accessCodeLifespan",
-    )
-    tokens["authorization_code"] = code
+    for kind, token_format, setting in REALM_LIFETIMES:
+        token: dict[str, Any] = {"format": token_format}
+        R.put(token, ("tokens", kind), "lifetime", R.seconds(setting), setting)
+        tokens[kind] = token
 
     refresh: dict[str, Any] = {"format": "opaque"}
     rotation = as_bool(R.value("revokeRefreshToken"), False)
