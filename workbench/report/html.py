@@ -30,7 +30,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -939,75 +939,65 @@ def _row(
 # --- renderers --------------------------------------------------------------------------------
 
 
+def _review_page(
+    page: _Review,
+    what: str,
+    sections: list[tuple[str, str]],
+    parts: Sequence[Callable[[], list[str]]],
+    lead: Sequence[str] = (),
+) -> str:
+    """One review page: the header, the table of contents, ``lead`` and then ``parts``."""
+    body = page.header(what)
+    body.append(page.toc(sections))
+    body.append("<main>")
+    body += lead
+    for part in parts:
+        body += part()
+    body.append("</main>")
+    body.append(_footer(page.report))
+    return _page(page.title(what), body)
+
+
 def render_html(report: DiffReport, options: RenderOptions | None = None) -> str:
     """The amendment review as one self-contained HTML page (``--format html``)."""
-    options = options or RenderOptions()
-    page = _Review(report, options, mode="diff")
+    page = _Review(report, options or RenderOptions(), mode="diff")
     sections = [("verdict", "Verdict"), ("findings", "Findings"), ("security", "Security")]
     if report.ignored or any(s.ignored for s in page.security):
         sections.append(("ignored", "Ignored"))
     sections.append(("diff", "Diff"))
-    body = page.header("Amendment review")
-    body.append(page.toc(sections))
-    body.append("<main>")
-    body += page.verdict()
-    body += page.affected()
-    body += page.findings()
-    body += page.security_section()
-    body += page.ignored()
-    body += page.diff()
-    body.append("</main>")
-    body.append(_footer(report))
-    return _page(page.title("Amendment review"), body)
+    parts = [page.verdict, page.affected, page.findings, page.security_section]
+    return _review_page(page, "Amendment review", sections, [*parts, page.ignored, page.diff])
 
 
 def render_review_html(report: DiffReport, options: RenderOptions | None = None) -> str:
     """The security review (``workbench review --format html``): security findings and the
     diff they point into; compatibility findings belong to ``workbench diff``."""
-    options = options or RenderOptions()
-    page = _Review(report, options, mode="review")
-    body = page.header("Security review")
-    body.append(page.toc([("verdict", "Verdict"), ("security", "Security"), ("diff", "Diff")]))
-    body.append("<main>")
-    body += page.verdict()
-    body += page.security_section()
-    body += page.ignored()
-    body += page.diff()
-    body.append("</main>")
-    body.append(_footer(report))
-    return _page(page.title("Security review"), body)
+    page = _Review(report, options or RenderOptions(), mode="review")
+    sections = [("verdict", "Verdict"), ("security", "Security"), ("diff", "Diff")]
+    parts = [page.verdict, page.security_section, page.ignored, page.diff]
+    return _review_page(page, "Security review", sections, parts)
 
 
 def render_notice_html(
     report: DiffReport, notice_markdown: str, options: RenderOptions | None = None
 ) -> str:
     """The amendment notice (its Markdown, as HTML), followed by the review it summarises."""
-    options = options or RenderOptions()
-    page = _Review(report, options, mode="notice")
-    body = page.header("Amendment notice")
-    body.append(
-        page.toc(
-            [
-                ("notice", "Notice"),
-                ("verdict", "Verdict"),
-                ("findings", "Findings"),
-                ("security", "Security"),
-                ("diff", "Diff"),
-            ]
-        )
-    )
-    body.append("<main>")
-    body += ['<section id="notice" class="notice">', markdown_html(notice_markdown), "</section>"]
-    body.append('<h2 id="details">The review behind this notice</h2>')
-    body += page.verdict()
-    body += page.affected()
-    body += page.findings()
-    body += page.security_section()
-    body += page.ignored()
-    body += page.diff()
-    body.append("</main>")
-    body.append(_footer(report))
-    return _page(page.title("Amendment notice"), body)
+    page = _Review(report, options or RenderOptions(), mode="notice")
+    sections = [
+        ("notice", "Notice"),
+        ("verdict", "Verdict"),
+        ("findings", "Findings"),
+        ("security", "Security"),
+        ("diff", "Diff"),
+    ]
+    lead = [
+        '<section id="notice" class="notice">',
+        markdown_html(notice_markdown),
+        "</section>",
+        '<h2 id="details">The review behind this notice</h2>',
+    ]
+    parts = [page.verdict, page.affected, page.findings, page.security_section]
+    return _review_page(page, "Amendment notice", sections, [*parts, page.ignored, page.diff], lead)
 
 
 def render_log_html(
