@@ -7,24 +7,25 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import (
+    amendment_report,
+    load_ignores_for,
+    load_sides,
+    policy_for,
+    shown_sides,
+)
 from workbench.cli.options import (
     acceptance_options,
     colored,
-    fail,
     fail_on_option,
     format_option,
     from_option,
     output_option,
     parse_day,
     repo_option,
-    step_summary,
-    write_output,
+    write_report,
 )
-from workbench.contract.errors import ContractError
 from workbench.report import FORMATS, RenderOptions, exit_code, render
-from workbench.review import build_report
-from workbench.security.policy import load_policy
 
 FAIL_ON_HELP = (
     "Exit 1 when a finding reaches this severity (default: breaking); 'never' always exits "
@@ -85,26 +86,17 @@ def command(
     side = new or old
     assert side is not None  # load_sides reads at least one side or exits
     ignores = load_ignores_for(root, side.id, ignore_file, no_ignore, day)
-    try:
-        policy = load_policy(root)
-    except ContractError as exc:
-        fail(problem_lines(exc))
+    policy = policy_for(root)
 
     # engine + security review: security findings land under "security_findings"
-    now, old_since = amendment_clock(specs, repo_dir, base_ref, day)
-    report = build_report(
-        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    report, _, _ = amendment_report(
+        specs, repo_dir, base_ref, day, old, new, policy=policy, ignores=ignores
     )
     options = RenderOptions(
         fail_on=fail_on,
         security_fail_on=policy.fail_on,
         color=colored(color, output),
-        old_path=old_rel if old is not None else None,
-        new_path=new_rel,
-        old_text=old.text if old is not None else None,
-        new_text=new.text if new is not None else None,
+        **shown_sides(old, new, old_rel, new_rel),
     )
-    write_output(render(report, fmt, options), output, options.color)
-    if fmt == "github":
-        step_summary(render(report, "markdown", options))
+    write_report(lambda f: render(report, f, options), fmt, output, options.color)
     sys.exit(exit_code(report, options))

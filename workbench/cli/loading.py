@@ -13,10 +13,12 @@ from workbench.contract.errors import ContractError
 from workbench.contract.model import Contract
 from workbench.contract.revspec import PSEUDO_REVS, parse_rev_path
 from workbench.engine.ignore import IGNORE_NAME, Ignores
+from workbench.engine.model import DiffReport
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
 from workbench.history.revspec import read_contract_at
-from workbench.review import load_ignores
+from workbench.review import build_report, load_ignores
+from workbench.security.policy import Policy, load_policy, load_policy_file
 from workbench.sources.loading import artefact_id, load_document
 
 
@@ -192,6 +194,47 @@ def amendment_clock(
         return now, since
     finally:
         git.close()
+
+
+def amendment_report(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    base_ref: str | None,
+    day: dt.date | None,
+    old: Contract | None,
+    new: Contract | None,
+    *,
+    policy: Policy,
+    ignores: Ignores | None,
+) -> tuple[DiffReport, dt.datetime | None, dt.datetime | None]:
+    """``(report, now, old_since)``: the engine and the security review of OLD -> NEW, with
+    rotation overlaps measured on the amendment's clock (see :func:`amendment_clock`)."""
+    now, old_since = amendment_clock(specs, repo_dir, base_ref, day)
+    report = build_report(
+        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    )
+    return report, now, old_since
+
+
+def policy_for(root: Path, policy_file: Path | None = None) -> Policy:
+    """The security policy of ``policy_file`` when given, else the repository's; exit 2 with
+    positioned problems when it cannot be read."""
+    try:
+        return load_policy_file(policy_file) if policy_file else load_policy(root)
+    except ContractError as exc:
+        fail(problem_lines(exc))
+
+
+def shown_sides(
+    old: Contract | None, new: Contract | None, old_rel: str | None, new_rel: str | None
+) -> dict[str, str | None]:
+    """The render options that name and show each side (an absent side shows nothing)."""
+    return {
+        "old_path": old_rel if old is not None else None,
+        "new_path": new_rel,
+        "old_text": old.text if old is not None else None,
+        "new_text": new.text if new is not None else None,
+    }
 
 
 def _spec_path(git: GitRepo, path: str) -> str:

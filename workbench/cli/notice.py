@@ -10,11 +10,17 @@ from workbench.amendment.confine import PathRefused, confined
 from workbench.amendment.notice import notice_for
 from workbench.amendment.record import load_record, record_relpath
 from workbench.amendment.settings import DEFAULT_SETTINGS, load_settings
-from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import (
+    amendment_report,
+    load_ignores_for,
+    load_sides,
+    policy_for,
+    problem_lines,
+    shown_sides,
+)
 from workbench.cli.options import fail, parse_day, repo_option, today_option, write_output
 from workbench.contract.errors import ContractError
-from workbench.review import build_report
-from workbench.security.policy import DEFAULT_POLICY, load_policy
+from workbench.security.policy import DEFAULT_POLICY
 
 
 @click.command("notice")
@@ -60,9 +66,9 @@ def command(
     if root is not None:
         try:
             settings = load_settings(root)
-            policy = load_policy(root)
         except ContractError as exc:
             fail(problem_lines(exc))
+        policy = policy_for(root)
         ignores = load_ignores_for(root, new.id, None, False, day)
         try:  # a committed symlink never makes us read a record from outside the repository
             candidate = confined(
@@ -75,9 +81,8 @@ def command(
                 record = load_record(candidate)
             except ContractError as exc:
                 fail(problem_lines(exc))
-    now, old_since = amendment_clock(specs, repo_dir, None, day)
-    report = build_report(
-        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    report, now, old_since = amendment_report(
+        specs, repo_dir, None, day, old, new, policy=policy, ignores=ignores
     )
     text = notice_for(
         old,
@@ -96,11 +101,7 @@ def command(
         from workbench.report.html import render_notice_html
 
         options = RenderOptions(
-            security_fail_on=policy.fail_on,
-            old_path=old_rel if old is not None else None,
-            new_path=new_rel,
-            old_text=old.text if old is not None else None,
-            new_text=new.text,
+            security_fail_on=policy.fail_on, **shown_sides(old, new, old_rel, new_rel)
         )
         text = render_notice_html(report, text, options)
     write_output(text, output)

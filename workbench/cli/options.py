@@ -184,6 +184,16 @@ def write_output(text: str, output: Path | None, color: bool = False) -> None:
         fail([f"{output}:1:1: error: cannot write: {exc.strerror or exc}"])
 
 
+def write_report(
+    render: Callable[[str], str], fmt: str, output: Path | None, color: bool = False
+) -> None:
+    """The report ``render(fmt)`` gives, written as :func:`write_output` does; for ``github``,
+    the Markdown report is added to the job summary too."""
+    write_output(render(fmt), output, color)
+    if fmt == "github":
+        step_summary(render("markdown"))
+
+
 def step_summary(markdown: str) -> None:
     """In GitHub Actions, add the Markdown review to the job summary too."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")

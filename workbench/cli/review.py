@@ -7,29 +7,30 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.loading import amendment_clock, load_ignores_for, load_sides, problem_lines
+from workbench.cli.loading import (
+    amendment_report,
+    load_ignores_for,
+    load_sides,
+    policy_for,
+    shown_sides,
+)
 from workbench.cli.options import (
     acceptance_options,
     colored,
-    fail,
     fail_on_option,
     format_option,
     from_option,
     output_option,
     parse_day,
     repo_option,
-    step_summary,
-    write_output,
+    write_report,
 )
-from workbench.contract.errors import ContractError
 from workbench.report.review import (
     REVIEW_RENDERERS,
     render_review,
     review_exit_code,
     review_options,
 )
-from workbench.review import build_report
-from workbench.security.policy import load_policy, load_policy_file
 
 FAIL_ON_HELP = (
     "Exit 1 when the amendment introduces a security finding at this severity or above "
@@ -100,26 +101,15 @@ def command(
     old, new, old_rel, new_rel, root = load_sides(specs, repo_dir, base_ref, kind=kind)
     assert new is not None  # without allow_deleted the new side is read or the command exits
     root = root or repo_dir
-    try:
-        policy = load_policy_file(policy_file) if policy_file else load_policy(root)
-    except ContractError as exc:
-        fail(problem_lines(exc))
+    policy = policy_for(root, policy_file)
     ignores = load_ignores_for(root, new.id, ignore_file, no_ignore, day)
 
-    now, old_since = amendment_clock(specs, repo_dir, base_ref, day)
-    report = build_report(
-        old, new, policy=policy, today=day, ignores=ignores, now=now, old_since=old_since
+    report, _, _ = amendment_report(
+        specs, repo_dir, base_ref, day, old, new, policy=policy, ignores=ignores
     )
     paint = colored(color, output)
     options = review_options(
-        fail_on or policy.fail_on,
-        color=paint,
-        old_path=old_rel if old is not None else None,
-        new_path=new_rel,
-        old_text=old.text if old is not None else None,
-        new_text=new.text,
+        fail_on or policy.fail_on, color=paint, **shown_sides(old, new, old_rel, new_rel)
     )
-    write_output(render_review(report, fmt, policy, options), output, paint)
-    if fmt == "github":
-        step_summary(render_review(report, "markdown", policy, options))
+    write_report(lambda f: render_review(report, f, policy, options), fmt, output, paint)
     sys.exit(review_exit_code(report, options))
