@@ -21,7 +21,7 @@ from workbench.contract.dialects import (
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
 from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
-from workbench.contract.paths import resolve_path
+from workbench.contract.paths import follow_pointer, resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import (
     LocatedDocument,
@@ -536,16 +536,8 @@ def _meta_errors(
 def _inside(schema: Any, ref: str) -> bool:
     """Whether ``ref`` (a JSON pointer fragment) names a value inside ``schema`` itself, as
     draft-07 schemas refer to their own ``definitions``."""
-    value = schema
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return False
-    return isinstance(value, dict | bool)
+    found = follow_pointer(schema, ref)
+    return found is not None and isinstance(found[1], dict | bool)
 
 
 def _check_refs(c: Contract, node: Any, raw: tuple, err) -> None:

@@ -95,3 +95,21 @@ def join(base: str, key: str | int, *, select: bool = False) -> str:
 def is_within(path: str, ancestor: str) -> bool:
     """Whether ``path`` is ``ancestor`` or lies below it."""
     return path == ancestor or path.startswith((ancestor + ".", ancestor + "["))
+
+
+def follow_pointer(doc: Any, ref: str) -> tuple[tuple, Any] | None:
+    """``(data path, value)`` that a local JSON pointer (``#/definitions/a~1b/0``) names inside
+    ``doc`` (list indexes in the path as integers), or ``None`` when it names nothing."""
+    path: tuple = ()
+    node = doc
+    for part in ref[1:].split("/")[1:] if ref != "#" else []:
+        key: Any = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            key = int(key)
+            node = node[key]
+        else:
+            return None
+        path = (*path, key)
+    return path, node

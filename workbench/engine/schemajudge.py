@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import Contract
+from workbench.contract.paths import follow_pointer
 from workbench.engine.inclusion import (
     ANY_NAME,
     DEFAULT_DIALECT,
@@ -396,7 +397,7 @@ def _rewrite(node: Any, root: Any, prefix: str, depth: int) -> Any:
             continue
         if key == "$ref" and isinstance(value, str):
             inner = value.startswith("#/") and not value.startswith("#/components/")
-            if inner and _resolves(root, value):
+            if inner and follow_pointer(root, value) is not None:
                 out = out or dict(node)
                 out[key] = prefix + value[1:]
             continue
@@ -405,19 +406,6 @@ def _rewrite(node: Any, root: Any, prefix: str, depth: int) -> Any:
             out = out or dict(node)
             out[key] = new
     return node if out is None else out
-
-
-def _resolves(root: Any, ref: str) -> bool:
-    value = root
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return False
-    return True
 
 
 def _place(doc: Any, path: tuple, value: Any) -> tuple[Any] | None:

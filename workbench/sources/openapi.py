@@ -29,6 +29,7 @@ from typing import Any
 from workbench.contract.errors import ContractError
 from workbench.contract.loader import SEMVER
 from workbench.contract.model import Contract
+from workbench.contract.paths import follow_pointer
 from workbench.sources.base import Builder, problem
 from workbench.sources.kinds import slug
 
@@ -74,20 +75,10 @@ class _Reader:
                 f"$ref {ref!r} points into another document: bundle the description into one "
                 "file first (nothing is fetched)",
             )
-        path: tuple = ()
-        node: Any = self.doc
-        for part in ref[1:].split("/")[1:] if ref != "#" else []:
-            key: Any = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, list) and key.isdigit():
-                key = int(key)
-            if (isinstance(node, dict) and key in node) or (
-                isinstance(node, list) and (isinstance(key, int) and key < len(node))
-            ):
-                node = node[key]
-                path = (*path, key)
-            else:
-                raise self.fail(src, f"$ref {ref!r} names nothing in this document")
-        return path, node
+        found = follow_pointer(self.doc, ref)
+        if found is None:
+            raise self.fail(src, f"$ref {ref!r} names nothing in this document")
+        return found
 
     def deref(self, src: tuple, value: Any, seen: tuple = ()) -> tuple[tuple, Any]:
         """Follow ``$ref`` objects (request bodies, responses, schemes) to their target."""
