@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from workbench.amendment.record import Acceptance
 from workbench.contract.model import Contract
-from workbench.contract.units import format_duration
+from workbench.contract.units import as_date, format_duration
 from workbench.engine.model import Finding
 from workbench.security import overlap
 
@@ -37,15 +36,6 @@ class Coverage:
     detail: str
     deprecation: dict | None = None
     sunset: dt.date | None = None
-
-
-def parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def covering_deprecation(path: str, *contracts: Contract | None) -> dict | None:
@@ -92,7 +82,7 @@ def deprecation_cover(
     if dep is None:
         return None
     target = dep.get("target")
-    sunset = parse_date(dep.get("sunset"))
+    sunset = as_date(dep.get("sunset"))
     days = notice_period // 86400
     if sunset is None:
         return Coverage(

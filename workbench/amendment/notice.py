@@ -15,9 +15,10 @@ from email.utils import format_datetime
 from typing import Any
 
 from workbench.amendment.bump import BumpError, next_version
-from workbench.amendment.compat import Coverage, coverage, parse_date
+from workbench.amendment.compat import Coverage, coverage
 from workbench.amendment.record import Acceptance, Record, SignOff
 from workbench.contract.model import Contract
+from workbench.contract.units import as_date
 from workbench.engine.impact import EVERYONE, AffectedConsumer, affected_consumers
 from workbench.engine.model import DiffReport, Finding
 from workbench.report.markdown import md, md_code
@@ -92,8 +93,8 @@ def deprecations(old: Contract | None, new: Contract | None) -> list[Deprecation
         out.append(
             DeprecationInfo(
                 target=str(dep.get("target")),
-                announced=parse_date(dep.get("announced")) if dep.get("announced") else None,
-                sunset=parse_date(dep.get("sunset")) if dep.get("sunset") else None,
+                announced=as_date(dep.get("announced")) if dep.get("announced") else None,
+                sunset=as_date(dep.get("sunset")) if dep.get("sunset") else None,
                 replacement=str(dep["replacement"]) if dep.get("replacement") else None,
                 notice=str(dep["notice"]) if dep.get("notice") else None,
                 link=str(dep["link"]) if dep.get("link") else None,

@@ -1,4 +1,6 @@
-"""Durations: every spelling a contract may use normalizes to whole seconds.
+"""Durations and dates as a contract writes them.
+
+Durations: every spelling a contract may use normalizes to whole seconds.
 
 Accepted: ``900`` (seconds), ``"900"``, ``"900s"``, ``"15m"``, ``"1h30m"``, ``"2d"``, ``"1w"``,
 and ISO 8601 durations without calendar units (``"PT15M"``, ``"P1DT2H"``, ``"P2W"``).
@@ -7,6 +9,7 @@ Years and months are refused: their length in seconds is not fixed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0}
@@ -76,3 +79,14 @@ def format_duration(seconds: int | None) -> str:
             q, rest = divmod(rest, size)
             parts.append(f"{q}{unit}")
     return "".join(parts)
+
+
+def as_date(value: object) -> dt.date | None:
+    """A contract's date (a deprecation's ``announced`` or ``sunset``): a date as loaded, or
+    its ISO text; ``None`` for anything else."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None

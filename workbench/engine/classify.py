@@ -3,12 +3,12 @@ the consumers an amendment touches."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
 
 from workbench.contract.paths import is_within
+from workbench.contract.units import as_date
 from workbench.engine.impact import Impact
 from workbench.engine.model import Change, Finding
 from workbench.engine.rules import REGISTRY, Env, Hit, Rule
@@ -204,7 +204,7 @@ class _Deprecations:
             if not covered:
                 continue
             announced = dep.get("announced", "?")
-            sunset = _date(dep.get("sunset"))
+            sunset = as_date(dep.get("sunset"))
             if sunset is None:
                 result = (False, f"deprecated on {announced} without a sunset date: still breaking")
             elif self.today >= sunset:
@@ -221,12 +221,3 @@ class _Deprecations:
             if best is None or (result[0] and not best[0]):
                 best = result
         return best
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None

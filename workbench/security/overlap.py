@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import element_key, is_within, join, split_path
-from workbench.contract.units import format_duration, format_span
+from workbench.contract.units import as_date, format_duration, format_span
 from workbench.security.context import lifetime_of
 
 Status = Literal["enough", "short", "none", "unproven", "unknown"]
@@ -298,8 +298,8 @@ def assess(
         return Overlap(removal, "none", need, need_text, deprecation=dep)
     if need is None:
         return Overlap(removal, "unknown", need, need_text, deprecation=dep)
-    announced = _date(dep.get("announced")) if dep is not None else None
-    sunset = _date(dep.get("sunset")) if dep is not None else None
+    announced = as_date(dep.get("announced")) if dep is not None else None
+    sunset = as_date(dep.get("sunset")) if dep is not None else None
     starts: list[tuple[dt.datetime, str]] = []
     if announced is not None:
         starts.append((_midnight(announced), f"the deprecation announced {announced}"))
@@ -425,15 +425,6 @@ def _jwks_cache(old: Contract, new: Contract) -> int | None:
     values = [_keys(c).get("jwks_cache") for c in (old, new)]
     found = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     return max(found) if found else None
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _midnight(day: dt.date) -> dt.datetime:
