@@ -23,7 +23,7 @@ import yaml
 
 from workbench.amendment.atomic import atomic_write
 from workbench.amendment.confine import PathRefused, confined, read_confined
-from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
+from workbench.amendment.identity import Who, mixed_script
 from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.policysource import (
     POLICY_FILES,
@@ -33,7 +33,7 @@ from workbench.amendment.policysource import (
     read_policy_files,
 )
 from workbench.amendment.record import now_iso
-from workbench.amendment.verify import Verification, change_authors, verify_sign_off
+from workbench.amendment.verify import Verification, reviewer_refusal, verify_sign_off
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import decode_source, load_yaml
 from workbench.engine.classify import content_changes
@@ -267,15 +267,17 @@ def sign_off_policy(
     change = policy_change(source, committed)
     if change is None:
         raise PolicyReviewError(f"the policy is unchanged since {base}: nothing to sign off")
-    for commit in change_authors(repo, merge_base, head, list(POLICY_FILES)):
-        if same_person(commit.author, who):
-            raise PolicyReviewError(
-                f"{who} authored commit {commit.short} of this policy change: another person "
-                "must sign off"
-            )
-    allowed = source.settings.reviewers
-    if allowed and not any(matches_entry(r, who) for r in allowed):
-        raise PolicyReviewError(f"{who} is not among the reviewers: {', '.join(allowed)}")
+    refused = reviewer_refusal(
+        repo,
+        merge_base,
+        head,
+        list(POLICY_FILES),
+        who,
+        source.settings.reviewers,
+        "this policy change",
+    )
+    if refused is not None:
+        raise PolicyReviewError(refused)
     rel = policy_record_relpath(source.settings.directory, change.fingerprint)
     sign: dict[str, Any] = {
         "reviewer": who.name,

@@ -40,7 +40,7 @@ from workbench.amendment.checklist import (
     needs_handling,
 )
 from workbench.amendment.confine import PathRefused, confined, read_confined
-from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
+from workbench.amendment.identity import Who, mixed_script, same_person
 from workbench.amendment.lock import LockTimeout, records_lock
 from workbench.amendment.notice import NoticeInput, record_notes, render_notice
 from workbench.amendment.policysource import (
@@ -71,7 +71,7 @@ from workbench.amendment.record import (
     versions_text,
 )
 from workbench.amendment.settings import AmendmentSettings
-from workbench.amendment.verify import Verification, change_authors, verify_sign_off
+from workbench.amendment.verify import Verification, reviewer_refusal, verify_sign_off
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.yamlsrc import decode_source
@@ -1187,18 +1187,12 @@ class AmendmentSession:
                 raise AmendmentError(
                     f"{who} is the author of this amendment: another person must sign off"
                 )
-            base = self._base_commit()
-            if head is not None:
-                paths = [p for p in (self.path, self.old_path) if p]
-                for commit in change_authors(self.repo, base, head, paths):
-                    if same_person(commit.author, who):
-                        raise AmendmentError(
-                            f"{who} authored commit {commit.short} of this change: another "
-                            "person must sign off"
-                        )
-            allowed = self.settings.reviewers
-            if allowed and not any(matches_entry(r, who) for r in allowed):
-                raise AmendmentError(f"{who} is not among the reviewers: {', '.join(allowed)}")
+            paths = [p for p in (self.path, self.old_path) if p]
+            refused = reviewer_refusal(
+                self.repo, self._base_commit(), head, paths, who, self.settings.reviewers
+            )
+            if refused is not None:
+                raise AmendmentError(refused)
             assert self.checklist is not None
             if self.checklist.security_open:
                 n = len(self.checklist.security_open)

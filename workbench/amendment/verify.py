@@ -18,7 +18,7 @@ can write ``--author``); ``require_signed_signoff`` is what makes a sign-off unf
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from workbench.amendment.identity import Who, matches_entry, mixed_script, same_person
@@ -83,6 +83,36 @@ def change_authors(
 ) -> list[Commit]:
     """The commits of a change (``base..head`` touching ``paths``): whose work it is."""
     return commits_touching(repo, base, head, paths)
+
+
+def authored_by(commits: list[Commit], who: Who) -> Commit | None:
+    """The first of ``commits`` whose author is ``who``."""
+    return next((commit for commit in commits if same_person(commit.author, who)), None)
+
+
+def among_reviewers(reviewers: Sequence[str], who: Who) -> bool:
+    """Whether ``who`` may review: anyone when the settings name no reviewers."""
+    return not reviewers or any(matches_entry(entry, who) for entry in reviewers)
+
+
+def reviewer_refusal(
+    repo: ContractRepo,
+    base: str | None,
+    head: str | None,
+    paths: list[str],
+    who: Who,
+    reviewers: Sequence[str],
+    change: str = "this change",
+) -> str | None:
+    """Why ``who`` may not sign off ``change`` (the commits ``base..head`` touching ``paths``;
+    none without ``head``): they authored one of its commits, or they are not among the
+    ``reviewers``. ``None`` when they may."""
+    own = authored_by(change_authors(repo, base, head, paths), who) if head is not None else None
+    if own is not None:
+        return f"{who} authored commit {own.short} of {change}: another person must sign off"
+    if not among_reviewers(reviewers, who):
+        return f"{who} is not among the reviewers: {', '.join(reviewers)}"
+    return None
 
 
 def _blob_at(repo: ContractRepo, rev: str, rel: str) -> bytes | None:
@@ -182,16 +212,16 @@ def verify_sign_off(
                 commit.sha,
                 who,
             )
-        for own in authors:
-            if same_person(own.author, who):
-                return Verification(
-                    False,
-                    f"{who} signed off but also authored commit {own.short} of the change: "
-                    "another person must review it",
-                    commit.sha,
-                    who,
-                )
-        if reviewers and not any(matches_entry(entry, who) for entry in reviewers):
+        own = authored_by(authors, who)
+        if own is not None:
+            return Verification(
+                False,
+                f"{who} signed off but also authored commit {own.short} of the change: "
+                "another person must review it",
+                commit.sha,
+                who,
+            )
+        if not among_reviewers(reviewers, who):
             return Verification(
                 False,
                 f"{who} (author of {commit.short}) is not among the reviewers: "
