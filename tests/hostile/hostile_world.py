@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import re
 import resource
@@ -23,6 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nsrun import changed as changed  # the tree snapshots nsrun.py compares too
+from nsrun import snapshot as snapshot
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -331,35 +333,6 @@ class World:
     def copy(self, base: Path) -> World:
         shutil.copytree(self.base, base, symlinks=True)
         return World(base, dict(self.env_extra))
-
-
-def snapshot(root: Path, *, skip: Sequence[Path] = ()) -> dict[str, tuple]:
-    """Every entry under ``root`` (without following symlinks): type, mode, size, mtime and a
-    digest of regular files' contents."""
-    out: dict[str, tuple] = {}
-    skipped = {str(p) for p in skip}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skipped]
-        for name in dirnames + filenames:
-            path = os.path.join(dirpath, name)
-            if path in skipped:
-                continue
-            st = os.lstat(path)
-            digest = ""
-            if os.path.isdir(path) and not os.path.islink(path):  # entries are compared, not mtimes
-                out[os.path.relpath(path, root)] = [st.st_mode]
-                continue
-            if os.path.isfile(path) and not os.path.islink(path) and st.st_size < 1 << 24:
-                with open(path, "rb") as fh:  # (huge sparse files: their size and time)
-                    digest = hashlib.sha1(fh.read()).hexdigest()
-            elif os.path.islink(path):
-                digest = os.readlink(path)
-            out[os.path.relpath(path, root)] = (st.st_mode, st.st_size, st.st_mtime_ns, digest)
-    return out
-
-
-def changed(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
 # --- contracts ------------------------------------------------------------------------------

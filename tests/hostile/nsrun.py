@@ -16,27 +16,45 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 
 FILLER = ".hostile-filler"
 
 
-def snapshot(root: str) -> dict[str, list]:
-    out: dict[str, list] = {}
+def snapshot(
+    root: str | os.PathLike,
+    *,
+    skip: Sequence[str | os.PathLike] = (),
+    skip_names: Sequence[str] = (),
+) -> dict[str, tuple]:
+    """Every entry under ``root`` (without following symlinks) but the paths ``skip`` and the
+    names ``skip_names``: type, mode, size, mtime and a digest of regular files' contents (a
+    link's target). The hostile tests compare them too (``hostile_world``)."""
+    out: dict[str, tuple] = {}
+    skipped = {str(p) for p in skip}
     for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skipped]
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
-            if name == FILLER:
+            if path in skipped or name in skip_names:
                 continue
             st = os.lstat(path)
             digest = ""
             if os.path.isdir(path) and not os.path.islink(path):  # entries are compared, not mtimes
-                out[os.path.relpath(path, root)] = [st.st_mode]
+                out[os.path.relpath(path, root)] = (st.st_mode,)
                 continue
             if os.path.isfile(path) and not os.path.islink(path) and st.st_size < 1 << 24:
                 with open(path, "rb") as fh:  # (huge sparse files: their size and time)
                     digest = hashlib.sha1(fh.read()).hexdigest()
-            out[os.path.relpath(path, root)] = [st.st_mode, st.st_size, st.st_mtime_ns, digest]
+            elif os.path.islink(path):
+                digest = os.readlink(path)
+            out[os.path.relpath(path, root)] = (st.st_mode, st.st_size, st.st_mtime_ns, digest)
     return out
+
+
+def changed(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """The entries added, removed or changed between two snapshots."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
 def mount(*args: str) -> None:
@@ -74,12 +92,11 @@ def main() -> int:
         fill(repo)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
-    before = snapshot(repo)
+    before = snapshot(repo, skip_names=[FILLER])
     code = subprocess.call(command)
-    after = snapshot(repo)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    after = snapshot(repo, skip_names=[FILLER])
     with open(result, "w", encoding="utf-8") as fh:
-        json.dump(changed, fh)
+        json.dump(changed(before, after), fh)
     return code
 
 
