@@ -20,7 +20,6 @@ list. Both sides are written out as real JSON or YAML and read by the real artef
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from collections import Counter
@@ -29,6 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
+from case_support import patch
 
 from workbench.engine import REGISTRY, compare
 from workbench.security import review_amendment
@@ -37,48 +37,7 @@ from workbench.sources import load_artefact_text
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "cases" / "artefacts"
 ARTEFACTS = HERE / "artefacts"
-DELETE = "(delete)"
 TODAY = dt.date(2026, 6, 1)
-
-
-def patch(base: Any, override: Any) -> Any:
-    """``override`` merged into a copy of ``base`` (see the module docstring)."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for key, value in override.items():
-            if value == DELETE:
-                out.pop(key, None)
-            elif key in out:
-                out[key] = patch(out[key], value)
-            else:
-                out[key] = copy.deepcopy(value)
-        return out
-    if isinstance(base, list) and isinstance(override, dict):
-        out_list = list(base)
-        removals = []
-        for key, value in override.items():
-            if key == "+":
-                out_list.extend(copy.deepcopy(value))
-                continue
-            index = _select(out_list, key)
-            if value == DELETE:
-                removals.append(index)
-            else:
-                out_list[index] = patch(out_list[index], value)
-        for index in sorted(removals, reverse=True):
-            del out_list[index]
-        return out_list
-    return copy.deepcopy(override)
-
-
-def _select(items: list, key: Any) -> int:
-    if isinstance(key, int):
-        return key
-    field, _, value = str(key).partition("=")
-    for i, item in enumerate(items):
-        if isinstance(item, dict) and str(item.get(field)) == value:
-            return i
-    raise KeyError(f"no element with {key}")
 
 
 def render(data: Any, fmt: str, options: dict | None = None) -> str:

@@ -25,27 +25,13 @@ from typing import Any
 
 import pytest
 import yaml
+from case_support import DELETE, patch
 
 from workbench.contract import load_contract_text
 from workbench.engine import REGISTRY, compare
 
 CASES_DIR = Path(__file__).parent / "cases"
-DELETE = "(delete)"
 DEFAULT_TODAY = dt.date(2026, 6, 1)
-
-
-def _merge(base: Any, override: Any) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for key, value in override.items():
-            if value == DELETE:
-                out.pop(key, None)
-            elif key in out:
-                out[key] = _merge(out[key], value)
-            else:
-                out[key] = copy.deepcopy(value)
-        return out
-    return copy.deepcopy(override)
 
 
 def _place(base: dict, at: list, value: Any) -> dict:
@@ -71,7 +57,7 @@ def _collect() -> list[Any]:
         if path.name.startswith("_"):
             continue
         doc = _load_yaml(path)
-        base = _merge(shared, doc.get("base") or {})
+        base = patch(shared, doc.get("base") or {})
         at = doc.get("at")
         for i, case in enumerate(doc["cases"]):
             case_id = f"{path.stem}-{i + 1:02d}"
@@ -91,7 +77,7 @@ def _side(case: dict, which: str, base: dict, at: list | None, source: str):
         if at is not None:
             data = _place(base, at, override) if which in case else copy.deepcopy(base)
         else:
-            data = _merge(base, override)
+            data = patch(base, override)
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     return load_contract_text(text, source)
 
