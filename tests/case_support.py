@@ -12,6 +12,16 @@ from typing import Any
 
 DELETE = "(delete)"
 
+# The artefact fixtures in tests/artefacts/ and the kind each is.
+ARTEFACT_FIXTURES = {
+    "openid-configuration.json": "oidc-discovery",
+    "oauth-authorization-server.json": "rfc8414",
+    "openapi-3.0.yaml": "openapi",
+    "openapi-3.1.json": "openapi",
+    "realm-export.json": "keycloak-realm",
+    "dex-config.yaml": "dex-config",
+}
+
 
 def patch(base: Any, override: Any) -> Any:
     """``override`` merged into a copy of ``base``."""

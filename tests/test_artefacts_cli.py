@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from case_support import ARTEFACT_FIXTURES
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -25,14 +26,7 @@ from workbench.sources import (
 
 ARTEFACTS = Path(__file__).parent / "artefacts"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_contracts"
-FIXTURES = {
-    "openid-configuration.json": "oidc-discovery",
-    "oauth-authorization-server.json": "rfc8414",
-    "openapi-3.0.yaml": "openapi",
-    "openapi-3.1.json": "openapi",
-    "realm-export.json": "keycloak-realm",
-    "dex-config.yaml": "dex-config",
-}
+FIXTURES = ARTEFACT_FIXTURES
 
 
 def cli(*args: str) -> tuple[int, str, str]:

@@ -178,6 +178,17 @@ def test_a_change_without_findings_never_takes_over_the_previous_record(tmp_path
     assert repo.git("status", "--porcelain") == f" M {DRAFT}\n"
 
 
+def new_issuer_fingerprints(repo: Repo) -> tuple[str, str]:
+    """The fingerprints of the two findings a new issuer brings: the issuer change and the
+    rotation without enough overlap."""
+    with AmendmentSession.open(CONTRACT_PATH, repo=repo.root) as s:
+        issuer = next(f for f in s.report.findings if f.rule == "idp.issuer-changed")
+        overlap = next(
+            f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"
+        )
+    return issuer.fingerprint, overlap.fingerprint
+
+
 def test_two_hundred_concurrent_accept_pairs_lose_nothing(tmp_path: Path) -> None:
     """Two `amend accept` at the same moment lost one acceptance about one run in five while
     both printed "accepted". Record writes are serialised: every answer is kept."""
@@ -187,11 +198,7 @@ def test_two_hundred_concurrent_accept_pairs_lose_nothing(tmp_path: Path) -> Non
 
     repo = orders_repo(tmp_path / "repo")
     repo.edit(CONTRACT_PATH, *NEW_ISSUER)
-    with AmendmentSession.open(CONTRACT_PATH, repo=repo.root) as s:
-        issuer = next(f for f in s.report.findings if f.rule == "idp.issuer-changed").fingerprint
-        overlap = next(
-            f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"
-        ).fingerprint
+    issuer, overlap = new_issuer_fingerprints(repo)
     ok("amend", "start", repo=repo)
     record = repo.root / "amendments/orders-api/2.0.0.yaml"
     errors: list[str] = []
@@ -518,11 +525,7 @@ def test_signed_sign_offs_with_real_ssh_keys(tmp_path: Path) -> None:
     repo.commit("Signed sign-offs only", ".workbench.yaml")
     repo.git("checkout", "--quiet", "-b", "amend")
     repo.edit(CONTRACT_PATH, *NEW_ISSUER)
-    with AmendmentSession.open(CONTRACT_PATH, repo=repo.root) as s:
-        issuer = next(f for f in s.report.findings if f.rule == "idp.issuer-changed").fingerprint
-        overlap = next(
-            f for f in s.report.security_findings if f.rule == "regression.rotation-overlap"
-        ).fingerprint
+    issuer, overlap = new_issuer_fingerprints(repo)
     for args in (
         ("amend", "bump"),
         ("amend", "accept", issuer, "-r", "Verifiers read the issuer from discovery"),

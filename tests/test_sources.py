@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from case_support import ARTEFACT_FIXTURES
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -29,14 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import test_artefact_cases as corpus
 
 ARTEFACTS = Path(__file__).parent / "artefacts"
-FIXTURES = {
-    "openid-configuration.json": "oidc-discovery",
-    "oauth-authorization-server.json": "rfc8414",
-    "openapi-3.0.yaml": "openapi",
-    "openapi-3.1.json": "openapi",
-    "realm-export.json": "keycloak-realm",
-    "dex-config.yaml": "dex-config",
-}
+FIXTURES = ARTEFACT_FIXTURES
 TODAY = dt.date(2026, 6, 1)
 
 
