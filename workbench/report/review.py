@@ -27,7 +27,7 @@ from workbench.report.json_report import render_json
 from workbench.report.junit import render_junit
 from workbench.report.markdown import ICONS, link, md, md_code
 from workbench.report.sarif import render_sarif
-from workbench.report.text import Painter
+from workbench.report.text import Painter, security_advice, security_place
 from workbench.security.policy import Policy
 from workbench.security.summary import count_security
 
@@ -116,18 +116,12 @@ def _text_item(report, item: SecurityFinding, options: RenderOptions, paint) -> 
     gate = "  " + paint("<- fails", item.severity) if security_fails(item, options) else ""
     label = paint(f"{item.severity.upper():8}", item.severity)
     lines = [f"  {label} {paint(item.rule, 'rule')}  {clean(item.title)}{gate}"]
-    where = security_file(report, item, options)
-    if item.line:
-        where = f"{where}:{item.line}:{item.column or 1}"
+    where = security_place(report, item, options)
     if item.side == "old" and report.new is not None and report.old is not None:
         where += " (old)"
     lines.append(f"      {paint(where, 'dim')}  {clean(item.path)}")
     lines.append(f"      {clean(item.message)}")
-    if item.fix:
-        lines.append(f"      fix: {clean(item.fix)}")
-    if item.citation:
-        url = f" <{clean(item.citation_url)}>" if item.citation_url else ""
-        lines.append(f"      see: {clean(item.citation)}{url}")
+    lines += security_advice(item)
     if item.ignored:
         lines.append(f"      accepted: {clean(item.ignored)}")
     return lines

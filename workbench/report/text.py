@@ -170,6 +170,25 @@ def _finding(
     return lines
 
 
+def security_place(report: DiffReport, item: SecurityFinding, options: RenderOptions) -> str:
+    """``file:line:col`` of a security finding (its file alone when it has no line)."""
+    where = security_file(report, item, options)
+    if item.line:
+        where = f"{where}:{item.line}:{item.column or 1}"
+    return where
+
+
+def security_advice(item: SecurityFinding) -> list[str]:
+    """A security finding's ``fix:`` and ``see:`` lines (the standard, linked)."""
+    lines = []
+    if item.fix:
+        lines.append(f"      fix: {clean(item.fix)}")
+    if item.citation:
+        url = f" <{clean(item.citation_url)}>" if item.citation_url else ""
+        lines.append(f"      see: {clean(item.citation)}{url}")
+    return lines
+
+
 def _security(
     report: DiffReport, item: SecurityFinding, options: RenderOptions, paint: Painter
 ) -> list[str]:
@@ -184,17 +203,11 @@ def _security(
     tag = f"  ({', '.join(tags)})" if tags else ""
     gate = "  " + paint("<- fails", item.severity) if security_fails(item, options) else ""
     lines = [f"  {label} {paint(item.rule, 'rule')}  {clean(item.path)}{tag}{gate}"]
-    where = security_file(report, item, options)
-    if item.line:
-        where = f"{where}:{item.line}:{item.column or 1}"
+    where = security_place(report, item, options)
     lines.append(f"      {paint(where, 'dim')}  {clean(item.message)}")
     if not item.new_in_amendment and item.kind != "regression" and not item.ignored:
         return lines  # not this amendment's doing: the review command has the details
-    if item.fix:
-        lines.append(f"      fix: {clean(item.fix)}")
-    if item.citation:
-        url = f" <{clean(item.citation_url)}>" if item.citation_url else ""
-        lines.append(f"      see: {clean(item.citation)}{url}")
+    lines += security_advice(item)
     if item.ignored:
         lines.append("      " + paint(f"ignored: {clean(item.ignored)}", "ignored"))
     return lines
