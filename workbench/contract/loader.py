@@ -20,7 +20,7 @@ from workbench.contract.dialects import (
 )
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
-from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract
+from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract, duration_places
 from workbench.contract.paths import follow_pointer, resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import (
@@ -418,25 +418,13 @@ def _as_list(value: Any) -> list:
 
 
 def _check_durations(c: Contract, err) -> None:
-    def walk(node: Any, spec: tuple[str, ...], raw: tuple) -> None:
-        head, rest = spec[0], spec[1:]
-        if isinstance(node, list) and head == "*":
-            keys: list = list(range(len(node)))
-        elif isinstance(node, dict):
-            keys = list(node) if head == "*" else [head] if head in node else []
-        else:
-            return
-        for key in keys:
-            if rest:
-                walk(node[key], rest, (*raw, key))
-            elif isinstance(node[key], str):
+    for spec in DURATION_FIELDS:
+        for node, key, raw in duration_places(c.data, spec):
+            if isinstance(node[key], str):
                 try:
                     parse_duration(node[key])
                 except DurationError as exc:
-                    err((*raw, key), str(exc))
-
-    for spec in DURATION_FIELDS:
-        walk(c.data, spec, ())
+                    err(raw, str(exc))
 
 
 def _check_order(node: dict, short: str, long: str, raw: tuple, err) -> None:

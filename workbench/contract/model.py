@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,6 +32,25 @@ DURATION_FIELDS: tuple[tuple[str, ...], ...] = (
 )
 
 REF_PREFIX = "#/components/schemas/"
+
+
+def duration_places(
+    node: Any, spec: tuple[str, ...], raw: tuple = ()
+) -> Iterator[tuple[Any, Any, tuple]]:
+    """Where the duration field ``spec`` (one of :data:`DURATION_FIELDS`) holds a value in
+    ``node``: ``(container, key, raw path)`` for each, in document order."""
+    head, rest = spec[0], spec[1:]
+    if isinstance(node, list):
+        keys: list = list(range(len(node))) if head == "*" else []
+    elif isinstance(node, dict):
+        keys = list(node) if head == "*" else [head] if head in node else []
+    else:
+        return
+    for key in keys:
+        if rest:
+            yield from duration_places(node[key], rest, (*raw, key))
+        else:
+            yield node, key, (*raw, key)
 
 
 def _normalize(data: dict) -> dict:

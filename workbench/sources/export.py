@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from workbench.contract.model import DURATION_FIELDS, Contract
+from workbench.contract.model import DURATION_FIELDS, Contract, duration_places
 from workbench.contract.units import format_duration
 from workbench.textsafe import UNSAFE, clean, escape_for_double_quotes
 
@@ -33,26 +33,13 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def _durations(node: Any, spec: tuple[str, ...]) -> None:
-    head, rest = spec[0], spec[1:]
-    if isinstance(node, list):
-        keys: list = list(range(len(node))) if head == "*" else []
-    elif isinstance(node, dict):
-        keys = list(node) if head == "*" else [head] if head in node else []
-    else:
-        return
-    for key in keys:
-        if rest:
-            _durations(node[key], rest)
-        elif isinstance(node[key], int) and not isinstance(node[key], bool):
-            node[key] = format_duration(node[key])
-
-
 def contract_data(contract: Contract) -> dict[str, Any]:
     """The contract's data as a file would hold it (durations in compact form)."""
     data = copy.deepcopy(contract.data)
     for spec in DURATION_FIELDS:
-        _durations(data, spec)
+        for node, key, _ in duration_places(data, spec):
+            if isinstance(node[key], int) and not isinstance(node[key], bool):
+                node[key] = format_duration(node[key])
     return data
 
 
