@@ -45,17 +45,23 @@ def review_options(fail_on: str, **kwargs) -> RenderOptions:
     return RenderOptions(fail_on="breaking", security_fail_on=fail_on, **kwargs)
 
 
-def _groups(items: list[SecurityFinding]) -> list[tuple[str, str, list[SecurityFinding]]]:
+def _groups(
+    report: DiffReport, items: list[SecurityFinding]
+) -> list[tuple[str, list[SecurityFinding]]]:
+    """The review's sections that hold findings, each ``(title, findings)``; a review of one
+    contract has no amendment, so what it introduces is just its findings."""
+    amendment = report.old is not None and report.new is not None
     regressions = [s for s in items if s.kind == "regression" and not s.ignored]
     introduced = [s for s in items if s.kind == "state" and s.new_in_amendment and not s.ignored]
     present = [s for s in items if s.kind == "state" and not s.new_in_amendment and not s.ignored]
     ignored = [s for s in items if s.ignored]
-    return [
-        ("regressions", "Regressions introduced by this amendment", regressions),
-        ("introduced", "Introduced in the new version", introduced),
-        ("present", "Already present before this amendment", present),
-        ("ignored", "Accepted in the ignore file", ignored),
+    groups = [
+        ("Regressions introduced by this amendment", regressions),
+        ("Introduced in the new version" if amendment else "Findings", introduced),
+        ("Already present before this amendment", present),
+        ("Accepted in the ignore file", ignored),
     ]
+    return [(title, group) for title, group in groups if group]
 
 
 def _counts(items: list[SecurityFinding], options: RenderOptions) -> str:
@@ -87,12 +93,7 @@ def render_review_text(report: DiffReport, policy: Policy, options: RenderOption
     out.append(
         paint(f"  policy: {clean(policy.source)}; fails on {options.security_fail_on}", "dim")
     )
-    amendment = report.old is not None and report.new is not None
-    for key, title, group in _groups(items):
-        if not group:
-            continue
-        if not amendment and key == "introduced":
-            title = "Findings"
+    for title, group in _groups(report, items):
         out.append("")
         out.append(paint(f"{title.upper()} ({len(group)})", "bold"))
         for item in group:
@@ -143,12 +144,7 @@ def render_review_markdown(report: DiffReport, policy: Policy, options: RenderOp
     out.append(f"- findings: {md(_counts(items, options))}")
     if not items:
         out += ["", "No security findings."]
-    amendment = report.old is not None and report.new is not None
-    for key, title, group in _groups(items):
-        if not group:
-            continue
-        if not amendment and key == "introduced":
-            title = "Findings"
+    for title, group in _groups(report, items):
         out += ["", f"### {md(title)} ({len(group)})", ""]
         out.append("| | severity | rule | where | finding | fix | standard |")
         out.append("|---|---|---|---|---|---|---|")
