@@ -316,6 +316,21 @@ def _span(loc: Any, has_value: bool) -> tuple[int, int] | None:
     return (loc.line, end if has_value else loc.line)
 
 
+def _card(
+    severity: str, anchor: str, head: list[str], message: str, rows: list[tuple[str, str]]
+) -> list[str]:
+    """A finding's card: its badges, its message and its details (``rows`` of HTML)."""
+    return [
+        f'<article class="finding s-{severity}" id="{anchor}">',
+        f"<header>{' '.join(head)}</header>",
+        f'<p class="message">{esc(message)}</p>',
+        "<dl>",
+        *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows),
+        "</dl>",
+        "</article>",
+    ]
+
+
 class _Review:
     """Renders one report; keeps the anchors that tie finding cards to diff lines."""
 
@@ -552,15 +567,7 @@ class _Review:
         if witness is not None:
             rows.append(("Witness", f"<pre>{_json_text(witness)}</pre>"))
         rows.append(("Fingerprint", f"<code>{esc(f.fingerprint)}</code>"))
-        return [
-            f'<article class="finding s-{sev}" id="{anchor}">',
-            f"<header>{' '.join(head)}</header>",
-            f'<p class="message">{esc(f.message)}</p>',
-            "<dl>",
-            *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows),
-            "</dl>",
-            "</article>",
-        ]
+        return _card(sev, anchor, head, f.message, rows)
 
     def findings(self) -> list[str]:
         total = len(self.report.findings)
@@ -645,15 +652,7 @@ class _Review:
         if s.ignored:
             rows.append(("Ignored", esc(s.ignored)))
         rows.append(("Fingerprint", f"<code>{esc(s.fingerprint)}</code>"))
-        return [
-            f'<article class="finding s-{esc(s.severity)}" id="{anchor}">',
-            f"<header>{' '.join(head)}</header>",
-            f'<p class="message">{esc(s.message)}</p>',
-            "<dl>",
-            *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows),
-            "</dl>",
-            "</article>",
-        ]
+        return _card(esc(s.severity), anchor, head, s.message, rows)
 
     def security_section(self) -> list[str]:
         live = [s for s in self.security if not s.ignored]
