@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from workbench.amendment.actions import ACTIONS, Action, Outcome, Param
-from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+from workbench.cli.options import (
+    base_option,
+    error_line,
+    format_option,
+    parse_day,
+    repo_option,
+    today_option,
+)
 from workbench.cli.output import echo, json_text
 from workbench.textsafe import clean
 
@@ -34,12 +41,9 @@ def command() -> None:
 def _session_options(f: Any) -> Any:
     """--repo, --contract, --base and --today: which amendment a subcommand answers."""
     f = today_option("Judge sunsets and date entries as of this day.")(f)
-    f = click.option(
-        "--base",
-        "base_ref",
-        metavar="REF",
-        help="Compare with merge-base(REF, HEAD) instead of HEAD (amendments already committed "
-        "on a branch).",
+    f = base_option(
+        "Compare with merge-base(REF, HEAD) instead of HEAD (amendments already committed on a "
+        "branch)."
     )(f)
     f = click.option(
         "--contract",
@@ -167,12 +171,9 @@ def status(
 
 @command.command("sign-off-policy")
 @repo_option
-@click.option(
-    "--base",
-    "base_ref",
-    metavar="REF",
+@base_option(
+    "The branch the change will be merged into (its merge base is what changed from).",
     required=True,
-    help="The branch the change will be merged into (its merge base is what changed from).",
 )
 @click.option("--comment", default="", help="A note kept with the sign-off.")
 def sign_off_policy(repo_dir: Path, base_ref: str, comment: str) -> None:

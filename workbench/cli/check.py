@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from workbench.amendment.gate import GateError, check
-from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
+from workbench.cli.options import (
+    base_option,
+    error_line,
+    format_option,
+    parse_day,
+    repo_option,
+    today_option,
+)
 from workbench.cli.output import echo, json_text
 
 
@@ -17,11 +24,8 @@ from workbench.cli.output import echo, json_text
 @click.option(
     "--staged", is_flag=True, help="Check what is staged for the next commit (a pre-commit hook)."
 )
-@click.option(
-    "--base",
-    "base_ref",
-    metavar="REF",
-    help="Check contracts changed between merge-base(REF, HEAD) and HEAD (a pull request in CI).",
+@base_option(
+    "Check contracts changed between merge-base(REF, HEAD) and HEAD (a pull request in CI)."
 )
 @format_option(["text", "json"])
 @today_option("Judge sunsets as of this day.")

@@ -16,6 +16,7 @@ from workbench.cli.loading import (
 )
 from workbench.cli.options import (
     acceptance_options,
+    base_option,
     colored,
     fail_on_option,
     format_option,
@@ -38,12 +39,8 @@ FAIL_ON_HELP = (
 @click.argument("specs", nargs=-1, metavar="OLD NEW")
 @repo_option
 @from_option
-@click.option(
-    "--base",
-    "base_ref",
-    metavar="REF",
-    help="Compare one contract (NEW only) with itself at merge-base(REF, HEAD), as a branch "
-    "review does.",
+@base_option(
+    "Compare one contract (NEW only) with itself at merge-base(REF, HEAD), as a branch review does."
 )
 @format_option(FORMATS, help="Report format.")
 @output_option

@@ -111,6 +111,11 @@ def output_option(f: F) -> F:
     )(f)
 
 
+def base_option(help: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--base REF`` (``base_ref``): what the command compares with merge-base(REF, HEAD)."""
+    return click.option("--base", "base_ref", metavar="REF", required=required, help=help)
+
+
 def today_option(help: str) -> Callable[[F], F]:
     """``--today YYYY-MM-DD`` (a string: :func:`parse_day` reads it when the command runs)."""
     return click.option("--today", metavar="YYYY-MM-DD", help=help)

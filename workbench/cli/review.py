@@ -16,6 +16,7 @@ from workbench.cli.loading import (
 )
 from workbench.cli.options import (
     acceptance_options,
+    base_option,
     colored,
     fail_on_option,
     format_option,
@@ -44,12 +45,7 @@ FAIL_ON_HELP = (
 @click.argument("specs", nargs=-1, metavar="[OLD] NEW")
 @repo_option
 @from_option
-@click.option(
-    "--base",
-    "base_ref",
-    metavar="REF",
-    help="Review one contract (NEW only) as an amendment of itself at merge-base(REF, HEAD).",
-)
+@base_option("Review one contract (NEW only) as an amendment of itself at merge-base(REF, HEAD).")
 @format_option(
     REVIEW_RENDERERS,
     help="Report format (json is the full report: the engine's findings and security_findings).",
