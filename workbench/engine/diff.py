@@ -20,7 +20,7 @@ from typing import Any
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import Loc
-from workbench.engine.members import Members, indexed, members
+from workbench.engine.members import Members, indexed, members, pair_renames
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 
@@ -440,7 +440,7 @@ class _Differ:
         o, n = _dict(o), _dict(n)
         removed = [s for s in o if s not in n]
         added = [s for s in n if s not in o]
-        renamed = _pair_renames(removed, added, lambda a, b: _similar(str(o[a]), str(n[b])) >= 0.8)
+        renamed = pair_renames(removed, added, lambda a, b: _similar(str(o[a]), str(n[b])) >= 0.8)
         for a, b in renamed.items():
             self.emit(
                 "scope.renamed",
@@ -475,7 +475,7 @@ class _Differ:
                 return False
             return _similar(str(ea.get("description", "")), str(eb.get("description", ""))) >= 0.6
 
-        self.error_renames = _pair_renames(removed, added, same_error)
+        self.error_renames = pair_renames(removed, added, same_error)
         for a, b in self.error_renames.items():
             self.emit(
                 "error.renamed",
@@ -521,7 +521,7 @@ class _Differ:
             ep = _dict(ep)
             return [str(ep.get("method", "")).upper(), ep.get("path")]
 
-        renamed = _pair_renames(removed, added, lambda a, b: route(o[a]) == route(n[b]))
+        renamed = pair_renames(removed, added, lambda a, b: route(o[a]) == route(n[b]))
         for eid in removed:
             if eid not in renamed:
                 self.removed(
@@ -791,22 +791,6 @@ def _similar(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
-
-
-def _pair_renames(
-    removed: list[str], added: list[str], same: Callable[[str, str], bool]
-) -> dict[str, str]:
-    """Pair removed with added keys that look like the same thing under a new name (1:1)."""
-    if not removed or not added:
-        return {}
-    pairs: dict[str, str] = {}
-    taken: set[str] = set()
-    for a in removed:
-        matches = [b for b in added if b not in taken and same(a, b)]
-        if len(matches) == 1:
-            pairs[a] = matches[0]
-            taken.add(matches[0])
-    return pairs
 
 
 DETAIL_LIMIT = 2000  # values in an opaque field above which changes are not itemized

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.paths import join
-from workbench.engine.members import indexed, members
+from workbench.engine.members import indexed, members, pair_renames
 
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.engine.diff import _F, _Differ
@@ -352,13 +352,7 @@ def security_schemes(
     o, n = _dict(o), _dict(n)
     removed = [s for s in o if s not in n]
     added = [s for s in n if s not in o]
-    renames: dict[str, str] = {}
-    taken: set[str] = set()
-    for a in removed:
-        same = [b for b in added if b not in taken and _definition(o[a]) == _definition(n[b])]
-        if len(same) == 1:
-            renames[a] = same[0]
-            taken.add(same[0])
+    renames = pair_renames(removed, added, lambda a, b: _definition(o[a]) == _definition(n[b]))
     d.scheme_renames = renames
     for a, b in renames.items():
         d.emit(
@@ -386,7 +380,7 @@ def security_schemes(
                 type=_dict(o[name]).get("type"),
             )
     for name in added:
-        if name not in taken:
+        if name not in renames.values():
             d.added(
                 "scheme.added",
                 join(path, name),

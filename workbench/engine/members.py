@@ -1,4 +1,5 @@
-"""The members of a map or of a keyed list, for the differ's walkers (see ``_Differ.members``).
+"""The members of a map or of a keyed list, for the differ's walkers (see ``_Differ.members``),
+and the pairing of renamed members.
 
 Each side becomes ``key -> (raw key, item)``: the raw key is the member's key in a map or its
 index in a list, so that a change points into the data where the member stands.
@@ -6,6 +7,7 @@ index in a list, so that a change points into the data where the member stands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 Members = dict[Any, tuple[Any, Any]]
@@ -28,3 +30,19 @@ def indexed(items: Any, key_field: str, *, required: bool = True) -> Members:
         for i, item in enumerate(items)
         if isinstance(item, dict) and (key_field in item or not required)
     }
+
+
+def pair_renames(
+    removed: list[str], added: list[str], same: Callable[[str, str], bool]
+) -> dict[str, str]:
+    """Pair removed with added keys that look like the same thing under a new name (1:1)."""
+    if not removed or not added:
+        return {}
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    for a in removed:
+        matches = [b for b in added if b not in taken and same(a, b)]
+        if len(matches) == 1:
+            pairs[a] = matches[0]
+            taken.add(matches[0])
+    return pairs
