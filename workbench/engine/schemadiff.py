@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import paths_with_key
 from workbench.engine.classify import canonical_json as canonical
-from workbench.engine.inclusion import ANY_NAME
-from workbench.engine.schemajudge import Pending, Position, RootJudge, SideDocs
+
+if TYPE_CHECKING:
+    from workbench.engine.schemajudge import Pending, SideDocs
+
+# The inclusion machinery (schemajudge, engine.inclusion: a third of the engine's import time)
+# is imported when a schema actually changed, in ``_judged``.
+ANY_NAME = "*"  # as engine.inclusion.witness.ANY_NAME: a property no schema lists
 
 Raw = tuple
 COMPONENTS: Raw = ("components", "schemas")
@@ -367,6 +372,7 @@ class SchemaDiffer:
                 ctx: dict) -> None:  # fmt: skip
         """Compare one root schema, then give each fact the severity inclusion allows."""
         from workbench.engine.rules.schemas import FACTS
+        from workbench.engine.schemajudge import RootJudge, SideDocs
 
         if self._docs is None:
             self._docs = (SideDocs(self.old.contract), SideDocs(self.new.contract))
@@ -432,6 +438,8 @@ class SchemaDiffer:
         if self._pending is None or not topic.startswith("schema.") or self._cur is None:
             self._emit(topic, *args, **kwargs)
             return
+        from workbench.engine.schemajudge import Pending, Position  # loaded by _judged
+
         ov, nv = self._cur
         prop = kwargs.get("edit_prop")
         prop_at = None
