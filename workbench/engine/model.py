@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.loc import Loc
 from workbench.engine.citations import citation_url
 
 Severity = Literal["breaking", "risky", "safe"]

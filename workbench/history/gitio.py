@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from workbench.contract.files import read_regular
 from workbench.contract.revspec import INDEX, WORKTREE
-from workbench.contract.yamlsrc import read_regular
 from workbench.history.discovery import may_be_in_repository as _may_be_in_repository
 from workbench.history.errors import HistoryError
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import read_regular
+from workbench.contract.files import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
@@ -110,7 +110,7 @@ class Judge:
 
     def shown_text(self, side: Side) -> str:
         """See :meth:`workbench.history.repo.ContractRepo.shown_text`."""
-        from workbench.contract.yamlsrc import decode_source
+        from workbench.contract.files import decode_source
         from workbench.sources.base import mask_unreadable, might_hold_secrets
 
         raw = self.raw(side)
