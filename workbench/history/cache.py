@@ -33,11 +33,17 @@ _MISSING = object()
 
 
 class LRU(Generic[K, V]):
-    """A thread-safe least-recently-used mapping holding at most ``size`` entries."""
+    """A thread-safe least-recently-used mapping holding at most ``size`` entries and, with a
+    ``weight`` function, at most ``budget`` of their total weight (the most recent entry is
+    always kept, however heavy)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, *, weight: Callable[[V], int] | None = None, budget: int = 0):
         self.size = size
+        self.weight = weight
+        self.budget = budget
+        self.total = 0  # the weight held
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -56,8 +62,15 @@ class LRU(Generic[K, V]):
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            if self.weight is not None:
+                weight = self.weight(value)
+                self.total += weight - self._weights.get(key, 0)
+                self._weights[key] = weight
+            while len(self._data) > self.size or (
+                self.weight is not None and self.total > self.budget and len(self._data) > 1
+            ):
+                dropped, _ = self._data.popitem(last=False)
+                self.total -= self._weights.pop(dropped, 0)
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
         value = self.get(key, _MISSING)  # type: ignore[arg-type]
@@ -69,6 +82,8 @@ class LRU(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._weights.clear()
+            self.total = 0
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
