@@ -59,7 +59,9 @@ class WorkbenchApp(App[None]):
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(50_000, 20, 100)
         self.theme = self.starting_theme()
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        # Textual announces the theme with call_next: subscribing after that announcement saves
+        # only what the user picks (a --theme or NO_COLOR start is not their saved choice)
+        self.call_next(self.theme_changed_signal.subscribe, self, self._theme_changed)
         for problem in self.settings.problems:
             self.notify(
                 clean_inline(problem), title="settings", severity="warning", markup=False, timeout=8
