@@ -127,12 +127,13 @@ def test_demo_writes_no_colour(tmp_path: Path) -> None:
     assert str(tmp_path / "demo").encode() in out and b"\x1b[" not in out
 
 
-def test_serve_banner_and_warning_have_no_colour(demo_repo: Path) -> None:
+def test_serve_banner_and_warning_have_no_colour(demo_repo: Path, tmp_path: Path) -> None:
     port = free_port()
     out = until_printed(
         ["serve", str(demo_repo), "--host", "0.0.0.0", "--port", str(port)],
         demo_repo,
         b"Ctrl+C to stop",
+        config=tmp_path,
         NO_COLOR="1",
     )
     assert b"warning: listening on every network interface" in out
@@ -180,13 +181,16 @@ def test_the_hue_finder_finds_hues() -> None:
     assert hues(b"\x1b[38;2;40;40;40;48;2;0;0;0;1;7mx\x1b[39;49m\x1b[38;5;250m") == set()
 
 
-def test_the_terminal_ui_draws_without_hue_under_no_color(demo_repo: Path) -> None:
+def test_the_terminal_ui_draws_without_hue_under_no_color(demo_repo: Path, tmp_path: Path) -> None:
     """The real app on a pseudo-terminal: with NO_COLOR it starts in workbench-mono (and
     Textual greys whatever else it draws); the control without NO_COLOR has colours."""
-    plain = until_printed([str(demo_repo)], demo_repo, b"Findings", keys=b"q", NO_COLOR="1")
+    plain = until_printed(
+        [str(demo_repo)], demo_repo, b"Findings", config=tmp_path, keys=b"q", NO_COLOR="1"
+    )
     assert b"payments-api" in plain
     assert hues(plain) == set(), sorted(hues(plain))[:10]
-    coloured = until_printed([str(demo_repo)], demo_repo, b"Findings", keys=b"q")
+    assert list(tmp_path.iterdir()) == []  # starting in workbench-mono saved no setting
+    coloured = until_printed([str(demo_repo)], demo_repo, b"Findings", config=tmp_path, keys=b"q")
     assert hues(coloured)
 
 
@@ -197,11 +201,11 @@ def free_port() -> int:
 
 
 def until_printed(
-    args: list[str], cwd: Path, expected: bytes, *, keys: bytes = b"", **env: str
+    args: list[str], cwd: Path, expected: bytes, *, config: Path, keys: bytes = b"", **env: str
 ) -> bytes:
     """Run ``workbench ARGS`` on a pseudo-terminal until it has printed ``expected``; then type
     ``keys`` (and wait for it to exit) or, without keys, stop it (SIGTERM to the session it
-    leads). What it printed, all of it."""
+    leads). What it printed, all of it. ``config`` is its ``XDG_CONFIG_HOME``."""
     master, slave = os.openpty()
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     environ.update(
@@ -210,7 +214,7 @@ def until_printed(
         COLORTERM="truecolor",
         COLUMNS="120",
         LINES="40",
-        XDG_CONFIG_HOME=str(cwd / ".no-such-config"),  # the default settings: nothing saved
+        XDG_CONFIG_HOME=str(config),  # no settings file: the defaults
     )
     environ.pop("TEXTUAL_DRIVER", None)
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
