@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +24,7 @@ from workbench.engine.model import (
     Finding,
     Verdict,
 )
+from workbench.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from workbench.contract.model import Contract
@@ -39,13 +39,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _LAZY)
 
 
 __all__ = [
