@@ -243,22 +243,27 @@ def _deprecation_lines(
     return lines
 
 
-def _add_deprecation(ed: Editor, lines: list[str]) -> None:
+def _add_deprecations(ed: Editor, entries: list[list[str]]) -> None:
+    """Append ``entries`` (each the lines of one mapping) to ``deprecations``, creating the
+    section after the last top-level entry when the contract has none."""
     deps = ed.data.get("deprecations")
     if isinstance(deps, list) and deps and not ed._is_flow(("deprecations",)):
-        ed.append_lines(("deprecations",), lines)
+        for lines in entries:
+            ed.append_lines(("deprecations",), lines)
     elif deps:
         raise EditError(
             f"{ed.where(('deprecations',))}: error: deprecations is a flow list: edit it by hand"
         )
     elif "deprecations" in ed.data:
         raise EditError(
-            f"{ed.where(('deprecations',))}: error: deprecations is empty: remove the key or add an entry by hand"
+            f"{ed.where(('deprecations',))}: error: deprecations is empty: remove the key or "
+            "add an entry by hand"
         )
     else:
-        ed.add_entry(
-            (), "deprecations", ["", "- " + lines[0], *("  " + line for line in lines[1:])]
-        )
+        body = [""]
+        for lines in entries:
+            body += ["- " + lines[0], *("  " + line for line in lines[1:])]
+        ed.add_entry((), "deprecations", body)
 
 
 def _find_deprecation(c: Contract, target: str) -> tuple[int, dict] | None:
@@ -268,12 +273,13 @@ def _find_deprecation(c: Contract, target: str) -> tuple[int, dict] | None:
     return None
 
 
-def _remove_deprecation(ed: Editor, index: int) -> None:
+def _remove_deprecations(ed: Editor, indices: list[int]) -> None:
     deps = ed.data.get("deprecations")
-    if isinstance(deps, list) and len(deps) == 1:
+    if isinstance(deps, list) and len(set(indices)) == len(deps):
         ed.remove_entry(("deprecations",))
     else:
-        ed.remove_item(("deprecations",), index)
+        for index in sorted(set(indices)):
+            ed.remove_item(("deprecations",), index)
 
 
 def _sunset_of(dep: dict) -> dt.date | None:
@@ -288,11 +294,11 @@ def _check_sunset(ctx: Context, index: int, dep: dict, what: str) -> dt.date:
     where = ctx.where(("deprecations", index))
     if sunset is None:
         raise RecipeRefused(
-            f"{where}: the deprecation of {what} has no sunset date: add one before removing it"
+            f"{where}: error: the deprecation of {what} has no sunset date: add one before removing it"
         )
     if ctx.today < sunset:
         raise RecipeRefused(
-            f"{where}: {what} can be removed from {sunset.isoformat()} (its sunset); today is "
+            f"{where}: error: {what} can be removed from {sunset.isoformat()} (its sunset); today is "
             f"{ctx.today.isoformat()}"
         )
     return sunset
@@ -318,14 +324,20 @@ def _two_step(
     summary: str,
     sessions: bool = False,
     unsafe_if: str = "",
+    also: tuple[str, ...] = (),
 ) -> Applied:
-    """The expand step, or the contract step when the expand step's deprecation is there."""
+    """The expand step, or the contract step when the expand step's deprecation is there.
+
+    ``also`` names further paths the removal takes away (a retired provider in each token's
+    ``issued_by``): each gets its own deprecation entry with the same sunset, since the engine
+    matches a removal to the entry that names it."""
     found = _find_deprecation(ctx.contract, target)
     if found is not None:
         index, dep = found
         sunset = _check_sunset(ctx, index, dep, what)
         contract(ctx.editor)
-        _remove_deprecation(ctx.editor, index)
+        extra = [f[0] for t in also if (f := _find_deprecation(ctx.contract, t)) is not None]
+        _remove_deprecations(ctx.editor, [index, *extra])
         text = ctx.editor.result()
         _loaded(text, ctx.source)
         return Applied(
@@ -333,7 +345,7 @@ def _two_step(
             "contract",
             text,
             f"removed {what} (sunset {sunset.isoformat()} passed)",
-            [f"the deprecation entry for {target} is removed with it"],
+            [f"the deprecation entries for {', '.join((target, *also))} are removed with it"],
             sunset,
         )
     expand(ctx.editor)
@@ -345,7 +357,14 @@ def _two_step(
     contracted = _loaded(later.result(), ctx.source)
     sunset, why = plan_sunset(ctx, expanded, contracted, target, sessions=sessions)
     ed = Editor(staged, ctx.source)
-    _add_deprecation(ed, _deprecation_lines(target, ctx.today, sunset, replacement, notice))
+    _add_deprecations(
+        ed,
+        [
+            _deprecation_lines(t, ctx.today, sunset, replacement, notice)
+            for t in (target, *also)
+            if _find_deprecation(expanded, t) is None
+        ],
+    )
     text = ed.result()
     _loaded(text, ctx.source)
     notes = [f"sunset {sunset.isoformat()}: {why}"]
@@ -478,6 +497,7 @@ def _retire_idp(ctx: Context) -> Applied:
         notice=f"Tokens issued by {idp} are rejected after the sunset; use {', '.join(others) or 'another provider'}.",
         summary=f"identity provider {idp} deprecated",
         sessions=True,
+        also=tuple(join(join(join("tokens", k), "issued_by"), idp, select=True) for k in issued),
     )
 
 
@@ -526,7 +546,9 @@ def _shorten_lifetime(ctx: Context) -> Applied:
 def _require_mfa(ctx: Context) -> Applied:
     scope = _need(ctx, "scope")
     if scope in _mfa_scopes(ctx.contract):
-        raise RecipeError(f"{ctx.where(('mfa', 'required_for'))}: error: {scope} already requires MFA")
+        raise RecipeError(
+            f"{ctx.where(('mfa', 'required_for'))}: error: {scope} already requires MFA"
+        )
     ed = ctx.editor
     mfa = ed.data.get("mfa")
     if isinstance(mfa, dict) and isinstance(mfa.get("required_for"), list) and mfa["required_for"]:
@@ -657,7 +679,9 @@ def _rename_error(ctx: Context) -> Applied:
         if not new:
             raise RecipeError(f"{ctx.where(('errors', old))}: error: give the new code (to=...)")
         if new in _errors(ctx.contract):
-            raise RecipeError(f"{ctx.where(('errors', new))}: error code {new!r} already exists")
+            raise RecipeError(
+                f"{ctx.where(('errors', new))}: error: error code {new!r} already exists"
+            )
     else:
         new = new or str(_find_deprecation(ctx.contract, target)[1].get("replacement") or "")  # type: ignore[index]
         if new not in _errors(ctx.contract):

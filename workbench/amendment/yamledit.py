@@ -225,7 +225,9 @@ class Editor:
         text after ``key:`` (may be empty), the others are indented below the key."""
         mapping = self.value(raw)
         if not isinstance(mapping, dict) or not mapping:
-            raise EditError(f"{self.where(raw)}: error: {_dotted(raw)} is not a mapping with entries")
+            raise EditError(
+                f"{self.where(raw)}: error: {_dotted(raw)} is not a mapping with entries"
+            )
         if raw and self._is_flow(raw):
             raise EditError(
                 f"{self.where(raw)}: error: {_dotted(raw)} is a flow mapping ({{...}}): edit it by hand"
