@@ -220,7 +220,8 @@ def test_rotate_signing_algorithm_on_a_flow_list():
     removed, added = changed_lines(text, expand.text)
     assert removed == ["    signing_algorithms: [ES256, HS256]"]
     assert added[0] == "    signing_algorithms: [ES256, HS256, ES384]"
-    assert added[1:5] == [
+    assert added[1:6] == [
+        "",
         "deprecations:",
         "  - target: tokens.access_token.signing_algorithms[HS256]",
         '    announced: "2026-12-03"',
@@ -278,8 +279,8 @@ def test_sunset_follows_the_overlap_when_it_outlasts_the_notice_period():
 def test_retire_identity_provider_sunset_covers_the_session_lifetime():
     expand, contract = two_steps("retire-identity-provider", TINY, "tiny.yaml", {"idp": "old-idp"})
     removed, added = changed_lines(TINY, expand.text)
-    assert removed == [] and added[0] == "deprecations:"
-    assert added[1] == "  - target: identity_providers[old-idp]"
+    assert removed == [] and added[:2] == ["", "deprecations:"]
+    assert added[2] == "  - target: identity_providers[old-idp]"
     assert severity(TINY, expand.text, "tiny.yaml") != "breaking"
     # sessions.absolute_timeout is 36h: with no notice period the sunset is two days away
     short = apply_recipe(
@@ -330,7 +331,7 @@ def test_rename_error_code_two_steps_on_a_demo_contract():
     )
     assert f"  insufficient_scope:\n{block}  scope_missing:\n{block}" in expand.text
     removed, added = changed_lines(text, expand.text)
-    assert removed == [] and len(added) == 4 + 8  # the copy, and the deprecation entry
+    assert removed == [] and len(added) == 4 + 9  # the copy, a blank line, the deprecation
     assert severity(text, expand.text, src) != "breaking"
     assert "insufficient_scope:" not in contract.text
     assert "[invalid_token, scope_missing, rate_limited]" in contract.text  # flow lists renamed

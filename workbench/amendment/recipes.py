@@ -26,11 +26,14 @@ both call :func:`apply_recipe`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workbench.amendment.settings import DEFAULT_NOTICE_PERIOD
@@ -927,6 +930,132 @@ def judge(
     return build_report(old, load_for_recipe(text, source), today=today, policy=policy)
 
 
+# --- on a file in a repository: the one path the command line and the TUI take ----------------
+
+_BOM = "\ufeff"
+
+
+@dataclass(slots=True)
+class Preview:
+    """A recipe applied to a working-tree file, not yet written: the result, its unified diff
+    and the engine's report of the result against HEAD (``None`` outside a repository)."""
+
+    path: Path
+    relpath: str
+    before: str
+    applied: Applied
+    diff: str
+    report: Any = None
+    base_label: str = "HEAD"
+    bom: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.applied.text != self.before
+
+
+def preview_recipe(
+    recipe_id: str,
+    path: str | Path,
+    params: Mapping[str, str],
+    *,
+    today: dt.date | None = None,
+) -> Preview:
+    """Apply ``recipe_id`` to the contract file at ``path`` in memory and judge the result
+    against the file at HEAD (the repository's notice period, clock skew and policy in force).
+    Raises :class:`RecipeError` (one line) for anything that stops it; writes nothing."""
+    from workbench.contract.yamlsrc import read_regular
+    from workbench.history.errors import HistoryError
+    from workbench.history.gitio import GitRepo
+
+    file = Path(path)
+    try:
+        raw = read_regular(file)
+    except OSError as exc:
+        raise RecipeError(f"{path}: error: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RecipeError(f"{path}: error: not UTF-8") from None
+    bom = text.startswith(_BOM)
+    text = text[1:] if bom else text
+    try:
+        git: GitRepo | None = GitRepo.discover(file.resolve().parent)
+    except HistoryError:
+        git = None
+    try:
+        return _preview(recipe_id, file, str(path), text, bom, params, git, today)
+    finally:
+        if git is not None:
+            git.close()
+
+
+def _preview(
+    recipe_id: str,
+    file: Path,
+    rel: str,
+    text: str,
+    bom: bool,
+    params: Mapping[str, str],
+    git: Any,
+    today: dt.date | None,
+) -> Preview:
+    from workbench.amendment.settings import load_settings
+    from workbench.contract.errors import ContractError
+    from workbench.history.errors import HistoryError
+    from workbench.review import build_report
+    from workbench.security.policy import DEFAULT_POLICY, load_policy
+
+    settings, policy = None, DEFAULT_POLICY
+    if git is not None and git.root is not None:
+        with contextlib.suppress(HistoryError):
+            rel = git.relpath(str(file.resolve())) or rel
+        try:
+            settings = load_settings(git.root)
+            policy = load_policy(git.root)
+        except ContractError as exc:
+            raise RecipeError(exc.first.format()) from None
+    day = today or dt.date.today()
+    applied = apply_recipe(
+        recipe_id,
+        text,
+        rel,
+        params,
+        today=day,
+        notice_period=settings.notice_period if settings is not None else DEFAULT_NOTICE_PERIOD,
+        default_skew=policy.clock_skew,
+    )
+    diff = "".join(
+        difflib.unified_diff(
+            text.splitlines(keepends=True),
+            applied.text.splitlines(keepends=True),
+            f"a/{rel}",
+            f"b/{rel}",
+        )
+    )
+    report = None
+    if git is not None:
+        from workbench.history.revspec import read_contract_at
+
+        try:
+            old: Contract | None = read_contract_at(git.root or ".", "HEAD", rel)
+        except ContractError:
+            old = None  # a contract new in the working tree (or no commit yet)
+        report = build_report(old, load_for_recipe(applied.text, rel), policy=policy, today=day)
+    return Preview(file, rel, text, applied, diff, report, bom=bom)
+
+
+def write_preview(preview: Preview) -> None:
+    """Write the previewed result over its file (atomic; the byte-order mark kept)."""
+    from workbench.amendment.atomic import atomic_write
+
+    data = (_BOM if preview.bom else "") + preview.applied.text
+    try:
+        atomic_write(preview.path, data.encode("utf-8"))
+    except OSError as exc:
+        raise RecipeError(f"{preview.path}: error: cannot write: {exc.strerror or exc}") from None
+
+
 __all__ = [
     "RECIPES",
     "Applied",
@@ -938,4 +1067,6 @@ __all__ = [
     "choices",
     "judge",
     "plan_sunset",
+    "preview_recipe",
+    "write_preview",
 ]

@@ -239,6 +239,8 @@ class Editor:
             raise EditError(f"{self.where(last)}: error: the entry is not on a line of its own")
         step = " " * (_child_indent(self, mapping, last) or 2)
         at, lead = self._after_line(self._end_line(last))
+        if not raw:  # a new top-level section, set apart by a blank line like its neighbours
+            lead += self.nl
         head = f"{indent}{render_scalar(key)}:" + (f" {lines[0]}" if lines and lines[0] else "")
         body = [head, *(indent + step + line if line else "" for line in lines[1:])]
         self._add(at, at, lead + self.nl.join(body) + self.nl)
@@ -263,8 +265,20 @@ class Editor:
         if self._prefix(kstart).strip():
             raise EditError(f"{self.where(raw)}: error: the entry is not on a line of its own")
         first = self._line_of(kstart)
-        at, _lead = self._after_line(self._end_line(raw))
-        self._add(self._line_start(first), at, "")
+        last = self._end_line(raw)
+        at, _lead = self._after_line(last)
+        start = self._line_start(first)
+        if len(raw) == 1 and first > 1 and not self._line_text(first - 1).strip():
+            following = self._line_text(last + 1) if last < len(self._starts) else ""
+            if not following.strip():  # the blank line that set the section apart goes too
+                start = self._line_start(first - 1)
+        self._add(start, at, "")
+
+    def _line_text(self, line: int) -> str:
+        """The text of 1-based ``line`` without its break."""
+        start = self._starts[line - 1]
+        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
 
     def result(self) -> str:
         """The text with every edit applied; overlapping edits are refused."""
