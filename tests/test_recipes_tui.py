@@ -1,0 +1,72 @@
+"""The recipe picker under Pilot: a recipe from the palette, previewed with the engine's
+verdict, applied to the working tree, where the history shows it as the draft; ``R`` and esc."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+from tui_harness import SIZE, make_app, open_palette, settled, wait_for_screen, wait_until
+
+from workbench.demo import build_demo_repo
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.recipe import RecipeScreen
+
+CONTRACT = "contracts/payments/payments-api.yaml"
+
+
+async def test_a_recipe_from_the_palette_becomes_the_draft(tmp_path: Path) -> None:
+    root = build_demo_repo(tmp_path / "demo", draft=False)
+    before = (root / CONTRACT).read_text(encoding="utf-8")
+    app = make_app(root, select=CONTRACT)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        assert screen.current_path == CONTRACT
+        assert not any(r.data.is_draft for r in screen.history_table.rows_all)
+        await open_palette(pilot, "Recipe: Require MFA")
+        await pilot.press("enter")
+        dialog = await wait_for_screen(pilot, RecipeScreen)
+        await wait_until(
+            pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
+        )
+        select = dialog.query_one("#param-scope")
+        assert select.value == "payments:read"  # the first scope without MFA, from the contract
+        await pilot.click("#preview")
+        await wait_until(pilot, lambda: dialog.stage == "review")
+        verdict = str(dialog.query_one("#verdict", Static).content)
+        assert "verdict against HEAD: breaking" in verdict
+        assert "mfa.required-for-added" in verdict and "cannot be made safe" in verdict
+        diff = str(dialog.query_one("#diff", Static).content)
+        assert "+  required_for: [payments:write, payments:refund, payments:read]" in diff
+        assert (root / CONTRACT).read_text(encoding="utf-8") == before  # nothing written yet
+        await pilot.click("#apply")
+        await wait_for_screen(pilot, MainScreen)
+        after = (root / CONTRACT).read_text(encoding="utf-8")
+        assert after == before.replace(
+            "required_for: [payments:write, payments:refund]",
+            "required_for: [payments:write, payments:refund, payments:read]",
+        )
+        # the history shows the uncommitted draft; its findings follow
+        await wait_until(pilot, lambda: any(r.data.is_draft for r in screen.history_table.rows_all))
+        await wait_until(pilot, lambda: screen.settled)
+
+
+async def test_r_opens_the_picker_and_esc_writes_nothing(tmp_path: Path) -> None:
+    root = build_demo_repo(tmp_path / "demo", draft=False)
+    before = (root / CONTRACT).read_bytes()
+    app = make_app(root, select=CONTRACT)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("R")
+        dialog = await wait_for_screen(pilot, RecipeScreen)
+        options = dialog.query_one("#recipes", OptionList)
+        assert options.option_count == 8
+        await pilot.press("down", "enter")  # add an identity provider: a form of free values
+        await wait_until(pilot, lambda: dialog.stage == "form" and dialog.query("#param-id"))
+        await pilot.click("#preview")  # nothing filled in: a clear line, nothing written
+        await wait_until(
+            pilot, lambda: "missing parameter id" in str(dialog.query_one("#recipe-error").content)
+        )
+        await pilot.press("escape")
+        await wait_for_screen(pilot, MainScreen)
+    assert (root / CONTRACT).read_bytes() == before
