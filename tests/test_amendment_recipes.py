@@ -454,3 +454,34 @@ def test_every_recipe_of_the_issue_is_registered():
         "rename-scope",
         "rename-error-code",
     }
+
+
+# --- the generated page ----------------------------------------------------------------------------
+
+
+def test_committed_recipes_page_is_up_to_date():
+    from workbench.amendment.recipedocs import RECIPES_PATH, render_recipes
+
+    root = Path(__file__).resolve().parents[1]
+    assert (root / RECIPES_PATH).read_text(encoding="utf-8") == render_recipes(), (
+        "docs/recipes.md is stale: run `python -m workbench.amendment.recipedocs`"
+    )
+    assert "(docs/recipes.md)" in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_recipes_page_has_every_recipe_and_check_mode_detects_staleness(tmp_path):
+    from workbench.amendment.recipedocs import RECIPES_PATH, main, render_recipes
+
+    text = render_recipes()
+    for recipe in RECIPES.values():
+        assert text.count(f"## `{recipe.id}`") == 1
+        entry = text.split(f"## `{recipe.id}`", 1)[1].split("\n## ", 1)[0]
+        assert recipe.title in entry and "Engine verdict: **" in entry
+        if recipe.two_step:
+            assert "On the sunset: Engine verdict: **" in entry
+    assert main(["--root", str(tmp_path), "--check"]) == 1
+    assert main(["--root", str(tmp_path)]) == 0
+    assert main(["--root", str(tmp_path), "--check"]) == 0
+    target = tmp_path / RECIPES_PATH
+    target.write_text(target.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+    assert main(["--root", str(tmp_path), "--check"]) == 1

@@ -128,6 +128,7 @@ class Recipe:
     run: Callable[[Context], Applied]
     two_step: bool = False
     unsafe: str = ""  # why the change cannot be made safe (empty: it can)
+    example: tuple[tuple[str, str], ...] = ()  # parameters of the documented example
 
     def param(self, name: str) -> RecipeParam:
         return next(p for p in self.params if p.name == name)
@@ -736,6 +737,7 @@ _RECIPES: tuple[Recipe, ...] = (
         ),
         _rotate_algorithm,
         two_step=True,
+        example=(("token", "access_token"), ("old", "RS256"), ("new", "ES256")),
     ),
     Recipe(
         "add-identity-provider",
@@ -748,6 +750,11 @@ _RECIPES: tuple[Recipe, ...] = (
             RecipeParam("jwks_uri", "Its JWKS URL.", free=True, optional=True),
         ),
         _add_idp,
+        example=(
+            ("id", "partner-idp"),
+            ("issuer", "https://id.partner.example"),
+            ("tokens", "access_token"),
+        ),
     ),
     Recipe(
         "retire-identity-provider",
@@ -757,6 +764,7 @@ _RECIPES: tuple[Recipe, ...] = (
         (RecipeParam("idp", "The identity provider.", lambda c, _p: _idps(c)),),
         _retire_idp,
         two_step=True,
+        example=(("idp", "legacy-idp"),),
     ),
     Recipe(
         "shorten-token-lifetime",
@@ -767,6 +775,7 @@ _RECIPES: tuple[Recipe, ...] = (
             RecipeParam("lifetime", "The new lifetime (15m, 1h...).", free=True),
         ),
         _shorten_lifetime,
+        example=(("token", "access_token"), ("lifetime", "10m")),
     ),
     Recipe(
         "require-mfa-for-scope",
@@ -774,6 +783,7 @@ _RECIPES: tuple[Recipe, ...] = (
         "Require a second factor for a scope (mfa.required_for).",
         (RecipeParam("scope", "The scope.", _scopes_without_mfa),),
         _require_mfa,
+        example=(("scope", "orders:read"),),
         unsafe="cannot be made safe: users who have no second factor enrolled are refused "
         "tokens with this scope from the day it takes effect",
     ),
@@ -786,6 +796,7 @@ _RECIPES: tuple[Recipe, ...] = (
             RecipeParam("claim", "The claim name.", free=True),
         ),
         _add_claim,
+        example=(("token", "access_token"), ("claim", "jti")),
         unsafe="cannot be made safe by an overlap: tokens already issued without the claim are "
         "rejected; issuers must emit it before verifiers require it",
     ),
@@ -800,6 +811,7 @@ _RECIPES: tuple[Recipe, ...] = (
         ),
         _rename_scope,
         two_step=True,
+        example=(("scope", "orders:write"), ("to", "orders:create")),
     ),
     Recipe(
         "rename-error-code",
@@ -812,6 +824,7 @@ _RECIPES: tuple[Recipe, ...] = (
         ),
         _rename_error,
         two_step=True,
+        example=(("code", "insufficient_scope"), ("to", "scope_missing")),
     ),
 )
 
