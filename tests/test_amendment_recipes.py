@@ -485,3 +485,24 @@ def test_recipes_page_has_every_recipe_and_check_mode_detects_staleness(tmp_path
     target = tmp_path / RECIPES_PATH
     target.write_text(target.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
     assert main(["--root", str(tmp_path), "--check"]) == 1
+
+
+def test_hostile_names_are_quoted_and_read_back_as_given():
+    name = "evil: x # [y]\n- z"
+    applied = apply_recipe(
+        "rename-scope", TINY, "tiny.yaml", {"scope": "tiny:read", "to": name}, today=TODAY
+    )
+    contract = load_contract_text(applied.text, "tiny.yaml")
+    assert contract.data["scopes"][name] == "Read things"
+    assert list(contract.data["scopes"]) == ["tiny:read", name, "tiny:write"]
+
+
+def test_a_rotation_never_proposes_a_weak_algorithm():
+    text, src = sample("payments-api")
+    with pytest.raises(RecipeError, match="new 'none' is not in this contract"):
+        apply_recipe(
+            "rotate-signing-algorithm",
+            text,
+            src,
+            {"token": "id_token", "old": "RS256", "new": "none"},
+        )

@@ -30,7 +30,6 @@ import contextlib
 import datetime as dt
 import difflib
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -890,10 +889,10 @@ def check_params(
 def _known_elsewhere(
     recipe: Recipe, p: RecipeParam, contract: Contract, params: Mapping[str, str], value: str
 ) -> bool:
-    """A value outside the choices that is still fine: the contract step of a rotation names an
-    algorithm that is listed (the choices of ``new`` exclude listed ones)."""
+    """A value outside the choices that is still fine: the new algorithm of a rotation may be
+    one the token lists already (the expand step then only deprecates the old one)."""
     if recipe.id == "rotate-signing-algorithm" and p.name == "new":
-        return value in _token_algs(contract, params) or bool(re.fullmatch(r"[A-Za-z0-9]+", value))
+        return value in _token_algs(contract, params)
     return False
 
 
