@@ -506,3 +506,111 @@ def test_a_rotation_never_proposes_a_weak_algorithm():
             src,
             {"token": "id_token", "old": "RS256", "new": "none"},
         )
+
+
+# --- every two-step recipe on every demo contract ------------------------------------------------
+
+NEW_NAMES = {"to": {"rename-scope": "renamed:scope", "rename-error-code": "renamed_code"}}
+
+
+def _demo_params(recipe, contract) -> dict[str, str] | None:
+    """Parameters from the contract's own choices (the last one), new names for free ones."""
+    params: dict[str, str] = {}
+    for p in recipe.params:
+        if p.free:
+            params[p.name] = NEW_NAMES[p.name][recipe.id]
+            continue
+        offered = choices(recipe, p, contract, params)
+        if not offered:
+            return None
+        params[p.name] = offered[-1]
+    return params
+
+
+@pytest.mark.parametrize("name", ["payments-api", "ledger-service", "wallet-app", "partner-api"])
+@pytest.mark.parametrize("recipe_id", [r.id for r in RECIPES.values() if r.two_step])
+def test_two_step_recipes_on_every_demo_contract(name, recipe_id):
+    text, src = sample(name)
+    recipe = RECIPES[recipe_id]
+    params = _demo_params(recipe, load_contract_text(text, src))
+    if params is None:
+        pytest.skip(f"{name} offers nothing for {recipe_id}")
+    if recipe_id == "retire-identity-provider" and name == "payments-api":
+        pytest.skip("corp-idp is the only issuer (refused: tested above)")
+    expand = apply_recipe(recipe_id, text, src, params, today=TODAY)
+    removed, _ = changed_lines(text, expand.text)
+    assert len(removed) <= 1  # at most a flow list's line, rewritten; the rest byte for byte
+    assert expand.sunset is not None and expand.sunset >= TODAY + dt.timedelta(days=90)
+    assert severity(text, expand.text, src) != "breaking"
+    again = {k: v for k, v in params.items() if k not in ("new", "to")}
+    contract = apply_recipe(recipe_id, expand.text, src, again, today=expand.sunset)
+    before = expand.sunset - dt.timedelta(days=1)
+    assert severity(expand.text, contract.text, src, before) == "breaking"
+
+
+def test_a_new_name_the_format_refuses_is_one_located_line():
+    text, src = sample("partner-api")
+    with pytest.raises(RecipeError) as err:
+        apply_recipe("rename-error-code", text, src, {"code": "rate_limited", "to": "Rate-Limited"})
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("partner-api.yaml:")
+    assert "does not match" in message and "check the values given" in message
+
+
+def test_a_missing_parameter_lists_the_choices():
+    text, src = sample("payments-api")
+    with pytest.raises(
+        RecipeError, match=r"missing parameter token .*choices: access_token, id_token"
+    ):
+        apply_recipe("rotate-signing-algorithm", text, src, {"old": "RS256"})
+
+
+# --- the other recipes on the hand-written block lists --------------------------------------------
+
+
+def test_add_identity_provider_on_block_lists():
+    applied = apply_recipe(
+        "add-identity-provider",
+        TINY,
+        "tiny.yaml",
+        {
+            "id": "third-idp",
+            "issuer": "https://third.example.com",
+            "tokens": "access_token",
+            "jwks_uri": "https://third.example.com/jwks.json",
+        },
+    )
+    assert changed_lines(TINY, applied.text) == (
+        [],
+        [
+            "  - id: third-idp",
+            "    issuer: https://third.example.com",
+            "    jwks_uri: https://third.example.com/jwks.json",
+            "      - third-idp",
+        ],
+    )
+    assert "      - new-idp\n      - third-idp\n    signing_algorithms:" in applied.text
+    assert severity(TINY, applied.text, "tiny.yaml") == "risky"
+
+
+def test_shorten_lifetime_on_the_hand_written_contract():
+    applied = apply_recipe(
+        "shorten-token-lifetime", TINY, "tiny.yaml", {"token": "access_token", "lifetime": "1h"}
+    )
+    assert changed_lines(TINY, applied.text) == (["    lifetime: 2h"], ["    lifetime: 1h"])
+    assert severity(TINY, applied.text, "tiny.yaml") == "risky"
+
+
+def test_rename_error_code_on_block_lists():
+    expand, contract = two_steps(
+        "rename-error-code", TINY, "tiny.yaml", {"code": "not_allowed", "to": "forbidden"}
+    )
+    assert (
+        "  not_allowed:\n    status: 403\n    description: The token lacks a scope.\n"
+        "  forbidden:\n    status: 403\n    description: The token lacks a scope.\n" in expand.text
+    )
+    assert severity(TINY, expand.text, "tiny.yaml") != "breaking"
+    assert "      - invalid_token\n      - forbidden\n" in contract.text
+    assert "not_allowed" not in contract.text
+    before = expand.sunset - dt.timedelta(days=1)
+    assert severity(expand.text, contract.text, "tiny.yaml", before) == "breaking"

@@ -311,7 +311,9 @@ def _loaded(text: str, source: str) -> Contract:
     try:
         return load_contract_text(text, source)
     except ContractError as exc:  # an edit that broke the contract is the recipe's defect
-        raise RecipeError(f"the edited contract is invalid: {exc.first.format()}") from None
+        raise RecipeError(
+            f"{exc.first.format()} (in the recipe's result: check the values given)"
+        ) from None
 
 
 def _two_step(
@@ -871,7 +873,11 @@ def check_params(
         value = params.get(p.name)
         if not value:
             if not p.optional:
-                raise RecipeError(f"{recipe.id}: missing parameter {p.name} ({p.help.rstrip('.')})")
+                offered = choices(recipe, p, contract, params) if p.choices else []
+                hint = f"; choices: {', '.join(offered)}" if offered else ""
+                raise RecipeError(
+                    f"{recipe.id}: missing parameter {p.name} ({p.help.rstrip('.')}{hint})"
+                )
             continue
         if p.free or p.choices is None:
             continue
