@@ -70,3 +70,36 @@ async def test_r_opens_the_picker_and_esc_writes_nothing(tmp_path: Path) -> None
         await pilot.press("escape")
         await wait_for_screen(pilot, MainScreen)
     assert (root / CONTRACT).read_bytes() == before
+
+
+async def test_the_contract_step_is_refused_before_the_sunset(tmp_path: Path) -> None:
+    root = build_demo_repo(tmp_path / "demo", draft=False)
+    app = make_app(root, select=CONTRACT)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        for attempt in ("expand", "contract"):
+            await open_palette(pilot, "Recipe: Rotate")
+            await pilot.press("enter")
+            dialog = await wait_for_screen(pilot, RecipeScreen)
+            await wait_until(
+                pilot, lambda d=dialog: d.contract is not None and d.query("#param-old")
+            )
+            assert dialog.query_one("#param-token").value == "access_token"
+            assert dialog.query_one("#param-old").value == "ES256"
+            await pilot.click("#preview")
+            if attempt == "expand":
+                await wait_until(pilot, lambda d=dialog: d.stage == "review")
+                verdict = str(dialog.query_one("#verdict", Static).content)
+                assert "expand step" in verdict and "verdict against HEAD: safe" in verdict
+                await pilot.click("#apply")
+                await wait_for_screen(pilot, MainScreen)
+                await wait_until(pilot, lambda: screen.settled)
+                assert (
+                    "tokens.access_token.signing_algorithms[ES256]" in (root / CONTRACT).read_text()
+                )
+            else:
+                error = dialog.query_one("#recipe-error")
+                await wait_until(pilot, lambda e=error: "can be removed from" in str(e.content))
+                assert dialog.stage == "form"
+                await pilot.press("escape")
+                await wait_for_screen(pilot, MainScreen)

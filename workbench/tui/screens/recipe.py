@@ -61,6 +61,8 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
     RecipeScreen #form { height: auto; max-height: 20; }
     RecipeScreen #form Label { margin: 1 0 0 0; }
     RecipeScreen #review { height: auto; max-height: 28; }
+    RecipeScreen.-review > Vertical { height: 95%; }
+    RecipeScreen.-review #review { height: 1fr; max-height: 100%; }
     RecipeScreen #buttons { height: auto; margin: 1 0 0 0; }
     RecipeScreen #buttons Button { margin: 0 1 0 0; }
     RecipeScreen .hint { color: $text-muted; margin: 1 0 0 0; }
@@ -85,6 +87,7 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         self.load_error = ""
         self.preview: Any = None
         self.stage = "pick"
+        self._form_for: str | None = None  # the recipe whose form is built
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -127,7 +130,8 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         """Show what ``stage`` needs: the list (pick), the form (form) or the review."""
         self.stage = stage
         self.query_one("#recipes").display = stage == "pick"
-        self.query_one("#form").display = stage in ("form", "review")
+        self.query_one("#form").display = stage == "form"
+        self.set_class(stage == "review", "-review")
         self.query_one("#review").display = stage == "review"
         self.query_one("#buttons").display = stage != "pick"
         self.query_one("#preview").display = stage == "form"
@@ -135,8 +139,8 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         self.query_one("#recipe-error", Label).update("")
         if stage == "pick":
             self.query_one("#recipes", OptionList).focus()
-        elif stage == "form":
-            self._build_form()
+        elif stage == "form" and self._form_for != (self.recipe.id if self.recipe else None):
+            self._build_form()  # back from the review keeps what was chosen
 
     # --- the contract -----------------------------------------------------------------------
 
@@ -170,6 +174,7 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         if self.contract is None:
             form.mount(Label(self.load_error or "Reading the contract…", markup=False))
             return
+        self._form_for = recipe.id
         widgets: list[Any] = [Label(lit(recipe.help))]
         if recipe.unsafe:
             widgets.append(Label(lit(f"Note: {recipe.unsafe}"), classes="hint"))
@@ -179,14 +184,16 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
             widgets.append(Label(lit(label)))
             offered = core.choices(recipe, p, self.contract, chosen)
             if p.choices is not None and not p.free and (offered or not p.optional):
+                # the first choice is preselected (an optional one can be cleared)
                 select: Select[str] = Select(
                     [(lit(v), v) for v in offered],
                     prompt="(none in this contract)" if not offered else "choose",
                     allow_blank=p.optional or not offered,
+                    value=offered[0] if offered else Select.NULL,
                     id=f"param-{p.name}",
                 )
                 widgets.append(select)
-                if offered and not p.optional:
+                if offered:
                     chosen[p.name] = offered[0]
             else:
                 hint = ", ".join(offered)
@@ -230,7 +237,12 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
             if not found or not isinstance(found.first(), Select):
                 continue
             select = found.first(Select)
-            select.set_options([(lit(v), v) for v in core.choices(recipe, p, contract, chosen)])
+            previous = select.value
+            offered = core.choices(recipe, p, contract, chosen)
+            select.set_options([(lit(v), v) for v in offered])
+            if offered:  # keep the choice when it is still offered, else the first one
+                select.value = previous if previous in offered else offered[0]
+                chosen[p.name] = select.value
 
     # --- picking, previewing, applying ------------------------------------------------------
 
