@@ -426,8 +426,8 @@ def _rotate_algorithm(ctx: Context) -> Applied:
         recipe="rotate-signing-algorithm",
         replacement=new or ", ".join(kept),
         notice=(
-            f"Verifiers of {token} must accept {new or ', '.join(kept)} now; {old} {token}s are "
-            "rejected after the sunset."
+            f"Verifiers of {token} must accept {new or ', '.join(kept)} now; {token} signed "
+            f"with {old} is rejected after the sunset."
         ),
         summary=f"{token} accepts {new} alongside {old}; {old} deprecated",
     )
