@@ -357,11 +357,11 @@ def _two_step(
     staged = ctx.editor.result()
     expanded = _loaded(staged, ctx.source)
     # the contract step on the expanded text, to measure what its removal needs
-    later = Editor(staged, ctx.source)
+    later = Editor(staged, ctx.source, expanded)
     contract(later)
     contracted = _loaded(later.result(), ctx.source)
     sunset, why = plan_sunset(ctx, expanded, contracted, target, sessions=sessions)
-    ed = Editor(staged, ctx.source)
+    ed = Editor(staged, ctx.source, expanded)
     _add_deprecations(
         ed,
         [
@@ -922,7 +922,7 @@ def apply_recipe(
         raise RecipeError(f"unknown recipe {recipe_id!r} (recipes: {', '.join(RECIPES)})")
     contract = load_for_recipe(text, source)
     try:
-        editor = Editor(text, source)
+        editor = Editor(text, source, contract)
         clean = {k: str(v).strip() for k, v in params.items() if v is not None}
         check_params(recipe, contract, clean, editor)
         ctx = Context(

@@ -56,16 +56,20 @@ class _Edit:
 class Editor:
     """Collects located edits of ``text`` and applies them (see the module docstring)."""
 
-    def __init__(self, text: str, source: str):
+    def __init__(self, text: str, source: str, parsed: Any = None):
+        """``parsed``: the document of ``text`` already loaded (anything with ``data``,
+        ``locs`` and ``key_locs``, such as a :class:`~workbench.contract.model.Contract`), so
+        that it is not parsed twice."""
         self.text = text
         self.source = source
-        try:
-            doc = load_yaml(text, source)
-        except ContractError as exc:
-            raise EditError(exc.first.format()) from None
-        self.data: Any = doc.data
-        self.locs = doc.locs
-        self.key_locs = doc.key_locs
+        if parsed is None:
+            try:
+                parsed = load_yaml(text, source)
+            except ContractError as exc:
+                raise EditError(exc.first.format()) from None
+        self.data: Any = parsed.data
+        self.locs = parsed.locs
+        self.key_locs = parsed.key_locs
         self.nl = "\r\n" if "\r\n" in text else "\n"
         self._starts = [0] + [m.end() for m in _BREAK.finditer(text)]
         self._edits: list[_Edit] = []
