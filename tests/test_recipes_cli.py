@@ -120,3 +120,24 @@ def test_a_malformed_param_is_a_usage_error(tmp_path):
     )
     assert result.exit_code == 2
     assert "is not NAME=VALUE" in result.stderr
+
+
+def test_a_byte_order_mark_and_crlf_survive_the_write(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    raw = b"\xef\xbb\xbf" + TINY.replace("\n", "\r\n").encode("utf-8")
+    repo.write(PATH, raw)
+    repo.commit("Add the tiny contract with a BOM and CRLF")
+    result = cli(
+        "amend",
+        "recipe",
+        "shorten-token-lifetime",
+        "-c",
+        PATH,
+        "-p",
+        "token=access_token",
+        "-p",
+        "lifetime=1h",
+        repo=repo.root,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (repo.root / PATH).read_bytes() == raw.replace(b"lifetime: 2h", b"lifetime: 1h")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from textual.widgets import OptionList, Static
 from tui_harness import SIZE, make_app, open_palette, settled, wait_for_screen, wait_until
 
@@ -103,3 +104,38 @@ async def test_the_contract_step_is_refused_before_the_sunset(tmp_path: Path) ->
                 assert dialog.stage == "form"
                 await pilot.press("escape")
                 await wait_for_screen(pilot, MainScreen)
+
+
+async def test_hostile_names_from_the_contract_are_shown_literally(tmp_path: Path) -> None:
+    from amendment_support import Repo
+    from test_amendment_recipes import TINY
+
+    hostile = "[b]admin[/b]\x1b[31m\u202e"
+    repo = Repo(tmp_path / "repo")
+    text = TINY.replace(
+        "  tiny:write: Write things\n",
+        f'  "{hostile.encode("unicode_escape").decode()}": Everything\n  tiny:write: Write things\n',
+    )
+    repo.write("contracts/tiny.yaml", text)
+    repo.commit("Add the tiny contract")
+    app = make_app(repo.root, select="contracts/tiny.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await open_palette(pilot, "Recipe: Require MFA")
+        await pilot.press("enter")
+        dialog = await wait_for_screen(pilot, RecipeScreen)
+        await wait_until(
+            pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
+        )
+        select = dialog.query_one("#param-scope")
+        select.value = hostile
+        await pilot.click("#preview")
+        await wait_until(pilot, lambda: dialog.stage == "review")
+        diff = str(dialog.query_one("#diff", Static).content)
+        assert "[b]admin[/b]" in diff  # markup shown, not applied
+        assert "\x1b" not in diff and "\u202e" not in diff
+        await pilot.click("#apply")
+        await wait_for_screen(pilot, MainScreen)
+    written = (repo.root / "contracts/tiny.yaml").read_text(encoding="utf-8")
+    assert "\x1b" not in written and "\u202e" not in written  # escaped in the file too
+    assert hostile in yaml.safe_load(written)["mfa"]["required_for"]

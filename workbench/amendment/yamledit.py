@@ -20,6 +20,7 @@ import yaml
 
 from workbench.contract.errors import ContractError
 from workbench.contract.yamlsrc import Loc, load_yaml
+from workbench.textsafe import escape_for_double_quotes
 
 _BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks, as the loader's
 _PLAIN = re.compile(r"[A-Za-z0-9_./@+-][A-Za-z0-9_./@+:=-]*\Z")
@@ -42,7 +43,9 @@ def render_scalar(value: str, *, block: bool = False) -> str:
                 return value
         except yaml.YAMLError:
             pass
-    return json.dumps(value, ensure_ascii=False)
+    # double-quoted, with every control, bidi and invisible character escaped: the file reads
+    # in a review as what it holds
+    return escape_for_double_quotes(json.dumps(value, ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
