@@ -614,3 +614,15 @@ def test_rename_error_code_on_block_lists():
     assert "not_allowed" not in contract.text
     before = expand.sunset - dt.timedelta(days=1)
     assert severity(expand.text, contract.text, "tiny.yaml", before) == "breaking"
+
+
+def test_an_artefact_or_a_json_file_is_refused_by_name():
+    path = SAMPLES / "artefacts" / "merchant-api.yaml"
+    with pytest.raises(RecipeError) as err:
+        apply_recipe("rename-scope", path.read_text(encoding="utf-8"), "merchant-api.yaml", {})
+    assert str(err.value) == (
+        "merchant-api.yaml:1:1: error: recipes edit contracts; this is an OpenAPI description: "
+        "import it as a contract first (workbench import)"
+    )
+    with pytest.raises(RecipeError, match="this is a JSON file"):
+        apply_recipe("rename-scope", "{}", "login-discovery.json", {})

@@ -43,6 +43,7 @@ from workbench.contract.model import Contract
 from workbench.contract.paths import element_key, join
 from workbench.contract.units import DurationError, format_duration, parse_duration
 from workbench.security import overlap
+from workbench.sources.kinds import KINDS, NAMES, detect
 
 DEFAULT_SKEW = 60  # the security policy's default clock skew (security.clock_skew)
 
@@ -852,11 +853,33 @@ def choices(
 
 
 def load_for_recipe(text: str, source: str) -> Contract:
-    """The contract a recipe edits; a one-line ``RecipeError`` for bad input."""
+    """The contract a recipe edits; a one-line ``RecipeError`` for bad input (an artefact or a
+    JSON file is refused by name: recipes write the contract format's YAML)."""
+    if source.lower().endswith(".json"):
+        raise RecipeError(
+            f"{source}:1:1: error: recipes edit YAML contracts; this is a JSON file: edit it by "
+            "hand (or import it as a contract: workbench import)"
+        )
     try:
         return load_contract_text(text, source)
     except ContractError as exc:
+        kind = _artefact_kind(text, source)
+        if kind is not None:
+            raise RecipeError(
+                f"{source}:1:1: error: recipes edit contracts; this is {NAMES[kind]}: import it "
+                "as a contract first (workbench import)"
+            ) from None
         raise RecipeError(exc.first.format()) from None
+
+
+def _artefact_kind(text: str, source: str) -> str | None:
+    from workbench.contract.yamlsrc import load_yaml
+
+    try:
+        kind = detect(load_yaml(text, source).data, source)
+    except ContractError:
+        return None
+    return kind if kind in KINDS else None
 
 
 def check_params(
