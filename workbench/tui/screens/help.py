@@ -19,7 +19,11 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("▌", "$success", "a line a safe finding points to"),
     ("◆", "$security", "a security weakening or security review finding"),
     ("✎", "$text-warning", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
-    ("●", "$text-primary", "the marked revision: the diff shows marked vs selected"),
+    (
+        "●",
+        "$text-primary",
+        "the marked revision: the diff shows marked vs selected, older on the left (s swaps)",
+    ),
 )
 
 

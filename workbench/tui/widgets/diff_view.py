@@ -277,13 +277,14 @@ class DiffView(ScrollView, can_focus=True):
     def watch_mode(self) -> None:
         self._update_shown_mode(force=True)
 
+    def auto_mode(self) -> str:
+        """What ``auto`` shows at the current width: split from SPLIT_MIN_WIDTH on."""
+        width = self.scrollable_content_region.width or self.size.width
+        return "split" if width >= SPLIT_MIN_WIDTH else "unified"
+
     def _update_shown_mode(self, *, force: bool = False) -> None:
         """Apply ``mode`` to the current width (``auto`` is split from SPLIT_MIN_WIDTH on)."""
-        width = self.scrollable_content_region.width or self.size.width
-        if self.mode == "auto":
-            shown = "split" if width >= SPLIT_MIN_WIDTH else "unified"
-        else:
-            shown = self.mode
+        shown = self.auto_mode() if self.mode == "auto" else self.mode
         if shown != self.shown_mode or force:
             self.shown_mode = shown
             line = self._row_lines(self.cursor)
