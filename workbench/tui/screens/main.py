@@ -219,6 +219,7 @@ class MainScreen(JobHost, Screen):
     def on_resize(self) -> None:
         width = self.size.width
         self.set_class(width < 100, "-narrow")
+        self.set_class(width >= 160, "-wide")
         self.query_one(Footer).compact = width < 100
         if commands.footer_hidden(width) != self._footer_hidden:
             self._footer_hidden = commands.footer_hidden(width)

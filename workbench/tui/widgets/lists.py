@@ -173,6 +173,7 @@ class ListTable(DataTable, inherit_bindings=False):
 
     FLEX: str | None = None  # the column that takes the width the others leave (by label)
     FLEX_MIN = 12
+    FLEX_WANT = 36  # columns are left out (``DROP``) before the flexible one gets less
     DROP: tuple[str, ...] = ()  # columns left out, in this order, when the width is short
 
     def _natural(self, rows: list[ListRow]) -> list[int]:
@@ -207,12 +208,13 @@ class ListTable(DataTable, inherit_bindings=False):
         def others(columns: list[int]) -> int:
             return sum(natural[i] + pad for i in columns if i != flex) + pad
 
+        want = min(natural[flex], self.FLEX_WANT)
         for label in self.DROP:
-            if others(shown) + self.FLEX_MIN <= room:
+            if others(shown) + want <= room:
                 break
             shown.remove(labels.index(label))
         widths = list(natural)
-        widths[flex] = max(self.FLEX_MIN, min(natural[flex], room - others(shown)))
+        widths[flex] = max(self.FLEX_MIN, room - others(shown))
         return tuple(shown), tuple(widths[i] for i in shown)
 
     def _set_columns(self, layout: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
@@ -393,8 +395,10 @@ class HistoryTable(ListTable):
         ("author", None),
     )
     FLEX = "subject"
-    FLEX_MIN = 10
-    DROP = ("author", "date", "tags", "sha")
+    FLEX_MIN = 8
+    FLEX_WANT = 40
+    # narrow: the revision detail below the list still says the bump, version and the rest
+    DROP = ("author", "date", "sha", "tags", "version", "bump")
     MAX_WIDTHS = {"subject": 32, "tags": 24, "author": 20}
 
     @staticmethod
@@ -423,6 +427,9 @@ class HistoryTable(ListTable):
             subject = f"({change}) {subject}"
         author = getattr(revision, "author_name", "")
         tag_text = " ".join(tags)
+        # payments-api/v3.0.0 shows as v3.0.0 in payments-api's history (filters match both)
+        prefix = f"{getattr(revision, 'contract_id', '')}/"
+        shown_tags = " ".join(t.removeprefix(prefix) if prefix != "/" else t for t in tags)
         cells = [
             Cell(" "),
             badge_cell("pending"),
@@ -430,7 +437,7 @@ class HistoryTable(ListTable):
             cell(getattr(revision, "version", "") or "?"),
             Cell(""),
             cell(subject),
-            cell(tag_text, "marked", "bold"),
+            cell(shown_tags, "marked", "bold"),
             cell(date_text, style="dim"),
             sha,
             cell(author, style="italic"),
