@@ -11,6 +11,7 @@ from tui_harness import (
     screen_text,
     select_revision,
     settled,
+    wait_for_screen,
     wait_until,
 )
 
@@ -245,3 +246,52 @@ async def test_history_columns_use_the_width_they_have(demo_repo: Path) -> None:
         assert "subject" in widths and widths["subject"] >= 8
         total = sum(w + 2 for w in widths.values())
         assert total <= table.size.width  # every shown column is on screen
+
+
+# --- the finding detail -----------------------------------------------------------------------
+
+
+async def test_finding_detail_shows_everything_copies_and_accepts(tmp_path: Path) -> None:
+    from workbench.demo import build_demo_repo
+    from workbench.tui.screens.checklist import ReasonDialog
+    from workbench.tui.screens.finding import FindingScreen, finding_text
+
+    repo = build_demo_repo(tmp_path / "repo")
+    app = make_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        assert screen.history_table.current.data.kind == "worktree"
+        # an engine finding: rationale, citation with its link, who breaks, old and new values
+        table = screen.findings_table
+        breaking = next(it for it in screen.items if it.severity == "breaking")
+        table.focus()
+        table.select_key(str(breaking.index))
+        await pilot.press("enter")
+        detail = await wait_for_screen(pilot, FindingScreen)
+        text = finding_text(breaking)
+        for label in ("rationale", "citation", "breaks", "was", "now", "status", "fingerprint"):
+            assert f"\n{label}" in "\n" + text, label
+        assert "https://www.rfc-editor.org/rfc/" in text or "https://" in text
+        assert "rationale" in screen_text(app)
+        await pilot.press("y")
+        assert app.clipboard == text
+        # accepting it goes through the amend action and is kept in the record
+        await pilot.press("a")
+        dialog = await wait_for_screen(pilot, ReasonDialog)
+        await pilot.press(*"consumers migrated in the release train", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, (ReasonDialog, FindingScreen)))
+        del detail, dialog
+        records = list((repo / "amendments").rglob("*.yaml"))
+        fingerprint = breaking.finding.fingerprint
+        assert any(fingerprint[:12] in r.read_text() for r in records)
+        await wait_until(pilot, lambda: screen.settled)
+        # a security finding already present says so, and cannot be accepted from here
+        present = next(it for it in screen.items if it.kind == "security" and not it.new)
+        table.focus()
+        table.select_key(str(present.index))
+        await pilot.press("enter")
+        detail = await wait_for_screen(pilot, FindingScreen)
+        assert "already present" in finding_text(present) and not detail.can_accept
+        assert "fix" in finding_text(present)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FindingScreen))

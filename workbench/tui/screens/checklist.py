@@ -290,6 +290,11 @@ class NoticeScreen(ModalScreen[None]):
     def action_scroll(self, where: str) -> None:
         scroll_pager(self.query_one("#notice-scroll", VerticalScroll), where)
 
+    def action_copy(self) -> None:
+        """``y``: the notice as plain text (Markdown) to the clipboard (OSC 52: over SSH too)."""
+        self.app.copy_to_clipboard("\n".join(clean_lines(self.text)))
+        self.notify("Notice copied.")
+
 
 # --- the screen ---------------------------------------------------------------------------------
 

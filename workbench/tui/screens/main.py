@@ -773,7 +773,30 @@ class MainScreen(JobHost, Screen):
             item = self._item(event.row_key.value)
             if item is not None:
                 self.diff.goto_item(item)
-            self._focus_now(self.diff)
+                self.open_finding(item)
+
+    def open_finding(self, item: Item) -> None:
+        """``enter`` on a finding: the finding detail (accepting is offered on the working-tree
+        draft's amendment; once accepted, the repository is reloaded)."""
+        from workbench.tui.screens.finding import FindingScreen
+
+        revision = self.history_table.current.data if self.history_table.current else None
+        writable = (
+            revision is not None
+            and revision.kind == "worktree"
+            and self.current_key == revision.rev
+            and self.marked is None
+            and not self.base_compare
+        )
+        screen = FindingScreen(
+            item, path=self.current_path, writable=writable, repo=self.backend.repo
+        )
+
+        def closed(accepted: bool | None) -> None:
+            if accepted:
+                self.action_refresh_all()
+
+        self.app.push_screen(screen, closed)
 
     def _show_detail(self, item: Item | None) -> None:
         self.query_one("#finding-detail", Static).update(finding_detail(item), layout=False)
