@@ -295,3 +295,31 @@ async def test_finding_detail_shows_everything_copies_and_accepts(tmp_path: Path
         assert "fix" in finding_text(present)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, FindingScreen))
+
+
+# --- the checklist ------------------------------------------------------------------------------
+
+
+async def test_checklist_pane_keys_and_80x24(demo_repo: Path) -> None:
+    from tui_harness import open_checklist, wait_for_refresh
+
+    app = make_app(demo_repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_checklist(pilot)
+        await pilot.press("2")
+        assert screen.focused is screen.items_table
+        await pilot.press("1")
+        assert screen.focused is screen.steps_table
+        await wait_for_refresh(pilot)
+        text = screen_text(app)
+        lines = text.split("\n")
+        # the header is whole: the verdict, the record and the change set's fingerprint
+        c = screen.checklist
+        assert "change set" in text and c.fingerprint[:12] in text
+        assert "gate refuses it" in text or "ready to commit" in text
+        # the item's action hint is whole, and the footer keeps help and quit
+        item = screen.current_item()
+        assert item is not None
+        footer = lines[-1]
+        assert "? Help" in footer and "q Quit" in footer, footer
+        assert "set the version" in text.replace("\n", " ")

@@ -433,6 +433,26 @@ COMMANDS: tuple[Command, ...] = (
         palette=False,
     ),
     Command(
+        "checklist.steps",
+        "1",
+        "focus_pane('steps')",
+        "Steps",
+        "Focus the steps pane",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
+        "checklist.items",
+        "2",
+        "focus_pane('items')",
+        "Items",
+        "Focus the items pane",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+    ),
+    Command(
         "checklist.bump",
         "b",
         "bump",
@@ -485,6 +505,7 @@ COMMANDS: tuple[Command, ...] = (
         "checklist",
         show=True,
         palette=False,
+        footer_width=100,
     ),
     Command(
         "checklist.preview",
@@ -506,6 +527,7 @@ COMMANDS: tuple[Command, ...] = (
         "checklist",
         show=True,
         palette=False,
+        footer_width=100,
     ),
     Command(
         "checklist.notify",
@@ -517,6 +539,7 @@ COMMANDS: tuple[Command, ...] = (
         "checklist",
         show=True,
         palette=False,
+        footer_width=100,
     ),
     Command(
         "checklist.notify-all",
@@ -559,6 +582,7 @@ COMMANDS: tuple[Command, ...] = (
         "checklist",
         show=True,
         palette=False,
+        footer_width=100,
     ),
     Command(
         "checklist.refresh",
