@@ -603,13 +603,16 @@ class ChecklistScreen(JobHost, Screen[None]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The footer of a read-only checklist does not offer the answers (their keys still
-        say why they do nothing)."""
+        say why they do nothing); on narrow terminals it leaves out the less used keys (they
+        still work, and ``?`` lists them), so that help and quit always show."""
         bindings = super().active_bindings
-        if not self.read_only:
+        hidden = self._footer_hidden
+        read_only = self.read_only
+        if not read_only and not hidden:
             return bindings
         return {
             key: active._replace(binding=replace(active.binding, show=False))
-            if active.binding.action in self.ANSWERS
+            if active.binding.id in hidden or (read_only and active.binding.action in self.ANSWERS)
             else active
             for key, active in bindings.items()
         }
@@ -646,21 +649,6 @@ class ChecklistScreen(JobHost, Screen[None]):
         if commands.footer_hidden(width) != self._footer_hidden:
             self._footer_hidden = commands.footer_hidden(width)
             self.refresh_bindings()
-
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        """On narrow terminals the footer leaves out the less used keys (they still work, and
-        ``?`` lists them), so that help and quit always show."""
-        bindings = super().active_bindings
-        hidden = self._footer_hidden
-        if not hidden:
-            return bindings
-        return {
-            key: active._replace(binding=replace(active.binding, show=False))
-            if active.binding.id in hidden
-            else active
-            for key, active in bindings.items()
-        }
 
     def select_step(self, step_id: str) -> None:
         self.steps_table.select_key(step_id)
