@@ -323,3 +323,32 @@ async def test_checklist_pane_keys_and_80x24(demo_repo: Path) -> None:
         footer = lines[-1]
         assert "? Help" in footer and "q Quit" in footer, footer
         assert "set the version" in text.replace("\n", " ")
+
+
+# --- the help screen ----------------------------------------------------------------------------
+
+
+async def test_help_screen_can_be_searched(demo_repo: Path) -> None:
+    from workbench.tui.screens.help import HelpScreen
+
+    app = make_app(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        help_screen = await wait_for_screen(pilot, HelpScreen)
+        everything = str(help_screen.query_one("#help-text").content)
+        assert "Swap sides" in everything and "Refresh" in everything
+        await pilot.press("slash", *"swap")
+        shown = str(help_screen.query_one("#help-text").content)
+        assert "Swap sides" in shown and "Refresh" not in shown
+        # keys typed into the search are not commands (q does not close the screen)
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"quit")
+        assert isinstance(app.screen, HelpScreen)
+        assert "Quit the workbench" in str(help_screen.query_one("#help-text").content)
+        await pilot.press("enter", "escape")  # esc clears the kept search first
+        assert isinstance(app.screen, HelpScreen) and help_screen.search_text == ""
+        assert "Refresh" in str(help_screen.query_one("#help-text").content)
+        await pilot.press("slash", *"zzzz")
+        assert "No key matches" in str(help_screen.query_one("#help-text").content)
+        await pilot.press("escape", "escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))

@@ -685,6 +685,18 @@ COMMANDS: tuple[Command, ...] = (
         palette=False,
     ),
     Command(
+        "help.search",
+        "slash",
+        "search",
+        "Search",
+        "Search the keys screen (enter keeps the search, esc clears it)",
+        SCREENS,
+        "help",
+        show=True,
+        palette=False,
+        key_display="/",
+    ),
+    Command(
         "pager.down",
         "j,down",
         "scroll('down')",

@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual import on
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from workbench.tui import commands
 
@@ -60,6 +61,7 @@ class HelpScreen(ModalScreen[None]):
         padding: 0 1;
     }
     HelpScreen Static { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+    HelpScreen #help-search { width: 100%; margin: 0 0 1 0; }
     """
 
     def __init__(self, *, checklist: bool = False) -> None:
@@ -68,8 +70,41 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = Content("Keys · esc closes · ctrl+p finds any command")
+            scroll.border_title = Content("Keys · / searches · esc closes · ctrl+p runs any")
+            yield Input(
+                placeholder="search keys… (/; enter keeps it, esc clears)",
+                id="help-search",
+                compact=True,
+            )
             yield Static(self._content(), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#help-search", Input).value
+
+    def action_search(self) -> None:
+        self.set_focus(self.query_one("#help-search", Input))
+
+    @on(Input.Changed, "#help-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_one("#help-text", Static).update(self._content(event.value))
+
+    @on(Input.Submitted, "#help-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.set_focus(self.query_one(VerticalScroll))
+
+    async def action_dismiss(self, result: object = None) -> None:
+        """esc clears a search first; then it (or q, ?) closes the screen."""
+        box = self.query_one("#help-search", Input)
+        if box.value:
+            box.value = ""
+            self.query_one("#help-text", Static).update(self._content())
+            self.set_focus(self.query_one(VerticalScroll))
+            return
+        self.dismiss(None)
 
     def action_scroll(self, where: str) -> None:
         scroll_pager(self.query_one(VerticalScroll), where)
@@ -81,19 +116,32 @@ class HelpScreen(ModalScreen[None]):
         shown = [self.app.get_key_display(Binding(k.strip(), cmd.action)) for k in keys.split(",")]
         return "/".join(s for s in shown if s) or "—"
 
-    def _content(self) -> Content:
+    def _content(self, query: str = "") -> Content:
+        """Every key by group; with ``query``, only the commands (and marks) whose keys, title,
+        description, id or group contain every word of it."""
+        words = [w for w in query.lower().split() if w]
+
+        def wanted(*texts: str) -> bool:
+            text = " ".join(texts).lower()
+            return all(w in text for w in words)
+
         lines: list[Content] = []
         if self.checklist:
             groups = (commands.CHECKLIST, commands.NAVIGATION, commands.GENERAL)
         else:
             groups = tuple(g for g in commands.GROUPS if g != commands.CHECKLIST)
         for group in groups:
+            shown = [
+                cmd
+                for cmd in commands.COMMANDS
+                if cmd.group == group
+                and not (self.checklist and cmd.scope not in CHECKLIST_SCOPES)
+                and wanted(self._keys(cmd), cmd.title, cmd.description, cmd.id, group)
+            ]
+            if not shown:
+                continue
             lines.append(Content.styled(group, "bold $text-accent"))
-            for cmd in commands.COMMANDS:
-                if cmd.group != group:
-                    continue
-                if self.checklist and cmd.scope not in CHECKLIST_SCOPES:
-                    continue
+            for cmd in shown:
                 key = Content.styled(self._keys(cmd).ljust(12), "bold $text-primary")
                 lines.append(
                     Content.assemble(
@@ -105,10 +153,16 @@ class HelpScreen(ModalScreen[None]):
                     )
                 )
             lines.append(Content(""))
-        lines.append(Content.styled("Marks", "bold $text-accent"))
-        for glyph, colour, text in LEGEND:
+        marks = [m for m in LEGEND if wanted(m[0], m[2], "marks")]
+        if marks:
+            lines.append(Content.styled("Marks", "bold $text-accent"))
+        for glyph, colour, text in marks:
             lines.append(Content.assemble("  ", (glyph, f"bold {colour}"), "  ", text))
-        lines.append(Content(""))
+        if marks:
+            lines.append(Content(""))
+        if words and not lines:
+            lines.append(Content.styled(f"No key matches “{query.strip()}”.", "italic"))
+            lines.append(Content(""))
         lines.append(
             Content.styled(
                 "Remap any key in settings.yaml (keymap: {binding id: keys}); ids are shown dim.",
