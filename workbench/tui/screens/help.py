@@ -3,11 +3,11 @@ legend of the marks and badges."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual import on
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
