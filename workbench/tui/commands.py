@@ -7,7 +7,8 @@ command that makes sense without a key (``palette=True``).
 
 Scopes: ``app`` (anywhere), ``main`` (the main screen), ``list`` (the contracts, history and
 findings lists), ``history`` (the history list only), ``nav`` (cursor movement in every list
-and the diff), ``scroll`` (sideways scrolling of the lists and the diff), ``checklist`` (the
+and the diff), ``scroll`` (sideways scrolling of the lists and the diff), ``diffview`` (the
+diff only: its search), ``finding`` (the finding detail), ``checklist`` (the
 amendment checklist screen: listed on its own ``?`` screen, not in the palette), ``dialog``
 (the checklist's dialogs), ``summary`` (the summary dialog), ``notice`` (the notice preview),
 ``pager`` (scrolling the ``?`` screen and the notice), ``help`` (the ``?`` screen), ``empty``
@@ -224,7 +225,7 @@ COMMANDS: tuple[Command, ...] = (
         "slash",
         "screen.filter",
         "Filter",
-        "Filter the current list",
+        "Filter the current list (in the diff: search it)",
         NAVIGATION,
         "list",
         show=True,
@@ -346,6 +347,26 @@ COMMANDS: tuple[Command, ...] = (
         "main",
         show=True,
         footer_width=128,
+    ),
+    Command(
+        "diff.wrap",
+        "w",
+        "toggle_wrap",
+        "Wrap lines",
+        "Fold long lines in the diff (again: scroll them sideways)",
+        DIFF,
+        "main",
+    ),
+    Command(
+        "diff.search",
+        "slash",
+        "screen.filter",
+        "Search the diff",
+        "In the diff: / searches (matches highlighted; n/N go to them; esc clears)",
+        DIFF,
+        "diffview",
+        palette=False,
+        key_display="/",
     ),
     Command(
         "diff.less-context",

@@ -37,7 +37,7 @@ from workbench.tui.widgets.lists import (
     finding_detail,
     revision_detail,
 )
-from workbench.tui.widgets.pane import FilterInput, Pane
+from workbench.tui.widgets.pane import FilterInput, Pane, SearchInput
 
 if TYPE_CHECKING:
     from workbench.history.model import Revision
@@ -204,6 +204,7 @@ class MainScreen(JobHost, Screen):
                     3,
                     "Diff",
                     DiffView(id="diff", mode=settings.diff, context=settings.context),
+                    SearchInput(id="diff-filter"),
                     id="diff-pane",
                 )
                 yield _list_pane(4, "Findings", FindingsTable(id="findings"), "finding-detail")
@@ -711,6 +712,8 @@ class MainScreen(JobHost, Screen):
             side = "swapped: newer left" if self.pair_swapped else "older left"
             prefix = f"marked vs selected ({side}) · "
         mode = self.diff.shown_mode + (" (auto)" if self.diff.mode == "auto" else "")
+        if self.diff.wrap:
+            mode += " · wrap"
         context = "all" if self.diff.context < 0 else str(self.diff.context)
         self.pane("diff").set_detail(
             f"{prefix}{doc.old_label} → {doc.new_label}", f"{mode} · context {context}"
@@ -821,7 +824,9 @@ class MainScreen(JobHost, Screen):
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, SearchInput):
+            self._search_changed(event.value)
+        elif isinstance(event.input, FilterInput):
             table = self.query_one(f"#{event.input.target}", ListTable)
             table.apply_filter(event.value)
             self.pane(event.input.target).set_filter(event.value)
@@ -858,9 +863,23 @@ class MainScreen(JobHost, Screen):
         self._show_revision_detail()
         self._resume_background()
 
+    def _search_changed(self, text: str) -> None:
+        count = self.diff.set_search(text)
+        if not text:
+            self.pane("diff").set_filter("")
+            return
+        shown = f"{text} · {count} match{'es' if count != 1 else ''}"
+        self.pane("diff").set_filter(shown, "search")
+        if count:  # as you type, the first match from the cursor on comes into view
+            self.diff.goto_match(self.diff.match_index)
+
     @on(Input.Submitted)
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, SearchInput):
+            if not event.value:
+                event.input.remove_class("-active")
+            self._focus_now(self.diff)
+        elif isinstance(event.input, FilterInput):
             if not event.value:
                 event.input.remove_class("-active")
             self.query_one(f"#{event.input.target}", ListTable).focus()
@@ -898,7 +917,13 @@ class MainScreen(JobHost, Screen):
         if isinstance(focused, FilterInput):
             focused.value = ""
             focused.remove_class("-active")
-            self._focus_now(self.query_one(f"#{focused.target}", ListTable))
+            self._focus_now(self._pane_widget(focused.target))
+            return
+        if focused is self.diff and self.diff.search:  # a kept search: esc clears it first
+            box = self.query_one("#diff-filter", SearchInput)
+            box.value = ""
+            box.remove_class("-active")
+            self._search_changed("")
             return
         if isinstance(focused, ListTable) and focused.filter_text:
             # a filter kept with enter: esc clears it first (as it would have while typing)
@@ -922,9 +947,7 @@ class MainScreen(JobHost, Screen):
             self._focus_now(self._pane_widget(previous))
 
     def action_filter(self) -> None:
-        pane = self._focused_pane()
-        if pane == "diff" or pane is None:
-            pane = "findings"
+        pane = self._focused_pane() or "findings"
         box = self.query_one(f"#{pane}-filter", FilterInput)
         box.add_class("-active")
         self._focus_now(box)
@@ -989,6 +1012,11 @@ class MainScreen(JobHost, Screen):
     def action_next_finding(self, direction: int) -> None:
         """``n``/``N``: the findings this amendment introduced first (in diff order), then
         those already present in the old version, wrapping around."""
+        if self._focused_pane() == "diff" and self.diff.search:
+            # the diff's own n/N while a search is kept: from match to match
+            if self.diff.next_match(direction) is None:
+                self.notify(f"No match for “{self.diff.search}”.", severity="information")
+            return
         important = [it for it in self._visible_items() if it.important]
         if not important:
             self.notify("No breaking, risky or security finding here.", severity="information")
@@ -1019,6 +1047,11 @@ class MainScreen(JobHost, Screen):
         mode = {"auto": other, other: auto_shows}.get(self.diff.mode, "auto")
         self.diff.mode = mode
         self.wb.update_setting("diff", mode)
+        self._diff_title()
+
+    def action_toggle_wrap(self) -> None:
+        """``w``: fold long lines onto continuation rows, or scroll them sideways again."""
+        self.diff.set_wrap(not self.diff.wrap)
         self._diff_title()
 
     def action_context(self, step: int) -> None:
