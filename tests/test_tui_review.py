@@ -352,3 +352,76 @@ async def test_help_screen_can_be_searched(demo_repo: Path) -> None:
         assert "No key matches" in str(help_screen.query_one("#help-text").content)
         await pilot.press("escape", "escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+# --- the diff shows every change -------------------------------------------------------------
+
+
+async def test_n_scrolls_sideways_to_the_changed_token_and_w_wraps(demo_repo: Path) -> None:
+    app = make_app(demo_repo, diff="split")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        diff = screen.diff
+        claim = next(it for it in screen.items if it.rule == "token.required-claim-added")
+        line = diff.document.new_lines[claim.new_span[0] - 1]
+        column = line.index("acr")
+        text_w = diff._text_width(diff.scrollable_content_region.width)
+        assert column > text_w  # the changed token is past the edge of the split column
+        await pilot.press("3", "g")
+        assert round(diff.scroll_x) == 0
+        for _ in range(len(screen.items)):
+            await pilot.press("n")
+            if diff.selected is not None and diff.selected.index == claim.index:
+                break
+        assert diff.selected.index == claim.index
+        left = round(diff.scroll_x)
+        assert left <= column and column + 3 <= left + text_w
+        assert "acr" in screen_text(app)
+        # w folds long lines: no sideways scrolling, the line's end on a continuation row
+        rows = diff.row_count
+        await pilot.press("w")
+        assert diff.wrap and diff.row_count > rows and diff.max_scroll_x == 0
+        assert "wrap" in screen.pane("diff").info
+        assert "scope, acr]" in screen_text(app).replace("\n", " ") or "acr]" in screen_text(app)
+        await pilot.press("w")
+        assert not diff.wrap and diff.row_count == rows
+
+
+async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) -> None:
+    app = make_app(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        diff = screen.diff
+        await pilot.press("3", "slash", *"hs256")
+        count = len(diff.matches)
+        assert count >= 2
+        assert f"{count} matches" in screen.pane("diff").subtitle
+        await pilot.press("enter")
+        assert screen.focused is diff and diff.search == "hs256"
+
+        def cursor_text() -> str:
+            old, new = diff.cursor_lines()
+            lines = diff.document.new_lines if new else diff.document.old_lines
+            return lines[(new or old) - 1].lower()
+
+        seen = []
+        for _ in range(count):
+            await pilot.press("n")
+            assert "hs256" in cursor_text()
+            seen.append(diff.match_index)
+        assert sorted(set(seen)) == list(range(count))  # n visits every match, then wraps
+        await pilot.press("N")
+        assert diff.match_index == seen[-2]
+        # the current match is drawn in its own colour
+        side, line, col = diff.matches[diff.match_index]
+        strip = diff._text_strip(side, line, "", -1)
+        assert any(seg.style and seg.style.bgcolor for seg in strip if "HS256" in seg.text.upper())
+        # esc clears the search; n is the findings' n again
+        await pilot.press("escape")
+        assert diff.search == "" and diff.matches == []
+        await pilot.press("n")
+        assert diff.selected is not None and diff.selected.important
+        # in the history, / stays a filter
+        await pilot.press("2", "slash", *"hs256")
+        table = screen.history_table
+        assert table.filter_text == "hs256" and len(table.visible_rows()) < len(table.rows_all)

@@ -28,6 +28,15 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# how the keys that mean different things in different panes divide (as lazygit does)
+BY_PANE: tuple[tuple[str, str], ...] = (
+    ("/", "in a list (contracts, history, findings): filter it; in the diff: search it"),
+    ("n/N", "next/previous finding (new in this amendment first); in the diff with a search"),
+    ("", "kept: next/previous match"),
+    ("enter", "contract → history → diff; on a finding: its detail (y copies, a accepts)"),
+    ("esc", "clear a filter or search, then the mark, then back to the previous pane"),
+)
+
 CHECKLIST_SCOPES = frozenset({"checklist", "dialog", "summary", "notice", "nav", "app"})
 
 
@@ -153,6 +162,18 @@ class HelpScreen(ModalScreen[None]):
                     )
                 )
             lines.append(Content(""))
+        if not self.checklist:
+            by_pane = [b for b in BY_PANE if wanted(b[0], b[1], "pane")]
+            if by_pane:
+                lines.append(Content.styled("Keys by pane", "bold $text-accent"))
+            for key, text in by_pane:
+                lines.append(
+                    Content.assemble(
+                        "  ", Content.styled(key.ljust(12), "bold $text-primary"), text
+                    )
+                )
+            if by_pane:
+                lines.append(Content(""))
         marks = [m for m in LEGEND if wanted(m[0], m[2], "marks")]
         if marks:
             lines.append(Content.styled("Marks", "bold $text-accent"))
