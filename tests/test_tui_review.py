@@ -413,7 +413,7 @@ async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) ->
         await pilot.press("N")
         assert diff.match_index == seen[-2]
         # the current match is drawn in its own colour
-        side, line, col = diff.matches[diff.match_index]
+        side, line, _ = diff.matches[diff.match_index]
         strip = diff._text_strip(side, line, "", -1)
         assert any(seg.style and seg.style.bgcolor for seg in strip if "HS256" in seg.text.upper())
         # esc clears the search; n is the findings' n again
