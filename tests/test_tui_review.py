@@ -425,3 +425,48 @@ async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) ->
         await pilot.press("2", "slash", *"hs256")
         table = screen.history_table
         assert table.filter_text == "hs256" and len(table.visible_rows()) < len(table.rows_all)
+
+
+# --- the working tree, watched -----------------------------------------------------------------
+
+
+async def test_an_outside_edit_shows_up_without_r(tmp_path: Path) -> None:
+    import subprocess
+    from dataclasses import replace
+
+    from tui_harness import TEST_DELAYS
+
+    from workbench.demo import build_demo_repo
+
+    repo = build_demo_repo(tmp_path / "repo")
+    contract = repo / "contracts" / "payments" / "payments-api.yaml"
+    app = make_app(repo, delays=replace(TEST_DELAYS, watch=0.05))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        assert screen.current_path.endswith("payments-api.yaml")
+        await wait_until(pilot, lambda: screen._watched is not None)
+        before = len(screen.items)
+        # another editor changes the draft: the diff and the findings follow
+        text = contract.read_text()
+        contract.write_text(text.replace("lifetime: 5m", "lifetime: 2m # edited outside"))
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.settled
+                and screen.diff.document is not None
+                and any("edited outside" in line for line in screen.diff.document.new_lines)
+            ),
+        )
+        assert screen.history_table.current.data.kind == "worktree"
+        await wait_until(pilot, lambda: screen.settled and screen.report is not None)
+        assert len(screen.items) >= before - 1
+        # git checkout from a shell: the draft is gone, the history's top is a commit again
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=True)
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.settled
+                and screen.history_table.rows_all
+                and screen.history_table.rows_all[0].data.kind == "commit"
+            ),
+        )

@@ -308,6 +308,22 @@ class Backend:
             bump_ok=ok,
         )
 
+    def signals(self, paths: list[str]) -> tuple:
+        """Cheap signals of a change made outside the app (another editor, ``git checkout``,
+        a script): the commit HEAD names, the stat of HEAD and of the index, and the stat of
+        each listed contract file. No git process, no parsing: files' metadata only."""
+        from workbench.history.gitio import read_head_ref
+
+        if self.repo is None:
+            return ()
+        git_dir = Path(self.repo.git.git_dir)
+        out: list[object] = [read_head_ref(git_dir), _stat(git_dir / "HEAD")]
+        out.append(_stat(git_dir / "index"))
+        root = self.repo.root
+        if root is not None:
+            out.extend(_stat(root / path) for path in paths)
+        return tuple(out)
+
     def tags(self) -> dict[str, tuple[str, ...]]:
         """Commit sha -> the tags pointing at it."""
         self.open()
@@ -317,6 +333,14 @@ class Backend:
     def fail_on(self) -> str:
         """The repository policy's security threshold (what the security count uses)."""
         return self.repo.policy.fail_on if self.repo is not None else "high"
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def side_label(side: Any, path: str | None = None) -> str:

@@ -144,6 +144,13 @@ class IndexHistory:
     path: str
 
 
+@dataclass(frozen=True, eq=False)
+class WatchPoll:
+    """The working tree's signals (``Backend.signals``) for the listed contract files."""
+
+    paths: tuple[str, ...]
+
+
 def _list_pane(number: int, title: str, table: ListTable, detail: str | None = None) -> Pane:
     """A list's pane: the table, its detail lines (``detail`` is their id) and its ``/``
     filter; ids follow the table's (``history`` -> ``#history-pane``, ``#history-filter``)."""
@@ -216,6 +223,39 @@ class MainScreen(JobHost, Screen):
         self.query_one("#diff", DiffView).show_message("Loading the repository…")
         self.query_one("#contracts", ContractsTable).focus()
         self.load_contracts()
+        self._watched: tuple | None = None
+        if self.wb.delays.watch > 0:  # outside edits show up without r (a timer, no loop)
+            self.set_interval(self.wb.delays.watch, self._poll_watch)
+
+    # --- the working tree, watched ----------------------------------------------------------
+
+    def _poll_watch(self) -> None:
+        """Poll the cheap signals in a worker while nothing else runs on this screen."""
+        if (
+            self.app.screen is not self
+            or not self.entries
+            or self.job_running("watch")
+            or self.pane("contracts").busy
+            or self.history_loading
+        ):
+            return
+        paths = tuple(e.path for e in self.entries)
+        self.run_job(
+            WatchPoll(paths),
+            lambda poll: self.backend.signals(list(poll.paths)),
+            self._watch_read,
+            lambda poll, error: None,  # a failed poll is retried at the next tick
+            group="watch",
+        )
+
+    def _watch_read(self, poll: WatchPoll, signals: tuple) -> None:
+        previous, self._watched = self._watched, (poll.paths, signals)
+        if previous is None or previous[0] != poll.paths:  # a new list: a new baseline
+            return
+        if previous[1] == signals or self.pane("contracts").busy:
+            return
+        # changed outside the app: reload as r would, keeping the selection
+        self.action_refresh_all()
 
     def on_resize(self) -> None:
         width = self.size.width
