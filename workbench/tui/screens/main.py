@@ -70,8 +70,8 @@ def findings_title(report: Any, items: list[Item], fail_on: str) -> str:
         parts.append(f"{security.present} already present")
     detail = " · ".join(parts) if parts else "no findings"
     needs, got, ok = bump_status(report.verdict)
-    if not ok:
-        detail += f" · needs a {needs} bump, got {got}!"
+    if not ok:  # first: the title may be cut on narrow terminals
+        detail = f"needs a {needs} bump, got {got}! · {detail}"
     elif needs and needs != "none":
         detail += f" · needs a {needs} bump"
     return detail

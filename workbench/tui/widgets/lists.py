@@ -173,8 +173,8 @@ class ListTable(DataTable, inherit_bindings=False):
 
     FLEX: str | None = None  # the column that takes the width the others leave (by label)
     FLEX_MIN = 12
-    FLEX_WANT = 36  # columns are left out (``DROP``) before the flexible one gets less
-    DROP: tuple[str, ...] = ()  # columns left out, in this order, when the width is short
+    # (column, width): left out, in this order, while the flexible column would get less
+    DROP: tuple[tuple[str, int], ...] = ()
 
     def _natural(self, rows: list[ListRow]) -> list[int]:
         """Each column's width for ``rows``: fixed ones as declared, the others fitted to the
@@ -208,10 +208,9 @@ class ListTable(DataTable, inherit_bindings=False):
         def others(columns: list[int]) -> int:
             return sum(natural[i] + pad for i in columns if i != flex) + pad
 
-        want = min(natural[flex], self.FLEX_WANT)
-        for label in self.DROP:
-            if others(shown) + want <= room:
-                break
+        for label, want in self.DROP:
+            if others(shown) + min(natural[flex], want) <= room:
+                continue
             shown.remove(labels.index(label))
         widths = list(natural)
         widths[flex] = max(self.FLEX_MIN, room - others(shown))
@@ -396,9 +395,16 @@ class HistoryTable(ListTable):
     )
     FLEX = "subject"
     FLEX_MIN = 8
-    FLEX_WANT = 40
-    # narrow: the revision detail below the list still says the bump, version and the rest
-    DROP = ("author", "date", "sha", "tags", "version", "bump")
+    # narrow: the revision detail below the list still says the rest (and a version the
+    # changes needed more than shows ``!`` in red)
+    DROP = (
+        ("author", 40),
+        ("date", 40),
+        ("sha", 40),
+        ("tags", 24),
+        ("bump", 16),
+        ("version", 8),
+    )
     MAX_WIDTHS = {"subject": 32, "tags": 24, "author": 20}
 
     @staticmethod
@@ -475,6 +481,9 @@ class HistoryTable(ListTable):
         if badge.got:
             bump = Cell(badge.got + ("" if badge.bump_ok else "!"), *BUMP_ROLE[badge.bump_ok])
             self.update_row(key, 4, bump)
+        if not badge.bump_ok:  # also where the bump column has no room
+            version = row.cells[3].plain.rstrip("!")
+            self.update_row(key, 3, Cell(f"{version}!", "alert", "bold"))
         return bool(words) and matched != self._match(row, words)
 
     def set_marked(self, key: str | None) -> None:
@@ -495,7 +504,7 @@ class FindingsTable(ListTable):
     )
     FLEX = "message"
     FLEX_MIN = 16
-    DROP = ("path", "rule")
+    DROP = (("path", 40), ("rule", 24))
     MAX_WIDTHS = {"message": 72, "breaks": 40, "path": 48}
 
     @staticmethod
