@@ -91,8 +91,11 @@ class Item:
 
     @property
     def flags(self) -> int:
+        """Gutter marks: the severity bar of a change, and ◆ for what weakens security in this
+        amendment (a finding already present, accepted or advice is not marked on the lines of
+        every revision; the findings list shows it with a dim ◇)."""
         if self.kind == "security":
-            return SECURITY
+            return SECURITY if self.counted or self.weakens else 0
         return SEVERITY_FLAG.get(self.severity, 0) | (WEAKENS if self.weakens else 0)
 
     @property

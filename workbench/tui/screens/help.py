@@ -18,7 +18,8 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("▌", "$error", "a line a breaking finding points to"),
     ("▌", "$warning", "a line a risky finding points to"),
     ("▌", "$success", "a line a safe finding points to"),
-    ("◆", "$security", "a security weakening or security review finding"),
+    ("◆", "$security", "security: a weakening or a finding this amendment introduced (counted)"),
+    ("◇", "$text-muted", "a security finding already present, accepted, or advice (not counted)"),
     ("✎", "$text-warning", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
     (
         "●",

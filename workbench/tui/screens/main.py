@@ -818,6 +818,14 @@ class MainScreen(JobHost, Screen):
                 self.diff.goto_item(item)
                 self.open_finding(item)
 
+    def action_finding_detail(self) -> None:
+        """The detail of the finding selected in the findings list (the palette's way)."""
+        item = self._item(self.findings_table.current_key)
+        if item is None:
+            self.notify("No finding selected.", severity="warning")
+            return
+        self.open_finding(item)
+
     def open_finding(self, item: Item) -> None:
         """``enter`` on a finding: the finding detail (accepting is offered on the working-tree
         draft's amendment; once accepted, the repository is reloaded)."""
