@@ -257,7 +257,8 @@ async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
         await pilot.press("3", "g")
         assert screen.focused is screen.diff
         important = [it for it in screen.items if it.important]
-        first = min(important, key=lambda it: (screen.diff.item_position(it), it.index))
+        # (new in this amendment first: n stops on what the amendment introduced)
+        first = min(important, key=lambda it: (not it.new, screen.diff.item_position(it), it.index))
         before = (screen.diff.cursor, screen.diff.selected)
         assert before[1] is not first
         await pilot.press("n")

@@ -209,7 +209,9 @@ def test_items_from_a_report_keep_spans_flags_and_order() -> None:
     assert [it.rule for it in items] == ["token.alg-removed", "jwt.none", "scope.added", "jwt.gone"]
     assert [it.index for it in items] == [0, 1, 2, 3]
     assert items[3].old_span == (5, 6) and items[3].new_span is None
-    assert items[3].note == "already in the old version" and not items[3].important
+    # said as the CLI says it; not marked with ◆ in the gutter (it is not this amendment's)
+    assert items[3].note == "already present" and not items[3].important
+    assert not items[3].new and items[3].flags == 0
     assert items[0].old_span == (10, 10) and items[0].weakens and items[0].important
     assert items[0].message == "RS256 [/] no longer accepted"
     assert items[1].kind == "security" and items[1].new_span == (7, 7) and items[1].is_security
@@ -413,12 +415,12 @@ def test_every_binding_of_every_screen_and_widget_is_a_registry_command() -> Non
     from textual.dom import DOMNode
 
     from workbench.tui import app
-    from workbench.tui.screens import checklist, empty, help, main
+    from workbench.tui.screens import checklist, empty, finding, help, main
     from workbench.tui.widgets import diff_view, lists, pane
 
     classes = {
         cls
-        for module in (app, checklist, empty, help, main, diff_view, lists, pane)
+        for module in (app, checklist, empty, finding, help, main, diff_view, lists, pane)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, DOMNode) and cls.__module__.startswith("workbench.")
     }

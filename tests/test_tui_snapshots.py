@@ -110,3 +110,17 @@ def test_empty_repository(snap_compare, empty_repo: Path, size) -> None:
         await wait_for_refresh(pilot)
 
     assert snap_compare(make_app(empty_repo), terminal_size=size, run_before=run_before)
+
+
+def test_finding_detail(snap_compare, demo_repo_clean: Path) -> None:
+    from workbench.tui.screens.finding import FindingScreen
+
+    async def run_before(pilot) -> None:
+        screen = await _open_breaking_amendment(pilot)
+        await pilot.press("4", "home", "enter")  # the worst finding, first in the list
+        detail = await wait_for_screen(pilot, FindingScreen)
+        assert detail.item.severity == "breaking"
+        await wait_for_refresh(pilot)
+        del screen
+
+    assert snap_compare(make_app(demo_repo_clean), terminal_size=(120, 40), run_before=run_before)

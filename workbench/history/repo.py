@@ -50,6 +50,7 @@ class ContractRepo:
         self.listing = Listing(git, self.identities, lambda: self.config)
         self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
         self.judge = Judge(git, self.walker, lambda: self.config, disk_cache)
+        self._tags: dict[str, tuple[str, ...]] | None = None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -281,8 +282,18 @@ class ContractRepo:
         """The security policy of ``.workbench.yaml`` (defaults when the file has none)."""
         return self.judge.policy
 
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Commit sha -> the tags pointing at it (``history/tags.py``: one ``git
+        for-each-ref``, read once until :meth:`clear_caches`)."""
+        if self._tags is None:
+            from workbench.history.tags import tags_by_commit
+
+            self._tags = tags_by_commit(self.git)
+        return self._tags
+
     def clear_caches(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
+        self._tags = None
         self.identities.clear()
         self._blobs.clear()
         self.judge.clear()

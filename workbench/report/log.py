@@ -78,6 +78,14 @@ def kind_label(kind: str) -> str:
     return LABELS.get(kind, kind)
 
 
+def bump_status(verdict: Any) -> tuple[str, str, bool]:
+    """``(needs, got, ok)`` of a verdict: the bump the changes need, the one the version made
+    (``-`` for an unversioned artefact) and whether it is enough: the log's ``NEEDS GOT``
+    columns and the TUI's bump column and findings title."""
+    got = "-" if verdict.actual_bump == "unversioned" else verdict.actual_bump
+    return verdict.required_bump, got, bool(verdict.version_bump_ok)
+
+
 def log_header(contract_width: int | None, kinds: bool = False) -> str:
     """The header line; ``contract_width`` is ``None`` for one contract's log (no column);
     ``kinds`` adds the KIND column (a log with artefacts in it)."""
@@ -114,10 +122,9 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter, kinds: b
         cells.append("-   ")
     else:
         verdict = report.verdict
-        got = "-" if verdict.actual_bump == "unversioned" else verdict.actual_bump
-        got += "" if verdict.version_bump_ok else "!"
-        bump = f"{verdict.required_bump:<5} {got:<8}"
-        cells.append(bump if verdict.version_bump_ok else paint(bump, "breaking"))
+        needs, got, ok = bump_status(verdict)
+        bump = f"{needs:<5} {got + ('' if ok else '!'):<8}"
+        cells.append(bump if ok else paint(bump, "breaking"))
         counts = entry.counts
         parts = []
         for key, width, style in COUNT_COLUMNS:

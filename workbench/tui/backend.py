@@ -25,11 +25,45 @@ HISTORY_PAGE = 100
 
 @dataclass(frozen=True, slots=True)
 class Badge:
-    """The verdict of one amendment, for the history list."""
+    """The verdict of one amendment, for the history list: the engine's severity, what the
+    default gate says (``LogEntry.gate``: the one definition of failure), the security count
+    (``LogEntry.security``: the one count) and the bump needed and made (``report.log``'s
+    ``bump_status``), as ``workbench log`` shows them."""
 
     severity: str  # breaking | risky | safe | none | invalid | error
     weakens: int = 0
     error: str = ""
+    fails: bool = False  # the default gate fails this amendment
+    gate: str = ""  # the gate's sentence
+    security: int = 0  # security findings the amendment introduced (the one count)
+    security_text: str = ""  # the count described (``2 new (1 high...); 1 already present``)
+    needs: str = ""  # the bump the changes need
+    got: str = ""  # the bump the version made
+    bump_ok: bool = True
+
+    @property
+    def label(self) -> str:
+        """What the verdict column says: the severity, or ``fail`` when the gate fails an
+        amendment the engine alone does not call breaking (a security regression)."""
+        if self.fails and self.severity not in ("breaking", "invalid", "error"):
+            return "fail"
+        return self.severity
+
+    @property
+    def words(self) -> str:
+        """What the history filter matches for this badge."""
+        words = [self.severity, self.label]
+        if self.fails:
+            words += ["fail", "fails", "gate"]
+        if self.security:
+            words += ["security", "sec"]
+        if self.weakens:
+            words.append("weakens")
+        if self.needs:
+            words += [f"needs {self.needs}", f"got {self.got}"]
+        if not self.bump_ok:
+            words += ["bump!", "under-bumped", "wrong bump"]
+        return " ".join(words)
 
 
 @dataclass(slots=True)
@@ -248,18 +282,65 @@ class Backend:
 
         A badge is data about one revision: whatever prevents the verdict is that revision's
         badge (``invalid``, or ``error`` with the reason), never a failure of the whole list."""
-        ContractError, _ = _errors()
+        from workbench.history.log import log_entry
+        from workbench.report.log import bump_status
+
         try:
-            report = self.repo.report(revision)
-        except ContractError as exc:
-            return Badge("invalid", error=describe(exc))
+            entry = log_entry(self.repo, revision)
         except Exception as exc:
             return Badge("error", error=describe(exc))
+        report = entry.report
+        if report is None:
+            return Badge("invalid" if entry.invalid else "error", error=entry.error or "")
         verdict = report.verdict
-        weakens = verdict.counts.get("weakens", 0) if verdict.counts else 0
-        if not weakens:
-            weakens = sum(1 for f in report.findings if f.security == "weakens")
-        return Badge(verdict.severity or "none", weakens)
+        counts = entry.counts
+        gate, security = entry.gate, entry.security
+        needs, got, ok = bump_status(verdict)
+        return Badge(
+            verdict.severity or "none",
+            counts.get("weakens", 0),
+            fails=bool(gate and gate.fails),
+            gate=gate.sentence if gate else "",
+            security=counts.get("security", 0),
+            security_text=security.describe() if security else "",
+            needs=needs,
+            got=got,
+            bump_ok=ok,
+        )
+
+    def signals(self, paths: list[str]) -> tuple:
+        """Cheap signals of a change made outside the app (another editor, ``git checkout``,
+        a script): the commit HEAD names, the stat of HEAD and of the index, and the stat of
+        each listed contract file. No git process, no parsing: files' metadata only."""
+        from workbench.history.gitio import read_head_ref
+
+        if self.repo is None:
+            return ()
+        git_dir = Path(self.repo.git.git_dir)
+        out: list[object] = [read_head_ref(git_dir), _stat(git_dir / "HEAD")]
+        out.append(_stat(git_dir / "index"))
+        root = self.repo.root
+        if root is not None:
+            out.extend(_stat(root / path) for path in paths)
+        return tuple(out)
+
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Commit sha -> the tags pointing at it."""
+        self.open()
+        return self.repo.tags()
+
+    @property
+    def fail_on(self) -> str:
+        """The repository policy's security threshold (what the security count uses)."""
+        return self.repo.policy.fail_on if self.repo is not None else "high"
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def side_label(side: Any, path: str | None = None) -> str:

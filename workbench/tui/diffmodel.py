@@ -63,6 +63,19 @@ class Item:
     now: str = ""
     fix: str = ""
     citation: str = ""
+    new: bool = True  # introduced by this amendment (a security finding may be already present)
+    rationale: str = ""
+    finding: Any = None  # the core finding (``Finding`` or ``SecurityFinding``): the detail
+
+    @property
+    def counted(self) -> bool:
+        """A security finding the security count includes (new, not accepted, above info)."""
+        return (
+            self.kind == "security"
+            and self.new
+            and self.severity != "info"
+            and not getattr(self.finding, "ignored", False)
+        )
 
     @property
     def important(self) -> bool:
@@ -78,8 +91,11 @@ class Item:
 
     @property
     def flags(self) -> int:
+        """Gutter marks: the severity bar of a change, and ◆ for what weakens security in this
+        amendment (a finding already present, accepted or advice is not marked on the lines of
+        every revision; the findings list shows it with a dim ◇)."""
         if self.kind == "security":
-            return SECURITY
+            return SECURITY if self.counted or self.weakens else 0
         return SEVERITY_FLAG.get(self.severity, 0) | (WEAKENS if self.weakens else 0)
 
     @property
@@ -144,6 +160,7 @@ def items_from_report(report: DiffReport | None) -> list[Item]:
                 security=f.security,
                 was=_value(f.path, f.old),
                 now=_value(f.path, f.new),
+                finding=f,
             )
         )
     for s in report.security_findings:
@@ -162,10 +179,12 @@ def items_from_report(report: DiffReport | None) -> list[Item]:
                 weakens=s.kind == "regression",
                 old_span=old_span,
                 new_span=new_span,
-                note="" if s.new_in_amendment else "already in the old version",
+                note="" if s.new_in_amendment else "already present",
                 security="weakens" if s.kind == "regression" else "neutral",
                 fix=clean_inline(s.fix),
                 citation=clean_inline(s.citation),
+                new=bool(s.new_in_amendment),
+                finding=s,
             )
         )
     return number_items(items)
@@ -182,10 +201,12 @@ def _value(path: str, value: Any) -> str:
 
 
 def number_items(items: Iterable[Item]) -> list[Item]:
-    """Sort items worst first, then by position, and number them."""
+    """Sort items: new in this amendment first, then worst first, then by position; and
+    number them."""
     ordered = sorted(
         items,
         key=lambda it: (
+            not it.new,
             it.rank,
             (it.new_span or it.old_span or (1 << 30,))[0],
             it.rule,

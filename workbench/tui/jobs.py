@@ -33,9 +33,10 @@ class Delays:
     findings: float = 0.12  # a revision stays selected this long before it is judged
     background: float = 0.25  # after a selection, before the verdict badges resume
     index: float = 1.0  # after the first paint, before the palette's revision index fills
+    watch: float = 0.5  # how often the working tree is polled for outside edits (0: never)
 
 
-NO_DELAYS = Delays(findings=0.0, background=0.0, index=0.0)
+NO_DELAYS = Delays(findings=0.0, background=0.0, index=0.0, watch=0.0)
 
 
 @dataclass(slots=True)

@@ -290,6 +290,11 @@ class NoticeScreen(ModalScreen[None]):
     def action_scroll(self, where: str) -> None:
         scroll_pager(self.query_one("#notice-scroll", VerticalScroll), where)
 
+    def action_copy(self) -> None:
+        """``y``: the notice as plain text (Markdown) to the clipboard (OSC 52: over SSH too)."""
+        self.app.copy_to_clipboard("\n".join(clean_lines(self.text)))
+        self.notify("Notice copied.")
+
 
 # --- the screen ---------------------------------------------------------------------------------
 
@@ -302,13 +307,13 @@ class ChecklistScreen(JobHost, Screen[None]):
     DEFAULT_CSS = """
     ChecklistScreen { layout: vertical; }
     ChecklistScreen #checklist-title {
-        height: auto; max-height: 3; padding: 0 1; background: $boost; color: $text;
+        height: auto; max-height: 6; padding: 0 1; background: $boost; color: $text;
     }
     ChecklistScreen #checklist-body { height: 1fr; }
     ChecklistScreen #steps-pane { width: 40; min-width: 36; }
     ChecklistScreen #items-pane { width: 1fr; }
     ChecklistScreen #item-detail {
-        dock: bottom; height: auto; max-height: 8; padding: 0 1; background: $boost;
+        dock: bottom; height: auto; max-height: 60%; padding: 0 1; background: $boost;
     }
     """
 
@@ -333,6 +338,7 @@ class ChecklistScreen(JobHost, Screen[None]):
         self.notice_text: str | None = None
         self._answers: deque[Answer] = deque()
         self._own_repo = False
+        self._footer_hidden: frozenset[str] = frozenset()
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -597,13 +603,16 @@ class ChecklistScreen(JobHost, Screen[None]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The footer of a read-only checklist does not offer the answers (their keys still
-        say why they do nothing)."""
+        say why they do nothing); on narrow terminals it leaves out the less used keys (they
+        still work, and ``?`` lists them), so that help and quit always show."""
         bindings = super().active_bindings
-        if not self.read_only:
+        hidden = self._footer_hidden
+        read_only = self.read_only
+        if not read_only and not hidden:
             return bindings
         return {
             key: active._replace(binding=replace(active.binding, show=False))
-            if active.binding.action in self.ANSWERS
+            if active.binding.id in hidden or (read_only and active.binding.action in self.ANSWERS)
             else active
             for key, active in bindings.items()
         }
@@ -628,6 +637,18 @@ class ChecklistScreen(JobHost, Screen[None]):
             self.items_table.focus()
         else:
             self.steps_table.focus()
+
+    def action_focus_pane(self, name: str) -> None:
+        """``1`` and ``2``: the panes their titles number (steps, items)."""
+        self.set_focus(self.steps_table if name == "steps" else self.items_table)
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        self.set_class(width < 100, "-narrow")
+        self.query_one(Footer).compact = width < 100
+        if commands.footer_hidden(width) != self._footer_hidden:
+            self._footer_hidden = commands.footer_hidden(width)
+            self.refresh_bindings()
 
     def select_step(self, step_id: str) -> None:
         self.steps_table.select_key(step_id)

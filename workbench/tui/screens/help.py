@@ -3,12 +3,13 @@ legend of the marks and badges."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from workbench.tui import commands
 from workbench.tui.widgets.diff_view import SECURITY_MARK, SEVERITY_MARKS
@@ -19,11 +20,25 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     (SEVERITY_MARKS["breaking"], "$error", "a line a breaking finding points to"),
     (SEVERITY_MARKS["risky"], "$warning", "a line a risky finding points to"),
     (SEVERITY_MARKS["safe"], "$success", "a line a safe finding points to"),
-    (SECURITY_MARK, "$security", "a security weakening or security review finding"),
+    (SECURITY_MARK, "$security", "security: a weakening or a finding this amendment introduced"),
+    ("◇", "$text-muted", "a security finding already present, accepted, or advice (not counted)"),
     ("✎", "$text-warning", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
-    ("●", "$text-primary", "the marked revision: the diff shows marked vs selected"),
+    (
+        "●",
+        "$text-primary",
+        "the marked revision: the diff shows marked vs selected, older on the left (s swaps)",
+    ),
 )
 
+
+# how the keys that mean different things in different panes divide (as lazygit does)
+BY_PANE: tuple[tuple[str, str], ...] = (
+    ("/", "in a list (contracts, history, findings): filter it; in the diff: search it"),
+    ("n/N", "next/previous finding (new in this amendment first); in the diff with a search"),
+    ("", "kept: next/previous match"),
+    ("enter", "contract → history → diff; on a finding: its detail (y copies, a accepts)"),
+    ("esc", "clear a filter or search, then the mark, then back to the previous pane"),
+)
 
 CHECKLIST_SCOPES = frozenset({"checklist", "dialog", "summary", "notice", "nav", "app"})
 
@@ -58,6 +73,7 @@ class HelpScreen(ModalScreen[None]):
         padding: 0 1;
     }
     HelpScreen Static { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+    HelpScreen #help-search { width: 100%; margin: 0 0 1 0; }
     """
 
     def __init__(self, *, checklist: bool = False) -> None:
@@ -66,8 +82,41 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = Content("Keys · esc closes · ctrl+p finds any command")
+            scroll.border_title = Content("Keys · / searches · esc closes · ctrl+p runs any")
+            yield Input(
+                placeholder="search keys… (/; enter keeps it, esc clears)",
+                id="help-search",
+                compact=True,
+            )
             yield Static(self._content(), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#help-search", Input).value
+
+    def action_search(self) -> None:
+        self.set_focus(self.query_one("#help-search", Input))
+
+    @on(Input.Changed, "#help-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_one("#help-text", Static).update(self._content(event.value))
+
+    @on(Input.Submitted, "#help-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.set_focus(self.query_one(VerticalScroll))
+
+    async def action_dismiss(self, result: object = None) -> None:
+        """esc clears a search first; then it (or q, ?) closes the screen."""
+        box = self.query_one("#help-search", Input)
+        if box.value:
+            box.value = ""
+            self.query_one("#help-text", Static).update(self._content())
+            self.set_focus(self.query_one(VerticalScroll))
+            return
+        self.dismiss(None)
 
     def action_scroll(self, where: str) -> None:
         scroll_pager(self.query_one(VerticalScroll), where)
@@ -79,19 +128,32 @@ class HelpScreen(ModalScreen[None]):
         shown = [self.app.get_key_display(Binding(k.strip(), cmd.action)) for k in keys.split(",")]
         return "/".join(s for s in shown if s) or "—"
 
-    def _content(self) -> Content:
+    def _content(self, query: str = "") -> Content:
+        """Every key by group; with ``query``, only the commands (and marks) whose keys, title,
+        description, id or group contain every word of it."""
+        words = [w for w in query.lower().split() if w]
+
+        def wanted(*texts: str) -> bool:
+            text = " ".join(texts).lower()
+            return all(w in text for w in words)
+
         lines: list[Content] = []
         if self.checklist:
             groups = (commands.CHECKLIST, commands.NAVIGATION, commands.GENERAL)
         else:
             groups = tuple(g for g in commands.GROUPS if g != commands.CHECKLIST)
         for group in groups:
+            shown = [
+                cmd
+                for cmd in commands.COMMANDS
+                if cmd.group == group
+                and not (self.checklist and cmd.scope not in CHECKLIST_SCOPES)
+                and wanted(self._keys(cmd), cmd.title, cmd.description, cmd.id, group)
+            ]
+            if not shown:
+                continue
             lines.append(Content.styled(group, "bold $text-accent"))
-            for cmd in commands.COMMANDS:
-                if cmd.group != group:
-                    continue
-                if self.checklist and cmd.scope not in CHECKLIST_SCOPES:
-                    continue
+            for cmd in shown:
                 key = Content.styled(_column(self._keys(cmd), 12), "bold $text-primary")
                 lines.append(
                     Content.assemble(
@@ -103,10 +165,28 @@ class HelpScreen(ModalScreen[None]):
                     )
                 )
             lines.append(Content(""))
-        lines.append(Content.styled("Marks", "bold $text-accent"))
-        for glyph, colour, text in LEGEND:
+        if not self.checklist:
+            by_pane = [b for b in BY_PANE if wanted(b[0], b[1], "pane")]
+            if by_pane:
+                lines.append(Content.styled("Keys by pane", "bold $text-accent"))
+            for key, text in by_pane:
+                lines.append(
+                    Content.assemble(
+                        "  ", Content.styled(key.ljust(12), "bold $text-primary"), text
+                    )
+                )
+            if by_pane:
+                lines.append(Content(""))
+        marks = [m for m in LEGEND if wanted(m[0], m[2], "marks")]
+        if marks:
+            lines.append(Content.styled("Marks", "bold $text-accent"))
+        for glyph, colour, text in marks:
             lines.append(Content.assemble("  ", (glyph, f"bold {colour}"), "  ", text))
-        lines.append(Content(""))
+        if marks:
+            lines.append(Content(""))
+        if words and not lines:
+            lines.append(Content.styled(f"No key matches “{query.strip()}”.", "italic"))
+            lines.append(Content(""))
         lines.append(
             Content.styled(
                 "Remap any key in settings.yaml (keymap: {binding id: keys}); ids are shown dim.",

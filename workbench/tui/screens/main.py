@@ -37,7 +37,7 @@ from workbench.tui.widgets.lists import (
     finding_detail,
     revision_detail,
 )
-from workbench.tui.widgets.pane import FilterInput, Pane
+from workbench.tui.widgets.pane import FilterInput, Pane, SearchInput
 
 if TYPE_CHECKING:
     from workbench.history.model import Revision
@@ -47,6 +47,34 @@ if TYPE_CHECKING:
 FILTERS = ("all", "breaking", "security")
 PANES = ("contracts", "history", "diff", "findings")
 BADGE_BATCH = 0.1  # seconds of badges one background job computes before it hands back
+
+
+def findings_title(report: Any, items: list[Item], fail_on: str) -> str:
+    """The findings pane's title: counts by severity, the security count (the one
+    definition, ``security.summary``), the bump the changes need and, when the version made
+    less, what it made (``report.log.bump_status``, as ``workbench log`` says it)."""
+    if report is None:
+        return ""
+    from workbench.report.log import bump_status
+    from workbench.security.summary import count_security
+
+    counts: dict[str, int] = {}
+    for it in items:
+        if it.kind == "change":
+            counts[it.severity] = counts.get(it.severity, 0) + 1
+    parts = [f"{counts[s]} {s}" for s in ("breaking", "risky", "safe") if counts.get(s)]
+    security = count_security(report.security_findings, fail_on)
+    if security.new:
+        parts.append(f"{security.new} security")
+    if security.present:
+        parts.append(f"{security.present} already present")
+    detail = " · ".join(parts) if parts else "no findings"
+    needs, got, ok = bump_status(report.verdict)
+    if not ok:  # first: the title may be cut on narrow terminals
+        detail = f"needs a {needs} bump, got {got}! · {detail}"
+    elif needs and needs != "none":
+        detail += f" · needs a {needs} bump"
+    return detail
 
 
 # --- requests to the workers ----------------------------------------------------------------
@@ -116,6 +144,13 @@ class IndexHistory:
     path: str
 
 
+@dataclass(frozen=True, eq=False)
+class WatchPoll:
+    """The working tree's signals (``Backend.signals``) for the listed contract files."""
+
+    paths: tuple[str, ...]
+
+
 def _list_pane(number: int, title: str, table: ListTable, detail: str | None = None) -> Pane:
     """A list's pane: the table, its detail lines (``detail`` is their id) and its ``/``
     filter; ids follow the table's (``history`` -> ``#history-pane``, ``#history-filter``)."""
@@ -140,6 +175,7 @@ class MainScreen(JobHost, Screen):
         self.current_path: str | None = None
         self.current_key: str | None = None  # the revision key whose diff is shown
         self.marked: Any = None
+        self.pair_swapped = False  # s: the newer of the pair on the left
         self.base_compare = False
         self.items: list[Item] = []
         self.report: Any = None
@@ -175,6 +211,7 @@ class MainScreen(JobHost, Screen):
                     3,
                     "Diff",
                     DiffView(id="diff", mode=settings.diff, context=settings.context),
+                    SearchInput(id="diff-filter"),
                     id="diff-pane",
                 )
                 yield _list_pane(4, "Findings", FindingsTable(id="findings"), "finding-detail")
@@ -186,10 +223,44 @@ class MainScreen(JobHost, Screen):
         self.query_one("#diff", DiffView).show_message("Loading the repository…")
         self.query_one("#contracts", ContractsTable).focus()
         self.load_contracts()
+        self._watched: tuple | None = None
+        if self.wb.delays.watch > 0:  # outside edits show up without r (a timer, no loop)
+            self.set_interval(self.wb.delays.watch, self._poll_watch)
+
+    # --- the working tree, watched ----------------------------------------------------------
+
+    def _poll_watch(self) -> None:
+        """Poll the cheap signals in a worker while nothing else runs on this screen."""
+        if (
+            self.app.screen is not self
+            or not self.entries
+            or self.job_running("watch")
+            or self.pane("contracts").busy
+            or self.history_loading
+        ):
+            return
+        paths = tuple(e.path for e in self.entries)
+        self.run_job(
+            WatchPoll(paths),
+            lambda poll: self.backend.signals(list(poll.paths)),
+            self._watch_read,
+            lambda poll, error: None,  # a failed poll is retried at the next tick
+            group="watch",
+        )
+
+    def _watch_read(self, poll: WatchPoll, signals: tuple) -> None:
+        previous, self._watched = self._watched, (poll.paths, signals)
+        if previous is None or previous[0] != poll.paths:  # a new list: a new baseline
+            return
+        if previous[1] == signals or self.pane("contracts").busy:
+            return
+        # changed outside the app: reload as r would, keeping the selection
+        self.action_refresh_all()
 
     def on_resize(self) -> None:
         width = self.size.width
         self.set_class(width < 100, "-narrow")
+        self.set_class(width >= 160, "-wide")
         self.query_one(Footer).compact = width < 100
         if commands.footer_hidden(width) != self._footer_hidden:
             self._footer_hidden = commands.footer_hidden(width)
@@ -320,10 +391,11 @@ class MainScreen(JobHost, Screen):
             group="history",
         )
 
-    def _read_history(self, page: HistoryPage) -> list[Revision]:
+    def _read_history(self, page: HistoryPage) -> tuple[list[Revision], dict]:
         from workbench.tui import backend
 
-        return self.backend.history(page.path, page.offset, backend.HISTORY_PAGE)
+        revisions = self.backend.history(page.path, page.offset, backend.HISTORY_PAGE)
+        return revisions, self.backend.tags()
 
     def _history_failed(self, page: HistoryPage, error: str) -> None:
         self.history_loading = False
@@ -335,14 +407,18 @@ class MainScreen(JobHost, Screen):
         self.diff.show_message(f"Cannot read the history: {error}")
         self.notify(clean_inline(error), severity="error", markup=False)
 
-    def _history_loaded(self, page: HistoryPage, revisions: list[Revision]) -> None:
+    def _history_loaded(self, page: HistoryPage, answer: tuple[list[Revision], dict]) -> None:
         from workbench.tui import backend
 
+        revisions, tags = answer
         self.history_loading = False
         self.history_done = len(revisions) < backend.HISTORY_PAGE
         self.pane("history").set_busy(None)
         table = self.history_table
-        rows = [HistoryTable.make_row(r) for r in revisions]
+        rows = [
+            HistoryTable.make_row(r, tags=tags.get(r.rev, ()) if r.kind == "commit" else ())
+            for r in revisions
+        ]
         known = self.revision_index.setdefault(page.path, [])
         if page.offset == 0:
             known.clear()
@@ -363,6 +439,8 @@ class MainScreen(JobHost, Screen):
                 table.set_marked(self.marked.rev)
             if not rows:
                 self.diff.show_message("This contract has no revisions.")
+            elif table.current is None:  # the kept filter matches none of them
+                self._no_revision_matches()
             else:  # the kept revision again (a refresh), or the first one
                 self.show_selected(force=True)
             if self.history_shown_at is None:
@@ -461,7 +539,9 @@ class MainScreen(JobHost, Screen):
         row = table.row_by_key(revision.rev)
         if row is None or row.data is not revision:  # another contract's, or a refreshed list
             return
-        table.set_badge(revision.rev, badge)
+        if table.set_badge(revision.rev, badge):  # the filter now matches it, or no longer
+            table.apply_filter(table.filter_text)
+            self._after_history_filter()
         if revision.rev == table.current_key:
             self._show_revision_detail()
 
@@ -512,7 +592,8 @@ class MainScreen(JobHost, Screen):
         self.base_compare = False
         revision = row.data
         if self.marked is not None and self.marked.rev != revision.rev:
-            self._request_diff(PairDiff(self.marked, revision))
+            old, new = self._ordered(self.marked, revision)
+            self._request_diff(PairDiff(old, new))
         else:
             self._request_diff(AmendmentDiff(revision))
 
@@ -537,7 +618,7 @@ class MainScreen(JobHost, Screen):
                     revision.path,
                     parent,
                     revision,
-                    self._label(parent, revision.path) if parent else "(created here)",
+                    self._old_label(revision, parent) if parent else "(created here)",
                     side_label(revision, revision.path),
                     revision=revision,
                 )
@@ -592,7 +673,7 @@ class MainScreen(JobHost, Screen):
             revision = judgement.request.revision
             real = b.amendment(revision)
             if real.old is not None:
-                real.old_label = self._label(real.old, revision.path)
+                real.old_label = self._old_label(revision, real.old)
             if getattr(real.old, "blob", None) != getattr(comparison.old, "blob", None):
                 document = b.document(real)
             comparison = real
@@ -620,6 +701,24 @@ class MainScreen(JobHost, Screen):
     def _diff_done(self) -> None:
         self.diff_pending = False
         self._resume_background()
+
+    def _old_label(self, revision: Any, side: Any) -> str:
+        """The old side of an amendment named after the contract's previous revision (its
+        short sha and version: the commit that made that content), not the git parent
+        commit, which may be a commit of another contract."""
+        from workbench.tui.backend import side_label
+
+        blob = getattr(side, "blob", None)
+        known = self.revision_index.get(revision.path) or self.revision_index.get(
+            self.current_path or "", []
+        )
+        after = False
+        for r in known:
+            if r.rev == revision.rev:
+                after = True
+            elif after and blob is not None and r.blob == blob:
+                return side_label(r, revision.path)
+        return self._label(side, revision.path)
 
     def _label(self, side: Any, path: str) -> str:
         """A side's label, with the version from the history list when the side has none."""
@@ -650,8 +749,11 @@ class MainScreen(JobHost, Screen):
         if self.base_compare:
             prefix = "vs base · "
         elif self.marked is not None and self.current_key != self.marked.rev:
-            prefix = "marked vs selected · "
+            side = "swapped: newer left" if self.pair_swapped else "older left"
+            prefix = f"marked vs selected ({side}) · "
         mode = self.diff.shown_mode + (" (auto)" if self.diff.mode == "auto" else "")
+        if self.diff.wrap:
+            mode += " · wrap"
         context = "all" if self.diff.context < 0 else str(self.diff.context)
         self.pane("diff").set_detail(
             f"{prefix}{doc.old_label} → {doc.new_label}", f"{mode} · context {context}"
@@ -676,18 +778,10 @@ class MainScreen(JobHost, Screen):
         visible = self._visible_items()
         table.set_rows([FindingsTable.make_row(it) for it in visible])
         self._show_detail(self._item(table.current_key) if visible else None)
-        counts: dict[str, int] = {}
-        for it in self.items:
-            counts[it.severity] = counts.get(it.severity, 0) + 1
-        security = sum(1 for it in self.items if it.is_security)
-        parts = [f"{counts[s]} {s}" for s in ("breaking", "risky", "safe") if counts.get(s)]
-        if security:
-            parts.append(f"{security} security")
-        verdict = self.report.verdict.required_bump if self.report is not None else ""
-        detail = " · ".join(parts) if parts else ("no findings" if self.report else "")
-        if verdict and verdict != "none":
-            detail += f" · needs a {verdict} bump"
-        self.pane("findings").set_detail(detail, f"showing {self.findings_filter}")
+        self.pane("findings").set_detail(
+            findings_title(self.report, self.items, self.backend.fail_on),
+            f"showing {self.findings_filter}",
+        )
 
     # --- events -------------------------------------------------------------------------------
 
@@ -722,7 +816,38 @@ class MainScreen(JobHost, Screen):
             item = self._item(event.row_key.value)
             if item is not None:
                 self.diff.goto_item(item)
-            self._focus_now(self.diff)
+                self.open_finding(item)
+
+    def action_finding_detail(self) -> None:
+        """The detail of the finding selected in the findings list (the palette's way)."""
+        item = self._item(self.findings_table.current_key)
+        if item is None:
+            self.notify("No finding selected.", severity="warning")
+            return
+        self.open_finding(item)
+
+    def open_finding(self, item: Item) -> None:
+        """``enter`` on a finding: the finding detail (accepting is offered on the working-tree
+        draft's amendment; once accepted, the repository is reloaded)."""
+        from workbench.tui.screens.finding import FindingScreen
+
+        revision = self.history_table.current.data if self.history_table.current else None
+        writable = (
+            revision is not None
+            and revision.kind == "worktree"
+            and self.current_key == revision.rev
+            and self.marked is None
+            and not self.base_compare
+        )
+        screen = FindingScreen(
+            item, path=self.current_path, writable=writable, repo=self.backend.repo
+        )
+
+        def closed(accepted: bool | None) -> None:
+            if accepted:
+                self.action_refresh_all()
+
+        self.app.push_screen(screen, closed)
 
     def _show_detail(self, item: Item | None) -> None:
         self.query_one("#finding-detail", Static).update(finding_detail(item), layout=False)
@@ -747,16 +872,62 @@ class MainScreen(JobHost, Screen):
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, SearchInput):
+            self._search_changed(event.value)
+        elif isinstance(event.input, FilterInput):
             table = self.query_one(f"#{event.input.target}", ListTable)
             table.apply_filter(event.value)
             self.pane(event.input.target).set_filter(event.value)
             if event.input.target == "history":
+                self._after_history_filter()
                 self._maybe_more_history()
+
+    def _after_history_filter(self) -> None:
+        """The diff follows the filtered list: the revision under the cursor, or a message
+        when the filter matches none (never the diff of a revision the list no longer shows)."""
+        table = self.history_table
+        if self.base_compare or not table.rows_all:
+            return
+        if table.current is None:
+            self._no_revision_matches()
+        elif table.current_key != self.current_key:
+            self._show_revision_detail()
+            self.show_selected()
+
+    def _no_revision_matches(self) -> None:
+        self.current_key = None
+        self.cancel_debounce("findings")
+        self.cancel_jobs("diff")
+        self.cancel_jobs("findings")
+        self.pane("diff").set_busy(None)
+        self.pane("findings").set_busy(None)
+        self.diff_pending = False
+        text = self.history_table.filter_text
+        self.diff.show_message(
+            f"No revision matches the history filter “{text}” (esc in the history clears it)."
+        )
+        self.pane("diff").set_detail("")
+        self._set_items([], None)
+        self._show_revision_detail()
+        self._resume_background()
+
+    def _search_changed(self, text: str) -> None:
+        count = self.diff.set_search(text)
+        if not text:
+            self.pane("diff").set_filter("")
+            return
+        shown = f"{text} · {count} match{'es' if count != 1 else ''}"
+        self.pane("diff").set_filter(shown, "search")
+        if count:  # as you type, the first match from the cursor on comes into view
+            self.diff.goto_match(self.diff.match_index)
 
     @on(Input.Submitted)
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, SearchInput):
+            if not event.value:
+                event.input.remove_class("-active")
+            self._focus_now(self.diff)
+        elif isinstance(event.input, FilterInput):
             if not event.value:
                 event.input.remove_class("-active")
             self.query_one(f"#{event.input.target}", ListTable).focus()
@@ -794,7 +965,23 @@ class MainScreen(JobHost, Screen):
         if isinstance(focused, FilterInput):
             focused.value = ""
             focused.remove_class("-active")
-            self._focus_now(self.query_one(f"#{focused.target}", ListTable))
+            self._focus_now(self._pane_widget(focused.target))
+            return
+        if focused is self.diff and self.diff.search:  # a kept search: esc clears it first
+            box = self.query_one("#diff-filter", SearchInput)
+            box.value = ""
+            box.remove_class("-active")
+            self._search_changed("")
+            return
+        if isinstance(focused, ListTable) and focused.filter_text:
+            # a filter kept with enter: esc clears it first (as it would have while typing)
+            box = self.query_one(f"#{focused.id}-filter", FilterInput)
+            box.value = ""
+            box.remove_class("-active")
+            focused.apply_filter("")
+            self.pane(focused.id or "").set_filter("")
+            if focused is self.history_table:
+                self._after_history_filter()
             return
         if self.maximized is not None:
             self.minimize()
@@ -808,9 +995,7 @@ class MainScreen(JobHost, Screen):
             self._focus_now(self._pane_widget(previous))
 
     def action_filter(self) -> None:
-        pane = self._focused_pane()
-        if pane == "diff" or pane is None:
-            pane = "findings"
+        pane = self._focused_pane() or "findings"
         box = self.query_one(f"#{pane}-filter", FilterInput)
         box.add_class("-active")
         self._focus_now(box)
@@ -832,8 +1017,32 @@ class MainScreen(JobHost, Screen):
         )
         self.show_selected(force=True)
 
+    def _ordered(self, marked: Any, selected: Any) -> tuple[Any, Any]:
+        """The marked and the selected revision as (old, new): the older one on the left
+        (lower in the list), unless ``s`` swapped them to judge the other direction."""
+        rows = [r.key for r in self.history_table.rows_all]
+        try:
+            older_marked = rows.index(marked.rev) > rows.index(selected.rev)
+        except ValueError:
+            older_marked = True
+        pair = (marked, selected) if older_marked else (selected, marked)
+        return (pair[1], pair[0]) if self.pair_swapped else pair
+
+    def action_swap_sides(self) -> None:
+        """``s``: swap the two sides of a marked-vs-selected diff (judge the other
+        direction, e.g. a rollback)."""
+        if self.marked is None or self.current_key in (None, self.marked.rev):
+            self.notify(
+                "Mark a revision (space) and select another to compare them first.",
+                severity="warning",
+            )
+            return
+        self.pair_swapped = not self.pair_swapped
+        self.show_selected(force=True)
+
     def action_clear_mark(self) -> None:
         self.marked = None
+        self.pair_swapped = False
         self.base_compare = False
         self.history_table.set_marked(None)
         self._history_info()
@@ -849,13 +1058,28 @@ class MainScreen(JobHost, Screen):
         self._diff_title()
 
     def action_next_finding(self, direction: int) -> None:
+        """``n``/``N``: the findings this amendment introduced first (in diff order), then
+        those already present in the old version, wrapping around."""
+        if self._focused_pane() == "diff" and self.diff.search:
+            # the diff's own n/N while a search is kept: from match to match
+            if self.diff.next_match(direction) is None:
+                self.notify(f"No match for “{self.diff.search}”.", severity="information")
+            return
         important = [it for it in self._visible_items() if it.important]
         if not important:
             self.notify("No breaking, risky or security finding here.", severity="information")
             return
-        item = self.diff.next_item(direction, important)
-        if item is None:
-            return
+        order = sorted(
+            important, key=lambda it: (not it.new, self.diff.item_position(it), it.index)
+        )
+        selected = self.diff.selected
+        at = next(
+            (i for i, it in enumerate(order) if selected and it.index == selected.index), None
+        )
+        if at is not None:
+            item = order[(at + direction) % len(order)]
+        else:
+            item = order[0] if direction > 0 else order[-1]
         self.diff.goto_item(item)
         self.findings_table.select_key(str(item.index))
 
@@ -864,9 +1088,18 @@ class MainScreen(JobHost, Screen):
         self._populate_findings()
 
     def action_toggle_unified(self) -> None:
-        mode = "unified" if self.diff.shown_mode == "split" else "split"
+        """``u`` cycles the diff mode through split, unified and auto (split when there is
+        room); from auto it first shows the other mode, so every press changes something."""
+        auto_shows = self.diff.auto_mode()
+        other = "unified" if auto_shows == "split" else "split"
+        mode = {"auto": other, other: auto_shows}.get(self.diff.mode, "auto")
         self.diff.mode = mode
         self.wb.update_setting("diff", mode)
+        self._diff_title()
+
+    def action_toggle_wrap(self) -> None:
+        """``w``: fold long lines onto continuation rows, or scroll them sideways again."""
+        self.diff.set_wrap(not self.diff.wrap)
         self._diff_title()
 
     def action_context(self, step: int) -> None:

@@ -57,7 +57,7 @@ FOLD_TEXT = "⋯"
 class DiffView(ScrollView, can_focus=True):
     """The diff of one amendment (or any two revisions) with its findings on the lines."""
 
-    BINDINGS = commands.bindings("nav", "scroll")
+    BINDINGS = commands.bindings("nav", "scroll", "diffview")
 
     COMPONENT_CLASSES = {
         "diff-view--header",
@@ -84,6 +84,8 @@ class DiffView(ScrollView, can_focus=True):
         "diff-view--yaml-punct",
         "diff-view--yaml-anchor",
         "diff-view--yaml-text",
+        "diff-view--match",
+        "diff-view--match-current",
     }
 
     DEFAULT_CSS = """
@@ -119,6 +121,8 @@ class DiffView(ScrollView, can_focus=True):
     DiffView > .diff-view--yaml-punct { color: $text-muted; }
     DiffView > .diff-view--yaml-anchor { color: $text-warning; }
     DiffView > .diff-view--yaml-text { color: $foreground 85%; }
+    DiffView > .diff-view--match { background: $warning 45%; }
+    DiffView > .diff-view--match-current { background: $warning; color: $background; }
     """
 
     mode: reactive[str] = reactive("auto", init=False)
@@ -170,6 +174,14 @@ class DiffView(ScrollView, can_focus=True):
         self._max_len = 0
         self._num_width = 3
         self._banner_width = 0
+        self.wrap = False  # w: long lines fold onto continuation rows (no sideways scrolling)
+        self._parts: dict[int, int] = {}  # row -> which part of its lines (wrap mode)
+        self.search = ""  # / in the diff: the text searched (case-insensitive)
+        self.matches: list[tuple[str, int, int]] = []  # (side, 0-based line, column)
+        self.match_index = -1
+        self._match_lines: dict[tuple[str, int], list[int]] = {}
+        self._part = 0  # the part of the row being drawn (wrap mode)
+        self._wrap_w = 1 << 30  # the text width a wrapped part holds
         self.set_reactive(DiffView.mode, mode)
         self.shown_mode = "unified" if mode == "unified" else "split"
 
@@ -191,6 +203,7 @@ class DiffView(ScrollView, can_focus=True):
             self._num_width = 1 + max(
                 3, len(str(max(len(document.old_lines), len(document.new_lines))))
             )
+        self._find_matches()
         self._relayout()
         self.cursor = self._first_change_row()
         # another document starts at its first change and its first column
@@ -228,6 +241,7 @@ class DiffView(ScrollView, can_focus=True):
         self.selected = item
         if row is not None:
             self._move_cursor(row, center=True, notify=False)
+            self.reveal_change()
         self._cursor_item = item
         self._invalidate()
 
@@ -281,13 +295,14 @@ class DiffView(ScrollView, can_focus=True):
     def watch_mode(self) -> None:
         self._update_shown_mode(force=True)
 
+    def auto_mode(self) -> str:
+        """What ``auto`` shows at the current width: split from SPLIT_MIN_WIDTH on."""
+        width = self.scrollable_content_region.width or self.size.width
+        return "split" if width >= SPLIT_MIN_WIDTH else "unified"
+
     def _update_shown_mode(self, *, force: bool = False) -> None:
         """Apply ``mode`` to the current width (``auto`` is split from SPLIT_MIN_WIDTH on)."""
-        width = self.scrollable_content_region.width or self.size.width
-        if self.mode == "auto":
-            shown = "split" if width >= SPLIT_MIN_WIDTH else "unified"
-        else:
-            shown = self.mode
+        shown = self.auto_mode() if self.mode == "auto" else self.mode
         if shown != self.shown_mode or force:
             self.shown_mode = shown
             line = self._row_lines(self.cursor)
@@ -304,12 +319,187 @@ class DiffView(ScrollView, can_focus=True):
             self.layout_rows = doc.layout(
                 self.shown_mode, self.context, self._expanded, width=max(0, width - 1) or None
             )
+            self._parts = {}
+            if self.wrap:
+                self._wrap_layout(self._text_width(width))
         self._update_virtual_size()
         self._invalidate()
 
+    def _wrap_layout(self, text_w: int) -> None:
+        """Wrap mode: each line longer than the text column gets continuation rows (the same
+        row tuple, with its part number in ``_parts``); the line maps point at first rows."""
+        doc = self.document
+        lay = self.layout_rows
+        if doc is None or text_w <= 0:
+            return
+        rows: list = []
+        parts: dict[int, int] = {}
+        moved: list[int] = []  # old row index -> new row index
+        for row in lay.rows:
+            moved.append(len(rows))
+            rows.append(row)
+            kind, old, new, _ = row
+            if kind in (FOLD, BANNER):
+                continue
+            longest = max(
+                self._cells(doc.old_lines, old) if old >= 0 else 0,
+                self._cells(doc.new_lines, new) if new >= 0 else 0,
+            )
+            for part in range(1, -(-longest // text_w)):
+                parts[len(rows)] = part
+                rows.append(row)
+        self.layout_rows = Layout(
+            rows,
+            [moved[r] for r in lay.old_row],
+            [moved[r] for r in lay.new_row],
+            lay.folds,
+            lay.banners,
+        )
+        self._parts = parts
+
+    @staticmethod
+    def _cells(lines: list[str], line: int) -> int:
+        text = lines[line] if 0 <= line < len(lines) else ""
+        return len(text) if text.isascii() else cell_len(text)
+
+    def set_wrap(self, wrap: bool) -> None:
+        """Fold long lines (``True``) or scroll them sideways; keeps the cursor's line."""
+        line = self._row_lines(self.cursor)
+        self.wrap = wrap
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._relayout()
+        self._restore_cursor(line)
+
+    # --- search -----------------------------------------------------------------------------
+
+    def set_search(self, text: str) -> int:
+        """Highlight every occurrence of ``text`` (case-insensitive) on both sides; returns how
+        many there are. The current match is the first at or after the cursor."""
+        self.search = text
+        self._find_matches()
+        self._text_cache.clear()
+        self.match_index = -1
+        if self.matches:
+            here = self._row_lines(self.cursor)
+            self.match_index = next(
+                (
+                    i
+                    for i, (side, line, _) in enumerate(self.matches)
+                    if line >= (here[1] if side == "new" else here[0])
+                ),
+                0,
+            )
+        self._invalidate()
+        return len(self.matches)
+
+    def _find_matches(self) -> None:
+        self.matches = []
+        self._match_lines = {}
+        doc = self.document
+        needle = self.search.lower()
+        if doc is None or not needle:
+            return
+        for side, lines in (("new", doc.new_lines), ("old", doc.old_lines)):
+            for i, line in enumerate(lines):
+                low = line.lower()
+                start = low.find(needle)
+                while start >= 0:
+                    self.matches.append((side, i, start))
+                    start = low.find(needle, start + max(1, len(needle)))
+        # in reading order: by the row each line lands on, the new side first
+        order = {"new": 0, "old": 1}
+        self.matches.sort(key=lambda m: (m[1], order[m[0]], m[2]))
+        for side, line, column in self.matches:
+            self._match_lines.setdefault((side, line), []).append(column)
+
+    def next_match(self, direction: int) -> tuple[str, int, int] | None:
+        """Go to the next (1) or previous (-1) match, unfolding its line and scrolling
+        sideways to it; ``None`` when nothing matches."""
+        if not self.matches:
+            return None
+        if self.match_index < 0:
+            self.match_index = 0 if direction > 0 else len(self.matches) - 1
+        else:
+            self.match_index = (self.match_index + direction) % len(self.matches)
+        self.goto_match(self.match_index)
+        return self.matches[self.match_index]
+
+    def goto_match(self, index: int) -> None:
+        side, line, column = self.matches[index]
+        lay = self.layout_rows
+        rows = lay.new_row if side == "new" else lay.old_row
+        if line >= len(rows):
+            return
+        row = rows[line]
+        if lay.rows[row][0] == FOLD:
+            self._expanded.add(lay.rows[row][1])
+            self._relayout()
+            lay = self.layout_rows
+            row = (lay.new_row if side == "new" else lay.old_row)[line]
+        self._text_cache.clear()
+        self._move_cursor(row, center=True)
+        self._reveal_column(column, len(self.search))
+
+    def _reveal_column(self, column: int, length: int = 1) -> None:
+        """Scroll sideways so that ``column`` (of a line's text) is on screen; in wrap mode,
+        move the cursor to the continuation row holding it."""
+        width = self.scrollable_content_region.width or self.size.width
+        text_w = self._text_width(width)
+        if self.wrap:
+            part = column // max(1, text_w)
+            if part and self.cursor + part < len(self.layout_rows.rows):
+                self._move_cursor(self.cursor + part, notify=False)
+            return
+        left = round(self.scroll_x)
+        if left <= column and column + length <= left + text_w:
+            return
+        target = 0 if column + length <= text_w else max(0, column - text_w // 3)
+        self.scroll_to(x=min(target, self.max_scroll_x), animate=False, immediate=True)
+
+    def first_change_column(self, row: int) -> int | None:
+        """The first column that differs on a changed row (a changed pair: the first
+        character that differs; a line added or removed: its first non-blank character)."""
+        rows = self.layout_rows.rows
+        doc = self.document
+        if doc is None or not (0 <= row < len(rows)):
+            return None
+        kind, old, new, extra = rows[row]
+        if kind == REPLACE and old >= 0 and new >= 0:
+            a, b = doc.old_lines[old], doc.new_lines[new]
+        elif kind in (DELETE, INSERT) and self.shown_mode == "unified" and extra >= 0:
+            a, b = (
+                (doc.old_lines[old], doc.new_lines[extra])
+                if kind == DELETE
+                else (doc.old_lines[extra], doc.new_lines[new])
+            )
+        elif kind == INSERT and new >= 0:
+            text = doc.new_lines[new]
+            return len(text) - len(text.lstrip())
+        elif kind == DELETE and old >= 0:
+            text = doc.old_lines[old]
+            return len(text) - len(text.lstrip())
+        else:
+            return None
+        old_spans, new_spans = inline_changes(a, b)
+        spans = (old_spans if kind == DELETE else new_spans) or new_spans or old_spans
+        if spans:
+            return spans[0][0]
+        common = next(
+            (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+        )
+        return common
+
+    def reveal_change(self) -> None:
+        """Scroll sideways to the first changed column of the cursor's row, when it is cut."""
+        if self.wrap:
+            return
+        column = self.first_change_column(self.cursor)
+        if column is not None:
+            self._reveal_column(column, 8)
+
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
-        hmax = max(0, self._max_len - self._text_width(width))
+        hmax = 0 if self.wrap else max(0, self._max_len - self._text_width(width))
         self.virtual_size = Size(width + hmax, len(self.layout_rows.rows) + 1)
 
     def _invalidate(self) -> None:
@@ -402,9 +592,11 @@ class DiffView(ScrollView, can_focus=True):
 
     def action_cursor_down(self) -> None:
         self._move_cursor(self.cursor + 1)
+        self.reveal_change()
 
     def action_cursor_up(self) -> None:
         self._move_cursor(self.cursor - 1)
+        self.reveal_change()
 
     def action_page_down(self) -> None:
         height = max(1, self.scrollable_content_region.height - 2)
@@ -569,10 +761,18 @@ class DiffView(ScrollView, can_focus=True):
             )
             pad = max(0, (width - cell_len(label)) // 2)
             strip = Strip([Segment(" " * pad + label, style)]).crop_extend(0, width, style)
-        elif self.shown_mode == "unified":
-            strip = self._render_unified(kind, old, new, extra, width, scroll_x, selected)
         else:
-            strip = self._render_split(kind, old, new, width, scroll_x, selected)
+            self._part = self._parts.get(index, 0)
+            if self.wrap:
+                self._wrap_w = self._text_width(width)
+                scroll_x = self._part * self._wrap_w
+            else:
+                self._wrap_w = 1 << 30
+            if self.shown_mode == "unified":
+                strip = self._render_unified(kind, old, new, extra, width, scroll_x, selected)
+            else:
+                strip = self._render_split(kind, old, new, width, scroll_x, selected)
+            self._part = 0
         if index == self.cursor:
             cursor = self._style("cursor")
             strip = Strip(
@@ -608,7 +808,8 @@ class DiffView(ScrollView, can_focus=True):
         style = self._base_style + self._style("gutter", partial=True)
         if selected:
             style = style + self._style("selected")
-        text = str(line + 1).rjust(self._num_width) if line >= 0 else " " * self._num_width
+        shown = line >= 0 and not self._part
+        text = str(line + 1).rjust(self._num_width) if shown else " " * self._num_width
         return Segment(text, style)
 
     def _side(
@@ -637,7 +838,7 @@ class DiffView(ScrollView, can_focus=True):
         segments.append(Segment(sign, tint_style + self._style("gutter", partial=True)))
         segments.append(Segment(" ", tint_style))
         gutter_w = 2 + self._num_width + 2
-        text_w = max(0, width - gutter_w)
+        text_w = max(0, min(width - gutter_w, self._wrap_w))
         text = self._text_strip(side, line, tint, pair)
         segments.extend(text.crop_extend(scroll_x, scroll_x + text_w, tint_style))
         return segments
@@ -677,7 +878,7 @@ class DiffView(ScrollView, can_focus=True):
         segments.append(Segment(" ", tint_style))
         segments.append(Segment(sign, tint_style + self._style("gutter", partial=True)))
         segments.append(Segment(" ", tint_style))
-        text_w = max(0, width - (2 + 2 * self._num_width + 1 + 3))
+        text_w = max(0, min(width - (2 + 2 * self._num_width + 1 + 3), self._wrap_w))
         pair_line = pair if kind in (DELETE, INSERT) else -1
         text = self._text_strip(side, line, tint, pair_line)
         segments.extend(text.crop_extend(scroll_x, scroll_x + text_w, tint_style))
@@ -685,7 +886,13 @@ class DiffView(ScrollView, can_focus=True):
 
     def _text_strip(self, side: str, line: int, tint: str, pair: int) -> Strip:
         """The whole coloured text of one source line (uncropped), cached."""
-        key = (side, line, tint, pair)
+        found = self._match_lines.get((side, line))
+        current = -1
+        if found and 0 <= self.match_index < len(self.matches):
+            m_side, m_line, m_col = self.matches[self.match_index]
+            if (m_side, m_line) == (side, line):
+                current = m_col
+        key = (side, line, tint, pair, current if found else None)
         strip = self._text_cache.get(key)
         if strip is not None:
             return strip
@@ -714,6 +921,11 @@ class DiffView(ScrollView, can_focus=True):
         for start, end in spans:
             for i in range(start, min(end, len(text))):
                 styles[i] = styles[i] + emph_attrs
+        for start in found or ():
+            name = "match-current" if start == current else "match"
+            hit = self._style(name)
+            for i in range(start, min(start + len(self.search), len(text))):
+                styles[i] = styles[i] + Style(bgcolor=hit.bgcolor, color=hit.color)
         segments: list[Segment] = []
         run_start = 0
         for i in range(1, len(text) + 1):

@@ -45,6 +45,7 @@ DRAFT_MARK = {
     "deleted": ("✖", "alert"),
     "clean": (" ", ""),
 }
+BUMP_ROLE = {True: ("", "dim"), False: ("alert", "bold")}
 STATUS_ROLE = {"active": "ok", "draft": "attention", "deprecated": "attention"}
 
 
@@ -84,6 +85,8 @@ def cell(text: object, role: str = "", style: str = "") -> Cell:
 def badge_cell(severity: str, width: int = 8) -> Cell:
     """A severity badge, ``width`` cells wide, on the severity's colour."""
     label = {"none": "none", "error": "n/a", "pending": "…"}.get(severity, severity)
+    if severity == "fail":  # the gate fails an amendment for its security findings
+        severity = "breaking"
     if len(label) + 2 <= width:
         label = f" {label} "
     text = label.center(width)[:width]
@@ -155,7 +158,8 @@ class ListTable(DataTable, inherit_bindings=False):
     MAX_WIDTHS: dict[str, int] = {}  # per-column caps, by label
 
     def on_mount(self) -> None:
-        self._widths: list[int] = []
+        self._widths: tuple = ()
+        self._shown: tuple[int, ...] = tuple(range(len(self.COLUMNS)))
         self._set_columns(self._measure([]))
 
     def notify_style_update(self) -> None:
@@ -178,10 +182,15 @@ class ListTable(DataTable, inherit_bindings=False):
         return style
 
     def _drawn(self, row: ListRow) -> list[_Drawn]:
-        return [_Drawn(c, self) for c in row.cells]
+        return [_Drawn(row.cells[i], self) for i in self._shown]
 
-    def _measure(self, rows: list[ListRow]) -> list[int]:
-        """Column widths for ``rows``: fixed ones as declared, the others fitted to the
+    FLEX: str | None = None  # the column that takes the width the others leave (by label)
+    FLEX_MIN = 12
+    # (column, width): left out, in this order, while the flexible column would get less
+    DROP: tuple[tuple[str, int], ...] = ()
+
+    def _natural(self, rows: list[ListRow]) -> list[int]:
+        """Each column's width for ``rows``: fixed ones as declared, the others fitted to the
         widest cell (all rows, so the columns do not jump while filtering)."""
         widths = []
         for i, (label, width) in enumerate(self.COLUMNS):
@@ -189,16 +198,50 @@ class ListTable(DataTable, inherit_bindings=False):
                 widths.append(width)
                 continue
             widest = max((row.cells[i].cell_len for row in rows), default=0)
-            widths.append(min(self.MAX_WIDTHS.get(label, self.MAX_WIDTH), max(len(label), widest)))
+            cap = 1 << 20 if label == self.FLEX else self.MAX_WIDTHS.get(label, self.MAX_WIDTH)
+            widths.append(min(cap, max(len(label), widest)))
         return widths
 
-    def _set_columns(self, widths: list[int]) -> None:
+    def _measure(self, rows: list[ListRow]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The columns shown and their widths: with a ``FLEX`` column, the others keep their
+        natural width (leaving out ``DROP`` ones while they do not fit) and the flexible one
+        takes what is left, down to ``FLEX_MIN`` (shortened, never gone)."""
+        natural = self._natural(rows)
+        shown = list(range(len(self.COLUMNS)))
+        labels = [label for label, _ in self.COLUMNS]
+        room = self.size.width - 1  # the vertical scrollbar
+        if self.FLEX is None or self.FLEX not in labels or room <= 0:
+            if self.FLEX in labels:
+                flex = labels.index(self.FLEX)
+                natural[flex] = min(natural[flex], self.MAX_WIDTHS.get(self.FLEX, self.MAX_WIDTH))
+            return tuple(shown), tuple(natural)
+        flex = labels.index(self.FLEX)
+        pad = 2 * self.cell_padding
+
+        def others(columns: list[int]) -> int:
+            return sum(natural[i] + pad for i in columns if i != flex) + pad
+
+        for label, want in self.DROP:
+            if others(shown) + min(natural[flex], want) <= room:
+                continue
+            shown.remove(labels.index(label))
+        widths = list(natural)
+        widths[flex] = max(self.FLEX_MIN, room - others(shown))
+        return tuple(shown), tuple(widths[i] for i in shown)
+
+    def _set_columns(self, layout: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
         # Explicit widths: DataTable's auto-width can render rows with stale widths when a
         # repaint lands between adding rows and its idle-time measuring.
-        self._widths = widths
+        self._widths = layout
+        self._shown = layout[0]
         self.clear(columns=True)
-        for (label, _), width in zip(self.COLUMNS, widths, strict=True):
+        for i, width in zip(layout[0], layout[1], strict=True):
+            label = self.COLUMNS[i][0]
             self.add_column(label, width=width, key=label or None)
+
+    def on_resize(self) -> None:
+        if self.FLEX is not None and self._measure(self.rows_all) != self._widths:
+            self._show(self.current_key)
 
     # --- rows ---------------------------------------------------------------------------------
 
@@ -282,9 +325,13 @@ class ListTable(DataTable, inherit_bindings=False):
         if row is None:
             return
         row.cells[index] = value
+        if index not in self._shown:  # a column left out at this width
+            return
         with contextlib.suppress(MISSING):  # a filtered-out row: the stored row is updated
             self.update_cell_at(
-                (self.get_row_index(key), index), _Drawn(value, self), update_width=False
+                (self.get_row_index(key), self._shown.index(index)),
+                _Drawn(value, self),
+                update_width=False,
             )
 
 
@@ -340,7 +387,11 @@ class ContractsTable(ListTable):
 
 
 class HistoryTable(ListTable):
-    """The revisions of one contract: drafts on top, then commits, with verdict badges."""
+    """The revisions of one contract: drafts on top, then commits, with what the gate says
+    (the verdict column), the security mark (◆: the amendment introduced security findings,
+    the one count of ``security.summary``), the bump the version made (``minor!`` in red when
+    the changes needed more), the tags pointing at the commit, and the subject, which takes
+    the width the other columns leave."""
 
     BINDINGS = commands.bindings("nav", "list", "scroll", "history")
     COLUMNS = (
@@ -348,16 +399,31 @@ class HistoryTable(ListTable):
         ("verdict", 8),
         ("", 1),
         ("version", None),
+        ("bump", 6),
         ("subject", None),
+        ("tags", None),
         ("date", 10),
         ("sha", 8),
         ("author", None),
     )
-    # a capped subject lets date, sha and author show in wider panes (the detail line has all)
-    MAX_WIDTHS = {"subject": 32}
+    FLEX = "subject"
+    FLEX_MIN = 8
+    # narrow: the revision detail below the list still says the rest (and a version the
+    # changes needed more than shows ``!`` in red)
+    DROP = (
+        ("author", 40),
+        ("date", 40),
+        ("sha", 40),
+        ("tags", 24),
+        ("bump", 16),
+        ("version", 8),
+    )
+    MAX_WIDTHS = {"subject": 32, "tags": 24, "author": 20}
 
     @staticmethod
-    def make_row(revision: object, date_format: str = "%Y-%m-%d") -> ListRow:
+    def make_row(
+        revision: object, date_format: str = "%Y-%m-%d", tags: tuple[str, ...] = ()
+    ) -> ListRow:
         kind = getattr(revision, "kind", "commit")
         rev = getattr(revision, "rev", "")
         if kind == "worktree":
@@ -379,30 +445,59 @@ class HistoryTable(ListTable):
         if change in ("added", "deleted", "renamed") and kind == "commit":
             subject = f"({change}) {subject}"
         author = getattr(revision, "author_name", "")
+        tag_text = " ".join(tags)
+        # payments-api/v3.0.0 shows as v3.0.0 in payments-api's history (filters match both)
+        prefix = f"{getattr(revision, 'contract_id', '')}/"
+        shown_tags = " ".join(t.removeprefix(prefix) if prefix != "/" else t for t in tags)
         cells = [
             Cell(" "),
             badge_cell("pending"),
             Cell(" "),
             cell(getattr(revision, "version", "") or "?"),
+            Cell(""),
             cell(subject),
+            cell(shown_tags, "marked", "bold"),
             cell(date_text, style="dim"),
             sha,
             cell(author, style="italic"),
         ]
         search = " ".join(
             clean_inline(x).lower()
-            for x in (rev, author, subject, getattr(revision, "version", ""), date_text, kind)
+            for x in (
+                rev,
+                author,
+                subject,
+                getattr(revision, "version", ""),
+                date_text,
+                kind,
+                tag_text,
+            )
         )
-        return ListRow(rev, cells, search, revision)
+        row = ListRow(rev, cells, search, revision)
+        row.extra["base_search"] = search
+        row.extra["tags"] = tags
+        return row
 
-    def set_badge(self, key: str, badge: Badge) -> None:
+    def set_badge(self, key: str, badge: Badge) -> bool:
+        """Show ``badge`` on the row ``key``; whether the filter's answer for the row changed
+        (the words of the badge are searched too: ``/fail``, ``/breaking``, ``/security``)."""
         row = self.row_by_key(key)
         if row is None:
-            return
+            return False
+        words = self._words()
+        matched = self._match(row, words)
         row.extra["badge"] = badge
-        self.update_row(key, 1, badge_cell(badge.severity, 8))
-        # the third column is the security-weakening mark
-        self.update_row(key, 2, Cell("◆" if badge.weakens else " ", "security", "bold"))
+        row.search = f"{row.extra.get('base_search', row.search)} {badge.words}".lower()
+        self.update_row(key, 1, badge_cell(badge.label, 8))
+        # the third column is the security mark: the amendment introduced security findings
+        self.update_row(key, 2, Cell("◆" if badge.security else " ", "security", "bold"))
+        if badge.got:
+            bump = Cell(badge.got + ("" if badge.bump_ok else "!"), *BUMP_ROLE[badge.bump_ok])
+            self.update_row(key, 4, bump)
+        if not badge.bump_ok:  # also where the bump column has no room
+            version = row.cells[3].plain.rstrip("!")
+            self.update_row(key, 3, Cell(f"{version}!", "alert", "bold"))
+        return bool(words) and matched != self._match(row, words)
 
     def set_marked(self, key: str | None) -> None:
         for row in self.rows_all:
@@ -420,6 +515,10 @@ class FindingsTable(ListTable):
         ("breaks", None),
         ("path", None),
     )
+    FLEX = "message"
+    FLEX_MIN = 16
+    DROP = (("path", 40), ("rule", 24))
+    MAX_WIDTHS = {"message": 72, "breaks": 40, "path": 48}
 
     @staticmethod
     def make_row(item: Item) -> ListRow:
@@ -429,7 +528,7 @@ class FindingsTable(ListTable):
         message = item.message + (f" ({item.note})" if item.note else "")
         cells = [
             badge_cell(item.severity, 8),
-            Cell("◆" if item.is_security else " ", "security", "bold"),
+            security_mark(item),
             cell(item.rule, style="bold"),
             cell(message),
             cell(breaks, style="italic"),
@@ -439,6 +538,17 @@ class FindingsTable(ListTable):
             x.lower() for x in (item.severity, item.rule, item.path, item.message, breaks)
         )
         return ListRow(str(item.index), cells, search, item)
+
+
+def security_mark(item: Item) -> Cell:
+    """The findings list's security column: ◆ in the security colour on what the security
+    count includes (and on weakening changes), a dim ◇ on advice and on findings already
+    present or accepted; blank on the rest."""
+    if item.counted or (item.kind == "change" and item.weakens):
+        return Cell("◆", "security", "bold")
+    if item.kind == "security":
+        return Cell("◇", "", "dim")
+    return Cell(" ")
 
 
 def finding_detail(item: Item | None) -> Content:
@@ -496,6 +606,12 @@ def revision_detail(revision: object | None, badge: Badge | None = None) -> Cont
     ]
     if badge is not None and badge.error:
         head += ["  ", (clean_inline(badge.error), "$text-error")]
+    elif badge is not None and badge.gate:
+        head += ["  gate ", (badge.gate, "bold $text-error" if badge.fails else "$text-success")]
+        if not badge.bump_ok:
+            head += ["  ", (f"needs {badge.needs}, got {badge.got}!", "bold $text-error")]
+        if badge.security:
+            head += ["  ", (f"security: {badge.security_text}", "$security")]
     subject = getattr(revision, "subject", "") or (
         "uncommitted changes in the working tree" if kind == "worktree" else "staged changes"
     )

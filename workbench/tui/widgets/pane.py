@@ -49,6 +49,7 @@ class Pane(Vertical):
         self.detail = ""
         self.info = ""
         self.filter = ""
+        self.filter_label = "filter"
         self.busy: str | None = None
         self._frame = 0
         self._timer: Timer | None = None
@@ -62,14 +63,17 @@ class Pane(Vertical):
         self.info = clean_inline(info)
         self._render_title()
 
-    def set_filter(self, text: str) -> None:
-        """The ``/`` filter of the pane's list, shown after the info at the bottom right."""
+    def set_filter(self, text: str, label: str = "filter") -> None:
+        """The ``/`` filter of the pane's list (or the diff's search: ``label``), shown after
+        the info at the bottom right."""
         self.filter = clean_inline(text)
+        self.filter_label = label
         self._render_title()
 
     @property
     def subtitle(self) -> str:
-        parts = [p for p in (self.info, f"filter: {self.filter}" if self.filter else "") if p]
+        shown = f"{self.filter_label}: {self.filter}" if self.filter else ""
+        parts = [p for p in (self.info, shown) if p]
         return " · ".join(parts)
 
     def set_busy(self, text: str | None) -> None:
@@ -107,3 +111,12 @@ class FilterInput(Input):
         # compact: no border (Input's focus style would draw a tall border over the one row)
         super().__init__(placeholder="filter… (enter keeps it, esc clears)", id=id, compact=True)
         self.target = target
+
+
+class SearchInput(FilterInput):
+    """The ``/`` search of the diff, docked at the bottom of its pane (``n``/``N`` then go
+    from match to match while the diff has the focus)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("diff", id=id)
+        self.placeholder = "search the diff… (enter keeps it: n/N go to the matches; esc clears)"
