@@ -11,7 +11,8 @@ and the diff), ``scroll`` (sideways scrolling of the lists and the diff), ``chec
 amendment checklist screen: listed on its own ``?`` screen, not in the palette), ``dialog``
 (the checklist's dialogs), ``summary`` (the summary dialog), ``notice`` (the notice preview),
 ``pager`` (scrolling the ``?`` screen and the notice), ``help`` (the ``?`` screen), ``empty``
-(the screen shown when there is nothing to browse).
+(the screen shown when there is nothing to browse), ``editor`` (the built-in editor), ``choice``
+(its questions: unsaved changes, a file changed on disk), ``commit`` (the commit dialog).
 
 A new key is one ``Command`` here: the class that handles it takes its scope's bindings with
 ``bindings(scope)``, and the ``?`` screen, the palette, ``docs/keys.md`` and the user's keymap
@@ -60,6 +61,7 @@ REVISIONS = "Revisions"
 DIFF = "Diff and findings"
 GENERAL = "General"
 CHECKLIST = "Amendment checklist"
+EDITOR = "Editor"
 SCREENS = "Keys screen, notice and empty screen"
 
 COMMANDS: tuple[Command, ...] = (
@@ -281,6 +283,27 @@ COMMANDS: tuple[Command, ...] = (
         "main",
         show=True,
         footer_width=76,
+    ),
+    Command(
+        "edit.open",
+        "e",
+        "edit",
+        "Edit",
+        "Edit the selected contract in the built-in editor (the verdict follows as you type)",
+        REVISIONS,
+        "main",
+        show=True,
+        footer_width=84,
+    ),
+    Command(
+        "edit.external",
+        "E",
+        "external_editor",
+        "Open in $EDITOR",
+        "Open the contract in $VISUAL/$EDITOR at the selected finding's line",
+        REVISIONS,
+        "main",
+        key_display="E",
     ),
     # --- diff and findings -----------------------------------------------------------------
     Command(
@@ -523,11 +546,34 @@ COMMANDS: tuple[Command, ...] = (
         "e",
         "edit",
         "Edit",
-        "Edit the contract in $EDITOR",
+        "Edit the contract in the built-in editor",
         CHECKLIST,
         "checklist",
         show=True,
         palette=False,
+    ),
+    Command(
+        "checklist.external",
+        "E",
+        "external_editor",
+        "Open in $EDITOR",
+        "Edit the contract in $VISUAL/$EDITOR at the selected item's line",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+        key_display="E",
+    ),
+    Command(
+        "checklist.commit",
+        "C",
+        "commit",
+        "Commit",
+        "Commit the amendment's files (when the gate lets it through)",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+        key_display="C",
     ),
     Command(
         "checklist.start",
@@ -580,6 +626,117 @@ COMMANDS: tuple[Command, ...] = (
         "Close the notice preview",
         CHECKLIST,
         "notice",
+        show=True,
+        palette=False,
+    ),
+    # --- the built-in editor (its own screen) ------------------------------------------------
+    Command(
+        "editor.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Save the buffer to the working tree (atomically; warns if the file changed on disk)",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.close",
+        "escape",
+        "close",
+        "Back",
+        "Leave the buffer for the lists; again: leave the editor (asks first if unsaved)",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+        key_display="esc",
+    ),
+    Command(
+        "editor.switch",
+        "ctrl+t",
+        "switch",
+        "Buffer/lists",
+        "Move the focus between the buffer, the problems and the findings",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.next-problem",
+        "f8",
+        "next_problem",
+        "Next problem",
+        "Move the cursor to the next line with a validation problem",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.external",
+        "ctrl+o",
+        "external",
+        "$EDITOR",
+        "Open the saved file in $VISUAL/$EDITOR at the cursor's line, then read it back",
+        EDITOR,
+        "editor",
+        palette=False,
+    ),
+    Command(
+        "choice.save",
+        "s",
+        "choose('save')",
+        "Save",
+        "Save the changes, then leave",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.discard",
+        "d",
+        "choose('discard')",
+        "Discard",
+        "Leave without saving",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.overwrite",
+        "o",
+        "choose('overwrite')",
+        "Overwrite",
+        "Write this buffer over the file that changed on disk",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.reload",
+        "r",
+        "choose('reload')",
+        "Reload",
+        "Read the file from disk again (this buffer's changes are lost)",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Close the question and go back",
+        EDITOR,
+        "choice",
         show=True,
         palette=False,
     ),
@@ -682,7 +839,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
-GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST, SCREENS)
+GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST, EDITOR, SCREENS)
 
 
 def footer_hidden(width: int) -> frozenset[str]:
