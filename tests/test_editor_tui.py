@@ -317,3 +317,118 @@ def test_goto_syntax_of_each_editor(tmp_path: Path) -> None:
         cmd(f"{bin_dir / 'ed it'}")
     with pytest.raises(EditorCommandError, match="is empty"):
         editor_command(target, env={"VISUAL": " ", "EDITOR": "''", "PATH": str(bin_dir)})
+
+
+# --- commit from the app --------------------------------------------------------------------------
+
+
+async def complete_checklist(pilot, screen) -> None:
+    """Answer the demo draft's checklist as its author (all but the reviewer's sign-off, which
+    comes once the change is committed)."""
+    from tui_harness import checklist_idle
+
+    from workbench.tui.screens.checklist import ChecklistScreen, NoticeScreen, ReasonDialog
+
+    await pilot.press("b")
+    await checklist_idle(pilot, screen)
+    screen.select_step("compatibility")
+    await pilot.press("tab")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, ReasonDialog)
+    await pilot.press(*"acr sent [PAY-2001]")
+    await pilot.press("enter")
+    await checklist_idle(pilot, screen)
+    screen.select_step("security_review")
+    await pilot.press("a")
+    await wait_for_screen(pilot, ReasonDialog)
+    await pilot.press(*"Batch tokens until Q3 (SETTLE-88)")
+    await pilot.press("enter")
+    await checklist_idle(pilot, screen)
+    await pilot.press("t")
+    await wait_for_screen(pilot, NoticeScreen)
+    await pilot.press("escape")
+    await wait_for_screen(pilot, ChecklistScreen)
+    await checklist_idle(pilot, screen)
+    await pilot.press("w")
+    await checklist_idle(pilot, screen)
+    await pilot.press("N")
+    await checklist_idle(pilot, screen)
+    assert screen.checklist.awaiting_review, (
+        screen.last_error,
+        [str(n.message) for n in pilot.app._notifications],
+    )
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+AMENDMENT_FILES = {
+    DRAFT,
+    "amendments/payments-api/4.0.0.yaml",
+    "amendments/payments-api/4.0.0.notice.md",
+    "contracts/payments/CHANGELOG.md",
+}
+
+
+async def test_commit_from_the_checklist(demo: Path) -> None:
+    from workbench.tui.screens.commit import CommitDialog
+
+    (demo / "unrelated.txt").write_text("staged, not part of the amendment\n")
+    _git(demo, "add", "unrelated.txt")
+    head = _git(demo, "rev-parse", "HEAD").strip()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        await pilot.press("C")  # refused: the gate does not let it through yet
+        await wait_until(pilot, lambda: any("Cannot commit" in n for n in _notes(app)))
+        await complete_checklist(pilot, screen)
+        await pilot.press("C")
+        dialog = await wait_for_screen(pilot, CommitDialog)
+        assert set(dialog.plan.paths) == AMENDMENT_FILES
+        message = dialog.query_one("#commit-message").text
+        assert message.startswith("payments-api 3.2.0 -> 4.0.0")
+        assert "Amendment record: amendments/payments-api/4.0.0.yaml" in message
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CommitDialog))
+        await wait_until(pilot, lambda: any(n.startswith("Committed ") for n in _notes(app)))
+    assert _git(demo, "rev-parse", "HEAD~1").strip() == head
+    files = set(_git(demo, "show", "--name-only", "--format=", "HEAD").split())
+    assert files == AMENDMENT_FILES
+    assert _git(demo, "log", "-1", "--format=%s").startswith("payments-api 3.2.0 -> 4.0.0")
+    # the unrelated staged file stays staged, out of the commit
+    assert _git(demo, "diff", "--cached", "--name-only").split() == ["unrelated.txt"]
+
+
+async def test_a_failing_hook_is_shown_and_nothing_is_lost(demo: Path) -> None:
+    from workbench.tui.screens.commit import CommitDialog
+
+    hook = demo / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\necho 'lint: [bold]refused\x1b[31m the contract' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    head = _git(demo, "rev-parse", "HEAD").strip()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_checklist(pilot)
+        await complete_checklist(pilot, screen)
+        index_before = _git(demo, "diff", "--cached", "--name-only")
+        status_before = _git(demo, "status", "--porcelain")
+        contract_before = (demo / DRAFT).read_text()
+        await pilot.press("C")
+        dialog = await wait_for_screen(pilot, CommitDialog)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: dialog.result is not None and not dialog.busy)
+        assert not dialog.result.ok
+        text = screen_text(app)
+        assert "git refused the commit" in text
+        assert "lint: [bold]refused" in text and "\x1b" not in text
+        assert isinstance(app.screen, CommitDialog)  # still open: try again or cancel
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CommitDialog))
+    assert _git(demo, "rev-parse", "HEAD").strip() == head
+    assert _git(demo, "diff", "--cached", "--name-only") == index_before
+    assert _git(demo, "status", "--porcelain") == status_before
+    assert (demo / DRAFT).read_text() == contract_before

@@ -740,6 +740,28 @@ COMMANDS: tuple[Command, ...] = (
         show=True,
         palette=False,
     ),
+    Command(
+        "commit.confirm",
+        "ctrl+s",
+        "commit",
+        "Commit",
+        "Commit the amendment's files with this message (the hooks run)",
+        CHECKLIST,
+        "commit",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "commit.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Close the commit dialog without committing",
+        CHECKLIST,
+        "commit",
+        show=True,
+        palette=False,
+    ),
     # --- the keys screen, the notice preview and the empty screen ----------------------------
     Command(
         "help.close",

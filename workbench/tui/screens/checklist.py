@@ -82,6 +82,11 @@ class Answered:
     notice: tuple[str, str] | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class CommitPlanRequest:
+    """What committing the amendment would commit (``amendment.commit.plan_commit``)."""
+
+
 # --- lists ------------------------------------------------------------------------------------
 
 
@@ -775,6 +780,35 @@ class ChecklistScreen(JobHost, Screen[None]):
         base = self._mode()[2] or "HEAD"
         screen = EditorScreen(self._repo(), self.session.path, base=base, line=line)
         self.app.push_screen(screen, lambda saved: self._run("refresh") if saved else None)
+
+    def action_commit(self) -> None:
+        """Commit the amendment's files (the gate must let it through): the dialog lists them
+        and the message; a refusal is shown there."""
+        if not self._writable():
+            return
+        self.run_job(CommitPlanRequest(), self._plan_commit, self._planned, group="commit-plan")
+
+    def _plan_commit(self, request: CommitPlanRequest) -> Any:
+        from workbench.amendment.commit import CommitRefused, plan_commit
+
+        try:
+            return plan_commit(self.session)
+        except CommitRefused as exc:
+            return str(exc)
+
+    def _planned(self, request: CommitPlanRequest, plan: Any) -> None:
+        from workbench.tui.screens.commit import CommitDialog, committed_note
+
+        if isinstance(plan, str):
+            self.notify(f"Cannot commit: {clean_inline(plan)}", severity="warning", markup=False)
+            return
+
+        def done(sha: str | None) -> None:
+            if sha:
+                self.notify(committed_note(sha, plan), markup=False, timeout=8)
+                self._run("open")
+
+        self.app.push_screen(CommitDialog(plan), done)
 
     def action_external_editor(self) -> None:
         """Open the contract in $VISUAL/$EDITOR (the app is suspended meanwhile), then re-diff
