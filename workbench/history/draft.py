@@ -87,7 +87,8 @@ class DraftJudge:
         )
         if contract is None:
             errors = sum(1 for p in problems if p.severity == "error")
-            return DraftVerdict(problems, None, f"{errors} validation error(s): not judged")
+            noun = "error" if errors == 1 else "errors"
+            return DraftVerdict(problems, None, f"not judged: {errors} validation {noun}")
         side, before, error = self.base()
         if error:
             return DraftVerdict(problems, None, error)

@@ -30,7 +30,7 @@ class CommitDialog(JobHost, ModalScreen[str | None]):
     sha, or ``None`` when cancelled."""
 
     DEFAULT_CSS = """
-    CommitDialog { align: center middle; }
+    CommitDialog { align: center middle; background: $background; }
     CommitDialog > Vertical {
         width: 100; max-width: 100%; height: auto; max-height: 95%;
         border: round $accent; background: $surface; padding: 0 1;

@@ -193,8 +193,11 @@ class EditorScreen(JobHost, Screen[bool]):
     EditorScreen #buffer { height: 1fr; border: none; }
     EditorScreen #editor-side { width: 2fr; min-width: 40; }
     EditorScreen #verdict { height: auto; max-height: 4; padding: 0 1; background: $boost; }
-    EditorScreen #problems-pane { height: 1fr; }
-    EditorScreen #findings-pane { height: 2fr; }
+    EditorScreen #editor-problems-pane { height: 12; }
+    EditorScreen #editor-findings-pane { height: 1fr; }
+    EditorScreen #problem-detail {
+        dock: bottom; height: auto; max-height: 4; padding: 0 1; background: $boost;
+    }
     EditorScreen #editor-finding-detail {
         dock: bottom; height: auto; max-height: 5; padding: 0 1; background: $boost;
     }
@@ -235,18 +238,24 @@ class EditorScreen(JobHost, Screen[bool]):
         yield Static(id="editor-title")
         with Horizontal(id="editor-body"):
             area = MarkedTextArea.code_editor(
-                "", language=self.language, id="buffer", read_only=True
+                "", language=self.language, theme="css", id="buffer", read_only=True
             )
             yield Pane(1, "Draft", area, id="buffer-pane")
             with Vertical(id="editor-side"):
                 yield Static(id="verdict")
-                yield Pane(2, "Problems", ProblemsTable(id="problems"), id="problems-pane")
+                yield Pane(
+                    2,
+                    "Problems",
+                    ProblemsTable(id="problems"),
+                    Static(id="problem-detail"),
+                    id="editor-problems-pane",
+                )
                 yield Pane(
                     3,
                     "Findings",
                     FindingsTable(id="editor-findings"),
                     Static(id="editor-finding-detail"),
-                    id="findings-pane",
+                    id="editor-findings-pane",
                 )
         yield Footer()
 
@@ -365,7 +374,7 @@ class EditorScreen(JobHost, Screen[bool]):
 
     def _judge_now(self) -> None:
         if self.verdict_generation != self.generation:
-            self.query_one("#findings-pane", Pane).set_busy("judging")
+            self.query_one("#editor-findings-pane", Pane).set_busy("judging")
         request = JudgeBuffer(self.buffer.text, self.generation, time.perf_counter())
         self.run_job(request, self._judge_text, self._judged, self._judge_failed, group="judge")
 
@@ -398,14 +407,15 @@ class EditorScreen(JobHost, Screen[bool]):
         errors = len(verdict.errors)
         warnings = len(verdict.problems) - errors
         detail = f"{errors} error(s), {warnings} warning(s)" if verdict.problems else "valid"
-        self.query_one("#problems-pane", Pane).set_detail(detail)
+        self.query_one("#editor-problems-pane", Pane).set_detail(detail)
+        self._show_problem_detail()
         self.items = items_from_report(verdict.report) if verdict.report is not None else []
         findings = self.findings_table
         findings.set_rows(
             [FindingsTable.make_row(it) for it in self.items], keep=findings.current_key
         )
-        self.query_one("#findings-pane", Pane).set_busy(None)
-        self.query_one("#findings-pane", Pane).set_detail(
+        self.query_one("#editor-findings-pane", Pane).set_busy(None)
+        self.query_one("#editor-findings-pane", Pane).set_detail(
             f"{len(self.items)} finding(s)" if verdict.report is not None else "not judged",
             f"vs {self.judge.base_label}",
         )
@@ -419,6 +429,22 @@ class EditorScreen(JobHost, Screen[bool]):
         row = self.findings_table.current
         item = row.data if row is not None else None
         self.query_one("#editor-finding-detail", Static).update(finding_detail(item))
+
+    def _show_problem_detail(self) -> None:
+        row = self.problems_table.current
+        detail = self.query_one("#problem-detail", Static)
+        if row is None:
+            detail.update("")
+            detail.display = False
+            return
+        detail.display = True
+        p = row.data
+        where = f"line {p.line}, col {p.column}" + (f" · at {p.json_path}" if p.json_path else "")
+        detail.update(Content.assemble((clean_inline(where), "dim"), "\n", clean_inline(p.message)))
+
+    @on(DataTable.RowHighlighted, "#problems")
+    def _problem_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_problem_detail()
 
     @on(DataTable.RowHighlighted, "#editor-findings")
     def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -596,15 +622,16 @@ def verdict_line(verdict: Any) -> Content:
         "safe": "bold $text-success",
     }.get(severity, "bold")
     parts: list[Any] = [("verdict ", "dim"), (severity, style)]
-    if v.required_bump and v.required_bump != "none":
-        parts += ["  ", ("needs a ", "dim"), (f"{v.required_bump}", "bold"), (" bump", "dim")]
-    if v.actual_bump:
-        ok = "✔" if v.version_bump_ok else "✖"
-        parts += ["  ", (f"{ok} version bump: {v.actual_bump}", "dim")]
+    required = v.required_bump if v.required_bump and v.required_bump != "none" else ""
+    if required and v.version_bump_ok:
+        parts += ["  ", (f"✔ {required} bump", "$text-success")]
+    elif required:
+        parts += ["  ", (f"✖ needs a {required} bump", "bold $text-error")]
     security = v.counts.get("security", 0) if v.counts else 0
     if security:
         parts += ["  ", (f"◆ {security} security", "bold $security")]
     warnings = len(verdict.problems)
     if warnings:
-        parts += ["  ", (f"▲ {warnings} warning(s)", "$text-warning")]
+        noun = "warning" if warnings == 1 else "warnings"
+        parts += ["  ", (f"▲ {warnings} {noun}", "$text-warning")]
     return Content.assemble(*parts)
