@@ -32,6 +32,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.document._wrapped_document import WrappedDocument
 from textual.screen import ModalScreen, Screen
 from textual.strip import Strip
 from textual.widgets import DataTable, Footer, Label, Static, TextArea
@@ -43,6 +44,30 @@ from workbench.tui.widgets.lists import Cell, FindingsTable, ListRow, ListTable,
 from workbench.tui.widgets.pane import Pane
 
 MARK = "●"
+FULL_HIGHLIGHT_LINES = 2_000  # above this, only the lines around the view are highlighted
+HIGHLIGHT_MARGIN = 200  # lines highlighted above and below the view
+
+
+class FastWrappedDocument(WrappedDocument):
+    """Textual's wrapped document with its ``height`` computed once per (re)wrap: Textual
+    sums every line's wrap offsets on each call, once per rendered line, which costs about a
+    second per keystroke on a 10,000-line contract."""
+
+    _cached_height: int | None = None
+
+    def wrap(self, *args: Any, **kwargs: Any) -> None:
+        self._cached_height = None
+        super().wrap(*args, **kwargs)
+
+    def wrap_range(self, *args: Any, **kwargs: Any) -> Any:
+        self._cached_height = None
+        return super().wrap_range(*args, **kwargs)
+
+    @property
+    def height(self) -> int:
+        if self._cached_height is None:
+            self._cached_height = super().height
+        return self._cached_height
 
 
 # --- the buffer -------------------------------------------------------------------------------
@@ -58,8 +83,58 @@ class MarkedTextArea(TextArea):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._highlight_window: tuple[int, int] | None = None
         super().__init__(*args, **kwargs)
         self.marks: dict[int, str] = {}  # 0-based line -> "error" | "warning"
+
+    # Two costs of Textual's TextArea that grow with the document, each paid on every
+    # keystroke, are kept off long contracts (typing must not wait): the wrapped document's
+    # height (cached, above) and the highlight map, rebuilt here only for the lines around
+    # the view (and again when the view leaves them).
+
+    @property  # type: ignore[override]
+    def wrapped_document(self) -> WrappedDocument:
+        return self.__dict__["_fast_wrapped"]
+
+    @wrapped_document.setter
+    def wrapped_document(self, value: WrappedDocument) -> None:
+        if type(value) is WrappedDocument:
+            value.__class__ = FastWrappedDocument
+        self.__dict__["_fast_wrapped"] = value
+
+    def _build_highlight_map(self) -> None:
+        if self.document.line_count <= FULL_HIGHLIGHT_LINES or not self._highlight_query:
+            self._highlight_window = None
+            super()._build_highlight_map()
+            return
+        self._line_cache.clear()
+        highlights = self._highlights
+        highlights.clear()
+        top = max(int(self.scroll_offset.y) - HIGHLIGHT_MARGIN, 0)
+        bottom = int(self.scroll_offset.y) + self.size.height + HIGHLIGHT_MARGIN
+        self._highlight_window = (top, bottom)
+        captures = self.document.query_syntax_tree(
+            self._highlight_query, start_point=(top, 0), end_point=(bottom, 0)
+        )
+        for name, nodes in captures.items():
+            for node in nodes:
+                (start_row, start_col), (end_row, end_col) = node.start_point, node.end_point
+                if start_row == end_row:
+                    highlights[start_row].append((start_col, end_col, name))
+                    continue
+                highlights[start_row].append((start_col, None, name))
+                for row in range(start_row + 1, end_row):
+                    highlights[row].append((0, None, name))
+                highlights[end_row].append((0, end_col, name))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        window = self._highlight_window
+        if window is not None:
+            top, bottom = int(new_value), int(new_value) + self.size.height
+            if top < window[0] or bottom > window[1]:
+                self._build_highlight_map()
+                self.refresh()
 
     def set_marks(self, marks: dict[int, str]) -> None:
         if marks != self.marks:
