@@ -13,6 +13,7 @@ each judgement parses only the buffer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,8 +77,17 @@ class DraftJudge:
         version = getattr(contract, "version", None)
         return f"{self.base_rev} {version}" if version else self.base_rev
 
-    def judge(self, text: str, *, today: dt.date | None = None) -> DraftVerdict:
-        """The problems of ``text`` and, when it is valid, its report against the base."""
+    def judge(
+        self,
+        text: str,
+        *,
+        today: dt.date | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> DraftVerdict:
+        """The problems of ``text`` and, when it is valid, its report against the base.
+
+        ``stop`` is asked between the parse and the judgement: when it says the text is no
+        longer wanted (the buffer changed meanwhile), the report is skipped (``undecided``)."""
         from workbench.review import build_report
         from workbench.sources.kinds import artefact_id
         from workbench.sources.loading import check_document_text
@@ -89,6 +99,8 @@ class DraftJudge:
             errors = sum(1 for p in problems if p.severity == "error")
             noun = "error" if errors == 1 else "errors"
             return DraftVerdict(problems, None, f"not judged: {errors} validation {noun}")
+        if stop is not None and stop():
+            return DraftVerdict(problems, None, "superseded by a newer text")
         side, before, error = self.base()
         if error:
             return DraftVerdict(problems, None, error)

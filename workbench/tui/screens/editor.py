@@ -305,6 +305,8 @@ class EditorScreen(JobHost, Screen[bool]):
         self.verdict_generation = -1  # which buffer generation it judged
         self.verdict_shown_at = 0.0  # perf_counter when it was shown
         self.items: list[Any] = []
+        self._judging = False  # a judgement runs (in a thread)
+        self._judge_again = False  # a pause came while it ran: judge the latest text after it
         self.language = "json" if path.lower().endswith(".json") else "yaml"
 
     # --- layout -------------------------------------------------------------------------------
@@ -448,13 +450,27 @@ class EditorScreen(JobHost, Screen[bool]):
     # --- the live verdict -------------------------------------------------------------------
 
     def _judge_now(self) -> None:
+        """Judge the buffer as it is now; one judgement at a time (a thread cannot be stopped:
+        a second one would only compete with it for the interpreter), the latest text next."""
+        if self._judging:
+            self._judge_again = True
+            return
         if self.verdict_generation != self.generation:
             self.query_one("#editor-findings-pane", Pane).set_busy("judging")
+        self._judging = True
+        self._judge_again = False
         request = JudgeBuffer(self.buffer.text, self.generation, time.perf_counter())
-        self.run_job(request, self._judge_text, self._judged, self._judge_failed, group="judge")
+        self.run_job(
+            request,
+            self._judge_text,
+            self._judged,
+            self._judge_failed,
+            group="judge",
+            exclusive=False,
+        )
 
     def _judge_text(self, request: JudgeBuffer) -> Any:
-        return self.judge.judge(request.text)
+        return self.judge.judge(request.text, stop=lambda: request.generation != self.generation)
 
     def _judge_failed(self, request: JudgeBuffer, error: str) -> None:
         from workbench.history.draft import DraftVerdict
@@ -464,8 +480,11 @@ class EditorScreen(JobHost, Screen[bool]):
     def _judged(self, request: JudgeBuffer, verdict: Any) -> None:
         from workbench.tui.diffmodel import items_from_report
 
+        self._judging = False
         if request.generation != self.generation:
-            return  # the buffer moved on; its own judgement is on its way
+            if self._judge_again:  # the buffer moved on and paused: judge it now
+                self._judge_now()
+            return  # else the pause that is still running judges it
         self.verdict = verdict
         self.verdict_generation = request.generation
         marks: dict[int, str] = {}
