@@ -169,7 +169,7 @@ def best_median(samples: list[float]) -> tuple[float, float]:
 
 def build_large_repo(dest: Path, revisions: int, seed: int = 11) -> tuple[str, int]:
     """A repository whose one contract has about 10,000 lines and ``revisions`` amendments."""
-    engine_bench = _sibling("engine")
+    engine_bench = _sibling("generate")
     rng = random.Random(seed)
     model = engine_bench.Model(1000, rng)
     path = "contracts/bench-api.yaml"

@@ -83,8 +83,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_2(monkeypatch: pytest.Monk
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyError("\x1b]0;title\x07 a bug")
 
-    monkeypatch.setattr("workbench.contract.loader.validate_file", boom)
-    monkeypatch.setattr("workbench.cli.validate.validate_file", boom)
+    monkeypatch.setattr("workbench.cli.validate.validate_document", boom)
     result = CliRunner().invoke(main, ["validate", "x.yaml"])
     assert result.exit_code == 2
     lines = result.output.splitlines()
@@ -98,7 +97,7 @@ def test_the_guard_shows_the_traceback_when_asked(monkeypatch: pytest.MonkeyPatc
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("workbench.cli.validate.validate_file", boom)
+    monkeypatch.setattr("workbench.cli.validate.validate_document", boom)
     monkeypatch.setenv("WORKBENCH_DEBUG", "1")
     result = CliRunner().invoke(main, ["validate", "x.yaml"])
     assert isinstance(result.exception, KeyError)

@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
 from click.testing import CliRunner
-from test_amendment_support import CONTRACT_PATH, NOW, TODAY, orders_repo
-from test_security_rules import _base, contract_from, patch
+from security_support import contract_from, patch
+from security_support import exemplary as _base
 
 from workbench.amendment.session import AmendmentSession
 from workbench.cli import main
@@ -87,7 +88,10 @@ def test_validate_a_directory_checks_every_contract_found_by_content(tmp_path: P
     # no contract at all is an error, not a silent pass
     (root / "empty").mkdir()
     none = CliRunner().invoke(main, ["validate", str(root / "empty")])
-    assert none.exit_code == 1 and "error: no contract found in this directory" in none.output
+    assert (
+        none.exit_code == 1
+        and "error: no contract or artefact found in this directory" in none.output
+    )
     assert "Traceback" not in none.output
 
 

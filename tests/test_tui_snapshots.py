@@ -1,5 +1,5 @@
-"""Snapshots of what users see, at 120x40 and 80x24, theme pinned: a breaking amendment, the
-security filter, the help screen, a repository without contracts.
+"""Snapshots of what users see, at 120x40 and 80x24, theme pinned: a breaking amendment (also in
+the light and monochrome themes), the security filter, the help screen, a repository without contracts.
 
 The demo repository is built without its draft: a draft's date (the file's mtime) and author
 (the local git identity) would differ between machines. Update with ``--snapshot-update``.
@@ -45,6 +45,22 @@ def test_breaking_amendment(snap_compare, demo_repo_clean: Path, size) -> None:
         await wait_for_refresh(pilot)
 
     assert snap_compare(make_app(demo_repo_clean), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", ["workbench-light", "workbench-mono"])
+def test_breaking_amendment_in_theme(snap_compare, demo_repo_clean: Path, theme: str) -> None:
+    """The same screen in the light theme and in the monochrome one (no hue: the badges' words,
+    the gutter's symbols and bold, dim, reverse and underline carry the severities)."""
+
+    async def run_before(pilot) -> None:
+        screen = await _open_breaking_amendment(pilot)
+        await pilot.press("4", "j", "k")
+        assert screen.diff.selected.severity == "breaking"
+        await pilot.press("3")
+        await wait_for_refresh(pilot)
+
+    app = make_app(demo_repo_clean, theme=theme)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
 @SIZES

@@ -38,12 +38,18 @@ S = TypeVar("S", bound=Screen)
 
 
 def make_app(
-    repo: Path, *, select: str | None = None, delays: Delays = TEST_DELAYS, **settings
+    repo: Path,
+    *,
+    select: str | None = None,
+    delays: Delays = TEST_DELAYS,
+    theme: str | None = "textual-dark",
+    **settings,
 ) -> WorkbenchApp:
-    """The app on ``repo`` as the command line builds it, with ``Settings(**settings)`` (the
-    theme pinned, nothing read or written) and no debounce delays unless ``delays`` says so."""
-    settings.setdefault("theme", "textual-dark")
-    app = create_app(repo, settings=Settings(**settings), select=select)
+    """The app on ``repo`` as the command line builds it, with ``Settings(**settings)``
+    (nothing read or written), the theme pinned as ``--theme`` pins it (``NO_COLOR`` in the
+    environment changes nothing; ``theme=None``: what the settings and ``NO_COLOR`` choose) and
+    no debounce delays unless ``delays`` says so."""
+    app = create_app(repo, settings=Settings(**settings), select=select, theme=theme)
     app.delays = delays
     return app
 

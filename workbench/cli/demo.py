@@ -17,11 +17,15 @@ from workbench.demo import DemoError, build_demo_repo
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option("--no-open", is_flag=True, help="Only build the repository and print its path.")
 @click.option("--no-draft", is_flag=True, help="Leave no uncommitted draft amendment on top.")
-def command(directory: Path | None, no_open: bool, no_draft: bool) -> None:
+@click.option("--theme", help="The terminal UI's theme for this run (as `workbench --theme`).")
+def command(directory: Path | None, no_open: bool, no_draft: bool, theme: str | None) -> None:
     """Build the demo repository (sample contracts with their history) and open it.
 
     DIR must be new or empty; without DIR the demo goes to a fresh temporary directory.
     """
+    from workbench.cli.ui import check_theme
+
+    check_theme(theme)
     created = directory is None
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="workbench-demo-"))
@@ -38,5 +42,5 @@ def command(directory: Path | None, no_open: bool, no_draft: bool) -> None:
     echo(f"Demo repository built at {path}", err=True)
     from workbench.tui.app import run_app  # only when the demo is opened
 
-    run_app(path)
+    run_app(path, theme=theme)
     echo(f"The demo repository stays at {path}", err=True)

@@ -10,6 +10,8 @@ import click
 from workbench import __version__
 from workbench.cli import COMMANDS, HIDDEN, PROG
 
+OPEN_OPTIONS = ("--theme",)  # options of the terminal UI that may come before its PATH
+
 
 class LazyGroup(click.Group):
     """Commands come from ``COMMANDS`` (name -> module, short help): a command's module is
@@ -44,7 +46,10 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+        first = args[0] if args else ""
+        # `workbench PATH ...` and `workbench --theme X [PATH]` open the terminal UI
+        path = first and first not in COMMANDS and not first.startswith("-")
+        if path or first.split("=", 1)[0] in OPEN_OPTIONS:
             args = ["open", *args]
         return super().parse_args(ctx, args)
 
@@ -60,7 +65,8 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Review, version and communicate amendments to authentication contracts.
 
-    Run `workbench [PATH]` to open the repository containing PATH in the terminal UI.
+    Run `workbench [--theme NAME] [PATH]` to open the repository containing PATH in the
+    terminal UI.
     """
     if ctx.invoked_subcommand is None:
         from workbench.cli.ui import command as open_command

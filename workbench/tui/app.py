@@ -19,6 +19,7 @@ from workbench.tui.jobs import Delays
 from workbench.tui.palette import WorkbenchCommands
 from workbench.tui.safe import clean_inline
 from workbench.tui.settings import DEFAULT_THEME, Settings, load_settings
+from workbench.tui.themes import MONO_THEME, SECURITY_DEFAULT, WORKBENCH_THEMES, no_color
 
 
 class WorkbenchApp(App[None]):
@@ -35,10 +36,14 @@ class WorkbenchApp(App[None]):
         *,
         settings: Settings | None = None,
         select: str | None = None,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
+        for workbench_theme in WORKBENCH_THEMES:
+            self.register_theme(workbench_theme)
         self.path = Path(path)
         self.settings = settings if settings is not None else load_settings()
+        self.theme_override = theme  # --theme: this run only (saved once the user picks one)
         self.select = select
         self.delays = Delays()  # how long the screens wait before background work (tests: 0)
         self.backend = None
@@ -53,22 +58,29 @@ class WorkbenchApp(App[None]):
         # switch (100-300 ms). Collect less often while the app runs.
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(50_000, 20, 100)
-        theme = self.settings.theme
-        if theme not in self.available_themes:
-            self.settings.problems.append(f"unknown theme {theme!r}; using {DEFAULT_THEME}")
-            theme = DEFAULT_THEME
-        self.theme = theme
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.theme = self.starting_theme()
+        # Textual announces the theme with call_next: subscribing after that announcement saves
+        # only what the user picks (a --theme or NO_COLOR start is not their saved choice)
+        self.call_next(self.theme_changed_signal.subscribe, self, self._theme_changed)
         for problem in self.settings.problems:
             self.notify(
                 clean_inline(problem), title="settings", severity="warning", markup=False, timeout=8
             )
         self.open_repository(self.path, select=self.select)
 
+    def starting_theme(self) -> str:
+        """``--theme`` if given, else the monochrome theme under ``NO_COLOR``, else the
+        settings' theme (an unknown name is reported and the default used)."""
+        theme = self.theme_override or (MONO_THEME if no_color() else self.settings.theme)
+        if theme not in self.available_themes:
+            self.settings.problems.append(f"unknown theme {theme!r}; using {DEFAULT_THEME}")
+            theme = DEFAULT_THEME
+        return theme
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """``$security``: the colour of security marks (the diff gutter, the lists, the legend);
         a theme may set its own."""
-        return {**super().get_theme_variable_defaults(), "security": "#d670d6"}
+        return {**super().get_theme_variable_defaults(), "security": SECURITY_DEFAULT}
 
     def open_repository(self, path: str | Path, *, select: str | None = None) -> None:
         """Show the repository containing ``path`` (replacing whatever is shown)."""
@@ -140,17 +152,24 @@ class WorkbenchApp(App[None]):
 
 
 def create_app(
-    path: str | Path = ".", *, settings: Settings | None = None, select: str | None = None
+    path: str | Path = ".",
+    *,
+    settings: Settings | None = None,
+    select: str | None = None,
+    theme: str | None = None,
 ) -> WorkbenchApp:
     """The app for the repository containing ``path``; the CLI and the tests both use this.
 
     ``settings`` replaces the user's settings file (tests pass ``Settings()``: nothing is read
-    or written); ``select`` preselects a contract by path or id.
+    or written); ``select`` preselects a contract by path or id; ``theme`` is the theme for
+    this run (before ``NO_COLOR`` and the settings).
     """
-    return WorkbenchApp(path, settings=settings, select=select)
+    return WorkbenchApp(path, settings=settings, select=select, theme=theme)
 
 
-def run_app(path: str | Path = ".", *, settings: Settings | None = None) -> None:
+def run_app(
+    path: str | Path = ".", *, settings: Settings | None = None, theme: str | None = None
+) -> None:
     """Run the workbench on ``path``: a repository, a directory in one, or a contract file
     (which is then preselected)."""
     p = Path(path)
@@ -158,5 +177,5 @@ def run_app(path: str | Path = ".", *, settings: Settings | None = None) -> None
     if p.is_file():
         select = str(p.resolve())
         p = p.parent
-    app = create_app(p, settings=settings, select=select)
+    app = create_app(p, settings=settings, select=select, theme=theme)
     app.run()

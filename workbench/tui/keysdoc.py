@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.tui import settings
+from workbench.tui import settings, themes
 from workbench.tui.commands import CHECKLIST, COMMANDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "keys.md"
@@ -61,7 +61,10 @@ def render() -> str:
             )
         out.append("")
     out += [
-        f"Settings default to theme `{settings.DEFAULT_THEME}`; see `settings.yaml` above.",
+        f"Settings default to theme `{settings.DEFAULT_THEME}`; see `settings.yaml` above. "
+        f"The workbench adds {' and '.join(f'`{n}`' for n in themes.THEME_NAMES)} to Textual's "
+        f"themes; `NO_COLOR` starts in `{themes.MONO_THEME}` and `--theme NAME` picks one for a "
+        "run.",
         "",
     ]
     return "\n".join(out)

@@ -1,7 +1,9 @@
 """The user's settings for the terminal UI: ``$XDG_CONFIG_HOME/workbench/settings.yaml``.
 
 ```yaml
-theme: textual-dark        # any Textual theme (switch from the command palette: it is saved)
+theme: textual-dark        # workbench-light, workbench-mono (no colour) or any Textual theme
+                           # (switch from the command palette: it is saved; --theme NAME for one
+                           # run; NO_COLOR starts in workbench-mono)
 layout: stacked            # stacked (lists above each other, left) | columns (three columns)
 diff: auto                 # auto (split when wide enough) | split | unified
 context: 3                 # unchanged lines around changes (-1: the whole file)

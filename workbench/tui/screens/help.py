@@ -11,13 +11,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from workbench.tui import commands
+from workbench.tui.widgets.diff_view import SECURITY_MARK, SEVERITY_MARKS
 
-# the colours of the marks where they are drawn (the diff gutter, the lists): theme variables
+# the marks as they are drawn (the diff gutter, the lists) in the theme's colours: each is its
+# own symbol, so no theme (workbench-mono has no hue) needs the colour to tell them apart
 LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("▌", "$error", "a line a breaking finding points to"),
-    ("▌", "$warning", "a line a risky finding points to"),
-    ("▌", "$success", "a line a safe finding points to"),
-    ("◆", "$security", "a security weakening or security review finding"),
+    (SEVERITY_MARKS["breaking"], "$error", "a line a breaking finding points to"),
+    (SEVERITY_MARKS["risky"], "$warning", "a line a risky finding points to"),
+    (SEVERITY_MARKS["safe"], "$success", "a line a safe finding points to"),
+    (SECURITY_MARK, "$security", "a security weakening or security review finding"),
     ("✎", "$text-warning", "contract with uncommitted changes (✚ staged, ★ new, ✖ deleted)"),
     ("●", "$text-primary", "the marked revision: the diff shows marked vs selected"),
 )

@@ -4,9 +4,10 @@ A ``ScrollView`` with ``render_line``: only the rows on screen are rendered, eac
 cache keyed by row, cursor and highlight), so a 10,000-line contract scrolls as fast as a
 20-line one. Row 0 of the widget is a sticky header naming the two sides.
 
-Gutter: a severity bar (breaking red, risky amber, safe green) and a security mark (◆) on every
-line a finding points to, then the line number and a ``-``/``+`` sign. Text is YAML-coloured;
-changed lines are tinted and, for a changed pair, the changed characters are emphasised.
+Gutter: a severity mark (``✖`` breaking, ``!`` risky, ``✓`` safe, in the theme's error, warning
+and success colours) and a security mark (◆) on every line a finding points to, then the line
+number and a ``-``/``+`` sign. Text is YAML-coloured; changed lines are tinted and, for a changed
+pair, the changed characters are emphasised (``workbench-mono``: dim, underline and bold).
 Unchanged runs fold into one row (enter expands; ``{``/``}`` change the context).
 """
 
@@ -42,10 +43,13 @@ from workbench.tui.diffmodel import (
     inline_changes,
 )
 from workbench.tui.safe import clean_inline
+from workbench.tui.widgets.lists import text_attributes
 from workbench.tui.yamlcolor import block_scalar_lines, tokenize
 
 SPLIT_MIN_WIDTH = 64  # below this, "auto" shows the unified diff: split halves get too narrow
-SEVERITY_MARK = "▌"
+# the gutter's marks: a symbol per severity, so no theme (or eye) needs the colour to tell them
+# apart; the ? screen's legend shows them
+SEVERITY_MARKS = {"breaking": "✖", "risky": "!", "safe": "✓"}
 SECURITY_MARK = "◆"
 FOLD_TEXT = "⋯"
 
@@ -486,16 +490,7 @@ class DiffView(ScrollView, can_focus=True):
         style = self._styles.get(key)
         if style is None:
             full = self.get_component_rich_style(f"diff-view--{name}")
-            if partial:
-                style = Style(
-                    color=full.color,
-                    bold=full.bold,
-                    italic=full.italic,
-                    dim=full.dim,
-                    underline=full.underline,
-                )
-            else:
-                style = full
+            style = Style(color=full.color) + text_attributes(full) if partial else full
             self._styles[key] = style
         return style
 
@@ -589,12 +584,18 @@ class DiffView(ScrollView, can_focus=True):
         base = self._base_style
         if selected:
             base = base + self._style("selected")
-        if flags & BREAKING:
-            bar = Segment(SEVERITY_MARK, base + self._style("mark-breaking", partial=True))
-        elif flags & RISKY:
-            bar = Segment(SEVERITY_MARK, base + self._style("mark-risky", partial=True))
-        elif flags & SAFE:
-            bar = Segment(SEVERITY_MARK, base + self._style("mark-safe", partial=True))
+        severity = (
+            "breaking"
+            if flags & BREAKING
+            else "risky"
+            if flags & RISKY
+            else "safe"
+            if flags & SAFE
+            else ""
+        )
+        if severity:
+            mark = self._style(f"mark-{severity}", partial=True)
+            bar = Segment(SEVERITY_MARKS[severity], base + mark)
         else:
             bar = Segment(" ", base)
         if flags & (WEAKENS | SECURITY):
@@ -697,21 +698,22 @@ class DiffView(ScrollView, can_focus=True):
             blocks = self._blocks[side] = block_scalar_lines(lines)
         base = self._base_style + self._style(tint) if tint else self._base_style
         emph_style = self._base_style + self._style(f"{tint}-emph") if tint else base
-        emph: list[tuple[int, int]] = []
+        spans: list[tuple[int, int]] = []
         if tint and pair >= 0:
             others = doc.new_lines if side == "old" else doc.old_lines
             if pair < len(others):
                 a, b = (text, others[pair]) if side == "old" else (others[pair], text)
                 old_spans, new_spans = inline_changes(a, b)
-                emph = old_spans if side == "old" else new_spans
+                spans = old_spans if side == "old" else new_spans
         styles = [base] * len(text)
         for start, end, kind in tokenize(text, bool(blocks[line]) if line < len(blocks) else False):
             syn = self._style(f"yaml-{kind}", partial=True)
             for i in range(start, min(end, len(text))):
                 styles[i] = base + syn
-        for start, end in emph:
+        emph_attrs = Style(bgcolor=emph_style.bgcolor) + text_attributes(emph_style)
+        for start, end in spans:
             for i in range(start, min(end, len(text))):
-                styles[i] = styles[i] + Style(bgcolor=emph_style.bgcolor)
+                styles[i] = styles[i] + emph_attrs
         segments: list[Segment] = []
         run_start = 0
         for i in range(1, len(text) + 1):

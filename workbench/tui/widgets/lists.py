@@ -63,6 +63,19 @@ class Cell:
         return cell_len(self.plain)
 
 
+def text_attributes(style: Style) -> Style:
+    """Only the text attributes ``style`` turns on (bold, dim, italic, underline, reverse), to
+    layer over another style: what a theme without hue (``workbench-mono``) tells roles
+    apart by."""
+    return Style(
+        bold=style.bold or None,
+        dim=style.dim or None,
+        italic=style.italic or None,
+        underline=style.underline or None,
+        reverse=style.reverse or None,
+    )
+
+
 def cell(text: object, role: str = "", style: str = "") -> Cell:
     """A cell showing ``text`` literally (control characters removed, never markup)."""
     return Cell(clean_inline(text), role, style)
@@ -157,10 +170,10 @@ class ListTable(DataTable, inherit_bindings=False):
             style = Style.parse(cell.style) if cell.style else Style.null()
             if cell.role in BADGE_ROLES:
                 role = self.get_component_rich_style(f"list--{cell.role}")
-                style += Style(color=role.color, bgcolor=role.bgcolor, bold=role.bold)
+                style += Style(color=role.color, bgcolor=role.bgcolor) + text_attributes(role)
             elif cell.role:
                 role = self.get_component_rich_style(f"list--{cell.role}", partial=True)
-                style += Style(color=role.color, bold=role.bold, italic=role.italic)
+                style += Style(color=role.color) + text_attributes(role)
             self._cell_styles[key] = style
         return style
 

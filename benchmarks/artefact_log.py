@@ -1,0 +1,186 @@
+"""Benchmark: ``workbench log`` over a long history of a large OpenAPI description.
+
+    python benchmarks/artefact_log.py [--revisions 300] [--operations 1500] [--runs 3]
+                                      [--keep DIR] [--quick]
+
+Generates (with one ``git fast-import`` process) a repository whose ``api/openapi.json`` (the
+description of ``benchmarks/artefacts.py``, about 2 MB) has ``--revisions`` revisions, each a
+small realistic amendment (an operation gains or loses a scope, a schema bound moves, an
+operation is added, a description is reworded). Then times, as whole processes side by side in
+one run:
+  - ``git log --follow --format=%H -- api/openapi.json`` (the baseline: git listing the history),
+  - a process that reads every revision's blob through one ``git cat-file --batch`` and parses it
+    with ``json.loads`` (the floor of reading every revision),
+  - ``workbench log api/openapi.json --format json`` cold (an empty cache directory) and warm
+    (the same cache again), each checked to list every revision.
+Targets (issue: real authentication artefacts): cold under 30 s, warm under 1 s. Prints the
+ratios to the baselines. Nothing is written outside a temporary directory (``--keep`` keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from artefacts import generate
+
+COLD_TARGET = 30.0
+WARM_TARGET = 1.0
+PATH = "api/openapi.json"
+
+
+def amendments(doc: dict, count: int, seed: int) -> list[str]:
+    """``count`` successive texts of ``doc``, each one small amendment after the last."""
+    rng = random.Random(seed)
+    doc = copy.deepcopy(doc)
+    texts = [json.dumps(doc, indent=2) + "\n"]
+    routes = list(doc["paths"])
+    schemas = list(doc["components"]["schemas"])
+    for n in range(1, count):
+        kind = n % 4
+        if kind == 0:
+            route = rng.choice(routes)
+            (op,) = doc["paths"][route].values()
+            scopes = [s for w in ("orders", "invoices") for s in (f"{w}:read", f"{w}:write")]
+            op["security"] = [{"oauth": [rng.choice(scopes)]}]
+        elif kind == 1:
+            schema = doc["components"]["schemas"][rng.choice(schemas)]
+            schema["properties"]["note"]["maxLength"] = rng.choice((200, 500, 1000))
+        elif kind == 2:
+            route = f"/v2/added/{n:05d}"
+            doc["paths"][route] = {
+                "get": {
+                    "operationId": f"added{n:05d}",
+                    "summary": f"Added operation {n}",
+                    "responses": {"200": {"description": "OK"}},
+                }
+            }
+        else:
+            (op,) = doc["paths"][rng.choice(routes)].values()
+            op["description"] = f"Reworded in revision {n}."
+        texts.append(json.dumps(doc, indent=2) + "\n")
+    return texts
+
+
+def build_repo(root: Path, texts: list[str]) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    stream = bytearray()
+    for n, text in enumerate(texts):
+        data = text.encode()
+        message = f"Amend the API description ({n})".encode()
+        stream += b"commit refs/heads/main\n"
+        stream += (
+            f"committer Ada Author <ada@example.com> {1_700_000_000 + n * 3600} +0000\n".encode()
+        )
+        stream += f"data {len(message)}\n".encode() + message + b"\n"
+        stream += f"M 100644 inline {PATH}\ndata {len(data)}\n".encode() + data + b"\n"
+    subprocess.run(["git", "fast-import", "--quiet"], input=bytes(stream), cwd=root, check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
+
+
+FLOOR = """
+import json, subprocess, sys
+root, path = sys.argv[1], sys.argv[2]
+revs = subprocess.run(["git", "log", "--follow", "--format=%H", "--", path], cwd=root,
+                      capture_output=True, text=True, check=True).stdout.split()
+specs = "".join(f"{r}:{path}\\n" for r in revs).encode()
+out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=specs,
+                     capture_output=True, check=True).stdout
+i = 0
+for _ in revs:
+    header_end = out.index(b"\\n", i)
+    size = int(out[i:header_end].split()[2])
+    json.loads(out[header_end + 1 : header_end + 1 + size])
+    i = header_end + 1 + size + 1
+print(len(revs))
+"""
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])}... failed: {done.stderr.strip()[:300]}")
+    return elapsed, done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--revisions", type=int, default=300)
+    ap.add_argument("--operations", type=int, default=1500)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--quick", action="store_true", help="60 revisions, one run")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.revisions, args.runs = 60, 1
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="workbench-bench-"))
+    repo = work / "repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    texts = amendments(generate(args.operations, args.seed), args.revisions, args.seed)
+    build_repo(repo, texts)
+    size = len(texts[-1].encode()) / 1e6
+    print(f"{PATH}: {args.revisions} revisions, {size:.2f} MB at HEAD")
+
+    exe = shutil.which("workbench") or sys.exit("the workbench command is not installed")
+    workbench = [exe, "log", PATH, "--format", "json"]
+    rows: dict[str, list[float]] = {"git": [], "floor": [], "cold": [], "warm": []}
+    for _ in range(args.runs):
+        cache = work / "cache"
+        shutil.rmtree(cache, ignore_errors=True)
+        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+        git = ["git", "log", "--follow", "--format=%H", "--", PATH]
+        elapsed, listed = timed(git, repo)
+        rows["git"].append(elapsed)
+        revisions = len(listed.split())  # an amendment that changed nothing is no revision
+        rows["floor"].append(timed([sys.executable, "-c", FLOOR, str(repo), PATH], repo)[0])
+        elapsed, out = timed(workbench, repo, env)
+        assert len(json.loads(out)) == revisions, "the log does not list every revision"
+        rows["cold"].append(elapsed)
+        elapsed, out = timed(workbench, repo, env)
+        assert len(json.loads(out)) == revisions
+        rows["warm"].append(elapsed)
+
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"\n{'command':<58}{'median of ' + str(args.runs):>16}")
+    labels = {
+        "git": "git log --follow (baseline)",
+        "floor": "read every revision (cat-file --batch + json.loads)",
+        "cold": "workbench log --format json, cold (empty cache)",
+        "warm": "workbench log --format json, warm",
+    }
+    for key, label in labels.items():
+        print(f"{label:<58}{med[key]:>14.3f} s")
+    cold_ok, warm_ok = med["cold"] < COLD_TARGET, med["warm"] < WARM_TARGET
+    print()
+    print(f"cold / read-every-revision floor: {med['cold'] / med['floor']:.2f}x")
+    print(f"warm / git log --follow: {med['warm'] / med['git']:.2f}x")
+    print(
+        f"cold: {med['cold']:.1f} s (target < {COLD_TARGET:.0f} s: {'met' if cold_ok else 'MISSED'})"
+    )
+    print(
+        f"warm: {med['warm']:.2f} s (target < {WARM_TARGET:.0f} s: {'met' if warm_ok else 'MISSED'})"
+    )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if cold_ok and warm_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
