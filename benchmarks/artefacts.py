@@ -202,7 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--write", type=Path, help="also write old and new into DIR")
+    ap.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 300 operations, 3 runs"
+    )
     args = ap.parse_args(argv)
+    if args.quick:
+        args.operations, args.repeat = 300, min(args.repeat, 3)
 
     from workbench.engine import compare
     from workbench.sources import load_artefact_text

@@ -78,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--write", type=Path, help="also write old.yaml and new.yaml into DIR")
+    ap.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 300 endpoints, 3 runs"
+    )
     args = ap.parse_args(argv)
+    if args.quick:
+        args.endpoints, args.changes, args.repeat = 300, 90, min(args.repeat, 3)
 
     old_text, new_text = pair(args.endpoints, args.changes, args.seed)
     folder = args.write or Path(tempfile.mkdtemp(prefix="workbench-engine-"))

@@ -86,7 +86,12 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sparse", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 10,000 files, 3 runs"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.files, args.runs = 10_000, min(args.runs, 3)
     wb = workbench()
     commands = {
         "git diff --raw HEAD~1 HEAD (baseline)": ["git", "diff", "--raw", "HEAD~1", "HEAD"],

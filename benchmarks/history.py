@@ -2,7 +2,7 @@
 
     python benchmarks/history.py [--commits 6000] [--contracts 50] [--hot 1000] [--keep DIR]
                                  [--runs 7] [--cold-runs 3] [--processes-only] [--profile]
-                                 [--baseline CHECKOUT]
+                                 [--baseline CHECKOUT] [--quick] [--series 1k,10k,50k]
 
 Generates (with one ``git fast-import`` process) a repository of ``--commits`` commits touching
 ``--contracts`` contracts, one of which (``contracts/payments/payments-api.yaml``, renamed from
@@ -29,7 +29,8 @@ Wall times on a shared machine vary with its load: (d) and (e) print the CPU tim
 measure beside them (the processes it waited for included). ``--baseline CHECKOUT`` runs (d)
 and (e) with the workbench sources of another checkout too, side by side (before and after).
 ``--processes-only`` runs (d) and (e) alone. ``--profile`` splits the cold run into git reads,
-YAML parsing, validation and the engine. Nothing is written outside a temporary directory
+YAML parsing, validation and the engine. ``--quick`` measures 1,000 commits in a few minutes;
+``--series 1k,10k,50k`` runs (d) and (e) on a repository of each size in turn. Nothing is written outside a temporary directory
 (``--keep`` keeps the repository).
 """
 
@@ -651,12 +652,26 @@ def main() -> int:
         type=Path,
         help="also run (d) and (e) with the workbench sources of this checkout (before/after)",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 1,000 commits, 3 runs"
+    )
+    parser.add_argument(
+        "--series",
+        metavar="N,N,...",
+        help="whole processes only, on repositories of each of these sizes in turn (commits; "
+        "e.g. 1k,10k,50k); the hot contract has a sixth of them (at most 1,000) revisions",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inproc", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--label", default="workbench", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.commits, args.hot, args.contracts = 1_000, 200, 20
+        args.runs, args.cold_runs = min(args.runs, 3), 1
+    if args.series:
+        return _series(args)
     if args.child:
         child(args.child, args.trace)
         return 0
@@ -687,6 +702,21 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
         else:
             shutil.rmtree(work / "cache", ignore_errors=True)
+
+
+def _series(args: argparse.Namespace) -> int:
+    """``--series``: this benchmark's whole processes (d, e) at each repository size."""
+    ok = True
+    for size in args.series.split(","):
+        commits = int(float(size.lower().rstrip("k")) * (1000 if size.lower().endswith("k") else 1))
+        print(f"\n=== {commits:,} commits ===", flush=True)
+        cmd = [sys.executable, __file__, "--processes-only", "--commits", str(commits)]
+        cmd += ["--hot", str(min(1_000, commits // 6)), "--contracts", str(min(50, commits // 20))]
+        cmd += ["--runs", str(args.runs), "--cold-runs", str(args.cold_runs)]
+        if args.baseline:
+            cmd += ["--baseline", str(args.baseline)]
+        ok &= subprocess.run(cmd).returncode == 0
+    return 0 if ok else 1
 
 
 def run(repo_dir: Path, profile: bool) -> int:

@@ -1,6 +1,7 @@
 """Whole processes, paired in one run: ``workbench diff`` against parsing both files with PyYAML.
 
     python benchmarks/parse.py [--sizes 1k,10k,100k] [--repeat 5] [--profile 10k] [--keep DIR]
+                               [--quick]
 
 For each size, two generated contracts (see ``generate.py``; about 1,000, 10,000 and 100,000
 lines) are written to a temporary directory, then these processes run interleaved, best of
@@ -123,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", choices=sorted(SIZES), help="profile the diff of this size")
     ap.add_argument("--keep", type=Path, help="write the generated contracts here and keep them")
+    ap.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 1k and 10k lines, 3 runs"
+    )
     args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat = "1k,10k", min(args.repeat, 3)
 
     tmp = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
     folder = args.keep or tmp

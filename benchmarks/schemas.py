@@ -106,7 +106,12 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: 200 pairs, 2 runs"
+    )
     args = ap.parse_args()
+    if args.quick:
+        args.pairs, args.repeat = 200, min(args.repeat, 2)
     rng = random.Random(args.seed)
     pairs = []
     for _ in range(args.pairs):

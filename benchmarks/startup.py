@@ -84,7 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="rounds (default 20)")
     parser.add_argument("--imports", type=int, default=0, metavar="N", help="list N imports")
+    parser.add_argument("--quick", action="store_true", help="a run of a few minutes: 8 rounds")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = min(args.runs, 8)
 
     script = _script()
     with tempfile.TemporaryDirectory(prefix="workbench-startup-") as tmp:

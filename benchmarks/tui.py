@@ -258,7 +258,14 @@ def main() -> int:
     ap.add_argument("--switches", type=int, default=10, help="revision switches per pass")
     ap.add_argument("--revisions", type=int, default=12, help="revisions of the large contract")
     ap.add_argument("--skip-big", action="store_true", help="skip the 10,000-commit repository")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="a run of a few minutes: the demo and 5 switches, 2 runs",
+    )
     args = ap.parse_args()
+    if args.quick:
+        args.repeat, args.switches, args.skip_big = min(args.repeat, 2), 5, True
 
     work = Path(tempfile.mkdtemp(prefix="workbench-tui-bench-"))
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache"), "PYTHONPATH": str(ROOT)}

@@ -16,16 +16,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import (
-    LocatedDocument,
-    decode_source,
-    format_json_path,
-    load_yaml,
-    read_bytes,
-)
+
+if TYPE_CHECKING:  # the parser (and PyYAML) is imported when a settings file is read
+    from workbench.contract.yamlsrc import LocatedDocument
 
 CONFIG_NAME = ".workbench.yaml"
 # Contracts are YAML; artefacts are YAML or JSON, and discovery documents are often kept under
@@ -57,6 +53,8 @@ class Config:
     def problem(self, raw: tuple, message: str) -> Problem:
         """A problem at ``raw`` (a path into the config file), for section validators."""
         if self.document is None:
+            from workbench.contract.yamlsrc import format_json_path
+
             return Problem(self.source, 1, 1, message, format_json_path(raw))
         return self.document.problem(self.source, raw, message)
 
@@ -68,11 +66,15 @@ def load_config(root: str | Path) -> Config:
         return Config()
     # something that is not a regular file (a FIFO, a directory) is refused, not skipped: a
     # policy that silently vanished would turn its checks off
+    from workbench.contract.files import read_bytes
+
     return parse_config(read_bytes(path, str(path)), str(path))
 
 
 def parse_config(raw: bytes, source: str = CONFIG_NAME) -> Config:
     """Parse the bytes of a ``.workbench.yaml``; raise :class:`ContractError` on any problem."""
+    from workbench.contract.yamlsrc import decode_source, load_yaml
+
     doc = load_yaml(decode_source(raw, source), source) if raw.strip() else None
     return config_from_document(doc, source)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.cli.options import fail
 from workbench.cli.output import echo
@@ -13,11 +14,14 @@ from workbench.contract.errors import ContractError
 from workbench.contract.model import Contract
 from workbench.contract.revspec import PSEUDO_REVS, parse_rev_path
 from workbench.engine.ignore import IGNORE_NAME, Ignores
+from workbench.history.discovery import may_be_in_repository
 from workbench.history.errors import HistoryError
-from workbench.history.gitio import GitRepo
 from workbench.history.revspec import read_contract_at
 from workbench.review import load_ignores
 from workbench.sources.loading import artefact_id, load_document
+
+if TYPE_CHECKING:
+    from workbench.history.gitio import GitRepo
 
 
 class LoadError(Exception):
@@ -40,6 +44,10 @@ def problem_lines(exc: Exception, limit: int = 10) -> list[str]:
 
 
 def _git_or_none(repo_dir: Path) -> GitRepo | None:
+    if not may_be_in_repository(repo_dir):  # neither git nor its plumbing for plain files
+        return None
+    from workbench.history.gitio import GitRepo
+
     try:
         return GitRepo.discover(repo_dir)
     except HistoryError:
@@ -172,6 +180,8 @@ def amendment_clock(
     start of ``--today`` when given) and when the old side was committed (``REV:PATH`` or the
     ``--base`` merge base; ``None`` for a file, whose age nothing shows)."""
     now = None if day is not None else dt.datetime.now(dt.UTC)
+    if base_ref is None and not any(parse_rev_path(spec) for spec in specs):
+        return now, None  # files: no commit dates to read
     git = _git_or_none(repo_dir)
     if git is None:
         return now, None

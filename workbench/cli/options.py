@@ -13,7 +13,6 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from workbench.amendment.atomic import atomic_write
 from workbench.cli.output import echo
 from workbench.sources.kinds import CHOICES as KIND_CHOICES
 from workbench.textsafe import clean, terminal_safe
@@ -177,6 +176,8 @@ def write_output(text: str, output: Path | None, color: bool = False) -> None:
     data = terminal_safe(text, colour=color).encode("utf-8")  # a file is read in a terminal too
     try:
         if output.parent.is_dir() and (output.is_file() or not output.exists()):
+            from workbench.amendment.atomic import atomic_write  # tempfile: only for --output
+
             atomic_write(output, data)  # replaced whole or not at all (a full disk, a kill)
         else:  # a device or a pipe (-o /dev/stdout), or a missing directory (the error)
             output.write_bytes(data)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from workbench.contract.loc import Loc, nearest_loc
 from workbench.contract.paths import resolve_path
 from workbench.contract.units import DurationError, parse_duration
-from workbench.contract.yamlsrc import Loc, nearest_loc
 
 # Fields whose values are durations, as paths with "*" for any map key.
 DURATION_FIELDS: tuple[tuple[str, ...], ...] = (

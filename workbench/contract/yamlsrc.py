@@ -20,12 +20,10 @@ settings, artefacts) goes through it. A file whose name ends in ``.json`` is par
 
 from __future__ import annotations
 
-import errno
 import gc
 import operator
 import os
 import re
-import stat
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,14 +46,21 @@ from yaml.events import (
 from yaml.resolver import Resolver
 
 from workbench.contract.errors import ContractError, Problem
+from workbench.contract.files import (  # re-exported: the readers of files without a parser
+    MAX_BYTES,
+    _too_big,
+    decode_source,
+    read_bytes,
+    read_regular,
+    read_source,
+)
+from workbench.contract.loc import Loc, nearest_loc
 
 try:  # the libyaml parser is several times faster; fall back to pure Python where missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 8 * 1024 * 1024
-"""The largest file the workbench reads (checked before reading)."""
 MAX_DEPTH = 1000
 """The deepest nesting of collections (the document's root counts as depth 1)."""
 MAX_ALIAS_VALUES = 100_000
@@ -66,18 +71,6 @@ MAX_INT_CHARS = 100
 contract value needs more than a few dozen)."""
 
 Path = tuple  # a path into the loaded data: str keys and int list indices
-
-
-@dataclass(frozen=True, slots=True)
-class Loc:
-    """Where a value sits in its file: 1-based line/column of its start, and its last line."""
-
-    line: int
-    column: int
-    end_line: int
-
-    def to_dict(self) -> dict:
-        return {"line": self.line, "column": self.column}
 
 
 _M = 1 << 24  # positions pack two character offsets (files are at most 8 MiB) into one int
@@ -305,15 +298,6 @@ class LocatedDocument:
         loc = self.key_locs.get(raw) or self.nearest(raw)
         line, col = (loc.line, loc.column) if loc else (1, 1)
         return Problem(source, line, col, message, format_json_path(raw), severity)
-
-
-def nearest_loc(locs: Mapping[Path, Loc], raw: Path) -> Loc | None:
-    """``locs[raw]``, or the location of the nearest ancestor of ``raw`` that has one."""
-    while True:
-        found = locs.get(raw)
-        if found is not None or not raw:
-            return found
-        raw = raw[:-1]
 
 
 INT_TAG = "tag:yaml.org,2002:int"
@@ -955,124 +939,6 @@ class _Frame:
 
 
 # --- files and bytes --------------------------------------------------------------------------
-
-
-def read_source(path: str | os.PathLike, display: str | None = None) -> str:
-    """Read a YAML or JSON file as text, refusing what is not a regular file (without blocking:
-    a FIFO, a device, a directory) and anything over :data:`MAX_BYTES` before reading it.
-
-    Every OS-level failure becomes a positioned problem.
-    """
-    name = display or str(path)
-    return decode_source(read_bytes(path, name), name)
-
-
-def read_bytes(
-    path: str | os.PathLike, display: str | None = None, limit: int = MAX_BYTES
-) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, else :class:`ContractError`."""
-    name = display or str(path)
-    try:
-        return read_regular(path, limit)
-    except FileNotFoundError:
-        message = "no such file"
-    except PermissionError:
-        message = "permission denied"
-    except IsADirectoryError:
-        message = "is a directory, not a contract file"
-    except _Refused as exc:
-        message = str(exc)
-    except OSError as exc:
-        message = f"cannot read: {exc.strerror or exc}"
-    raise ContractError([Problem(name, 1, 1, message)])
-
-
-class _Refused(OSError):
-    """A file the workbench will not read: not a regular file, or too large."""
-
-    def __init__(self, message: str, code: int):
-        super().__init__(code, message)
-
-    def __str__(self) -> str:
-        return self.strerror or ""
-
-
-def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
-    """Read a regular file of at most ``limit`` bytes, never blocking.
-
-    Raises ``OSError`` like ``Path.read_bytes`` (``FileNotFoundError``, ``PermissionError``,
-    ``IsADirectoryError``...), and also for a FIFO, a device or a socket (refused before opening,
-    and again after, since a path can change in between) and for a file over ``limit`` (refused
-    from its size before reading, and the read stops one byte past ``limit`` whatever the size
-    said). The ``strerror`` of a refusal says why.
-    """
-    st = os.stat(path)
-    _check_mode(st.st_mode)
-    if st.st_size > limit:
-        raise _Refused(_too_big(st.st_size, limit), errno.EFBIG)
-    # O_NONBLOCK: a path swapped for a FIFO after the stat cannot block the open
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    try:
-        _check_mode(os.fstat(fd).st_mode)
-        chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    finally:
-        os.close(fd)
-    raw = b"".join(chunks)
-    if len(raw) > limit:
-        raise _Refused(_too_big(len(raw), limit), errno.EFBIG)
-    return raw
-
-
-def _check_mode(mode: int) -> None:
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, "is a directory")
-    if not stat.S_ISREG(mode):
-        raise _Refused(f"not a regular file ({_kind(mode)}): refused", errno.EINVAL)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file"
-
-
-def _too_big(size: int, limit: int) -> str:
-    return f"file is {size / 1e6:.1f} MB, over the {limit // (1024 * 1024)} MB limit for a contract"
-
-
-def decode_source(raw: bytes, filename: str) -> str:
-    """Bytes to text, refusing binary and non-UTF-8 input with a positioned problem."""
-    if len(raw) > MAX_BYTES:
-        raise ContractError([Problem(filename, 1, 1, _too_big(len(raw), MAX_BYTES))])
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        line, col = _position(raw, nul)
-        raise ContractError([Problem(filename, line, col, "binary file (NUL byte), not YAML")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = _position(raw, exc.start)
-        raise ContractError(
-            [Problem(filename, line, col, f"not UTF-8: byte 0x{raw[exc.start]:02x} is invalid")]
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
-def _position(raw: bytes, offset: int) -> tuple[int, int]:
-    line = raw.count(b"\n", 0, offset) + 1
-    start = raw.rfind(b"\n", 0, offset) + 1
-    return line, offset - start + 1
 
 
 # --- the entry points ---------------------------------------------------------------------------

@@ -11,19 +11,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from workbench.contract.model import Contract
-from workbench.engine import semver
-from workbench.engine.classify import (
-    change_set_fingerprint,
-    classify,
-    content_changes,
-)
-from workbench.engine.diff import diff_contracts
 from workbench.engine.model import (
     SEVERITY_ORDER,
     Change,
@@ -32,7 +25,28 @@ from workbench.engine.model import (
     Finding,
     Verdict,
 )
-from workbench.engine.rules import REGISTRY, Env
+
+if TYPE_CHECKING:
+    from workbench.contract.model import Contract
+    from workbench.engine.diff import diff_contracts
+    from workbench.engine.rules import REGISTRY
+
+# The rules, the differ and the classifier are imported on first use (``compare``, or the names
+# below): a process that only reads cached reports (the log) never loads them.
+_LAZY: dict[str, str] = {
+    "REGISTRY": "workbench.engine.rules",
+    "diff_contracts": "workbench.engine.diff",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "REGISTRY",
@@ -66,6 +80,10 @@ def compare(
     created or deleted. ``today`` decides whether deprecation sunsets have passed.
     ``ignores`` (an object with ``match(finding) -> reason | None``, or such a callable) moves
     accepted findings to ``report.ignored`` with their reason."""
+    from workbench.engine.classify import classify
+    from workbench.engine.diff import diff_contracts
+    from workbench.engine.rules import Env
+
     if old is None and new is None:
         raise ValueError("compare() needs at least one contract")
     env = Env(old, new, today or dt.date.today())
@@ -153,6 +171,9 @@ def verdict_for(
     The change-set fingerprint covers ignored findings too: silencing a finding does not make it
     a different amendment.
     """
+    from workbench.engine import semver
+    from workbench.engine.classify import change_set_fingerprint, content_changes
+
     ignored = ignored or []
     severity = "none"
     for f in findings:

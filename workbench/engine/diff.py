@@ -17,9 +17,9 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
+from workbench.contract.loc import Loc
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
-from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 

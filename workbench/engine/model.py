@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.loc import Loc, packed_state
 from workbench.engine.citations import citation_url
 
 Severity = Literal["breaking", "risky", "safe"]
@@ -32,6 +32,7 @@ SEVERITY_ORDER: dict[str, int] = {"safe": 0, "risky": 1, "breaking": 2}
 BUMP_ORDER: dict[str, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
 
+@packed_state
 @dataclass(frozen=True, slots=True)
 class Change:
     """One semantic difference between two contract versions.
@@ -51,6 +52,7 @@ class Change:
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
+@packed_state
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A classified change: which rule matched, how bad it is, and for whom."""
@@ -173,6 +175,7 @@ class SecurityFinding:
         }
 
 
+@packed_state
 @dataclass(frozen=True, slots=True)
 class ContractSummary:
     """Which contract a side of a comparison is: its source (file or REV:PATH), id and version."""
@@ -198,6 +201,7 @@ class ContractSummary:
         }
 
 
+@packed_state
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The answer for a whole amendment.

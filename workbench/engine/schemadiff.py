@@ -13,16 +13,22 @@ Differences are reported as *facts* (``property-required-added``, ``enum-value-r
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
 from workbench.contract.yamlsrc import paths_with_key
 from workbench.engine.classify import canonical_json as canonical
-from workbench.engine.inclusion import ANY_NAME
-from workbench.engine.schemajudge import Pending, Position, RootJudge, SideDocs
+
+if TYPE_CHECKING:
+    from workbench.engine.schemajudge import Pending, SideDocs
+
+# The inclusion machinery (schemajudge, engine.inclusion: a third of the engine's import time)
+# is imported when a schema actually changed, in ``_judged``.
+ANY_NAME = "*"  # as engine.inclusion.witness.ANY_NAME: a property no schema lists
 
 Raw = tuple
 COMPONENTS: Raw = ("components", "schemas")
@@ -149,6 +155,8 @@ class SchemaDiffer:
         self._docs: tuple[SideDocs, SideDocs] | None = None
         self._pending: list[Pending] | None = None
         self._cur: tuple[_View, _View] | None = None
+        # verdicts of roots that are references to shared components, by what decides them
+        self._judged_refs: dict[tuple, tuple[list, list]] = {}
         self.dirty = self._dirty_components()
         self.any_dirty = bool(self.dirty)
         self._dirty_prefixes: set[Raw] | None = None
@@ -367,6 +375,7 @@ class SchemaDiffer:
                 ctx: dict) -> None:  # fmt: skip
         """Compare one root schema, then give each fact the severity inclusion allows."""
         from workbench.engine.rules.schemas import FACTS
+        from workbench.engine.schemajudge import SideDocs
 
         if self._docs is None:
             self._docs = (SideDocs(self.old.contract), SideDocs(self.new.contract))
@@ -384,23 +393,18 @@ class SchemaDiffer:
         finally:
             self.emit = self._emit
             self._pending = None
-        judge = RootJudge(*self._docs, direction, o_raw, n_raw, o, n)
-        for item in pending:
-            try:
-                item.verdict = judge.judge(item, FACTS)
-            except RecursionError:
-                item.verdict.severity, item.verdict.note = "risky", "undecided: too deep"
-        for item in pending:
-            v = item.verdict
-            verdict = {"severity": v.severity, "witness": v.witness, "note": v.note,
-                       "breaks": v.breaks}  # fmt: skip
+        key = _ref_root_key(direction, o, n, pending)
+        memo = self._judged_refs.get(key) if key is not None else None
+        if memo is None:
+            memo = self._judge_root(direction, o, n, o_raw, n_raw, pending, FACTS)
+            if key is not None:
+                self._judged_refs[key] = memo
+        verdicts, nets = memo
+        for item, v in zip(pending, verdicts, strict=True):
+            verdict = {"severity": v.severity, "witness": copy.deepcopy(v.witness),
+                       "note": v.note, "breaks": v.breaks}  # fmt: skip
             self._emit(*item.args, **item.kwargs, verdict=verdict)
-        for narrowing, rel in judge.net(pending):
-            witness = (
-                judge._witness(rel.witness, narrowing) if rel.incompatible else None
-            )  # fmt: skip
-            severity = judge._severity(narrowing) if rel.incompatible else "risky"
-            note = None if rel.incompatible else f"undecided: {rel.reason}"
+        for narrowing, incompatible, witness, severity, note in nets:
             breaks = None
             if direction == "claims":
                 breaks = ("issuer",) if narrowing else ("relying_parties",)
@@ -414,16 +418,39 @@ class SchemaDiffer:
                 new_raw=n_raw,
                 detail="the schema as a whole "
                 + ("no longer accepts data it accepted" if narrowing else "allows data it did not")
-                if rel.incompatible
+                if incompatible
                 else "the schema changed in a way that could not be judged",
                 verdict={
                     "severity": severity,
-                    "witness": witness,
+                    "witness": copy.deepcopy(witness),
                     "note": note,
                     "breaks": breaks,
                 },
                 **ctx,
             )
+
+    def _judge_root(self, direction: str, o: Any, n: Any, o_raw: Raw, n_raw: Raw,
+                    pending: list[Pending], facts: dict) -> tuple[list, list]:  # fmt: skip
+        """The verdict of each pending fact of one root, and the whole-schema relations that
+        need findings of their own: ``(narrowing, incompatible, witness, severity, note)``."""
+        from workbench.engine.schemajudge import RootJudge
+
+        assert self._docs is not None
+        judge = RootJudge(*self._docs, direction, o_raw, n_raw, o, n)
+        for item in pending:
+            try:
+                item.verdict = judge.judge(item, facts)
+            except RecursionError:
+                item.verdict.severity, item.verdict.note = "risky", "undecided: too deep"
+        nets = []
+        for narrowing, rel in judge.net(pending):
+            witness = (
+                judge._witness(rel.witness, narrowing) if rel.incompatible else None
+            )  # fmt: skip
+            severity = judge._severity(narrowing) if rel.incompatible else "risky"
+            note = None if rel.incompatible else f"undecided: {rel.reason}"
+            nets.append((narrowing, rel.incompatible, witness, severity, note))
+        return [item.verdict for item in pending], nets
 
     def _collect(self, topic: str, *args: Any, **kwargs: Any) -> None:
         """Hold a fact found under the root being compared until it is judged."""
@@ -432,6 +459,8 @@ class SchemaDiffer:
         if self._pending is None or not topic.startswith("schema.") or self._cur is None:
             self._emit(topic, *args, **kwargs)
             return
+        from workbench.engine.schemajudge import Pending, Position  # loaded by _judged
+
         ov, nv = self._cur
         prop = kwargs.get("edit_prop")
         prop_at = None
@@ -1148,3 +1177,40 @@ def _summary(v: _View) -> str:
             "{" + ", ".join(list(v.props)[:4]) + (", ..." if len(v.props) > 4 else "") + "}"
         )
     return " ".join(parts) or "schema"
+
+
+_JUDGED_KWARGS = ("keyword", "edit_prop", "edit_key")  # what the judge reads of a fact
+
+
+def _ref_root_key(direction: str, o: Any, n: Any, pending: list[Pending]) -> tuple | None:
+    """What decides the verdicts of a root whose two sides are each only a reference to a
+    component (``{$ref: '#/components/schemas/X'}``), ``None`` for any other root.
+
+    Such a root is judged on the components alone, so every endpoint referring to the same
+    pair of components with the same facts gets the same verdicts: a contract where two
+    hundred responses return one changed schema judges it once (answers are unchanged: a
+    fresh judge on the same input decides the same)."""
+    if not (_component_ref(o) and _component_ref(n)):
+        return None
+    facts = tuple(
+        (
+            item.fact,
+            item.pos.old_ptr,
+            item.pos.new_ptr,
+            item.pos.inst,
+            item.pos.monotone,
+            item.pos.prop,
+            tuple(repr(item.kwargs.get(k)) for k in _JUDGED_KWARGS),
+        )
+        for item in pending
+    )
+    return (direction, o["$ref"], n["$ref"], facts)
+
+
+def _component_ref(schema: Any) -> bool:
+    return (
+        isinstance(schema, dict)
+        and len(schema) == 1
+        and isinstance(schema.get("$ref"), str)
+        and schema["$ref"].startswith(REF_PREFIX)
+    )

@@ -39,6 +39,7 @@ from workbench.engine.inclusion import (
     format_checker,
     included,
 )
+from workbench.engine.inclusion.nodes import pointer
 from workbench.engine.inclusion.witness import Candidates
 
 # facts that only widen what a schema accepts (request-safe) or only narrow it (response-safe)
@@ -365,11 +366,10 @@ def absolute_refs(data: dict) -> dict:
     ``#/definitions/X``) spelled from the contract root, so that both the prover and the
     validator resolve them; ``data`` itself is returned when there are none."""
     from workbench.contract.loader import iter_embedded_schemas
-    from workbench.engine.inclusion.nodes import pointer
 
     out = data
     for raw, schema in list(iter_embedded_schemas(data)):
-        new = _rewrite(schema, schema, "#" + pointer(raw), 0)
+        new = _rewrite(schema, schema, raw, 0)  # the pointer is spelled only where needed
         if new is schema:
             continue
         if out is data:
@@ -382,7 +382,9 @@ def absolute_refs(data: dict) -> dict:
     return out
 
 
-def _rewrite(node: Any, root: Any, prefix: str, depth: int) -> Any:
+def _rewrite(node: Any, root: Any, prefix: tuple, depth: int) -> Any:
+    """``node`` with its inner references spelled from the contract root (``prefix`` is the
+    path of the schema holding them); ``node`` itself when nothing changes."""
     if depth > 200:
         return node
     if isinstance(node, list):
@@ -398,7 +400,7 @@ def _rewrite(node: Any, root: Any, prefix: str, depth: int) -> Any:
             inner = value.startswith("#/") and not value.startswith("#/components/")
             if inner and _resolves(root, value):
                 out = out or dict(node)
-                out[key] = prefix + value[1:]
+                out[key] = "#" + pointer(prefix) + value[1:]
             continue
         new = _rewrite(value, root, prefix, depth + 1)
         if new is not value:

@@ -17,7 +17,6 @@ import functools
 import hashlib
 import os
 import pickle
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,11 +33,17 @@ _MISSING = object()
 
 
 class LRU(Generic[K, V]):
-    """A thread-safe least-recently-used mapping holding at most ``size`` entries."""
+    """A thread-safe least-recently-used mapping holding at most ``size`` entries and, with a
+    ``weight`` function, at most ``budget`` of their total weight (the most recent entry is
+    always kept, however heavy)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, *, weight: Callable[[V], int] | None = None, budget: int = 0):
         self.size = size
+        self.weight = weight
+        self.budget = budget
+        self.total = 0  # the weight held
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -57,8 +62,15 @@ class LRU(Generic[K, V]):
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            if self.weight is not None:
+                weight = self.weight(value)
+                self.total += weight - self._weights.get(key, 0)
+                self._weights[key] = weight
+            while len(self._data) > self.size or (
+                self.weight is not None and self.total > self.budget and len(self._data) > 1
+            ):
+                dropped, _ = self._data.popitem(last=False)
+                self.total -= self._weights.pop(dropped, 0)
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
         value = self.get(key, _MISSING)  # type: ignore[arg-type]
@@ -70,6 +82,8 @@ class LRU(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._weights.clear()
+            self.total = 0
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
@@ -130,22 +144,35 @@ def cache_disabled() -> bool:
 @functools.cache
 def code_fingerprint() -> str:
     """A short hash of the sources that decide a verdict (engine, loader, artefact readers,
-    review) or an identity (the contract sniffer)."""
-    package = Path(workbench.__file__).parent
+    review) or an identity (the contract sniffer).
+
+    Each file counts by its path, size and modification time (not its bytes: reading them all
+    cost every warm log ~9 ms); an edit changes its time, so an edit is never missed, and a
+    file touched without an edit only costs one cold run. Byte-code caches are left out (their
+    writing changed the key, so each new interpreter started cold)."""
+    package = os.path.dirname(workbench.__file__)
     h = hashlib.sha256(f"{workbench.__version__}/{CACHE_FORMAT}".encode())
-    files = [
-        *sorted((package / "engine").rglob("*.py")),
-        *sorted((package / "contract").rglob("*")),
-    ]
-    files += [package / "review.py", *sorted((package / "security").rglob("*.py"))]
-    files += sorted((package / "sources").rglob("*.py"))  # artefacts read into contracts
-    files.append(package / "history" / "meta.py")  # identities of contracts, kept by blob
-    for path in files:
+    files: list[str] = []
+    for part in ("engine", "contract", "security", "sources"):
+        _sources(os.path.join(package, part), files)
+    files += [os.path.join(package, "review.py"), os.path.join(package, "history", "meta.py")]
+    for path in sorted(files):
         with contextlib.suppress(OSError):
-            if path.is_file():
-                h.update(path.relative_to(package).as_posix().encode())
-                h.update(path.read_bytes())
+            st = os.stat(path)
+            rel = os.path.relpath(path, package).replace(os.sep, "/")
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]
+
+
+def _sources(directory: str, into: list[str]) -> None:
+    """Every file under ``directory`` except byte-code caches."""
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    _sources(entry.path, into)
+            elif entry.is_file() and not entry.name.endswith((".pyc", ".pyo")):
+                into.append(entry.path)
 
 
 class DiskCache:
@@ -199,6 +226,8 @@ class DiskCache:
             if folder not in self._made:
                 os.makedirs(folder, exist_ok=True)
                 self._made.add(folder)
+            import tempfile  # only to write (a warm log reads)
+
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)

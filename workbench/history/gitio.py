@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from workbench.contract.files import read_regular
 from workbench.contract.revspec import INDEX, WORKTREE
-from workbench.contract.yamlsrc import read_regular
+from workbench.history.discovery import may_be_in_repository as _may_be_in_repository
 from workbench.history.errors import HistoryError
 
 NULL_SHA = "0" * 40
@@ -71,21 +72,6 @@ def _first_line(text: str) -> str:
 
 _DISCOVERY_UNSET = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"})
 _SHA = re.compile(r"[0-9a-f]{40}")
-
-
-def _may_be_in_repository(start: Path) -> bool:
-    """Whether ``start`` or a parent holds a ``.git`` entry or is a git directory (``HEAD``):
-    git finds a repository nowhere else, so without one there is no need to ask it."""
-    current = os.path.abspath(start)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")) or os.path.isfile(
-            os.path.join(current, "HEAD")
-        ):
-            return True
-        parent = os.path.dirname(current)
-        if parent == current:
-            return False
-        current = parent
 
 
 def _read_text(path: str) -> str | None:

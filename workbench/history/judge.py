@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.yamlsrc import read_regular
+from workbench.contract.files import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
@@ -53,6 +53,15 @@ class Judgement:
     base: Side | None = None
 
 
+CONTRACT_TEXT_BUDGET = 2_000_000  # characters of parsed revisions kept in memory
+
+
+def _text_weight(value: Contract | ContractError) -> int:
+    """The weight of a parsed revision in the cache: its text's length (an error: small)."""
+    text = getattr(value, "text", None)
+    return len(text) if isinstance(text, str) else 1_000
+
+
 class Judge:
     """Loading, checking and judging revisions, with the caches that make each answer once."""
 
@@ -67,12 +76,18 @@ class Judge:
         self.walker = walker
         self.disk_cache = disk_cache
         self._config = config
-        self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(64)
+        # parsed revisions weigh about 14 bytes per character of their text: at most 16 of
+        # them, and at most ~28 MB (a TUI browsing a thousand revisions stays flat)
+        self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(
+            16, weight=_text_weight, budget=CONTRACT_TEXT_BUDGET
+        )
         # per path, the parsed parent of the revision judged last: the content a log meets
         # next on that path, however many other contracts' revisions come in between
-        self._ahead: LRU[str, tuple[str, Contract | ContractError]] = LRU(256)
+        self._ahead: LRU[str, tuple[str, Contract | ContractError]] = LRU(
+            256, weight=lambda entry: _text_weight(entry[1]), budget=CONTRACT_TEXT_BUDGET
+        )
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
-        self._reports: LRU[str, DiffReport] = LRU(4096)
+        self._reports: LRU[str, DiffReport] = LRU(1024)  # ~4 KB each; the disk keeps them all
         self._bases: LRU[str, tuple] = LRU(4096)
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
@@ -110,7 +125,7 @@ class Judge:
 
     def shown_text(self, side: Side) -> str:
         """See :meth:`workbench.history.repo.ContractRepo.shown_text`."""
-        from workbench.contract.yamlsrc import decode_source
+        from workbench.contract.files import decode_source
         from workbench.sources.base import mask_unreadable, might_hold_secrets
 
         raw = self.raw(side)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Collection
 
 from workbench.config import Config
-from workbench.contract.yamlsrc import read_regular
+from workbench.contract.files import read_regular
 from workbench.history.cache import LRU, BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.contract.errors import ContractError
-from workbench.contract.yamlsrc import decode_source, load_yaml
 from workbench.sources.kinds import DEX, KEYCLOAK, METADATA, OIDC_ONLY, detect
 
 FIELDS = ("contract", "version", "title", "status")
@@ -181,6 +180,8 @@ def _parse(raw: bytes) -> Any:
             return json.loads(raw)
         except (ValueError, RecursionError):
             pass  # YAML's flow style is looser than JSON: let the YAML parser try
+    from workbench.contract.yamlsrc import decode_source, load_yaml  # PyYAML: when sniffing
+
     try:
         return load_yaml(decode_source(raw, "blob"), "blob").data
     except ContractError:

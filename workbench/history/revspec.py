@@ -9,7 +9,6 @@ from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.revspec import INDEX, PSEUDO_REVS, WORKTREE, parse_rev_path
 from workbench.history.errors import HistoryError
-from workbench.history.gitio import GitRepo
 from workbench.sources.loading import artefact_id, load_document_bytes
 
 __all__ = ["INDEX", "PSEUDO_REVS", "WORKTREE", "parse_rev_path", "read_contract_at"]
@@ -24,6 +23,8 @@ def read_contract_at(repo_dir: str | Path, rev: str, path: str, kind: str = "aut
     file at that revision, invalid contract), each a one-line problem whose file is
     ``REV:PATH``.
     """
+    from workbench.history.gitio import GitRepo  # only when a revision is read
+
     source = f"{rev}:{path}"
     try:
         git = GitRepo.discover(repo_dir)

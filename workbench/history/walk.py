@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from workbench.contract.yamlsrc import read_regular
+from workbench.contract.files import read_regular
 from workbench.history.cache import BlobCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (

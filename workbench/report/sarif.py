@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from workbench import __version__
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.loc import Loc
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
 from workbench.engine.registry import RuleMeta
 from workbench.report.common import (

@@ -28,9 +28,7 @@ from typing import Any
 
 from workbench.config import CONFIG_NAME, Config, config_from_document, load_config
 from workbench.contract.errors import ContractError, Problem
-from workbench.contract.loader import read_source
 from workbench.contract.units import DurationError, parse_duration
-from workbench.contract.yamlsrc import load_yaml
 from workbench.security.model import (
     DEFAULT_MAX_LIFETIME,
     DEFAULT_POLICY,
@@ -44,7 +42,6 @@ from workbench.security.model import (
     Policy,
     SessionLimit,
 )
-from workbench.security.registry import RULES
 
 __all__ = [  # the policy's value types live in security.model (the rules read them there)
     "DEFAULT_MAX_LIFETIME",
@@ -113,6 +110,8 @@ def parse_policy(section: Any, config: Config, prefix: tuple = ("security",)) ->
             return None
 
     def rule_id(raw: tuple, value: Any) -> str | None:
+        from workbench.security.registry import RULES  # the rules, only to check a name
+
         if not isinstance(value, str):
             bad(raw, f"{value!r} is not a rule id")
             return None
@@ -249,6 +248,9 @@ def load_policy(repo_root: str | Path) -> Policy:
 
 def load_policy_file(path: str | Path) -> Policy:
     """A policy from a file: a settings file with a ``security:`` section, or the bare mapping."""
+    from workbench.contract.loader import read_source
+    from workbench.contract.yamlsrc import load_yaml
+
     name = str(path)
     text = read_source(path, name)
     if not text.strip():

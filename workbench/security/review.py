@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workbench.contract.loc import Loc
 from workbench.contract.model import Contract
 from workbench.contract.paths import is_within
-from workbench.contract.yamlsrc import Loc
 from workbench.engine.model import DiffReport
 from workbench.security.context import AmendmentContext, StateContext
 from workbench.security.model import (

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from workbench.contract.yamlsrc import Loc
+from workbench.contract.loc import Loc
 
 Path = tuple
 

@@ -79,8 +79,10 @@ EXTRA = {
 
 
 @cache
+@cache
 def format_checker(validator_class: type) -> jsonschema.FormatChecker:
-    """The dialect's format checker with the standard-library checks added where missing."""
+    """The dialect's format checker with the standard-library checks added where missing (one
+    per dialect: every validator and every judged root shares it; nothing changes it)."""
     base = validator_class.FORMAT_CHECKER
     checker = jsonschema.FormatChecker(())
     checker.checkers = dict(base.checkers)

@@ -9,8 +9,10 @@ order does not matter (:func:`vkey`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field, replace
+import operator
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -143,6 +145,29 @@ class Piece:
 
     def pattern_list(self) -> list[str]:
         return [p for m in self.models for p, _ in m.patterns]
+
+
+_PIECE_FIELDS = tuple(f.name for f in dataclasses.fields(Piece))
+_PIECE_INDEX = {name: i for i, name in enumerate(_PIECE_FIELDS)}
+_piece_values = operator.attrgetter(*_PIECE_FIELDS)
+_set = object.__setattr__
+
+
+def replace(obj: Any, /, **changes: Any) -> Any:
+    """``dataclasses.replace``, twice as fast for a :class:`Piece` (the prover copies pieces
+    hundreds of thousands of times on a large schema; a piece has no ``__post_init__``)."""
+    if type(obj) is not Piece:
+        return dataclasses.replace(obj, **changes)
+    values = list(_piece_values(obj))
+    for name, value in changes.items():
+        index = _PIECE_INDEX.get(name)
+        if index is None:
+            raise TypeError(f"Piece has no field {name!r}")
+        values[index] = value
+    new = object.__new__(Piece)
+    for name, value in zip(_PIECE_FIELDS, values, strict=True):
+        _set(new, name, value)
+    return new
 
 
 def base(t: str) -> Piece:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import Any
 
 from workbench.engine.inclusion.nodes import KwNode, Node, Undecided
@@ -29,6 +28,7 @@ from workbench.engine.inclusion.normal import (
     json_type,
     meet,
     meet_all,
+    replace,
     top,
     vkey,
 )
