@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import pickle
 import subprocess
@@ -57,7 +58,21 @@ def _modules(tmp_path: Path, cwd: Path, *args: str) -> set[str]:
         capture_output=True,
         check=True,
     )
-    return set(json.loads(out.read_text()))
+    return set(json.loads(out.read_text())) - _at_start_up()
+
+
+@functools.cache
+def _at_start_up() -> frozenset[str]:
+    """What the interpreter imports before any command runs (site hooks of the environment
+    may import modules such as ``tempfile``): not the command's doing."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return frozenset(json.loads(done.stdout)) - {"__main__"}
 
 
 def test_a_file_to_file_diff_imports_neither_git_nor_the_prover(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import click
 from workbench.amendment.actions import ACTIONS, Action, Outcome, Param
 from workbench.cli.options import error_line, format_option, parse_day, repo_option, today_option
 from workbench.cli.output import echo, json_text
+from workbench.cli.recipe import command as recipe_command
 from workbench.textsafe import clean
 
 if TYPE_CHECKING:
@@ -209,3 +210,6 @@ def sign_off_policy(repo_dir: Path, base_ref: str, comment: str) -> None:
 for _action in ACTIONS.values():
     if _action.command is not None:
         command.add_command(_subcommand(_action))
+
+# `workbench amend recipe`: its own module (recipes edit the contract, they answer no checklist item)
+command.add_command(recipe_command)

@@ -205,6 +205,12 @@ class LocTable(Mapping):
         packed = self._find(raw)
         return default if packed is None else self._loc(packed)
 
+    def span(self, raw: tuple) -> tuple[int, int] | None:
+        """The character offsets ``(start, end)`` of ``raw`` in the document's text (its key's in
+        the key table), for edits that change those characters and nothing else."""
+        packed = self._find(raw)
+        return None if packed is None else divmod(packed, _M)
+
     def __contains__(self, raw: object) -> bool:
         return type(raw) is tuple and self._find(raw) is not None
 

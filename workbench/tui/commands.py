@@ -62,6 +62,7 @@ DIFF = "Diff and findings"
 GENERAL = "General"
 CHECKLIST = "Amendment checklist"
 EDITOR = "Editor"
+RECIPES = "Amendment recipes"
 SCREENS = "Keys screen, notice and empty screen"
 
 COMMANDS: tuple[Command, ...] = (
@@ -304,6 +305,17 @@ COMMANDS: tuple[Command, ...] = (
         REVISIONS,
         "main",
         key_display="E",
+    ),
+    Command(
+        "amend.recipe",
+        "R",
+        "recipe",
+        "Recipe",
+        "Pick an amendment recipe for the selected contract (rotate an algorithm, rename a "
+        "scope...): review its diff and verdict, then apply it to the working tree",
+        RECIPES,
+        "main",
+        key_display="R",
     ),
     # --- diff and findings -----------------------------------------------------------------
     Command(
@@ -860,8 +872,37 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+
+def _recipe_commands() -> tuple[Command, ...]:
+    """One palette command per amendment recipe (no default key: a keymap may give one)."""
+    from workbench.amendment.recipes import RECIPES as REGISTRY
+
+    return tuple(
+        Command(
+            f"recipe.{r.id}",
+            "",
+            f"recipe('{r.id}')",
+            f"Recipe: {r.title}",
+            r.help,
+            RECIPES,
+            "main",
+        )
+        for r in REGISTRY.values()
+    )
+
+
+COMMANDS = COMMANDS + _recipe_commands()
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
-GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, GENERAL, CHECKLIST, EDITOR, SCREENS)
+GROUPS: tuple[str, ...] = (
+    NAVIGATION,
+    REVISIONS,
+    DIFF,
+    RECIPES,
+    GENERAL,
+    CHECKLIST,
+    EDITOR,
+    SCREENS,
+)
 
 
 def footer_hidden(width: int) -> frozenset[str]:

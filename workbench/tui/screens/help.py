@@ -92,12 +92,12 @@ class HelpScreen(ModalScreen[None]):
                     continue
                 if self.checklist and cmd.scope not in CHECKLIST_SCOPES:
                     continue
-                key = Content.styled(self._keys(cmd).ljust(12), "bold $text-primary")
+                key = Content.styled(_column(self._keys(cmd), 12), "bold $text-primary")
                 lines.append(
                     Content.assemble(
                         "  ",
                         key,
-                        Content.styled(cmd.title.ljust(17), "bold"),
+                        Content.styled(_column(cmd.title, 17), "bold"),
                         Content(cmd.description),
                         ("  " + cmd.id, "dim"),
                     )
@@ -114,3 +114,9 @@ class HelpScreen(ModalScreen[None]):
             )
         )
         return Content("\n").join(lines)
+
+
+def _column(text: str, width: int) -> str:
+    """``text`` padded to ``width``, or followed by a space when it is longer (a long title
+    never runs into the next column)."""
+    return text.ljust(width) if len(text) < width else text + " "

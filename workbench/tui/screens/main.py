@@ -946,6 +946,29 @@ class MainScreen(JobHost, Screen):
             return
         self.action_refresh_all()
 
+    def action_recipe(self, recipe_id: str = "") -> None:
+        """Open the recipe picker (or one recipe's form) on the selected contract's
+        working-tree file; once a recipe is applied the repository is reloaded, and the draft
+        shows in the history, the diff and the findings."""
+        from pathlib import Path
+
+        from workbench.tui.screens.recipe import RecipeScreen  # imported when first used
+
+        root = getattr(self.backend.repo, "root", None)
+        if self.current_path is None or root is None:
+            self.notify("Select a contract in a working tree first.", severity="warning")
+            return
+
+        def applied(preview: Any) -> None:
+            if preview is not None:
+                step = preview.applied.step
+                what = f"{preview.relpath}: {preview.applied.recipe} ({step} step) applied"
+                self.notify(clean_inline(what), markup=False)
+                self.action_refresh_all()
+
+        screen = RecipeScreen(Path(root) / self.current_path, self.current_path, recipe_id or None)
+        self.app.push_screen(screen, applied)
+
     # --- palette jumps ------------------------------------------------------------------------
 
     def jump_to_contract(self, path: str) -> None:
