@@ -415,12 +415,13 @@ def test_every_binding_of_every_screen_and_widget_is_a_registry_command() -> Non
     from textual.dom import DOMNode
 
     from workbench.tui import app
-    from workbench.tui.screens import checklist, empty, finding, help, main
+    from workbench.tui.screens import checklist, commit, editor, empty, finding, help, main
     from workbench.tui.widgets import diff_view, lists, pane
 
+    modules = (app, checklist, commit, editor, empty, finding, help, main, diff_view, lists, pane)
     classes = {
         cls
-        for module in (app, checklist, empty, finding, help, main, diff_view, lists, pane)
+        for module in modules
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, DOMNode) and cls.__module__.startswith("workbench.")
     }

@@ -134,6 +134,17 @@ class WorkbenchApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(checklist=isinstance(self.screen, ChecklistScreen)))
 
+    async def action_quit(self) -> None:
+        """Quit, unless an editor holds unsaved work (it says how to keep or drop it)."""
+        if any(getattr(screen, "unsaved", False) for screen in self.screen_stack):
+            self.notify(
+                "The editor has unsaved changes: save them (ctrl+s) or leave the editor (esc) "
+                "first.",
+                severity="warning",
+            )
+            return
+        self.exit()
+
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
         if self.backend is not None:

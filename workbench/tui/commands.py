@@ -12,7 +12,8 @@ diff only: its search), ``finding`` (the finding detail), ``checklist`` (the
 amendment checklist screen: listed on its own ``?`` screen, not in the palette), ``dialog``
 (the checklist's dialogs), ``summary`` (the summary dialog), ``notice`` (the notice preview),
 ``pager`` (scrolling the ``?`` screen and the notice), ``help`` (the ``?`` screen), ``empty``
-(the screen shown when there is nothing to browse).
+(the screen shown when there is nothing to browse), ``editor`` (the built-in editor), ``choice``
+(its questions: unsaved changes, a file changed on disk), ``commit`` (the commit dialog).
 
 A new key is one ``Command`` here: the class that handles it takes its scope's bindings with
 ``bindings(scope)``, and the ``?`` screen, the palette, ``docs/keys.md`` and the user's keymap
@@ -61,6 +62,7 @@ REVISIONS = "Revisions"
 DIFF = "Diff and findings"
 GENERAL = "General"
 CHECKLIST = "Amendment checklist"
+EDITOR = "Editor"
 RECIPES = "Amendment recipes"
 SCREENS = "Keys screen, notice and empty screen"
 
@@ -292,6 +294,27 @@ COMMANDS: tuple[Command, ...] = (
         "main",
         show=True,
         footer_width=76,
+    ),
+    Command(
+        "edit.open",
+        "e",
+        "edit",
+        "Edit",
+        "Edit the contract in the built-in editor, with a live verdict",
+        REVISIONS,
+        "main",
+        show=True,
+        footer_width=84,
+    ),
+    Command(
+        "edit.external",
+        "E",
+        "external_editor",
+        "Open in $EDITOR",
+        "Open the contract in $VISUAL/$EDITOR at the finding's line",
+        REVISIONS,
+        "main",
+        key_display="E",
     ),
     Command(
         "amend.recipe",
@@ -598,11 +621,34 @@ COMMANDS: tuple[Command, ...] = (
         "e",
         "edit",
         "Edit",
-        "Edit the contract in $EDITOR",
+        "Edit the contract in the built-in editor",
         CHECKLIST,
         "checklist",
         show=True,
         palette=False,
+    ),
+    Command(
+        "checklist.external",
+        "E",
+        "external_editor",
+        "Open in $EDITOR",
+        "Edit the contract in $VISUAL/$EDITOR at the selected item's line",
+        CHECKLIST,
+        "checklist",
+        palette=False,
+        key_display="E",
+    ),
+    Command(
+        "checklist.commit",
+        "C",
+        "commit",
+        "Commit",
+        "Commit the amendment's files (when the gate lets it through)",
+        CHECKLIST,
+        "checklist",
+        show=True,
+        palette=False,
+        key_display="C",
     ),
     Command(
         "checklist.start",
@@ -701,6 +747,139 @@ COMMANDS: tuple[Command, ...] = (
         "Accept the finding with a written reason (the working-tree draft only)",
         DIFF,
         "finding",
+        show=True,
+        palette=False,
+    ),
+    # --- the built-in editor (its own screen) ------------------------------------------------
+    Command(
+        "editor.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "Save the buffer to the working tree (atomically; warns if the file changed on disk)",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.close",
+        "escape",
+        "close",
+        "Back",
+        "Leave the buffer for the lists; again: leave the editor (asks first if unsaved)",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+        key_display="esc",
+    ),
+    Command(
+        "editor.switch",
+        "ctrl+t",
+        "switch",
+        "Buffer/lists",
+        "Move the focus between the buffer, the problems and the findings",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.next-problem",
+        "f8",
+        "next_problem",
+        "Next problem",
+        "Move the cursor to the next line with a validation problem",
+        EDITOR,
+        "editor",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "editor.external",
+        "ctrl+o",
+        "external",
+        "$EDITOR",
+        "Open the saved file in $VISUAL/$EDITOR at the cursor's line, then read it back",
+        EDITOR,
+        "editor",
+        palette=False,
+    ),
+    Command(
+        "choice.save",
+        "s",
+        "choose('save')",
+        "Save",
+        "Save the changes, then leave",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.discard",
+        "d",
+        "choose('discard')",
+        "Discard",
+        "Leave without saving",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.overwrite",
+        "o",
+        "choose('overwrite')",
+        "Overwrite",
+        "Write this buffer over the file that changed on disk",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.reload",
+        "r",
+        "choose('reload')",
+        "Reload",
+        "Read the file from disk again (this buffer's changes are lost)",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "choice.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Close the question and go back",
+        EDITOR,
+        "choice",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "commit.confirm",
+        "ctrl+s",
+        "commit",
+        "Commit",
+        "Commit the amendment's files with this message (the hooks run)",
+        CHECKLIST,
+        "commit",
+        show=True,
+        palette=False,
+    ),
+    Command(
+        "commit.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Close the commit dialog without committing",
+        CHECKLIST,
+        "commit",
         show=True,
         palette=False,
     ),
@@ -835,7 +1014,16 @@ def _recipe_commands() -> tuple[Command, ...]:
 
 COMMANDS = COMMANDS + _recipe_commands()
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
-GROUPS: tuple[str, ...] = (NAVIGATION, REVISIONS, DIFF, RECIPES, GENERAL, CHECKLIST, SCREENS)
+GROUPS: tuple[str, ...] = (
+    NAVIGATION,
+    REVISIONS,
+    DIFF,
+    RECIPES,
+    GENERAL,
+    CHECKLIST,
+    EDITOR,
+    SCREENS,
+)
 
 
 def footer_hidden(width: int) -> frozenset[str]:

@@ -13,9 +13,6 @@ never as markup.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,12 +54,11 @@ ACTION_HINTS: dict[str, str] = {
     "notice": "t or enter: generate the notice and preview it",
     "changelog": "w or enter: append the entry to the changelog",
     "notify": "n or enter: confirm this consumer was told (N: every affected consumer)",
-    "edit": "e or enter: edit the contract in $EDITOR",
+    "edit": "e or enter: edit the contract (E: in $EDITOR)",
     "summary": "m or enter: write the summary",
     "refresh": "r or enter: re-check and save the record",
     "start": "d or enter: start the amendment record",
 }
-LINE_EDITORS = {"vi", "vim", "nvim", "nano", "emacs", "micro", "kak", "hx", "helix", "joe", "mg"}
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -84,6 +80,11 @@ class Answered:
     checklist: Any
     note: str = ""
     notice: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class CommitPlanRequest:
+    """What committing the amendment would commit (``amendment.commit.plan_commit``)."""
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -789,44 +790,59 @@ class ChecklistScreen(JobHost, Screen[None]):
         self.app.push_screen(SummaryDialog(text), done)
 
     def action_edit(self) -> None:
-        """Open the contract in $VISUAL/$EDITOR (the app is suspended meanwhile), then
-        re-diff and re-check."""
+        """Open the contract in the built-in editor (at the selected item's line); when it
+        closes after a save, re-check."""
+        from workbench.tui.screens.editor import EditorScreen
+
         if not self._writable():
             return
-        root = self.session.root
-        target = Path(root) / self.session.path
         item = self.current_item()
         line = item.line if item is not None and item.line else None
-        command = editor_command(target, line)
+        base = self._mode()[2] or "HEAD"
+        screen = EditorScreen(self._repo(), self.session.path, base=base, line=line)
+        self.app.push_screen(screen, lambda saved: self._run("refresh") if saved else None)
+
+    def action_commit(self) -> None:
+        """Commit the amendment's files (the gate must let it through): the dialog lists them
+        and the message; a refusal is shown there."""
+        if not self._writable():
+            return
+        self.run_job(CommitPlanRequest(), self._plan_commit, self._planned, group="commit-plan")
+
+    def _plan_commit(self, request: CommitPlanRequest) -> Any:
+        from workbench.amendment.commit import CommitRefused, plan_commit
+
         try:
-            with self.app.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # SuspendNotSupported (web, headless) and a missing editor
-            if type(exc).__name__ != "SuspendNotSupported":
-                self.notify(
-                    f"Cannot run the editor: {clean_inline(exc)}", severity="error", markup=False
-                )
-                return
-            try:  # no terminal to hand over: run it without one
-                subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
-            except OSError as err:
-                self.notify(
-                    f"Cannot run the editor: {clean_inline(err)}", severity="error", markup=False
-                )
-                return
+            return plan_commit(self.session)
+        except CommitRefused as exc:
+            return str(exc)
+
+    def _planned(self, request: CommitPlanRequest, plan: Any) -> None:
+        from workbench.tui.screens.commit import CommitDialog, committed_note
+
+        if isinstance(plan, str):
+            self.notify(f"Cannot commit: {clean_inline(plan)}", severity="warning", markup=False)
+            return
+
+        def done(sha: str | None) -> None:
+            if sha:
+                self.notify(committed_note(sha, plan), markup=False, timeout=8)
+                self._run("open")
+
+        self.app.push_screen(CommitDialog(plan), done)
+
+    def action_external_editor(self) -> None:
+        """Open the contract in $VISUAL/$EDITOR (the app is suspended meanwhile), then re-diff
+        and re-check; a missing or failing editor is a message and the checklist carries on."""
+        from workbench.tui.external import open_in_editor
+
+        if not self._writable():
+            return
+        target = Path(self.session.root) / self.session.path
+        item = self.current_item()
+        line = item.line if item is not None and item.line else None
+        run = open_in_editor(self.app, target, line)
+        if run.error:
+            self.notify(clean_inline(run.error), severity="error", markup=False, timeout=8)
+            return
         self._run("refresh")
-
-
-def editor_command(path: Path, line: int | None = None) -> list[str]:
-    """``$VISUAL`` or ``$EDITOR`` (else ``vi``) for ``path``, at ``line`` when the editor takes
-    ``+LINE``."""
-    text = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    try:
-        parts = shlex.split(text)
-    except ValueError:
-        parts = [text]
-    if not parts:
-        parts = ["vi"]
-    if line and Path(parts[0]).name in LINE_EDITORS:
-        parts.append(f"+{line}")
-    return [*parts, str(path)]

@@ -1138,6 +1138,47 @@ class MainScreen(JobHost, Screen):
         screen = ChecklistScreen(repo=self.backend.repo, path=self.current_path, revision=revision)
         self.app.push_screen(screen, lambda _result: self.action_refresh_all())
 
+    def action_edit(self) -> None:
+        """Open the selected contract's working-tree file in the built-in editor, judged
+        against HEAD (or the marked revision); when it closes after a save, reload."""
+        from workbench.tui.screens.editor import EditorScreen  # imported when first used
+
+        if self.current_path is None or self.backend.repo is None:
+            self.notify("Select a contract first.", severity="warning")
+            return
+        if self.backend.repo.root is None:
+            self.notify("A bare repository has no working tree to edit.", severity="warning")
+            return
+        base = self.marked.rev if self.marked is not None else "HEAD"
+        if base in ("WORKTREE", "INDEX"):
+            base = "HEAD"
+        line = self._finding_line()
+        screen = EditorScreen(self.backend.repo, self.current_path, base=base, line=line)
+        self.app.push_screen(screen, lambda saved: self.action_refresh_all() if saved else None)
+
+    def _finding_line(self) -> int | None:
+        """The selected finding's line in the new side, if it has one."""
+        row = self.findings_table.current
+        item = row.data if row is not None else None
+        span = getattr(item, "new_span", None)
+        return span[0] if span else None
+
+    def action_external_editor(self) -> None:
+        """Open the contract in $VISUAL/$EDITOR at the selected finding's line; a missing or
+        failing editor is a message, and the app carries on."""
+        from workbench.tui.external import open_in_editor
+
+        if self.current_path is None or self.backend.repo is None or self.backend.repo.root is None:
+            self.notify("Select a contract in a working tree first.", severity="warning")
+            return
+        run = open_in_editor(
+            self.app, self.backend.repo.root / self.current_path, self._finding_line()
+        )
+        if run.error:
+            self.notify(clean_inline(run.error), severity="error", markup=False, timeout=8)
+            return
+        self.action_refresh_all()
+
     def action_recipe(self, recipe_id: str = "") -> None:
         """Open the recipe picker (or one recipe's form) on the selected contract's
         working-tree file; once a recipe is applied the repository is reloaded, and the draft
