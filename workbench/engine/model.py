@@ -256,3 +256,17 @@ class DiffReport:
             "ignored": [f.to_dict() for f in self.ignored],
             "security_findings": [f.to_dict() for f in self.security_findings],
         }
+
+
+MARK_RANK: dict[str, int] = {
+    "breaking": 0,
+    "critical": 1,
+    "high": 2,
+    "risky": 3,
+    "medium": 4,
+    "safe": 5,
+    "low": 6,
+    "info": 7,
+}
+"""The order findings of both families are shown in, worst first (a breaking change, critical
+and high security findings, risky, medium, safe, low, info): marks, lists and pages agree."""

@@ -36,6 +36,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from workbench import __version__
+from workbench.engine.model import MARK_RANK as _RANK
 from workbench.engine.model import SECURITY_SEVERITIES, DiffReport, Finding, SecurityFinding
 from workbench.report.common import (
     PARTY_LABELS,
@@ -293,18 +294,6 @@ class _Marks:
             if span is not None:
                 out.update(range(span[0], min(span[1], span[0] + 500) + 1))
         return out
-
-
-_RANK = {
-    "breaking": 0,
-    "critical": 1,
-    "high": 2,
-    "risky": 3,
-    "medium": 4,
-    "safe": 5,
-    "low": 6,
-    "info": 7,
-}
 
 
 def _span(loc: Any, has_value: bool) -> tuple[int, int] | None:

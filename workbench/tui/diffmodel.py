@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from workbench.contract.yamlsrc import Loc
-from workbench.engine.model import DiffReport
+from workbench.engine.model import MARK_RANK, DiffReport
 from workbench.tui.safe import clean_inline, clean_lines
 
 # Row kinds.
@@ -29,16 +29,7 @@ Row = tuple[int, int, int, int]  # kind, old line index (-1), new line index (-1
 SAFE, RISKY, BREAKING, WEAKENS, SECURITY = 1, 2, 4, 8, 16
 SEVERITY_FLAG = {"safe": SAFE, "risky": RISKY, "breaking": BREAKING}
 SECURITY_SEVERITIES = ("critical", "high", "medium", "low", "info")
-SEVERITY_RANK = {
-    "breaking": 0,
-    "critical": 1,
-    "high": 2,
-    "risky": 3,
-    "medium": 4,
-    "safe": 5,
-    "low": 6,
-    "info": 7,
-}
+SEVERITY_RANK = MARK_RANK
 CONTEXT_STEPS = (0, 1, 3, 5, 10, 25, -1)  # -1: everything (no folds)
 MIN_FOLD = 4  # never fold fewer lines than this: the fold row would hide almost nothing
 
