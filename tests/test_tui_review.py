@@ -427,6 +427,19 @@ async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) ->
         assert table.filter_text == "hs256" and len(table.visible_rows()) < len(table.rows_all)
 
 
+async def test_a_diff_search_with_no_match_is_shown_literally(demo_repo: Path) -> None:
+    """The "no match" notice repeats typed text: ``[/]`` is neither markup nor a crash."""
+    app = make_app(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("3", "slash", *"[/]x", "enter", "n")
+        await pilot.pause()
+        assert screen.diff.search == "[/]x" and screen.diff.matches == []
+        notes = [(str(n.message), n.markup) for n in app._notifications]
+        # shown as typed, and the toast does not parse it as markup
+        assert ("No match for “[/]x”.", False) in notes, notes
+
+
 # --- the working tree, watched -----------------------------------------------------------------
 
 

@@ -1063,7 +1063,11 @@ class MainScreen(JobHost, Screen):
         if self._focused_pane() == "diff" and self.diff.search:
             # the diff's own n/N while a search is kept: from match to match
             if self.diff.next_match(direction) is None:
-                self.notify(f"No match for “{self.diff.search}”.", severity="information")
+                self.notify(
+                    f"No match for “{clean_inline(self.diff.search)}”.",
+                    severity="information",
+                    markup=False,  # the search is typed text: "[/]" is not markup
+                )
             return
         important = [it for it in self._visible_items() if it.important]
         if not important:
