@@ -37,7 +37,6 @@ from workbench.engine.inclusion import (
     declared,
     dialect,
     dialect_name,
-    format_checker,
     included,
 )
 from workbench.engine.inclusion.nodes import pointer
@@ -165,7 +164,7 @@ class RootJudge:
         self.strict = new.strict
         self.o_raw, self.n_raw = o_raw, n_raw
         self.reasoner = Reasoner(budget=20_000)
-        self.reasoner.format_checker = format_checker(self.new_doc.dialect.validator_class)
+        self.reasoner.format_dialect = self.new_doc.dialect  # its checker is built on first use
         self._root: dict[str, Relation] = {}
         self._local: dict[tuple, Relation] = {}
         self._base: dict[str, list] = {}

@@ -53,6 +53,71 @@ _UNIVERSAL_ANCHORED = frozenset(
 )
 
 
+_ANNOTATIONS = frozenset(
+    ("type", "enum", "const", "title", "description", "default", "examples", "example",
+     "deprecated", "readOnly", "writeOnly", "$comment", "nullable")
+)  # fmt: skip
+_TYPE_NAMES = frozenset(("null", "boolean", "number", "integer", "string", "array", "object"))
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int)  # bool is an int
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality of two plain values (``True`` is not ``1``), as the validator has it."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
+def _typed(value: Any, name: str) -> bool:
+    if value is None:
+        return name == "null"
+    if isinstance(value, bool):
+        return name == "boolean"
+    if isinstance(value, int):
+        return name in ("integer", "number")
+    return name == "string"
+
+
+def enum_accepts(schema: Any, vocabulary: frozenset[str], value: Any) -> bool | None:
+    """The validator's answer for ``value`` under ``schema``, worked out without building a
+    validator where that is plain: the schema is an ``enum`` (and ``const``, where the dialect
+    has it) with at most a ``type`` of known names beside it, annotations and ``x-``
+    extensions aside, and the value and every listed value are null, strings, booleans or
+    integers (no floats: ``1.0`` and ``integer`` differ by dialect). Then acceptance is a type
+    test and JSON equality. ``None`` where the validator must be asked."""
+    if not isinstance(schema, dict) or not _plain(value) or "enum" not in schema:
+        return None
+    for key in schema:
+        if key not in _ANNOTATIONS and not (isinstance(key, str) and key.startswith("x-")):
+            return None
+    enum = schema["enum"]
+    if not isinstance(enum, list) or not all(_plain(x) for x in enum):
+        return None
+    const = "const" in schema and "const" in vocabulary
+    if const and not _plain(schema["const"]):
+        return None
+    t = schema.get("type")
+    if t is not None:
+        names = [t] if isinstance(t, str) else t if isinstance(t, list) else [None]
+        if not all(isinstance(n, str) and n in _TYPE_NAMES for n in names):
+            return None
+        if not any(_typed(value, n) for n in names):
+            return False
+    if const and not _same(value, schema["const"]):
+        return False
+    return any(_same(value, x) for x in enum)
+
+
+def _valid(node: Node, value: Any) -> bool:
+    """``node.is_valid(value)``, without a validator where :func:`enum_accepts` knows."""
+    try:
+        known = enum_accepts(node.value, node.doc.dialect.vocabulary, value)
+    except (KeyError, IndexError, ValueError, TypeError):  # the validator reports it
+        known = None
+    return known if known is not None else node.is_valid(value)
+
+
 def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -293,7 +358,7 @@ class Reasoner:
         """A finite piece keeps only the values its own schema accepts (exact, by validator)."""
         if p.values is None:
             return p
-        return replace(p, values=tuple(v for v in p.values if node.is_valid(v)))
+        return replace(p, values=tuple(v for v in p.values if _valid(node, v)))
 
     def _disjoint(self, branches: list[list[Piece]]) -> bool:
         for i, a in enumerate(branches):
@@ -395,7 +460,7 @@ class Reasoner:
         """Whether every node of ``sub`` accepts ``value`` (exact; Undecided when unknown)."""
         for node in sub.nodes:
             if node.validatable:
-                if not node.is_valid(value):
+                if not _valid(node, value):
                     return False
                 continue
             pieces = self.norm_node(node)
@@ -422,7 +487,22 @@ class Reasoner:
         except Undecided:
             return None
 
-    format_checker: Any = None
+    # the checker of ``format`` keywords: set directly, or named by ``format_dialect`` and
+    # built on first use (building it imports jsonschema, which most comparisons never need)
+    _format_checker: Any = None
+    format_dialect: Any = None
+
+    @property
+    def format_checker(self) -> Any:
+        if self._format_checker is None and self.format_dialect is not None:
+            from workbench.engine.inclusion.formats import format_checker
+
+            self._format_checker = format_checker(self.format_dialect.validator_class)
+        return self._format_checker
+
+    @format_checker.setter
+    def format_checker(self, checker: Any) -> None:
+        self._format_checker = checker
 
     def _core_accepts(self, p: Piece, v: Any) -> bool:
         if p.t == "number":
