@@ -16,7 +16,6 @@ from workbench.contract.revspec import PSEUDO_REVS, parse_rev_path
 from workbench.engine.ignore import IGNORE_NAME, Ignores
 from workbench.history.discovery import may_be_in_repository
 from workbench.history.errors import HistoryError
-from workbench.history.revspec import read_contract_at
 from workbench.review import build_report, load_ignores
 from workbench.security.policy import Policy, load_policy, load_policy_file
 from workbench.sources.loading import artefact_id, load_document
@@ -79,6 +78,8 @@ def _load_spec(
     parsed = parse_rev_path(spec)
     try:
         if parsed is not None:
+            from workbench.history.revspec import read_contract_at  # REV:PATH only
+
             rev, path = parsed
             contract = read_contract_at(repo_dir, rev, path, kind)
             rel = contract.source.partition(":")[2] if git is None else _rel(git, path)
@@ -106,6 +107,7 @@ def _load_base(
     the old side is ``None`` when the contract is new since the merge base, and with
     ``allow_deleted`` the new side is ``None`` when the file is gone from the working tree."""
     from workbench.history.repo import ContractRepo  # only for --base: it loads much more
+    from workbench.history.revspec import read_contract_at
 
     if git is None:
         raise LoadError([f"{repo_dir}:1:1: error: --base needs a git repository (see --repo)"])

@@ -13,7 +13,6 @@ old location is the nearest existing ancestor in the old file, and vice versa.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -790,6 +789,8 @@ def _alt_path(path: str, schemes: frozenset, scheme: str | None = None) -> str:
 def _similar(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
+    import difflib  # only when a rename is considered: off start-up
+
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 

@@ -23,7 +23,6 @@ above the engine (``workbench.review.load_ignores`` passes both families').
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -228,6 +227,8 @@ def _unknown_rule(rule: str | None, known: Collection[str] | None) -> str | None
         return None
     if rule in known:
         return None
+    import difflib  # only for an unknown rule id: off start-up
+
     close = difflib.get_close_matches(rule, list(known), n=1, cutoff=0.7)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"no rule is called {rule!r}{hint}"
@@ -242,6 +243,8 @@ def _parse_entry(item: Any, raw: tuple, problem) -> IgnoreEntry | None:
     ok = True
     for key in item:
         if key not in ENTRY_KEYS:
+            import difflib  # only for a misspelt key: off start-up
+
             close = difflib.get_close_matches(str(key), ENTRY_KEYS, n=1, cutoff=0.7)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problem((*raw, key), f"unknown key {key!r}{hint}", at_key=True)

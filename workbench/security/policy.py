@@ -21,7 +21,6 @@ a check off silently.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,8 @@ KEYS: tuple[str, ...] = (
 
 
 def _hint(value: str, choices) -> str:
+    import difflib  # only for a misspelt setting: off start-up
+
     match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
