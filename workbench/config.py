@@ -14,11 +14,11 @@ turns a stricter policy off.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError, Problem
+from workbench.contract.record import Record
 
 if TYPE_CHECKING:  # the parser (and PyYAML) is imported when a settings file is read
     from workbench.contract.yamlsrc import LocatedDocument
@@ -38,17 +38,33 @@ DEFAULT_EXCLUDE = ("amendments/**", ".github/**", CONFIG_NAME, ".workbench-ignor
 SECTIONS = ("contracts", "security", "amendments")
 
 
-@dataclass(slots=True)
-class Config:
+class Config(Record):
     """Parsed ``.workbench.yaml``; sections other than ``contracts`` are handed to their owners
     as raw mappings together with the located document, so they can report exact positions."""
 
-    source: str = CONFIG_NAME
-    include: tuple[str, ...] = DEFAULT_INCLUDE
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    security: dict[str, Any] = field(default_factory=dict)
-    amendments: dict[str, Any] = field(default_factory=dict)
-    document: LocatedDocument | None = None
+    __slots__ = ("amendments", "document", "exclude", "include", "security", "source")
+    source: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    security: dict[str, Any]
+    amendments: dict[str, Any]
+    document: LocatedDocument | None
+
+    def __init__(
+        self,
+        source: str = CONFIG_NAME,
+        include: tuple[str, ...] = DEFAULT_INCLUDE,
+        exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+        security: dict[str, Any] | None = None,
+        amendments: dict[str, Any] | None = None,
+        document: LocatedDocument | None = None,
+    ):
+        self.source = source
+        self.include = include
+        self.exclude = exclude
+        self.security = dict() if security is None else security
+        self.amendments = dict() if amendments is None else amendments
+        self.document = document
 
     def problem(self, raw: tuple, message: str) -> Problem:
         """A problem at ``raw`` (a path into the config file), for section validators."""

@@ -10,9 +10,10 @@ as that dialect's validator ignores them (``const`` means nothing to draft-04, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from workbench.contract.record import Frozen
 
 DEFAULT_DIALECT = "2020-12"
 
@@ -65,8 +66,16 @@ _D2019 = (_D7 - {"dependencies"}) | {
 _D2020 = (_D2019 - {"additionalItems", "$recursiveRef"}) | {"prefixItems", "$dynamicRef"}
 
 
-@dataclass(frozen=True, slots=True)
-class Dialect:
+class Dialect(Frozen):
+    __slots__ = (
+        "boolean_exclusive",
+        "boolean_schemas",
+        "integral_floats",
+        "name",
+        "nullable",
+        "ref_overrides",
+        "vocabulary",
+    )
     name: str
     vocabulary: frozenset[str]
     ref_overrides: bool  # siblings of $ref are ignored (draft-04 to draft-07)
@@ -74,6 +83,25 @@ class Dialect:
     boolean_schemas: bool  # true/false are schemas (draft-06 on)
     nullable: bool  # OpenAPI 3.0 ``nullable: true`` adds null to ``type``
     integral_floats: bool  # 1.0 is an integer (draft-06 on)
+
+    def __init__(
+        self,
+        name: str,
+        vocabulary: frozenset[str],
+        ref_overrides: bool,
+        boolean_exclusive: bool,
+        boolean_schemas: bool,
+        nullable: bool,
+        integral_floats: bool,
+    ):
+        put = object.__setattr__
+        put(self, "name", name)
+        put(self, "vocabulary", vocabulary)
+        put(self, "ref_overrides", ref_overrides)
+        put(self, "boolean_exclusive", boolean_exclusive)
+        put(self, "boolean_schemas", boolean_schemas)
+        put(self, "nullable", nullable)
+        put(self, "integral_floats", integral_floats)
 
     @property
     def validator_class(self) -> type:

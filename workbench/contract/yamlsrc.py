@@ -27,7 +27,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import accumulate, repeat
 from typing import Any
 
@@ -55,6 +54,7 @@ from workbench.contract.files import (  # re-exported: the readers of files with
     read_source,
 )
 from workbench.contract.loc import Loc, nearest_loc
+from workbench.contract.record import Record
 
 try:  # the libyaml parser is several times faster; fall back to pure Python where missing
     from yaml import CSafeLoader as _Loader
@@ -287,13 +287,18 @@ def paths_with_key(locs: Mapping[tuple, Loc], name: str) -> list[tuple]:
     return [raw for raw in locs if raw and raw[-1] == name]
 
 
-@dataclass(slots=True)
-class LocatedDocument:
+class LocatedDocument(Record):
     """Plain data (dict/list/str/int/float/bool/None) plus a location for every node."""
 
+    __slots__ = ("data", "key_locs", "locs")
     data: Any
     locs: Mapping[Path, Loc]  # value locations
     key_locs: Mapping[Path, Loc]  # locations of the mapping keys that lead to a value
+
+    def __init__(self, data: Any, locs: Mapping[Path, Loc], key_locs: Mapping[Path, Loc]):
+        self.data = data
+        self.locs = locs
+        self.key_locs = key_locs
 
     def nearest(self, raw: Path) -> Loc | None:
         """The location of ``raw``, or of its nearest located ancestor."""

@@ -10,11 +10,11 @@ require it. Parts no consumer can name (client authentication, say) reach every 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import split_path
+from workbench.contract.record import Record
 
 EVERYONE = "*"
 # Top-level sections that change nothing a consumer relies on.
@@ -23,15 +23,29 @@ _NO_ONE = frozenset(
 )
 
 
-@dataclass(slots=True)
-class AffectedConsumer:
+class AffectedConsumer(Record):
     """A consumer and why it is affected: the ``uses`` entries the amendment touches."""
 
+    __slots__ = ("contact", "findings", "matched", "name", "uses")
     name: str
     contact: str | None
     uses: tuple[str, ...]
     matched: tuple[str, ...]  # entries of ``uses`` touched ("*" when the change reaches all)
-    findings: list[Any] = field(default_factory=list)  # the findings that reach it
+    findings: list[Any]  # the findings that reach it
+
+    def __init__(
+        self,
+        name: str,
+        contact: str | None,
+        uses: tuple[str, ...],
+        matched: tuple[str, ...],
+        findings: list[Any] | None = None,
+    ):
+        self.name = name
+        self.contact = contact
+        self.uses = uses
+        self.matched = matched
+        self.findings = list() if findings is None else findings
 
     @property
     def reason(self) -> str:
@@ -101,14 +115,18 @@ def _refs(node: Any) -> set[str]:
     return out
 
 
-@dataclass(slots=True)
-class _RefIndex:
+class _RefIndex(Record):
     """The schema references of one contract, each part walked once: a schema that aliases
     expand into thousands of copies is still read once per amendment, not once per finding
     and per component."""
 
+    __slots__ = ("components", "users")
     components: dict[str, set[str]]  # component -> components it references
     users: dict[str, set[str]]  # endpoint id or token kind -> components its schemas reference
+
+    def __init__(self, components: dict[str, set[str]], users: dict[str, set[str]]):
+        self.components = components
+        self.users = users
 
 
 def _ref_index(contract: Contract) -> _RefIndex:

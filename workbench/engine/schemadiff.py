@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.model import REF_PREFIX, Contract
 from workbench.contract.paths import join
+from workbench.contract.record import Record
 from workbench.contract.yamlsrc import paths_with_key
 from workbench.engine.classify import canonical_json as canonical
 
@@ -78,17 +78,35 @@ def _ref_name(ref: str) -> str | None:
     return ref[len(REF_PREFIX) :].replace("~1", "/").replace("~0", "~")
 
 
-@dataclass(slots=True)
-class _View:
+class _View(Record):
     """One schema as the comparison sees it, with the raw path of every keyword it uses."""
 
+    __slots__ = ("at", "entered", "kw", "origin", "props", "raw", "required")
     raw: Raw
-    kw: dict[str, Any] = field(default_factory=dict)
-    at: dict[str, Raw] = field(default_factory=dict)
-    props: dict[str, tuple[Any, Raw]] = field(default_factory=dict)
-    required: dict[str, Raw] = field(default_factory=dict)
-    entered: tuple[str, ...] = ()
-    origin: Raw = ()  # where the schema is written (before following $ref)
+    kw: dict[str, Any]
+    at: dict[str, Raw]
+    props: dict[str, tuple[Any, Raw]]
+    required: dict[str, Raw]
+    entered: tuple[str, ...]
+    origin: Raw  # where the schema is written (before following $ref)
+
+    def __init__(
+        self,
+        raw: Raw,
+        kw: dict[str, Any] | None = None,
+        at: dict[str, Raw] | None = None,
+        props: dict[str, tuple[Any, Raw]] | None = None,
+        required: dict[str, Raw] | None = None,
+        entered: tuple[str, ...] = (),
+        origin: Raw = (),
+    ):
+        self.raw = raw
+        self.kw = dict() if kw is None else kw
+        self.at = dict() if at is None else at
+        self.props = dict() if props is None else props
+        self.required = dict() if required is None else required
+        self.entered = entered
+        self.origin = origin
 
     def where(self, key: str) -> Raw:
         return self.at.get(key, self.raw)

@@ -16,21 +16,32 @@ Decisions for the amendment verdict (documented in docs/rules.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from workbench.contract.loader import SEMVER as _SEMVER  # the format's own definition
+from workbench.contract.record import Frozen
 
 BUMPS = ("none", "patch", "minor", "major")
 BUMP_ORDER = {b: i for i, b in enumerate(BUMPS)}
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
+class Version(Frozen):
+    """A parsed SemVer version."""
+
+    __slots__ = ("build", "major", "minor", "patch", "prerelease")
     major: int
     minor: int
     patch: int
-    prerelease: tuple[str, ...] = ()
-    build: str = ""
+    prerelease: tuple[str, ...]
+    build: str
+
+    def __init__(
+        self, major: int, minor: int, patch: int, prerelease: tuple[str, ...] = (), build: str = ""
+    ):
+        put = object.__setattr__
+        put(self, "major", major)
+        put(self, "minor", minor)
+        put(self, "patch", patch)
+        put(self, "prerelease", prerelease)
+        put(self, "build", build)
 
     @property
     def core(self) -> tuple[int, int, int]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from workbench.contract.model import DURATION_FIELDS
+from workbench.contract.record import Frozen
 from workbench.contract.revspec import parse_rev_path
 from workbench.contract.units import format_duration
 from workbench.engine.model import DiffReport, Finding, SecurityFinding
@@ -28,8 +28,7 @@ PARTY_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(Frozen):
     """How to render a report.
 
     ``fail_on`` is the compatibility gate (``breaking``, ``risky`` or ``never``);
@@ -42,14 +41,45 @@ class RenderOptions:
     the two contract texts, for formats that show them (the HTML side-by-side diff).
     """
 
-    fail_on: str = "breaking"
-    security_fail_on: str = "high"
-    color: bool = False
-    old_path: str | None = None
-    new_path: str | None = None
-    docs_base: str = "docs/"
-    old_text: str | None = None
-    new_text: str | None = None
+    __slots__ = (
+        "color",
+        "docs_base",
+        "fail_on",
+        "new_path",
+        "new_text",
+        "old_path",
+        "old_text",
+        "security_fail_on",
+    )
+    fail_on: str
+    security_fail_on: str
+    color: bool
+    old_path: str | None
+    new_path: str | None
+    docs_base: str
+    old_text: str | None
+    new_text: str | None
+
+    def __init__(
+        self,
+        fail_on: str = "breaking",
+        security_fail_on: str = "high",
+        color: bool = False,
+        old_path: str | None = None,
+        new_path: str | None = None,
+        docs_base: str = "docs/",
+        old_text: str | None = None,
+        new_text: str | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "fail_on", fail_on)
+        put(self, "security_fail_on", security_fail_on)
+        put(self, "color", color)
+        put(self, "old_path", old_path)
+        put(self, "new_path", new_path)
+        put(self, "docs_base", docs_base)
+        put(self, "old_text", old_text)
+        put(self, "new_text", new_text)
 
 
 def security_items(report: DiffReport) -> list[SecurityFinding]:
@@ -202,16 +232,24 @@ def affected_consumers(findings: Iterable[Finding]) -> dict[str, dict[str, list[
     return dict(sorted(out.items(), key=lambda kv: (-len(kv[1].get("breaking", [])), kv[0])))
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
+class GateResult(Frozen):
     """What the gate decided for one report: whether it fails, the findings that make it fail
     (by compatibility severity, and security at or above the threshold) and the sentence."""
 
+    __slots__ = ("breaking", "fails", "risky", "security", "sentence")
     fails: bool
     breaking: int
     risky: int
     security: int
     sentence: str
+
+    def __init__(self, fails: bool, breaking: int, risky: int, security: int, sentence: str):
+        put = object.__setattr__
+        put(self, "fails", fails)
+        put(self, "breaking", breaking)
+        put(self, "risky", risky)
+        put(self, "security", security)
+        put(self, "sentence", sentence)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
+from workbench.contract.record import Record
 from workbench.engine.model import DiffReport
 from workbench.security.model import LEVEL_RANK, Hit, Policy
 
@@ -172,17 +173,35 @@ class StateContext:
         return [str(g) for g in grants] if isinstance(grants, list) else []
 
 
-@dataclass(slots=True)
-class AmendmentContext:
+class AmendmentContext(Record):
     """An amendment: both sides, the engine's report on it, the policy and today's date."""
 
+    __slots__ = ("new", "now", "old", "old_since", "policy", "report", "today")
     old: Contract
     new: Contract
     report: DiffReport | None
     policy: Policy
-    today: dt.date | None = None
-    now: dt.datetime | None = None  # when the amendment takes effect (its commit, or now)
-    old_since: dt.datetime | None = None  # when the old version was committed
+    today: dt.date | None
+    now: dt.datetime | None  # when the amendment takes effect (its commit, or now)
+    old_since: dt.datetime | None  # when the old version was committed
+
+    def __init__(
+        self,
+        old: Contract,
+        new: Contract,
+        report: DiffReport | None,
+        policy: Policy,
+        today: dt.date | None = None,
+        now: dt.datetime | None = None,
+        old_since: dt.datetime | None = None,
+    ):
+        self.old = old
+        self.new = new
+        self.report = report
+        self.policy = policy
+        self.today = today
+        self.now = now
+        self.old_since = old_since
 
     @property
     def clock(self) -> dt.datetime | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workbench.contract.record import Frozen
 from workbench.contract.units import format_duration
 from workbench.engine.citations import citation_url
 from workbench.engine.model import (
@@ -115,12 +116,17 @@ EC_CURVES: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SessionLimit:
+class SessionLimit(Frozen):
     """Reauthentication limits for one assurance level, in seconds (``None``: no limit)."""
 
+    __slots__ = ("absolute", "idle")
     absolute: int | None
     idle: int | None
+
+    def __init__(self, absolute: int | None, idle: int | None):
+        put = object.__setattr__
+        put(self, "absolute", absolute)
+        put(self, "idle", idle)
 
 
 DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.contract.model import Contract
 from workbench.contract.paths import element_key, is_within, join, split_path
+from workbench.contract.record import Frozen
 from workbench.contract.units import as_date, format_duration, format_span
 from workbench.security.context import lifetime_of
 
@@ -39,10 +39,20 @@ _SET_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Removal:
+class Removal(Frozen):
     """Something the old contract accepted and the new one does not."""
 
+    __slots__ = (
+        "kept",
+        "keys",
+        "path",
+        "raw",
+        "removed",
+        "replacement",
+        "targets",
+        "tokens",
+        "what",
+    )
     what: str  # "signing algorithm RS256 of access_token"
     removed: str  # the value itself: "RS256"
     path: str  # its contract path in the old contract
@@ -51,22 +61,79 @@ class Removal:
     tokens: tuple[tuple[str, dict], ...]  # the tokens whose in-flight copies it can reject
     kept: tuple[str, ...]  # what old and new both accept: empty when replaced in one step
     replacement: str  # what replaces it, for messages
-    keys: bool = False  # a key change: the JWKS cache time adds to the overlap needed
+    keys: bool  # a key change: the JWKS cache time adds to the overlap needed
+
+    def __init__(
+        self,
+        what: str,
+        removed: str,
+        path: str,
+        raw: tuple,
+        targets: tuple[str, ...],
+        tokens: tuple[tuple[str, dict], ...],
+        kept: tuple[str, ...],
+        replacement: str,
+        keys: bool = False,
+    ):
+        put = object.__setattr__
+        put(self, "what", what)
+        put(self, "removed", removed)
+        put(self, "path", path)
+        put(self, "raw", raw)
+        put(self, "targets", targets)
+        put(self, "tokens", tokens)
+        put(self, "kept", kept)
+        put(self, "replacement", replacement)
+        put(self, "keys", keys)
 
 
-@dataclass(frozen=True, slots=True)
-class Overlap:
+class Overlap(Frozen):
     """How long old and new were accepted together, against how long they had to be."""
 
+    __slots__ = (
+        "deprecation",
+        "lasted",
+        "need",
+        "need_text",
+        "note",
+        "removal",
+        "since",
+        "since_text",
+        "status",
+    )
+    _uncompared = frozenset(("deprecation",))
     removal: Removal
     status: Status  # enough | short | none (one step) | unproven (no start) | unknown (no need)
     need: int | None
     need_text: str
-    since: dt.datetime | None = None
-    since_text: str = ""
-    lasted: int | None = None  # seconds
-    note: str = ""  # ", before its sunset 2026-09-01", "until its sunset ... (planned)"
-    deprecation: dict | None = field(default=None, compare=False)
+    since: dt.datetime | None
+    since_text: str
+    lasted: int | None  # seconds
+    note: str  # ", before its sunset 2026-09-01", "until its sunset ... (planned)"
+    deprecation: dict | None
+
+    def __init__(
+        self,
+        removal: Removal,
+        status: Status,
+        need: int | None,
+        need_text: str,
+        since: dt.datetime | None = None,
+        since_text: str = "",
+        lasted: int | None = None,
+        note: str = "",
+        deprecation: dict | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "removal", removal)
+        put(self, "status", status)
+        put(self, "need", need)
+        put(self, "need_text", need_text)
+        put(self, "since", since)
+        put(self, "since_text", since_text)
+        put(self, "lasted", lasted)
+        put(self, "note", note)
+        put(self, "deprecation", deprecation)
 
     @property
     def ok(self) -> bool:

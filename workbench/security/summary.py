@@ -17,8 +17,8 @@ What a reviewer needs from one number is *what this amendment asks them to decid
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from workbench.contract.record import Frozen
 from workbench.engine.model import SecurityFinding
 from workbench.security.model import SEVERITIES, at_or_above
 
@@ -34,18 +34,48 @@ def fails_at(finding: SecurityFinding, threshold: str) -> bool:
     return introduced(finding) and at_or_above(finding.severity, threshold)
 
 
-@dataclass(frozen=True, slots=True)
-class SecurityCount:
+class SecurityCount(Frozen):
     """The security findings of one amendment, counted once (see the module docstring)."""
 
-    new: int = 0
-    failing: int = 0
-    present: int = 0
-    present_at_threshold: int = 0  # already present, at or above the threshold
-    accepted: int = 0
-    advice: int = 0
-    threshold: str = "high"
-    by_severity: dict[str, int] = field(default_factory=dict)  # of the counted ones
+    __slots__ = (
+        "accepted",
+        "advice",
+        "by_severity",
+        "failing",
+        "new",
+        "present",
+        "present_at_threshold",
+        "threshold",
+    )
+    new: int
+    failing: int
+    present: int
+    present_at_threshold: int  # already present, at or above the threshold
+    accepted: int
+    advice: int
+    threshold: str
+    by_severity: dict[str, int]  # of the counted ones
+
+    def __init__(
+        self,
+        new: int = 0,
+        failing: int = 0,
+        present: int = 0,
+        present_at_threshold: int = 0,
+        accepted: int = 0,
+        advice: int = 0,
+        threshold: str = "high",
+        by_severity: dict[str, int] | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "new", new)
+        put(self, "failing", failing)
+        put(self, "present", present)
+        put(self, "present_at_threshold", present_at_threshold)
+        put(self, "accepted", accepted)
+        put(self, "advice", advice)
+        put(self, "threshold", threshold)
+        put(self, "by_severity", dict() if by_severity is None else by_severity)
 
     @property
     def worst(self) -> str | None:

@@ -16,11 +16,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
+from workbench.contract.record import Record
 from workbench.contract.yamlsrc import Loc, LocatedDocument, load_yaml
 from workbench.sources.jsonloc import JsonLocator, LazyLocs, SourceLocs
 
@@ -360,18 +360,30 @@ def _closing_quote(line: str, col: int) -> int:
 # --- building a contract with locations ---------------------------------------------------------
 
 
-@dataclass
-class Builder:
+class Builder(Record):
     """Records where every value of the contract being written comes from in the artefact.
 
     Only the artefact path is recorded; the position is looked up when somebody asks for it
     (see :class:`SourceLocs`), which for JSON artefacts means the text is scanned lazily.
     """
 
+    __slots__ = ("doc", "keys", "trees", "values")
     doc: LocatedDocument
-    values: dict[Path, Path] = field(default_factory=dict)  # contract path -> artefact path
-    keys: dict[Path, Path] = field(default_factory=dict)  # contract path -> artefact key path
-    trees: dict[Path, Path] = field(default_factory=dict)  # subtrees mapped path for path
+    values: dict[Path, Path]  # contract path -> artefact path
+    keys: dict[Path, Path]  # contract path -> artefact key path
+    trees: dict[Path, Path]  # subtrees mapped path for path
+
+    def __init__(
+        self,
+        doc: LocatedDocument,
+        values: dict[Path, Path] | None = None,
+        keys: dict[Path, Path] | None = None,
+        trees: dict[Path, Path] | None = None,
+    ):
+        self.doc = doc
+        self.values = dict() if values is None else values
+        self.keys = dict() if keys is None else keys
+        self.trees = dict() if trees is None else trees
 
     def at(self, out: Path, src: Path | None) -> None:
         """Contract path ``out`` holds the value found at ``src`` in the artefact."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import Contract
+from workbench.contract.record import Frozen, Record
 from workbench.contract.units import format_duration
 from workbench.engine.model import SEVERITIES, Change
 from workbench.engine.registry import Registry, RuleMeta
@@ -46,25 +47,47 @@ AREAS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(Frozen):
     """A rule's answer for one change; ``None`` fields keep the rule's defaults."""
 
+    __slots__ = ("breaks", "message", "note", "security", "severity", "witness")
     message: str
-    severity: str | None = None
-    security: str | None = None
-    note: str | None = None
-    breaks: tuple[str, ...] | None = None
-    witness: dict | None = None  # schema rules: an instance proving the break (see Finding)
+    severity: str | None
+    security: str | None
+    note: str | None
+    breaks: tuple[str, ...] | None
+    witness: dict | None  # schema rules: an instance proving the break (see Finding)
+
+    def __init__(
+        self,
+        message: str,
+        severity: str | None = None,
+        security: str | None = None,
+        note: str | None = None,
+        breaks: tuple[str, ...] | None = None,
+        witness: dict | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "message", message)
+        put(self, "severity", severity)
+        put(self, "security", security)
+        put(self, "note", note)
+        put(self, "breaks", breaks)
+        put(self, "witness", witness)
 
 
-@dataclass(slots=True)
-class Env:
+class Env(Record):
     """What a rule may look at besides the change itself: both contracts and today's date."""
 
+    __slots__ = ("new", "old", "today")
     old: Contract | None
     new: Contract | None
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date
+
+    def __init__(self, old: Contract | None, new: Contract | None, today: dt.date | None = None):
+        self.old = old
+        self.new = new
+        self.today = dt.date.today() if today is None else today
 
     def old_norm(self) -> dict:
         return self.old.norm if self.old is not None else {}
