@@ -24,6 +24,7 @@ import argparse
 import cProfile
 import gc
 import io
+import os
 import pstats
 import subprocess
 import sys
@@ -141,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'workbench: all of it (no start-up)':<56}{total * 1000:>9.0f} ms")
     print()
     print(f"ratio all / C parse: {total / on:.2f}x (collector on), {total / paused:.2f}x (paused)")
+    print(
+        "target (issue 18): the whole process within 1.5x of the C parse (paused), "
+        "measured by benchmarks/parse.py; load average "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     print("start-up and imports are not in these figures: see benchmarks/parse.py")
 
     if args.profile:

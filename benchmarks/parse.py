@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     py = sys.executable
     ok = True
     try:
-        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CPU time of each child")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}; "
+              "CPU time of each child")  # fmt: skip
         print("(user + system), best of", args.repeat, "runs; the wall clock beside it.")
         print(f"\n  {'process':<44}{'cpu':>12}{'wall':>12}  ratio")
 
@@ -193,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok &= met
                 print(f"  target: within {TARGET_DIFF}x (paused): {'met' if met else 'MISSED'}")
 
+        print("\nload average after the runs: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         if args.profile:
             endpoints, changes = SIZES[args.profile]
             profile(*pair(endpoints, changes))
