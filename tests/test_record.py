@@ -67,3 +67,10 @@ def test_slots_must_list_the_annotated_fields() -> None:
             __slots__ = ("a",)
             a: int
             b: int
+
+
+def test_replace_copies_with_changes() -> None:
+    v = Version(1, 2, 3)
+    assert v.replace(minor=5) == Version(1, 5, 3) and v == Version(1, 2, 3)
+    p = _Point(1, 2)
+    assert p.replace(y=7) == _Point(1, 7)

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from workbench.contract.record import Frozen
 from workbench.textsafe import clean
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Frozen):
     """One thing wrong with an input file, at a 1-based line and column."""
 
+    __slots__ = ("column", "file", "json_path", "line", "message", "severity")
     file: str
     line: int
     column: int
     message: str
-    json_path: str = ""
-    severity: str = "error"  # error | warning
+    json_path: str
+    severity: str  # error | warning
+
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        column: int,
+        message: str,
+        json_path: str = "",
+        severity: str = "error",
+    ):
+        put = object.__setattr__
+        put(self, "file", file)
+        put(self, "line", line)
+        put(self, "column", column)
+        put(self, "message", message)
+        put(self, "json_path", json_path)
+        put(self, "severity", severity)
 
     def format(self) -> str:
         """``file:line:col: error: message (at json.path)``, the one-line form every face prints.

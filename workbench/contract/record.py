@@ -43,6 +43,10 @@ class Record:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes`` (what ``dataclasses.replace`` did: fields by name)."""
+        return self.__class__(**{n: getattr(self, n) for n in self._fields} | changes)
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
         return f"{self.__class__.__qualname__}({fields})"

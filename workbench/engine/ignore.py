@@ -31,6 +31,7 @@ from typing import Any
 
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.loader import read_source
+from workbench.contract.record import Record
 from workbench.contract.yamlsrc import format_json_path, load_yaml
 from workbench.engine.model import Finding, SecurityFinding
 
@@ -85,17 +86,29 @@ class IgnoreEntry:
         return f"{self.rule} at {self.path}"
 
 
-@dataclass(slots=True)
-class Ignores:
+class Ignores(Record):
     """The parsed ignore file. ``match(finding)`` returns the reason when a live entry names it.
 
     ``warnings`` holds positioned warnings (expired entries) for the face to print.
     """
 
-    source: str = IGNORE_NAME
-    entries: list[IgnoreEntry] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    today: dt.date = field(default_factory=dt.date.today)
+    __slots__ = ("entries", "source", "today", "warnings")
+    source: str
+    entries: list[IgnoreEntry]
+    warnings: list[Problem]
+    today: dt.date
+
+    def __init__(
+        self,
+        source: str = IGNORE_NAME,
+        entries: list[IgnoreEntry] | None = None,
+        warnings: list[Problem] | None = None,
+        today: dt.date | None = None,
+    ):
+        self.source = source
+        self.entries = list() if entries is None else entries
+        self.warnings = list() if warnings is None else warnings
+        self.today = dt.date.today() if today is None else today
 
     def __len__(self) -> int:
         return len(self.entries)

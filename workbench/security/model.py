@@ -54,8 +54,7 @@ def at_or_above(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(Frozen):
     """One place where a rule fires, as the rule's check function reports it.
 
     ``raw`` is the raw path into the contract on ``side`` (for the source line); ``key`` tells
@@ -63,17 +62,57 @@ class Hit:
     ``severity`` overrides the rule's default for this hit (e.g. higher at aal3).
     """
 
+    __slots__ = (
+        "cause",
+        "citation",
+        "fix",
+        "key",
+        "message",
+        "path",
+        "raw",
+        "severity",
+        "side",
+        "title",
+        "why",
+    )
     path: str
     raw: tuple
     message: str
-    key: str = ""
-    severity: str | None = None
-    side: Literal["new", "old"] = "new"
-    citation: str | None = None  # a regression carries the citation of the engine rule
-    fix: str | None = None
-    title: str | None = None
-    cause: str | None = None  # the engine rule a regression restates (``regression.weakens``)
-    why: str = ""  # that rule's rationale, appended to the message as "Why it matters"
+    key: str
+    severity: str | None
+    side: Literal["new", "old"]
+    citation: str | None  # a regression carries the citation of the engine rule
+    fix: str | None
+    title: str | None
+    cause: str | None  # the engine rule a regression restates (``regression.weakens``)
+    why: str  # that rule's rationale, appended to the message as "Why it matters"
+
+    def __init__(
+        self,
+        path: str,
+        raw: tuple,
+        message: str,
+        key: str = "",
+        severity: str | None = None,
+        side: Literal["new", "old"] = "new",
+        citation: str | None = None,
+        fix: str | None = None,
+        title: str | None = None,
+        cause: str | None = None,
+        why: str = "",
+    ):
+        put = object.__setattr__
+        put(self, "path", path)
+        put(self, "raw", raw)
+        put(self, "message", message)
+        put(self, "key", key)
+        put(self, "severity", severity)
+        put(self, "side", side)
+        put(self, "citation", citation)
+        put(self, "fix", fix)
+        put(self, "title", title)
+        put(self, "cause", cause)
+        put(self, "why", why)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,6 @@ never says whether PKCE is enforced) the finding stays, at low severity, worded 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from workbench.contract.model import Contract
@@ -55,8 +54,7 @@ def applicable(rule_id: str, contract: Contract, hit: Hit) -> Hit | None:
     if kind in METADATA and rule_id == "oauth.pkce-not-required":
         pkce = contract.section("pkce")
         if "required" not in pkce and pkce.get("methods"):
-            return replace(
-                hit,
+            return hit.replace(
                 key="undecided",
                 severity="low",
                 message="the metadata lists PKCE methods but cannot say whether PKCE is "
