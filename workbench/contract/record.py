@@ -2,10 +2,11 @@
 
 A dataclass generates and compiles its methods when its module is imported (about half a
 millisecond each); a command's start-up defines dozens. A :class:`Record` subclass annotates
-its fields (their order is the class's), lists them in ``__slots__`` and writes its
-``__init__``; equality (same class, equal fields), ``repr`` and, for a :class:`Frozen` one,
-hashing, read-only fields and pickling are those the dataclass had. Fields left out of
-equality (and hashing) are named in ``_uncompared``.
+its fields (their order is the class's, after a base record's), lists the new ones in
+``__slots__`` and writes its ``__init__``; equality (same class, equal fields), ``repr`` and,
+for a :class:`Frozen` one, hashing, read-only fields and pickling are those the dataclass had.
+Fields left out of equality (and hashing) are named in ``_uncompared``, out of ``repr`` in
+``_unshown``.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ class Record:
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _uncompared: ClassVar[frozenset[str]] = frozenset()
+    _unshown: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        fields = tuple(
+        inherited = cls.__mro__[1]._fields if issubclass(cls.__mro__[1], Record) else ()
+        new = tuple(
             name
             for name, kind in inspect.get_annotations(cls).items()
-            if not str(kind).startswith("ClassVar")
-        )
-        if set(fields) != set(cls.__dict__.get("__slots__", ())):
+            if not str(kind).startswith("ClassVar") and name not in inherited
+        )  # a field declared again (another default) keeps its place, as in a dataclass
+        if set(new) != set(cls.__dict__.get("__slots__", ())):
             raise TypeError(f"{cls.__name__}: __slots__ must list the annotated fields")
-        cls._fields = fields
+        cls._fields = (*inherited, *new)
 
     def _compared(self) -> tuple:
         skip = self._uncompared
@@ -48,7 +51,8 @@ class Record:
         return self.__class__(**{n: getattr(self, n) for n in self._fields} | changes)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        skip = self._unshown
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields if n not in skip)
         return f"{self.__class__.__qualname__}({fields})"
 
 

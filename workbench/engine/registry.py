@@ -15,17 +15,16 @@ and the TUI read rules through :class:`RuleMeta` only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from workbench.contract.record import Frozen
 from workbench.engine.citations import citation_problem, citation_url
 from workbench.engine.model import PARTIES, SECURITIES
 
 Family = Literal["compatibility", "security"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RuleMeta:
+class RuleMeta(Frozen):
     """What every rule is, in either family: the data the docs, reports and TUI read.
 
     ``severity`` is the default (``breaking|risky|safe`` for compatibility rules, ``critical`` to
@@ -35,27 +34,70 @@ class RuleMeta:
     limit, the ``threshold`` in words.
     """
 
+    __slots__ = (
+        "breaks",
+        "citation",
+        "editorial",
+        "example",
+        "family",
+        "fix",
+        "id",
+        "rationale",
+        "security",
+        "severity",
+        "severity_note",
+        "threshold",
+        "title",
+    )  # fmt: skip
+    _uncompared = _unshown = frozenset(("threshold",))
     id: str
     title: str
     severity: str
     rationale: str
-    citation: str = ""
-    family: Family = "compatibility"
+    citation: str
+    family: Family
     # compatibility rules
-    security: str = "neutral"
-    breaks: tuple[str, ...] = ()
-    editorial: bool = False  # a safe editorial change needs only a patch bump
-    example: str = ""
+    security: str
+    breaks: tuple[str, ...]
+    editorial: bool  # a safe editorial change needs only a patch bump
+    example: str
     # security rules
-    fix: str = ""
-    threshold: Callable[[Any], str] | None = field(default=None, repr=False, compare=False)
-    severity_note: str = ""  # when findings may be more severe than the default, say when
+    fix: str
+    threshold: Callable[[Any], str] | None
+    severity_note: str  # when findings may be more severe than the default, say when
 
-    def __post_init__(self) -> None:
-        # Rationales and fixes are written as indented triple-quoted text: one paragraph each.
-        object.__setattr__(self, "rationale", " ".join(self.rationale.split()))
-        object.__setattr__(self, "fix", " ".join(self.fix.split()))
-        object.__setattr__(self, "breaks", tuple(self.breaks))
+    def __init__(
+        self,
+        *,
+        id: str,
+        title: str,
+        severity: str,
+        rationale: str,
+        citation: str = "",
+        family: Family = "compatibility",
+        security: str = "neutral",
+        breaks: tuple[str, ...] = (),
+        editorial: bool = False,
+        example: str = "",
+        fix: str = "",
+        threshold: Callable[[Any], str] | None = None,
+        severity_note: str = "",
+    ):
+        put = object.__setattr__
+        put(self, "id", id)
+        put(self, "title", title)
+        put(self, "severity", severity)
+        # rationales and fixes are written as indented triple-quoted text: one paragraph each
+        put(self, "rationale", " ".join(rationale.split()))
+        put(self, "citation", citation)
+        put(self, "family", family)
+        put(self, "security", security)
+        put(self, "breaks", tuple(breaks))
+        put(self, "editorial", editorial)
+        put(self, "example", example)
+        put(self, "fix", " ".join(fix.split()))
+        put(self, "threshold", threshold)
+        put(self, "severity_note", severity_note)
 
     @property
     def area(self) -> str:

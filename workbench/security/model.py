@@ -115,7 +115,6 @@ class Hit(Frozen):
         put(self, "why", why)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Rule(RuleMeta):
     """A security rule: :class:`RuleMeta` (with ``fix`` and, when the policy sets the limit,
     ``threshold``) plus its kind and the small function that checks.
@@ -124,12 +123,29 @@ class Rule(RuleMeta):
     (kind ``regression``) and yields :class:`Hit` objects.
     """
 
-    check: Callable[[Any], Iterable[Hit]] = field(repr=False, compare=False)
-    kind: FindingKind = "state"
-    family: Family = "security"
+    __slots__ = ("check", "kind", "weakened_by")
+    _uncompared = _unshown = frozenset(("threshold", "check"))
+    check: Callable[[Any], Iterable[Hit]]
+    kind: FindingKind
+    family: Family  # declared again: "security" by default (it keeps its place)
     # engine rules whose weakening introduces (or worsens) the weakness this state rule
     # describes: at the same path, the two are one finding (see ``review.merge_same_weakness``)
-    weakened_by: tuple[str, ...] = ()
+    weakened_by: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        check: Callable[[Any], Iterable[Hit]],
+        kind: FindingKind = "state",
+        family: Family = "security",
+        weakened_by: tuple[str, ...] = (),
+        **meta: Any,
+    ):
+        RuleMeta.__init__(self, family=family, **meta)
+        put = object.__setattr__
+        put(self, "check", check)
+        put(self, "kind", kind)
+        put(self, "weakened_by", weakened_by)
 
 
 # --- the policy in force (``security:`` in .workbench.yaml; parsed by security.policy) ---------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.contract.model import Contract
@@ -99,23 +98,34 @@ class Env(Record):
 Check = Callable[[Change, Env], "Hit | str | None"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Rule(RuleMeta):
     """One classification rule: :class:`RuleMeta` plus the topics and change kinds it listens
     to and its check. ``severity``/``security`` are defaults a check may override per change (a
     lifetime raised weakens security, shortened strengthens it). ``topics`` may be given as one
     topic string."""
 
+    __slots__ = ("check", "fallback", "kinds", "topics")
+    _uncompared = _unshown = frozenset(("threshold", "check"))
     topics: tuple[str, ...]
-    check: Check = field(repr=False, compare=False)
-    kinds: tuple[str, ...] = KINDS
-    fallback: bool = False  # the safety net for changes no other rule claims
+    check: Check
+    kinds: tuple[str, ...]
+    fallback: bool  # the safety net for changes no other rule claims
 
-    def __post_init__(self) -> None:
-        RuleMeta.__post_init__(self)  # slotted dataclass: no zero-argument super()
-        topics = (self.topics,) if isinstance(self.topics, str) else tuple(self.topics)
-        object.__setattr__(self, "topics", topics)
-        object.__setattr__(self, "kinds", tuple(self.kinds))
+    def __init__(
+        self,
+        *,
+        topics: str | tuple[str, ...],
+        check: Check,
+        kinds: tuple[str, ...] = KINDS,
+        fallback: bool = False,
+        **meta: Any,
+    ):
+        RuleMeta.__init__(self, **meta)
+        put = object.__setattr__
+        put(self, "topics", (topics,) if isinstance(topics, str) else tuple(topics))
+        put(self, "check", check)
+        put(self, "kinds", tuple(kinds))
+        put(self, "fallback", fallback)
 
     def to_dict(self) -> dict[str, Any]:
         return {
