@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.contract.loc import Loc, packed_state
+from workbench.contract.record import Frozen, Record
 from workbench.engine.citations import citation_url
 
 Severity = Literal["breaking", "risky", "safe"]
@@ -32,24 +33,57 @@ SEVERITY_ORDER: dict[str, int] = {"safe": 0, "risky": 1, "breaking": 2}
 BUMP_ORDER: dict[str, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
 
-@packed_state
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Frozen):
     """One semantic difference between two contract versions.
 
     ``path`` is a contract path (``tokens.access_token.signing_algorithms[RS256]``);
     ``old_raw``/``new_raw`` are raw paths into each side's data, used to find source lines.
     """
 
+    __slots__ = (
+        "context",
+        "kind",
+        "new",
+        "new_loc",
+        "new_raw",
+        "old",
+        "old_loc",
+        "old_raw",
+        "path",
+    )
+    _uncompared = frozenset(("context",))
     path: str
     kind: ChangeKind
-    old: Any = None
-    new: Any = None
-    old_raw: tuple | None = None
-    new_raw: tuple | None = None
-    old_loc: Loc | None = None
-    new_loc: Loc | None = None
-    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    old: Any
+    new: Any
+    old_raw: tuple | None
+    new_raw: tuple | None
+    old_loc: Loc | None
+    new_loc: Loc | None
+    context: dict[str, Any]
+
+    def __init__(
+        self,
+        path: str,
+        kind: ChangeKind,
+        old: Any = None,
+        new: Any = None,
+        old_raw: tuple | None = None,
+        new_raw: tuple | None = None,
+        old_loc: Loc | None = None,
+        new_loc: Loc | None = None,
+        context: dict[str, Any] | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "path", path)
+        put(self, "kind", kind)
+        put(self, "old", old)
+        put(self, "new", new)
+        put(self, "old_raw", old_raw)
+        put(self, "new_raw", new_raw)
+        put(self, "old_loc", old_loc)
+        put(self, "new_loc", new_loc)
+        put(self, "context", dict() if context is None else context)
 
 
 @packed_state
@@ -99,8 +133,7 @@ class Finding:
         }
 
 
-@dataclass(slots=True)
-class SecurityFinding:
+class SecurityFinding(Record):
     """A security review result, pointing to a line of the new contract (or the old one for
     something removed).
 
@@ -110,6 +143,23 @@ class SecurityFinding:
     runs and line moves: rule, contract id, path and the hit's key.
     """
 
+    __slots__ = (
+        "citation",
+        "fingerprint",
+        "fix",
+        "ignored",
+        "kind",
+        "location",
+        "message",
+        "new_in_amendment",
+        "path",
+        "rule",
+        "same_as",
+        "severity",
+        "side",
+        "source",
+        "title",
+    )
     rule: str
     severity: SecuritySeverity
     title: str
@@ -120,13 +170,45 @@ class SecurityFinding:
     location: Loc | None
     kind: FindingKind
     fingerprint: str
-    source: str = ""  # the file (or REV:PATH) the location refers to
-    side: Literal["new", "old"] = "new"
-    new_in_amendment: bool = True
-    ignored: str | None = None  # reason from the ignore file, when accepted
-    # state findings describing the same weakness that this regression absorbed:
-    # (rule, fingerprint, path) each; an ignore entry or acceptance naming one still applies
-    same_as: tuple[tuple[str, str, str], ...] = ()
+    source: str  # the file (or REV:PATH) the location refers to
+    side: Literal["new", "old"]
+    new_in_amendment: bool
+    ignored: str | None  # reason from the ignore file, when accepted
+    same_as: tuple[tuple[str, str, str], ...]
+
+    def __init__(
+        self,
+        rule: str,
+        severity: SecuritySeverity,
+        title: str,
+        message: str,
+        fix: str,
+        citation: str,
+        path: str,
+        location: Loc | None,
+        kind: FindingKind,
+        fingerprint: str,
+        source: str = "",
+        side: Literal["new", "old"] = "new",
+        new_in_amendment: bool = True,
+        ignored: str | None = None,
+        same_as: tuple[tuple[str, str, str], ...] = (),
+    ):
+        self.rule = rule
+        self.severity = severity
+        self.title = title
+        self.message = message
+        self.fix = fix
+        self.citation = citation
+        self.path = path
+        self.location = location
+        self.kind = kind
+        self.fingerprint = fingerprint
+        self.source = source
+        self.side = side
+        self.new_in_amendment = new_in_amendment
+        self.ignored = ignored
+        self.same_as = same_as
 
     def identities(self) -> list[tuple[str, str, str]]:
         """``(rule, fingerprint, path)`` of this finding and of those it absorbed."""
@@ -201,9 +283,7 @@ class ContractSummary:
         }
 
 
-@packed_state
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Frozen):
     """The answer for a whole amendment.
 
     ``severity`` is the highest finding severity (``none`` when nothing changed);
@@ -212,13 +292,41 @@ class Verdict:
     the change set (stable across runs, independent of finding order).
     """
 
+    __slots__ = (
+        "actual_bump",
+        "bump_note",
+        "counts",
+        "fingerprint",
+        "required_bump",
+        "severity",
+        "version_bump_ok",
+    )
     severity: str
     required_bump: Bump
     actual_bump: str  # major | minor | patch | none | downgrade | invalid
     version_bump_ok: bool
     fingerprint: str
-    counts: dict[str, int] = field(default_factory=dict)  # breaking/risky/safe/weakens/ignored
-    bump_note: str = ""  # why the bump verdict is what it is when not obvious (0.x, pre-release)
+    counts: dict[str, int]  # breaking/risky/safe/weakens/ignored
+    bump_note: str  # why the bump verdict is what it is when not obvious (0.x, pre-release)
+
+    def __init__(
+        self,
+        severity: str,
+        required_bump: Bump,
+        actual_bump: str,
+        version_bump_ok: bool,
+        fingerprint: str,
+        counts: dict[str, int] | None = None,
+        bump_note: str = "",
+    ):
+        put = object.__setattr__
+        put(self, "severity", severity)
+        put(self, "required_bump", required_bump)
+        put(self, "actual_bump", actual_bump)
+        put(self, "version_bump_ok", version_bump_ok)
+        put(self, "fingerprint", fingerprint)
+        put(self, "counts", dict() if counts is None else counts)
+        put(self, "bump_note", bump_note)
 
     def to_dict(self) -> dict[str, Any]:
         return {
