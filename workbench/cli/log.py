@@ -16,7 +16,7 @@ from workbench.history.errors import HistoryError
 from workbench.history.log import amendment_log
 from workbench.history.repo import ContractRepo
 from workbench.report.log import contract_width, log_error, log_header, log_line
-from workbench.report.text import Painter, use_color
+from workbench.report.paint import Painter, use_color
 from workbench.textsafe import clean
 
 
