@@ -17,7 +17,7 @@ from workbench.cli import main
 from workbench.engine.model import DiffReport
 from workbench.history.cache import DiskCache
 from workbench.history.log import amendment_log
-from workbench.history.logrow import is_row, row_of
+from workbench.history.logrow import RowIndex, is_row, row_of
 from workbench.history.repo import ContractRepo
 from workbench.report.log import log_line
 from workbench.report.paint import Painter
@@ -46,7 +46,8 @@ def _outputs(root: Path, invocations: list[list[str]]) -> list[tuple[int, str, s
 
 
 def _refusing_reports(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Make the disk cache refuse to unpickle a report; the keys asked for are listed."""
+    """Make the disk cache refuse to unpickle a report, and list the keys asked for (and the
+    entries whose head alone was found, as ``head:KEY``)."""
     asked: list[str] = []
     real = DiskCache.get
 
@@ -56,7 +57,15 @@ def _refusing_reports(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             return None
         return real(self, key, expected)
 
+    def head(self: DiskCache, key: str) -> object | None:
+        found = real_head(self, key)
+        if found is not None:  # (a miss is a report never made: against an invalid parent)
+            asked.append(f"head:{key}")
+        return found
+
+    real_head = DiskCache.head
     monkeypatch.setattr(DiskCache, "get", get)
+    monkeypatch.setattr(DiskCache, "head", head)
     return asked
 
 
@@ -79,7 +88,7 @@ def test_a_warm_log_prints_what_a_cold_one_printed_without_reading_a_report(
     asked = _refusing_reports(monkeypatch)
     warm = _outputs(story.root, LOGS)
     assert warm == cold
-    assert asked == []  # rows only: no report was unpickled
+    assert asked == []  # rows only, from each path's row index: no report, no entry's head
 
 
 def test_the_demo_log_is_the_same_warm_in_every_format(
@@ -120,8 +129,7 @@ def test_warm_rows_equal_the_rows_of_the_reports(story: Story, cache: Path) -> N
         for entry in judged:
             report = entry.report
             assert report is not None
-            assert row_of(report, repo.fail_on)["gate"] == entry.row["gate"]
-            assert entry.report.verdict.fingerprint == entry.row["fingerprint"]
+            assert row_of(report, repo.fail_on) == entry.row
 
 
 def test_a_report_entry_holds_its_row_in_front(tmp_path: Path) -> None:
@@ -129,6 +137,11 @@ def test_a_report_entry_holds_its_row_in_front(tmp_path: Path) -> None:
     cache.put("k", ("report",), head={"row": 1})
     assert cache.head("k") == {"row": 1}
     assert cache.get("k", tuple) == ("report",)
+    index = RowIndex(cache, "repo")
+    index.add("a.yaml", "k", ("row",))
+    index.flush()
+    assert RowIndex(cache, "repo").get("a.yaml", "k") == ("row",)
+    assert RowIndex(cache, "other").get("a.yaml", "k") is None
     cache.put("plain", ("x",))
     assert cache.head("plain") is None and cache.get("plain", tuple) == ("x",)
     (entry,) = [

@@ -27,7 +27,7 @@ from workbench.contract.files import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
-from workbench.history.logrow import Row, is_row, row_of
+from workbench.history.logrow import SIDE, Row, RowIndex, is_row, row_of
 from workbench.history.model import INDEX, WORKTREE, ParentRef, Revision
 from workbench.history.walk import Walker
 
@@ -94,7 +94,7 @@ class Judge:
         )
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
         self._reports: LRU[str, DiffReport] = LRU(1024)  # ~4 KB each; the disk keeps them all
-        self._rows: LRU[str, Row] = LRU(1 << 14)  # the log rows of reports (~1 KB each)
+        self.rows = RowIndex(disk_cache, git.git_dir)  # the log rows of reports, by path
         self._bases: LRU[str, tuple] = LRU(4096)
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
@@ -104,8 +104,8 @@ class Judge:
 
     def clear(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
-        caches = (self._contracts, self._ahead, self._reports, self._rows, self._validity)
-        for cache in (*caches, self._bases):
+        self.rows.clear()
+        for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
             cache.clear()
 
     # --- reading and loading ----------------------------------------------------------------
@@ -317,7 +317,11 @@ class Judge:
         ``None`` when some part was never judged. With ``rows``, the report's log row instead
         of the report."""
         if rows:
-            found_row = self._cached_verdict(revision, self._cached_row, _relabel_row)
+
+            def lookup(old: str | None, new: str | None, today: dt.date | None) -> Row | None:
+                return self._cached_row(old, new, today, revision.path)
+
+            found_row = self._cached_verdict(revision, lookup, _relabel_row)
             if found_row is not None:
                 row, base = found_row
                 shown = base if base is not None and base != revision.parent else None
@@ -473,7 +477,7 @@ class Judge:
             self._reports.put(key, report)
             if self.disk_cache is not None:
                 row = row_of(report, policy.fail_on)
-                self._rows.put(key, row)
+                self.rows.add(new.path, key, row)
                 self.disk_cache.put(key, report, head=row)
         return _relabel(report, old_label, new_label)
 
@@ -529,13 +533,14 @@ class Judge:
         return report
 
     def _cached_row(
-        self, old_blob: str | None, new_blob: str | None, today: dt.date | None
+        self, old_blob: str | None, new_blob: str | None, today: dt.date | None, path: str
     ) -> Row | None:
-        """The log row of a report computed before for these blobs (memory, then the head of
-        the report's disk entry), else ``None``; never unpickles a report from disk."""
+        """The log row of a report computed before for these blobs (the row index of
+        ``path``, a report in memory, the head of the report's disk entry), else ``None``;
+        never unpickles a report from disk."""
         key = self._report_key(old_blob, new_blob, today or dt.date.today())
-        row = self._rows.get(key)
-        if row is not None:
+        row = self.rows.get(path, key)
+        if row is not None and is_row(row):
             return row
         report = self._reports.get(key)
         if report is not None:
@@ -544,7 +549,7 @@ class Judge:
             stored = self.disk_cache.head(key)
             row = stored if is_row(stored) else None
         if row is not None:
-            self._rows.put(key, row)
+            self.rows.add(path, key, row)
         return row
 
 
@@ -612,7 +617,7 @@ def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -
 
 def _relabel_row(row: Row, old_label: str | None, new_label: str | None) -> Row:
     """A cached log row whose contract is named as :func:`_relabel` names a report's side."""
-    side = row["side"]
+    side = row[SIDE]
     if side is None or side[1] == "contract":
         return row
     label = new_label if side[0] == "new" else old_label
@@ -620,7 +625,8 @@ def _relabel_row(row: Row, old_label: str | None, new_label: str | None) -> Row:
         return row
     from workbench.sources.kinds import artefact_id
 
-    return {**row, "side": (side[0], side[1], artefact_id(label.partition(":")[2] or label))}
+    named = (side[0], side[1], artefact_id(label.partition(":")[2] or label))
+    return (*row[:SIDE], named, *row[SIDE + 1 :])
 
 
 def _named(side: ContractSummary | None, label: str | None) -> ContractSummary | None:

@@ -12,7 +12,21 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError
-from workbench.history.logrow import COUNT_KEYS, Row, row_of
+from workbench.history.logrow import (
+    ACTUAL,
+    BUMP_OK,
+    COUNTED,
+    FINGERPRINT,
+    GATE,
+    REQUIRED,
+    SEVERITY,
+    SIDE,
+    Row,
+    counts_of,
+    gate_of,
+    row_of,
+    security_of,
+)
 from workbench.history.model import ParentRef, Revision
 
 if TYPE_CHECKING:
@@ -89,7 +103,7 @@ class LogEntry:
             return None
         from workbench.report.common import GateResult
 
-        return GateResult(**row["gate"])
+        return GateResult(**gate_of(row))
 
     @property
     def security(self) -> SecurityCount | None:
@@ -99,16 +113,15 @@ class LogEntry:
             return None
         from workbench.security.summary import SecurityCount
 
-        counted = row["security"]
-        return SecurityCount(**{**counted, "by_severity": dict(counted["by_severity"])})
+        return SecurityCount(**security_of(row))
 
     @property
     def contract(self) -> str:
         if self.revision.contract_id:
             return self.revision.contract_id
         row = self.row
-        if row is not None and row["side"] is not None:
-            return row["side"][2]
+        if row is not None and row[SIDE] is not None:
+            return row[SIDE][2]
         return ""
 
     @property
@@ -116,8 +129,8 @@ class LogEntry:
         """What the revision holds: ``contract`` or the artefact kind."""
         if not self.revision.contract_id:
             row = self.row
-            if row is not None and row["side"] is not None:
-                return row["side"][1]
+            if row is not None and row[SIDE] is not None:
+                return row[SIDE][1]
         return self.revision.doc_kind
 
     @property
@@ -126,8 +139,15 @@ class LogEntry:
         findings this amendment introduced, open, above info); zeros without a report."""
         row = self.row
         if row is None:
-            return dict.fromkeys((*COUNT_KEYS, "security"), 0)
-        return dict(row["counts"])
+            return dict.fromkeys(COUNTED, 0)
+        return counts_of(row)
+
+    @property
+    def fails(self) -> bool:
+        """Whether the default gate fails this amendment (``gate.fails``; false without a
+        report)."""
+        row = self.row
+        return row is not None and bool(row[GATE][0])
 
     @property
     def bump(self) -> tuple[str, str, bool] | None:
@@ -138,7 +158,7 @@ class LogEntry:
             return None
         from workbench.report.log import bump_cells
 
-        return bump_cells(row["required_bump"], row["actual_bump"], row["version_bump_ok"])
+        return bump_cells(row[REQUIRED], row[ACTUAL], row[BUMP_OK])
 
     def to_dict(self) -> dict[str, Any]:
         rev = self.revision
@@ -162,14 +182,14 @@ class LogEntry:
             "compared_with": (
                 {"rev": self.base.rev, "path": self.base.path} if self.base is not None else None
             ),
-            "severity": row["severity"] if row else None,
-            "required_bump": row["required_bump"] if row else None,
-            "actual_bump": row["actual_bump"] if row else None,
-            "version_bump_ok": row["version_bump_ok"] if row else None,
-            "counts": dict(row["counts"]) if row else None,
-            "security": _copy(row["security"]) if row else None,
-            "gate": dict(row["gate"]) if row else None,
-            "fingerprint": row["fingerprint"] if row else None,
+            "severity": row[SEVERITY] if row else None,
+            "required_bump": row[REQUIRED] if row else None,
+            "actual_bump": row[ACTUAL] if row else None,
+            "version_bump_ok": row[BUMP_OK] if row else None,
+            "counts": counts_of(row) if row else None,
+            "security": security_of(row) if row else None,
+            "gate": gate_of(row) if row else None,
+            "fingerprint": row[FINGERPRINT] if row else None,
             "invalid": self.invalid,
             "error": self.error,
         }
@@ -232,7 +252,3 @@ def amendment_log(
 def _first(exc: ContractError) -> str:
     more = len(exc.problems) - 1
     return exc.first.format() + (f" (and {more} more)" if more > 0 else "")
-
-
-def _copy(security: dict[str, Any]) -> dict[str, Any]:
-    return {**security, "by_severity": dict(security["by_severity"])}

@@ -79,7 +79,8 @@ class ContractRepo:
         return base.name.removesuffix(".git") or str(base)
 
     def close(self) -> None:
-        """Stop every git process this object started."""
+        """Stop every git process this object started (and store the log rows found)."""
+        self.judge.rows.flush()
         self.walker.close()
         self.git.close()
 

@@ -31,7 +31,7 @@ class LogRow(Protocol):
     base: Any
 
     @property
-    def row(self) -> Mapping[str, Any] | None: ...
+    def row(self) -> tuple[Any, ...] | None: ...
 
     @property
     def contract(self) -> str: ...
@@ -44,6 +44,9 @@ class LogRow(Protocol):
 
     @property
     def bump(self) -> tuple[str, str, bool] | None: ...
+
+    @property
+    def fails(self) -> bool: ...
 
 
 AUTHOR_WIDTH = 18
@@ -139,7 +142,7 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter, kinds: b
             cell = (str(value) if value else "-").rjust(width)
             parts.append(paint(cell, style) if value and style else cell)
         cells.append(" ".join(parts))
-        cells.append(paint("FAIL", "breaking") if row["gate"]["fails"] else "ok  ")
+        cells.append(paint("FAIL", "breaking") if entry.fails else "ok  ")
     subject = _line_text(rev.subject)
     if rev.is_merge:
         subject += " (merge: vs first parent)"
