@@ -46,20 +46,22 @@ def _outputs(root: Path, invocations: list[list[str]]) -> list[tuple[int, str, s
 
 
 def _refusing_reports(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Make the disk cache refuse to unpickle a report, and list the keys asked for (and the
-    entries whose head alone was found, as ``head:KEY``)."""
+    """Make the disk cache refuse the reports it holds, and list their keys (and the entries
+    whose head alone was found, as ``head:KEY``); a miss is a report never made (against an
+    invalid parent, before the base behind it is tried)."""
     asked: list[str] = []
     real = DiskCache.get
 
     def get(self: DiskCache, key: str, expected: type | tuple[type, ...]) -> object | None:
-        if expected is DiffReport:
+        found = real(self, key, expected)
+        if expected is DiffReport and found is not None:
             asked.append(key)
             return None
-        return real(self, key, expected)
+        return found
 
-    def head(self: DiskCache, key: str) -> object | None:
-        found = real_head(self, key)
-        if found is not None:  # (a miss is a report never made: against an invalid parent)
+    def head(self: DiskCache, key: str, missing: object = None) -> object | None:
+        found = real_head(self, key, missing)
+        if found is not missing:
             asked.append(f"head:{key}")
         return found
 
@@ -188,3 +190,23 @@ def test_a_warm_log_imports_neither_the_engine_nor_the_security_layer(tmp_path: 
         warm = modules(*args)
         for heavy in ("workbench.engine", "workbench.security", "workbench.report.common"):
             assert heavy not in warm, (args, heavy)
+
+
+def test_a_report_stored_without_its_row_is_read_whole_once(
+    story: Story, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report entry whose row is missing (or unreadable) still answers: the report is read
+    whole, its row computed and indexed, and the next log reads the row alone."""
+    cold = _outputs(story.root, LOGS[:2])
+    for entry in cache.rglob("*.pkl"):
+        with entry.open("rb") as fh:
+            key, head = pickle.load(fh)
+            value = pickle.load(fh)
+        if key.startswith("rows:"):
+            entry.unlink()
+        elif is_row(head):
+            entry.write_bytes(pickle.dumps((key, None)) + pickle.dumps(value))
+    assert _outputs(story.root, LOGS[:2]) == cold
+    asked = _refusing_reports(monkeypatch)
+    assert _outputs(story.root, LOGS[:2]) == cold
+    assert asked == []

@@ -207,20 +207,20 @@ class DiskCache:
         value = self._read(key, whole=True)
         return value if isinstance(value, expected) else None
 
-    def head(self, key: str) -> object | None:
-        """The small value stored beside ``key``'s value (``put(..., head=)``), read without
-        unpickling the value itself: a warm log reads a compact row, never the report (nor the
-        engine's modules its classes need)."""
-        return self._read(key, whole=False)
+    def head(self, key: str, missing: object = None) -> object | None:
+        """The small value stored beside ``key``'s value (``put(..., head=)``; ``missing``
+        when there is no entry), read without unpickling the value itself: a warm log reads a
+        compact row, never the report (nor the engine's modules its classes need)."""
+        return self._read(key, whole=False, missing=missing)
 
-    def _read(self, key: str, *, whole: bool) -> object | None:
+    def _read(self, key: str, *, whole: bool, missing: object = None) -> object | None:
         if not self.enabled:
-            return None
+            return missing
         _, path = self._file(key)
         try:
             fh = open(path, "rb")  # noqa: SIM115 - closed below; OSError is a miss
         except OSError:
-            return None
+            return missing
         try:
             with fh:
                 stored_key, head = pickle.load(fh)
@@ -230,7 +230,7 @@ class DiskCache:
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):
                 os.unlink(path)
-            return None
+            return missing
 
     def put(self, key: str, value: object, head: object = None) -> None:
         """Store ``value`` for ``key``, with a small ``head`` before it (see :meth:`head`)."""

@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 MAX_INVALID_SKIP = 64  # how far back a report looks for a valid predecessor
 _DEFAULT_POLICY = "policy:default"  # the default policy's fingerprint and threshold, on disk
+_NO_ENTRY = object()  # no disk entry for a key
 _NO_BASE = "none"  # a cached base: the walk found no valid revision within MAX_INVALID_SKIP
 
 
@@ -536,18 +537,21 @@ class Judge:
         self, old_blob: str | None, new_blob: str | None, today: dt.date | None, path: str
     ) -> Row | None:
         """The log row of a report computed before for these blobs (the row index of
-        ``path``, a report in memory, the head of the report's disk entry), else ``None``;
-        never unpickles a report from disk."""
+        ``path``, the head of the report's disk entry, a report in memory), else ``None``;
+        unpickles a report only when its entry has no row."""
         key = self._report_key(old_blob, new_blob, today or dt.date.today())
         row = self.rows.get(path, key)
         if row is not None and is_row(row):
             return row
-        report = self._reports.get(key)
-        if report is not None:
-            row = row_of(report, self.fail_on)
-        elif self.disk_cache is not None:
-            stored = self.disk_cache.head(key)
+        row = stored = None
+        if key not in self._reports and self.disk_cache is not None:
+            stored = self.disk_cache.head(key, _NO_ENTRY)
+            if stored is _NO_ENTRY:
+                return None
             row = stored if is_row(stored) else None
+        if row is None:  # a report in memory, or on disk without its row: read it whole
+            report = self._cached_report(old_blob, new_blob, today)
+            row = row_of(report, self.fail_on) if report is not None else None
         if row is not None:
             self.rows.add(path, key, row)
         return row
