@@ -81,17 +81,17 @@ def row_of(report: DiffReport, fail_on: str) -> Row:
 
 def is_row(value: object) -> bool:
     """Whether ``value`` (read from disk) has the shape of a row."""
-    return (
-        isinstance(value, tuple)
-        and len(value) == ROW_LENGTH
-        and isinstance(value[COUNTS], tuple)
-        and len(value[COUNTS]) == len(COUNTED)
-        and isinstance(value[SECURITY], tuple)
-        and len(value[SECURITY]) == len(SECURITY_KEYS)
-        and isinstance(value[GATE], tuple)
-        and len(value[GATE]) == len(GATE_KEYS)
-        and (value[SIDE] is None or (isinstance(value[SIDE], tuple) and len(value[SIDE]) == 3))
-    )
+    if type(value) is not tuple or len(value) != ROW_LENGTH:
+        return False
+    try:
+        shape = (len(value[COUNTS]), len(value[SECURITY]), len(value[GATE]))
+    except TypeError:
+        return False
+    side = value[SIDE]
+    return shape == _SHAPE and (side is None or (type(side) is tuple and len(side) == 3))
+
+
+_SHAPE = (len(COUNTED), len(SECURITY_KEYS), len(GATE_KEYS))
 
 
 def counts_of(row: Row) -> dict[str, int]:
