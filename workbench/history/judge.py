@@ -302,6 +302,8 @@ class Judge:
             if base is not None and revision.parent is not None and base != revision.parent:
                 judged.base = base
             judged.report = self._judge(revision, base)
+            if rows:  # the row stored with the report just made: not computed again
+                judged.row = self._stored_row(revision, base)
         except (ContractError, HistoryError) as exc:
             judged.error = exc
             self._store_valid(revision)  # the verdict is this error: known without parsing
@@ -320,7 +322,7 @@ class Judge:
         if rows:
 
             def lookup(old: str | None, new: str | None, today: dt.date | None) -> Row | None:
-                return self._cached_row(old, new, today, revision.path)
+                return self._cached_row(old, new, today, _indexed(revision))
 
             found_row = self._cached_verdict(revision, lookup, _relabel_row)
             if found_row is not None:
@@ -478,7 +480,8 @@ class Judge:
             self._reports.put(key, report)
             if self.disk_cache is not None:
                 row = row_of(report, policy.fail_on)
-                self.rows.add(new.path, key, row)
+                if new.rev not in (WORKTREE, INDEX):
+                    self.rows.add(new.path, key, row)
                 self.disk_cache.put(key, report, head=row)
         return _relabel(report, old_label, new_label)
 
@@ -533,26 +536,41 @@ class Judge:
                 self._reports.put(key, report)
         return report
 
+    def _stored_row(self, revision: Revision, base: Side | None) -> Row | None:
+        """The row indexed for the report of ``revision`` against ``base``, named as the
+        report is (``None`` without a disk cache: the entry computes it from the report)."""
+        if _indexed(revision) is None:
+            return None
+        day = _day(revision) or dt.date.today()
+        row = self.rows.get(
+            revision.path, self._report_key(base.blob if base else None, revision.blob, day)
+        )
+        return (
+            None if row is None else _relabel_row(row, base.label if base else None, revision.label)
+        )
+
     def _cached_row(
-        self, old_blob: str | None, new_blob: str | None, today: dt.date | None, path: str
+        self, old_blob: str | None, new_blob: str | None, today: dt.date | None, path: str | None
     ) -> Row | None:
         """The log row of a report computed before for these blobs (the row index of
-        ``path``, the head of the report's disk entry, a report in memory), else ``None``;
-        unpickles a report only when its entry has no row."""
+        ``path`` when given, the head of the report's disk entry, a report in memory), else
+        ``None``; unpickles a report only when its entry has no row."""
         key = self._report_key(old_blob, new_blob, today or dt.date.today())
-        row = self.rows.get(path, key)
+        row = self.rows.get(path, key) if path is not None else None
         if row is not None and is_row(row):
             return row
-        row = stored = None
+        row, on_disk = None, False
         if key not in self._reports and self.disk_cache is not None:
             stored = self.disk_cache.head(key, _NO_ENTRY)
             if stored is _NO_ENTRY:
                 return None
-            row = stored if is_row(stored) else None
+            row, on_disk = (stored if is_row(stored) else None), True
         if row is None:  # a report in memory, or on disk without its row: read it whole
             report = self._cached_report(old_blob, new_blob, today)
             row = row_of(report, self.fail_on) if report is not None else None
-        if row is not None:
+            if row is not None and on_disk and self.disk_cache is not None:
+                self.disk_cache.put(key, report, head=row)  # the next run reads the row
+        if row is not None and path is not None:
             self.rows.add(path, key, row)
         return row
 
@@ -586,6 +604,12 @@ def _boundary(revision: Revision) -> HistoryError:
         f"{revision.short} is the oldest commit of this shallow clone: its previous "
         "revision was not fetched"
     )
+
+
+def _indexed(revision: Revision) -> str | None:
+    """The path whose row index keeps the rows of ``revision``: none for a draft (its
+    contents change with every edit; a commit's never do)."""
+    return None if revision.rev in (WORKTREE, INDEX) else revision.path
 
 
 def _validity_key(key: tuple[str, str]) -> str:
