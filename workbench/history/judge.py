@@ -499,11 +499,16 @@ class Judge:
 
     def committed(self, side: Side) -> dt.datetime | None:
         """When the content of ``side`` was committed (the last commit to change its path up
-        to ``side``), the start of a rotation overlap; ``None`` for a draft. One git call,
-        made only for an amendment that rotates something (``security.overlap``)."""
+        to ``side``), the start of a rotation overlap; ``None`` for a draft. A commit with one
+        parent that the walk listed changing this path is that last commit: its committer date
+        as listed. Anything else: one git call, made only for an amendment that rotates
+        something (``security.overlap``)."""
         if side.rev in (WORKTREE, INDEX):
             return None
         key = (side.rev, side.path)
+        listed = self.walker.commit_dates.get(key)
+        if listed and key not in self._committed:
+            self._committed[key] = _parse_date(listed)
         if key not in self._committed:
             out = self.git.run(
                 "log", "-1", "--format=%cI", "--end-of-options", side.rev, "--", side.path,
@@ -604,6 +609,13 @@ def _rotates(before: Contract | None, after: Contract | None) -> bool:
     from workbench.security.overlap import removals  # with the review it belongs to
 
     return any(r.kept for r in removals(before, after))
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _day(revision: Revision) -> dt.date | None:
