@@ -228,7 +228,8 @@ def _record(sha: str, subject: bytes, path: bytes) -> bytes:
         b"\x01"
         + sha.encode()
         + b"\x00"
-        + b"\x00Ann\x00ann@example.com\x002024-01-01T00:00:00+00:00\x00"
+        + b"\x00Ann\x00ann@example.com\x002024-01-01T00:00:00+00:00"
+        + b"\x002024-01-02T00:00:00+00:00\x00"  # author date, then committer date
     )
     return head + subject + b"\x00\n" + meta + b"\x00" + path + b"\x00"
 
@@ -252,3 +253,5 @@ def test_log_parser_is_robust_to_markers_and_chunking(chunk: int) -> None:
     assert commits[1].changes[0].new_path == "ü dir/b c.yaml"
     assert commits[2].changes[0].old_path == "\x01odd.yaml"
     assert all(c.changes[0].status == "M" for c in commits)
+    assert all(c.committed == "2024-01-02T00:00:00+00:00" for c in commits)
+    assert all(c.date == "2024-01-01T00:00:00+00:00" for c in commits)

@@ -19,7 +19,7 @@ from workbench.engine.model import DiffReport
 from workbench.engine.rules import REGISTRY
 from workbench.security.policy import Policy
 from workbench.security.registry import RULES as SECURITY_RULES
-from workbench.security.review import review_amendment
+from workbench.security.review import StateReviews, review_amendment
 from workbench.security.summary import count_security
 
 
@@ -43,6 +43,7 @@ def build_report(
     ignores: Ignores | None = None,
     now: dt.datetime | None = None,
     old_since: dt.datetime | None = None,
+    states: StateReviews | None = None,
 ) -> DiffReport:
     """``engine.compare(old, new)`` with ``security_findings`` filled by the security review.
 
@@ -51,11 +52,14 @@ def build_report(
     Security findings named by ``ignores`` (the ignore file) keep their place but carry the
     reason, and no longer fail a gate. The amendment is judged as of ``today`` (default: the
     current date, as the engine judges sunsets); ``now`` and ``old_since`` (when the old side
-    was committed, if known) measure rotation overlaps as the checklist does.
+    was committed, if known) measure rotation overlaps as the checklist does. ``states``
+    shares the state reviews of a chain of amendments (``security.review.StateReviews``).
     """
     day = today or dt.date.today()
     report = compare(old, new, today=day, ignores=ignores)
-    findings = review_amendment(old, new, report, policy, today=day, now=now, old_since=old_since)
+    findings = review_amendment(
+        old, new, report, policy, today=day, now=now, old_since=old_since, states=states
+    )
     if ignores is not None and findings:
         contract = new or old
         scoped = ignores.scoped(contract.id if contract is not None else None)

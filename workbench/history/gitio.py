@@ -575,7 +575,7 @@ def parse_status(out: bytes) -> dict[str, StatusEntry]:
 
 def parse_raw_diff(out: bytes) -> list[RawChange]:
     """Parse ``git diff --raw -z --no-abbrev`` output."""
-    record = _parse_record(b"0" * 40 + b"\x00" * 6 + out)
+    record = _parse_record(b"0" * 40 + b"\x00" * (_HEADER_FIELDS + 1) + out)
     return record.changes if record is not None else []
 
 
@@ -598,7 +598,8 @@ def parse_tree_listing(out: bytes, *, stage: bool = False) -> dict[str, str]:
     return files
 
 
-LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%s"
+LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s"
+_HEADER_FIELDS = LOG_FORMAT.count("%x00")  # NUL-separated fields after the sha
 
 
 def log_args(
@@ -683,9 +684,10 @@ class LogCommit:
     parents: tuple[str, ...]
     author_name: str
     author_email: str
-    date: str
+    date: str  # the author date
     subject: str
     changes: list[RawChange] = field(default_factory=list)
+    committed: str = ""  # the committer date
 
 
 @dataclass(frozen=True, slots=True)
@@ -745,7 +747,7 @@ _MARK = b"\x00\x01"
 def _parse_record(record: bytes) -> LogCommit | None:
     record = record.removeprefix(b"\x01")
     fields = record.split(b"\x00")
-    if len(fields) < 6 or len(fields[0]) != 40:
+    if len(fields) <= _HEADER_FIELDS or len(fields[0]) != 40:
         return None
     commit = LogCommit(
         sha=fields[0].decode("ascii"),
@@ -753,9 +755,10 @@ def _parse_record(record: bytes) -> LogCommit | None:
         author_name=_decode(fields[2]),
         author_email=_decode(fields[3]),
         date=fields[4].decode("ascii"),
-        subject=_decode(fields[5]),
+        subject=_decode(fields[6]),
+        committed=fields[5].decode("ascii"),
     )
-    i, n = 6, len(fields)
+    i, n = _HEADER_FIELDS + 1, len(fields)
     while i < n:
         token = fields[i].lstrip(b"\n")
         i += 1

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from workbench.contract.model import Contract
     from workbench.engine.model import ContractSummary, DiffReport
     from workbench.security.policy import Policy
+    from workbench.security.review import StateReviews
 
 Side = Revision | ParentRef
 T = TypeVar("T")
@@ -99,6 +100,9 @@ class Judge:
         self._bases: LRU[str, tuple] = LRU(4096)
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
+        # the state reviews of the revisions judged last: each is the new side of one
+        # amendment and the old side of the next one a log judges
+        self._states: StateReviews | None = None
         self._policy_key = ""
         self._fail_on = ""
         self.read_as = "auto"  # how contents are read (``--from``): auto, contract, a kind
@@ -108,6 +112,7 @@ class Judge:
         self.rows.clear()
         for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
             cache.clear()
+        self._states = None
 
     # --- reading and loading ----------------------------------------------------------------
 
@@ -475,7 +480,14 @@ class Judge:
             rotates = _rotates(before, after)
             since = self.committed(old) if old is not None and rotates else None
             now = self._moment(new) if rotates else None
-            report = build_report(before, after, policy=policy, today=day, now=now, old_since=since)
+            if self._states is None:
+                from workbench.security.review import StateReviews
+
+                self._states = StateReviews()
+            report = build_report(
+                before, after, policy=policy, today=day, now=now, old_since=since,
+                states=self._states,
+            )  # fmt: skip
             key = self._report_key(old_blob, new.blob, day)
             self._reports.put(key, report)
             if self.disk_cache is not None:
@@ -487,11 +499,16 @@ class Judge:
 
     def committed(self, side: Side) -> dt.datetime | None:
         """When the content of ``side`` was committed (the last commit to change its path up
-        to ``side``), the start of a rotation overlap; ``None`` for a draft. One git call,
-        made only for an amendment that rotates something (``security.overlap``)."""
+        to ``side``), the start of a rotation overlap; ``None`` for a draft. A commit with one
+        parent that the walk listed changing this path is that last commit: its committer date
+        as listed. Anything else: one git call, made only for an amendment that rotates
+        something (``security.overlap``)."""
         if side.rev in (WORKTREE, INDEX):
             return None
         key = (side.rev, side.path)
+        listed = self.walker.commit_dates.get(key)
+        if listed and key not in self._committed:
+            self._committed[key] = _parse_date(listed)
         if key not in self._committed:
             out = self.git.run(
                 "log", "-1", "--format=%cI", "--end-of-options", side.rev, "--", side.path,
@@ -592,6 +609,13 @@ def _rotates(before: Contract | None, after: Contract | None) -> bool:
     from workbench.security.overlap import removals  # with the review it belongs to
 
     return any(r.kept for r in removals(before, after))
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _day(revision: Revision) -> dt.date | None:

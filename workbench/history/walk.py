@@ -158,6 +158,10 @@ class Walker:
         self._walks: dict[tuple[str, str], Walk] = {}
         self._lock = threading.Lock()
         self._shallow: frozenset[str] | None = None
+        # the committer date of each commit with at most one parent listed so far, by sha and
+        # the path it changed: the last commit to change that path up to it is itself
+        # (``Judge.committed``)
+        self.commit_dates: dict[tuple[str, str], str] = {}
 
     def close(self) -> None:
         """Stop every ``git log`` a walk started."""
@@ -270,6 +274,8 @@ class Walker:
     def change_revision(self, commit: LogCommit, change: RawChange) -> Revision:
         """The revision one commit made of one file (its version from the blob's identity)."""
         first_parent = commit.parents[0] if commit.parents else None
+        if len(commit.parents) <= 1 and commit.committed:
+            self.commit_dates[(commit.sha, change.new_path)] = commit.committed
         boundary = first_parent is None and commit.sha in self._shallow_commits()
         parent = None
         if first_parent is not None and not (change.status == "C" and change.old_blob is None):

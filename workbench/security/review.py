@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from workbench.contract.loc import Loc
@@ -107,6 +108,27 @@ def review_contract(contract: Contract, policy: Policy | None = None) -> list[Se
     return out
 
 
+class StateReviews:
+    """The state findings of the last few contracts reviewed, kept by identity, for a caller
+    that judges a chain of amendments: a log judges each revision once as the new side and
+    again as the old side of the next amendment, and the state review of one contract under
+    one policy is the same both times. The caller owns the memo and promises that the
+    contracts it passes are never changed after loading (the history layer's parsed
+    revisions are not). Each answer is a fresh copy: callers mark and merge findings."""
+
+    def __init__(self, size: int = 2):
+        self._size = size
+        self._entries: list[tuple[Contract, Policy, list[SecurityFinding]]] = []
+
+    def of(self, contract: Contract, policy: Policy) -> list[SecurityFinding]:
+        """``review_contract(contract, policy)``, computed once while it stays in the memo."""
+        found = next((e[2] for e in self._entries if e[0] is contract and e[1] is policy), None)
+        if found is None:
+            found = review_contract(contract, policy)
+            self._entries = [(contract, policy, found), *self._entries[: self._size - 1]]
+        return [copy.copy(f) for f in found]
+
+
 def review_amendment(
     old: Contract | None,
     new: Contract | None,
@@ -116,6 +138,7 @@ def review_amendment(
     today: dt.date | None = None,
     now: dt.datetime | None = None,
     old_since: dt.datetime | None = None,
+    states: StateReviews | None = None,
 ) -> list[SecurityFinding]:
     """State findings of ``new`` (each marked whether ``old`` already had it) plus the
     regressions the amendment introduces: security weakenings from the engine's ``report`` and
@@ -123,14 +146,16 @@ def review_amendment(
 
     ``now`` is when the amendment takes effect (default: the start of ``today``) and
     ``old_since`` when ``old`` was committed: the rotation overlap is measured between them, as
-    the checklist's compatibility step measures it (``security.overlap``)."""
+    the checklist's compatibility step measures it (``security.overlap``). ``states``
+    remembers the state reviews of a chain of amendments (:class:`StateReviews`)."""
     policy = policy or DEFAULT_POLICY
     if new is None:
         return []
-    findings = review_contract(new, policy)
+    state = states.of if states is not None else review_contract
+    findings = state(new, policy)
     if old is None:
         return findings
-    before = {f.fingerprint for f in review_contract(old, policy)}
+    before = {f.fingerprint for f in state(old, policy)}
     for f in findings:
         f.new_in_amendment = f.fingerprint not in before
     ctx = AmendmentContext(old, new, report, policy, today, now, old_since)
