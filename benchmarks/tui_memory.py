@@ -119,6 +119,11 @@ def measure(src: Path, repo: Path, count: int, work: Path, label: str) -> dict:
     raise SystemExit(f"tui memory benchmark ({label}) failed:\n{done.stderr[-3000:]}")
 
 
+def _load() -> str:
+    """The 1-minute load average (other work on the machine skews the time, not the RSS)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--revisions", type=int, default=1000, help="revisions to browse")
@@ -152,7 +157,7 @@ def main() -> int:
             print(
                 f"{label:12} {first['rss'] / 2**20:9.1f} MiB {after['rss'] / 2**20:6.1f} MiB "
                 f"{ratio:6.2f}x {blocks:9.2f}x {r['seconds']:7.1f}s"
-                f"  ({r['browsed']} browsed, {r['rows']} rows)"
+                f"  ({r['browsed']} browsed, {r['rows']} rows, load {_load()})"
             )
             if label == "workbench":
                 ok = ratio <= TARGET

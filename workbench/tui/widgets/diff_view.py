@@ -166,8 +166,9 @@ class DiffView(ScrollView, can_focus=True):
         self.placeholder = "Select a revision to see its diff."
         self._expanded: set[int] = set()
         self._cursor_item: Item | None = None
-        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
-        self._text_cache: LRUCache[tuple, Strip] = LRUCache(4096)
+        # rendered rows and coloured source lines, sized by the lines on screen (on_resize)
+        self._cache: LRUCache[tuple, Strip] = LRUCache(self.CACHE_SCREENS * 24)
+        self._text_cache: LRUCache[tuple, Strip] = LRUCache(2 * self.CACHE_SCREENS * 24)
         self._cache_epoch: tuple = ()
         self._styles: dict[str, Style] = {}
         self._blocks: dict[str, bytearray] = {}
@@ -643,7 +644,21 @@ class DiffView(ScrollView, can_focus=True):
 
     # --- rendering ----------------------------------------------------------------------
 
+    # Rendered rows kept per line on screen: what is shown and a few screens scrolled past.
+    # Each strip also keeps its own crops, so a cache sized for a 10,000-line file would hold
+    # megabytes nobody looks at again.
+    CACHE_SCREENS = 4
+
+    def _size_caches(self) -> None:
+        """Size the strip caches by the lines on screen (least recently used go first)."""
+        rows = self.CACHE_SCREENS * max(self.size.height, 24)
+        for cache, size in ((self._cache, rows), (self._text_cache, 2 * rows)):  # 2 sides
+            if cache.maxsize != size:
+                cache.clear()  # an LRUCache only shrinks from empty
+                cache.maxsize = size
+
     def on_resize(self) -> None:
+        self._size_caches()
         self._update_shown_mode()
         doc = self.document
         width = self.scrollable_content_region.width or self.size.width

@@ -160,7 +160,29 @@ class ListTable(DataTable, inherit_bindings=False):
     def on_mount(self) -> None:
         self._widths: tuple = ()
         self._shown: tuple[int, ...] = tuple(range(len(self.COLUMNS)))
+        self._size_caches()
         self._set_columns(self._measure([]))
+
+    # Rendered rows kept per line on screen. DataTable keeps up to 10,000 rendered cells and
+    # 1,000 rendered rows, lines and row renderables whatever its height; their keys change
+    # with every cursor move and every badge (``_update_count``), so browsing a long history
+    # fills them all with entries never drawn again (tens of MiB). A few screens' worth keeps
+    # every redraw of what is shown (and of the rows just scrolled past) a cache hit.
+    CACHE_SCREENS = 4
+
+    def _size_caches(self) -> None:
+        """Size DataTable's render caches by the lines on screen (least recently used go)."""
+        lines = self.CACHE_SCREENS * max(self.size.height, 24)
+        cells = lines * max(1, len(self.COLUMNS) + 1)  # + the row label column
+        for cache, size in (
+            (self._cell_render_cache, cells),
+            (self._row_render_cache, lines),
+            (self._row_renderable_cache, lines),
+            (self._line_cache, lines),
+        ):
+            if cache.maxsize != size:
+                cache.clear()  # an LRUCache only shrinks from empty
+                cache.maxsize = size
 
     def notify_style_update(self) -> None:
         super().notify_style_update()  # clears the rendered rows
@@ -240,6 +262,7 @@ class ListTable(DataTable, inherit_bindings=False):
             self.add_column(label, width=width, key=label or None)
 
     def on_resize(self) -> None:
+        self._size_caches()
         if self.FLEX is not None and self._measure(self.rows_all) != self._widths:
             self._show(self.current_key)
 

@@ -1,0 +1,49 @@
+"""The terminal UI forgets what it drew: after browsing a history longer than the screen, the
+lists and the diff hold rendered rows for a few screens, not for everything browsed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from history_support import Repo, contract_text
+from tui_harness import SIZE, make_app, settled, wait_until
+
+PATH = "contracts/payments-api.yaml"
+REVISIONS = 60
+
+
+def _long_history(root: Path) -> Path:
+    repo = Repo(root)
+    for i in range(REVISIONS):
+        lifetime = f"{10 + i % 7}m"
+        repo.commit(f"amend {i}", {PATH: contract_text(f"1.{i}.0", lifetime=lifetime)})
+    return root
+
+
+async def test_browsing_keeps_render_caches_to_a_few_screens(tmp_path: Path) -> None:
+    repo = _long_history(tmp_path / "repo")
+    app = make_app(repo, select=PATH)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        table = screen.history_table
+        assert table.row_count == REVISIONS
+        assert table.size.height < REVISIONS  # the list scrolls
+        table.focus()
+        for _ in range(REVISIONS - 1):
+            await pilot.press("j")
+            key = table.current_key
+            await wait_until(pilot, lambda key=key: screen.current_key == key)
+        await wait_until(pilot, lambda: screen.settled and not screen.diff_pending)
+        assert table.current_key == table.rows_all[-1].key  # browsed to the oldest
+        assert all("badge" in row.extra for row in table.rows_all)
+        columns = len(table.columns) + 1  # and the row labels
+        height = max(table.size.height, 24)
+        # a few screens' worth of rendered cells, rows and lines: not one per cell browsed
+        assert len(table._cell_render_cache) <= 4 * height * columns
+        assert len(table._row_render_cache) <= 4 * height
+        assert len(table._line_cache) <= 4 * height
+        assert len(table._row_renderable_cache) <= 4 * height
+        diff = screen.diff
+        assert diff.document is not None
+        assert len(diff._cache) <= 4 * max(diff.size.height, 24)
+        assert len(diff._text_cache) <= 8 * max(diff.size.height, 24)
