@@ -148,7 +148,7 @@ def test_no_write_path_touches_a_committed_amendment(tmp_path: Path) -> None:
 
 async def test_the_checklist_re_check_never_rewrites_a_committed_record(tmp_path: Path) -> None:
     """`r` in a checklist still open after the amendment was committed elsewhere."""
-    from tui_harness import SIZE, checklist_idle, make_app, open_checklist
+    from tui_harness import SIZE, checklist_idle, make_app, open_checklist, press
 
     repo = demo(tmp_path, branch=None)
     author_part(repo)
@@ -157,7 +157,7 @@ async def test_the_checklist_re_check_never_rewrites_a_committed_record(tmp_path
         screen = await open_checklist(pilot)
         repo.commit("payments-api 4.0.0")  # from another terminal
         record = (repo.root / RECORD).read_bytes()
-        await pilot.press("r")
+        await press(pilot, "r")
         await checklist_idle(pilot, screen)
         assert (repo.root / RECORD).read_bytes() == record
         assert "contract unchanged since HEAD" in screen.last_note
