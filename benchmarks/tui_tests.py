@@ -77,8 +77,7 @@ def run(checkout: Path, python: Path, out: Path) -> float:
 def times(junit: Path) -> dict[str, float]:
     """Seconds per test (setup, call and teardown), by test name."""
     return {
-        case.get("name"): float(case.get("time") or 0)
-        for case in ET.parse(junit).iter("testcase")
+        case.get("name"): float(case.get("time") or 0) for case in ET.parse(junit).iter("testcase")
     }
 
 
