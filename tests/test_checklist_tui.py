@@ -11,6 +11,7 @@ from amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
 from tui_harness import (
     SIZE,
     checklist_idle,
+    handled,
     make_app,
     open_checklist,
     press,
@@ -217,7 +218,7 @@ async def test_staged_and_committed_revisions_are_read_only(demo: Path) -> None:
         assert screen.session.mode == "index"
         assert "read-only (staged)" in screen_text(app)
         await press(pilot, "b")
-        await pilot.pause()
+        await handled(pilot)
         assert any("read-only" in str(n.message) for n in app._notifications)
         assert not (demo / RECORD).exists()
         await press(pilot, "escape")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_checklist,
     press,
@@ -52,7 +53,7 @@ async def leave(pilot) -> None:
     """``esc`` twice: the first leaves the buffer (a code editor's escape hatch from tab
     indentation), the second leaves the editor."""
     await press(pilot, "escape")
-    await pilot.pause()
+    await handled(pilot)
     await press(pilot, "escape")
 
 
@@ -88,7 +89,7 @@ async def test_typing_re_judges_the_buffer(demo: Path) -> None:
         # enter on the problem moves the cursor to its line
         screen.problems_table.focus()
         await press(pilot, "enter")
-        await pilot.pause()
+        await handled(pilot)
         assert screen.buffer.cursor_location[0] == line - 1
         assert screen.buffer.has_focus
         # undo: valid again, the findings are back
@@ -127,7 +128,7 @@ async def test_save_is_atomic_and_leaving_asks_first(demo: Path) -> None:
         await wait_for_screen(pilot, EditorScreen)
         assert screen.unsaved and "lifetime: 5m0" in screen.buffer.text
         await press(pilot, "ctrl+s")
-        await pilot.pause()
+        await handled(pilot)
         assert "lifetime: 5m0" in (demo / DRAFT).read_text()
         assert not screen.unsaved
         assert not list((demo / DRAFT).parent.glob(".*.tmp"))
@@ -226,7 +227,7 @@ async def test_quit_keeps_unsaved_work(demo: Path) -> None:
         screen = await open_editor(pilot)
         await type_at(pilot, screen, "lifetime: 5m", "0")
         await press(pilot, "ctrl+q")
-        await pilot.pause()
+        await handled(pilot)
         assert app.is_running and isinstance(app.screen, EditorScreen)
         assert any("unsaved" in str(n.message) for n in app._notifications)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_palette,
     press,
@@ -109,7 +110,7 @@ async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
         lay = screen.diff.layout_rows
         row_index = (lay.new_row if breaking.new_span else lay.old_row)[target[0] - 1]
         screen.diff._move_cursor(row_index)
-        await pilot.pause()
+        await handled(pilot)
         assert screen.findings_table.current_key == str(screen.diff.selected.index)
 
 
@@ -361,7 +362,7 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         app.theme = "nord"
-        await pilot.pause()
+        await handled(pilot)
         await press(pilot, "L")
         assert screen.has_class("-columns")
         await press(pilot, "3", "z")
@@ -416,7 +417,7 @@ async def test_list_colours_follow_the_theme(demo_repo: Path) -> None:
         seen = []
         for theme in ("textual-dark", "textual-light", "nord"):
             app.theme = theme
-            await pilot.pause()
+            await handled(pilot)
             error = app.get_css_variables()["error"]
             style = table.cell_style(breaking)
             assert style.bgcolor == Color.parse(error) and style.bold, theme
@@ -430,7 +431,7 @@ async def test_tiny_and_huge_terminals_never_crash(demo_repo: Path) -> None:
         screen = await settled(pilot)
         for size in ((20, 6), (40, 12), (200, 60), (80, 24)):
             await pilot.resize_terminal(*size)
-            await pilot.pause()
+            await handled(pilot)
             await press(pilot, "3", "j", "n", "u", "4", "j", "2", "j")
             await wait_until(pilot, lambda: screen.settled)
             assert screen_text(app)

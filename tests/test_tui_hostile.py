@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tui_harness import (
+    handled,
     make_app,
     open_palette,
     press,
@@ -116,7 +117,7 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
             table.move_cursor(row=index)
             key = table.rows_all[index].key
             await wait_until(pilot, lambda key=key: screen.current_key == key and screen.settled)
-            await pilot.pause()
+            await handled(pilot)
             text = screen_text(app)
             _assert_clean(text)
             shown.append(text)
@@ -140,7 +141,7 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         messages = " ".join(it.message + it.was + it.now for it in screen.items)
         assert "[/]list[int]" in messages
         await press(pilot, "4")
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         _assert_clean(text)
         assert "[/]list[int]" in text
@@ -169,7 +170,7 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         await press(pilot, "b")
         await wait_until(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
         await wait_until(pilot, lambda: screen.settled)
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         _assert_clean(text)
         assert "main]\u05e9" in text

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_checklist,
     open_palette,
@@ -66,7 +67,7 @@ async def test_filter_box_shows_what_is_typed(demo_repo: Path) -> None:
             await press(pilot, "slash", "s")
             box = screen.query_one(f"#{pane}-filter", FilterInput)
             assert screen.focused is box
-            await pilot.pause()
+            await handled(pilot)
             # one row, and that row is the text (not a border drawn over it)
             assert box.content_region.height == 1, (pane, box.region, box.content_region)
             assert "s" in screen_text(app).split("\n")[box.content_region.y]
@@ -85,16 +86,16 @@ async def test_help_scrolls_with_j_k_g_and_G(demo_repo: Path) -> None:
         scroll = help_screen.query_one("VerticalScroll")
         assert scroll.max_scroll_y > 0
         await press(pilot, "j", "j")
-        await pilot.pause()
+        await handled(pilot)
         assert scroll.scroll_y == 2
         await press(pilot, "k")
-        await pilot.pause()
+        await handled(pilot)
         assert scroll.scroll_y == 1
         await press(pilot, "G")
-        await pilot.pause()
+        await handled(pilot)
         assert scroll.scroll_y == scroll.max_scroll_y
         await press(pilot, "g")
-        await pilot.pause()
+        await handled(pilot)
         assert scroll.scroll_y == 0
 
 
@@ -107,7 +108,7 @@ async def test_zoom_fills_the_screen_for_every_pane(demo_repo: Path) -> None:
         screen = await settled(pilot)
         for key, pane in (("1", "contracts"), ("2", "history"), ("3", "diff"), ("4", "findings")):
             await press(pilot, key, "z")
-            await pilot.pause()
+            await handled(pilot)
             region = screen.pane(pane).region
             assert screen.maximized is screen.pane(pane)
             # the whole screen but the footer
@@ -253,12 +254,12 @@ async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await press(pilot, "3", "l", "l", "l")
-        await pilot.pause()
+        await handled(pilot)
         assert screen.diff.scroll_x > 0
         label = screen.diff.document.new_label
         await press(pilot, "2", "j")
         await wait_until(pilot, lambda: screen.diff.document.new_label != label)
-        await pilot.pause()
+        await handled(pilot)
         assert screen.diff.scroll_x == 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     press,
     screen_text,
@@ -434,7 +435,7 @@ async def test_a_diff_search_with_no_match_is_shown_literally(demo_repo: Path) -
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         await press(pilot, "3", "slash", *"[/]x", "enter", "n")
-        await pilot.pause()
+        await handled(pilot)
         assert screen.diff.search == "[/]x" and screen.diff.matches == []
         notes = [(str(n.message), n.markup) for n in app._notifications]
         # shown as typed, and the toast does not parse it as markup

@@ -15,7 +15,16 @@ from rich.color import ANSI_COLOR_NAMES
 from rich.style import Style
 from textual._color_constants import COLOR_NAME_TO_RGB
 from textual.color import Color
-from tui_harness import SIZE, make_app, open_palette, press, settled, wait_for_screen, wait_until
+from tui_harness import (
+    SIZE,
+    handled,
+    make_app,
+    open_palette,
+    press,
+    settled,
+    wait_for_screen,
+    wait_until,
+)
 
 import workbench.tui
 from workbench.tui.app import create_app
@@ -133,7 +142,7 @@ async def test_the_workbench_themes_are_offered_and_mono_has_no_hue(demo_repo: P
         assert set(THEME_NAMES) == {LIGHT_THEME, MONO_THEME} <= set(app.available_themes)
         assert not app.get_theme(LIGHT_THEME).dark
         app.theme = MONO_THEME
-        await pilot.pause()
+        await handled(pilot)
         colours = {}
         for name, value in app.get_css_variables().items():
             try:
@@ -176,7 +185,7 @@ async def test_switching_themes_repaints_the_lists_and_the_diff(demo_repo: Path)
         seen = {}
         for theme in ("textual-dark", LIGHT_THEME, MONO_THEME):
             app.theme = theme
-            await pilot.pause()
+            await handled(pilot)
             styles = {s: history.cell_style(c) for s, c in badges.items()}
             seen[theme] = styles["breaking"]
             # the findings list draws its badge as the history does (mono's transparent
@@ -202,16 +211,16 @@ async def test_switching_themes_repaints_the_lists_and_the_diff(demo_repo: Path)
         await press(pilot, "4", "G", "g")  # the breaking finding (the first), shown in the diff
         diff = screen.diff
         await wait_until(pilot, lambda: getattr(diff.selected, "severity", "") == "breaking")
-        await pilot.pause()
+        await handled(pilot)
         assert SEVERITY_MARKS["breaking"] in "\n".join(
             diff.render_line(y).text for y in range(diff.size.height)
         )
         app.theme = MONO_THEME
-        await pilot.pause()
+        await handled(pilot)
         mark = diff._style("mark-breaking", partial=True)
         assert mark.reverse and mark.bold and _grey(mark.color.get_truecolor().hex)
         app.theme = LIGHT_THEME
-        await pilot.pause()
+        await handled(pilot)
         mark = diff._style("mark-breaking", partial=True)
         light_error = Color.parse(app.get_css_variables()["error"])
         assert mark.color == light_error.rich_color and not mark.reverse
