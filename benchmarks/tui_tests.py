@@ -8,7 +8,7 @@ then, in each round, its TUI test files run, then today's, one after the other o
 machine, each with ``--junitxml``. TUI test files are those that drive the app (``run_test``,
 ``snap_compare`` or the harness).
 
-Printed: the load average before each run; the time of the tests present on both sides
+Printed: the load average before each run, the wall and CPU time of each whole run; the time of the tests present on both sides
 (matched by name; a test parametrised on one side only is matched by its name without the
 parameters, its cases summed) and the ratio today / then; the total time of today's TUI tests
 and the slowest of them. Under load, compare ratios of one run, never figures across runs.
@@ -20,6 +20,7 @@ import argparse
 import io
 import os
 import re
+import resource
 import subprocess
 import sys
 import tarfile
@@ -59,19 +60,22 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-def run(checkout: Path, python: Path, out: Path) -> float:
-    """Run the TUI tests of ``checkout``; the wall time of the whole run."""
+def run(checkout: Path, python: Path, out: Path) -> tuple[float, float]:
+    """Run the TUI tests of ``checkout``; the wall and CPU time of the whole run."""
     files = tui_files(checkout)
     print(f"  load average {os.getloadavg()[0]:.2f}: {checkout.name}, {len(files)} files")
     args = [str(python), "-m", "pytest", *files, "-q", "-p", "no:randomly"]
     args += ["-p", "no:cacheprovider", f"--junitxml={out}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, cwd=checkout, capture_output=True, text=True)
     took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         print(done.stdout[-3000:], file=sys.stderr)
         print(f"  (the tests of {checkout} failed: their times are still read)", file=sys.stderr)
-    return took
+    return took, cpu
 
 
 def times(junit: Path) -> dict[str, float]:
@@ -119,9 +123,10 @@ def main() -> None:
         new_runs: list[dict[str, float]] = []
         for round_ in range(ns.rounds):
             print(f"round {round_ + 1}")
-            wall_old = run(old_checkout, old_python, work / f"old{round_}.xml")
-            wall_new = run(ROOT, Path(sys.executable), work / f"new{round_}.xml")
-            print(f"  whole runs: {ns.old} {wall_old:.1f} s, today {wall_new:.1f} s")
+            wall_old, cpu_old = run(old_checkout, old_python, work / f"old{round_}.xml")
+            wall_new, cpu_new = run(ROOT, Path(sys.executable), work / f"new{round_}.xml")
+            print(f"  whole runs: {ns.old} {wall_old:.1f} s ({cpu_old:.1f} s CPU)", end="")
+            print(f", today {wall_new:.1f} s ({cpu_new:.1f} s CPU, more tests)")
             old_runs.append(times(work / f"old{round_}.xml"))
             new_runs.append(times(work / f"new{round_}.xml"))
 
