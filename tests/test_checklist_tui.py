@@ -11,8 +11,10 @@ from amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
 from tui_harness import (
     SIZE,
     checklist_idle,
+    handled,
     make_app,
     open_checklist,
+    press,
     screen_text,
     wait_for_refresh,
     wait_for_screen,
@@ -72,7 +74,7 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
         assert "none yet: d starts amendments/payments-api/4.0.0.yaml" in text
 
         # versioning: b applies the suggested bump to the working-tree contract
-        await pilot.press("b")
+        await press(pilot, "b")
         await checklist_idle(pilot, screen)
         # the action registry's wording, as `workbench amend bump` prints it
         assert screen.last_note == f"{DRAFT}:8: version 3.2.0 -> 4.0.0"
@@ -81,60 +83,60 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
 
         # compatibility: accept the breaking finding with a typed reason
         screen.select_step("compatibility")
-        await pilot.press("tab")
+        await press(pilot, "tab")
         item = screen.current_item()
         assert item.status == "missing" and "acr" in item.label
-        await pilot.press("enter")  # the item's own action: accept
+        await press(pilot, "enter")  # the item's own action: accept
         await wait_for_screen(pilot, ReasonDialog)
-        await pilot.press(*"acr sent [PAY-2001]")
-        await pilot.press("enter")
+        await press(pilot, *"acr sent [PAY-2001]")
+        await press(pilot, "enter")
         await checklist_idle(pilot, screen)
         assert status(screen)["compatibility"] == "done"
 
         # security review: the pre-existing high finding is accepted; the sign-off is the
         # reviewer's, once the change is committed: the author cannot give it here
         screen.select_step("security_review")
-        await pilot.press("a")
+        await press(pilot, "a")
         await wait_for_screen(pilot, ReasonDialog)
-        await pilot.press(*"Batch tokens until Q3 (SETTLE-88)")
-        await pilot.press("enter")
+        await press(pilot, *"Batch tokens until Q3 (SETTLE-88)")
+        await press(pilot, "enter")
         await checklist_idle(pilot, screen)
-        await pilot.press("s")
+        await press(pilot, "s")
         await wait_for_screen(pilot, SignOffDialog)
-        await pilot.press("enter", "enter")  # the fields hold the git identity
+        await press(pilot, "enter", "enter")  # the fields hold the git identity
         await checklist_idle(pilot, screen)
         assert "changes that are not committed" in screen.last_error
         assert status(screen)["security_review"] == "needs you"
 
         # communication: generate the notice (rendered as Markdown), changelog, consumers
-        await pilot.press("t")
+        await press(pilot, "t")
         await wait_for_screen(pilot, NoticeScreen)
         shown = screen_text(app)
         assert "Amendment notice: Payments API authentication 4.0.0" in shown
         assert "Who is affected" in shown or "What changes" in shown
         notice_md = (demo / "amendments/payments-api/4.0.0.notice.md").read_text()
         assert app.screen.text == notice_md
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_for_screen(pilot, ChecklistScreen)
         await checklist_idle(pilot, screen)
-        await pilot.press("w")
+        await press(pilot, "w")
         await checklist_idle(pilot, screen)
         assert screen.last_note == "contracts/payments/CHANGELOG.md: entry added"
         screen.select_step("communication")
-        await pilot.press("tab")
+        await press(pilot, "tab")
         consumer = next(
             i for i in screen.checklist.step("communication").items if i.action == "notify"
         )
         screen.items_table.select_key(consumer.id)
-        await pilot.press("n")  # one consumer
+        await press(pilot, "n")  # one consumer
         await checklist_idle(pilot, screen)
         assert screen.last_note == f"notified: {consumer.target}"
-        await pilot.press("N")  # and every other affected one
+        await press(pilot, "N")  # and every other affected one
         await checklist_idle(pilot, screen)
         assert [k for k, s in status(screen).items() if s != "done"] == ["security_review"]
         assert screen.checklist.awaiting_review and not screen.checklist.complete
         assert "✔ ready to commit, awaiting review" in screen_text(app)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_for_screen(pilot, MainScreen)
 
     # every answer is in the record, saved as it was given
@@ -181,7 +183,7 @@ async def test_editor_round_trip_re_checks(demo: Path, tmp_path: Path, monkeypat
             i for i in screen.checklist.step("compatibility").items if i.id.startswith("risky:")
         ]
         assert risky  # the shorter lifetime
-        await pilot.press("E")  # $VISUAL (e: the built-in editor)
+        await press(pilot, "E")  # $VISUAL (e: the built-in editor)
         await checklist_idle(pilot, screen)
         assert "lifetime: 15m" in (demo / DRAFT).read_text()
         assert screen.checklist.fingerprint != before
@@ -195,14 +197,14 @@ async def test_d_starts_the_record_and_summary_is_saved(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         assert screen.checklist.record is None
-        await pilot.press("d")
+        await press(pilot, "d")
         await checklist_idle(pilot, screen)
         assert screen.last_note == f"{RECORD}: payments-api 3.2.0 -> 4.0.0"
         assert (demo / RECORD).is_file()
-        await pilot.press("m")
+        await press(pilot, "m")
         await wait_for_screen(pilot, SummaryDialog)
-        await pilot.press(*"a [b]x[/]")
-        await pilot.press("ctrl+s")
+        await press(pilot, *"a [b]x[/]")
+        await press(pilot, "ctrl+s")
         await checklist_idle(pilot, screen)
         assert screen.last_note == "Write the summary: done"  # an answer without a line of its own
     assert load_record(demo / RECORD).summary == "a [b]x[/]"
@@ -215,11 +217,11 @@ async def test_staged_and_committed_revisions_are_read_only(demo: Path) -> None:
         screen = await open_checklist(pilot, select="index")
         assert screen.session.mode == "index"
         assert "read-only (staged)" in screen_text(app)
-        await pilot.press("b")
-        await pilot.pause()
+        await press(pilot, "b")
+        await handled(pilot)
         assert any("read-only" in str(n.message) for n in app._notifications)
         assert not (demo / RECORD).exists()
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_for_screen(pilot, MainScreen)
         screen = await open_checklist(pilot, select="commit")
         assert screen.session.mode == "commit"
@@ -235,7 +237,7 @@ async def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
         screen.select_step("communication")
-        await pilot.press("tab")
+        await press(pilot, "tab")
         await wait_for_refresh(pilot)
         text = screen_text(app)
         assert "web[/]shop[bold]" in text and "[link=x]web[/link]" in text

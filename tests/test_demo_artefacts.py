@@ -9,8 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,13 +16,12 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from tui_harness import make_app, press, wait_until
 
 from workbench.cli import main
 from workbench.demo import build_demo_repo, load_plan
 from workbench.sources import kind_of, load_document
-from workbench.tui.app import create_app
 from workbench.tui.screens.main import MainScreen
-from workbench.tui.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_contracts"
 HISTORY = SAMPLES / "history"
@@ -325,20 +322,12 @@ def test_a_broken_revision_of_an_artefact_is_listed_with_its_located_error(
 # --- the terminal UI ---------------------------------------------------------------------------
 
 
-async def _wait(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.02)
-
-
 async def test_the_tui_shows_an_artefact_with_its_findings_on_its_own_lines(
     demo_repo_clean: Path,
 ) -> None:
-    app = create_app(demo_repo_clean, settings=Settings())
+    app = make_app(demo_repo_clean)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
         screen = app.screen
         assert isinstance(screen, MainScreen)
         contracts = screen.contracts_table
@@ -347,16 +336,18 @@ async def test_the_tui_shows_an_artefact_with_its_findings_on_its_own_lines(
         assert kinds[DISCOVERY] == "OIDC" and kinds["contracts/mobile/wallet-app.yaml"] == ""
         contracts.focus()
         contracts.select_key(REALM)
-        await _wait(pilot, lambda: screen.current_path == REALM)
-        await _wait(pilot, lambda: screen.settled and screen.history_table.row_count == 7)
+        await wait_until(pilot, lambda: screen.current_path == REALM)
+        await wait_until(pilot, lambda: screen.settled and screen.history_table.row_count == 7)
         assert "(Keycloak realm)" in screen.pane("history").detail
         table = screen.history_table
         key = next(r.key for r in table.rows_all if r.data.subject.startswith("Drop the loyalty"))
         table.focus()
         table.select_key(key)
-        await _wait(pilot, lambda: screen.current_key == key and screen.settled)
-        await _wait(pilot, lambda: screen.report is not None and screen.diff.document is not None)
-        await _wait(pilot, lambda: screen.settled)
+        await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.diff.document is not None
+        )
+        await wait_until(pilot, lambda: screen.settled)
         finding = next(it for it in screen.items if it.rule == "scope.claim-removed")
         assert finding.severity == "breaking"
         new_text = git(demo_repo_clean, "show", f"{key}:{REALM}").splitlines()
@@ -371,9 +362,11 @@ async def test_the_tui_shows_an_artefact_with_its_findings_on_its_own_lines(
         # the secret rotation: the finding says so, the diff shows no secret
         key = next(r.key for r in table.rows_all if r.data.subject.startswith("Rotate"))
         table.select_key(key)
-        await _wait(pilot, lambda: screen.current_key == key and screen.settled)
-        await _wait(pilot, lambda: screen.report is not None and screen.diff.document is not None)
-        await _wait(pilot, lambda: screen.settled)
+        await wait_until(pilot, lambda: screen.current_key == key and screen.settled)
+        await wait_until(
+            pilot, lambda: screen.report is not None and screen.diff.document is not None
+        )
+        await wait_until(pilot, lambda: screen.settled)
         rotated = next(it for it in screen.items if it.rule == "client.secret-changed")
         secret_line = next(
             i
@@ -397,24 +390,28 @@ async def test_the_checklist_names_an_artefacts_release(tmp_path: Path) -> None:
     (repo / REALM).write_text(
         text.replace('"accessTokenLifespan" : 3600', '"accessTokenLifespan" : 7200')
     )
-    app = create_app(repo, settings=Settings())
+    app = make_app(repo)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.settled)
         main_screen = app.screen
         assert main_screen.current_path == REALM  # the document with a draft is selected
-        await pilot.press("c")
-        await _wait(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await press(pilot, "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         screen = app.screen
-        await _wait(pilot, lambda: not screen.busy and screen.checklist is not None)
+        await wait_until(pilot, lambda: not screen.busy and screen.checklist is not None)
         versioning = screen.checklist.step("versioning")
         assert versioning.status == "needs you"
         assert "name the release of this minor change" in versioning.items[0].label
-        await pilot.press("b")
-        await _wait(pilot, lambda: isinstance(app.screen, LabelDialog))
-        await pilot.press(*"2025-09", "enter")
-        await _wait(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-        await _wait(pilot, lambda: (repo / "amendments/keycloak-customers/2025-09.yaml").is_file())
-        await _wait(pilot, lambda: not screen.busy and screen.checklist.to_version == "2025-09")
+        await press(pilot, "b")
+        await wait_until(pilot, lambda: isinstance(app.screen, LabelDialog))
+        await press(pilot, *"2025-09", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await wait_until(
+            pilot, lambda: (repo / "amendments/keycloak-customers/2025-09.yaml").is_file()
+        )
+        await wait_until(
+            pilot, lambda: not screen.busy and screen.checklist.to_version == "2025-09"
+        )
         assert screen.checklist.step("versioning").status == "done"
     assert (repo / REALM).read_text() != text  # the draft itself, not a version line, changed
     assert '"accessTokenLifespan" : 7200' in (repo / REALM).read_text()

@@ -11,6 +11,7 @@ import pytest
 from tui_harness import (
     make_app,
     open_checklist,
+    press,
     settled,
     wait_for_refresh,
     wait_for_screen,
@@ -25,7 +26,7 @@ DRAFT = "contracts/payments/payments-api.yaml"
 
 async def _editor(pilot, edit: tuple[str, str]) -> EditorScreen:
     await settled(pilot)
-    await pilot.press("e")
+    await press(pilot, "e")
     screen = await wait_for_screen(pilot, EditorScreen)
     await wait_until(pilot, lambda: screen.judged)
     screen.buffer.cursor_blink = False
@@ -75,7 +76,7 @@ def test_commit_dialog(snap_compare, completed: Path) -> None:
     async def run_before(pilot) -> None:
         screen = await open_checklist(pilot)
         await complete_checklist(pilot, screen)
-        await pilot.press("C")
+        await press(pilot, "C")
         dialog = await wait_for_screen(pilot, CommitDialog)
         dialog.query_one("#commit-message").cursor_blink = False
         pilot.app.clear_notifications()  # the checklist's answers: not part of the dialog

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_checklist,
+    press,
     screen_text,
     settled,
     wait_for_screen,
@@ -41,7 +43,7 @@ def demo(tmp_path: Path) -> Path:
 async def open_editor(pilot) -> EditorScreen:
     main = await settled(pilot)
     assert main.current_path == DRAFT
-    await pilot.press("e")
+    await press(pilot, "e")
     screen = await wait_for_screen(pilot, EditorScreen)
     await wait_until(pilot, lambda: screen.judged)
     return screen
@@ -50,9 +52,9 @@ async def open_editor(pilot) -> EditorScreen:
 async def leave(pilot) -> None:
     """``esc`` twice: the first leaves the buffer (a code editor's escape hatch from tab
     indentation), the second leaves the editor."""
-    await pilot.press("escape")
-    await pilot.pause()
-    await pilot.press("escape")
+    await press(pilot, "escape")
+    await handled(pilot)
+    await press(pilot, "escape")
 
 
 async def type_at(pilot, screen: EditorScreen, needle: str, text: str) -> None:
@@ -64,7 +66,7 @@ async def type_at(pilot, screen: EditorScreen, needle: str, text: str) -> None:
     buffer.move_cursor((row, col))
     buffer.focus()
     for char in text:
-        await pilot.press("space" if char == " " else char)
+        await press(pilot, "space" if char == " " else char)
 
 
 async def test_typing_re_judges_the_buffer(demo: Path) -> None:
@@ -86,12 +88,12 @@ async def test_typing_re_judges_the_buffer(demo: Path) -> None:
         assert "● unsaved" in screen_text(app)
         # enter on the problem moves the cursor to its line
         screen.problems_table.focus()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await handled(pilot)
         assert screen.buffer.cursor_location[0] == line - 1
         assert screen.buffer.has_focus
         # undo: valid again, the findings are back
-        await pilot.press("ctrl+z")
+        await press(pilot, "ctrl+z")
         await wait_until(pilot, lambda: screen.judged)
         assert screen.verdict.report is not None and not screen.buffer.marks
         assert {it.rule for it in screen.items} == before
@@ -122,11 +124,11 @@ async def test_save_is_atomic_and_leaving_asks_first(demo: Path) -> None:
         await leave(pilot)
         dialog = await wait_for_screen(pilot, ChoiceDialog)
         assert "not saved" in screen_text(app)
-        await pilot.press("escape")  # cancel: back in the editor, the buffer kept
+        await press(pilot, "escape")  # cancel: back in the editor, the buffer kept
         await wait_for_screen(pilot, EditorScreen)
         assert screen.unsaved and "lifetime: 5m0" in screen.buffer.text
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
+        await handled(pilot)
         assert "lifetime: 5m0" in (demo / DRAFT).read_text()
         assert not screen.unsaved
         assert not list((demo / DRAFT).parent.glob(".*.tmp"))
@@ -141,11 +143,11 @@ async def test_discard_leaves_the_file_alone(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_editor(pilot)
         await type_at(pilot, screen, "lifetime: 5m", "1")
-        await pilot.press("q")  # typed into the buffer, not a quit
+        await press(pilot, "q")  # typed into the buffer, not a quit
         assert "lifetime: 5m1q" in screen.buffer.text
         await leave(pilot)
         await wait_for_screen(pilot, ChoiceDialog)
-        await pilot.press("d")
+        await press(pilot, "d")
         await wait_for_screen(pilot, MainScreen)
     assert (demo / DRAFT).read_text() == original
 
@@ -157,22 +159,22 @@ async def test_a_change_on_disk_is_caught_at_save(demo: Path) -> None:
         await type_at(pilot, screen, "lifetime: 5m", "0")
         outside = (demo / DRAFT).read_text().replace("lifetime: 5m", "lifetime: 7m", 1)
         (demo / DRAFT).write_text(outside)
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await wait_for_screen(pilot, ChoiceDialog)
         assert "changed on disk" in screen_text(app)
-        await pilot.press("escape")  # cancel: nothing written
+        await press(pilot, "escape")  # cancel: nothing written
         await wait_for_screen(pilot, EditorScreen)
         assert (demo / DRAFT).read_text() == outside
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await wait_for_screen(pilot, ChoiceDialog)
-        await pilot.press("r")  # reload: the buffer is the file on disk
+        await press(pilot, "r")  # reload: the buffer is the file on disk
         await wait_for_screen(pilot, EditorScreen)
         assert screen.buffer.text == outside and not screen.unsaved
         await type_at(pilot, screen, "lifetime: 7m", "0")
         (demo / DRAFT).write_text(outside.replace("lifetime: 7m", "lifetime: 9m", 1))
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await wait_for_screen(pilot, ChoiceDialog)
-        await pilot.press("o")  # overwrite
+        await press(pilot, "o")  # overwrite
         await wait_for_screen(pilot, EditorScreen)
         assert "lifetime: 7m0" in (demo / DRAFT).read_text()
 
@@ -186,7 +188,7 @@ async def test_replace_text_is_one_undoable_edit(demo: Path) -> None:
         await wait_until(pilot, lambda: screen.judged)
         assert "lifetime: 2m" in screen.buffer.text and screen.unsaved
         screen.buffer.focus()
-        await pilot.press("ctrl+z")
+        await press(pilot, "ctrl+z")
         await wait_until(pilot, lambda: screen.judged)
         assert screen.buffer.text == original
 
@@ -200,7 +202,7 @@ async def test_a_clean_tree_starts_a_draft(demo: Path) -> None:
         await type_at(pilot, screen, "lifetime: 1", "2")  # 125m
         await wait_until(pilot, lambda: screen.judged)
         assert screen.verdict.report.findings  # the longer lifetime is a change
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await leave(pilot)
         main = await wait_for_screen(pilot, MainScreen)
         await wait_until(pilot, lambda: main.settled)
@@ -211,7 +213,7 @@ async def test_the_checklist_opens_the_editor(demo: Path) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         checklist = await open_checklist(pilot)
-        await pilot.press("e")
+        await press(pilot, "e")
         screen = await wait_for_screen(pilot, EditorScreen)
         await wait_until(pilot, lambda: screen.judged)
         assert screen.path == DRAFT
@@ -224,8 +226,8 @@ async def test_quit_keeps_unsaved_work(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_editor(pilot)
         await type_at(pilot, screen, "lifetime: 5m", "0")
-        await pilot.press("ctrl+q")
-        await pilot.pause()
+        await press(pilot, "ctrl+q")
+        await handled(pilot)
         assert app.is_running and isinstance(app.screen, EditorScreen)
         assert any("unsaved" in str(n.message) for n in app._notifications)
 
@@ -260,12 +262,12 @@ async def test_a_failing_editor_leaves_the_app_usable(
         else:
             await open_checklist(pilot)
         screen = app.screen
-        await pilot.press("E")
+        await press(pilot, "E")
         await wait_until(pilot, lambda: any(says in n for n in _notes(app)))
         assert app.screen is screen  # still there, still answering keys
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         await wait_until(pilot, lambda: app.screen is not screen)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: app.screen is screen)
     assert (demo / DRAFT).read_text() == original
 
@@ -282,7 +284,7 @@ async def test_an_editor_that_works_is_read_back(demo: Path, tmp_path: Path, mon
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_editor(pilot)
-        await pilot.press("ctrl+o")
+        await press(pilot, "ctrl+o")
         await wait_until(pilot, lambda: screen.judged and "lifetime: 6m" in screen.buffer.text)
         assert not screen.unsaved
 
@@ -329,29 +331,29 @@ async def complete_checklist(pilot, screen) -> None:
 
     from workbench.tui.screens.checklist import ChecklistScreen, NoticeScreen, ReasonDialog
 
-    await pilot.press("b")
+    await press(pilot, "b")
     await checklist_idle(pilot, screen)
     screen.select_step("compatibility")
-    await pilot.press("tab")
-    await pilot.press("enter")
+    await press(pilot, "tab")
+    await press(pilot, "enter")
     await wait_for_screen(pilot, ReasonDialog)
-    await pilot.press(*"acr sent [PAY-2001]")
-    await pilot.press("enter")
+    await press(pilot, *"acr sent [PAY-2001]")
+    await press(pilot, "enter")
     await checklist_idle(pilot, screen)
     screen.select_step("security_review")
-    await pilot.press("a")
+    await press(pilot, "a")
     await wait_for_screen(pilot, ReasonDialog)
-    await pilot.press(*"Batch tokens until Q3 (SETTLE-88)")
-    await pilot.press("enter")
+    await press(pilot, *"Batch tokens until Q3 (SETTLE-88)")
+    await press(pilot, "enter")
     await checklist_idle(pilot, screen)
-    await pilot.press("t")
+    await press(pilot, "t")
     await wait_for_screen(pilot, NoticeScreen)
-    await pilot.press("escape")
+    await press(pilot, "escape")
     await wait_for_screen(pilot, ChecklistScreen)
     await checklist_idle(pilot, screen)
-    await pilot.press("w")
+    await press(pilot, "w")
     await checklist_idle(pilot, screen)
-    await pilot.press("N")
+    await press(pilot, "N")
     await checklist_idle(pilot, screen)
     assert screen.checklist.awaiting_review, (
         screen.last_error,
@@ -382,16 +384,16 @@ async def test_commit_from_the_checklist(demo: Path) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)
-        await pilot.press("C")  # refused: the gate does not let it through yet
+        await press(pilot, "C")  # refused: the gate does not let it through yet
         await wait_until(pilot, lambda: any("Cannot commit" in n for n in _notes(app)))
         await complete_checklist(pilot, screen)
-        await pilot.press("C")
+        await press(pilot, "C")
         dialog = await wait_for_screen(pilot, CommitDialog)
         assert set(dialog.plan.paths) == AMENDMENT_FILES
         message = dialog.query_one("#commit-message").text
         assert message.startswith("payments-api 3.2.0 -> 4.0.0")
         assert "Amendment record: amendments/payments-api/4.0.0.yaml" in message
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, CommitDialog))
         await wait_until(pilot, lambda: any(n.startswith("Committed ") for n in _notes(app)))
     assert _git(demo, "rev-parse", "HEAD~1").strip() == head
@@ -417,16 +419,16 @@ async def test_a_failing_hook_is_shown_and_nothing_is_lost(demo: Path) -> None:
         index_before = _git(demo, "diff", "--cached", "--name-only")
         status_before = _git(demo, "status", "--porcelain")
         contract_before = (demo / DRAFT).read_text()
-        await pilot.press("C")
+        await press(pilot, "C")
         dialog = await wait_for_screen(pilot, CommitDialog)
-        await pilot.press("ctrl+s")
+        await press(pilot, "ctrl+s")
         await wait_until(pilot, lambda: dialog.result is not None and not dialog.busy)
         assert not dialog.result.ok
         text = screen_text(app)
         assert "git refused the commit" in text
         assert "lint: [bold]refused" in text and "\x1b" not in text
         assert isinstance(app.screen, CommitDialog)  # still open: try again or cancel
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, CommitDialog))
     assert _git(demo, "rev-parse", "HEAD").strip() == head
     assert _git(demo, "diff", "--cached", "--name-only") == index_before

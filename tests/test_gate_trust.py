@@ -148,7 +148,7 @@ def test_no_write_path_touches_a_committed_amendment(tmp_path: Path) -> None:
 
 async def test_the_checklist_re_check_never_rewrites_a_committed_record(tmp_path: Path) -> None:
     """`r` in a checklist still open after the amendment was committed elsewhere."""
-    from tui_harness import SIZE, checklist_idle, make_app, open_checklist
+    from tui_harness import SIZE, checklist_idle, make_app, open_checklist, press
 
     repo = demo(tmp_path, branch=None)
     author_part(repo)
@@ -157,7 +157,7 @@ async def test_the_checklist_re_check_never_rewrites_a_committed_record(tmp_path
         screen = await open_checklist(pilot)
         repo.commit("payments-api 4.0.0")  # from another terminal
         record = (repo.root / RECORD).read_bytes()
-        await pilot.press("r")
+        await press(pilot, "r")
         await checklist_idle(pilot, screen)
         assert (repo.root / RECORD).read_bytes() == record
         assert "contract unchanged since HEAD" in screen.last_note
@@ -189,9 +189,10 @@ def new_issuer_fingerprints(repo: Repo) -> tuple[str, str]:
     return issuer.fingerprint, overlap.fingerprint
 
 
-def test_two_hundred_concurrent_accept_pairs_lose_nothing(tmp_path: Path) -> None:
+def test_concurrent_accept_pairs_lose_nothing(tmp_path: Path) -> None:
     """Two `amend accept` at the same moment lost one acceptance about one run in five while
-    both printed "accepted". Record writes are serialised: every answer is kept."""
+    both printed "accepted". Record writes are serialised: every answer is kept. (Without the
+    lock an answer is lost in the first round; fifty rounds, not two hundred, show it is held.)"""
     from click.testing import CliRunner  # noqa: F401 - the same entry point, in threads
 
     from workbench.cli import main
@@ -217,7 +218,7 @@ def test_two_hundred_concurrent_accept_pairs_lose_nothing(tmp_path: Path) -> Non
 
     import yaml
 
-    for round_ in range(200):
+    for round_ in range(50):
         barrier = threading.Barrier(2)
         a = f"issuer answer number {round_}"
         b = f"overlap answer number {round_}"

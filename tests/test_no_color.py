@@ -4,6 +4,7 @@ where colour is on by default."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -204,7 +205,7 @@ def until_printed(
     args: list[str], cwd: Path, expected: bytes, *, config: Path, keys: bytes = b"", **env: str
 ) -> bytes:
     """Run ``workbench ARGS`` on a pseudo-terminal until it has printed ``expected``; then type
-    ``keys`` (and wait for it to exit) or, without keys, stop it (SIGTERM to the session it
+    ``keys`` (again every second until it exits: keys such as ``q``) or, without keys, stop it (SIGTERM to the session it
     leads). What it printed, all of it. ``config`` is its ``XDG_CONFIG_HOME``."""
     master, slave = os.openpty()
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
@@ -232,6 +233,7 @@ def until_printed(
     chunks: list[bytes] = []
     deadline = time.monotonic() + 60
     sent = False
+    typed = 0.0
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -248,10 +250,16 @@ def until_printed(
             if not sent and expected in b"".join(chunks):
                 sent = True
                 if keys:
-                    time.sleep(0.5)  # the first frame is drawn; let the app take keys
                     os.write(master, keys)
+                    typed = time.monotonic()
                 else:
                     os.killpg(proc.pid, signal.SIGTERM)
+            elif sent and keys and proc.poll() is None and time.monotonic() - typed > 1.0:
+                # keys typed while the app was still starting can be lost: type them again
+                # until it exits (instead of guessing how long the start takes)
+                with contextlib.suppress(OSError):  # it has just closed the terminal
+                    os.write(master, keys)
+                typed = time.monotonic()
             if sent and proc.poll() is not None and not ready:
                 break
         proc.wait(timeout=30)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from textual.widgets import OptionList, Static
-from tui_harness import SIZE, make_app, open_palette, settled, wait_for_screen, wait_until
+from tui_harness import SIZE, make_app, open_palette, press, settled, wait_for_screen, wait_until
 
 from workbench.demo import build_demo_repo
 from workbench.tui.screens.main import MainScreen
@@ -25,7 +25,7 @@ async def test_a_recipe_from_the_palette_becomes_the_draft(tmp_path: Path) -> No
         assert screen.current_path == CONTRACT
         assert not any(r.data.is_draft for r in screen.history_table.rows_all)
         await open_palette(pilot, "Recipe: Require MFA")
-        await pilot.press("enter")
+        await press(pilot, "enter")
         dialog = await wait_for_screen(pilot, RecipeScreen)
         await wait_until(
             pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
@@ -58,17 +58,17 @@ async def test_r_opens_the_picker_and_esc_writes_nothing(tmp_path: Path) -> None
     app = make_app(root, select=CONTRACT)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await pilot.press("R")
+        await press(pilot, "R")
         dialog = await wait_for_screen(pilot, RecipeScreen)
         options = dialog.query_one("#recipes", OptionList)
         assert options.option_count == 8
-        await pilot.press("down", "enter")  # add an identity provider: a form of free values
+        await press(pilot, "down", "enter")  # add an identity provider: a form of free values
         await wait_until(pilot, lambda: dialog.stage == "form" and dialog.query("#param-id"))
         await pilot.click("#preview")  # nothing filled in: a clear line, nothing written
         await wait_until(
             pilot, lambda: "missing parameter id" in str(dialog.query_one("#recipe-error").content)
         )
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_for_screen(pilot, MainScreen)
     assert (root / CONTRACT).read_bytes() == before
 
@@ -80,7 +80,7 @@ async def test_the_contract_step_is_refused_before_the_sunset(tmp_path: Path) ->
         screen = await settled(pilot)
         for attempt in ("expand", "contract"):
             await open_palette(pilot, "Recipe: Rotate")
-            await pilot.press("enter")
+            await press(pilot, "enter")
             dialog = await wait_for_screen(pilot, RecipeScreen)
             await wait_until(
                 pilot, lambda d=dialog: d.contract is not None and d.query("#param-old")
@@ -102,7 +102,7 @@ async def test_the_contract_step_is_refused_before_the_sunset(tmp_path: Path) ->
                 error = dialog.query_one("#recipe-error")
                 await wait_until(pilot, lambda e=error: "can be removed from" in str(e.content))
                 assert dialog.stage == "form"
-                await pilot.press("escape")
+                await press(pilot, "escape")
                 await wait_for_screen(pilot, MainScreen)
 
 
@@ -122,7 +122,7 @@ async def test_hostile_names_from_the_contract_are_shown_literally(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await open_palette(pilot, "Recipe: Require MFA")
-        await pilot.press("enter")
+        await press(pilot, "enter")
         dialog = await wait_for_screen(pilot, RecipeScreen)
         await wait_until(
             pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_palette,
+    press,
     screen_text,
     select_revision,
     settled,
@@ -42,24 +44,24 @@ async def test_opens_on_the_draft_and_navigates_contracts_and_revisions(demo_rep
         assert screen.focused is contracts
         # j moves to another contract: its history replaces the list
         before = screen.current_path
-        await pilot.press("k")
+        await press(pilot, "k")
         await wait_until(pilot, lambda: screen.current_path != before and screen.settled)
         assert screen.pane("history").detail in {e.id for e in screen.entries}
         # 2 focuses the history; j shows the previous amendment
-        await pilot.press("2")
+        await press(pilot, "2")
         assert screen.focused is screen.history_table
         label = screen.diff.document.new_label
-        await pilot.press("j")
+        await press(pilot, "j")
         await wait_until(pilot, lambda: screen.diff.document.new_label != label)
         await wait_until(pilot, lambda: screen.settled)
         second = screen.history_table.rows_all[1].data
         assert screen.diff.document.new_label.startswith(second.short)
         # tab cycles panes, enter opens the diff from the history
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert screen.focused is screen.diff
-        await pilot.press("tab")
+        await press(pilot, "tab")
         assert screen.focused is screen.findings_table
-        await pilot.press("shift+tab", "escape")
+        await press(pilot, "shift+tab", "escape")
         assert screen.focused is screen.history_table
         text = screen_text(app)
         assert "1 Contracts" in text and "2 History" in text and "3 Diff" in text
@@ -83,11 +85,11 @@ async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
         assert marks[span[0] - 1] & 4
         # n jumps to the important findings one after the other, in line order, and wraps
         screen.diff.focus()
-        await pilot.press("g")
+        await press(pilot, "g")
         seen = []
         important = [it for it in items if it.important]
         for _ in range(len(important)):
-            await pilot.press("n")
+            await press(pilot, "n")
             item = screen.diff.selected
             assert item is not None and item.important
             old, new = screen.diff.cursor_lines()
@@ -95,20 +97,20 @@ async def test_breaking_amendment_findings_and_n_jumps(demo_repo: Path) -> None:
             assert screen.findings_table.current_key == str(item.index)
             seen.append(item.index)
         assert sorted(seen) == sorted(it.index for it in important)
-        await pilot.press("N")
+        await press(pilot, "N")
         assert screen.diff.selected.index == seen[-2] if len(seen) > 1 else True
         # selecting a finding in the list scrolls the diff to it
-        await pilot.press("4")
-        await pilot.press("end")
+        await press(pilot, "4")
+        await press(pilot, "end")
         last = screen._item(screen.findings_table.current_key)
         assert screen.diff.selected is last
         # moving the diff cursor highlights the finding under it
-        await pilot.press("3")
+        await press(pilot, "3")
         target = breaking.new_span or breaking.old_span
         lay = screen.diff.layout_rows
         row_index = (lay.new_row if breaking.new_span else lay.old_row)[target[0] - 1]
         screen.diff._move_cursor(row_index)
-        await pilot.pause()
+        await handled(pilot)
         assert screen.findings_table.current_key == str(screen.diff.selected.index)
 
 
@@ -123,9 +125,9 @@ async def test_n_from_where_the_diff_opens_selects_another_finding(
         screen = await settled(pilot)
         opened = screen.diff.selected
         assert opened is not None and opened.important
-        await pilot.press("3", "n")
+        await press(pilot, "3", "n")
         assert screen.diff.selected is not opened and screen.diff.selected.important
-        await pilot.press("N")
+        await press(pilot, "N")
         assert screen.diff.selected is opened
 
 
@@ -139,15 +141,15 @@ async def test_folds_unified_context_and_horizontal_scroll(demo_repo: Path) -> N
         fold = next(i for i, r in enumerate(rows) if r[0] == FOLD)
         count = len(rows)
         diff._move_cursor(fold)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert len(diff.layout_rows.rows) > count
-        await pilot.press("u")
+        await press(pilot, "u")
         assert diff.mode == "unified" and "unified" in screen.pane("diff").info
-        await pilot.press("right_curly_bracket")
+        await press(pilot, "right_curly_bracket")
         assert diff.context == 5
-        await pilot.press("left_curly_bracket", "left_curly_bracket", "left_curly_bracket")
+        await press(pilot, "left_curly_bracket", "left_curly_bracket", "left_curly_bracket")
         assert diff.context == 0
-        await pilot.press("u")
+        await press(pilot, "u")
         assert diff.mode == "split"
         assert app.settings.diff == "split" and app.settings.context == 0
 
@@ -160,11 +162,11 @@ async def test_compare_two_marked_revisions_and_the_merge_base(demo_repo: Path) 
         table.focus()
         table.select_key(table.rows_all[5].key)
         await wait_until(pilot, lambda: screen.settled)
-        await pilot.press("space")
+        await press(pilot, "space")
         marked = table.rows_all[5].data
         assert screen.marked is marked
         assert "●" in table.rows_all[5].cells[0].plain
-        await pilot.press("k", "k", "k")
+        await press(pilot, "k", "k", "k")
         await wait_until(pilot, lambda: screen.current_key == table.rows_all[2].key)
         await wait_until(pilot, lambda: screen.settled and screen.report is not None)
         doc = screen.diff.document
@@ -173,11 +175,11 @@ async def test_compare_two_marked_revisions_and_the_merge_base(demo_repo: Path) 
         assert "marked vs selected" in screen.pane("diff").detail
         assert screen.report.old.version == marked.version
         # esc clears the mark: back to the amendment itself
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: screen.marked is None and screen.settled)
         assert not screen.diff.document.old_label.startswith(marked.short)
         # b compares the working tree with the merge base of the default branch
-        await pilot.press("b")
+        await press(pilot, "b")
         await wait_until(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
         await wait_until(pilot, lambda: screen.settled)
         assert screen.diff.document.new_label.startswith("WORKTREE")
@@ -188,35 +190,35 @@ async def test_filters_lists_and_findings(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("1", "slash")
-        await pilot.press(*"wallet")
+        await press(pilot, "1", "slash")
+        await press(pilot, *"wallet")
         assert screen.contracts_table.row_count == 1
         assert "filter: wallet" in screen.pane("contracts").subtitle
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert screen.focused is screen.contracts_table
         await wait_until(pilot, lambda: "wallet" in screen.current_path and screen.settled)
-        await pilot.press("slash", "escape")
+        await press(pilot, "slash", "escape")
         assert screen.contracts_table.row_count == 7
         # the history filter
-        await pilot.press("2", "slash", *"pkce")
+        await press(pilot, "2", "slash", *"pkce")
         rows = screen.history_table.visible_rows()
         assert len(rows) == 3 and all("pkce" in r.search for r in rows)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         # findings: all -> breaking -> security -> all
         await select_revision(pilot, screen, "")
         screen.findings_filter = "all"
         total = len(screen.items)
-        await pilot.press("f")
+        await press(pilot, "f")
         assert screen.findings_filter == "breaking"
         assert all(
             it.severity in ("breaking", "critical")
             for it in (screen._item(r.key) for r in screen.findings_table.visible_rows())
         )
-        await pilot.press("f")
+        await press(pilot, "f")
         assert screen.findings_filter == "security"
         keys = [r.key for r in screen.findings_table.visible_rows()]
         assert all(screen._item(k).is_security for k in keys)
-        await pilot.press("f")
+        await press(pilot, "f")
         assert screen.findings_table.row_count == total
 
 
@@ -224,27 +226,27 @@ async def test_help_palette_checklist_and_quit(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         await wait_for_screen(pilot, HelpScreen)
         text = screen_text(app)
         assert "Move the cursor down" in text and "nav.down" in text
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert app.screen is screen
         # the palette jumps to a contract
         await open_palette(pilot, "ledger")
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await wait_until(pilot, lambda: "ledger" in (screen.current_path or ""))
         await wait_until(pilot, lambda: screen.settled)
         # ... and runs any command
         await open_palette(pilot, "unified")
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await wait_until(pilot, lambda: screen.diff.mode == "unified")
         # c: the checklist screen; esc comes back
-        await pilot.press("c")
+        await press(pilot, "c")
         await wait_for_screen(pilot, ChecklistScreen)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_for_screen(pilot, MainScreen)
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 0
 
 
@@ -254,24 +256,24 @@ async def test_keymap_from_settings_remaps_bindings(demo_repo: Path) -> None:
         screen = await settled(pilot)
         # from the top of the diff, the next important finding is the first one in line order
         # (from wherever the diff opened it could be the finding already selected)
-        await pilot.press("3", "g")
+        await press(pilot, "3", "g")
         assert screen.focused is screen.diff
         important = [it for it in screen.items if it.important]
         # (new in this amendment first: n stops on what the amendment introduced)
         first = min(important, key=lambda it: (not it.new, screen.diff.item_position(it), it.index))
         before = (screen.diff.cursor, screen.diff.selected)
         assert before[1] is not first
-        await pilot.press("n")
+        await press(pilot, "n")
         assert (screen.diff.cursor, screen.diff.selected) == before
-        await pilot.press("x")
+        await press(pilot, "x")
         assert screen.diff.selected is first
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         assert "x " in screen_text(app)
         assert "x " in str(help_screen.query_one("#help-text").content)
-        await pilot.press("escape", "q")
+        await press(pilot, "escape", "q")
         assert app.is_running  # q is no longer quit
-        await pilot.press("ctrl+q")
+        await press(pilot, "ctrl+q")
     assert app.return_code == 0
 
 
@@ -284,7 +286,7 @@ async def test_refresh_sees_a_new_draft(tmp_path: Path) -> None:
         path = screen.current_path
         target = repo / path
         target.write_text(target.read_text().replace("version: ", "version: 9", 1) + "\n")
-        await pilot.press("r")
+        await press(pilot, "r")
         await wait_until(pilot, lambda: any(e.draft != "clean" for e in screen.entries))
         await wait_until(pilot, lambda: screen.settled)
         assert screen.history_table.rows_all[0].data.kind == "worktree"
@@ -306,7 +308,7 @@ async def test_empty_repository_offers_the_demo(
 
         demo_dir = tmp_path / "demo"
         monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": str(demo_dir))
-        await pilot.press("d")
+        await press(pilot, "d")
         screen = await settled(pilot)
         assert len(screen.entries) == 7
         assert app.path == demo_dir
@@ -318,7 +320,7 @@ async def test_not_a_repository_says_so(tmp_path: Path) -> None:
         await wait_for_screen(pilot, EmptyScreen)
         text = screen_text(app)
         assert "not a repository" in text
-        await pilot.press("q")
+        await press(pilot, "q")
     assert app.return_code == 0
 
 
@@ -340,9 +342,9 @@ async def test_history_pages_load_as_the_cursor_nears_the_end(
             check=True,
         ).stdout.split()
         table = screen.history_table
-        await pilot.press("2")
+        await press(pilot, "2")
         for _ in range(40):
-            await pilot.press("G")  # the end of the list: the next page loads
+            await press(pilot, "G")  # the end of the list: the next page loads
             await wait_for_workers(pilot)
             if screen.history_done:
                 break
@@ -360,14 +362,14 @@ async def test_theme_layout_and_zoom_are_remembered(tmp_path: Path, demo_repo: P
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         app.theme = "nord"
-        await pilot.pause()
-        await pilot.press("L")
+        await handled(pilot)
+        await press(pilot, "L")
         assert screen.has_class("-columns")
-        await pilot.press("3", "z")
+        await press(pilot, "3", "z")
         assert screen.maximized is screen.pane("diff")
-        await pilot.press("z")
+        await press(pilot, "z")
         assert screen.maximized is None
-        await pilot.press("u")
+        await press(pilot, "u")
     saved = load_settings(path)
     assert (saved.theme, saved.layout) == ("nord", "columns")
     assert saved.diff in ("split", "unified") and not saved.problems
@@ -390,9 +392,9 @@ async def test_a_revision_is_judged_once_the_selection_rests(
             return findings(comparison)
 
         monkeypatch.setattr(screen.backend, "findings", spy)
-        await pilot.press("2")
+        await press(pilot, "2")
         for _ in range(3):  # each diff is shown, and the next j comes within the delay
-            await pilot.press("j")
+            await press(pilot, "j")
             key = screen.history_table.current_key
             shown = key[:7]
             await wait_until(pilot, lambda s=shown: screen.diff.document.new_label.startswith(s))
@@ -415,7 +417,7 @@ async def test_list_colours_follow_the_theme(demo_repo: Path) -> None:
         seen = []
         for theme in ("textual-dark", "textual-light", "nord"):
             app.theme = theme
-            await pilot.pause()
+            await handled(pilot)
             error = app.get_css_variables()["error"]
             style = table.cell_style(breaking)
             assert style.bgcolor == Color.parse(error) and style.bold, theme
@@ -429,8 +431,8 @@ async def test_tiny_and_huge_terminals_never_crash(demo_repo: Path) -> None:
         screen = await settled(pilot)
         for size in ((20, 6), (40, 12), (200, 60), (80, 24)):
             await pilot.resize_terminal(*size)
-            await pilot.pause()
-            await pilot.press("3", "j", "n", "u", "4", "j", "2", "j")
+            await handled(pilot)
+            await press(pilot, "3", "j", "n", "u", "4", "j", "2", "j")
             await wait_until(pilot, lambda: screen.settled)
             assert screen_text(app)
 
@@ -454,7 +456,7 @@ async def test_palette_jumps_to_a_revision_of_another_contract(demo_repo: Path) 
         assert "payments" in screen.current_path
         await wait_until(pilot, lambda: len(screen.revision_index) == len(screen.entries))
         await open_palette(pilot, "freeze_card")
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await wait_until(pilot, lambda: "wallet" in (screen.current_path or ""))
         await wait_until(pilot, lambda: screen.settled)
         row = screen.history_table.current

@@ -9,7 +9,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tui_harness import make_app, open_palette, screen_text, settled, wait_for_refresh, wait_until
+from tui_harness import (
+    handled,
+    make_app,
+    open_palette,
+    press,
+    screen_text,
+    settled,
+    wait_for_refresh,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "sample_contracts" / "payments-api.yaml").read_text(encoding="utf-8")
@@ -99,7 +108,7 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         # every revision of the hostile contract: literal authors and subjects, a diff, no crash
         screen.contracts_table.select_key(EVIL_PATH)
         await wait_until(pilot, lambda: screen.current_path == EVIL_PATH and screen.settled)
-        await pilot.press("2")
+        await press(pilot, "2")
         table = screen.history_table
         assert [r.data.kind for r in table.rows_all][:1] == ["worktree"]
         seen_banner = False
@@ -108,7 +117,7 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
             table.move_cursor(row=index)
             key = table.rows_all[index].key
             await wait_until(pilot, lambda key=key: screen.current_key == key and screen.settled)
-            await pilot.pause()
+            await handled(pilot)
             text = screen_text(app)
             _assert_clean(text)
             shown.append(text)
@@ -131,22 +140,22 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         await wait_until(pilot, lambda: bool(screen.items))
         messages = " ".join(it.message + it.was + it.now for it in screen.items)
         assert "[/]list[int]" in messages
-        await pilot.press("4")
-        await pilot.pause()
+        await press(pilot, "4")
+        await handled(pilot)
         text = screen_text(app)
         _assert_clean(text)
         assert "[/]list[int]" in text
 
         # long lines scroll sideways; the diff renders every line of the file
         screen.diff.focus()
-        await pilot.press("right_curly_bracket", "right_curly_bracket", "right_curly_bracket")
-        await pilot.press("right_curly_bracket", "right_curly_bracket", "right_curly_bracket")
+        await press(pilot, "right_curly_bracket", "right_curly_bracket", "right_curly_bracket")
+        await press(pilot, "right_curly_bracket", "right_curly_bracket", "right_curly_bracket")
         assert screen.diff.context == -1
         assert screen.diff.max_scroll_x > 2000
-        await pilot.press("l", "l", "l")
+        await press(pilot, "l", "l", "l")
         assert screen.diff.scroll_x > 0
         for _ in range(3):
-            await pilot.press("pagedown")
+            await press(pilot, "pagedown")
         _assert_clean(screen_text(app))
 
         # the palette lists revisions with their hostile subjects, literally
@@ -155,13 +164,13 @@ async def test_hostile_strings_are_shown_literally_on_every_revision(
         text = screen_text(app)
         _assert_clean(text)
         assert "[bold]boom[/] list[int]" in text
-        await pilot.press("escape")
+        await press(pilot, "escape")
 
         # b: the merge base of a branch named with "]" and Hebrew
-        await pilot.press("b")
+        await press(pilot, "b")
         await wait_until(pilot, lambda: "merge-base" in (screen.diff.document.old_label or ""))
         await wait_until(pilot, lambda: screen.settled)
-        await pilot.pause()
+        await handled(pilot)
         text = screen_text(app)
         _assert_clean(text)
         assert "main]\u05e9" in text

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
     open_checklist,
     open_palette,
+    press,
     screen_text,
     settled,
     wait_for_refresh,
@@ -39,12 +41,12 @@ async def test_refresh_keeps_the_selected_revision(own_demo: Path) -> None:
     app = make_app(own_demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("2", "j", "j", "j")
+        await press(pilot, "2", "j", "j", "j")
         await wait_until(pilot, lambda: screen.settled)
         key = screen.history_table.current_key
         path = screen.current_path
         assert screen.current_key == key and key != "WORKTREE"
-        await pilot.press("r")
+        await press(pilot, "r")
         await wait_until(pilot, lambda: screen.settled)
         # the list was rebuilt: the same contract and the same revision stay selected and shown
         assert screen.current_path == path
@@ -61,15 +63,15 @@ async def test_filter_box_shows_what_is_typed(demo_repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         for pane in ("contracts", "history", "findings"):
-            await pilot.press({"contracts": "1", "history": "2", "findings": "4"}[pane])
-            await pilot.press("slash", "s")
+            await press(pilot, {"contracts": "1", "history": "2", "findings": "4"}[pane])
+            await press(pilot, "slash", "s")
             box = screen.query_one(f"#{pane}-filter", FilterInput)
             assert screen.focused is box
-            await pilot.pause()
+            await handled(pilot)
             # one row, and that row is the text (not a border drawn over it)
             assert box.content_region.height == 1, (pane, box.region, box.content_region)
             assert "s" in screen_text(app).split("\n")[box.content_region.y]
-            await pilot.press("escape")
+            await press(pilot, "escape")
 
 
 # --- help scrolls with the list keys ------------------------------------------------------------
@@ -79,21 +81,21 @@ async def test_help_scrolls_with_j_k_g_and_G(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         scroll = help_screen.query_one("VerticalScroll")
         assert scroll.max_scroll_y > 0
-        await pilot.press("j", "j")
-        await pilot.pause()
+        await press(pilot, "j", "j")
+        await handled(pilot)
         assert scroll.scroll_y == 2
-        await pilot.press("k")
-        await pilot.pause()
+        await press(pilot, "k")
+        await handled(pilot)
         assert scroll.scroll_y == 1
-        await pilot.press("G")
-        await pilot.pause()
+        await press(pilot, "G")
+        await handled(pilot)
         assert scroll.scroll_y == scroll.max_scroll_y
-        await pilot.press("g")
-        await pilot.pause()
+        await press(pilot, "g")
+        await handled(pilot)
         assert scroll.scroll_y == 0
 
 
@@ -105,14 +107,14 @@ async def test_zoom_fills_the_screen_for_every_pane(demo_repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         for key, pane in (("1", "contracts"), ("2", "history"), ("3", "diff"), ("4", "findings")):
-            await pilot.press(key, "z")
-            await pilot.pause()
+            await press(pilot, key, "z")
+            await handled(pilot)
             region = screen.pane(pane).region
             assert screen.maximized is screen.pane(pane)
             # the whole screen but the footer
             assert region.height >= SIZE[1] - 1, (pane, region)
             assert region.width == SIZE[0], (pane, region)
-            await pilot.press("z")
+            await press(pilot, "z")
 
 
 # --- split diff pairs similar lines -------------------------------------------------------------
@@ -144,7 +146,7 @@ async def test_checklist_on_a_commit_offers_no_answers(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("2", "j", "j")
+        await press(pilot, "2", "j", "j")
         checklist = await open_checklist(pilot)
         shown = {b.binding.id for b in checklist.active_bindings.values() if b.binding.show}
         for answer in (
@@ -157,7 +159,7 @@ async def test_checklist_on_a_commit_offers_no_answers(demo_repo: Path) -> None:
         text = screen_text(app)
         assert "d starts" not in text
         assert "read-only" in text
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: app.screen is screen)
 
 
@@ -229,7 +231,7 @@ async def test_footer_always_shows_help_and_quit(demo_repo: Path) -> None:
         for width in (120, 80, 60):
             await pilot.resize_terminal(width, 24)
             for key in ("1", "2", "3", "4"):
-                await pilot.press(key)
+                await press(pilot, key)
                 await wait_for_refresh(pilot)  # the footer shows the focused pane's keys
                 footer = screen_text(app).split("\n")[-1]
                 assert "? Help" in footer and "q Quit" in footer, (width, key, footer)
@@ -237,10 +239,10 @@ async def test_footer_always_shows_help_and_quit(demo_repo: Path) -> None:
                     assert "n Next finding" in footer, (width, key, footer)
             # the keys left out of a narrow footer still work
             before = app.screen.diff.shown_mode
-            await pilot.press("3", "u")
+            await press(pilot, "3", "u")
             if app.screen.diff.shown_mode == before:  # u went back to auto: same look here
                 assert app.screen.diff.mode == "auto"
-                await pilot.press("u")
+                await press(pilot, "u")
             assert app.screen.diff.shown_mode != before
 
 
@@ -251,13 +253,13 @@ async def test_switching_revisions_resets_the_sideways_scroll(demo_repo: Path) -
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("3", "l", "l", "l")
-        await pilot.pause()
+        await press(pilot, "3", "l", "l", "l")
+        await handled(pilot)
         assert screen.diff.scroll_x > 0
         label = screen.diff.document.new_label
-        await pilot.press("2", "j")
+        await press(pilot, "2", "j")
         await wait_until(pilot, lambda: screen.diff.document.new_label != label)
-        await pilot.pause()
+        await handled(pilot)
         assert screen.diff.scroll_x == 0
 
 
@@ -268,9 +270,9 @@ async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await pilot.press("2")
+        await press(pilot, "2")
         await open_checklist(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         text = str(help_screen.query_one("#help-text").content)
         # b bumps the version here; the main screen's b (vs base) and n (next finding) do not apply
@@ -278,7 +280,7 @@ async def test_help_on_the_checklist_lists_its_keys(demo_repo: Path) -> None:
         assert "set the version" in text and "checklist.notify-all" in text
         assert "rev.base" not in text and "findings.next" not in text
         assert "nav.down" in text and "app.quit" in text
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChecklistScreen)
 
 
@@ -291,7 +293,7 @@ async def test_merge_base_compare_names_both_versions(demo_repo: Path) -> None:
         screen = await settled(pilot)
         rows = screen.history_table.rows_all
         worktree, head = rows[0].data, rows[1].data
-        await pilot.press("b")
+        await press(pilot, "b")
         await wait_until(pilot, lambda: screen.base_compare and screen.settled)
         await wait_until(pilot, lambda: screen.diff.document.old_label.startswith("merge-base"))
         doc = screen.diff.document
@@ -321,17 +323,17 @@ async def test_palette_over_the_checklist_offers_no_main_screen_commands(demo_re
     async with app.run_test(size=SIZE) as pilot:
         main = await settled(pilot)
         key = main.current_key
-        await pilot.press("2")
+        await press(pilot, "2")
         await open_checklist(pilot)
         await open_palette(pilot, "next finding")
         await wait_for_refresh(pilot)
         text = screen_text(app)
         assert "Next finding" not in text and "contract " not in text
-        await pilot.press("ctrl+a", "ctrl+k", *"help")
+        await press(pilot, "ctrl+a", "ctrl+k", *"help")
         await wait_for_workers(pilot)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         assert "checklist.bump" in str(help_screen.query_one("#help-text").content)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChecklistScreen)
         assert main.current_key == key

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from tui_harness import (
     SIZE,
+    handled,
     make_app,
+    press,
     screen_text,
     select_revision,
     settled,
@@ -89,14 +91,14 @@ async def test_log_and_tui_agree_on_the_security_count_of_the_draft(demo_repo: P
         if not entry.counts["security"]:
             assert " security" not in screen.pane("findings").detail.replace("already", "")
         # n stops first on what this amendment introduced
-        await pilot.press("3", "g", "n")
+        await press(pilot, "3", "g", "n")
         first = screen.diff.selected
         assert first is not None and first.new
         important = [it for it in screen.items if it.important]
         news = sum(1 for it in important if it.new)
         seen = [first]
         for _ in range(len(important) - 1):
-            await pilot.press("n")
+            await press(pilot, "n")
             seen.append(screen.diff.selected)
         assert [it.new for it in seen] == [True] * news + [False] * (len(important) - news)
 
@@ -108,7 +110,7 @@ async def test_a_kept_history_filter_survives_a_contract_switch(demo_repo: Path)
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("2", "slash", *"RS256", "enter", "1", "k")
+        await press(pilot, "2", "slash", *"RS256", "enter", "1", "k")
         await wait_until(pilot, lambda: screen.settled)
         # the new contract's history may match nothing: the diff says so, never "Loading"
         text = screen_text(app)
@@ -119,7 +121,7 @@ async def test_a_kept_history_filter_survives_a_contract_switch(demo_repo: Path)
             assert "No revision matches" in screen.diff.placeholder
             assert screen.items == []
         # esc in the history (after enter kept the filter) clears it
-        await pilot.press("2", "escape")
+        await press(pilot, "2", "escape")
         assert table.filter_text == "" and len(table.visible_rows()) == len(table.rows_all)
         await wait_until(pilot, lambda: screen.settled)
         assert screen.diff.document is not None
@@ -132,17 +134,17 @@ async def test_history_filter_matches_verdicts_bumps_and_tags(demo_repo: Path) -
         screen = await settled(pilot)
         await open_contract(pilot, screen, "payments-api")
         table = screen.history_table
-        await pilot.press("2", "slash", *"breaking")
+        await press(pilot, "2", "slash", *"breaking")
         rows = table.visible_rows()
         assert rows and all(r.extra["badge"].severity == "breaking" for r in rows)
         assert screen.current_key == table.current_key  # the diff follows the filter
-        await pilot.press(*["backspace"] * 8, *"fail")
+        await press(pilot, *["backspace"] * 8, *"fail")
         assert {r.data.subject[:12] for r in table.visible_rows()} >= {"Accept HS256"}
-        await pilot.press(*["backspace"] * 4, *"v3.0.0")
+        await press(pilot, *["backspace"] * 4, *"v3.0.0")
         rows = table.visible_rows()
         assert [r.extra["tags"] for r in rows] == [("payments-api/v3.0.0",)]
         # with no match, the old revision's diff is not left on screen
-        await pilot.press(*"zzz-nothing")
+        await press(pilot, *"zzz-nothing")
         assert not table.visible_rows()
         assert screen.diff.document is None and screen.current_key is None
         assert "No revision matches" in screen.diff.placeholder
@@ -160,8 +162,8 @@ async def test_older_revision_on_the_left_with_a_swap_key(demo_repo: Path) -> No
         table.focus()
         table.select_key(newer.rev)
         await wait_until(pilot, lambda: screen.settled)
-        await pilot.press("space")  # mark the newer one, then select the older one
-        await pilot.press("j", "j", "j")
+        await press(pilot, "space")  # mark the newer one, then select the older one
+        await press(pilot, "j", "j", "j")
         await wait_until(pilot, lambda: screen.current_key == older.rev and screen.settled)
         await wait_until(pilot, lambda: screen.report is not None)
         doc = screen.diff.document
@@ -169,7 +171,7 @@ async def test_older_revision_on_the_left_with_a_swap_key(demo_repo: Path) -> No
         assert screen.report.old.version == older.version
         assert "older left" in screen.pane("diff").detail
         # s swaps the sides: a rollback, judged as such only when asked
-        await pilot.press("s")
+        await press(pilot, "s")
         await wait_until(pilot, lambda: screen.settled and screen.report is not None)
         doc = screen.diff.document
         assert doc.old_label.startswith(newer.short) and doc.new_label.startswith(older.short)
@@ -206,7 +208,7 @@ async def test_u_cycles_split_unified_and_auto(demo_repo: Path) -> None:
         assert diff.mode == "auto" and diff.shown_mode == "unified"
         seen = []
         for _ in range(3):
-            await pilot.press("u")
+            await press(pilot, "u")
             seen.append(diff.mode)
         assert seen == ["split", "unified", "auto"]  # auto is reachable again
         assert "(auto)" in screen.pane("diff").info
@@ -216,7 +218,7 @@ async def test_u_cycles_split_unified_and_auto(demo_repo: Path) -> None:
         assert screen.diff.shown_mode == "split"
         seen = []
         for _ in range(3):
-            await pilot.press("u")
+            await press(pilot, "u")
             seen.append((screen.diff.mode, screen.diff.shown_mode))
         assert seen == [("unified", "unified"), ("split", "split"), ("auto", "split")]
 
@@ -266,19 +268,19 @@ async def test_finding_detail_shows_everything_copies_and_accepts(tmp_path: Path
         breaking = next(it for it in screen.items if it.severity == "breaking")
         table.focus()
         table.select_key(str(breaking.index))
-        await pilot.press("enter")
+        await press(pilot, "enter")
         detail = await wait_for_screen(pilot, FindingScreen)
         text = finding_text(breaking)
         for label in ("rationale", "citation", "breaks", "was", "now", "status", "fingerprint"):
             assert f"\n{label}" in "\n" + text, label
         assert "https://www.rfc-editor.org/rfc/" in text or "https://" in text
         assert "rationale" in screen_text(app)
-        await pilot.press("y")
+        await press(pilot, "y")
         assert app.clipboard == text
         # accepting it goes through the amend action and is kept in the record
-        await pilot.press("a")
+        await press(pilot, "a")
         dialog = await wait_for_screen(pilot, ReasonDialog)
-        await pilot.press(*"consumers migrated in the release train", "enter")
+        await press(pilot, *"consumers migrated in the release train", "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, (ReasonDialog, FindingScreen)))
         del detail, dialog
         records = list((repo / "amendments").rglob("*.yaml"))
@@ -289,11 +291,11 @@ async def test_finding_detail_shows_everything_copies_and_accepts(tmp_path: Path
         present = next(it for it in screen.items if it.kind == "security" and not it.new)
         table.focus()
         table.select_key(str(present.index))
-        await pilot.press("enter")
+        await press(pilot, "enter")
         detail = await wait_for_screen(pilot, FindingScreen)
         assert "already present" in finding_text(present) and not detail.can_accept
         assert "fix" in finding_text(present)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, FindingScreen))
 
 
@@ -306,9 +308,9 @@ async def test_checklist_pane_keys_and_80x24(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_checklist(pilot)
-        await pilot.press("2")
+        await press(pilot, "2")
         assert screen.focused is screen.items_table
-        await pilot.press("1")
+        await press(pilot, "1")
         assert screen.focused is screen.steps_table
         await wait_for_refresh(pilot)
         text = screen_text(app)
@@ -334,23 +336,23 @@ async def test_help_screen_can_be_searched(demo_repo: Path) -> None:
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         help_screen = await wait_for_screen(pilot, HelpScreen)
         everything = str(help_screen.query_one("#help-text").content)
         assert "Swap sides" in everything and "Refresh" in everything
-        await pilot.press("slash", *"swap")
+        await press(pilot, "slash", *"swap")
         shown = str(help_screen.query_one("#help-text").content)
         assert "Swap sides" in shown and "Refresh" not in shown
         # keys typed into the search are not commands (q does not close the screen)
-        await pilot.press("backspace", "backspace", "backspace", "backspace", *"quit")
+        await press(pilot, "backspace", "backspace", "backspace", "backspace", *"quit")
         assert isinstance(app.screen, HelpScreen)
         assert "Quit the workbench" in str(help_screen.query_one("#help-text").content)
-        await pilot.press("enter", "escape")  # esc clears the kept search first
+        await press(pilot, "enter", "escape")  # esc clears the kept search first
         assert isinstance(app.screen, HelpScreen) and help_screen.search_text == ""
         assert "Refresh" in str(help_screen.query_one("#help-text").content)
-        await pilot.press("slash", *"zzzz")
+        await press(pilot, "slash", *"zzzz")
         assert "No key matches" in str(help_screen.query_one("#help-text").content)
-        await pilot.press("escape", "escape")
+        await press(pilot, "escape", "escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
 
@@ -367,10 +369,10 @@ async def test_n_scrolls_sideways_to_the_changed_token_and_w_wraps(demo_repo: Pa
         column = line.index("acr")
         text_w = diff._text_width(diff.scrollable_content_region.width)
         assert column > text_w  # the changed token is past the edge of the split column
-        await pilot.press("3", "g")
+        await press(pilot, "3", "g")
         assert round(diff.scroll_x) == 0
         for _ in range(len(screen.items)):
-            await pilot.press("n")
+            await press(pilot, "n")
             if diff.selected is not None and diff.selected.index == claim.index:
                 break
         assert diff.selected.index == claim.index
@@ -379,11 +381,11 @@ async def test_n_scrolls_sideways_to_the_changed_token_and_w_wraps(demo_repo: Pa
         assert "acr" in screen_text(app)
         # w folds long lines: no sideways scrolling, the line's end on a continuation row
         rows = diff.row_count
-        await pilot.press("w")
+        await press(pilot, "w")
         assert diff.wrap and diff.row_count > rows and diff.max_scroll_x == 0
         assert "wrap" in screen.pane("diff").info
         assert "scope, acr]" in screen_text(app).replace("\n", " ") or "acr]" in screen_text(app)
-        await pilot.press("w")
+        await press(pilot, "w")
         assert not diff.wrap and diff.row_count == rows
 
 
@@ -392,11 +394,11 @@ async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
         diff = screen.diff
-        await pilot.press("3", "slash", *"hs256")
+        await press(pilot, "3", "slash", *"hs256")
         count = len(diff.matches)
         assert count >= 2
         assert f"{count} matches" in screen.pane("diff").subtitle
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert screen.focused is diff and diff.search == "hs256"
 
         def cursor_text() -> str:
@@ -406,23 +408,23 @@ async def test_slash_searches_the_diff_and_filters_the_lists(demo_repo: Path) ->
 
         seen = []
         for _ in range(count):
-            await pilot.press("n")
+            await press(pilot, "n")
             assert "hs256" in cursor_text()
             seen.append(diff.match_index)
         assert sorted(set(seen)) == list(range(count))  # n visits every match, then wraps
-        await pilot.press("N")
+        await press(pilot, "N")
         assert diff.match_index == seen[-2]
         # the current match is drawn in its own colour
         side, line, _ = diff.matches[diff.match_index]
         strip = diff._text_strip(side, line, "", -1)
         assert any(seg.style and seg.style.bgcolor for seg in strip if "HS256" in seg.text.upper())
         # esc clears the search; n is the findings' n again
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert diff.search == "" and diff.matches == []
-        await pilot.press("n")
+        await press(pilot, "n")
         assert diff.selected is not None and diff.selected.important
         # in the history, / stays a filter
-        await pilot.press("2", "slash", *"hs256")
+        await press(pilot, "2", "slash", *"hs256")
         table = screen.history_table
         assert table.filter_text == "hs256" and len(table.visible_rows()) < len(table.rows_all)
 
@@ -432,8 +434,8 @@ async def test_a_diff_search_with_no_match_is_shown_literally(demo_repo: Path) -
     app = make_app(demo_repo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled(pilot)
-        await pilot.press("3", "slash", *"[/]x", "enter", "n")
-        await pilot.pause()
+        await press(pilot, "3", "slash", *"[/]x", "enter", "n")
+        await handled(pilot)
         assert screen.diff.search == "[/]x" and screen.diff.matches == []
         notes = [(str(n.message), n.markup) for n in app._notifications]
         # shown as typed, and the toast does not parse it as markup

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tui_harness import make_app, settled, wait_for_refresh, wait_for_screen, wait_until
+from tui_harness import make_app, press, settled, wait_for_refresh, wait_for_screen, wait_until
 
 from workbench.tui.screens.empty import EmptyScreen
 from workbench.tui.screens.help import HelpScreen
@@ -39,9 +39,9 @@ async def _open_breaking_amendment(pilot) -> MainScreen:
 def test_breaking_amendment(snap_compare, demo_repo_clean: Path, size) -> None:
     async def run_before(pilot) -> None:
         screen = await _open_breaking_amendment(pilot)
-        await pilot.press("4", "j", "k")  # the worst finding, first in the list, shown in the diff
+        await press(pilot, "4", "j", "k")  # the worst finding, first in the list, shown in the diff
         assert screen.diff.selected.severity == "breaking"
-        await pilot.press("3")
+        await press(pilot, "3")
         await wait_for_refresh(pilot)
 
     assert snap_compare(make_app(demo_repo_clean), terminal_size=size, run_before=run_before)
@@ -54,9 +54,9 @@ def test_breaking_amendment_in_theme(snap_compare, demo_repo_clean: Path, theme:
 
     async def run_before(pilot) -> None:
         screen = await _open_breaking_amendment(pilot)
-        await pilot.press("4", "j", "k")
+        await press(pilot, "4", "j", "k")
         assert screen.diff.selected.severity == "breaking"
-        await pilot.press("3")
+        await press(pilot, "3")
         await wait_for_refresh(pilot)
 
     app = make_app(demo_repo_clean, theme=theme)
@@ -67,7 +67,7 @@ def test_breaking_amendment_in_theme(snap_compare, demo_repo_clean: Path, theme:
 def test_security_filter(snap_compare, demo_repo_clean: Path, size) -> None:
     async def run_before(pilot) -> None:
         screen = await _open_breaking_amendment(pilot)
-        await pilot.press("4", "f", "f")
+        await press(pilot, "4", "f", "f")
         assert screen.findings_filter == "security"
         await wait_for_refresh(pilot)
 
@@ -78,7 +78,7 @@ def test_security_filter(snap_compare, demo_repo_clean: Path, size) -> None:
 def test_help_screen(snap_compare, demo_repo_clean: Path, size) -> None:
     async def run_before(pilot) -> None:
         await settled(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         await wait_for_screen(pilot, HelpScreen)
         await wait_for_refresh(pilot)
 
@@ -117,7 +117,7 @@ def test_finding_detail(snap_compare, demo_repo_clean: Path) -> None:
 
     async def run_before(pilot) -> None:
         screen = await _open_breaking_amendment(pilot)
-        await pilot.press("4", "home", "enter")  # the worst finding, first in the list
+        await press(pilot, "4", "home", "enter")  # the worst finding, first in the list
         detail = await wait_for_screen(pilot, FindingScreen)
         assert detail.item.severity == "breaking"
         await wait_for_refresh(pilot)

@@ -15,7 +15,16 @@ from rich.color import ANSI_COLOR_NAMES
 from rich.style import Style
 from textual._color_constants import COLOR_NAME_TO_RGB
 from textual.color import Color
-from tui_harness import SIZE, make_app, open_palette, settled, wait_for_screen, wait_until
+from tui_harness import (
+    SIZE,
+    handled,
+    make_app,
+    open_palette,
+    press,
+    settled,
+    wait_for_screen,
+    wait_until,
+)
 
 import workbench.tui
 from workbench.tui.app import create_app
@@ -133,7 +142,7 @@ async def test_the_workbench_themes_are_offered_and_mono_has_no_hue(demo_repo: P
         assert set(THEME_NAMES) == {LIGHT_THEME, MONO_THEME} <= set(app.available_themes)
         assert not app.get_theme(LIGHT_THEME).dark
         app.theme = MONO_THEME
-        await pilot.pause()
+        await handled(pilot)
         colours = {}
         for name, value in app.get_css_variables().items():
             try:
@@ -176,7 +185,7 @@ async def test_switching_themes_repaints_the_lists_and_the_diff(demo_repo: Path)
         seen = {}
         for theme in ("textual-dark", LIGHT_THEME, MONO_THEME):
             app.theme = theme
-            await pilot.pause()
+            await handled(pilot)
             styles = {s: history.cell_style(c) for s, c in badges.items()}
             seen[theme] = styles["breaking"]
             # the findings list draws its badge as the history does (mono's transparent
@@ -199,19 +208,19 @@ async def test_switching_themes_repaints_the_lists_and_the_diff(demo_repo: Path)
                 assert not styles["breaking"].reverse
         assert len(set(seen.values())) == 3
         # the diff gutter: a symbol per severity, in the theme's style
-        await pilot.press("4", "G", "g")  # the breaking finding (the first), shown in the diff
+        await press(pilot, "4", "G", "g")  # the breaking finding (the first), shown in the diff
         diff = screen.diff
         await wait_until(pilot, lambda: getattr(diff.selected, "severity", "") == "breaking")
-        await pilot.pause()
+        await handled(pilot)
         assert SEVERITY_MARKS["breaking"] in "\n".join(
             diff.render_line(y).text for y in range(diff.size.height)
         )
         app.theme = MONO_THEME
-        await pilot.pause()
+        await handled(pilot)
         mark = diff._style("mark-breaking", partial=True)
         assert mark.reverse and mark.bold and _grey(mark.color.get_truecolor().hex)
         app.theme = LIGHT_THEME
-        await pilot.pause()
+        await handled(pilot)
         mark = diff._style("mark-breaking", partial=True)
         light_error = Color.parse(app.get_css_variables()["error"])
         assert mark.color == light_error.rich_color and not mark.reverse
@@ -230,7 +239,7 @@ async def test_the_legend_names_every_mark(demo_repo: Path) -> None:
     app = make_app(demo_repo, theme=MONO_THEME)
     async with app.run_test(size=(120, 60)) as pilot:
         await settled(pilot)
-        await pilot.press("question_mark")
+        await press(pilot, "question_mark")
         screen = await wait_for_screen(pilot, HelpScreen)
         text = str(screen.query_one("#help-text").content)
         for glyph, _, meaning in LEGEND:
@@ -252,14 +261,14 @@ async def test_the_palette_picks_a_theme_and_the_settings_keep_it(
         await settled(pilot)
         palette = await open_palette(pilot, "change theme")
         await wait_until(pilot, lambda: first_hit().startswith("Change theme"))
-        await pilot.press("enter")
+        await press(pilot, "enter")
         # Textual's theme picker: another palette, of themes
         await wait_until(
             pilot, lambda: isinstance(app.screen, CommandPalette) and app.screen is not palette
         )
-        await pilot.press(*MONO_THEME)
+        await press(pilot, *MONO_THEME)
         await wait_until(pilot, lambda: first_hit() == MONO_THEME)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await wait_until(pilot, lambda: app.theme == MONO_THEME)
     assert load_settings(path).theme == MONO_THEME
     # the next start reads it (the settings file is the user's, not an override)
@@ -299,7 +308,7 @@ async def test_the_starting_theme(
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert app.theme == expected
-        await pilot.press("L")  # a saved setting: the theme saved is still the user's own
+        await press(pilot, "L")  # a saved setting: the theme saved is still the user's own
     assert load_settings(path).theme == LIGHT_THEME
 
 

@@ -7,6 +7,8 @@
   (answers that start more work are waited for too).
 - ``wait_until(pilot, condition)``: until ``condition()`` holds, waiting on the workers between
   checks; ``settled(pilot)``: the main screen once nothing is loading.
+- ``press(pilot, *keys)``: keys as ``pilot.press`` sends them, each handled before the next,
+  then what they started; waits on the app's queues and workers, not on an idle CPU.
 - ``screen_text(app)``: the text on screen, as the terminal would show it.
 """
 
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from textual import events
 from textual.command import CommandPalette
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.screen import Screen
 
 from workbench.tui.app import WorkbenchApp, create_app
@@ -104,6 +109,77 @@ async def wait_for_screen(pilot, kind: type[S]) -> S:
     return app.screen  # type: ignore[return-value]
 
 
+def _key_event(key: str) -> events.Key:
+    """The event of ``key`` as Textual's Pilot builds it (``"a"``, ``"ctrl+p"``, ``"["``)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+def _queued(app: WorkbenchApp) -> bool:
+    """Whether the app or a node of its screens has work still to do: messages queued,
+    callbacks waiting for the next idle moment or the next refresh."""
+    nodes = [app, *(n for s in app.screen_stack for n in s.walk_children(with_self=True))]
+    return bool(
+        app.screen._callbacks
+        or any(node.message_queue_size or node._next_callbacks for node in nodes)
+    )
+
+
+async def _drained(pilot) -> None:
+    """Until the app's queues are empty (a refresh is left to the screen's timer)."""
+    app = pilot.app
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        await pilot._wait_for_screen(TIMEOUT)
+        if not _queued(app):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the app never stopped handling messages")
+
+
+async def handled(pilot) -> None:
+    """Until the app has handled every message queued, and what handling them queued: a marker
+    through every queue of the screen (Pilot's own wait) until nothing is left to do, then one
+    refresh of the screen (which may queue more: then again); animations finished. Private
+    parts of Textual 8 are used here (the refresh, the queues' callbacks), in this one place."""
+    app = pilot.app
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        await pilot._wait_for_screen(TIMEOUT)
+        if not _queued(app):
+            await app.animator.wait_until_complete()
+            app.screen._on_timer_update()  # the refresh the screen's timer makes each frame
+            await pilot._wait_for_screen(TIMEOUT)
+            if not _queued(app):
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError("the app never stopped handling messages")
+
+
+async def press(pilot, *keys: str) -> None:
+    """``pilot.press(*keys)`` without its waits for an idle CPU: each key is handled before the
+    next is sent (a key that opens a screen is handled before the next key, which goes to that
+    screen), then the workers the keys started are waited for and the screen is refreshed
+    (once, not after every key: a refresh of the whole screen is most of a key's cost).
+
+    Pilot sleeps 20 ms twice after every key and, while a worker thread computes, up to a
+    second more (it compares process time with wall time); on a loaded machine the process
+    gets little CPU, looks idle, and a test reads the screen before the answer arrived."""
+    app = pilot.app
+    for key in keys:
+        event = _key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+        await _drained(pilot)
+    await wait_for_workers(pilot)
+    await handled(pilot)
+
+
 def main_screen(app: WorkbenchApp) -> MainScreen:
     """The main screen, also while another screen (help, checklist) is on top of it."""
     for screen in app.screen_stack:
@@ -133,9 +209,9 @@ async def select_revision(pilot, screen: MainScreen, subject: str) -> None:
 
 async def open_palette(pilot, query: str) -> CommandPalette:
     """``ctrl+p``, then ``query`` typed once the palette is open; its hits are listed."""
-    await pilot.press("ctrl+p")
+    await press(pilot, "ctrl+p")
     palette = await wait_for_screen(pilot, CommandPalette)
-    await pilot.press(*query)
+    await press(pilot, *query)
     await wait_for_workers(pilot)  # the palette gathers its hits in a worker
     return palette
 
@@ -157,7 +233,7 @@ async def open_checklist(pilot, *, select: str | None = None) -> ChecklistScreen
         key = next(r.key for r in table.rows_all if r.data.kind == select)
         table.select_key(key)
         await wait_until(pilot, lambda: main.current_key == key and main.settled)
-    await pilot.press("c")
+    await press(pilot, "c")
     screen = await wait_for_screen(pilot, ChecklistScreen)
     await checklist_idle(pilot, screen)
     return screen

@@ -438,18 +438,24 @@ def case(id: str, world: str, *args: str, **kw) -> Case:
 
 ESC52 = "\\x1b]52"  # how OSC 52 looks once escaped
 ESC_RLO = "\\u202e"
-# the terminal UI: open the checklist of the draft, edit the contract, come back, quit
-# (a cue, then a moment for the bindings; a second q in case the first came too early)
+# the terminal UI: the main screen drawn (a cue, then a moment for the bindings)
 TUI_READY = (("payments-api", b""), (1.0, b""))
-TUI_EDIT = (
-    *TUI_READY,
-    (0.0, b"c"),
-    ("Versioning", b""),
-    (1.0, b"E"),
-    (2.0, b"\x1b"),
-    (1.0, b"q"),
-    (3.0, b"q"),
-)
+
+
+def tui_edit(notice: str) -> tuple[tuple[float | str, bytes], ...]:
+    """c opens the checklist and, once it says what is left to answer, E opens the editor;
+    once the app says what became of it (``notice``), escape goes back to the main screen and,
+    once that is drawn, q quits (a second q if the first was lost). Each key waits on what the
+    screen shows, not on a delay: a loaded machine is slow, never early."""
+    return (
+        *TUI_READY,
+        (0.0, b"c"),
+        ("to answer", b"E"),
+        (notice, b"\x1b"),
+        ("WORKTREE", b"q"),
+        (3.0, b"q"),
+    )
+
 
 CASES = [
     # terminal injection: the unknown key of the issue, in every command it reached
@@ -793,7 +799,7 @@ CASES = [
         "values",
         codes=OK,
         env=(("EDITOR", "/nonexistent/editor"),),
-        keys=TUI_EDIT,
+        keys=tui_edit("editor not found"),
         timeout=12,
         shows="editor",
         writes=True,
@@ -803,7 +809,7 @@ CASES = [
         "values",
         codes=OK,
         env=(("EDITOR", "false"),),
-        keys=TUI_EDIT,
+        keys=tui_edit("exited with status 1"),
         timeout=15,
         writes=True,
     ),
