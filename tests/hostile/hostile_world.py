@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import math
 import os
 import re
 import resource
@@ -31,9 +32,13 @@ DATA = HERE / "data"
 ROOT = HERE.parent.parent
 SAMPLE = (ROOT / "sample_contracts" / "payments-api.yaml").read_text(encoding="utf-8")
 
-# Each command must finish within TIMEOUT seconds (killed otherwise: a failure, not a slow
-# pass) and within MEMORY bytes of address space (RLIMIT_AS, inherited by git).
+# Each command must finish within TIMEOUT seconds of CPU time (RLIMIT_CPU, so the bound does
+# not depend on how loaded the machine is: unbounded work such as an alias bomb is killed, a
+# failure and not a slow pass), within WALL_FACTOR times that in wall-clock time (a guard
+# against a command that hangs without working), and within MEMORY bytes of address space
+# (RLIMIT_AS). Both limits are inherited by git.
 TIMEOUT = float(os.environ.get("HOSTILE_TIMEOUT", "5"))
+WALL_FACTOR = 6
 MEMORY = 768 * 1024 * 1024
 
 # --- hostile strings ------------------------------------------------------------------------
@@ -80,7 +85,7 @@ def unsafe_in(text: str) -> list[str]:
 @dataclass
 class Result:
     argv: list[str]
-    code: int | None  # None: killed at the timeout
+    code: int | None  # None: killed at the timeout (wall clock or CPU time)
     output: str  # what the terminal received (stdout and stderr), CRLF as LF
     stdout: str | None  # standard output, when it went to a pipe instead of the terminal
     elapsed: float
@@ -104,9 +109,12 @@ def workbench_argv() -> list[str]:
     return [sys.executable, "-c", "from workbench.cli import main; main()"]
 
 
-def _limits(memory: int) -> Callable[[], None]:
+def _limits(memory: int, cpu: float) -> Callable[[], None]:
+    seconds = max(1, math.ceil(cpu))
+
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
@@ -124,7 +132,8 @@ def run_workbench(
     keys: Sequence[tuple[float | str, bytes]] = (),
 ) -> Result:
     """Run ``workbench ARGS`` with the terminal as its standard input, output and error (or
-    standard output on a pipe with ``stdout_pipe``), killed after ``timeout`` seconds.
+    standard output on a pipe with ``stdout_pipe``), killed after ``timeout`` seconds of CPU
+    time or ``WALL_FACTOR`` times that on the clock.
 
     ``prefix`` runs it under another command (a mount namespace); ``keys`` are typed into the
     terminal (for the terminal UI), each after a delay in seconds or once the screen shows a
@@ -140,13 +149,13 @@ def run_workbench(
         stdin=slave,
         stdout=subprocess.PIPE if stdout_pipe else slave,
         stderr=slave,
-        preexec_fn=_limits(memory),
+        preexec_fn=_limits(memory, timeout),
         start_new_session=True,
     )
     os.close(slave)
     chunks: list[bytes] = []
     out_chunks: list[bytes] = []
-    deadline = started + timeout
+    deadline = started + timeout * WALL_FACTOR
     pending = list(keys)
     usage: list[resource.struct_rusage] = []
     typed_at = started  # when the last key was typed (or the start)
@@ -184,7 +193,9 @@ def run_workbench(
     end = time.monotonic() + 5
     while not _reap(proc, usage) and time.monotonic() < end:
         time.sleep(0.02)
-    code = None if killed else proc.returncode
+    # past its CPU limit the kernel sends SIGXCPU (soft) or SIGKILL (hard)
+    over_cpu = proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+    code = None if killed or over_cpu else proc.returncode
     lingering = not killed and _lingers(proc.pid)
     os.close(master)
     elapsed = time.monotonic() - started

@@ -35,6 +35,7 @@ from hostile_world import (
     RLO,
     TIMEOUT,
     TRACEBACK,
+    WALL_FACTOR,
     Result,
     World,
     changed,
@@ -925,7 +926,10 @@ def test_hostile(c: Case, worlds: Callable[[str], World], tmp_path: Path) -> Non
 
 
 def check_result(c: Case, result: Result) -> None:
-    assert not result.timed_out, f"still running after {c.timeout} s\n{result}"
+    assert not result.timed_out, (
+        f"killed: over {c.timeout} s of CPU time or {c.timeout * WALL_FACTOR} s on the clock\n"
+        f"{result}"
+    )
     text = screen_text(result.output) if c.keys else result.output
     assert TRACEBACK.search(text) is None, f"traceback\n{result}"
     if not c.keys:  # a terminal UI draws with escape sequences: only its words are checked
@@ -956,3 +960,16 @@ def strings(data: object) -> list[str]:
     if isinstance(data, list):
         return [s for v in data for s in strings(v)]
     return []
+
+
+def test_unbounded_work_is_killed_by_its_cpu_limit(tmp_path: Path) -> None:
+    """The bound each case is held to counts CPU time, so a loaded machine does not fail a
+    case, and work that never ends is still killed: a busy loop in place of the command."""
+    result = run_workbench(
+        [],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        prefix=(sys.executable, "-c", "while True: pass", "--"),
+        timeout=1,
+    )
+    assert result.timed_out, result
