@@ -283,21 +283,22 @@ class Backend:
         A badge is data about one revision: whatever prevents the verdict is that revision's
         badge (``invalid``, or ``error`` with the reason), never a failure of the whole list."""
         from workbench.history.log import log_entry
-        from workbench.report.log import bump_status
+        from workbench.history.logrow import SEVERITY
 
         try:
             entry = log_entry(self.repo, revision)
         except Exception as exc:
             return Badge("error", error=describe(exc))
-        report = entry.report
-        if report is None:
+        # the compact row, not the report: a badge never unpickles a whole report, so browsing a
+        # long history keeps no report in memory it does not show
+        row, bump = entry.row, entry.bump
+        if row is None or bump is None:
             return Badge("invalid" if entry.invalid else "error", error=entry.error or "")
-        verdict = report.verdict
         counts = entry.counts
         gate, security = entry.gate, entry.security
-        needs, got, ok = bump_status(verdict)
+        needs, got, ok = bump
         return Badge(
-            verdict.severity or "none",
+            row[SEVERITY] or "none",
             counts.get("weakens", 0),
             fails=bool(gate and gate.fails),
             gate=gate.sentence if gate else "",
