@@ -370,7 +370,7 @@ def absolute_refs(data: dict) -> dict:
 
     out = data
     for raw, schema in list(iter_embedded_schemas(data)):
-        new = _rewrite(schema, schema, raw, 0)  # the pointer is spelled only where needed
+        new = _rewritten(schema, raw)  # the pointer is spelled only where needed
         if new is schema:
             continue
         if out is data:
@@ -381,6 +381,27 @@ def absolute_refs(data: dict) -> dict:
             node = node[part]
         node[raw[-1]] = new
     return out
+
+
+# Rewritten schemas by identity and place: revisions read one after another share every
+# schema an amendment did not touch (see contract.dialects). Two generations, bounded; an
+# entry holds its schema, so its id is not reused meanwhile.
+_MEMO_SIZE = 1 << 13
+_memo: list[dict[tuple[int, tuple], tuple[Any, Any]]] = [{}, {}]
+
+
+def _rewritten(schema: Any, raw: tuple) -> Any:
+    if not isinstance(schema, dict):
+        return _rewrite(schema, schema, raw, 0)
+    key = (id(schema), raw)
+    current, previous = _memo
+    hit = current.get(key) or previous.get(key)
+    new = hit[1] if hit is not None and hit[0] is schema else _rewrite(schema, schema, raw, 0)
+    if len(current) >= _MEMO_SIZE:
+        _memo[:] = [{}, current]
+        current = _memo[0]
+    current[key] = (schema, new)
+    return new
 
 
 def _rewrite(node: Any, root: Any, prefix: tuple, depth: int) -> Any:

@@ -15,6 +15,7 @@ ids alone (:meth:`Judge.cached_judgement`); cold, each blob is read and parsed o
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import threading
@@ -289,10 +290,17 @@ class Judge:
         outer = getattr(self._pinned, "pins", None)
         pins: dict = {} if outer is None else outer
         self._pinned.pins = pins
+        # Judging builds and drops millions of acyclic objects (two parsed revisions, their
+        # locations, the report): the cyclic collector would rescan the whole heap, a large
+        # description's included, again and again meanwhile (as loading, see sources.loading)
+        enabled = gc.isenabled()
+        gc.disable()
         try:
             return self._judgement(revision, pins)
         finally:
             self._pinned.pins = outer
+            if enabled:
+                gc.enable()
 
     def _judgement(self, revision: Revision, pins: dict) -> Judgement:
         """:meth:`judgement` computed: each content read and parsed once (``pins``)."""
