@@ -305,7 +305,7 @@ class _Reader:
             unit = self._reusable(key, item_raw)
             eids: list[str] | None = None
             if unit is not None:
-                eids = _endpoint_ids(unit.item, str(route), taken)
+                eids = _ids(unit.ops, str(route), taken)
                 if eids == unit.eids:
                     self._replay(key, unit)
                     out.update(zip(eids, unit.result, strict=True))
@@ -314,14 +314,14 @@ class _Reader:
             try:
                 item_src, item = self.deref(key, item_raw)
                 if eids is None:
-                    eids = _endpoint_ids(item, str(route), taken)
+                    eids = _ids(_named(item), str(route), taken)
                 eps = [
                     self.operation(eid, method, op, route, item_src, top, schemes)
                     for eid, (method, op) in zip(eids, _operations(item), strict=True)
                 ]
             finally:
                 done = self._stop(record)
-            self.memo.units[key] = _Unit(_digest(item_raw), item, eids, eps, *done)
+            self.memo.units[key] = _Unit(_digest(item_raw), _named(item), eids, eps, *done)
             out.update(zip(eids, eps, strict=True))
         return out
 
@@ -478,7 +478,7 @@ class _Reader:
             result = self.schema(("components", "schemas", str(name)), key, schema)
         finally:
             done = self._stop(record)
-        self.memo.units[key] = _Unit(_digest(schema), schema, [], result, *done)
+        self.memo.units[key] = _Unit(_digest(schema), [], [], result, *done)
         return result
 
 
@@ -491,7 +491,7 @@ class _Unit:
     """One path item or component schema as a reading converted it (see ``_reusable``)."""
 
     digest: bytes | None  # its raw value, as _digest writes it
-    item: Any  # the path item its reference led to (the raw value itself when none)
+    ops: list[tuple[str, Any]]  # a path item's operations: (method, operationId)
     eids: list[str]
     result: Any
     values: dict
@@ -531,11 +531,16 @@ def _operations(item: Any) -> list[tuple[str, dict]]:
     return [(m, op) for m in METHODS if isinstance(op := item.get(m), dict)]
 
 
-def _endpoint_ids(item: Any, route: str, taken: set[str]) -> list[str]:
+def _named(item: Any) -> list[tuple[str, Any]]:
+    """``(method, operationId)`` of a path item's operations, in order."""
+    return [(method, op.get("operationId")) for method, op in _operations(item)]
+
+
+def _ids(named: list[tuple[str, Any]], route: str, taken: set[str]) -> list[str]:
     """The ids of a path item's operations, in order, each added to ``taken``."""
     eids = []
-    for method, op in _operations(item):
-        eid = _endpoint_id(op.get("operationId"), method, route, taken)
+    for method, operation_id in named:
+        eid = _endpoint_id(operation_id, method, route, taken)
         taken.add(eid)
         eids.append(eid)
     return eids
