@@ -20,6 +20,7 @@ keyword. Everything else is ``risky`` with the reason it could not be decided.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,11 +148,21 @@ class SideDocs:
     def doc(self, name: str) -> Doc:
         d = self._docs.get(name)
         if d is None:
-            # nullable (OpenAPI 3.0) is honoured for every schema of a contract
-            root = absolute_refs(self.contract.norm)
-            d = Doc(root, dialect(name, nullable=True), standalone=False)
+            # one per contract and dialect, kept while the contract lives: in a log each
+            # revision is the new side of one amendment and the old side of the next
+            kept = _CONTRACT_DOCS.get(self.contract)
+            if kept is None:
+                kept = _CONTRACT_DOCS.setdefault(self.contract, {})
+            d = kept.get(name)
+            if d is None:
+                # nullable (OpenAPI 3.0) is honoured for every schema of a contract
+                root = absolute_refs(self.contract.norm)
+                d = kept.setdefault(name, Doc(root, dialect(name, nullable=True), standalone=False))
             self._docs[name] = d
         return d
+
+
+_CONTRACT_DOCS: weakref.WeakKeyDictionary[Contract, dict[str, Doc]] = weakref.WeakKeyDictionary()
 
 
 class RootJudge:

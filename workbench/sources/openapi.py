@@ -412,7 +412,8 @@ class _Reader:
         b = self.b
         b.values.update(unit.values)
         b.keys.update(unit.keys)
-        b.trees.update(unit.trees)
+        if unit.trees:
+            b.trees.update(unit.trees)
         self.memo.units[key] = unit
 
     def _start(self) -> tuple:
