@@ -98,3 +98,20 @@ def test_what_was_scanned_before_is_taken_over() -> None:
     after = JsonLocator(json.dumps(new, indent=2))
     after.value(("paths", "/r150"))
     assert len(after._containers[("paths",)].members) == 200  # not scanned again
+
+
+def test_the_members_before_an_amendment_are_taken_over() -> None:
+    rng = random.Random(0)
+    old = _doc(rng, routes=200)
+    new = json.loads(json.dumps(old))
+    new["paths"]["/r100"]["get"]["operationId"] = "renamed"
+    before = _fresh(json.dumps(old, indent=2))
+    before.value(("paths", "/r199"))
+    after = JsonLocator(json.dumps(new, indent=2))
+    after.value(("paths", "/r050"))
+    members = after._containers[("paths",)].members
+    assert "/r100" in members and "/r101" not in members  # up to the amended one, not past
+    fresh = _fresh(json.dumps(new, indent=2))
+    for n in range(200):
+        path = ("paths", f"/r{n:03d}", "get", "operationId")
+        assert after.value(path) == fresh.value(path)

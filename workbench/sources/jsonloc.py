@@ -41,11 +41,28 @@ class _Container:
         self.pending = False  # pos is at the value of the last member found, not yet skipped
         self.members: dict[Any, tuple[int, int]] = {}  # key -> (key offset or -1, value offset)
 
-    def copy(self) -> _Container:
+    def copy(self, shared: int) -> _Container | None:
+        """What this scan found in the first ``shared`` characters (of this text, and of
+        another that begins with them): all of it when the scan stayed there, else the
+        members up to the last one whose value starts there, that value not yet skipped."""
         box = _Container.__new__(_Container)
         for name in _Container.__slots__:
             setattr(box, name, getattr(self, name))
-        box.members = dict(self.members)
+        if self.pos < shared:
+            box.members = dict(self.members)
+            return box
+        kept: dict[Any, tuple[int, int]] = {}
+        for key, member in self.members.items():
+            if member[1] >= shared:
+                break
+            kept[key] = member
+        if not kept:
+            return None
+        box.members = kept
+        box.index = len(kept)
+        box.pos = next(reversed(kept.values()))[1]
+        box.pending = True
+        box.done = False
         return box
 
 
@@ -98,8 +115,9 @@ class JsonLocator:
                 if self._shared < 0:
                     self._shared = _common_prefix(before.text, self.text)
                 with before._lock:
-                    if lent.pos < self._shared:
-                        return lent.copy()
+                    box = lent.copy(self._shared)
+                if box is not None:
+                    return box
         return _Container(self.text, start)
 
     # --- positions -------------------------------------------------------------------------
