@@ -193,7 +193,7 @@ def _has_nullable(node: Any, depth: int) -> bool:
     if depth > 200:
         return False
     if isinstance(node, dict):
-        if depth <= _MEMO_DEPTH:
+        if _MEMO_DEPTHS[0] <= depth <= _MEMO_DEPTHS[1]:
             return _has_nullable_memo(node, depth)
         if node.get("nullable") is True and "type" in node:
             return True
@@ -203,12 +203,14 @@ def _has_nullable(node: Any, depth: int) -> bool:
     return False
 
 
-# The answers for the upper mappings of a contract (its endpoints, their bodies, its
-# components), by identity: revisions read one after another share every part an amendment did
-# not touch, so a history's schemas are searched once, not once per revision. Two generations
-# of at most _MEMO_SIZE entries; an entry holds its mapping, so its id is not reused meanwhile.
-_MEMO_DEPTH = 3
-_MEMO_SIZE = 1 << 14
+# The answers for a contract's endpoints and component schemas and their bodies (depths 2 and
+# 3: never the contract itself or its sections, which are new in every revision), by identity:
+# revisions read one after another share every part an amendment did not touch, so a history's
+# schemas are searched once, not once per revision. Two generations of at most _MEMO_SIZE
+# entries (what a 2 MB description has, about 2,300, fits); an entry holds its mapping, so its
+# id is not reused meanwhile, and at most 2 * _MEMO_SIZE such parts are held.
+_MEMO_DEPTHS = (2, 3)
+_MEMO_SIZE = 1 << 12
 _memo: list[dict[tuple[int, int], tuple[Any, bool]]] = [{}, {}]
 
 
