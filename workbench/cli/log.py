@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -13,11 +15,14 @@ from click.core import ParameterSource
 from workbench.cli.options import LOCATED, format_option, from_option, repo_option
 from workbench.cli.output import echo, json_text
 from workbench.history.errors import HistoryError
-from workbench.history.log import amendment_log
+from workbench.history.log import LogEntry, amendment_log
 from workbench.history.repo import ContractRepo
 from workbench.report.log import contract_width, log_error, log_header, log_line
-from workbench.report.text import Painter, use_color
+from workbench.report.paint import Painter, use_color
 from workbench.textsafe import clean
+
+CHUNK = 32  # rows written at once
+PATIENCE = 0.1  # seconds a row may wait to be written
 
 
 @click.command("log")
@@ -100,8 +105,11 @@ def command(
                     echo("[]")
                     return
                 echo("[\n  " + json_text(first.to_dict(), indent=None), nl=False)
-                for entry in entries:
-                    echo(",\n  " + json_text(entry.to_dict(), indent=None), nl=False)
+                for chunk in _chunks(entries):
+                    echo(
+                        "".join(",\n  " + json_text(e.to_dict(), indent=None) for e in chunk),
+                        nl=False,
+                    )
                 echo("\n]")
                 return
             if first is None:
@@ -116,13 +124,30 @@ def command(
             paint = Painter(use_color(sys.stdout))
             echo(log_header(width, kinds))
             echo(log_line(first, width, paint, kinds), color=paint.enabled)
-            for entry in entries:
-                echo(log_line(entry, width, paint, kinds), color=paint.enabled)
+            for chunk in _chunks(entries):
+                lines = "\n".join(log_line(e, width, paint, kinds) for e in chunk)
+                echo(lines, color=paint.enabled)
         except HistoryError as exc:
             _fail(str(exc))
         except BrokenPipeError:  # `workbench log | head`
             sys.stderr.close()
             sys.exit(0)
+
+
+def _chunks(entries: Iterator[LogEntry], size: int = CHUNK) -> Iterator[list[LogEntry]]:
+    """Entries in lists of at most ``size``, one write each (``echo`` costs as much as a warm
+    row); a list is written sooner when its rows took ``PATIENCE`` seconds to judge (cold), so
+    lines keep appearing as they are judged."""
+    chunk: list[LogEntry] = []
+    since = time.monotonic()
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) >= size or time.monotonic() - since > PATIENCE:
+            yield chunk
+            chunk = []
+            since = time.monotonic()
+    if chunk:
+        yield chunk
 
 
 def _fail(message: str) -> NoReturn:

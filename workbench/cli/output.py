@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import os
 import sys
@@ -64,7 +65,14 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True, color: bool = Fa
 def json_text(data: Any, *, indent: int | None = 2) -> str:
     """``data`` as JSON that holds no raw control, bidi or non-ASCII character (``\\u``
     escapes keep the data exactly)."""
-    return json.dumps(data, indent=indent, ensure_ascii=True, default=str)
+    return _encoder(indent).encode(data)
+
+
+@functools.cache
+def _encoder(indent: int | None) -> json.JSONEncoder:
+    """``json.dumps``'s encoder with these settings, made once (``dumps`` makes one per call
+    when an argument is not a default: as much as encoding a log row)."""
+    return json.JSONEncoder(indent=indent, ensure_ascii=True, default=str)
 
 
 class GatedStream:

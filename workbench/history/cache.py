@@ -28,7 +28,7 @@ import workbench
 K = TypeVar("K")
 V = TypeVar("V")
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: every entry is (key, head) then the value, see DiskCache
 _MISSING = object()
 
 
@@ -176,7 +176,11 @@ def _sources(directory: str, into: list[str]) -> None:
 
 
 class DiskCache:
-    """Pickled values in one file per key, written atomically; every failure is a miss."""
+    """Pickled values in one file per key, written atomically; every failure is a miss.
+
+    A file holds two pickles: ``(key, head)`` (the key it was written for, and an optional small
+    summary of the value) and then the value, so a reader that needs only the summary stops
+    after the first."""
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -200,25 +204,36 @@ class DiskCache:
 
     def get(self, key: str, expected: type | tuple[type, ...]) -> object | None:
         """The value stored for ``key`` if it is an instance of ``expected``, else ``None``."""
+        value = self._read(key, whole=True)
+        return value if isinstance(value, expected) else None
+
+    def head(self, key: str, missing: object = None) -> object | None:
+        """The small value stored beside ``key``'s value (``put(..., head=)``; ``missing``
+        when there is no entry), read without unpickling the value itself: a warm log reads a
+        compact row, never the report (nor the engine's modules its classes need)."""
+        return self._read(key, whole=False, missing=missing)
+
+    def _read(self, key: str, *, whole: bool, missing: object = None) -> object | None:
         if not self.enabled:
-            return None
+            return missing
         _, path = self._file(key)
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
+            fh = open(path, "rb")  # noqa: SIM115 - closed below; OSError is a miss
         except OSError:
-            return None
+            return missing
         try:
-            stored_key, value = pickle.loads(raw)
-            if stored_key != key:
-                raise ValueError("an entry written for another key")
+            with fh:
+                stored_key, head = pickle.load(fh)
+                if stored_key != key:
+                    raise ValueError("an entry written for another key")
+                return pickle.load(fh) if whole else head
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):
                 os.unlink(path)
-            return None
-        return value if isinstance(value, expected) else None
+            return missing
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: object, head: object = None) -> None:
+        """Store ``value`` for ``key``, with a small ``head`` before it (see :meth:`head`)."""
         if not self.enabled:
             return
         folder, path = self._file(key)
@@ -230,7 +245,8 @@ class DiskCache:
 
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((key, head), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
             self.enabled = False  # a read-only or full disk: carry on without the disk cache

@@ -21,7 +21,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from workbench.config import Config
 from workbench.contract.errors import ContractError, Problem
@@ -29,6 +29,7 @@ from workbench.contract.files import read_regular
 from workbench.history.cache import LRU, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo, blob_sha
+from workbench.history.logrow import SIDE, Row, RowIndex, is_row, row_of
 from workbench.history.model import INDEX, WORKTREE, ParentRef, Revision
 from workbench.history.walk import Walker
 
@@ -38,8 +39,11 @@ if TYPE_CHECKING:
     from workbench.security.policy import Policy
 
 Side = Revision | ParentRef
+T = TypeVar("T")
 
 MAX_INVALID_SKIP = 64  # how far back a report looks for a valid predecessor
+_DEFAULT_POLICY = "policy:default"  # the default policy's fingerprint and threshold, on disk
+_NO_ENTRY = object()  # no disk entry for a key
 _NO_BASE = "none"  # a cached base: the walk found no valid revision within MAX_INVALID_SKIP
 
 
@@ -47,12 +51,15 @@ _NO_BASE = "none"  # a cached base: the walk found no valid revision within MAX_
 class Judgement:
     """The verdict on one revision as the log shows it: its ``report``, or the ``error`` that
     prevented one (``invalid``: the revision's own content is not a valid contract). ``base``
-    is what the report compared with when that is not the revision's direct parent."""
+    is what the report compared with when that is not the revision's direct parent. Asked for
+    rows (``judgement(rev, rows=True)``), a warm answer has the compact log ``row`` of the
+    report (``history.logrow``) and no report."""
 
     report: DiffReport | None = None
     error: ContractError | HistoryError | None = None
     invalid: bool = False
     base: Side | None = None
+    row: Row | None = None
 
 
 CONTRACT_TEXT_BUDGET = 2_000_000  # characters of parsed revisions kept in memory
@@ -90,10 +97,12 @@ class Judge:
         )
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
         self._reports: LRU[str, DiffReport] = LRU(1024)  # ~4 KB each; the disk keeps them all
+        self.rows = RowIndex(disk_cache, git.git_dir)  # the log rows of reports, by path
         self._bases: LRU[str, tuple] = LRU(4096)
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}
         self._policy: Policy | None = None
         self._policy_key = ""
+        self._fail_on = ""
         # the contents one judgement loaded (the revision, its base), held for the length of
         # that judgement whatever the LRUs above can keep: a 2 MB description outweighs the
         # budget alone, and would otherwise be parsed once per use (per thread: TUI workers)
@@ -102,6 +111,7 @@ class Judge:
 
     def clear(self) -> None:
         """Forget everything cached in memory (the on-disk cache is left alone)."""
+        self.rows.clear()
         for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
             cache.clear()
 
@@ -281,10 +291,11 @@ class Judge:
 
     # --- judging ----------------------------------------------------------------------------
 
-    def judgement(self, revision: Revision) -> Judgement:
+    def judgement(self, revision: Revision, *, rows: bool = False) -> Judgement:
         """The report of ``revision`` with the base it used, or the error that prevented it;
-        from the caches without reading or parsing anything when it was judged before."""
-        cached = self.cached_judgement(revision)
+        from the caches without reading or parsing anything when it was judged before (with
+        ``rows``, a warm answer is the report's log row alone: no report is unpickled)."""
+        cached = self.cached_judgement(revision, rows=rows)
         if cached is not None:
             return cached
         outer = getattr(self._pinned, "pins", None)
@@ -296,13 +307,13 @@ class Judge:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._judgement(revision, pins)
+            return self._judgement(revision, pins, rows)
         finally:
             self._pinned.pins = outer
             if enabled:
                 gc.enable()
 
-    def _judgement(self, revision: Revision, pins: dict) -> Judgement:
+    def _judgement(self, revision: Revision, pins: dict, rows: bool) -> Judgement:
         """:meth:`judgement` computed: each content read and parsed once (``pins``)."""
         if revision.blob is not None:
             try:
@@ -319,6 +330,8 @@ class Judge:
             if base is not None and revision.parent is not None and base != revision.parent:
                 judged.base = base
             judged.report = self._judge(revision, base)
+            if rows:  # the row stored with the report just made: not computed again
+                judged.row = self._stored_row(revision, base)
         except (ContractError, HistoryError) as exc:
             judged.error = exc
             self._store_valid(revision)  # the verdict is this error: known without parsing
@@ -330,11 +343,22 @@ class Judge:
                 self._ahead.put(parent.path, (parent.blob, loaded))
         return judged
 
-    def cached_judgement(self, revision: Revision) -> Judgement | None:
+    def cached_judgement(self, revision: Revision, *, rows: bool = False) -> Judgement | None:
         """:meth:`judgement` answered from the caches by blob ids alone (the report against
         the parent, the revision's known problems, the base behind an invalid parent);
-        ``None`` when some part was never judged."""
-        found = self._cached_verdict(revision)
+        ``None`` when some part was never judged. With ``rows``, the report's log row instead
+        of the report."""
+        if rows:
+
+            def lookup(old: str | None, new: str | None, today: dt.date | None) -> Row | None:
+                return self._cached_row(old, new, today, _indexed(revision))
+
+            found_row = self._cached_verdict(revision, lookup, _relabel_row)
+            if found_row is not None:
+                row, base = found_row
+                shown = base if base is not None and base != revision.parent else None
+                return Judgement(base=shown, row=row)
+        found = None if rows else self._cached_verdict(revision)
         if found is not None:
             report, base = found
             shown = base if base is not None and base != revision.parent else None
@@ -355,17 +379,25 @@ class Judge:
         self._store_valid(revision)  # known valid in memory only: the next run needs it too
         return Judgement(error=error)
 
-    def _cached_verdict(self, revision: Revision) -> tuple[DiffReport, Side | None] | None:
+    def _cached_verdict(
+        self,
+        revision: Revision,
+        lookup: Callable[[str | None, str | None, dt.date | None], T | None] | None = None,
+        relabel: Callable[[T, str | None, str | None], T] | None = None,
+    ) -> tuple[T, Side | None] | None:
         """The report of ``revision`` and its base from the caches: against the direct parent
         (whose report proves both sides valid), else against the base found before behind an
-        invalid parent. Boundaries of shallow clones are never answered from here."""
+        invalid parent. Boundaries of shallow clones are never answered from here. ``lookup``
+        and ``relabel`` find something else kept by the report's key (its log row)."""
         if revision.boundary:
             return None
+        find = lookup or self._cached_report
+        name = relabel or _relabel
         today = _day(revision)
         parent = revision.parent
-        report = self._cached_report(parent.blob if parent else None, revision.blob, today)
+        report = find(parent.blob if parent else None, revision.blob, today)
         if report is not None:
-            return _relabel(report, parent.label if parent else None, revision.label), parent
+            return name(report, parent.label if parent else None, revision.label), parent
         if parent is None or parent.blob is None:
             return None
         cached = self._cached_base(parent)
@@ -374,10 +406,10 @@ class Judge:
         base = _side(cached)
         if revision.blob is None and (base is None or base.blob is None):
             return None
-        report = self._cached_report(base.blob if base else None, revision.blob, today)
+        report = find(base.blob if base else None, revision.blob, today)
         if report is None:
             return None
-        return _relabel(report, base.label if base else None, revision.label), base
+        return name(report, base.label if base else None, revision.label), base
 
     def report(self, revision: Revision) -> DiffReport:
         """See :meth:`workbench.history.repo.ContractRepo.report`."""
@@ -420,7 +452,33 @@ class Judge:
                 raise HistoryError(problem_line(exc)) from None
             digest = json.dumps(self._policy.to_dict(), sort_keys=True, default=str)
             self._policy_key = hashlib.sha256(digest.encode()).hexdigest()[:12]
+            self._fail_on = self._policy.fail_on
+            if config.document is None and self.disk_cache is not None:
+                self.disk_cache.put(_DEFAULT_POLICY, (self._policy_key, self._fail_on))
         return self._policy
+
+    @property
+    def fail_on(self) -> str:
+        """The policy's security threshold (``fail_on``); checks the settings as
+        :attr:`policy` does. Without a settings file, the default policy's fingerprint and
+        threshold are read from the disk cache (whose directory is named after the security
+        sources): a warm log never imports the security layer."""
+        self._ensure_policy_key()
+        return self._fail_on
+
+    def _ensure_policy_key(self) -> None:
+        if self._policy_key:
+            return
+        if self.disk_cache is not None and self._config().document is None:
+            stored = self.disk_cache.get(_DEFAULT_POLICY, tuple)
+            if (
+                isinstance(stored, tuple)
+                and len(stored) == 2
+                and all(isinstance(x, str) and x for x in stored)
+            ):
+                self._policy_key, self._fail_on = stored
+                return
+        self.policy  # noqa: B018 - computes the fingerprint and the threshold
 
     def _report(
         self,
@@ -450,7 +508,10 @@ class Judge:
             key = self._report_key(old_blob, new.blob, day)
             self._reports.put(key, report)
             if self.disk_cache is not None:
-                self.disk_cache.put(key, report)
+                row = row_of(report, policy.fail_on)
+                if new.rev not in (WORKTREE, INDEX):
+                    self.rows.add(new.path, key, row)
+                self.disk_cache.put(key, report, head=row)
         return _relabel(report, old_label, new_label)
 
     def committed(self, side: Side) -> dt.datetime | None:
@@ -480,7 +541,7 @@ class Judge:
         return found or dt.datetime.now(dt.UTC)
 
     def _report_key(self, old_blob: str | None, new_blob: str | None, day: dt.date) -> str:
-        self.policy  # noqa: B018 - computes the policy fingerprint in the key
+        self._ensure_policy_key()  # the policy fingerprint is part of the key
         reading = "" if self.read_as == "auto" else f":{self.read_as}"
         return f"{old_blob or '-'}:{new_blob or '-'}:{day.isoformat()}:{self._policy_key}{reading}"
 
@@ -503,6 +564,44 @@ class Judge:
                 report = stored
                 self._reports.put(key, report)
         return report
+
+    def _stored_row(self, revision: Revision, base: Side | None) -> Row | None:
+        """The row indexed for the report of ``revision`` against ``base``, named as the
+        report is (``None`` without a disk cache: the entry computes it from the report)."""
+        if _indexed(revision) is None:
+            return None
+        day = _day(revision) or dt.date.today()
+        row = self.rows.get(
+            revision.path, self._report_key(base.blob if base else None, revision.blob, day)
+        )
+        return (
+            None if row is None else _relabel_row(row, base.label if base else None, revision.label)
+        )
+
+    def _cached_row(
+        self, old_blob: str | None, new_blob: str | None, today: dt.date | None, path: str | None
+    ) -> Row | None:
+        """The log row of a report computed before for these blobs (the row index of
+        ``path`` when given, the head of the report's disk entry, a report in memory), else
+        ``None``; unpickles a report only when its entry has no row."""
+        key = self._report_key(old_blob, new_blob, today or dt.date.today())
+        row = self.rows.get(path, key) if path is not None else None
+        if row is not None and is_row(row):
+            return row
+        row, on_disk = None, False
+        if key not in self._reports and self.disk_cache is not None:
+            stored = self.disk_cache.head(key, _NO_ENTRY)
+            if stored is _NO_ENTRY:
+                return None
+            row, on_disk = (stored if is_row(stored) else None), True
+        if row is None:  # a report in memory, or on disk without its row: read it whole
+            report = self._cached_report(old_blob, new_blob, today)
+            row = row_of(report, self.fail_on) if report is not None else None
+            if row is not None and on_disk and self.disk_cache is not None:
+                self.disk_cache.put(key, report, head=row)  # the next run reads the row
+        if row is not None and path is not None:
+            self.rows.add(path, key, row)
+        return row
 
 
 def load_document_bytes(raw: bytes, path: str, kind: str = "auto") -> Contract:
@@ -536,6 +635,12 @@ def _boundary(revision: Revision) -> HistoryError:
     )
 
 
+def _indexed(revision: Revision) -> str | None:
+    """The path whose row index keeps the rows of ``revision``: none for a draft (its
+    contents change with every edit; a commit's never do)."""
+    return None if revision.rev in (WORKTREE, INDEX) else revision.path
+
+
 def _validity_key(key: tuple[str, str]) -> str:
     return f"valid:{key[0]}:{key[1]}"
 
@@ -565,6 +670,20 @@ def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -
     """A shallow copy of a cached report whose sides name the revisions compared (an
     artefact's id is its path: the same contents may have been judged under another name)."""
     return replace(report, old=_named(report.old, old_label), new=_named(report.new, new_label))
+
+
+def _relabel_row(row: Row, old_label: str | None, new_label: str | None) -> Row:
+    """A cached log row whose contract is named as :func:`_relabel` names a report's side."""
+    side = row[SIDE]
+    if side is None or side[1] == "contract":
+        return row
+    label = new_label if side[0] == "new" else old_label
+    if not label:
+        return row
+    from workbench.sources.kinds import artefact_id
+
+    named = (side[0], side[1], artefact_id(label.partition(":")[2] or label))
+    return (*row[:SIDE], named, *row[SIDE + 1 :])
 
 
 def _named(side: ContractSummary | None, label: str | None) -> ContractSummary | None:

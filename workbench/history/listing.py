@@ -51,10 +51,13 @@ class Identities:
         self.blobs = blobs  # keeps the contents read here, for the judge to load
         self._meta: LRU[str, ContractMeta | None] = LRU(size)
         self._stored: dict[str, frozenset[str]] = {}  # per path, the blobs on disk
+        # identities read from disk by recall, made ContractMeta when first asked for (a
+        # short log of a long history asks for a few)
+        self._recalled: dict[str, tuple | None] = {}
 
     def of(self, blob: str, raw: bytes | None = None) -> ContractMeta | None:
         """The identity of ``blob`` (its bytes ``raw`` when the caller has them)."""
-        cached = self._meta.get(blob, _NOT_CACHED)  # type: ignore[arg-type]
+        cached = self._known(blob)
         if cached is not _NOT_CACHED:
             return cached
         if raw is None:
@@ -73,7 +76,9 @@ class Identities:
 
     def prefetch(self, blobs: list[str | None]) -> None:
         """Identify many blobs at once (one pipelined read for those not known yet)."""
-        missing = list(dict.fromkeys(b for b in blobs if b and b not in self._meta))
+        missing = list(
+            dict.fromkeys(b for b in blobs if b and b not in self._meta and b not in self._recalled)
+        )
         if not missing:
             return
         raws = self.git.read_blobs(missing)
@@ -88,23 +93,28 @@ class Identities:
         if self.disk_cache is None or path in self._stored:
             return
         stored = self.disk_cache.get(self._key(path), dict)
-        known: set[str] = set()
+        known: dict[str, tuple | None] = {}
         if isinstance(stored, dict) and len(stored) > self._meta.size // 2:
-            known = {b for b in stored if isinstance(b, str)}  # would only evict each other
+            known = dict.fromkeys(b for b in stored if isinstance(b, str))  # would crowd memory
         elif isinstance(stored, dict):
-            for blob, fields in stored.items():
-                if not isinstance(blob, str):
-                    continue
-                if fields is None:
-                    meta = None
-                elif isinstance(fields, tuple) and len(fields) in (4, 5):
-                    meta = ContractMeta(*fields)
-                else:
-                    continue
-                known.add(blob)
-                if blob not in self._meta:
-                    self._meta.put(blob, meta)
+            known = {
+                blob: fields
+                for blob, fields in stored.items()
+                if isinstance(blob, str)
+                and (fields is None or (isinstance(fields, tuple) and len(fields) in (4, 5)))
+            }
+            self._recalled.update(known)
         self._stored[path] = frozenset(known)
+
+    def _known(self, blob: str) -> ContractMeta | object | None:
+        """The identity of ``blob`` in memory or recalled from disk, else ``_NOT_CACHED``."""
+        cached = self._meta.get(blob, _NOT_CACHED)  # type: ignore[arg-type]
+        if cached is _NOT_CACHED:
+            fields = self._recalled.get(blob, _NOT_CACHED)
+            if fields is not _NOT_CACHED:
+                cached = None if fields is None else ContractMeta(*fields)  # type: ignore[misc]
+                self._meta.put(blob, cached)  # type: ignore[arg-type]
+        return cached
 
     def remember(self, path: str, blobs: set[str]) -> None:
         """Store the identities of ``blobs``, the whole history of ``path``, for later runs
@@ -113,7 +123,7 @@ class Identities:
             return
         data: dict[str, tuple[str, str, str, str, str] | None] = {}
         for blob in blobs:
-            meta = self._meta.get(blob, _NOT_CACHED)  # type: ignore[arg-type]
+            meta = self._known(blob)
             if meta is _NOT_CACHED:
                 continue
             data[blob] = (
@@ -130,6 +140,7 @@ class Identities:
     def clear(self) -> None:
         self._meta.clear()
         self._stored.clear()
+        self._recalled.clear()
 
 
 def worktree_status(git: GitRepo, *specs: str) -> dict[str, StatusEntry]:

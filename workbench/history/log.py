@@ -8,11 +8,25 @@ revision is an entry with its error; the log goes on past it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError
+from workbench.history.logrow import (
+    ACTUAL,
+    BUMP_OK,
+    COUNTED,
+    FINGERPRINT,
+    GATE,
+    REQUIRED,
+    SEVERITY,
+    SIDE,
+    Row,
+    counts_of,
+    gate_of,
+    row_of,
+    security_of,
+)
 from workbench.history.model import ParentRef, Revision
 
 if TYPE_CHECKING:
@@ -21,82 +35,134 @@ if TYPE_CHECKING:
     from workbench.report.common import GateResult
     from workbench.security.summary import SecurityCount
 
-COUNT_KEYS = ("breaking", "risky", "safe", "weakens")
 
-
-@dataclass(slots=True)
 class LogEntry:
     """One amendment as the log shows it.
 
-    ``report`` is ``None`` when it could not be computed; ``error`` then says why in one line
-    (``invalid`` is true when the revision's own content is not a valid contract). ``base`` is
-    the content the report compared with when that is not the revision's direct parent (the
-    parent was invalid, so the newest valid predecessor was used).
+    ``row`` is the compact log row of its report (``history.logrow``: verdict, bump status,
+    counts, security count, the gate's decision), ``None`` when no report could be computed;
+    ``error`` then says why in one line (``invalid`` is true when the revision's own content is
+    not a valid contract). ``base`` is the content the report compared with when that is not the
+    revision's direct parent (the parent was invalid, so the newest valid predecessor was used).
+
+    A warm entry holds the row alone; ``report`` reads the whole report (from the caches) the
+    first time it is asked for (the HTML timeline and the TUI's findings need it, a log line
+    does not).
     """
 
-    revision: Revision
-    report: DiffReport | None = None
-    error: str | None = None
-    invalid: bool = False
-    base: Revision | ParentRef | None = None
-    fail_on: str = "high"  # the repository policy's security threshold
+    __slots__ = ("_load", "_report", "_row", "base", "error", "fail_on", "invalid", "revision")
+
+    def __init__(
+        self,
+        revision: Revision,
+        report: DiffReport | None = None,
+        error: str | None = None,
+        invalid: bool = False,
+        base: Revision | ParentRef | None = None,
+        fail_on: str = "high",  # the repository policy's security threshold
+        *,
+        row: Row | None = None,
+        load: Callable[[], DiffReport] | None = None,
+    ):
+        self.revision = revision
+        self.error = error
+        self.invalid = invalid
+        self.base = base
+        self.fail_on = fail_on
+        self._report = report
+        self._row = row
+        self._load = load
+
+    def __repr__(self) -> str:
+        return f"LogEntry({self.revision.short} {self.revision.path}, error={self.error!r})"
+
+    @property
+    def report(self) -> DiffReport | None:
+        """The report (``None`` when none could be computed), read when first asked for."""
+        if self._report is None and self._load is not None:
+            self._report = self._load()
+            self._load = None
+        return self._report
+
+    @property
+    def row(self) -> Row | None:
+        """The compact log row of the report; ``None`` without a report."""
+        if self._row is None:
+            report = self.report
+            if report is not None:
+                self._row = row_of(report, self.fail_on)
+        return self._row
 
     @property
     def gate(self) -> GateResult | None:
         """Whether the default gate (``workbench diff``: breaking findings, security findings
         at or above the policy's ``fail_on``) fails this amendment: the one definition of
-        failure (``report.failures``) applied to the cached report; ``None`` without one."""
-        if self.report is None:
+        failure (``report.failures``) applied to the report; ``None`` without one."""
+        row = self.row
+        if row is None:
             return None
-        from workbench.report.common import gate_options, gate_result
+        from workbench.report.common import GateResult
 
-        return gate_result(self.report, gate_options(self.fail_on))
+        return GateResult(**gate_of(row))
 
     @property
     def security(self) -> SecurityCount | None:
         """The amendment's security count (``security.summary``); ``None`` without a report."""
-        if self.report is None:
+        row = self.row
+        if row is None:
             return None
-        from workbench.security.summary import count_security
+        from workbench.security.summary import SecurityCount
 
-        return count_security(self.report.security_findings, self.fail_on)
+        return SecurityCount(**security_of(row))
 
     @property
     def contract(self) -> str:
         if self.revision.contract_id:
             return self.revision.contract_id
-        if self.report is not None:
-            side = self.report.new or self.report.old
-            if side is not None:
-                return side.contract
+        row = self.row
+        if row is not None and row[SIDE] is not None:
+            return row[SIDE][2]
         return ""
 
     @property
     def document(self) -> str:
         """What the revision holds: ``contract`` or the artefact kind."""
-        if not self.revision.contract_id and self.report is not None:
-            side = self.report.new or self.report.old
-            if side is not None:
-                return side.kind
+        if not self.revision.contract_id:
+            row = self.row
+            if row is not None and row[SIDE] is not None:
+                return row[SIDE][1]
         return self.revision.doc_kind
 
     @property
     def counts(self) -> dict[str, int]:
         """Findings by severity, security weakenings, and the security count (``security``:
         findings this amendment introduced, open, above info); zeros without a report."""
-        out = dict.fromkeys((*COUNT_KEYS, "security"), 0)
-        if self.report is None:
-            return out
-        counts = self.report.verdict.counts
-        for key in COUNT_KEYS:
-            out[key] = int(counts.get(key, 0))
-        security = self.security
-        out["security"] = security.new if security is not None else 0
-        return out
+        row = self.row
+        if row is None:
+            return dict.fromkeys(COUNTED, 0)
+        return counts_of(row)
+
+    @property
+    def fails(self) -> bool:
+        """Whether the default gate fails this amendment (``gate.fails``; false without a
+        report)."""
+        row = self.row
+        return row is not None and bool(row[GATE][0])
+
+    @property
+    def bump(self) -> tuple[str, str, bool] | None:
+        """``(needs, got, ok)``: the bump the changes need, the one the version made (``-``
+        for an unversioned artefact) and whether it is enough; ``None`` without a report."""
+        row = self.row
+        if row is None:
+            return None
+        from workbench.report.log import bump_cells
+
+        return bump_cells(row[REQUIRED], row[ACTUAL], row[BUMP_OK])
 
     def to_dict(self) -> dict[str, Any]:
         rev = self.revision
-        verdict = self.report.verdict if self.report is not None else None
+        row = self.row
         return {
             "contract": self.contract,
             "document": self.document,
@@ -116,27 +182,28 @@ class LogEntry:
             "compared_with": (
                 {"rev": self.base.rev, "path": self.base.path} if self.base is not None else None
             ),
-            "severity": verdict.severity if verdict else None,
-            "required_bump": verdict.required_bump if verdict else None,
-            "actual_bump": verdict.actual_bump if verdict else None,
-            "version_bump_ok": verdict.version_bump_ok if verdict else None,
-            "counts": self.counts if verdict else None,
-            "security": security.to_dict() if (security := self.security) else None,
-            "gate": gate.to_dict() if (gate := self.gate) else None,
-            "fingerprint": verdict.fingerprint if verdict else None,
+            "severity": row[SEVERITY] if row else None,
+            "required_bump": row[REQUIRED] if row else None,
+            "actual_bump": row[ACTUAL] if row else None,
+            "version_bump_ok": row[BUMP_OK] if row else None,
+            "counts": counts_of(row) if row else None,
+            "security": security_of(row) if row else None,
+            "gate": gate_of(row) if row else None,
+            "fingerprint": row[FINGERPRINT] if row else None,
             "invalid": self.invalid,
             "error": self.error,
         }
 
 
 def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
-    """The log entry of one revision: its report, or the one-line reason there is none; its
-    ``gate`` and ``security`` count are computed from that report (the TUI's history badges
-    read them too).
+    """The log entry of one revision: its report's log row, or the one-line reason there is
+    none; its ``gate`` and ``security`` count come from that row (the TUI's history badges read
+    them too).
 
     A revision judged before is answered from the caches by its blob ids, without reading or
-    parsing either side (see :meth:`ContractRepo.judgement`)."""
-    judged = repo.judgement(revision)
+    parsing either side and without unpickling its report (see :meth:`ContractRepo.judgement`);
+    the entry's ``report`` is read when first asked for."""
+    judged = repo.judgement(revision, rows=True)
     error = judged.error
     return LogEntry(
         revision,
@@ -144,7 +211,9 @@ def log_entry(repo: ContractRepo, revision: Revision) -> LogEntry:
         _first(error) if isinstance(error, ContractError) else str(error) if error else None,
         judged.invalid,
         judged.base,
-        repo.policy.fail_on,
+        repo.fail_on,
+        row=judged.row,
+        load=(lambda: repo.report(revision)) if judged.row is not None else None,
     )
 
 
@@ -162,7 +231,7 @@ def amendment_log(
 
     A broken ``.workbench.yaml`` raises :class:`HistoryError` before the first entry: it is
     the repository's error, not one revision's, and no verdict could be computed with it."""
-    repo.policy  # noqa: B018 - loads (and checks) the settings every verdict depends on
+    repo.fail_on  # noqa: B018 - loads (and checks) the settings every verdict depends on
     if path is not None:
         source: Iterator[Revision] = repo.iter_history(path, ref=ref)
     else:

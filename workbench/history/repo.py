@@ -79,7 +79,8 @@ class ContractRepo:
         return base.name.removesuffix(".git") or str(base)
 
     def close(self) -> None:
-        """Stop every git process this object started."""
+        """Stop every git process this object started (and store the log rows found)."""
+        self.judge.rows.flush()
         self.walker.close()
         self.git.close()
 
@@ -261,10 +262,11 @@ class ContractRepo:
         """
         return self.judge.report(revision)
 
-    def judgement(self, revision: Revision) -> Judgement:
+    def judgement(self, revision: Revision, *, rows: bool = False) -> Judgement:
         """The report of ``revision`` and the base it used, or the error that prevented it
-        (what ``workbench log`` shows); from the caches by blob ids when judged before."""
-        return self.judge.judgement(revision)
+        (what ``workbench log`` shows); from the caches by blob ids when judged before (with
+        ``rows``, a warm answer is the report's compact log row, ``history.logrow``)."""
+        return self.judge.judgement(revision, rows=rows)
 
     def compare(self, path: str, rev_a: str, rev_b: str) -> DiffReport:
         """Compare one contract at any two revisions (git revisions, ``WORKTREE``, ``INDEX``).
@@ -281,6 +283,12 @@ class ContractRepo:
     def policy(self) -> Policy:
         """The security policy of ``.workbench.yaml`` (defaults when the file has none)."""
         return self.judge.policy
+
+    @property
+    def fail_on(self) -> str:
+        """The policy's security threshold; checks ``.workbench.yaml`` as :attr:`policy` does,
+        without importing the security layer when the default policy's is known."""
+        return self.judge.fail_on
 
     def tags(self) -> dict[str, tuple[str, ...]]:
         """Commit sha -> the tags pointing at it (``history/tags.py``: one ``git

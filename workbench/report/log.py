@@ -5,7 +5,7 @@ the security count of ``security.summary``), what the default gate says (``GATE`
 column (OpenAPI, Keycloak realm, ...); an artefact without a SemVer version shows ``-`` as its
 version and as the bump it got.
 
-Colour goes through the text report's :class:`~workbench.report.text.Painter`, so the caller
+Colour goes through the text reports' :class:`~workbench.report.paint.Painter`, so the caller
 decides it as for every report (a terminal, and no ``NO_COLOR``). Untrusted text (subjects,
 names, versions, errors) is shown with its control characters escaped (``common.clean``).
 """
@@ -15,20 +15,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from workbench.report.common import clean
-from workbench.report.text import Painter
+from workbench.report.paint import Painter
 from workbench.sources.kinds import LABELS
+from workbench.textsafe import clean
 
 
 class LogRow(Protocol):
     """What a line needs of a log entry (``history.log.LogEntry``): its revision (date, short
-    sha, author, version, subject), report, error and counts."""
+    sha, author, version, subject), error, the compact row of its report (``history.logrow``;
+    ``None`` without a report), its bump status and counts."""
 
     revision: Any
-    report: Any
     error: str | None
     invalid: bool
     base: Any
+
+    @property
+    def row(self) -> tuple[Any, ...] | None: ...
 
     @property
     def contract(self) -> str: ...
@@ -40,7 +43,10 @@ class LogRow(Protocol):
     def counts(self) -> Mapping[str, int]: ...
 
     @property
-    def gate(self) -> Any: ...
+    def bump(self) -> tuple[str, str, bool] | None: ...
+
+    @property
+    def fails(self) -> bool: ...
 
 
 AUTHOR_WIDTH = 18
@@ -82,8 +88,12 @@ def bump_status(verdict: Any) -> tuple[str, str, bool]:
     """``(needs, got, ok)`` of a verdict: the bump the changes need, the one the version made
     (``-`` for an unversioned artefact) and whether it is enough: the log's ``NEEDS GOT``
     columns and the TUI's bump column and findings title."""
-    got = "-" if verdict.actual_bump == "unversioned" else verdict.actual_bump
-    return verdict.required_bump, got, bool(verdict.version_bump_ok)
+    return bump_cells(verdict.required_bump, verdict.actual_bump, verdict.version_bump_ok)
+
+
+def bump_cells(required: str, actual: str, ok: object) -> tuple[str, str, bool]:
+    """:func:`bump_status` of a verdict's three fields (a log row keeps them as plain data)."""
+    return required, "-" if actual == "unversioned" else actual, bool(ok)
 
 
 def log_header(contract_width: int | None, kinds: bool = False) -> str:
@@ -114,15 +124,15 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter, kinds: b
     unversioned = "-" if document != "contract" else "?"
     version = "deleted" if rev.deleted else (_cut(rev.version, VERSION_WIDTH) or unversioned)
     cells.append(version.ljust(VERSION_WIDTH))
-    report = entry.report
-    if report is None:
+    row = entry.row
+    status = entry.bump
+    if row is None or status is None:
         label = "invalid" if entry.invalid else "error"
         cells.append(paint(label.ljust(14), "breaking"))
         cells.append("   -   -    -    -   -")
         cells.append("-   ")
     else:
-        verdict = report.verdict
-        needs, got, ok = bump_status(verdict)
+        needs, got, ok = status
         bump = f"{needs:<5} {got + ('' if ok else '!'):<8}"
         cells.append(bump if ok else paint(bump, "breaking"))
         counts = entry.counts
@@ -132,8 +142,7 @@ def log_line(entry: LogRow, contract_width: int | None, paint: Painter, kinds: b
             cell = (str(value) if value else "-").rjust(width)
             parts.append(paint(cell, style) if value and style else cell)
         cells.append(" ".join(parts))
-        gate = entry.gate
-        cells.append(paint("FAIL", "breaking") if gate is not None and gate.fails else "ok  ")
+        cells.append(paint("FAIL", "breaking") if entry.fails else "ok  ")
     subject = _line_text(rev.subject)
     if rev.is_merge:
         subject += " (merge: vs first parent)"
