@@ -124,11 +124,19 @@ def test_no_valid_base_is_remembered(
     assert log(story, P2, "--format", "json") == cold
 
 
-@pytest.mark.parametrize("args", LOGS.values(), ids=LOGS.keys())
+HEAVY = {**{name: (args, 0) for name, args in LOGS.items()}, "one heavy contract": ((P2,), 1)}
+
+
+@pytest.mark.parametrize(("args", "budget"), HEAVY.values(), ids=HEAVY.keys())
 def test_cold_log_parses_each_content_once(
-    story: Story, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+    story: Story, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], budget: int
 ) -> None:
+    """Also when every content outweighs the parsed-revision budget (a 2 MB description):
+    the revision and its base are held for the length of their judgement, and the base is the
+    next revision the log meets."""
     monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
+    if budget:
+        monkeypatch.setattr(judge, "CONTRACT_TEXT_BUDGET", budget)
     parsed: collections.Counter[tuple[str, str]] = collections.Counter()
     load = judge.load_document_bytes
 

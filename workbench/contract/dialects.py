@@ -221,12 +221,42 @@ def _has_nullable(node: Any, depth: int) -> bool:
     if depth > 200:
         return False
     if isinstance(node, dict):
+        if _MEMO_DEPTHS[0] <= depth <= _MEMO_DEPTHS[1]:
+            return _has_nullable_memo(node, depth)
         if node.get("nullable") is True and "type" in node:
             return True
         return any(_has_nullable(v, depth + 1) for k, v in node.items() if k not in _DATA)
     if isinstance(node, list):
         return any(_has_nullable(v, depth + 1) for v in node)
     return False
+
+
+# The answers for a contract's endpoints and component schemas and their bodies (depths 2 and
+# 3: never the contract itself or its sections, which are new in every revision), by identity:
+# revisions read one after another share every part an amendment did not touch, so a history's
+# schemas are searched once, not once per revision. Two generations of at most _MEMO_SIZE
+# entries (what a 2 MB description has, about 2,300, fits); an entry holds its mapping, so its
+# id is not reused meanwhile, and at most 2 * _MEMO_SIZE such parts are held.
+_MEMO_DEPTHS = (2, 3)
+_MEMO_SIZE = 1 << 12
+_memo: list[dict[tuple[int, int], tuple[Any, bool]]] = [{}, {}]
+
+
+def _has_nullable_memo(node: dict, depth: int) -> bool:
+    key = (id(node), depth)
+    current, previous = _memo
+    hit = current.get(key) or previous.get(key)
+    if hit is not None and hit[0] is node:
+        found = hit[1]
+    else:
+        found = (node.get("nullable") is True and "type" in node) or any(
+            _has_nullable(v, depth + 1) for k, v in node.items() if k not in _DATA
+        )
+    if len(current) >= _MEMO_SIZE:
+        _memo[:] = [{}, current]
+        current = _memo[0]
+    current[key] = (node, found)
+    return found
 
 
 def _convert(node: Any, depth: int) -> Any:

@@ -159,15 +159,6 @@ class Impact:
     def __init__(self, old: Contract | None, new: Contract | None):
         self.old, self.new = old, new
         self.sides = [c for c in (old, new) if c is not None]
-        self.endpoints: dict[str, list[dict]] = {}
-        self.tokens: dict[str, list[dict]] = {}
-        self.scopes_of: dict[str, set[str]] = {}
-        for c in self.sides:
-            for ep_id, ep in _endpoints(c).items():
-                self.endpoints.setdefault(ep_id, []).append(ep)
-                self.scopes_of.setdefault(ep_id, set()).update(_scopes_of(ep))
-            for kind, token in _tokens(c).items():
-                self.tokens.setdefault(kind, []).append(token)
         source = new if new is not None else old
         self.consumers = [
             c
@@ -176,6 +167,35 @@ class Impact:
         ]
         self._memo: dict[str, set[str]] = {}
         self._ref_indexes: list[_RefIndex] | None = None
+        self._index: tuple[dict, dict, dict] | None = None
+
+    def _indexed(self) -> tuple[dict[str, list[dict]], dict[str, list[dict]], dict[str, set[str]]]:
+        """Endpoints, tokens and the scopes of each endpoint of both sides, indexed when a
+        change first needs them (a contract without consumers never does)."""
+        if self._index is None:
+            endpoints: dict[str, list[dict]] = {}
+            tokens: dict[str, list[dict]] = {}
+            scopes_of: dict[str, set[str]] = {}
+            for c in self.sides:
+                for ep_id, ep in _endpoints(c).items():
+                    endpoints.setdefault(ep_id, []).append(ep)
+                    scopes_of.setdefault(ep_id, set()).update(_scopes_of(ep))
+                for kind, token in _tokens(c).items():
+                    tokens.setdefault(kind, []).append(token)
+            self._index = (endpoints, tokens, scopes_of)
+        return self._index
+
+    @property
+    def endpoints(self) -> dict[str, list[dict]]:
+        return self._indexed()[0]
+
+    @property
+    def tokens(self) -> dict[str, list[dict]]:
+        return self._indexed()[1]
+
+    @property
+    def scopes_of(self) -> dict[str, set[str]]:
+        return self._indexed()[2]
 
     def _schema_users(self, name: str) -> set[str]:
         key = "\x00schema:" + name
@@ -197,6 +217,8 @@ class Impact:
 
     def reached(self, path: str) -> list[tuple[dict, list[str]]]:
         """The consumers the change at ``path`` reaches, each with the ``uses`` it matched."""
+        if not self.consumers:
+            return []
         parts = self.touched(path)
         out = []
         for consumer in self.consumers:

@@ -20,6 +20,7 @@ keyword. Everything else is ``risky`` with the reason it could not be decided.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,11 +147,21 @@ class SideDocs:
     def doc(self, name: str) -> Doc:
         d = self._docs.get(name)
         if d is None:
-            # nullable (OpenAPI 3.0) is honoured for every schema of a contract
-            root = absolute_refs(self.contract.norm)
-            d = Doc(root, dialect(name, nullable=True), standalone=False)
+            # one per contract and dialect, kept while the contract lives: in a log each
+            # revision is the new side of one amendment and the old side of the next
+            kept = _CONTRACT_DOCS.get(self.contract)
+            if kept is None:
+                kept = _CONTRACT_DOCS.setdefault(self.contract, {})
+            d = kept.get(name)
+            if d is None:
+                # nullable (OpenAPI 3.0) is honoured for every schema of a contract
+                root = absolute_refs(self.contract.norm)
+                d = kept.setdefault(name, Doc(root, dialect(name, nullable=True), standalone=False))
             self._docs[name] = d
         return d
+
+
+_CONTRACT_DOCS: weakref.WeakKeyDictionary[Contract, dict[str, Doc]] = weakref.WeakKeyDictionary()
 
 
 class RootJudge:
@@ -369,7 +380,7 @@ def absolute_refs(data: dict) -> dict:
 
     out = data
     for raw, schema in list(iter_embedded_schemas(data)):
-        new = _rewrite(schema, schema, raw, 0)  # the pointer is spelled only where needed
+        new = _rewritten(schema, raw)  # the pointer is spelled only where needed
         if new is schema:
             continue
         if out is data:
@@ -380,6 +391,27 @@ def absolute_refs(data: dict) -> dict:
             node = node[part]
         node[raw[-1]] = new
     return out
+
+
+# Rewritten schemas by identity and place: revisions read one after another share every
+# schema an amendment did not touch (see contract.dialects). Two generations, bounded; an
+# entry holds its schema, so its id is not reused meanwhile.
+_MEMO_SIZE = 1 << 13  # a 2 MB description embeds about 3,900 schemas
+_memo: list[dict[tuple[int, tuple], tuple[Any, Any]]] = [{}, {}]
+
+
+def _rewritten(schema: Any, raw: tuple) -> Any:
+    if not isinstance(schema, dict):
+        return _rewrite(schema, schema, raw, 0)
+    key = (id(schema), raw)
+    current, previous = _memo
+    hit = current.get(key) or previous.get(key)
+    new = hit[1] if hit is not None and hit[0] is schema else _rewrite(schema, schema, raw, 0)
+    if len(current) >= _MEMO_SIZE:
+        _memo[:] = [{}, current]
+        current = _memo[0]
+    current[key] = (schema, new)
+    return new
 
 
 def _rewrite(node: Any, root: Any, prefix: tuple, depth: int) -> Any:

@@ -15,8 +15,10 @@ ids alone (:meth:`Judge.cached_judgement`); cold, each blob is read and parsed o
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
@@ -105,6 +107,10 @@ class Judge:
         self._states: StateReviews | None = None
         self._policy_key = ""
         self._fail_on = ""
+        # the contents one judgement loaded (the revision, its base), held for the length of
+        # that judgement whatever the LRUs above can keep: a 2 MB description outweighs the
+        # budget alone, and would otherwise be parsed once per use (per thread: TUI workers)
+        self._pinned = threading.local()
         self.read_as = "auto"  # how contents are read (``--from``): auto, contract, a kind
 
     def clear(self) -> None:
@@ -162,7 +168,10 @@ class Judge:
         if revision.blob is None:
             raise HistoryError(f"{revision.path} does not exist at {revision.short}")
         key = self._key(revision.blob, revision.path)
-        cached = self._contracts.get(key)
+        pins: dict | None = getattr(self._pinned, "pins", None)
+        cached = pins.get(key) if pins is not None else None
+        if cached is None:
+            cached = self._contracts.get(key)
         if cached is None:
             ahead = self._ahead.get(revision.path)
             if ahead is not None and ahead[0] == revision.blob:
@@ -176,6 +185,8 @@ class Judge:
                 cached = exc
                 self._remember_validity(key, tuple(exc.problems))
             self._contracts.put(key, cached)
+        if pins is not None:
+            pins[key] = cached
         if isinstance(cached, ContractError):
             raise cached
         return cached
@@ -292,6 +303,23 @@ class Judge:
         cached = self.cached_judgement(revision, rows=rows)
         if cached is not None:
             return cached
+        outer = getattr(self._pinned, "pins", None)
+        pins: dict = {} if outer is None else outer
+        self._pinned.pins = pins
+        # Judging builds and drops millions of acyclic objects (two parsed revisions, their
+        # locations, the report): the cyclic collector would rescan the whole heap, a large
+        # description's included, again and again meanwhile (as loading, see sources.loading)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._judgement(revision, pins, rows)
+        finally:
+            self._pinned.pins = outer
+            if enabled:
+                gc.enable()
+
+    def _judgement(self, revision: Revision, pins: dict, rows: bool) -> Judgement:
+        """:meth:`judgement` computed: each content read and parsed once (``pins``)."""
         if revision.blob is not None:
             try:
                 self.load(revision)
@@ -314,7 +342,8 @@ class Judge:
             self._store_valid(revision)  # the verdict is this error: known without parsing
         parent = revision.parent
         if parent is not None and parent.blob is not None:
-            loaded = self._contracts.get(self._key(parent.blob, parent.path))
+            key = self._key(parent.blob, parent.path)
+            loaded = pins.get(key) or self._contracts.get(key)
             if loaded is not None:  # the parent is the next revision of this path: keep it
                 self._ahead.put(parent.path, (parent.blob, loaded))
         return judged

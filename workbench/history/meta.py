@@ -232,6 +232,8 @@ def _sniff_artefact(raw: bytes, path: str, data: Any) -> ContractMeta | None:
     """An artefact's identity, from its data (parsed here when it is JSON), its top-level YAML
     keys, or, for JSON that does not parse or is too big, the keys written in its text."""
     if _looks_like_json(raw):
+        if data is _UNPARSED and len(raw) > HEAD_FROM:
+            data = _openapi_head(raw)
         if data is _UNPARSED:
             data = _parse(raw) if len(raw) <= MAX_PARSE else None
         if isinstance(data, list) and len(data) == 1:
@@ -245,6 +247,69 @@ def _sniff_artefact(raw: bytes, path: str, data: Any) -> ContractMeta | None:
         return None
     info = _yaml_block(raw, b"info") if kind == "openapi" else {}
     return _artefact_meta(kind, {**keys, "info": info})
+
+
+HEAD_FROM = 256 << 10  # a JSON document bigger than this is first read from its head
+HEAD = 64 << 10
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _openapi_head(raw: bytes) -> Any:
+    """The ``openapi`` and ``info`` members of a large OpenAPI description, read from the head
+    of the text, or ``_UNPARSED`` when that cannot give what parsing all of it would.
+
+    A description opens with ``openapi`` and ``info`` (a few hundred bytes); its identity needs
+    nothing else (an ``openapi`` string makes it one, whatever else it holds), so decoding the
+    megabytes of ``paths`` that follow would only be thrown away. The answer is the parse's:
+    the members are decoded by the JSON decoder, and the rest of the text must not spell either
+    key again (JSON keeps the last of duplicate keys; a key can be respelled only with a
+    ``\\u`` escape, so a rest holding one is parsed). Of a document whose rest is broken, it is
+    the identity its head declares (parsing would fall back to its text's keys)."""
+    cut = raw.rfind(b"\n", 0, HEAD)
+    if cut < 0:
+        return _UNPARSED
+    try:
+        text = raw[:cut].decode("utf-8")
+    except UnicodeDecodeError:
+        return _UNPARSED
+    decoder = json.JSONDecoder()
+    found: dict[str, Any] = {}
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if text[pos : pos + 1] != "{":
+        return _UNPARSED
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    try:
+        while "openapi" not in found or "info" not in found:
+            if text[pos : pos + 1] != '"':
+                return _UNPARSED
+            key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] != ":":
+                return _UNPARSED
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            value, pos = decoder.raw_decode(text, pos)
+            if key in found or key in ("contract", "swagger"):
+                return _UNPARSED  # a duplicate (the last one counts), or more than a head
+            found[key] = value
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] != ",":
+                return _UNPARSED  # the document ends here: small enough to parse
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    except (ValueError, RecursionError):
+        return _UNPARSED
+    if not isinstance(found["openapi"], str):
+        return _UNPARSED
+    rest = len(text[:pos].encode("utf-8"))
+    if raw.find(b'"openapi"', rest) >= 0 or raw.find(b'"info"', rest) >= 0:
+        return _UNPARSED
+    escape = raw.find(b"\\", rest)  # one byte: a fast scan
+    for _ in range(256):
+        if escape < 0:
+            return {"openapi": found["openapi"], "info": found["info"]}
+        if raw[escape + 1 : escape + 2] == b"u":
+            return _UNPARSED
+        escape = raw.find(b"\\", escape + 2)
+    return _UNPARSED
 
 
 def _artefact_meta(kind: str | None, data: dict) -> ContractMeta | None:

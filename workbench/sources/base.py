@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -241,6 +242,62 @@ _EXACT_KEY = re.compile(
 
 
 def _maybe_secret(text: str) -> bool:
+    """Whether ``text`` may hold a secret (see _STEMS). A text that differs from the last one
+    this thread answered ``False`` for (the previous revision of a file) is searched only where
+    they differ: a key that was not there before must touch the changed span."""
+    last = getattr(_last_clean, "text", None)
+    if last is not None and len(text) > _WINDOW_FROM and len(last) > _WINDOW_FROM:
+        found = _has_secret_key(_changed_span(last, text))
+    else:
+        found = _has_secret_key(text)
+    _last_clean.text = None if found or len(text) <= _WINDOW_FROM else text
+    return found
+
+
+_last_clean = threading.local()
+_WINDOW_FROM = 64 << 10
+_MARGIN = 64  # longer than any stem or key, with the quote and the character before it
+_CHUNK = 1 << 16
+_SEPARATORS = frozenset(" \t\r\n:\"'[")
+
+
+def _changed_span(old: str, new: str) -> str:
+    """The part of ``new`` that differs from ``old``, widened so that it holds every stem or
+    key occurrence that touches a changed character: the character before it, the key, and
+    what the key pattern reads after it (quotes, blanks, the colon, an array's bracket, the
+    value's first character)."""
+    size = min(len(old), len(new))
+    start = 0
+    while start + _CHUNK <= size and new[start : start + _CHUNK] == old[start : start + _CHUNK]:
+        start += _CHUNK
+    step = _CHUNK // 2  # then halve: slices compared at C speed, never a character at a time
+    while step:
+        if start + step <= size and new[start : start + step] == old[start : start + step]:
+            start += step
+        step //= 2
+    end = 0  # characters equal at the end, not overlapping the equal start
+    limit = size - start
+    n, o = len(new), len(old)
+    while (
+        end + _CHUNK <= limit and new[n - end - _CHUNK : n - end] == old[o - end - _CHUNK : o - end]
+    ):
+        end += _CHUNK
+    step = _CHUNK // 2
+    while step:
+        if end + step <= limit and new[n - end - step : n - end] == old[o - end - step : o - end]:
+            end += step
+        step //= 2
+    lo, hi = start, n - end
+    while lo > 0 and new[lo - 1] in _SEPARATORS:
+        lo -= 1
+    lo = max(0, lo - _MARGIN)
+    hi = min(n, hi + _MARGIN)
+    while hi < n and new[hi] in _SEPARATORS:
+        hi += 1
+    return new[lo : hi + 1]
+
+
+def _has_secret_key(text: str) -> bool:
     low = text.lower()
     if any(stem in low for stem in _STEMS):
         return True

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -26,9 +28,10 @@ _decoder = json.JSONDecoder()
 class _Container:
     """How far one object or array has been scanned, and the members found so far."""
 
-    __slots__ = ("close", "done", "index", "members", "object", "pending", "pos")
+    __slots__ = ("close", "done", "index", "members", "object", "pending", "pos", "start")
 
     def __init__(self, text: str, start: int):
+        self.start = start
         opener = text[start : start + 1]
         self.object = opener == "{"
         self.close = "}" if self.object else "]"
@@ -38,10 +41,58 @@ class _Container:
         self.pending = False  # pos is at the value of the last member found, not yet skipped
         self.members: dict[Any, tuple[int, int]] = {}  # key -> (key offset or -1, value offset)
 
+    def copy(self, shared: int) -> _Container | None:
+        """What this scan found in the first ``shared`` characters (of this text, and of
+        another that begins with them): all of it when the scan stayed there, else the
+        members up to the last one whose value starts there, that value not yet skipped."""
+        box = _Container.__new__(_Container)
+        for name in _Container.__slots__:
+            setattr(box, name, getattr(self, name))
+        if self.pos < shared:
+            box.members = dict(self.members)
+            return box
+        kept: dict[Any, tuple[int, int]] = {}
+        for key, member in self.members.items():
+            if member[1] >= shared:
+                break
+            kept[key] = member
+        if not kept:
+            return None
+        box.members = kept
+        box.index = len(kept)
+        box.pos = next(reversed(kept.values()))[1]
+        box.pending = True
+        box.done = False
+        return box
+
+
+_last = threading.local()  # the locator of the text this thread read last
+_CHUNK = 1 << 16
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` begin with alike (slices compared at C speed)."""
+    size = min(len(a), len(b))
+    n = 0
+    while n + _CHUNK <= size and a[n : n + _CHUNK] == b[n : n + _CHUNK]:
+        n += _CHUNK
+    step = _CHUNK // 2
+    while step:
+        if n + step <= size and a[n : n + step] == b[n : n + step]:
+            n += step
+        step //= 2
+    return n
+
 
 class JsonLocator:
     """Positions of values and keys in one JSON text, computed on demand: a container is scanned
-    only up to the member asked for, and a value's end only when its position is asked."""
+    only up to the member asked for, and a value's end only when its position is asked.
+
+    The locator of the text read before on this thread (the next revision of the same file,
+    in a log) lends what it scanned: a container whose scan stayed inside the part both texts
+    begin with is taken over as it stands (the same characters give the same offsets), so the
+    members before an amendment are not scanned again.
+    """
 
     def __init__(self, text: str):
         self.text = text
@@ -49,6 +100,25 @@ class JsonLocator:
         self._starts: dict[Path, tuple[int, int] | None] = {
             (): (-1, _WS.match(text, 0).end())  # type: ignore[union-attr]
         }
+        self._lock = threading.Lock()  # a scan, or a copy of what was scanned, at a time
+        last = getattr(_last, "ref", None)
+        self._before: weakref.ref[JsonLocator] | None = last
+        self._shared = -1  # how many characters this text begins with that the last one does
+        _last.ref = weakref.ref(self)
+
+    def _container(self, path: Path, start: int) -> _Container:
+        """A new container at ``start``, or the one the text read before scanned there."""
+        before = self._before() if self._before is not None else None
+        if before is not None:
+            lent = before._containers.get(path)
+            if lent is not None and lent.start == start:
+                if self._shared < 0:
+                    self._shared = _common_prefix(before.text, self.text)
+                with before._lock:
+                    box = lent.copy(self._shared)
+                if box is not None:
+                    return box
+        return _Container(self.text, start)
 
     # --- positions -------------------------------------------------------------------------
 
@@ -74,8 +144,11 @@ class JsonLocator:
             if where is None:
                 self._starts[path] = None
                 return None
-            box = self._containers[parent] = _Container(self.text, where[1])
-        found = box.members.get(path[-1]) or self._scan_to(box, path[-1])
+            box = self._containers[parent] = self._container(parent, where[1])
+        found = box.members.get(path[-1])
+        if found is None:
+            with self._lock:  # found meanwhile by another thread, or scanned for here
+                found = box.members.get(path[-1]) or self._scan_to(box, path[-1])
         self._starts[path] = found
         return found
 

@@ -23,7 +23,10 @@ their real semantics, operations, and request and response bodies as JSON Schema
 
 from __future__ import annotations
 
+import dataclasses
+import marshal
 import re
+import threading
 from typing import Any
 
 from workbench.contract.errors import ContractError
@@ -61,14 +64,19 @@ class _Reader:
         self.doc: dict = b.doc.data
         version = str(self.doc.get("openapi", ""))
         self.v30 = version.startswith("3.0")
+        self.memo = _Memo()  # what this reading converts, for the next reading to reuse
+        self.last: _Memo | None = None  # what the previous reading converted
+        self._refs: dict[str, Any] | None = None  # references followed by the unit being read
+        self._checked: dict[tuple[str, Any], bool] = {}
 
     def fail(self, src: tuple, message: str) -> ContractError:
         return problem(self.b, self.source, src, message)
 
     # --- references ------------------------------------------------------------------------
 
-    def pointer(self, ref: str, src: tuple) -> tuple[tuple, Any]:
-        """Resolve a local JSON pointer ``#/a/b`` to ``(source path, value)``."""
+    def pointer(self, ref: str, src: tuple, *, exists: bool = False) -> tuple[tuple, Any]:
+        """Resolve a local JSON pointer ``#/a/b`` to ``(source path, value)`` (``exists``:
+        the caller only needs to know that it resolves, not what it holds)."""
         if not ref.startswith("#"):
             raise self.fail(
                 src,
@@ -78,6 +86,8 @@ class _Reader:
         found = follow_pointer(self.doc, ref)
         if found is None:
             raise self.fail(src, f"$ref {ref!r} names nothing in this document")
+        if self._refs is not None and (not exists or ref not in self._refs):
+            self._refs[ref] = _EXISTS if exists else found[1]
         return found
 
     def deref(self, src: tuple, value: Any, seen: tuple = ()) -> tuple[tuple, Any]:
@@ -113,7 +123,7 @@ class _Reader:
         ref = value.get("$ref")
         if isinstance(ref, str):
             if ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
-                self.pointer(ref, (*src, "$ref"))  # must exist
+                self.pointer(ref, (*src, "$ref"), exists=True)  # must exist
                 b.at((*out, "$ref"), (*src, "$ref"))  # references are listed, not only mapped
                 if self.v30:  # OpenAPI 3.0 ignores the siblings of $ref
                     return value if len(value) == 1 else {"$ref": ref}
@@ -285,66 +295,146 @@ class _Reader:
         if not isinstance(paths, dict):
             return {}
         top = self.doc.get("security")
+        # what every operation's reading depends on besides its own path item
+        self.memo.contexts["paths"] = (self.v30, top, tuple(schemes))
         out: dict[str, Any] = {}
         taken: set[str] = set()
         b.at(("endpoints",), ("paths",))
         for route, item_raw in paths.items():
-            item_src, item = self.deref(("paths", route), item_raw)
-            if not isinstance(item, dict):
-                continue
-            for method in METHODS:
-                op = item.get(method)
-                if not isinstance(op, dict):
+            key = ("paths", route)
+            unit = self._reusable(key, item_raw)
+            eids: list[str] | None = None
+            if unit is not None:
+                eids = _ids(unit.ops, str(route), taken)
+                if eids == unit.eids:
+                    self._replay(key, unit)
+                    out.update(zip(eids, unit.result, strict=True))
                     continue
-                src = (*item_src, method)
-                eid = _endpoint_id(op.get("operationId"), method, str(route), taken)
-                taken.add(eid)
-                o = ("endpoints", eid)
-                b.at(o, src)
-                b.key_at(o, src)
-                ep: dict[str, Any] = {"method": method.upper(), "path": str(route)}
-                b.at((*o, "method"), src)
-                b.at((*o, "path"), item_src)
-                b.key_at((*o, "path"), ("paths", route))
-                for key in ("summary", "description"):
-                    if isinstance(op.get(key), str) and op[key]:
-                        ep[key] = op[key]
-                        b.at((*o, key), (*src, key))
-                if op.get("deprecated") is True:
-                    ep["deprecated"] = True
-                    b.at((*o, "deprecated"), (*src, "deprecated"))
-                if "security" in op:
-                    ep["security"] = self.requirements(
-                        (*o, "security"), (*src, "security"), op["security"], schemes
-                    )
-                elif top is not None:
-                    ep["security"] = self.requirements(
-                        (*o, "security"), ("security",), top, schemes
-                    )
-                else:
-                    ep["security"] = []
-                body = op.get("requestBody")
-                if body is not None:
-                    request = self.body((*o, "request"), (*src, "requestBody"), body)
-                    if request:
-                        ep["request"] = request
-                responses = op.get("responses")
-                if isinstance(responses, dict):
-                    ep["responses"] = {}
-                    b.at((*o, "responses"), (*src, "responses"))
-                    for status, resp in responses.items():
-                        code = (
-                            str(status).upper() if str(status).lower() != "default" else "default"
-                        )
-                        if not re.match(r"^([1-5][0-9][0-9]|[1-5]XX|default)$", code):
-                            continue
-                        ep["responses"][code] = self.body(
-                            (*o, "responses", code), (*src, "responses", status), resp
-                        )
-                    if not ep["responses"]:
-                        del ep["responses"]
-                out[eid] = ep
+            record = self._start()
+            try:
+                item_src, item = self.deref(key, item_raw)
+                if eids is None:
+                    eids = _ids(_named(item), str(route), taken)
+                eps = [
+                    self.operation(eid, method, op, route, item_src, top, schemes)
+                    for eid, (method, op) in zip(eids, _operations(item), strict=True)
+                ]
+            finally:
+                done = self._stop(record)
+            self.memo.units[key] = _Unit(_digest(item_raw), _named(item), eids, eps, *done)
+            out.update(zip(eids, eps, strict=True))
         return out
+
+    def operation(
+        self,
+        eid: str,
+        method: str,
+        op: dict,
+        route: Any,
+        item_src: tuple,
+        top: Any,
+        schemes: dict,
+    ) -> dict[str, Any]:
+        b = self.b
+        src = (*item_src, method)
+        o = ("endpoints", eid)
+        b.at(o, src)
+        b.key_at(o, src)
+        ep: dict[str, Any] = {"method": method.upper(), "path": str(route)}
+        b.at((*o, "method"), src)
+        b.at((*o, "path"), item_src)
+        b.key_at((*o, "path"), ("paths", route))
+        for key in ("summary", "description"):
+            if isinstance(op.get(key), str) and op[key]:
+                ep[key] = op[key]
+                b.at((*o, key), (*src, key))
+        if op.get("deprecated") is True:
+            ep["deprecated"] = True
+            b.at((*o, "deprecated"), (*src, "deprecated"))
+        if "security" in op:
+            ep["security"] = self.requirements(
+                (*o, "security"), (*src, "security"), op["security"], schemes
+            )
+        elif top is not None:
+            ep["security"] = self.requirements((*o, "security"), ("security",), top, schemes)
+        else:
+            ep["security"] = []
+        body = op.get("requestBody")
+        if body is not None:
+            request = self.body((*o, "request"), (*src, "requestBody"), body)
+            if request:
+                ep["request"] = request
+        responses = op.get("responses")
+        if isinstance(responses, dict):
+            ep["responses"] = {}
+            b.at((*o, "responses"), (*src, "responses"))
+            for status, resp in responses.items():
+                code = str(status).upper() if str(status).lower() != "default" else "default"
+                if not _STATUS.match(code):
+                    continue
+                ep["responses"][code] = self.body(
+                    (*o, "responses", code), (*src, "responses", status), resp
+                )
+            if not ep["responses"]:
+                del ep["responses"]
+        return ep
+
+    # --- reading a revision of the same description again ---------------------------------
+    #
+    # A history is read revision after revision, and an amendment changes a few operations or
+    # schemas of thousands. Each path item and each component schema is a unit: its result,
+    # the positions it recorded (artefact paths, not lines: the new text locates them) and the
+    # references it followed. The next reading reuses a unit whose raw value is equal, in the
+    # same context (OpenAPI version, top-level security, scheme names), whose references
+    # resolve to equal values and whose operations get the same ids: the result is then what
+    # converting it again would give, object for object.
+
+    def _reusable(self, key: tuple, raw: Any) -> _Unit | None:
+        last = self.last
+        if last is None or last.contexts.get(key[0]) != self.memo.contexts.get(key[0]):
+            return None
+        unit = last.units.get(key)
+        if unit is None or unit.digest is None or unit.digest != _digest(raw):
+            return None
+        for ref, value in unit.refs.items():
+            ok = self._checked.get((ref, value))
+            if ok is None:
+                found = follow_pointer(self.doc, ref)
+                ok = found is not None and (
+                    value is _EXISTS or (value is not None and _digest(found[1]) == value)
+                )
+                self._checked[(ref, value)] = ok
+            if not ok:
+                return None
+        return unit
+
+    def _replay(self, key: tuple, unit: _Unit) -> None:
+        b = self.b
+        b.values.update(unit.values)
+        b.keys.update(unit.keys)
+        if unit.trees:
+            b.trees.update(unit.trees)
+        self.memo.units[key] = unit
+
+    def _start(self) -> tuple:
+        """Record what the next unit writes into the builder, apart from what came before."""
+        b = self.b
+        saved = (b.values, b.keys, b.trees, self._refs)
+        b.values, b.keys, b.trees, self._refs = {}, {}, {}, {}
+        return saved
+
+    def _stop(self, saved: tuple) -> tuple[dict, dict, dict, dict]:
+        b = self.b
+        refs = {
+            ref: value if value is _EXISTS else _digest(value)
+            for ref, value in (self._refs or {}).items()
+        }
+        done = (b.values, b.keys, b.trees, refs)
+        b.values, b.keys, b.trees, self._refs = saved
+        b.values.update(done[0])
+        b.keys.update(done[1])
+        b.trees.update(done[2])
+        return done
 
     def body(self, out: tuple, src: tuple, value: Any) -> dict[str, Any]:
         b = self.b
@@ -376,12 +466,85 @@ class _Reader:
             return {}
         self.b.at(("components",), ("components",))
         self.b.at(("components", "schemas"), ("components", "schemas"))
-        return {
-            str(name): self.schema(
-                ("components", "schemas", str(name)), ("components", "schemas", name), schema
-            )
-            for name, schema in raw.items()
-        }
+        return {str(name): self.component(name, schema) for name, schema in raw.items()}
+
+    def component(self, name: Any, schema: Any) -> Any:
+        key = ("components", "schemas", name)
+        unit = self._reusable(key, schema)
+        if unit is not None:
+            self._replay(key, unit)
+            return unit.result
+        record = self._start()
+        try:
+            result = self.schema(("components", "schemas", str(name)), key, schema)
+        finally:
+            done = self._stop(record)
+        self.memo.units[key] = _Unit(_digest(schema), [], [], result, *done)
+        return result
+
+
+_EXISTS = object()  # a reference a unit only needed to resolve
+_STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
+
+
+@dataclasses.dataclass(slots=True)
+class _Unit:
+    """One path item or component schema as a reading converted it (see ``_reusable``)."""
+
+    digest: bytes | None  # its raw value, as _digest writes it
+    ops: list[tuple[str, Any]]  # a path item's operations: (method, operationId)
+    eids: list[str]
+    result: Any
+    values: dict
+    keys: dict
+    trees: dict
+    refs: dict[str, Any]  # reference -> the digest of its target (or _EXISTS)
+
+
+def _digest(value: Any) -> bytes | None:
+    """``value`` written out exactly: equal bytes are equal values of the same types (``==``
+    would take ``1`` for ``true`` and ``1.0``, which a reader tells apart). Version 2 of the
+    format has no back-references, so how objects are shared in memory does not change it.
+    ``None`` for what cannot be written (too deep, a YAML timestamp): never reused."""
+    try:
+        return marshal.dumps(value, 2)
+    except (ValueError, RecursionError):
+        return None
+
+
+@dataclasses.dataclass(slots=True)
+class _Memo:
+    contexts: dict[str, tuple] = dataclasses.field(default_factory=dict)  # per section
+    units: dict[tuple, _Unit] = dataclasses.field(default_factory=dict)
+
+
+_last = threading.local()  # per thread: the units of the description this thread read last
+
+
+def forget() -> None:
+    """Make this thread's next reading convert everything (and drop what the last one kept)."""
+    _last.memo = None
+
+
+def _operations(item: Any) -> list[tuple[str, dict]]:
+    if not isinstance(item, dict):
+        return []
+    return [(m, op) for m in METHODS if isinstance(op := item.get(m), dict)]
+
+
+def _named(item: Any) -> list[tuple[str, Any]]:
+    """``(method, operationId)`` of a path item's operations, in order."""
+    return [(method, op.get("operationId")) for method, op in _operations(item)]
+
+
+def _ids(named: list[tuple[str, Any]], route: str, taken: set[str]) -> list[str]:
+    """The ids of a path item's operations, in order, each added to ``taken``."""
+    eids = []
+    for method, operation_id in named:
+        eid = _endpoint_id(operation_id, method, route, taken)
+        taken.add(eid)
+        eids.append(eid)
+    return eids
 
 
 def _dropped(key: Any) -> bool:
@@ -427,6 +590,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
             "(convert Swagger 2.0 descriptions first)",
         )
     r = _Reader(b, source)
+    r.last = getattr(_last, "memo", None)
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     title = str(info.get("title") or "OpenAPI description")
     data: dict[str, Any] = {
@@ -456,7 +620,10 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     endpoints = r.endpoints(schemes)
     if endpoints:
         data["endpoints"] = endpoints
+    r.memo.contexts["components"] = (r.v30,)
     components = r.components()
     if components:
         data["components"] = {"schemas": components}
-    return b.contract(source, text, data)
+    contract = b.contract(source, text, data)
+    _last.memo = r.memo  # only now: a reading that failed leaves the last one in place
+    return contract
