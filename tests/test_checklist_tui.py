@@ -3,7 +3,6 @@ the commit gate on what was staged; the editor round trip; read-only revisions; 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from amendment_support import CONTRACT, CONTRACT_PATH, cli, orders_repo
 from tui_harness import (
     SIZE,
     checklist_idle,
+    fake_editor,
     handled,
     make_app,
     open_checklist,
@@ -167,14 +167,7 @@ async def test_the_whole_checklist_through_the_tui_then_the_gate(demo: Path) -> 
 
 
 async def test_editor_round_trip_re_checks(demo: Path, tmp_path: Path, monkeypatch) -> None:
-    editor = tmp_path / "editor.py"
-    editor.write_text(
-        "import sys\n"
-        "path = sys.argv[-1]\n"
-        "text = open(path).read()\n"
-        "open(path, 'w').write(text.replace('lifetime: 5m', 'lifetime: 15m', 1))\n"
-    )
-    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    monkeypatch.setenv("VISUAL", fake_editor(tmp_path, "lifetime: 5m", "lifetime: 15m"))
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot)

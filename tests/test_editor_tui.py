@@ -5,12 +5,12 @@ save is atomic and checks the disk, leaving asks first; and the external editor'
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from tui_harness import (
     SIZE,
+    fake_editor,
     handled,
     make_app,
     open_checklist,
@@ -273,14 +273,7 @@ async def test_a_failing_editor_leaves_the_app_usable(
 
 
 async def test_an_editor_that_works_is_read_back(demo: Path, tmp_path: Path, monkeypatch) -> None:
-    script = tmp_path / "ed.py"
-    script.write_text(
-        "import sys\n"
-        "path = sys.argv[-1]\n"
-        "text = open(path).read()\n"
-        "open(path, 'w').write(text.replace('lifetime: 5m', 'lifetime: 6m', 1))\n"
-    )
-    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    monkeypatch.setenv("VISUAL", fake_editor(tmp_path, "lifetime: 5m", "lifetime: 6m"))
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_editor(pilot)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -57,6 +58,19 @@ def make_app(
     app = create_app(repo, settings=Settings(**settings), select=select, theme=theme)
     app.delays = delays
     return app
+
+
+def fake_editor(folder: Path, old: str, new: str) -> str:
+    """A ``$VISUAL`` command: a real program that replaces the first ``old`` with ``new`` in
+    the file it is given, as an editor would save it."""
+    script = folder / "fake_editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[-1]\n"
+        "text = open(path).read()\n"
+        f"open(path, 'w').write(text.replace({old!r}, {new!r}, 1))\n"
+    )
+    return f"{sys.executable} {script}"
 
 
 def _running(app: WorkbenchApp) -> list:
