@@ -81,6 +81,8 @@ class Judge:
         walker: Walker,
         config: Callable[[], Config],
         disk_cache: DiskCache | None,
+        *,
+        reports: int = 1024,
     ):
         self.git = git
         self.walker = walker
@@ -97,7 +99,7 @@ class Judge:
             256, weight=lambda entry: _text_weight(entry[1]), budget=CONTRACT_TEXT_BUDGET
         )
         self._validity: LRU[tuple[str, str], tuple[Problem, ...]] = LRU(1 << 16)
-        self._reports: LRU[str, DiffReport] = LRU(1024)  # ~4 KB each; the disk keeps them all
+        self._reports: LRU[str, DiffReport] = LRU(reports)  # ~4-8 KB each; the disk keeps all
         self.rows = RowIndex(disk_cache, git.git_dir)  # the log rows of reports, by path
         self._bases: LRU[str, tuple] = LRU(4096)
         self._committed: dict[tuple[str, str], dt.datetime | None] = {}

@@ -15,6 +15,7 @@ over one :class:`~workbench.history.gitio.GitRepo`.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,31 +39,59 @@ Side = Revision | ParentRef
 BLOB_CACHE_BYTES = 16 << 20  # contents kept between listing a page and loading its revisions
 
 
+@dataclass(frozen=True, slots=True)
+class MemoryBounds:
+    """How much a repository object keeps in memory between answers (the disk cache keeps
+    every report whatever these say). The defaults suit a command that lists or judges a whole
+    history once; a long-lived browser (the terminal UI) asks for less, so its memory stays
+    flat however far it browses."""
+
+    reports: int = 1024  # judged reports (~4-8 KB each)
+    blob_bytes: int = BLOB_CACHE_BYTES  # contents read by a listing, for the judge to load
+
+
+# what the terminal UI keeps: the reports of the last few revisions shown, and one history page
+# of contents (a page of 100 revisions of an 8 KB contract; bigger ones are read again by git)
+BROWSER_BOUNDS = MemoryBounds(reports=32, blob_bytes=1 << 20)
+
+
 class ContractRepo:
     """A git repository seen as a set of authentication contracts with their history."""
 
-    def __init__(self, git: GitRepo, *, disk_cache: DiskCache | None = None):
+    def __init__(
+        self,
+        git: GitRepo,
+        *,
+        disk_cache: DiskCache | None = None,
+        bounds: MemoryBounds | None = None,
+    ):
         self.git = git
         self.disk_cache = disk_cache
         self._config: Config | None = None
-        self._blobs = BlobCache(BLOB_CACHE_BYTES)  # contents as last read, by blob sha
+        bounds = bounds or MemoryBounds()
+        self._blobs = BlobCache(bounds.blob_bytes)  # contents as last read, by blob sha
         self.identities = Identities(git, disk_cache=disk_cache, blobs=self._blobs)
         self.listing = Listing(git, self.identities, lambda: self.config)
         self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
-        self.judge = Judge(git, self.walker, lambda: self.config, disk_cache)
+        self.judge = Judge(
+            git, self.walker, lambda: self.config, disk_cache, reports=bounds.reports
+        )
         self._tags: dict[str, tuple[str, ...]] | None = None
 
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path = ".", *, cache: bool = True) -> ContractRepo:
-        """Open the repository containing ``path``; ``cache=False`` skips the on-disk cache.
+    def open(
+        cls, path: str | Path = ".", *, cache: bool = True, bounds: MemoryBounds | None = None
+    ) -> ContractRepo:
+        """Open the repository containing ``path``; ``cache=False`` skips the on-disk cache,
+        ``bounds`` sizes the in-memory caches (:class:`MemoryBounds`).
 
         Raises :class:`HistoryError` for a path outside any repository. A bare repository is
         read-only (no working tree or index drafts); an empty one has contracts but no history.
         """
         git = GitRepo.discover(path)
-        return cls(git, disk_cache=DiskCache.default() if cache else None)
+        return cls(git, disk_cache=DiskCache.default() if cache else None, bounds=bounds)
 
     @property
     def root(self) -> Path | None:
@@ -307,4 +336,4 @@ class ContractRepo:
         self.judge.clear()
 
 
-__all__ = ["ContractRepo", "Problem", "problem_line"]
+__all__ = ["BROWSER_BOUNDS", "ContractRepo", "MemoryBounds", "Problem", "problem_line"]

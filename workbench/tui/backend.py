@@ -155,9 +155,10 @@ class Backend:
         """Open the repository containing ``path``; raise ``HistoryError`` when there is none."""
         with self._open_lock:
             if self.repo is None:
-                from workbench.history.repo import ContractRepo
+                from workbench.history.repo import BROWSER_BOUNDS, ContractRepo
 
-                self.repo = ContractRepo.open(self.path)
+                # a browser's bounds: memory stays flat however many revisions are browsed
+                self.repo = ContractRepo.open(self.path, bounds=BROWSER_BOUNDS)
 
     @property
     def name(self) -> str:
