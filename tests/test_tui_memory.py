@@ -47,3 +47,11 @@ async def test_browsing_keeps_render_caches_to_a_few_screens(tmp_path: Path) -> 
         assert diff.document is not None
         assert len(diff._cache) <= 4 * max(diff.size.height, 24)
         assert len(diff._text_cache) <= 8 * max(diff.size.height, 24)
+        # the repository behind the app keeps a browser's bounds: the reports of the last few
+        # revisions shown, a few parsed revisions and one page of contents, not the CLI's
+        from workbench.history.repo import BROWSER_BOUNDS
+
+        repo_ = screen.backend.repo
+        assert len(repo_.judge._reports) <= BROWSER_BOUNDS.reports < REVISIONS
+        assert len(repo_.judge._contracts) <= BROWSER_BOUNDS.parsed
+        assert repo_._blobs._size <= BROWSER_BOUNDS.blob_bytes

@@ -83,15 +83,17 @@ class Judge:
         disk_cache: DiskCache | None,
         *,
         reports: int = 1024,
+        parsed: int = 16,
     ):
         self.git = git
         self.walker = walker
         self.disk_cache = disk_cache
         self._config = config
-        # parsed revisions weigh about 14 bytes per character of their text: at most 16 of
-        # them, and at most ~28 MB (a TUI browsing a thousand revisions stays flat)
+        # parsed revisions weigh about 14 bytes per character of their text: at most
+        # ``parsed`` (16) of them, and at most ~28 MB (a TUI browsing a thousand revisions
+        # stays flat)
         self._contracts: LRU[tuple[str, str], Contract | ContractError] = LRU(
-            16, weight=_text_weight, budget=CONTRACT_TEXT_BUDGET
+            parsed, weight=_text_weight, budget=CONTRACT_TEXT_BUDGET
         )
         # per path, the parsed parent of the revision judged last: the content a log meets
         # next on that path, however many other contracts' revisions come in between

@@ -47,12 +47,15 @@ class MemoryBounds:
     flat however far it browses."""
 
     reports: int = 1024  # judged reports (~4-8 KB each)
+    parsed: int = 16  # parsed revisions (~16 bytes per character of their text)
     blob_bytes: int = BLOB_CACHE_BYTES  # contents read by a listing, for the judge to load
 
 
-# what the terminal UI keeps: the reports of the last few revisions shown, and one history page
-# of contents (a page of 100 revisions of an 8 KB contract; bigger ones are read again by git)
-BROWSER_BOUNDS = MemoryBounds(reports=32, blob_bytes=1 << 20)
+# what the terminal UI keeps: the reports of the last few revisions shown, the parsed sides of
+# the amendment judged last (its badges walk the history newest first: each revision is the
+# base of the one before it), and one history page of contents (100 revisions of an 8 KB
+# contract; bigger ones are read again by git)
+BROWSER_BOUNDS = MemoryBounds(reports=32, parsed=4, blob_bytes=1 << 20)
 
 
 class ContractRepo:
@@ -74,7 +77,12 @@ class ContractRepo:
         self.listing = Listing(git, self.identities, lambda: self.config)
         self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
         self.judge = Judge(
-            git, self.walker, lambda: self.config, disk_cache, reports=bounds.reports
+            git,
+            self.walker,
+            lambda: self.config,
+            disk_cache,
+            reports=bounds.reports,
+            parsed=bounds.parsed,
         )
         self._tags: dict[str, tuple[str, ...]] | None = None
 
