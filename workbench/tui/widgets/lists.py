@@ -82,6 +82,32 @@ def cell(text: object, role: str = "", style: str = "") -> Cell:
     return Cell(clean_inline(text), role, style)
 
 
+_SHARED: dict[tuple[str, str, str], Cell] = {}
+SHARED_MAX = 4096  # distinct shared cells (dates, authors, versions); beyond it, rows' own
+
+
+def shared_cell(plain: str, role: str = "", style: str = "") -> Cell:
+    """One ``Cell`` for each (text, role, style) that many rows show (badges, marks, bumps,
+    dates, authors, versions): a long list holds one copy of each, and one drawable per
+    table (``ListTable._drawn_cell``), not one per row. ``plain`` must already be clean
+    (literal text without control characters)."""
+    key = (plain, role, style)
+    found = _SHARED.get(key)
+    if found is None:
+        found = Cell(plain, role, style)
+        if len(_SHARED) < SHARED_MAX:
+            _SHARED[key] = found
+    return found
+
+
+def is_shared(cell: Cell) -> bool:
+    return _SHARED.get((cell.plain, cell.role, cell.style)) is cell
+
+
+BLANK = shared_cell(" ")
+EMPTY = shared_cell("")
+
+
 def badge_cell(severity: str, width: int = 8) -> Cell:
     """A severity badge, ``width`` cells wide, on the severity's colour."""
     label = {"none": "none", "error": "n/a", "pending": "…"}.get(severity, severity)
@@ -91,8 +117,8 @@ def badge_cell(severity: str, width: int = 8) -> Cell:
         label = f" {label} "
     text = label.center(width)[:width]
     if severity in BADGE_ROLES:
-        return Cell(text, severity, "bold")
-    return Cell(text, "", "dim" if severity in DIM_BADGES else "")
+        return shared_cell(text, severity, "bold")
+    return shared_cell(text, "", "dim" if severity in DIM_BADGES else "")
 
 
 class _Drawn:
@@ -153,6 +179,8 @@ class ListTable(DataTable, inherit_bindings=False):
         self.rows_all: list[ListRow] = []
         self.filter_text = ""
         self._cell_styles: dict[tuple[str, str], Style] = {}
+        # drawables of shared cells (``shared_cell``), one each for all the rows showing it
+        self._drawn_shared: dict[Cell, _Drawn] = {}
 
     MAX_WIDTH = 72  # an auto-sized column never grows past this (the detail line shows all)
     MAX_WIDTHS: dict[str, int] = {}  # per-column caps, by label
@@ -204,7 +232,16 @@ class ListTable(DataTable, inherit_bindings=False):
         return style
 
     def _drawn(self, row: ListRow) -> list[_Drawn]:
-        return [_Drawn(row.cells[i], self) for i in self._shown]
+        return [self._drawn_cell(row.cells[i]) for i in self._shown]
+
+    def _drawn_cell(self, cell: Cell) -> _Drawn:
+        """The drawable of ``cell``: one per shared cell (:func:`shared_cell`) and table."""
+        if not is_shared(cell):  # a subject, a sha: each row's own
+            return _Drawn(cell, self)
+        drawn = self._drawn_shared.get(cell)
+        if drawn is None:
+            drawn = self._drawn_shared[cell] = _Drawn(cell, self)
+        return drawn
 
     FLEX: str | None = None  # the column that takes the width the others leave (by label)
     FLEX_MIN = 12
@@ -353,7 +390,7 @@ class ListTable(DataTable, inherit_bindings=False):
         with contextlib.suppress(MISSING):  # a filtered-out row: the stored row is updated
             self.update_cell_at(
                 (self.get_row_index(key), self._shown.index(index)),
-                _Drawn(value, self),
+                self._drawn_cell(value),
                 update_width=False,
             )
 
@@ -472,17 +509,19 @@ class HistoryTable(ListTable):
         # payments-api/v3.0.0 shows as v3.0.0 in payments-api's history (filters match both)
         prefix = f"{getattr(revision, 'contract_id', '')}/"
         shown_tags = " ".join(t.removeprefix(prefix) if prefix != "/" else t for t in tags)
+        # cells many rows show are shared (one object for all of them): a long history holds
+        # per row only its subject and sha
         cells = [
-            Cell(" "),
+            BLANK,
             badge_cell("pending"),
-            Cell(" "),
-            cell(getattr(revision, "version", "") or "?"),
-            Cell(""),
+            BLANK,
+            shared_cell(clean_inline(getattr(revision, "version", "") or "?")),
+            EMPTY,
             cell(subject),
-            cell(shown_tags, "marked", "bold"),
-            cell(date_text, style="dim"),
+            shared_cell(clean_inline(shown_tags), "marked", "bold"),
+            shared_cell(clean_inline(date_text), style="dim"),
             sha,
-            cell(author, style="italic"),
+            shared_cell(clean_inline(author), style="italic"),
         ]
         search = " ".join(
             clean_inline(x).lower()
@@ -497,7 +536,7 @@ class HistoryTable(ListTable):
             )
         )
         row = ListRow(rev, cells, search, revision)
-        row.extra["base_search"] = search
+        row.extra["base"] = len(search)  # the search text before a badge adds its words
         row.extra["tags"] = tags
         return row
 
@@ -510,21 +549,24 @@ class HistoryTable(ListTable):
         words = self._words()
         matched = self._match(row, words)
         row.extra["badge"] = badge
-        row.search = f"{row.extra.get('base_search', row.search)} {badge.words}".lower()
+        base = row.search[: row.extra.get("base", len(row.search))]
+        row.search = f"{base} {badge.words}".lower()
         self.update_row(key, 1, badge_cell(badge.label, 8))
         # the third column is the security mark: the amendment introduced security findings
-        self.update_row(key, 2, Cell("◆" if badge.security else " ", "security", "bold"))
+        mark = shared_cell("◆" if badge.security else " ", "security", "bold")
+        self.update_row(key, 2, mark)
         if badge.got:
-            bump = Cell(badge.got + ("" if badge.bump_ok else "!"), *BUMP_ROLE[badge.bump_ok])
-            self.update_row(key, 4, bump)
+            got = clean_inline(badge.got + ("" if badge.bump_ok else "!"))
+            self.update_row(key, 4, shared_cell(got, *BUMP_ROLE[badge.bump_ok]))
         if not badge.bump_ok:  # also where the bump column has no room
             version = row.cells[3].plain.rstrip("!")
-            self.update_row(key, 3, Cell(f"{version}!", "alert", "bold"))
+            self.update_row(key, 3, shared_cell(f"{version}!", "alert", "bold"))
         return bool(words) and matched != self._match(row, words)
 
     def set_marked(self, key: str | None) -> None:
         for row in self.rows_all:
-            self.update_row(row.key, 0, Cell("●" if row.key == key else " ", "marked", "bold"))
+            mark = shared_cell("●" if row.key == key else " ", "marked", "bold")
+            self.update_row(row.key, 0, mark)
 
 
 class FindingsTable(ListTable):
