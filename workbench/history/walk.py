@@ -264,6 +264,7 @@ class Walker:
         if ref == "HEAD":
             pseudo, log_path = self.drafts(rel, head)
             walk.items[:0] = pseudo
+            walk._drafts = len(pseudo)
             if log_path != rel and tip is not None:  # a staged rename: follow the old name
                 walk.close()
                 walk = Walk(self, log_path, tip, pseudo)
