@@ -233,7 +233,9 @@ def amendment_log(
     the repository's error, not one revision's, and no verdict could be computed with it."""
     repo.fail_on  # noqa: B018 - loads (and checks) the settings every verdict depends on
     if path is not None:
-        source: Iterator[Revision] = repo.iter_history(path, ref=ref)
+        # a short log reads (and builds) only the revisions it shows
+        page = 100 if limit is None else max(1, min(limit, 100))
+        source: Iterator[Revision] = repo.iter_history(path, ref=ref, page=page)
     else:
         source = repo.iter_all_history(ref=ref)
         if under:

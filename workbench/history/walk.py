@@ -15,7 +15,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from workbench.contract.files import read_regular
@@ -157,7 +156,7 @@ class Walk:
                     if change.status == "C" and not walker.same_contract(change):
                         # git follows copies too; a contract created from a copy of another
                         # one starts here (older commits are the other contract's history)
-                        batch.append((commit, replace(change, old_blob=None)))
+                        batch.append((commit, change.replace(old_blob=None)))
                         exhausted = stopped = True
                         break
                     batch.append((commit, change))
@@ -600,8 +599,8 @@ class Walker:
             out = self.git.run("diff", "--cached", "-M", "-z", "--raw", "--no-abbrev", head)
             for change in parse_raw_diff(out):
                 if change.status in ("R", "C") and change.new_path == path:
-                    status[path] = replace(
-                        entry, x=change.status, orig=change.old_path, head_blob=change.old_blob
+                    status[path] = entry.replace(
+                        x=change.status, orig=change.old_path, head_blob=change.old_blob
                     )
                     break
         return status
