@@ -9,6 +9,7 @@ revision is an entry with its error; the log goes on past it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError
@@ -245,9 +246,9 @@ def amendment_log(
                 for r in source
                 if r.path.startswith(prefix) or (r.parent and r.parent.path.startswith(prefix))
             )
-    for count, revision in enumerate(source):
-        if limit is not None and count >= limit:
-            return
+    if limit is not None:
+        source = islice(source, limit)  # never asks for the page after the last entry shown
+    for revision in source:
         yield log_entry(repo, revision)
 
 

@@ -118,6 +118,19 @@ class ParentRef(Frozen):
         put(self, "path", path)
         put(self, "blob", blob)
 
+    # compared once per log entry (is the base the parent?): spelled out, as a dataclass has it
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ParentRef:
+            return NotImplemented
+        return self is other or (
+            self.rev == other.rev  # type: ignore[attr-defined]
+            and self.path == other.path  # type: ignore[attr-defined]
+            and self.blob == other.blob  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rev, self.path, self.blob))
+
     @property
     def short(self) -> str:
         return short_rev(self.rev)
