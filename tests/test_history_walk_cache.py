@@ -11,6 +11,7 @@ import pytest
 from history_support import Repo, contract_text
 
 from workbench.history.cache import DiskCache
+from workbench.history.errors import HistoryError
 from workbench.history.gitio import GitRepo
 from workbench.history.log import amendment_log
 from workbench.history.repo import ContractRepo
@@ -205,3 +206,23 @@ def test_no_cache_means_no_store(
         assert opened.walker.store is None
         assert len(opened.history(A)) == 3
     assert not (tmp_path / "xdg").exists()
+
+
+def test_changed_settings_change_the_verdicts_of_a_stored_walk(
+    repo: Repo, cache: DiskCache, follows: list[str]
+) -> None:
+    before = log_rows(repo.root, A, cache)
+    repo.write(
+        ".workbench.yaml", "security:\n  max_lifetime: {access_token: 10m}\n  fail_on: low\n"
+    )
+    follows.clear()
+    strict = log_rows(repo.root, A, cache)
+    assert follows == []  # the settings do not shape the walk; they do shape the verdicts
+    assert strict == log_rows(repo.root, A, None)
+    assert [r["gate"] for r in strict] != [r["gate"] for r in before]
+    repo.write(".workbench.yaml", "security: {fail_on: hgh}\n")
+    with (
+        ContractRepo(GitRepo.discover(repo.root), disk_cache=cache) as broken,
+        pytest.raises(HistoryError, match=r"\.workbench\.yaml"),
+    ):
+        next(amendment_log(broken, A))
