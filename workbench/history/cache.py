@@ -5,7 +5,9 @@ Reports depend only on the two blobs compared, the day they are judged on, and t
 engine, so they are keyed by ``(old blob, new blob, day)`` (the judge keeps the problems of
 invalid contents and the bases behind invalid parents beside them) under a directory named after the
 workbench version and a fingerprint of the engine and loader sources: upgrading (or editing a
-rule) starts a fresh cache instead of serving stale verdicts. The cache lives under
+rule) starts a fresh cache instead of serving stale verdicts. The committed walks of contracts
+(``history/walk.py``'s ``WalkStore``) live there too, one entry per path, each naming in its head
+the state of the repository it was read from (:meth:`DiskCache.get_if`). The cache lives under
 ``$XDG_CACHE_HOME/workbench`` (``~/.cache/workbench``), is safe to delete at any time, is
 disabled by ``WORKBENCH_NO_CACHE=1``, and treats any unreadable or corrupt entry as a miss.
 """
