@@ -180,6 +180,12 @@ def test_replacement_refs_and_git_configuration_are_part_of_the_key(
     assert len(grafted) == len(whole) - 1
     repo.git("replace", "-d", repo.sha("HEAD~1"))
     assert same_as_git(repo.root, A, cache) == whole
+    repo.git("replace", "--graft", repo.sha("HEAD~1"))
+    repo.git("pack-refs", "--all")  # the replacement ref now lives in packed-refs
+    assert not any((repo.root / ".git" / "refs" / "replace").iterdir())
+    assert same_as_git(repo.root, A, cache) == grafted
+    repo.git("replace", "-d", repo.sha("HEAD~1"))
+    assert same_as_git(repo.root, A, cache) == whole
     with ContractRepo(GitRepo.discover(repo.root), disk_cache=cache) as opened:
         assert opened.walker.store is not None
         before = opened.walker.store.signature(repo.sha("HEAD"))

@@ -54,6 +54,7 @@ _CHANGE: dict[str, ChangeType] = {
 BATCH = 64  # commits whose blobs are fetched together while listing
 MAX_WALKS = 32  # contract histories kept open at once
 WALK_FORMAT = 1  # the layout of a stored walk's records (see WalkStore)
+PACKED_REFS_READ = 1 << 20  # a packed-refs file up to this size is read for replacement refs
 
 
 class Walk:
@@ -628,6 +629,12 @@ class WalkStore:
 
     _CODE = ("walk.py", "gitio.py", "model.py", "listing.py")  # what shapes a stored record
     _ENV = (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
         "GIT_NO_REPLACE_OBJECTS",
         "GIT_REPLACE_REF_BASE",
         "GIT_GRAFT_FILE",
@@ -663,8 +670,15 @@ class WalkStore:
         with contextlib.suppress(OSError), os.scandir(replace) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 h.update(entry.name.encode() + b"=" + (_read_bytes(entry.path) or b"-"))
-        packed = _read_bytes(os.path.join(common, "packed-refs"))
-        if packed and b"refs/replace/" in packed:
+        packed_refs = os.path.join(common, "packed-refs")
+        try:
+            size = os.stat(packed_refs).st_size
+        except OSError:
+            size = 0
+        if size > PACKED_REFS_READ:  # a huge ref store: any change to it is a miss
+            h.update(_stamp(packed_refs))
+        elif size:  # only its replacement refs matter
+            packed = _read_bytes(packed_refs) or b""
             h.update(b"".join(ln for ln in packed.splitlines() if b"refs/replace/" in ln))
         config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
         files = [
