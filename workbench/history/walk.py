@@ -118,6 +118,7 @@ class Walk:
             return False
         if end == len(stored) and self._stored_whole:
             self.done = True
+            self._stored = None  # every record is a revision now
             return True
         return count is not None and len(self.items) >= count
 
