@@ -80,6 +80,11 @@ class Walk:
         self._kept = 0  # commits in the stored entry
         self._read_from_git = 0
 
+    def put_drafts(self, pseudo: list[Revision]) -> None:
+        """Put the ``INDEX``/``WORKTREE`` revisions on top (before any commit is read)."""
+        self.items[:0] = pseudo
+        self._drafts += len(pseudo)
+
     def begin(self) -> None:
         """Take the walk an earlier run stored for this tip, else start ``git log`` (git
         starts walking while the caller examines the drafts)."""
@@ -264,8 +269,7 @@ class Walker:
             walk.begin()  # stored, or git starts walking while the drafts are examined
         if ref == "HEAD":
             pseudo, log_path = self.drafts(rel, head)
-            walk.items[:0] = pseudo
-            walk._drafts = len(pseudo)
+            walk.put_drafts(pseudo)
             if log_path != rel and tip is not None:  # a staged rename: follow the old name
                 walk.close()
                 walk = Walk(self, log_path, tip, pseudo)
