@@ -75,7 +75,7 @@ class ContractRepo:
         self._blobs = BlobCache(bounds.blob_bytes)  # contents as last read, by blob sha
         self.identities = Identities(git, disk_cache=disk_cache, blobs=self._blobs)
         self.listing = Listing(git, self.identities, lambda: self.config)
-        self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
+        self.walker = Walker(git, self.identities, self.listing.selected, self._blobs, disk_cache)
         self.judge = Judge(
             git,
             self.walker,
