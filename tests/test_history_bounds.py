@@ -52,3 +52,19 @@ def test_browser_bounds_are_smaller_than_the_defaults() -> None:
     assert BROWSER_BOUNDS.reports < defaults.reports
     assert BROWSER_BOUNDS.parsed < defaults.parsed
     assert BROWSER_BOUNDS.blob_bytes < defaults.blob_bytes
+
+
+def test_a_bounded_schema_memo_keeps_few_answers_and_changes_none(tmp_path: Path) -> None:
+    from workbench.contract import dialects
+
+    root = _history(tmp_path / "repo")
+    with ContractRepo.open(root, cache=False) as repo:
+        wide = _answers(repo)
+    size = dialects._MEMO_SIZE
+    try:
+        dialects.bound_memo(2)
+        with ContractRepo.open(root, cache=False) as repo:
+            assert _answers(repo) == wide
+        assert all(len(generation) <= 2 for generation in dialects._memo)
+    finally:
+        dialects.bound_memo(size)

@@ -242,6 +242,15 @@ _MEMO_SIZE = 1 << 12
 _memo: list[dict[tuple[int, int], tuple[Any, bool]]] = [{}, {}]
 
 
+def bound_memo(size: int) -> None:
+    """Hold at most ``size`` answers per generation from now on (each holds a part of a parsed
+    revision alive). The default suits a log reading a whole history once; a long-lived
+    browser asks for fewer, so that the parts of revisions it judged long ago are let go."""
+    global _MEMO_SIZE
+    _MEMO_SIZE = max(1, size)
+    _memo[:] = [{}, {}]
+
+
 def _has_nullable_memo(node: dict, depth: int) -> bool:
     key = (id(node), depth)
     current, previous = _memo

@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # the core is imported in the worker threads, not while the U
 WORKTREE, INDEX = "WORKTREE", "INDEX"
 
 HISTORY_PAGE = 100
+# schema answers the engine keeps per generation (two generations), each holding a part of a
+# parsed revision: the revision judged and its base, not the parts of hundreds browsed before
+BROWSER_MEMO = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +158,12 @@ class Backend:
         """Open the repository containing ``path``; raise ``HistoryError`` when there is none."""
         with self._open_lock:
             if self.repo is None:
+                from workbench.contract.dialects import bound_memo
                 from workbench.history.repo import BROWSER_BOUNDS, ContractRepo
 
                 # a browser's bounds: memory stays flat however many revisions are browsed
                 self.repo = ContractRepo.open(self.path, bounds=BROWSER_BOUNDS)
+                bound_memo(BROWSER_MEMO)
 
     @property
     def name(self) -> str:
