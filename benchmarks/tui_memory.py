@@ -16,9 +16,11 @@ a fresh interpreter, drives the real app under Pilot (``create_app(...).run_test
   - then it presses ``j`` through every revision, waiting for each one's diff to be shown (the
     history pages in as the cursor moves), waits until every listed revision has its verdict
     badge (the app settled), collects garbage and reads both again.
-Prints both readings, their ratio and the target (after browsing within 1.5x of first paint,
-issue 18). ``--baseline CHECKOUT`` runs the same with another checkout's workbench sources in
-the same run (before and after); ``--quick`` browses 200 revisions.
+Prints the readings, the ratios and the target (after browsing within 1.5x of first paint,
+issue 18), judged on both the first paint and the earlier reading: on a loaded machine the
+first frame comes later, when background verdicts may already have raised it.
+``--baseline CHECKOUT`` runs the same with another checkout's workbench sources in the same run
+(before and after); ``--quick`` browses 200 revisions.
 """
 
 from __future__ import annotations
@@ -171,9 +173,15 @@ def main() -> int:
                 f"  ({r['browsed']} browsed, {r['rows']} rows, load {_load()})"
             )
             if label == "workbench":
-                ok = ratio <= TARGET
+                # the drawn frame comes later on a loaded machine (background verdicts may run
+                # first and raise it): the target is judged on both readings, never the kinder
+                worst = max(ratio, after["rss"] / ready)
+                ok = worst <= TARGET
                 verdict = "ok" if ok else "MISSED"
-                print(f"after browsing / first paint: {ratio:.2f}x; target <= {TARGET}x {verdict}")
+                print(
+                    f"after browsing / first paint: {ratio:.2f}x (/ready {after['rss'] / ready:.2f}x);"
+                    f" target <= {TARGET}x on both {verdict}"
+                )
     return 0 if ok else 1
 
 
