@@ -33,7 +33,7 @@ def _answers(repo: ContractRepo) -> list[str]:
 
 def test_small_bounds_hold_little_and_change_no_answer(tmp_path: Path) -> None:
     root = _history(tmp_path / "repo")
-    bounds = MemoryBounds(reports=2, parsed=2, blob_bytes=4096)
+    bounds = MemoryBounds(reports=2, parsed=2, blob_bytes=4096, pause_collector=False)
     with (
         ContractRepo.open(root, cache=False) as wide,
         ContractRepo.open(root, cache=False, bounds=bounds) as narrow,

@@ -55,3 +55,5 @@ async def test_browsing_keeps_render_caches_to_a_few_screens(tmp_path: Path) -> 
         assert len(repo_.judge._reports) <= BROWSER_BOUNDS.reports < REVISIONS
         assert len(repo_.judge._contracts) <= BROWSER_BOUNDS.parsed
         assert repo_._blobs._size <= BROWSER_BOUNDS.blob_bytes
+        # and judges without pausing the collector the app shares (its garbage is collected)
+        assert not repo_.judge.pause_collector

@@ -84,8 +84,10 @@ class Judge:
         *,
         reports: int = 1024,
         parsed: int = 16,
+        pause_collector: bool = True,
     ):
         self.git = git
+        self.pause_collector = pause_collector
         self.walker = walker
         self.disk_cache = disk_cache
         self._config = config
@@ -313,8 +315,11 @@ class Judge:
         # Judging builds and drops millions of acyclic objects (two parsed revisions, their
         # locations, the report): the cyclic collector would rescan the whole heap, a large
         # description's included, again and again meanwhile (as loading, see sources.loading)
-        enabled = gc.isenabled()
-        gc.disable()
+        # (not in a long-lived browser: ``pause_collector=False``; there the collector is the
+        # app's too, and its cyclic garbage must not pile up while verdicts are judged)
+        enabled = gc.isenabled() and self.pause_collector
+        if enabled:
+            gc.disable()
         try:
             return self._judgement(revision, pins, rows)
         finally:

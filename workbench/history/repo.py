@@ -48,6 +48,9 @@ class MemoryBounds:
 
     reports: int = 1024  # judged reports (~4-8 KB each)
     parsed: int = 16  # parsed revisions (~16 bytes per character of their text)
+    # the cyclic collector paused while a revision is judged, what it kept then aged at once
+    # (fast for a log; a long-lived app collects its own garbage meanwhile)
+    pause_collector: bool = True
     blob_bytes: int = BLOB_CACHE_BYTES  # contents read by a listing, for the judge to load
 
 
@@ -55,7 +58,7 @@ class MemoryBounds:
 # the amendment judged last (its badges walk the history newest first: each revision is the
 # base of the one before it), and one history page of contents (100 revisions of an 8 KB
 # contract; bigger ones are read again by git)
-BROWSER_BOUNDS = MemoryBounds(reports=32, parsed=4, blob_bytes=1 << 20)
+BROWSER_BOUNDS = MemoryBounds(reports=32, parsed=4, blob_bytes=1 << 20, pause_collector=False)
 
 
 class ContractRepo:
@@ -83,6 +86,7 @@ class ContractRepo:
             disk_cache,
             reports=bounds.reports,
             parsed=bounds.parsed,
+            pause_collector=bounds.pause_collector,
         )
         self._tags: dict[str, tuple[str, ...]] | None = None
 
