@@ -568,7 +568,8 @@ def report_times(title: str, times: Times, sources: list[str], runs: int, cold_r
     cpu = {k: min(c for _, c in v) for k, v in times.items()}
     best = {k: min(v) for k, v in wall.items()}
     median = {k: statistics.median(v) for k, v in wall.items()}
-    print(f"\n{title}: {runs} runs ({cold_runs} for cold and floors)")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n{title}: {runs} runs ({cold_runs} for cold and floors); load average {load}")
     print(f"  {'':40s} {'wall min':>9s} {'median':>9s} {'CPU min':>9s}")
     for name in times:
         print(
@@ -584,9 +585,12 @@ def report_times(title: str, times: Times, sources: list[str], runs: int, cold_r
             if label == sources[-1]:
                 ok &= met
             verdict = f"target <= {target}x ({where}) {'ok' if met else 'MISSED'}"
+            # the runs of both were interleaved: the median of each run's own ratio shrugs off
+            # a load that fell on one run (the min of each alone may come from different runs)
+            paired = statistics.median(a / b for a, b in zip(wall[key], wall[base], strict=False))
             print(
                 f"  {key} / {base}: {ratio:.2f}x (median {median[key] / median[base]:.2f}x, "
-                f"CPU {cpu[key] / cpu[base]:.2f}x)"
+                f"paired {paired:.2f}x, CPU {cpu[key] / cpu[base]:.2f}x)"
                 + (f"; {verdict}" if label == sources[-1] else "")
             )
         key = f"{label}: cold log --format json"

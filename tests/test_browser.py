@@ -111,15 +111,23 @@ def driver():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    """Poll ``condition`` until it returns something truthy (bounded in time)."""
+def wait_for(
+    condition,
+    timeout: float = 30.0,
+    interval: float = 0.1,
+    what: str = "condition",
+    seen=None,
+):
+    """Poll ``condition`` until it returns something truthy (bounded in time); on a timeout,
+    the message ends with ``seen()`` (what the test last saw) when given."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            last = f"; last seen:\n{seen()}" if seen is not None else ""
+            raise AssertionError(f"timed out waiting for {what}{last}")
         time.sleep(interval)
 
 
@@ -276,15 +284,23 @@ def test_serve_shows_the_tui_and_follows_keys(driver, tmp_path: Path, request):
         def settled(check) -> str:
             """The screen once ``check`` holds and the text stopped changing."""
             last = None
+            seen: list[str] = []  # each different screen, for the message of a timeout
 
             def stable():
                 nonlocal last
                 text = screen()
                 ok = check(text) and text == last
+                if text != last:
+                    seen.append(f"--- after {time.monotonic() - start:.1f} s:\n{text}")
                 last = text
                 return text if ok else None
 
-            return wait_for(stable, 30, 0.3, what="the screen to settle")
+            def report() -> str:
+                log = (tmp_path / "serve.log").read_text(errors="replace")[-2000:]
+                return "\n".join(seen[-4:]) + f"\n--- the server's log:\n{log}"
+
+            start = time.monotonic()
+            return wait_for(stable, 30, 0.3, what="the screen to settle", seen=report)
 
         first = settled(lambda s: all(name in s for name in DEMO_CONTRACTS) and "Diff" in s)
         assert "1 Contracts" in first and "2 History" in first and "4 Findings" in first

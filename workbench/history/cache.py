@@ -5,7 +5,9 @@ Reports depend only on the two blobs compared, the day they are judged on, and t
 engine, so they are keyed by ``(old blob, new blob, day)`` (the judge keeps the problems of
 invalid contents and the bases behind invalid parents beside them) under a directory named after the
 workbench version and a fingerprint of the engine and loader sources: upgrading (or editing a
-rule) starts a fresh cache instead of serving stale verdicts. The cache lives under
+rule) starts a fresh cache instead of serving stale verdicts. The committed walks of contracts
+(``history/walk.py``'s ``WalkStore``) live there too, one entry per path, each naming in its head
+the state of the repository it was read from (:meth:`DiskCache.get_if`). The cache lives under
 ``$XDG_CACHE_HOME/workbench`` (``~/.cache/workbench``), is safe to delete at any time, is
 disabled by ``WORKBENCH_NO_CACHE=1``, and treats any unreadable or corrupt entry as a miss.
 """
@@ -213,7 +215,24 @@ class DiskCache:
         compact row, never the report (nor the engine's modules its classes need)."""
         return self._read(key, whole=False, missing=missing)
 
-    def _read(self, key: str, *, whole: bool, missing: object = None) -> object | None:
+    def get_if(
+        self, key: str, accept: Callable[[object], bool], expected: type | tuple[type, ...]
+    ) -> object | None:
+        """The value stored for ``key`` when its head passes ``accept`` and the value is an
+        instance of ``expected``, else ``None``: an entry kept for something that changes
+        (a walk, for one HEAD) says in its head what it was written for, and is overwritten
+        rather than piled up beside its successors. A head that fails is left in place."""
+        value = self._read(key, whole=True, accept=accept)
+        return value if isinstance(value, expected) else None
+
+    def _read(
+        self,
+        key: str,
+        *,
+        whole: bool,
+        missing: object = None,
+        accept: Callable[[object], bool] | None = None,
+    ) -> object | None:
         if not self.enabled:
             return missing
         _, path = self._file(key)
@@ -226,6 +245,8 @@ class DiskCache:
                 stored_key, head = pickle.load(fh)
                 if stored_key != key:
                     raise ValueError("an entry written for another key")
+                if accept is not None and not accept(head):
+                    return missing  # written for another state: a miss, rewritten later
                 return pickle.load(fh) if whole else head
         except Exception:  # any corruption: forget the entry, compute again
             with contextlib.suppress(OSError):

@@ -18,11 +18,11 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from workbench.contract.files import read_regular
+from workbench.contract.record import Frozen, Record
 from workbench.contract.revspec import INDEX, WORKTREE
 from workbench.history.discovery import may_be_in_repository as _may_be_in_repository
 from workbench.history.errors import HistoryError
@@ -507,20 +507,37 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-@dataclass(frozen=True, slots=True)
-class StatusEntry:
+class StatusEntry(Frozen):
     """One path of ``git status --porcelain=v2``: index (``x``) and worktree (``y``) states.
 
     States are git's letters (``.`` unchanged, ``M``, ``A``, ``D``, ``R``, ``C``, ``T``, ``U``);
     ``x == "?"`` for an untracked file. ``orig`` is the source of a staged rename or copy.
     """
 
+    __slots__ = ("head_blob", "index_blob", "orig", "path", "x", "y")
     path: str
     x: str
     y: str
-    head_blob: str | None = None
-    index_blob: str | None = None
-    orig: str | None = None
+    head_blob: str | None
+    index_blob: str | None
+    orig: str | None
+
+    def __init__(
+        self,
+        path: str,
+        x: str,
+        y: str,
+        head_blob: str | None = None,
+        index_blob: str | None = None,
+        orig: str | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "path", path)
+        put(self, "x", x)
+        put(self, "y", y)
+        put(self, "head_blob", head_blob)
+        put(self, "index_blob", index_blob)
+        put(self, "orig", orig)
 
     @property
     def untracked(self) -> bool:
@@ -676,24 +693,53 @@ class LogStream:
         self.close()
 
 
-@dataclass(slots=True)
-class LogCommit:
+class LogCommit(Record):
     """One commit of a ``git log --raw -z`` stream with its raw changes."""
 
+    __slots__ = (
+        "author_email",
+        "author_name",
+        "changes",
+        "committed",
+        "date",
+        "parents",
+        "sha",
+        "subject",
+    )
     sha: str
     parents: tuple[str, ...]
     author_name: str
     author_email: str
     date: str  # the author date
     subject: str
-    changes: list[RawChange] = field(default_factory=list)
-    committed: str = ""  # the committer date
+    changes: list[RawChange]
+    committed: str  # the committer date
+
+    def __init__(
+        self,
+        sha: str,
+        parents: tuple[str, ...],
+        author_name: str,
+        author_email: str,
+        date: str,
+        subject: str,
+        changes: list[RawChange] | None = None,
+        committed: str = "",
+    ):
+        self.sha = sha
+        self.parents = parents
+        self.author_name = author_name
+        self.author_email = author_email
+        self.date = date
+        self.subject = subject
+        self.changes = [] if changes is None else changes
+        self.committed = committed
 
 
-@dataclass(frozen=True, slots=True)
-class RawChange:
+class RawChange(Frozen):
     """One line of ``--raw``: status letter, old and new blob (``None`` if absent), paths."""
 
+    __slots__ = ("new_blob", "new_mode", "new_path", "old_blob", "old_mode", "old_path", "status")
     status: str
     old_blob: str | None
     new_blob: str | None
@@ -701,6 +747,25 @@ class RawChange:
     new_path: str
     old_mode: str
     new_mode: str
+
+    def __init__(
+        self,
+        status: str,
+        old_blob: str | None,
+        new_blob: str | None,
+        old_path: str,
+        new_path: str,
+        old_mode: str,
+        new_mode: str,
+    ):
+        put = object.__setattr__
+        put(self, "status", status)
+        put(self, "old_blob", old_blob)
+        put(self, "new_blob", new_blob)
+        put(self, "old_path", old_path)
+        put(self, "new_path", new_path)
+        put(self, "old_mode", old_mode)
+        put(self, "new_mode", new_mode)
 
 
 _RECORD_START = re.compile(rb"\x01?[0-9a-f]{40}\x00")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.contract.files import read_regular
@@ -24,8 +25,10 @@ from workbench.history.gitio import (
     parse_tree_listing,
 )
 from workbench.history.globs import PathFilter
-from workbench.history.meta import ContractMeta, sniff
 from workbench.history.model import ContractEntry, DraftState
+
+if TYPE_CHECKING:
+    from workbench.history.meta import ContractMeta
 
 _NOT_CACHED = object()
 
@@ -67,7 +70,7 @@ class Identities:
                 return None
             if self.blobs is not None:
                 self.blobs.put(blob, raw)
-        meta = sniff(raw)
+        meta = _sniff(raw)
         self._meta.put(blob, meta)
         return meta
 
@@ -84,7 +87,7 @@ class Identities:
         raws = self.git.read_blobs(missing)
         for blob in missing:
             raw = raws.get(blob)
-            self._meta.put(blob, sniff(raw) if raw is not None else None)
+            self._meta.put(blob, _sniff(raw) if raw is not None else None)
             if raw is not None and self.blobs is not None:
                 self.blobs.put(blob, raw)
 
@@ -112,7 +115,7 @@ class Identities:
         if cached is _NOT_CACHED:
             fields = self._recalled.get(blob, _NOT_CACHED)
             if fields is not _NOT_CACHED:
-                cached = None if fields is None else ContractMeta(*fields)  # type: ignore[misc]
+                cached = None if fields is None else _meta(*fields)  # type: ignore[misc]
                 self._meta.put(blob, cached)  # type: ignore[arg-type]
         return cached
 
@@ -141,6 +144,20 @@ class Identities:
         self._meta.clear()
         self._stored.clear()
         self._recalled.clear()
+
+
+def _sniff(raw: bytes) -> ContractMeta | None:
+    """:func:`workbench.history.meta.sniff`, imported when a blob is first sniffed: a warm
+    log finds every identity in its stored walk and never needs the sniffer's patterns."""
+    from workbench.history.meta import sniff
+
+    return sniff(raw)
+
+
+def _meta(*fields: str) -> ContractMeta:
+    from workbench.history.meta import ContractMeta
+
+    return ContractMeta(*fields)
 
 
 def worktree_status(git: GitRepo, *specs: str) -> dict[str, StatusEntry]:

@@ -9,6 +9,7 @@ revision is an entry with its error; the log goes on past it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from workbench.contract.errors import ContractError
@@ -233,7 +234,9 @@ def amendment_log(
     the repository's error, not one revision's, and no verdict could be computed with it."""
     repo.fail_on  # noqa: B018 - loads (and checks) the settings every verdict depends on
     if path is not None:
-        source: Iterator[Revision] = repo.iter_history(path, ref=ref)
+        # a short log reads (and builds) only the revisions it shows
+        page = 100 if limit is None else max(1, min(limit, 100))
+        source: Iterator[Revision] = repo.iter_history(path, ref=ref, page=page)
     else:
         source = repo.iter_all_history(ref=ref)
         if under:
@@ -243,9 +246,9 @@ def amendment_log(
                 for r in source
                 if r.path.startswith(prefix) or (r.parent and r.parent.path.startswith(prefix))
             )
-    for count, revision in enumerate(source):
-        if limit is not None and count >= limit:
-            return
+    if limit is not None:
+        source = islice(source, limit)  # never asks for the page after the last entry shown
+    for revision in source:
         yield log_entry(repo, revision)
 
 

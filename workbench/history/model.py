@@ -1,11 +1,14 @@
-"""Value types of the history layer: contracts found in a repository, and their revisions."""
+"""Value types of the history layer: contracts found in a repository, and their revisions.
+
+They are :class:`~workbench.contract.record.Frozen` records, not dataclasses: every command
+that reads history imports them, and a dataclass compiles its methods at import."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from workbench.contract.record import Frozen
 from workbench.contract.revspec import INDEX, WORKTREE
 
 __all__ = ["INDEX", "WORKTREE"]  # the pseudo revisions, re-exported for the history layer
@@ -20,8 +23,7 @@ def short_rev(rev: str) -> str:
     return rev if rev in (WORKTREE, INDEX) else rev[:7]
 
 
-@dataclass(frozen=True, slots=True)
-class ContractEntry:
+class ContractEntry(Frozen):
     """A contract file found in the repository, and the state of its uncommitted draft.
 
     ``draft``: ``clean`` (as committed), ``modified`` (unstaged edits), ``staged`` (edits staged,
@@ -32,17 +34,57 @@ class ContractEntry:
     an artefact's ``id`` is its path (see :func:`workbench.sources.artefact_id`).
     """
 
+    __slots__ = (
+        "blob",
+        "doc_kind",
+        "draft",
+        "error",
+        "id",
+        "path",
+        "renamed_from",
+        "staged",
+        "status",
+        "title",
+        "version",
+    )
     path: str
     id: str
     title: str
     version: str
     status: str
     draft: DraftState
-    blob: str | None = None
-    renamed_from: str | None = None
-    staged: bool = False  # the index differs from HEAD (also when there are unstaged edits)
-    error: str | None = None
-    doc_kind: str = "contract"  # or the artefact kind (oidc-discovery, openapi, ...)
+    blob: str | None
+    renamed_from: str | None
+    staged: bool  # the index differs from HEAD (also when there are unstaged edits)
+    error: str | None
+    doc_kind: str  # or the artefact kind (oidc-discovery, openapi, ...)
+
+    def __init__(
+        self,
+        path: str,
+        id: str,
+        title: str,
+        version: str,
+        status: str,
+        draft: DraftState,
+        blob: str | None = None,
+        renamed_from: str | None = None,
+        staged: bool = False,
+        error: str | None = None,
+        doc_kind: str = "contract",
+    ):
+        put = object.__setattr__
+        put(self, "path", path)
+        put(self, "id", id)
+        put(self, "title", title)
+        put(self, "version", version)
+        put(self, "status", status)
+        put(self, "draft", draft)
+        put(self, "blob", blob)
+        put(self, "renamed_from", renamed_from)
+        put(self, "staged", staged)
+        put(self, "error", error)
+        put(self, "doc_kind", doc_kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,16 +101,35 @@ class ContractEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ParentRef:
+class ParentRef(Frozen):
     """Where the previous content of a contract is: a commit (or ``INDEX``), a path, a blob.
 
     ``blob`` is ``None`` when the contract did not exist there (the revision created it).
     """
 
+    __slots__ = ("blob", "path", "rev")
     rev: str
     path: str
     blob: str | None
+
+    def __init__(self, rev: str, path: str, blob: str | None):
+        put = object.__setattr__
+        put(self, "rev", rev)
+        put(self, "path", path)
+        put(self, "blob", blob)
+
+    # compared once per log entry (is the base the parent?): spelled out, as a dataclass has it
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ParentRef:
+            return NotImplemented
+        return self is other or (
+            self.rev == other.rev  # type: ignore[attr-defined]
+            and self.path == other.path  # type: ignore[attr-defined]
+            and self.blob == other.blob  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rev, self.path, self.blob))
 
     @property
     def short(self) -> str:
@@ -80,8 +141,7 @@ class ParentRef:
         return f"{self.short}:{self.path}"
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
+class Revision(Frozen):
     """One amendment of one contract: a commit that changed it, or the staged/unstaged draft.
 
     ``rev`` is the full sha of a commit, or ``WORKTREE``/``INDEX``. ``blob`` is ``None`` when this
@@ -91,21 +151,73 @@ class Revision:
     clone's boundary (``boundary`` is then true: the real parent is not in this clone).
     """
 
+    __slots__ = (
+        "author_email",
+        "author_name",
+        "blob",
+        "boundary",
+        "change",
+        "contract_id",
+        "date",
+        "doc_kind",
+        "kind",
+        "parent",
+        "parents",
+        "path",
+        "rev",
+        "subject",
+        "version",
+    )
     kind: RevisionKind
     rev: str
     path: str
     blob: str | None
     parent: ParentRef | None
     change: ChangeType
-    version: str = ""
-    contract_id: str = ""
-    author_name: str = ""
-    author_email: str = ""
-    date: datetime | None = None
-    subject: str = ""
-    parents: tuple[str, ...] = ()
-    boundary: bool = False
-    doc_kind: str = "contract"  # what the content is: a contract or an artefact kind
+    version: str
+    contract_id: str
+    author_name: str
+    author_email: str
+    date: datetime | None
+    subject: str
+    parents: tuple[str, ...]
+    boundary: bool
+    doc_kind: str  # what the content is: a contract or an artefact kind
+
+    def __init__(
+        self,
+        kind: RevisionKind,
+        rev: str,
+        path: str,
+        blob: str | None,
+        parent: ParentRef | None,
+        change: ChangeType,
+        version: str = "",
+        contract_id: str = "",
+        author_name: str = "",
+        author_email: str = "",
+        date: datetime | None = None,
+        subject: str = "",
+        parents: tuple[str, ...] = (),
+        boundary: bool = False,
+        doc_kind: str = "contract",
+    ):
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "rev", rev)
+        put(self, "path", path)
+        put(self, "blob", blob)
+        put(self, "parent", parent)
+        put(self, "change", change)
+        put(self, "version", version)
+        put(self, "contract_id", contract_id)
+        put(self, "author_name", author_name)
+        put(self, "author_email", author_email)
+        put(self, "date", date)
+        put(self, "subject", subject)
+        put(self, "parents", parents)
+        put(self, "boundary", boundary)
+        put(self, "doc_kind", doc_kind)
 
     @property
     def short(self) -> str:

@@ -48,7 +48,7 @@ class ContractRepo:
         self._blobs = BlobCache(BLOB_CACHE_BYTES)  # contents as last read, by blob sha
         self.identities = Identities(git, disk_cache=disk_cache, blobs=self._blobs)
         self.listing = Listing(git, self.identities, lambda: self.config)
-        self.walker = Walker(git, self.identities, self.listing.selected, self._blobs)
+        self.walker = Walker(git, self.identities, self.listing.selected, self._blobs, disk_cache)
         self.judge = Judge(git, self.walker, lambda: self.config, disk_cache)
         self._tags: dict[str, tuple[str, ...]] | None = None
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from workbench.contract.files import read_regular
-from workbench.history.cache import BlobCache
+from workbench.history.cache import BlobCache, DiskCache
 from workbench.history.errors import HistoryError
 from workbench.history.gitio import (
     GitRepo,
@@ -52,6 +53,8 @@ _CHANGE: dict[str, ChangeType] = {
 }
 BATCH = 64  # commits whose blobs are fetched together while listing
 MAX_WALKS = 32  # contract histories kept open at once
+WALK_FORMAT = 1  # the layout of a stored walk's records (see WalkStore)
+PACKED_REFS_READ = 1 << 20  # a packed-refs file up to this size is read for replacement refs
 
 
 class Walk:
@@ -67,11 +70,62 @@ class Walk:
         self._log: LogStream | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._drafts = len(pseudo)  # the pseudo-revisions on top of the commits
+        # the walk stored by an earlier run for this tip (records not yet made revisions),
+        # whether it was the whole history, and how many commits git gave this walk
+        self._stored: list[tuple] | None = None
+        self._stored_whole = False
+        self._recalled = False
+        self._signature: str | None = None
+        self._kept = 0  # commits in the stored entry
+        self._read_from_git = 0
+
+    def put_drafts(self, pseudo: list[Revision]) -> None:
+        """Put the ``INDEX``/``WORKTREE`` revisions on top (before any commit is read)."""
+        self.items[:0] = pseudo
+        self._drafts += len(pseudo)
+
+    def begin(self) -> None:
+        """Take the walk an earlier run stored for this tip, else start ``git log`` (git
+        starts walking while the caller examines the drafts)."""
+        if not self._recall():
+            self.start()
 
     def start(self) -> None:
         """Start the ``git log`` process (reading waits for the first page to be asked)."""
         if self._log is None and not self.done and not self._closed:
             self._log = self.walker.git.log(self.ref, self.path, follow=True)
+
+    def _recall(self) -> bool:
+        """Whether a stored walk of this path from this tip was found (looked up once)."""
+        if not self._recalled:
+            self._recalled = True
+            store = self.walker.store
+            if store is not None and self.ref and self._log is None:
+                self._signature = store.signature(self.ref)
+                found = store.load(self.path, self._signature)
+                if found is not None:
+                    self._stored, self._stored_whole = found
+                    self._kept = len(self._stored)
+        return self._stored is not None
+
+    def _take(self, count: int | None) -> bool:
+        """Make revisions of the stored records until ``count`` items are known; whether
+        that answered the request (``False``: the stored part of the history is too short,
+        or unreadable, and git must walk it again)."""
+        stored = self._stored
+        assert stored is not None
+        have = len(self.items) - self._drafts
+        end = len(stored) if count is None else min(len(stored), max(count - self._drafts, 0))
+        try:
+            self.items.extend(map(self.walker.stored_revision, stored[have:end]))
+        except (TypeError, ValueError):  # a damaged entry: walk again
+            return False
+        if end == len(stored) and self._stored_whole:
+            self.done = True
+            self._stored = None  # every record is a revision now
+            return True
+        return count is not None and len(self.items) >= count
 
     def fill(self, count: int | None) -> None:
         """Read until ``count`` items are known (all of them for ``None``) or history ends.
@@ -82,6 +136,12 @@ class Walk:
         with self._lock:
             if self.done:
                 return
+            if self._log is None and not self._closed and self._recall():
+                if self._take(count):
+                    return
+                # not stored far enough (or damaged): git walks the history again
+                del self.items[self._drafts :]
+                self._stored = None
             self.walker.identities.recall(self.path)
             self.start()
             if self._log is None:  # closed while another thread was reading it
@@ -103,12 +163,13 @@ class Walk:
                     if change.status == "C" and not walker.same_contract(change):
                         # git follows copies too; a contract created from a copy of another
                         # one starts here (older commits are the other contract's history)
-                        batch.append((commit, replace(change, old_blob=None)))
+                        batch.append((commit, change.replace(old_blob=None)))
                         exhausted = stopped = True
                         break
                     batch.append((commit, change))
                 walker.identities.prefetch([ch.new_blob or ch.old_blob for _, ch in batch])
                 self.items.extend(walker.change_revision(c, ch) for c, ch in batch)
+                self._read_from_git += len(batch)
                 if exhausted:
                     self._finish(stopped)
                     return
@@ -124,6 +185,17 @@ class Walk:
             self.error = log.finish()
         if self.error is None:  # the whole history: the next listing reads no blob
             self.walker.identities.remember(self.path, self._identified())
+            self._store(whole=True)
+
+    def _store(self, *, whole: bool) -> None:
+        """Keep what git gave for the next run (a part only when it is more than was kept)."""
+        store = self.walker.store
+        if store is None or self._signature is None or self.error is not None:
+            return
+        commits = self.items[self._drafts :]
+        if not commits or (not whole and (not self._read_from_git or len(commits) <= self._kept)):
+            return
+        store.save(self.path, self._signature, commits, whole, self.walker.commit_dates)
 
     def _identified(self) -> set[str]:
         """The blobs the commits' versions and ids came from."""
@@ -139,6 +211,8 @@ class Walk:
         log, self._log = self._log, None
         if log is not None:
             log.close()
+            if not self.done and self._read_from_git:
+                self._store(whole=False)  # the pages read: a later short log needs no git
 
 
 class Walker:
@@ -150,11 +224,14 @@ class Walker:
         identities: Identities,
         selected: Callable[[], PathFilter],
         blobs: BlobCache,
+        disk_cache: DiskCache | None = None,
     ):
         self.git = git
         self.identities = identities
         self._selected = selected
         self.blobs = blobs  # contents by blob sha as last read (working-tree files too)
+        # committed walks kept between runs (a warm log runs no ``git log``)
+        self.store = WalkStore(git, disk_cache) if disk_cache is not None else None
         self._walks: dict[tuple[str, str], Walk] = {}
         self._lock = threading.Lock()
         self._shallow: frozenset[str] | None = None
@@ -189,10 +266,10 @@ class Walker:
         if tip is None:
             walk.done = True  # no commits yet: only the draft
         else:
-            walk.start()  # git starts walking while the drafts are examined
+            walk.begin()  # stored, or git starts walking while the drafts are examined
         if ref == "HEAD":
             pseudo, log_path = self.drafts(rel, head)
-            walk.items[:0] = pseudo
+            walk.put_drafts(pseudo)
             if log_path != rel and tip is not None:  # a staged rename: follow the old name
                 walk.close()
                 walk = Walk(self, log_path, tip, pseudo)
@@ -307,6 +384,31 @@ class Walker:
             date=_parse_date(commit.date),
             subject=commit.subject,
             parents=commit.parents,
+            boundary=boundary,
+            doc_kind=doc_kind,
+        )
+
+    def stored_revision(self, record: tuple) -> Revision:
+        """The revision a stored record (:meth:`WalkStore.save`) describes; the commit's date
+        is remembered as :meth:`change_revision` remembers it."""
+        (rev, path, blob, parent, change, version, cid, name, email, date, subject, parents,
+         boundary, doc_kind, committed) = record  # fmt: skip
+        if committed:
+            self.commit_dates[(rev, path)] = committed
+        return Revision(
+            kind="commit",
+            rev=rev,
+            path=path,
+            blob=blob,
+            parent=None if parent is None else ParentRef(*parent),
+            change=change,
+            version=version,
+            contract_id=cid,
+            author_name=name,
+            author_email=email,
+            date=None if date is None else dt.datetime.fromisoformat(date),
+            subject=subject,
+            parents=parents,
             boundary=boundary,
             doc_kind=doc_kind,
         )
@@ -503,8 +605,8 @@ class Walker:
             out = self.git.run("diff", "--cached", "-M", "-z", "--raw", "--no-abbrev", head)
             for change in parse_raw_diff(out):
                 if change.status in ("R", "C") and change.new_path == path:
-                    status[path] = replace(
-                        entry, x=change.status, orig=change.old_path, head_blob=change.old_blob
+                    status[path] = entry.replace(
+                        x=change.status, orig=change.old_path, head_blob=change.old_blob
                     )
                     break
         return status
@@ -514,6 +616,172 @@ class Walker:
         name = self.git.run("config", "--get", "user.name", check=False).strip()
         email = self.git.run("config", "--get", "user.email", check=False).strip()
         return name.decode("utf-8", "replace"), email.decode("utf-8", "replace")
+
+
+class WalkStore:
+    """Committed histories kept between runs, so a warm log runs no ``git log --follow``.
+
+    One disk entry per repository and path (overwritten, so entries do not pile up as HEAD
+    moves), holding the records of the commits a walk listed, newest first, and whether they
+    are the whole history or only its first pages. The entry's head names what the records
+    were computed from (:meth:`signature`): the tip commit, and everything else that can
+    change what ``git log --follow`` answers for the same tip (the shallow boundary, grafts and
+    replacement refs, git's configuration files and environment, and the code that reads the
+    log); any difference is a miss, and the walk is read from git again and stored anew. A
+    content's identity (its version, id and kind) is the sniffer's, whose code names the cache
+    directory. Drafts are never stored: they are examined on every run.
+    """
+
+    _CODE = ("walk.py", "gitio.py", "model.py", "listing.py")  # what shapes a stored record
+    _ENV = (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_GRAFT_FILE",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "HOME",
+        "XDG_CONFIG_HOME",
+    )
+
+    def __init__(self, git: GitRepo, disk_cache: DiskCache):
+        self.git = git
+        self.disk_cache = disk_cache
+
+    def _key(self, path: str) -> str:
+        return f"walk:{self.git.git_dir}:{path}"
+
+    def signature(self, tip: str) -> str:
+        """What a walk from ``tip`` depends on besides the path, as one string."""
+        git_dir = os.fspath(self.git.git_dir)
+        common = git_dir
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as fh:
+                pointer = fh.read().strip()
+            if pointer:
+                common = os.path.normpath(os.path.join(git_dir, pointer))
+        h = hashlib.sha256(f"{WALK_FORMAT}\0{tip}\0".encode())
+        for name in (os.path.join(git_dir, "shallow"), os.path.join(common, "shallow")):
+            h.update(_read_bytes(name) or b"-")
+        replace = os.path.join(common, "refs", "replace")
+        with contextlib.suppress(OSError), os.scandir(replace) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                h.update(entry.name.encode() + b"=" + (_read_bytes(entry.path) or b"-"))
+        packed_refs = os.path.join(common, "packed-refs")
+        try:
+            size = os.stat(packed_refs).st_size
+        except OSError:
+            size = 0
+        if size > PACKED_REFS_READ:  # a huge ref store: any change to it is a miss
+            h.update(_stamp(packed_refs))
+        elif size:  # only its replacement refs matter
+            packed = _read_bytes(packed_refs) or b""
+            h.update(b"".join(ln for ln in packed.splitlines() if b"refs/replace/" in ln))
+        config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+        files = [
+            os.path.join(common, "config"),
+            os.path.join(git_dir, "config.worktree"),
+            os.path.join(common, "info", "grafts"),
+            os.path.expanduser("~/.gitconfig"),
+            os.path.join(config_home, "git", "config"),
+            "/etc/gitconfig",
+        ]
+        here = os.path.dirname(os.path.abspath(__file__))
+        files += [os.path.join(here, name) for name in self._CODE]
+        for name in files:
+            h.update(_stamp(name))
+        for var in self._ENV:
+            h.update(f"{var}={os.environ.get(var, '')}\0".encode())
+        for var in sorted(os.environ):
+            if var.startswith("GIT_CONFIG_KEY_") or var.startswith("GIT_CONFIG_VALUE_"):
+                h.update(f"{var}={os.environ[var]}\0".encode())
+        return h.hexdigest()
+
+    def load(self, path: str, signature: str) -> tuple[list[tuple], bool] | None:
+        """The records stored for ``path`` under ``signature`` and whether they are the
+        whole history; ``None`` for a miss (nothing stored, another state, a damaged entry)."""
+        stored = self.disk_cache.get_if(
+            self._key(path), lambda head: head == (WALK_FORMAT, signature), tuple
+        )
+        if (
+            not isinstance(stored, tuple)
+            or len(stored) != 2
+            or not isinstance(stored[0], list)
+            or not isinstance(stored[1], bool)
+            or not all(isinstance(r, tuple) and len(r) == _RECORD_FIELDS for r in stored[0])
+        ):
+            return None
+        return stored[0], stored[1]
+
+    def save(
+        self,
+        path: str,
+        signature: str,
+        commits: list[Revision],
+        whole: bool,
+        dates: dict[tuple[str, str], str],
+    ) -> None:
+        """Store the records of ``commits`` (newest first; ``whole``: the entire history)
+        with the committer ``dates`` the walk listed (``Walker.commit_dates``)."""
+        same: dict[object, object] = {}  # one copy of each repeated string, in the file too
+
+        def one(value: object) -> object:
+            return same.setdefault(value, value)
+
+        records: list[tuple] = []
+        for r in commits:
+            if r.kind != "commit":
+                return  # never a draft
+            parent = r.parent
+            committed = dates.get((r.rev, r.path), "")
+            records.append(
+                (
+                    r.rev,
+                    one(r.path),
+                    r.blob,
+                    None if parent is None else (parent.rev, one(parent.path), parent.blob),
+                    one(r.change),
+                    one(r.version),
+                    one(r.contract_id),
+                    one(r.author_name),
+                    one(r.author_email),
+                    None if r.date is None else r.date.isoformat(),
+                    r.subject,
+                    r.parents,
+                    r.boundary,
+                    one(r.doc_kind),
+                    committed,
+                )
+            )
+        self.disk_cache.put(self._key(path), (records, whole), head=(WALK_FORMAT, signature))
+
+
+_RECORD_FIELDS = 15
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _stamp(path: str) -> bytes:
+    """A file's size and modification time (``-`` when absent): an edit changes them."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return b"-\0"
+    return f"{st.st_size}:{st.st_mtime_ns}\0".encode()
 
 
 def pick_change(changes: list[RawChange], path: str) -> RawChange | None:
