@@ -38,7 +38,7 @@ def _shared_parse_rules(
 def shared_stylesheet_parse():
     """Every app of the session parses the same stylesheets (the app's, each widget's default
     CSS) with the same theme variables: Textual parses them again for every ``App`` (its parse
-    cache belongs to one stylesheet), a few tenths of a second of CPU per app started. The parsed
+    cache belongs to one stylesheet), about a tenth of a second of CPU per app started. The parsed
     rules are shared between the apps instead: Textual already shares them between the parses
     of one stylesheet, so it never changes them once parsed (``test_tui_harness`` checks that
     the shared rules are those a fresh parse gives)."""
