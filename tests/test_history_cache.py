@@ -255,3 +255,40 @@ def test_log_parser_is_robust_to_markers_and_chunking(chunk: int) -> None:
     assert all(c.changes[0].status == "M" for c in commits)
     assert all(c.committed == "2024-01-02T00:00:00+00:00" for c in commits)
     assert all(c.date == "2024-01-01T00:00:00+00:00" for c in commits)
+
+
+def test_disk_cache_probes_its_new_folders_without_opening_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that did not exist when the cache first looked holds only what it wrote: a
+    probe of anything else there is a miss without a system call. Folders that existed (or
+    another cache's entries, seen by a cache opened after them) are read from disk."""
+    import builtins
+
+    import workbench.history.cache as cache_module
+
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "open", counting, raising=False)
+    first = DiskCache(tmp_path / "c")
+    keys = [f"report:{n}" for n in range(600)]  # more keys than folders: every folder is used
+    for key in keys[:300]:
+        assert first.get(key, tuple) is None
+        first.put(key, (key,))
+    assert opened == []
+    for key in keys[300:]:
+        assert first.get(key, tuple) is None  # folders it made: known empty of these
+    assert opened == []
+    assert all(first.get(key, tuple) == (key,) for key in keys[:300])
+    assert len(opened) == 300
+
+    second = DiskCache(tmp_path / "c")  # opened after: every folder exists, read from disk
+    assert all(second.get(key, tuple) == (key,) for key in keys[:300])
+    assert second.get(keys[400], tuple) is None
+    second.put(keys[400], ("again",))
+    assert DiskCache(tmp_path / "c").get(keys[400], tuple) == ("again",)

@@ -166,3 +166,21 @@ def test_cold_log_reads_each_content_from_git_once(
     log(story, P2, "--format", "json")
     assert asked
     assert max(asked.values()) == 1, [k for k, n in asked.items() if n > 1]
+
+
+def test_cold_log_leaves_the_collector_on_with_nothing_young_to_scan(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a judgement keeps goes to the collector's oldest generation unscanned: no young
+    collection runs over a parsed revision when the collector comes back on."""
+    import gc
+
+    monkeypatch.setenv("WORKBENCH_NO_CACHE", "1")
+    with ContractRepo.open(story.root, cache=False) as repo:
+        revisions = repo.history(P2)
+        young = []
+        for revision in revisions:
+            repo.judgement(revision)
+            young.append(gc.get_count()[0])
+            assert gc.isenabled()
+    assert max(young) < 50, young

@@ -84,3 +84,44 @@ def test_a_large_description_is_not_parsed_to_be_sniffed(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(meta, "_parse", refuse)
     assert sniff(raw, "api/openapi.json") == ContractMeta("", "2.1.0", "Things", "", "openapi")
+
+
+def test_a_revision_is_searched_where_it_differs_from_the_last_one() -> None:
+    """Each revision of a history is searched only where it differs from the one sniffed before
+    it: every answer is the plain search's, whatever the edit (inside a word, across the
+    boundaries of the shared text, growing or shrinking the document, adding a word)."""
+    import random
+
+    rng = random.Random(5)
+    words = (b'"openapi"', b'"info"', b"contract", b"zz")
+    text = json.dumps(_description(HEAD, 1200), indent=2).encode()
+    assert len(text) >= meta.SHARE_FROM
+    for edit in range(120):
+        at = rng.randrange(len(text))
+        cut = rng.randrange(0, 40)
+        insert = rng.choice([b"", b"x", b'"info"', b"contract", b'"openapi"', b"zz" * 3, b"ntract"])
+        if rng.random() < 0.3:
+            at = rng.choice([0, len(text) - 1, text.find(b'"info"') + rng.randrange(-3, 6)])
+        text = text[:at] + insert + text[at + cut :]
+        for word in rng.sample(words, len(words)):
+            for start in (0, rng.randrange(len(text)), len(text) - 3):
+                assert meta._find(text, word, start) == text.find(word, start), (edit, word)
+    assert meta._seen.last[0] is text
+
+
+def test_the_head_of_each_revision_gives_what_a_parse_gives() -> None:
+    """Sniffing a history of large descriptions revision after revision (each searched where
+    it differs from the last) names each as parsing it whole does."""
+    doc = _description(HEAD, 2000)
+    for n in range(6):
+        if n == 2:
+            doc["paths"]["/v1/things/00007"]["info"] = {"title": "moved"}
+        if n == 3:
+            doc["info"] = {"title": "Renamed", "version": "2.2.0"}
+        if n == 4:
+            doc["x-contract"] = "contract"
+        if n == 5:
+            doc = {**doc, "info": {"title": "Last", "version": "3.0.0"}}
+            doc["paths"]["/v1/things/00001"]["get"]["description"] = '"info" "openapi"'
+        raw = json.dumps(doc, indent=2).encode()
+        assert sniff(raw, "api/openapi.json") == _parsed(raw), n

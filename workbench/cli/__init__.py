@@ -2,9 +2,11 @@
 functions the TUI uses.
 
 ``main`` is the console script. ``workbench --version`` is answered here, before click or any
-command is imported (click alone takes three times as long to import as Python takes to start);
-every other command line goes to the click group in ``group.py``, which imports a command's
-module only when that command runs, and lists them for ``--help`` from ``COMMANDS`` below.
+command is imported (click alone takes three times as long to import as Python takes to start),
+and so is a plain ``workbench diff`` (its arguments read by ``quick.py``, which hands anything
+unusual to click); every other command line goes to the click group in ``group.py``, which
+imports a command's module only when that command runs, and lists them for ``--help`` from
+``COMMANDS`` below.
 
 Exit codes everywhere: 0 success, 1 findings or invalid input that the command reports, 2 usage
 errors (and load errors for ``diff``/``review``, which cannot compare what they cannot read),
@@ -89,6 +91,15 @@ class Main:
             sys.stdout.write(f"{PROG}, version {__version__}\n")
             sys.stdout.flush()
             sys.exit(0)
+        standalone = extra.get("standalone_mode", True)
+        if argv[:1] == ["diff"] and standalone and set(extra) <= {"standalone_mode"}:
+            from workbench.cli.quick import diff_arguments
+
+            arguments = diff_arguments(argv[1:])
+            if arguments is not None:
+                from workbench.cli.output import guard
+
+                guard(lambda: _diff(arguments), "workbench diff")
         from workbench.cli.group import cli
 
         if not extra.get("standalone_mode", True):  # a caller that handles click's exceptions
@@ -97,6 +108,12 @@ class Main:
 
         extra.pop("standalone_mode", None)
         run(cli, args, prog_name, **extra)
+
+
+def _diff(arguments: dict) -> object:
+    from workbench.cli.diff import run
+
+    return run(**arguments)
 
 
 main = Main()

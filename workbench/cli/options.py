@@ -1,5 +1,7 @@
 """What the commands share: their common options (one definition each), dates, error lines and
-writing the output."""
+writing the output. click is imported by the option decorators (a command module that declares
+options imports click anyway), not by this module: a command line dispatched without click
+(``cli/quick.py``) uses the rest."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
-
-import click
 
 from workbench.cli.output import echo
 from workbench.sources.kinds import CHOICES as KIND_CHOICES
@@ -27,6 +27,8 @@ REPO_HELP = (
 
 def repo_option(f: F) -> F:
     """``--repo``: the one definition every command uses (``repo_dir``, default ``.``)."""
+    import click
+
     return click.option(
         "--repo",
         "repo_dir",
@@ -45,6 +47,8 @@ FROM_HELP = (
 def from_option(f: F) -> F:
     """``--from KIND`` (``kind``, default ``auto``): how ``diff``, ``review``, ``validate``
     and ``log`` read the files they are given (see :mod:`workbench.sources`)."""
+    import click
+
     return click.option(
         "--from",
         "kind",
@@ -60,6 +64,8 @@ def format_option(
     choices: Sequence[str], *, help: str | None = None, show_default: bool = True
 ) -> Callable[[F], F]:
     """``--format/-f`` (``fmt``, default ``text``)."""
+    import click
+
     return click.option(
         "--format",
         "-f",
@@ -73,6 +79,8 @@ def format_option(
 
 def fail_on_option(choices: Sequence[str], *, default: str | None, help: str) -> Callable[[F], F]:
     """``--fail-on``: the severity at which a report command exits 1."""
+    import click
+
     return click.option(
         "--fail-on",
         type=click.Choice(list(choices)),
@@ -84,6 +92,8 @@ def fail_on_option(choices: Sequence[str], *, default: str | None, help: str) ->
 
 def color_option(f: F) -> F:
     """``--color``: always, never, or auto (see :func:`colored`)."""
+    import click
+
     return click.option(
         "--color",
         type=click.Choice(["auto", "always", "never"]),
@@ -102,6 +112,8 @@ def colored(color: str, output: Path | None) -> bool:
 
 
 def output_option(f: F) -> F:
+    import click
+
     return click.option(
         "--output",
         "-o",
@@ -112,16 +124,22 @@ def output_option(f: F) -> F:
 
 def base_option(help: str, *, required: bool = False) -> Callable[[F], F]:
     """``--base REF`` (``base_ref``): what the command compares with merge-base(REF, HEAD)."""
+    import click
+
     return click.option("--base", "base_ref", metavar="REF", required=required, help=help)
 
 
 def today_option(help: str) -> Callable[[F], F]:
     """``--today YYYY-MM-DD`` (a string: :func:`parse_day` reads it when the command runs)."""
+    import click
+
     return click.option("--today", metavar="YYYY-MM-DD", help=help)
 
 
 def acceptance_options(today_help: str) -> Callable[[F], F]:
     """The options every report command shares: the ignore file, the judging day, colour."""
+    import click
+
     options = [
         click.option(
             "--ignore-file",
@@ -151,6 +169,8 @@ def parse_day(value: str | None, option: str = "--today") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        import click
+
         raise click.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None

@@ -10,20 +10,27 @@ A test keeps every ``click.echo`` of the command modules in this module.
 
 :func:`run` is the top-level guard: click's errors are shown through the same gate, and any
 exception nothing else handled becomes one line on standard error and exit status 2, never a
-traceback (``WORKBENCH_DEBUG=1`` shows it, for a bug report).
+traceback (``WORKBENCH_DEBUG=1`` shows it, for a bug report). :func:`guard` is the same guard
+for a command the dispatch in ``cli/__init__.py`` runs without click.
+
+Neither imports click: :func:`echo` writes as ``click.echo`` does (a newline, colour sequences
+stripped unless ``color``, a flush) and hands the write to click only for a stream click would
+re-wrap (no text stream, an ASCII encoding), so a command that needs no click never loads it.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import functools
+import io
 import json
 import os
+import re
 import sys
-from typing import IO, Any, NoReturn
-
-import click
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from workbench.textsafe import clean, terminal_safe
 
@@ -55,11 +62,39 @@ ENVIRONMENT_ERRORS = frozenset(
     }
 )
 
+if TYPE_CHECKING:
+    import click
+
+_ANSI = re.compile(r"\033\[[0-?]*[ -/]*[@-~]")  # click's strip_ansi
+
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True, color: bool = False) -> None:
     """Write ``text`` (and a newline) to standard output, or standard error with ``err``,
     through the terminal gate; ``color`` keeps the painter's colour sequences."""
-    click.echo(terminal_safe(text, colour=color), err=err, nl=nl, color=color)
+    out = terminal_safe(text, colour=color)
+    stream = sys.stderr if err else sys.stdout
+    if not _plain_text(stream):  # click re-wraps it (or has nothing to write to)
+        import click
+
+        click.echo(out, err=err, nl=nl, color=color)
+        return
+    if nl:
+        out += "\n"
+    if out:
+        stream.write(out if color else _ANSI.sub("", out))
+    stream.flush()
+
+
+def _plain_text(stream: Any) -> bool:
+    """Whether ``click.echo`` would write to ``stream`` as it is: a text stream with an
+    encoding that is not ASCII and an errors setting."""
+    if not isinstance(stream, io.TextIOBase) or getattr(stream, "errors", None) is None:
+        return False
+    encoding = getattr(stream, "encoding", None)
+    try:
+        return isinstance(encoding, str) and codecs.lookup(encoding).name != "ascii"
+    except LookupError:
+        return True
 
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:
@@ -141,6 +176,8 @@ def run(
 ) -> NoReturn:
     """Run the click group in standalone fashion, with the gate on click's messages and the
     guard around everything."""
+    import click
+
     argv = sys.argv[1:] if args is None else list(args)
     what = _command_name(argv)
     try:
@@ -151,26 +188,55 @@ def run(
     except click.Abort:
         echo("Aborted!", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, EOFError):
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        _guarded(exc, what)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def guard(command: Callable[[], object], what: str) -> NoReturn:
+    """Run ``command`` (a command line parsed without click) as :func:`run` runs the click
+    group, with the same answers: click's handling of an interrupt and a broken pipe inside
+    a command (``Aborted!``, exit 1), then :func:`run`'s guard."""
+    try:
+        try:
+            rv = command()
+        except (EOFError, KeyboardInterrupt):
+            sys.stderr.write("\n")  # as click closes the terminal's ^C echo
+            sys.stderr.flush()
+            echo("Aborted!", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            from click.utils import _PacifyFlushWrapper  # as click.Command.main does
+
+            sys.stdout = _PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
+            sys.stderr = _PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+            sys.exit(1)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        _guarded(exc, what)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _guarded(exc: BaseException, what: str) -> NoReturn:
+    """The guard's answer to an exception nothing else handled (called in its handler)."""
+    if isinstance(exc, KeyboardInterrupt | EOFError):
         echo("", err=True)
         sys.exit(130)
-    except BrokenPipeError:  # `workbench log | head`: the reader has all it wanted
+    if isinstance(exc, BrokenPipeError):  # `workbench log | head`: the reader has all it wanted
         _quiet_stdout()
         sys.exit(0)
-    except OSError as exc:
-        if os.environ.get("WORKBENCH_DEBUG"):
-            raise
-        if exc.errno in ENVIRONMENT_ERRORS:
-            _say(os_error_line(what, exc))
-        else:
-            _say(crash_line(what, exc))
-        sys.exit(2)
-    except Exception as exc:  # the guard: a traceback is never the answer
-        if os.environ.get("WORKBENCH_DEBUG"):
-            raise
+    if not isinstance(exc, Exception) or os.environ.get("WORKBENCH_DEBUG"):
+        raise exc
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRORS:
+        _say(os_error_line(what, exc))
+    else:  # the guard: a traceback is never the answer
         _say(crash_line(what, exc))
-        sys.exit(2)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    sys.exit(2)
 
 
 def _say(line: str) -> None:

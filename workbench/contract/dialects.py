@@ -223,11 +223,20 @@ def _has_nullable(node: Any, depth: int) -> bool:
     if isinstance(node, dict):
         if _MEMO_DEPTHS[0] <= depth <= _MEMO_DEPTHS[1]:
             return _has_nullable_memo(node, depth)
-        if node.get("nullable") is True and "type" in node:
-            return True
-        return any(_has_nullable(v, depth + 1) for k, v in node.items() if k not in _DATA)
+        return _nullable_in(node, depth)
     if isinstance(node, list):
-        return any(_has_nullable(v, depth + 1) for v in node)
+        for value in node:  # a loop, not a generator per value; scalars are not called
+            if isinstance(value, dict | list) and _has_nullable(value, depth + 1):
+                return True
+    return False
+
+
+def _nullable_in(node: dict, depth: int) -> bool:
+    if node.get("nullable") is True and "type" in node:
+        return True
+    for key, value in node.items():
+        if isinstance(value, dict | list) and key not in _DATA and _has_nullable(value, depth + 1):
+            return True
     return False
 
 
@@ -246,12 +255,7 @@ def _has_nullable_memo(node: dict, depth: int) -> bool:
     key = (id(node), depth)
     current, previous = _memo
     hit = current.get(key) or previous.get(key)
-    if hit is not None and hit[0] is node:
-        found = hit[1]
-    else:
-        found = (node.get("nullable") is True and "type" in node) or any(
-            _has_nullable(v, depth + 1) for k, v in node.items() if k not in _DATA
-        )
+    found = hit[1] if hit is not None and hit[0] is node else _nullable_in(node, depth)
     if len(current) >= _MEMO_SIZE:
         _memo[:] = [{}, current]
         current = _memo[0]

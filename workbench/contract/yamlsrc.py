@@ -227,19 +227,30 @@ class LocTable(Mapping):
         if root is None or root >= 0:
             return []
         nodes = self._nodes
-        found: list[tuple[int, tuple]] = []
-        work: list[tuple[tuple, int]] = [((), root)]
+        found: list[tuple[int, int]] = []
+        # each collection visited: (its parent's index here, its key); a path is built only
+        # for a hit, by following the parents
+        trail: list[tuple[int, Any]] = [(-1, None)]
+        work: list[tuple[int, int]] = [(0, root)]
         while work:
-            prefix, ref = work.pop()
+            at, ref = work.pop()
             node = nodes[~ref & _MASK]
             entry = node.get(name)
             if entry is not None and ... in node:
-                found.append((_key_of(entry), (*prefix, name)))
+                found.append((_key_of(entry), at))
             for k, entry in node.items():
                 if entry < 0:  # a child collection
-                    work.append(((*prefix, k), entry))
+                    work.append((len(trail), entry))
+                    trail.append((at, k))
         found.sort(key=lambda hit: hit[0])
-        return [raw for _, raw in found]
+        paths = []
+        for _, at in found:
+            parts = [name]
+            while at > 0:
+                at, k = trail[at]
+                parts.append(k)
+            paths.append(tuple(reversed(parts)))
+        return paths
 
     def _walk(self) -> Iterator[tuple]:
         root = self._root

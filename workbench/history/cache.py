@@ -189,6 +189,15 @@ class DiskCache:
         self.enabled = True
         self._made: set[str] = set()
         self._root = os.fspath(directory)
+        # Probing for an entry that is not there costs an ``open`` each, and a cold log probes
+        # thousands (its reports, validities and bases are all new). The folders that did not
+        # exist when this cache first looked hold only what this process wrote since: their
+        # entries are known by name, and a probe of anything else there answers without a
+        # system call. (An entry another process writes there meanwhile is a miss: computed
+        # again, never wrong.)
+        self._existing: set[str] | None = None  # the folders present at the first look
+        self._written: dict[str, set[str]] = {}  # new folder -> the file names written there
+        self._serial = 0  # names the temporary file of each write
 
     @classmethod
     def default(cls, namespace: str = "reports") -> DiskCache | None:
@@ -203,6 +212,21 @@ class DiskCache:
         digest = hashlib.sha256(key.encode()).hexdigest()
         folder = f"{self._root}/{digest[:2]}"
         return folder, f"{folder}/{digest[2:]}.pkl"
+
+    def _absent(self, folder: str, path: str) -> bool:
+        """Whether ``path`` is certainly not there: its folder is new since this cache first
+        looked and this process never wrote it (see ``__init__``)."""
+        existing = self._existing
+        if existing is None:
+            try:
+                existing = set(os.listdir(self._root))
+            except OSError:
+                existing = set()
+            self._existing = existing
+        if folder[-2:] in existing:
+            return False
+        written = self._written.get(folder)
+        return written is None or path not in written
 
     def get(self, key: str, expected: type | tuple[type, ...]) -> object | None:
         """The value stored for ``key`` if it is an instance of ``expected``, else ``None``."""
@@ -235,7 +259,9 @@ class DiskCache:
     ) -> object | None:
         if not self.enabled:
             return missing
-        _, path = self._file(key)
+        folder, path = self._file(key)
+        if self._absent(folder, path):
+            return missing
         try:
             fh = open(path, "rb")  # noqa: SIM115 - closed below; OSError is a miss
         except OSError:
@@ -258,21 +284,34 @@ class DiskCache:
         if not self.enabled:
             return
         folder, path = self._file(key)
+        tmp = None
+        try:
+            data = pickle.dumps((key, head), protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
+                value, protocol=pickle.HIGHEST_PROTOCOL
+            )
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return  # this value cannot be stored; others still can
         try:
             if folder not in self._made:
+                self._absent(folder, path)  # the first look, before this write changes it
                 os.makedirs(folder, exist_ok=True)
                 self._made.add(folder)
-            import tempfile  # only to write (a warm log reads)
-
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            # written whole under a name no other writer uses, then renamed over the entry
+            while True:
+                self._serial += 1
+                tmp = f"{folder}/.tmp-{os.getpid()}-{threading.get_ident()}-{self._serial}"
+                try:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    break
+                except FileExistsError:
+                    continue
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump((key, head), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, path)
+            if self._existing is not None and folder[-2:] not in self._existing:
+                self._written.setdefault(folder, set()).add(path)
         except OSError:
             self.enabled = False  # a read-only or full disk: carry on without the disk cache
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)  # this value cannot be stored; others still can
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

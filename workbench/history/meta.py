@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,7 @@ def sniff(raw: bytes, path: str = "") -> ContractMeta | None:
     """
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     data: Any = _UNPARSED
-    if b"contract" in raw and b"version" in raw:
+    if _find(raw, b"contract") >= 0 and b"version" in raw:
         meta, data = _sniff_contract(raw)
         if meta is not None:
             return meta
@@ -300,7 +301,7 @@ def _openapi_head(raw: bytes) -> Any:
     if not isinstance(found["openapi"], str):
         return _UNPARSED
     rest = len(text[:pos].encode("utf-8"))
-    if raw.find(b'"openapi"', rest) >= 0 or raw.find(b'"info"', rest) >= 0:
+    if _find(raw, b'"openapi"', rest) >= 0 or _find(raw, b'"info"', rest) >= 0:
         return _UNPARSED
     escape = raw.find(b"\\", rest)  # one byte: a fast scan
     for _ in range(256):
@@ -384,3 +385,102 @@ def _from_json_text(raw: bytes, path: str) -> ContractMeta | None:
     data: dict[str, Any] = {**present, **strings}
     data["info"] = {"title": strings.get("title", ""), "version": strings.get("version", "")}
     return _artefact_meta(detect(data, path), data)
+
+
+# --- searching a revision of a large document -----------------------------------------------
+#
+# A listing sniffs every revision of a history, and each is the last one with a few lines
+# changed. Looking for a word through megabytes of JSON costs milliseconds (its quotes and
+# letters are everywhere), so the occurrences found in the last large document are kept, and
+# the next document is searched only where it differs from that one (between the text both
+# begin with and the text both end with): the answer is the plain search's.
+
+SHARE_FROM = HEAD_FROM  # documents smaller than this are searched whole
+_MAX_KEPT = 64  # a word found more often than this in a document is searched for afresh
+_STEP = 1 << 16
+_seen = threading.local()  # per thread: (the last large document, {word: its occurrences})
+
+
+def _find(raw: bytes, word: bytes, start: int = 0) -> int:
+    """``raw.find(word, start)``, from the occurrences of ``word`` in the last large document
+    searched and a search of what differs from it (see above)."""
+    if len(raw) < SHARE_FROM:
+        return raw.find(word, start)
+    last = getattr(_seen, "last", None)
+    if last is None or last[0] is not raw:
+        found: dict[bytes, list[int] | None] = {}
+        if last is not None:
+            found = _carried(last[0], raw, last[1])
+        last = _seen.last = (raw, found)
+    places = last[1].get(word, ...)
+    if places is ...:
+        places = last[1][word] = _all(raw, word, 0, len(raw))
+    if places is None:
+        return raw.find(word, start)
+    for at in places:
+        if at >= start:
+            return at
+    return -1
+
+
+def _all(raw: bytes, word: bytes, start: int, end: int) -> list[int] | None:
+    """Every start of ``word`` in ``raw[start:end]`` (``None``: more than ``_MAX_KEPT``)."""
+    places: list[int] = []
+    at = raw.find(word, start, end)
+    while at >= 0:
+        if len(places) == _MAX_KEPT:
+            return None
+        places.append(at)
+        at = raw.find(word, at + 1, end)
+    return places
+
+
+def _carried(old: bytes, new: bytes, seen: dict) -> dict[bytes, list[int] | None]:
+    """The occurrences of each word ``seen`` in ``old``, found in ``new``: those inside the
+    text both begin with, those inside the text both end with (moved by the change of
+    length), and a search of the rest."""
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    moved = len(new) - len(old)
+    carried: dict[bytes, list[int] | None] = {}
+    for word, places in seen.items():
+        if places is None:
+            continue
+        n = len(word)
+        head = [at for at in places if at + n <= prefix]
+        tail = [at + moved for at in places if at >= len(old) - suffix]
+        # the starts left: after those wholly in the prefix, before those wholly in the suffix
+        middle = _all(new, word, max(0, prefix - n + 1), len(new) - suffix + n - 1)
+        if middle is None or len(head) + len(middle) + len(tail) > _MAX_KEPT:
+            continue
+        middle = [at for at in middle if at < len(new) - suffix]
+        carried[word] = head + middle + tail
+    return carried
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many bytes ``a`` and ``b`` begin with alike (slices compared at C speed)."""
+    size = min(len(a), len(b))
+    n = 0
+    while n + _STEP <= size and a[n : n + _STEP] == b[n : n + _STEP]:
+        n += _STEP
+    step = _STEP // 2
+    while step:
+        if n + step <= size and a[n : n + step] == b[n : n + step]:
+            n += step
+        step //= 2
+    return n
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """How many bytes ``a`` and ``b`` end with alike, at most ``limit``."""
+    la, lb = len(a), len(b)
+    n = 0
+    while n + _STEP <= limit and a[la - n - _STEP : la - n] == b[lb - n - _STEP : lb - n]:
+        n += _STEP
+    step = _STEP // 2
+    while step:
+        if n + step <= limit and a[la - n - step : la - n] == b[lb - n - step : lb - n]:
+            n += step
+        step //= 2
+    return n

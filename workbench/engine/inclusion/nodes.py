@@ -20,6 +20,7 @@ from workbench.contract.dialects import (
     Dialect,
     apply_nullable,
 )
+from workbench.engine.inclusion import decide
 
 DOC_URI = "urn:workbench:schema"
 
@@ -40,6 +41,11 @@ class Doc:
         self._base: str | None = None
         if standalone and isinstance(self.root, dict) and isinstance(self.root.get("$id"), str):
             self._base = self.root["$id"].split("#", 1)[0]
+
+    @property
+    def base(self) -> str | None:
+        """The root's ``$id`` (without fragment) of a standalone schema."""
+        return self._base
 
     def at(self, ptr: tuple) -> Any:
         node = self.root
@@ -103,6 +109,9 @@ class Doc:
         return v
 
     def is_valid(self, ptr: tuple, instance: Any) -> bool:
+        known = decide.is_valid(self, ptr, instance)  # certain answers without jsonschema
+        if known is not None:
+            return known
         try:
             return bool(self.validator(ptr).is_valid(instance))
         except RecursionError:
@@ -111,6 +120,11 @@ class Doc:
             raise Undecided(f"the validator failed: {exc}") from None
 
     def errors(self, ptr: tuple, instance: Any) -> list:
+        """The validation errors (``jsonschema``'s, or :class:`decide.Failure`s that carry what
+        the judge reads of them: keyword, instance path, message)."""
+        known = decide.failures(self, ptr, instance)
+        if known is not None:
+            return known
         try:
             return list(self.validator(ptr).iter_errors(instance))
         except Exception as exc:
