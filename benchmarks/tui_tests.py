@@ -10,14 +10,16 @@ machine, each with ``--junitxml``. TUI test files are those that drive the app (
 
 Printed: the load average before each run, the wall and CPU time of each whole run; the time of the tests present on both sides
 (matched by name; a test parametrised on one side only is matched by its name without the
-parameters, its cases summed) and the ratio today / then; the total time of today's TUI tests
-and the slowest of them. Under load, compare ratios of one run, never figures across runs.
+parameters, its cases summed) and the ratio today / then, in wall time and in CPU time (each
+test's, measured by ``cpu_per_test.py`` loaded into both runs); the total time of today's TUI
+tests and the slowest of them. Under load, compare ratios of one run, never figures across runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import resource
@@ -61,14 +63,19 @@ def export(rev: str, into: Path) -> Path:
 
 
 def run(checkout: Path, python: Path, out: Path) -> tuple[float, float]:
-    """Run the TUI tests of ``checkout``; the wall and CPU time of the whole run."""
+    """Run the TUI tests of ``checkout``; the wall and CPU time of the whole run. The CPU time
+    of each test goes to ``out`` with the suffix ``.cpu.json`` (``cpu_per_test.py``)."""
     files = tui_files(checkout)
     print(f"  load average {os.getloadavg()[0]:.2f}: {checkout.name}, {len(files)} files")
     args = [str(python), "-m", "pytest", *files, "-q", "-p", "no:randomly"]
-    args += ["-p", "no:cacheprovider", f"--junitxml={out}"]
+    args += ["-p", "no:cacheprovider", f"--junitxml={out}", "-p", "cpu_per_test"]
+    env = {**os.environ, "WORKBENCH_CPU_PER_TEST": str(out.with_suffix(".cpu.json"))}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parent), env.get("PYTHONPATH")) if p
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(args, cwd=checkout, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=checkout, capture_output=True, text=True, env=env)
     took = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -76,6 +83,11 @@ def run(checkout: Path, python: Path, out: Path) -> tuple[float, float]:
         print(done.stdout[-3000:], file=sys.stderr)
         print(f"  (the tests of {checkout} failed: their times are still read)", file=sys.stderr)
     return took, cpu
+
+
+def cpu_times(junit: Path) -> dict[str, float]:
+    """CPU seconds per test, by test name (written by ``cpu_per_test.py``)."""
+    return json.loads(junit.with_suffix(".cpu.json").read_text(encoding="utf-8"))
 
 
 def times(junit: Path) -> dict[str, float]:
@@ -121,6 +133,8 @@ def main() -> None:
         old_python = old_checkout / ".venv/bin/python"
         old_runs: list[dict[str, float]] = []
         new_runs: list[dict[str, float]] = []
+        old_cpu: list[dict[str, float]] = []
+        new_cpu: list[dict[str, float]] = []
         for round_ in range(ns.rounds):
             print(f"round {round_ + 1}")
             wall_old, cpu_old = run(old_checkout, old_python, work / f"old{round_}.xml")
@@ -129,6 +143,8 @@ def main() -> None:
             print(f", today {wall_new:.1f} s ({cpu_new:.1f} s CPU, more tests)")
             old_runs.append(times(work / f"old{round_}.xml"))
             new_runs.append(times(work / f"new{round_}.xml"))
+            old_cpu.append(cpu_times(work / f"old{round_}.xml"))
+            new_cpu.append(cpu_times(work / f"new{round_}.xml"))
 
     def mean(runs: list[dict[str, float]]) -> dict[str, float]:
         return {name: sum(r.get(name, 0.0) for r in runs) / len(runs) for name in runs[0]}
@@ -140,6 +156,11 @@ def main() -> None:
     print(f"\nTUI tests of {ns.old}: {len(old)} tests, {sum(old.values()):.1f} s")
     print(f"matched by name: {len(pairs)} tests, {then:.1f} s then, {now:.1f} s today")
     print(f"ratio today / then: {now / then:.2f}")
+    cpu_pairs = matched(mean(old_cpu), mean(new_cpu))
+    cpu_then = sum(o for o, _ in cpu_pairs.values())
+    cpu_now = sum(n for _, n in cpu_pairs.values())
+    print(f"CPU of the matched tests: {cpu_then:.1f} s then, {cpu_now:.1f} s today", end="")
+    print(f", ratio {cpu_now / cpu_then:.2f} (less sensitive to the load than wall time)")
     print(f"today's TUI tests: {len(new)} tests, {sum(new.values()):.1f} s")
     print(f"\nslowest {ns.slowest} of today's TUI tests (then, today):")
     for name in sorted(new, key=new.get, reverse=True)[: ns.slowest]:

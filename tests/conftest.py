@@ -6,8 +6,45 @@ from pathlib import Path
 
 import pytest
 from history_support import Story, build_story
+from textual.css.stylesheet import Stylesheet
 
 from workbench.demo import build_demo_repo
+
+_PARSED: dict[tuple, list] = {}
+_parse_rules = Stylesheet._parse_rules
+
+
+def _shared_parse_rules(
+    self: Stylesheet,
+    css: str,
+    read_from,
+    is_default_rules: bool = False,
+    tie_breaker: int = 0,
+    scope: str = "",
+) -> list:
+    """``Stylesheet._parse_rules`` remembered for the whole session, keyed by everything the
+    parse reads (the source, where it was read from, its flags and the CSS variables)."""
+    variables = tuple(sorted(self._variables.items()))
+    key = (css, read_from, is_default_rules, tie_breaker, scope, variables)
+    try:
+        return _PARSED[key]
+    except KeyError:
+        rules = _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        _PARSED[key] = rules
+        return rules
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_stylesheet_parse():
+    """Every app of the session parses the same stylesheets (the app's, each widget's default
+    CSS) with the same theme variables: Textual parses them again for every ``App`` (its parse
+    cache belongs to one stylesheet), about a tenth of a second of CPU per app started. The parsed
+    rules are shared between the apps instead: Textual already shares them between the parses
+    of one stylesheet, so it never changes them once parsed (``test_tui_harness`` checks that
+    the shared rules are those a fresh parse gives)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Stylesheet, "_parse_rules", _shared_parse_rules)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

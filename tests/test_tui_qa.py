@@ -337,3 +337,39 @@ async def test_palette_over_the_checklist_offers_no_main_screen_commands(demo_re
         await press(pilot, "escape")
         assert isinstance(app.screen, ChecklistScreen)
         assert main.current_key == key
+
+
+# --- the footer is rebuilt only when its keys change ---------------------------------------------
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(demo_repo: Path) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from workbench.tui.widgets.footer import Footer
+
+    app = make_app(demo_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await press(pilot, "2")
+        await wait_for_refresh(pilot)
+        footer = screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        text = screen_text(app).split("\n")[-1]
+        assert keys and "? Help" in text
+        screen.refresh_bindings()  # the same keys: the same widgets stay
+        await wait_for_refresh(pilot)
+        assert list(footer.query(FooterKey)) == keys
+        assert screen_text(app).split("\n")[-1] == text
+        # a narrow terminal leaves keys out: new keys, all compact (the palette key always was)
+        await pilot.resize_terminal(60, SIZE[1])
+        await wait_until(pilot, lambda: not set(footer.query(FooterKey)) & set(keys))
+        await wait_for_refresh(pilot)
+        narrow = list(footer.query(FooterKey))
+        assert narrow and all(key.compact and key.has_class("-compact") for key in narrow)
+        assert screen_text(app).split("\n")[-1] != text
+        await pilot.resize_terminal(*SIZE)
+        await wait_until(pilot, lambda: not set(footer.query(FooterKey)) & set(narrow))
+        await wait_for_refresh(pilot)
+        wide = [key for key in footer.query(FooterKey) if not key.has_class("-command-palette")]
+        assert wide and not any(key.compact or key.has_class("-compact") for key in wide)
+        assert screen_text(app).split("\n")[-1] == text

@@ -24,13 +24,14 @@ from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Markdown, Static, TextArea
 
 from workbench.amendment.actions import ACTIONS
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit
 from workbench.tui.screens.help import scroll_pager
+from workbench.tui.widgets.footer import Footer
 from workbench.tui.widgets.lists import Cell, ListRow, ListTable, cell
 from workbench.tui.widgets.pane import Pane
 

@@ -35,11 +35,12 @@ from textual.content import Content
 from textual.document._wrapped_document import WrappedDocument
 from textual.screen import ModalScreen, Screen
 from textual.strip import Strip
-from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, lit
+from workbench.tui.widgets.footer import Footer
 from workbench.tui.widgets.lists import Cell, FindingsTable, ListRow, ListTable, cell
 from workbench.tui.widgets.pane import Pane
 

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline
+from workbench.tui.widgets.footer import Footer
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,13 +19,14 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from workbench.tui import commands
 from workbench.tui.diffmodel import Item
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline
 from workbench.tui.screens.help import scroll_pager
+from workbench.tui.widgets.footer import Footer
 
 WITNESS_CHARS = 2000  # a witness instance longer than this is cut (the JSON report has it all)
 

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from workbench.sources.kinds import LABELS
 from workbench.tui import commands
@@ -29,6 +29,7 @@ from workbench.tui.diffmodel import DiffDocument, Item
 from workbench.tui.jobs import JobHost, cancelled
 from workbench.tui.safe import clean_inline
 from workbench.tui.widgets.diff_view import DiffView
+from workbench.tui.widgets.footer import Footer
 from workbench.tui.widgets.lists import (
     ContractsTable,
     FindingsTable,
