@@ -325,7 +325,6 @@ class Judge:
         finally:
             self._pinned.pins = outer
             if enabled:
-                _settle()
                 gc.enable()
 
     def _judgement(self, revision: Revision, pins: dict, rows: bool) -> Judgement:
@@ -629,17 +628,6 @@ class Judge:
         if row is not None and path is not None:
             self.rows.add(path, key, row)
         return row
-
-
-def _settle() -> None:
-    """Hand what a judgement kept (parsed revisions, the report) to the collector's oldest
-    generation without scanning it. Re-enabled after a judgement, the collector would otherwise
-    scan those objects at once, as young ones, and twice more as they age (a large description
-    is a million objects, scanned three times for each revision of a cold log). Freezing and
-    unfreezing moves every tracked object into the oldest generation in constant time; any
-    cyclic garbage among them is found by the next full collection, as usual."""
-    gc.freeze()
-    gc.unfreeze()
 
 
 def load_document_bytes(raw: bytes, path: str, kind: str = "auto") -> Contract:
