@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.contract.errors import ContractError
+from workbench.contract.textspan import common_prefix, common_suffix
 from workbench.sources.kinds import DEX, KEYCLOAK, METADATA, OIDC_ONLY, detect
 
 FIELDS = ("contract", "version", "title", "status")
@@ -397,7 +398,6 @@ def _from_json_text(raw: bytes, path: str) -> ContractMeta | None:
 
 SHARE_FROM = HEAD_FROM  # documents smaller than this are searched whole
 _MAX_KEPT = 64  # a word found more often than this in a document is searched for afresh
-_STEP = 1 << 16
 _seen = threading.local()  # per thread: (the last large document, {word: its occurrences})
 
 
@@ -439,8 +439,8 @@ def _carried(old: bytes, new: bytes, seen: dict) -> dict[bytes, list[int] | None
     """The occurrences of each word ``seen`` in ``old``, found in ``new``: those inside the
     text both begin with, those inside the text both end with (moved by the change of
     length), and a search of the rest."""
-    prefix = _common_prefix(old, new)
-    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    prefix = common_prefix(old, new)
+    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
     moved = len(new) - len(old)
     carried: dict[bytes, list[int] | None] = {}
     for word, places in seen.items():
@@ -456,31 +456,3 @@ def _carried(old: bytes, new: bytes, seen: dict) -> dict[bytes, list[int] | None
         middle = [at for at in middle if at < len(new) - suffix]
         carried[word] = head + middle + tail
     return carried
-
-
-def _common_prefix(a: bytes, b: bytes) -> int:
-    """How many bytes ``a`` and ``b`` begin with alike (slices compared at C speed)."""
-    size = min(len(a), len(b))
-    n = 0
-    while n + _STEP <= size and a[n : n + _STEP] == b[n : n + _STEP]:
-        n += _STEP
-    step = _STEP // 2
-    while step:
-        if n + step <= size and a[n : n + step] == b[n : n + step]:
-            n += step
-        step //= 2
-    return n
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """How many bytes ``a`` and ``b`` end with alike, at most ``limit``."""
-    la, lb = len(a), len(b)
-    n = 0
-    while n + _STEP <= limit and a[la - n - _STEP : la - n] == b[lb - n - _STEP : lb - n]:
-        n += _STEP
-    step = _STEP // 2
-    while step:
-        if n + step <= limit and a[la - n - step : la - n] == b[lb - n - step : lb - n]:
-            n += step
-        step //= 2
-    return n

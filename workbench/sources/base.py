@@ -22,6 +22,7 @@ from typing import Any
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.record import Record
+from workbench.contract.textspan import common_prefix, common_suffix
 from workbench.contract.yamlsrc import Loc, LocatedDocument, load_yaml
 from workbench.sources.jsonloc import JsonLocator, LazyLocs, SourceLocs
 
@@ -257,7 +258,6 @@ def _maybe_secret(text: str) -> bool:
 _last_clean = threading.local()
 _WINDOW_FROM = 64 << 10
 _MARGIN = 64  # longer than any stem or key, with the quote and the character before it
-_CHUNK = 1 << 16
 _SEPARATORS = frozenset(" \t\r\n:\"'[")
 
 
@@ -267,26 +267,9 @@ def _changed_span(old: str, new: str) -> str:
     what the key pattern reads after it (quotes, blanks, the colon, an array's bracket, the
     value's first character)."""
     size = min(len(old), len(new))
-    start = 0
-    while start + _CHUNK <= size and new[start : start + _CHUNK] == old[start : start + _CHUNK]:
-        start += _CHUNK
-    step = _CHUNK // 2  # then halve: slices compared at C speed, never a character at a time
-    while step:
-        if start + step <= size and new[start : start + step] == old[start : start + step]:
-            start += step
-        step //= 2
-    end = 0  # characters equal at the end, not overlapping the equal start
-    limit = size - start
-    n, o = len(new), len(old)
-    while (
-        end + _CHUNK <= limit and new[n - end - _CHUNK : n - end] == old[o - end - _CHUNK : o - end]
-    ):
-        end += _CHUNK
-    step = _CHUNK // 2
-    while step:
-        if end + step <= limit and new[n - end - step : n - end] == old[o - end - step : o - end]:
-            end += step
-        step //= 2
+    start = common_prefix(new, old)
+    end = common_suffix(new, old, size - start)  # equal at the end, not overlapping the start
+    n = len(new)
     lo, hi = start, n - end
     while lo > 0 and new[lo - 1] in _SEPARATORS:
         lo -= 1

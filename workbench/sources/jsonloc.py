@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workbench.contract.loc import Loc
+from workbench.contract.textspan import common_prefix
 
 Path = tuple
 
@@ -67,21 +68,6 @@ class _Container:
 
 
 _last = threading.local()  # the locator of the text this thread read last
-_CHUNK = 1 << 16
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """How many characters ``a`` and ``b`` begin with alike (slices compared at C speed)."""
-    size = min(len(a), len(b))
-    n = 0
-    while n + _CHUNK <= size and a[n : n + _CHUNK] == b[n : n + _CHUNK]:
-        n += _CHUNK
-    step = _CHUNK // 2
-    while step:
-        if n + step <= size and a[n : n + step] == b[n : n + step]:
-            n += step
-        step //= 2
-    return n
 
 
 class JsonLocator:
@@ -113,7 +99,7 @@ class JsonLocator:
             lent = before._containers.get(path)
             if lent is not None and lent.start == start:
                 if self._shared < 0:
-                    self._shared = _common_prefix(before.text, self.text)
+                    self._shared = common_prefix(before.text, self.text)
                 with before._lock:
                     box = lent.copy(self._shared)
                 if box is not None:
