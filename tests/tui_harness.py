@@ -268,7 +268,7 @@ async def open_checklist(pilot, *, select: str | None = None) -> ChecklistScreen
 async def checklist_idle(pilot, screen: ChecklistScreen) -> None:
     """Until every answer given to the checklist is saved and the fresh checklist shown."""
     await wait_until(pilot, lambda: not screen.busy and screen.checklist is not None)
-    await pilot.pause(0)
+    await handled(pilot)  # what showing it queued (the steps' and the record's text) drawn
 
 
 def screen_text(app: WorkbenchApp) -> str:
