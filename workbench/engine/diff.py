@@ -19,7 +19,7 @@ from typing import Any
 from workbench.contract.loc import Loc
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
-from workbench.engine.members import Members, indexed, members, pair_renames
+from workbench.engine.members import Members, indexed, members, pair_renames, pair_renames_by
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 
@@ -520,7 +520,9 @@ class _Differ:
             ep = _dict(ep)
             return [str(ep.get("method", "")).upper(), ep.get("path")]
 
-        renamed = pair_renames(removed, added, lambda a, b: route(o[a]) == route(n[b]))
+        renamed = pair_renames_by(
+            removed, added, lambda a: (*route(o[a]),), lambda b: (*route(n[b]),)
+        )
         for eid in removed:
             if eid not in renamed:
                 self.removed(
