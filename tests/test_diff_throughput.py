@@ -28,3 +28,86 @@ def test_pairing_by_key_pairs_one_to_one_in_order() -> None:
     new = {"e": ("GET", "/x"), "f": ("POST", "/y"), "g": ("POST", "/y")}
     # a matches e alone (b then finds it taken); c has two candidates: no pair; d has none
     assert pair_renames_by(list(old), list(new), old.__getitem__, new.__getitem__) == {"a": "e"}
+
+
+# --- the schema documents of a contract, with and without what the reference walk saw --------
+
+_HEAD = """\
+contract: marks
+title: Marks
+version: 1.0.0
+status: active
+owners:
+  - team: platform
+    contact: platform@example.com
+"""
+
+_INNER = """\
+endpoints:
+  create:
+    method: POST
+    path: /v1/things
+    request:
+      schema:
+        definitions:
+          name: {type: string, maxLength: 8}
+        type: object
+        properties:
+          name: {$ref: "#/definitions/name"}
+          kind: {$ref: "#/components/schemas/Kind"}
+    responses: {"200": {schema: {$ref: "#/components/schemas/Kind"}}}
+components:
+  schemas:
+    Kind: {type: string, enum: [a, b]}
+"""
+
+_NULLABLE = """\
+endpoints:
+  create:
+    method: POST
+    path: /v1/things
+    request:
+      schema:
+        type: object
+        properties:
+          note: {type: string, nullable: true}
+          kind: {$ref: "#/components/schemas/Kind"}
+    responses: {"200": {schema: {$ref: "#/components/schemas/Kind"}}}
+components:
+  schemas:
+    Kind: {type: string, nullable: true}
+"""
+
+_PLAIN = _INNER.replace('{$ref: "#/definitions/name"}', "{type: string, maxLength: 8}")
+
+
+def _docs_root(text: str, with_marks: bool) -> tuple[frozenset[str], object]:
+    from workbench.contract.loader import load_contract_text
+    from workbench.engine.schemadiff import _Side
+    from workbench.engine.schemajudge import SideDocs
+
+    contract = load_contract_text(_HEAD + text, "marks.yaml")  # a fresh contract: no kept docs
+    marks = _Side(contract).marks()
+    docs = SideDocs(contract, marks if with_marks else None)
+    return marks, docs.doc(docs.default).root
+
+
+def test_the_walk_marks_inner_references_and_nullable() -> None:
+    assert _docs_root(_INNER, True)[0] == {"inner"}
+    assert _docs_root(_NULLABLE, True)[0] == {"nullable"}
+    assert _docs_root(_PLAIN, True)[0] == frozenset()
+
+
+def test_documents_built_from_the_marks_are_the_documents_built_by_searching() -> None:
+    for text in (_INNER, _NULLABLE, _PLAIN):
+        _, fast = _docs_root(text, True)
+        _, slow = _docs_root(text, False)
+        assert fast == slow
+    # where nothing needs respelling or converting, the document is the contract itself
+    _, plain = _docs_root(_PLAIN, True)
+    _, converted = _docs_root(_NULLABLE, True)
+    assert plain["endpoints"]["create"]["request"]["schema"]["properties"]["name"] == {
+        "type": "string",
+        "maxLength": 8,
+    }
+    assert converted["components"]["schemas"]["Kind"]["type"] == ["string", "null"]
