@@ -146,22 +146,37 @@ class _Side:
 
 
 def _walk_refs(node: Any, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    """Append ``(raw path, component name)`` for every mapping under ``node`` (at ``raw``)
+    whose ``$ref`` names a shared schema, in document order, and note in ``marks`` what else
+    the walk saw (see :meth:`_Side.marks`)."""
     if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if (name := _ref_name(ref)) is not None:
-                out.append((raw, name))
-            elif ref.startswith("#/"):
-                marks.add("inner")
-        if "nullable" in node:
-            marks.add("nullable")
-        for key, value in node.items():
-            if isinstance(value, dict | list):
-                _walk_refs(value, (*raw, key), out, marks)
+        _refs_in_map(node, raw, out, marks)
     elif isinstance(node, list):
-        for i, value in enumerate(node):
-            if isinstance(value, dict | list):
-                _walk_refs(value, (*raw, i), out, marks)
+        _refs_in_list(node, raw, out, marks)
+
+
+def _refs_in_map(node: dict, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    ref = node.get("$ref")
+    if ref is not None and isinstance(ref, str):
+        if (name := _ref_name(ref)) is not None:
+            out.append((raw, name))
+        elif ref.startswith("#/"):
+            marks.add("inner")
+    if "nullable" in node:
+        marks.add("nullable")
+    for key, value in node.items():  # one call per collection: scalars are never visited
+        if isinstance(value, dict):
+            _refs_in_map(value, (*raw, key), out, marks)
+        elif isinstance(value, list):
+            _refs_in_list(value, (*raw, key), out, marks)
+
+
+def _refs_in_list(node: list, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    for i, value in enumerate(node):
+        if isinstance(value, dict):
+            _refs_in_map(value, (*raw, i), out, marks)
+        elif isinstance(value, list):
+            _refs_in_list(value, (*raw, i), out, marks)
 
 
 Emit = Callable[..., None]
