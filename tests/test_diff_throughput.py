@@ -75,7 +75,7 @@ endpoints:
     responses: {"200": {schema: {$ref: "#/components/schemas/Kind"}}}
 components:
   schemas:
-    Kind: {type: string, nullable: true}
+    Kind: {type: string, nullable: true, enum: [a, b]}
 """
 
 _PLAIN = _INNER.replace('{$ref: "#/definitions/name"}', "{type: string, maxLength: 8}")
@@ -111,3 +111,48 @@ def test_documents_built_from_the_marks_are_the_documents_built_by_searching() -
         "maxLength": 8,
     }
     assert converted["components"]["schemas"]["Kind"]["type"] == ["string", "null"]
+
+
+# --- the collector around a diff ------------------------------------------------------------
+
+
+def test_a_diff_in_process_leaves_the_collector_as_it_found_it(tmp_path) -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    text = _HEAD + _NULLABLE
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text, encoding="utf-8")
+    new.write_text(text.replace("enum: [a, b]", "enum: [a]"), encoding="utf-8")
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)], catch_exceptions=False)
+    assert result.exit_code == 1 and "1 breaking finding" in result.stdout
+    assert gc.isenabled()
+    missing = CliRunner().invoke(main, ["diff", str(old), str(tmp_path / "gone.yaml")])
+    assert missing.exit_code == 2
+    assert gc.isenabled()
+
+
+def test_the_differ_leaves_no_cycle_holding_the_contracts() -> None:
+    """The contracts of a diff go when the caller lets go of them, not at the next collection
+    (which, after a large diff, would rescan everything the command loaded)."""
+    import gc
+    import weakref
+
+    from workbench.contract.loader import load_contract_text
+    from workbench.engine.diff import diff_contracts
+
+    old = load_contract_text(_HEAD + _NULLABLE, "old.yaml")
+    new = load_contract_text(_HEAD + _NULLABLE.replace("enum: [a, b]", "enum: [a]"), "new.yaml")
+    gc.disable()
+    try:
+        changes = diff_contracts(old, new)
+        assert changes
+        gone = [weakref.ref(old), weakref.ref(new)]
+        del old, new, changes
+        assert [ref() for ref in gone] == [None, None]
+    finally:
+        gc.enable()

@@ -28,7 +28,13 @@ Raw = tuple
 
 def diff_contracts(old: Contract, new: Contract) -> list[Change]:
     """Every semantic difference between two loaded contracts, in document order."""
-    return _Differ(old, new).run()
+    differ = _Differ(old, new)
+    try:
+        return differ.run()
+    finally:
+        # the schema differ calls back into this one (a cycle): undone here, the two and what
+        # they hold go as soon as the caller lets go, without waiting for the collector
+        differ.schemas = None  # type: ignore[assignment]
 
 
 def _dict(value: Any) -> dict:
