@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.engine.members import pair_renames, pair_renames_by
@@ -13,6 +13,7 @@ _ROUTE = st.one_of(
 )
 
 
+@settings(deadline=None)  # no timing: a loaded machine must not fail it
 @given(
     st.dictionaries(st.text("abcd", min_size=1, max_size=3), _ROUTE, max_size=8),
     st.dictionaries(st.text("efgh", min_size=1, max_size=3), _ROUTE, max_size=8),
