@@ -26,6 +26,10 @@ other work disturbs far less than the wall clock; the wall clock is printed besi
 (issue 18): diff at 10k and 100k lines within 1.5x of the C parse of both files with the
 collector paused; the 235-line diff within 8x of ``python -c pass``.
 
+``--against DIR`` adds, in the same rounds, the diff of another source tree of the workbench
+(an exported commit: ``git archive main | tar -x -C DIR``), run by this interpreter with
+``PYTHONPATH=DIR``; this tree's diff then runs the same way, so the two differ only in code.
+
 ``--profile SIZE`` runs the diff of that size once more under cProfile, in this process, and
 prints where the time goes (cumulative, top 30) and the split by phase.
 """
@@ -77,8 +81,15 @@ def _workbench() -> list[str]:
     return [sys.executable, "-c", "from workbench.cli import main; main()"]
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """``(cpu seconds, wall seconds, exit code)`` of one child process."""
+Command = list[str] | tuple[str, list[str]]  # argv, or (PYTHONPATH, argv)
+
+
+def run(cmd: Command, env: dict[str, str]) -> tuple[float, float, int]:
+    """``(cpu seconds, wall seconds, exit code)`` of one child process (a command given as
+    ``(PYTHONPATH, argv)`` runs with that tree first on the path)."""
+    if isinstance(cmd, tuple):
+        path, cmd = cmd
+        env = {**env, "PYTHONPATH": path}
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -94,7 +105,7 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return usage.ru_utime + usage.ru_stime, wall, code
 
 
-def best(commands: dict[str, list[str]], env: dict[str, str], repeat: int) -> dict:
+def best(commands: dict[str, Command], env: dict[str, str], repeat: int) -> dict:
     """Best of ``repeat`` for each command, the commands interleaved round by round."""
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(repeat):
@@ -124,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", choices=sorted(SIZES), help="profile the diff of this size")
     ap.add_argument("--keep", type=Path, help="write the generated contracts here and keep them")
+    ap.add_argument(
+        "--against", type=Path, help="another source tree whose diff runs beside this one's"
+    )
     ap.add_argument(
         "--quick", action="store_true", help="a run of a few minutes: 1k and 10k lines, 3 runs"
     )
@@ -170,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
             old, new = folder / f"old-{size}.yaml", folder / f"new-{size}.yaml"
             old.write_text(old_text, encoding="utf-8")
             new.write_text(new_text, encoding="utf-8")
-            commands = {
+            commands: dict[str, Command] = {
                 "paused": [py, "-c", C_PARSE, "paused", str(old), str(new)],
                 "on": [py, "-c", C_PARSE, "on", str(old), str(new)],
                 "load": [py, "-c", LOAD, str(old), str(new)],
                 "diff": [*wb, "diff", str(old), str(new)],
             }
+            if args.against:
+                cli = [py, "-c", "from workbench.cli import main; main()", "diff", str(old)]
+                commands["diff"] = (str(ROOT), [*cli, str(new)])
+                commands["against"] = (str(args.against.resolve()), [*cli, str(new)])
             repeat = args.repeat if endpoints < 5000 else max(2, args.repeat // 2)
             times = best(commands, env, repeat)
             paused = times["paused"][0]
@@ -187,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
             print(row("C parse of both, collector on", *times["on"], paused))
             print(row("workbench located load of both", *times["load"], paused))
             print(row("workbench diff (whole process)", *times["diff"], paused))
+            if args.against:
+                print(row(f"the same diff of {args.against}", *times["against"], paused))
+                print(f"  this tree / {args.against}: "
+                      f"{times['diff'][0] / times['against'][0]:.2f}x")  # fmt: skip
             ratio = times["diff"][0] / paused
             print(f"  diff / C parse: {ratio:.2f}x with the collector paused, "
                   f"{times['diff'][0] / times['on'][0]:.2f}x with it on")  # fmt: skip
