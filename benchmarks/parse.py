@@ -17,6 +17,10 @@ lines) are written to a temporary directory, then these processes run interleave
 and, for start-up, a file-to-file diff of the 235-line sample contract against a copy with one
 lifetime changed, beside ``python -c pass``.
 
+Every process runs in the temporary directory, outside any git repository: the figures do not
+depend on where the benchmark is started (inside a checkout a diff also finds the repository
+and reads its policy and ignore file, and ``python -c`` would import the checkout's package).
+
 Every process gets a byte-code cache (``PYTHONPYCACHEPREFIX`` in the temporary directory, filled
 by a first untimed run), as an installed package has; the environment's
 ``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile the workbench from source.
@@ -84,7 +88,7 @@ def _workbench() -> list[str]:
 Command = list[str] | tuple[str, list[str]]  # argv, or (PYTHONPATH, argv)
 
 
-def run(cmd: Command, env: dict[str, str]) -> tuple[float, float, int]:
+def run(cmd: Command, env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
     """``(cpu seconds, wall seconds, exit code)`` of one child process (a command given as
     ``(PYTHONPATH, argv)`` runs with that tree first on the path)."""
     if isinstance(cmd, tuple):
@@ -93,7 +97,12 @@ def run(cmd: Command, env: dict[str, str]) -> tuple[float, float, int]:
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL
+            cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -105,12 +114,12 @@ def run(cmd: Command, env: dict[str, str]) -> tuple[float, float, int]:
     return usage.ru_utime + usage.ru_stime, wall, code
 
 
-def best(commands: dict[str, Command], env: dict[str, str], repeat: int) -> dict:
+def best(commands: dict[str, Command], env: dict[str, str], cwd: Path, repeat: int) -> dict:
     """Best of ``repeat`` for each command, the commands interleaved round by round."""
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, cmd in commands.items():
-            cpu, wall, _ = run(cmd, env)
+            cpu, wall, _ = run(cmd, env, cwd)
             results[name].append((cpu, wall))
     return {name: (min(c for c, _ in r), min(w for _, w in r)) for name, r in results.items()}
 
@@ -167,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             "python -c pass": [py, "-c", "pass"],
             "diff": [*wb, "diff", str(SAMPLE), str(sample_new)],
         }
-        run(small["diff"], env)  # fill the byte-code cache
-        times = best(small, env, args.repeat)
+        run(small["diff"], env, tmp)  # fill the byte-code cache
+        times = best(small, env, tmp, args.repeat)
         base = times["python -c pass"][0]
         ratio = times["diff"][0] / base
         ok &= ratio <= TARGET_START
@@ -195,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                 commands["diff"] = (str(ROOT), [*cli, str(new)])
                 commands["against"] = (str(args.against.resolve()), [*cli, str(new)])
             repeat = args.repeat if endpoints < 5000 else max(2, args.repeat // 2)
-            times = best(commands, env, repeat)
+            times = best(commands, env, tmp, repeat)
             paused = times["paused"][0]
             print(
                 f"\n{size}: {old_text.count(chr(10)):,} and {new_text.count(chr(10)):,} lines "
