@@ -18,6 +18,7 @@ from typing import Any
 
 from workbench.contract.loc import Loc
 from workbench.contract.textspan import common_prefix
+from workbench.sources.jsonedit import Index, Members
 
 Path = tuple
 
@@ -41,6 +42,27 @@ class _Container:
         self.index = 0
         self.pending = False  # pos is at the value of the last member found, not yet skipped
         self.members: dict[Any, tuple[int, int]] = {}  # key -> (key offset or -1, value offset)
+
+    @classmethod
+    def known(cls, members: Members) -> _Container:
+        """A container whose members an index lists: scanned to its end already."""
+        box = cls.__new__(cls)
+        box.start = members.start
+        box.object = members.keys is not None
+        box.close = "}" if box.object else "]"
+        box.done = True
+        box.pos = members.end - 1
+        box.index = len(members.value_at)
+        box.pending = False
+        names = members.keys if members.keys is not None else range(box.index)
+        box.members = dict(zip(names, zip(members.key_at, members.value_at), strict=True))
+        if members.keys is not None and len(box.members) < box.index:
+            box.members = {}  # a repeated key (never parsed this far): keep the first of each
+            for name, key_at, value_at in zip(
+                members.keys, members.key_at, members.value_at, strict=True
+            ):
+                box.members.setdefault(name, (key_at, value_at))
+        return box
 
     def copy(self, shared: int) -> _Container | None:
         """What this scan found in the first ``shared`` characters (of this text, and of
@@ -80,8 +102,9 @@ class JsonLocator:
     members before an amendment are not scanned again.
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, index: Index | None = None):
         self.text = text
+        self.index = index  # containers whose members are known already (see jsonedit)
         self._containers: dict[Path, _Container] = {}
         self._starts: dict[Path, tuple[int, int] | None] = {
             (): (-1, _WS.match(text, 0).end())  # type: ignore[union-attr]
@@ -94,6 +117,10 @@ class JsonLocator:
 
     def _container(self, path: Path, start: int) -> _Container:
         """A new container at ``start``, or the one the text read before scanned there."""
+        if self.index is not None:
+            known = self.index.containers.get(path)
+            if known is not None and known.start == start:
+                return _Container.known(known)
         before = self._before() if self._before is not None else None
         if before is not None:
             lent = before._containers.get(path)
@@ -173,7 +200,12 @@ class JsonLocator:
             if found is None:
                 return None
             start = found[1]
-            end = self._skip(start)
+            if not path:  # the document: valid JSON ends with its value, then blanks
+                end = len(self.text.rstrip(" \t\n\r"))
+            else:
+                end = self.index.end(path) if self.index is not None else None
+            if end is None:
+                end = self._skip(start)
         except (ValueError, IndexError):
             return None
         line, col = self._line_col(start)

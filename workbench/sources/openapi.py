@@ -321,7 +321,7 @@ class _Reader:
                 ]
             finally:
                 done = self._stop(record)
-            self.memo.units[key] = _Unit(_digest(item_raw), _named(item), eids, eps, *done)
+            self.memo.units[key] = _Unit(item_raw, _named(item), eids, eps, *done)
             out.update(zip(eids, eps, strict=True))
         return out
 
@@ -394,16 +394,24 @@ class _Reader:
         if last is None or last.contexts.get(key[0]) != self.memo.contexts.get(key[0]):
             return None
         unit = last.units.get(key)
-        if unit is None or unit.digest is None or unit.digest != _digest(raw):
+        if unit is None:
             return None
+        # the very object the last reading converted (the parts a revision shares with the one
+        # read before are parsed once, see sources.jsonedit), else a value written the same
+        if unit.raw is not raw:
+            if unit.digest() is None or unit.digest() != _digest(raw):
+                return None
+            unit = dataclasses.replace(unit, raw=raw)
         for ref, value in unit.refs.items():
-            ok = self._checked.get((ref, value))
+            ok = self._checked.get((ref, id(value)))
             if ok is None:
                 found = follow_pointer(self.doc, ref)
                 ok = found is not None and (
-                    value is _EXISTS or (value is not None and _digest(found[1]) == value)
+                    value is _EXISTS
+                    or found[1] is value
+                    or (_digest(value) is not None and _digest(found[1]) == _digest(value))
                 )
-                self._checked[(ref, value)] = ok
+                self._checked[(ref, id(value))] = ok
             if not ok:
                 return None
         return unit
@@ -425,11 +433,7 @@ class _Reader:
 
     def _stop(self, saved: tuple) -> tuple[dict, dict, dict, dict]:
         b = self.b
-        refs = {
-            ref: value if value is _EXISTS else _digest(value)
-            for ref, value in (self._refs or {}).items()
-        }
-        done = (b.values, b.keys, b.trees, refs)
+        done = (b.values, b.keys, b.trees, dict(self._refs or {}))
         b.values, b.keys, b.trees, self._refs = saved
         b.values.update(done[0])
         b.keys.update(done[1])
@@ -479,7 +483,7 @@ class _Reader:
             result = self.schema(("components", "schemas", str(name)), key, schema)
         finally:
             done = self._stop(record)
-        self.memo.units[key] = _Unit(_digest(schema), [], [], result, *done)
+        self.memo.units[key] = _Unit(schema, [], [], result, *done)
         return result
 
 
@@ -491,14 +495,20 @@ _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
 class _Unit:
     """One path item or component schema as a reading converted it (see ``_reusable``)."""
 
-    digest: bytes | None  # its raw value, as _digest writes it
+    raw: Any  # its raw value (parsed data is never changed in place)
     ops: list[tuple[str, Any]]  # a path item's operations: (method, operationId)
     eids: list[str]
     result: Any
     values: dict
     keys: dict
     trees: dict
-    refs: dict[str, Any]  # reference -> the digest of its target (or _EXISTS)
+    refs: dict[str, Any]  # reference -> its target's raw value (or _EXISTS)
+    written: bytes | None | bool = False  # the raw value as _digest writes it, once asked
+
+    def digest(self) -> bytes | None:
+        if self.written is False:
+            self.written = _digest(self.raw)
+        return self.written  # type: ignore[return-value]
 
 
 def _digest(value: Any) -> bytes | None:
