@@ -240,9 +240,9 @@ def reparse(
     for where, members in index.containers.items():
         if where in updated:
             kept[where] = updated[where]
-        elif members.end - members.start < KEEP_FROM:
-            continue
-        elif renumbered and len(where) > depth and where[:depth] == path:
+        elif members.end - members.start < KEEP_FROM or (
+            renumbered and len(where) > depth and where[:depth] == path
+        ):
             continue
         elif members.end <= lo:
             kept[where] = members

@@ -54,14 +54,12 @@ class _Container:
         box.pos = members.end - 1
         box.index = len(members.value_at)
         box.pending = False
-        names = members.keys if members.keys is not None else range(box.index)
-        box.members = dict(zip(names, zip(members.key_at, members.value_at), strict=True))
-        if members.keys is not None and len(box.members) < box.index:
-            box.members = {}  # a repeated key (never parsed this far): keep the first of each
-            for name, key_at, value_at in zip(
-                members.keys, members.key_at, members.value_at, strict=True
-            ):
-                box.members.setdefault(name, (key_at, value_at))
+        # (the texts indexed have no repeated keys: they were parsed before being indexed)
+        if members.keys is not None:
+            places = zip(members.key_at, members.value_at, strict=True)
+            box.members = dict(zip(members.keys, places, strict=True))
+        else:  # an array's items have no key
+            box.members = {i: (-1, at) for i, at in enumerate(members.value_at)}
         return box
 
     def copy(self, shared: int) -> _Container | None:

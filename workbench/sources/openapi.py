@@ -503,7 +503,7 @@ class _Unit:
     keys: dict
     trees: dict
     refs: dict[str, Any]  # reference -> its target's raw value (or _EXISTS)
-    written: bytes | None | bool = False  # the raw value as _digest writes it, once asked
+    written: bytes | bool | None = False  # the raw value as _digest writes it, once asked
 
     def digest(self) -> bytes | None:
         if self.written is False:
