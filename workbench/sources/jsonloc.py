@@ -14,6 +14,7 @@ import re
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 from workbench.contract.loc import Loc
@@ -255,6 +256,75 @@ class LazyLocs(_Located):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+class Layered(Mapping):
+    """A table of contract paths (to artefact paths) written as a reader wrote it: entries written
+    directly, and the tables of units (a path item, a schema) each owning the paths under its
+    prefixes (two or three keys long), without copying every unit's entries into one table
+    again for each revision. Reads as the one table writing them in order would give (``merged``,
+    built when somebody iterates); the reader checks that no entry lies under another owner's
+    prefix, so a lookup by prefix finds what the merged table holds."""
+
+    __slots__ = ("_merged", "direct", "marks", "owners")
+
+    def __init__(self, direct: dict, owners: dict[Path, dict], marks: list[tuple[int, dict]]):
+        self.direct = direct  # written outside any unit
+        self.owners = owners  # a unit's prefix -> its table
+        self.marks = marks  # (how many direct entries came before it, a unit's table), in order
+        self._merged: dict | None = None
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        if self._merged is not None:
+            return self._merged.get(path, default)
+        found = self.direct.get(path)
+        if found is None and len(path) >= 2:
+            table = self.owners.get(path[:2])
+            if table is None and len(path) >= 3:
+                table = self.owners.get(path[:3])
+            if table is not None:
+                found = table.get(path)
+        return default if found is None else found
+
+    def merged(self) -> dict:
+        """The one table: the direct entries and the units' tables, updated in written order."""
+        if self._merged is None:
+            out: dict = {}
+            items = iter(self.direct.items())
+            done = 0
+            for before, table in self.marks:
+                out.update(islice(items, before - done))
+                done = before
+                out.update(table)
+            out.update(items)
+            self._merged = out
+        return self._merged
+
+    def setdefault(self, path: Path, default: Any) -> Any:
+        found = self.get(path)
+        if found is None:
+            self.direct[path] = found = default
+            if self._merged is not None:
+                self._merged[path] = default
+        return found
+
+    def __getitem__(self, path: Path) -> Any:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.merged())
+
+    def __len__(self) -> int:
+        return len(self.merged())
+
+    def __bool__(self) -> bool:
+        return bool(self.direct) or any(table for _, table in self.marks)
 
 
 class SourceLocs(_Located):

@@ -34,6 +34,7 @@ from workbench.contract.loader import SEMVER
 from workbench.contract.model import Contract
 from workbench.contract.paths import follow_pointer
 from workbench.sources.base import Builder, problem
+from workbench.sources.jsonloc import Layered
 from workbench.sources.kinds import slug
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -68,6 +69,11 @@ class _Reader:
         self.last: _Memo | None = None  # what the previous reading converted
         self._refs: dict[str, Any] | None = None  # references followed by the unit being read
         self._checked: dict[tuple[str, Any], bool] = {}
+        # the units' tables, in order, kept apart from the builder's (see _layered)
+        self._marks: tuple[list, list, list] = ([], [], [])
+        self._owners: tuple[dict, dict, dict] = ({}, {}, {})
+        self._owned = True  # every unit's entries lie under its own prefixes
+        self._last_units: dict[str, dict] = {}  # per section: the last reading's, if reusable
 
     def fail(self, src: tuple, message: str) -> ContractError:
         return problem(self.b, self.source, src, message)
@@ -321,7 +327,9 @@ class _Reader:
                 ]
             finally:
                 done = self._stop(record)
-            self.memo.units[key] = _Unit(item_raw, _named(item), eids, eps, *done)
+            unit = _Unit(item_raw, _named(item), eids, eps, *done)
+            unit.own([("endpoints", eid) for eid in eids])
+            self._replay(key, unit)
             out.update(zip(eids, eps, strict=True))
         return out
 
@@ -390,10 +398,12 @@ class _Reader:
     # converting it again would give, object for object.
 
     def _reusable(self, key: tuple, raw: Any) -> _Unit | None:
-        last = self.last
-        if last is None or last.contexts.get(key[0]) != self.memo.contexts.get(key[0]):
-            return None
-        unit = last.units.get(key)
+        units = self._last_units.get(key[0])
+        if units is None:  # once per section: the units of a reading in the same context
+            last = self.last
+            same = last is not None and last.contexts.get(key[0]) == self.memo.contexts.get(key[0])
+            units = self._last_units[key[0]] = last.units if same and last is not None else {}
+        unit = units.get(key)
         if unit is None:
             return None
         # the very object the last reading converted (the parts a revision shares with the one
@@ -417,12 +427,42 @@ class _Reader:
         return unit
 
     def _replay(self, key: tuple, unit: _Unit) -> None:
+        """Write a unit's positions (its tables, kept as they are: see ``_layered``)."""
         b = self.b
-        b.values.update(unit.values)
-        b.keys.update(unit.keys)
-        if unit.trees:
-            b.trees.update(unit.trees)
+        if not unit.owned:
+            self._owned = False
+        for direct, marks, owners, table in (
+            (b.values, self._marks[0], self._owners[0], unit.values),
+            (b.keys, self._marks[1], self._owners[1], unit.keys),
+            (b.trees, self._marks[2], self._owners[2], unit.trees),
+        ):
+            if table:
+                marks.append((len(direct), table))
+                for prefix in unit.prefixes:
+                    owners[prefix] = table
         self.memo.units[key] = unit
+
+    def _layered(self) -> None:
+        """The builder's tables: the entries written directly with the units' tables layered
+        over them when no entry lies under another's prefix, else merged in written order (the
+        same table either way)."""
+        b = self.b
+        owners = self._owners[0].keys() | self._owners[1].keys() | self._owners[2].keys()
+        apart = self._owned and not any(
+            path[:2] in owners or path[:3] in owners
+            for direct in (b.values, b.keys, b.trees)
+            for path in direct
+        )
+        tables = [
+            Layered(direct, owned, marks)
+            for direct, owned, marks in zip(
+                (b.values, b.keys, b.trees), self._owners, self._marks, strict=True
+            )
+        ]
+        if apart:
+            b.values, b.keys, b.trees = tables
+        else:
+            b.values, b.keys, b.trees = (table.merged() for table in tables)
 
     def _start(self) -> tuple:
         """Record what the next unit writes into the builder, apart from what came before."""
@@ -432,12 +472,10 @@ class _Reader:
         return saved
 
     def _stop(self, saved: tuple) -> tuple[dict, dict, dict, dict]:
+        """What the unit wrote: its tables (written by ``_replay``) and its references."""
         b = self.b
         done = (b.values, b.keys, b.trees, dict(self._refs or {}))
         b.values, b.keys, b.trees, self._refs = saved
-        b.values.update(done[0])
-        b.keys.update(done[1])
-        b.trees.update(done[2])
         return done
 
     def body(self, out: tuple, src: tuple, value: Any) -> dict[str, Any]:
@@ -478,16 +516,21 @@ class _Reader:
         if unit is not None:
             self._replay(key, unit)
             return unit.result
+        out = ("components", "schemas", str(name))
         record = self._start()
         try:
-            result = self.schema(("components", "schemas", str(name)), key, schema)
+            result = self.schema(out, key, schema)
         finally:
             done = self._stop(record)
-        self.memo.units[key] = _Unit(schema, [], [], result, *done)
+        unit = _Unit(schema, [], [], result, *done)
+        unit.own([out])
+        self._replay(key, unit)
         return result
 
 
 _EXISTS = object()  # a reference a unit only needed to resolve
+
+
 _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
 
 
@@ -503,7 +546,19 @@ class _Unit:
     keys: dict
     trees: dict
     refs: dict[str, Any]  # reference -> its target's raw value (or _EXISTS)
+    prefixes: list[tuple] = dataclasses.field(default_factory=list)  # its contract paths
+    owned: bool = False  # every entry of its tables lies under one of its prefixes
     written: bytes | bool | None = False  # the raw value as _digest writes it, once asked
+
+    def own(self, prefixes: list[tuple]) -> None:
+        """Set the contract paths (two or three keys) the unit writes under, and check it."""
+        self.prefixes = prefixes
+        mine = set(prefixes)
+        self.owned = all(
+            path[:2] in mine or path[:3] in mine
+            for table in (self.values, self.keys, self.trees)
+            for path in table
+        )
 
     def digest(self) -> bytes | None:
         if self.written is False:
@@ -634,6 +689,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     components = r.components()
     if components:
         data["components"] = {"schemas": components}
+    r._layered()
     contract = b.contract(source, text, data)
     _last.memo = r.memo  # only now: a reading that failed leaves the last one in place
     return contract
