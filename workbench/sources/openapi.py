@@ -311,7 +311,12 @@ class _Reader:
             unit = self._reusable(key, item_raw)
             eids: list[str] | None = None
             if unit is not None:
-                eids = _ids(unit.ops, str(route), taken)
+                if unit.plain and taken.isdisjoint(unit.eids):
+                    # ids that are the operations' own (distinct), none taken before: the same
+                    eids = unit.eids
+                    taken.update(eids)
+                else:
+                    eids = _ids(unit.ops, str(route), taken)
                 if eids == unit.eids:
                     self._replay(key, unit)
                     out.update(zip(eids, unit.result, strict=True))
@@ -327,8 +332,10 @@ class _Reader:
                 ]
             finally:
                 done = self._stop(record)
-            unit = _Unit(item_raw, _named(item), eids, eps, *done)
+            named = _named(item)
+            unit = _Unit(item_raw, named, eids, eps, *done)
             unit.own([("endpoints", eid) for eid in eids])
+            unit.plain = all(eid == op_id for eid, (_, op_id) in zip(eids, named, strict=True))
             self._replay(key, unit)
             out.update(zip(eids, eps, strict=True))
         return out
@@ -431,15 +438,25 @@ class _Reader:
         b = self.b
         if not unit.owned:
             self._owned = False
-        for direct, marks, owners, table in (
-            (b.values, self._marks[0], self._owners[0], unit.values),
-            (b.keys, self._marks[1], self._owners[1], unit.keys),
-            (b.trees, self._marks[2], self._owners[2], unit.trees),
-        ):
-            if table:
-                marks.append((len(direct), table))
-                for prefix in unit.prefixes:
-                    owners[prefix] = table
+        prefixes = unit.prefixes
+        table = unit.values
+        if table:
+            self._marks[0].append((len(b.values), table))
+            owners = self._owners[0]
+            for prefix in prefixes:
+                owners[prefix] = table
+        table = unit.keys
+        if table:
+            self._marks[1].append((len(b.keys), table))
+            owners = self._owners[1]
+            for prefix in prefixes:
+                owners[prefix] = table
+        table = unit.trees
+        if table:
+            self._marks[2].append((len(b.trees), table))
+            owners = self._owners[2]
+            for prefix in prefixes:
+                owners[prefix] = table
         self.memo.units[key] = unit
 
     def _layered(self) -> None:
@@ -548,6 +565,7 @@ class _Unit:
     refs: dict[str, Any]  # reference -> its target's raw value (or _EXISTS)
     prefixes: list[tuple] = dataclasses.field(default_factory=list)  # its contract paths
     owned: bool = False  # every entry of its tables lies under one of its prefixes
+    plain: bool = False  # its operations' ids are their own operationIds
     written: bytes | bool | None = False  # the raw value as _digest writes it, once asked
 
     def own(self, prefixes: list[tuple]) -> None:
