@@ -439,24 +439,13 @@ class _Reader:
         if not unit.owned:
             self._owned = False
         prefixes = unit.prefixes
-        table = unit.values
-        if table:
-            self._marks[0].append((len(b.values), table))
-            owners = self._owners[0]
-            for prefix in prefixes:
-                owners[prefix] = table
-        table = unit.keys
-        if table:
-            self._marks[1].append((len(b.keys), table))
-            owners = self._owners[1]
-            for prefix in prefixes:
-                owners[prefix] = table
-        table = unit.trees
-        if table:
-            self._marks[2].append((len(b.trees), table))
-            owners = self._owners[2]
-            for prefix in prefixes:
-                owners[prefix] = table
+        for n, table in enumerate((unit.values, unit.keys, unit.trees)):
+            if table:
+                self._marks[n].append((len((b.values, b.keys, b.trees)[n]), table))
+                owners = self._owners[n]
+                for prefix in prefixes:
+                    if owners.setdefault(prefix, table) is not table:
+                        self._owned = False  # two units under one prefix: merged instead
         self.memo.units[key] = unit
 
     def _layered(self) -> None:
@@ -465,10 +454,14 @@ class _Reader:
         same table either way)."""
         b = self.b
         owners = self._owners[0].keys() | self._owners[1].keys() | self._owners[2].keys()
-        apart = self._owned and not any(
-            path[:2] in owners or path[:3] in owners
-            for direct in (b.values, b.keys, b.trees)
-            for path in direct
+        apart = (
+            self._owned
+            and not any(len(p) == 3 and p[:2] in owners for p in owners)  # none nested
+            and not any(
+                path[:2] in owners or path[:3] in owners
+                for direct in (b.values, b.keys, b.trees)
+                for path in direct
+            )
         )
         tables = [
             Layered(direct, owned, marks)
