@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from workbench.contract import ContractError
-from workbench.sources import base, jsonloc
+from workbench.sources import base, jsonedit, jsonloc
 from workbench.sources.base import parse_document
 from workbench.sources.jsonedit import Index, reparse, scan
 from workbench.sources.jsonloc import JsonLocator
@@ -126,7 +126,11 @@ def _positions(text: str, data: Any, index: Index | None) -> dict:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_an_edit_reads_as_a_whole_parse(seed: int) -> None:
+@pytest.mark.parametrize("line_step", [jsonedit.LINE_STEP, 8], ids=["lines", "many lines kept"])
+def test_an_edit_reads_as_a_whole_parse(seed: int, line_step: int, monkeypatch) -> None:
+    # line counts are remembered every line_step characters and carried to the next text
+    monkeypatch.setattr(jsonedit, "LINE_STEP", line_step)
+    monkeypatch.setattr(jsonloc, "LINE_STEP", line_step)
     rng = random.Random(seed)
     doc = _doc(rng)
     text = _text(doc, rng)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from itertools import islice
 from typing import Any
@@ -37,6 +38,7 @@ _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 _skipper = json.JSONDecoder()  # skips values of a text known to be valid (no checks needed)
 
 KEEP_FROM = 16 << 10  # containers at least this long are kept in the index across revisions
+LINE_STEP = 16 << 10  # a line number counted further than this from the last one is remembered
 
 
 class Members:
@@ -114,12 +116,35 @@ def scan(text: str, start: int) -> Members:
 
 
 class Index:
-    """The members of some containers of one text, by path (see :class:`Members`)."""
+    """The members of some containers of one text, by path (see :class:`Members`), and how many
+    line breaks come before some offsets (so a line number is counted from the nearest one)."""
 
-    __slots__ = ("containers",)
+    __slots__ = ("_lock", "containers", "line_at", "line_count")
 
-    def __init__(self, containers: dict[Path, Members] | None = None):
+    def __init__(
+        self,
+        containers: dict[Path, Members] | None = None,
+        line_at: list[int] | None = None,
+        line_count: list[int] | None = None,
+    ):
         self.containers: dict[Path, Members] = containers or {}
+        self.line_at: list[int] = line_at or []  # offsets, ascending
+        self.line_count: list[int] = line_count or []  # line breaks before each
+        self._lock = threading.Lock()
+
+    def newlines(self, text: str, offset: int) -> int:
+        """How many line breaks ``text`` has before ``offset``."""
+        at, counts = self.line_at, self.line_count
+        i = bisect_right(at, offset) - 1
+        base, n = (at[i], counts[i]) if i >= 0 else (0, 0)
+        n += text.count("\n", base, offset)
+        if offset - base > LINE_STEP:  # remembered: the next ask near here counts little
+            with self._lock:
+                j = bisect_right(at, offset)
+                if len(at) < 4096 and (j == 0 or at[j - 1] != offset):
+                    at.insert(j, offset)
+                    counts.insert(j, n)
+        return n
 
     def members(self, text: str, path: Path, start: int) -> Members:
         """The members of the container at ``path`` (opening at ``start``), scanned if new."""
@@ -250,7 +275,14 @@ def reparse(
             kept[where] = members.shifted(delta)
     for where, members in updated.items():
         kept.setdefault(where, members)
-    return node, Index(kept)
+    # line counts: the same before the change, shifted by the line breaks it adds after it
+    b_new = b_old + delta
+    lines = new_text.count("\n", a, b_new) - old_text.count("\n", a, b_old)
+    before = bisect_right(index.line_at, a)
+    after = bisect_left(index.line_at, b_old)
+    line_at = [*index.line_at[:before], *(x + delta for x in index.line_at[after:])]
+    line_count = [*index.line_count[:before], *(n + lines for n in index.line_count[after:])]
+    return node, Index(kept, line_at, line_count)
 
 
 def _follow(data: Any, path: Path) -> Any:

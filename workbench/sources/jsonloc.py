@@ -19,7 +19,7 @@ from typing import Any
 
 from workbench.contract.loc import Loc
 from workbench.contract.textspan import common_prefix
-from workbench.sources.jsonedit import Index, Members
+from workbench.sources.jsonedit import LINE_STEP, Index, Members
 
 Path = tuple
 
@@ -136,7 +136,12 @@ class JsonLocator:
 
     def _line_col(self, offset: int) -> tuple[int, int]:
         text = self.text
-        return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return self._newlines(offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+    def _newlines(self, offset: int) -> int:
+        if self.index is not None:
+            return self.index.newlines(self.text, offset)
+        return self.text.count("\n", 0, offset)
 
     # --- walking ---------------------------------------------------------------------------
 
@@ -208,7 +213,11 @@ class JsonLocator:
         except (ValueError, IndexError):
             return None
         line, col = self._line_col(start)
-        end_line = line + self.text.count("\n", start, max(start, end - 1))
+        last = max(start, end - 1)
+        if self.index is not None and last - start > LINE_STEP:
+            end_line = self._newlines(last) + 1
+        else:
+            end_line = line + self.text.count("\n", start, last)
         return Loc(line, col, end_line)
 
     def key(self, path: Path) -> Loc | None:

@@ -439,14 +439,24 @@ class _Reader:
         if not unit.owned:
             self._owned = False
         prefixes = unit.prefixes
-        for n, table in enumerate((unit.values, unit.keys, unit.trees)):
-            if table:
-                self._marks[n].append((len((b.values, b.keys, b.trees)[n]), table))
-                owners = self._owners[n]
-                for prefix in prefixes:
-                    if owners.setdefault(prefix, table) is not table:
-                        self._owned = False  # two units under one prefix: merged instead
+        table = unit.values
+        if table:
+            self._marks[0].append((len(b.values), table))
+            self._own(self._owners[0], prefixes, table)
+        table = unit.keys
+        if table:
+            self._marks[1].append((len(b.keys), table))
+            self._own(self._owners[1], prefixes, table)
+        table = unit.trees
+        if table:
+            self._marks[2].append((len(b.trees), table))
+            self._own(self._owners[2], prefixes, table)
         self.memo.units[key] = unit
+
+    def _own(self, owners: dict, prefixes: list[tuple], table: dict) -> None:
+        for prefix in prefixes:
+            if owners.setdefault(prefix, table) is not table:
+                self._owned = False  # two units under one prefix: merged instead
 
     def _layered(self) -> None:
         """The builder's tables: the entries written directly with the units' tables layered
