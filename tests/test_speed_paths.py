@@ -176,7 +176,7 @@ def test_findings_pickle_copy_and_replace_as_before() -> None:
     )
     for other in (pickle.loads(pickle.dumps(finding)), copy.copy(finding), copy.deepcopy(finding)):
         assert other == finding and other.old_loc == Loc(64, 5, 64)
-    assert dataclasses.replace(finding, note="n").note == "n"
+    assert finding.replace(note="n").note == "n"
     verdict = Verdict("safe", "none", "none", True, "f", {"breaking": 0})
     assert pickle.loads(pickle.dumps(verdict)) == verdict
 

@@ -11,7 +11,6 @@ Fields left out of equality (and hashing) are named in ``_uncompared``, out of `
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, ClassVar
 
 
@@ -28,7 +27,9 @@ class Record:
         inherited = cls.__mro__[1]._fields if issubclass(cls.__mro__[1], Record) else ()
         new = tuple(
             name
-            for name, kind in inspect.get_annotations(cls).items()
+            # the class's own annotations, as inspect.get_annotations reads them (importing
+            # inspect costs a command ast, dis and tokenize)
+            for name, kind in cls.__dict__.get("__annotations__", {}).items()  # noqa: RUF063
             if not str(kind).startswith("ClassVar") and name not in inherited
         )  # a field declared again (another default) keeps its place, as in a dataclass
         if set(new) != set(cls.__dict__.get("__slots__", ())):
