@@ -7,10 +7,10 @@ The finding itself, :class:`SecurityFinding`, lives beside the engine's ``Findin
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
+from workbench.contract.digest import sha256_hex
 from workbench.contract.record import Frozen
 from workbench.contract.units import format_duration
 from workbench.engine.citations import citation_url
@@ -296,7 +296,7 @@ DEFAULT_POLICY = Policy()
 def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
     """16 hex digits identifying a finding independently of line numbers and run order."""
     text = "\x1f".join((rule, contract_id, path, key))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(text.encode("utf-8"))[:16]
 
 
 def sort_key(finding: SecurityFinding) -> tuple:
