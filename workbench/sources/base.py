@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
+from _thread import _local  # threading.local itself, without importing threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,7 +255,7 @@ def _maybe_secret(text: str) -> bool:
     return found
 
 
-_last_clean = threading.local()
+_last_clean = _local()
 _WINDOW_FROM = 64 << 10
 _MARGIN = 64  # longer than any stem or key, with the quote and the character before it
 _SEPARATORS = frozenset(" \t\r\n:\"'[")
