@@ -42,18 +42,19 @@ MIN_FINGERPRINT_PREFIX = 8
 class IgnoreEntry(Record):
     """One accepted finding (or family of findings) and why it is accepted."""
 
-    __slots__ = (
-        "_path_re",
-        "_rule_re",
-        "column",
+    # in field order: pickles list the slots in this order, as the dataclass did
+    __slots__ = (  # noqa: RUF023
+        "reason",
+        "fingerprint",
+        "rule",
+        "path",
         "contract",
         "expires",
-        "fingerprint",
         "line",
-        "path",
-        "reason",
-        "rule",
+        "column",
         "used",
+        "_rule_re",
+        "_path_re",
     )
     _unshown = frozenset({"_rule_re", "_path_re"})
     reason: str

@@ -410,7 +410,8 @@ class DiffReport(Record):
     ``workbench.review.build_report`` has run; the engine alone leaves it empty.
     """
 
-    __slots__ = ("findings", "ignored", "new", "old", "security_findings", "verdict")
+    # in field order: pickles list the slots in this order, as the dataclass did
+    __slots__ = ("old", "new", "findings", "verdict", "ignored", "security_findings")  # noqa: RUF023
     old: ContractSummary | None
     new: ContractSummary | None
     findings: list[Finding]
