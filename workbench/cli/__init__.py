@@ -14,11 +14,8 @@ refusals of the environment (read-only, full disk, name too long) and, through t
 ``output.run``, anything unexpected: one line on standard error, never a traceback.
 """
 
-import atexit
-import gc
 import os
 import sys
-from typing import NoReturn
 
 from workbench import __version__
 
@@ -118,6 +115,8 @@ class Main:
 
 
 def _diff(arguments: dict) -> object:
+    import gc
+
     # The collector pauses while the command's modules are imported (what they define lives
     # as long as the process: collecting every few hundred objects found nothing to free), and
     # those objects are then frozen out of later collections.
@@ -132,10 +131,10 @@ def _diff(arguments: dict) -> object:
     return run(**arguments)
 
 
-def _leave(done: SystemExit) -> NoReturn:
+def _leave(done: SystemExit) -> None:
     """End the ``workbench`` console script with ``done``'s status without the interpreter's
     teardown (freeing every module's objects costs a small diff a tenth of its time), once
-    everything written is flushed. Anything the teardown would do (exit handlers, other
+    everything written is flushed; never returns. Anything the teardown would do (exit handlers, other
     threads, a status that is not a plain number) or any other caller (a test calling
     ``main()``) gets the ``SystemExit`` back, as before."""
     code = 0 if done.code is None else done.code
@@ -163,6 +162,8 @@ def _console_script() -> bool:
 
 
 def _ncallbacks() -> int:
+    import atexit
+
     count = getattr(atexit, "_ncallbacks", None)
     return count() if count is not None else -1
 
