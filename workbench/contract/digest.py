@@ -8,13 +8,15 @@ build leaves it out.
 
 from __future__ import annotations
 
-try:
-    from _sha2 import sha256 as _sha256  # Python 3.12 and later
-except ImportError:
-    try:
-        from _sha256 import sha256 as _sha256  # Python 3.11
-    except ImportError:  # pragma: no cover - a build without the builtin hashes
-        from hashlib import sha256 as _sha256
+import sys
+
+try:  # the builtin module's name: _sha256 up to Python 3.11, _sha2 since 3.12
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256 as _sha256
+    else:
+        from _sha256 import sha256 as _sha256
+except ImportError:  # pragma: no cover - a build without the builtin hashes
+    from hashlib import sha256 as _sha256
 
 
 def sha256_hex(data: bytes) -> str:
