@@ -12,13 +12,13 @@ reports, caches) can show the secret.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import threading
+from _thread import _local  # threading.local itself, without importing threading
 from collections.abc import Iterator
 from typing import Any
 
+from workbench.contract.digest import sha256_hex
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.record import Record
@@ -206,7 +206,7 @@ def digest(value: Any) -> str | None:
         return f"env:{env.group(1)}"
     if set(text) == {"*"}:
         return "masked"
-    return "sha256:" + hashlib.sha256(b"workbench-secret\x00" + text.encode()).hexdigest()[:16]
+    return "sha256:" + sha256_hex(b"workbench-secret\x00" + text.encode())[:16]
 
 
 def secret_values(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
@@ -281,7 +281,7 @@ def _maybe_secret(text: str) -> bool:
     return found
 
 
-_last_clean = threading.local()
+_last_clean = _local()
 _WINDOW_FROM = 64 << 10
 _MARGIN = 64  # longer than any stem or key, with the quote and the character before it
 _SEPARATORS = frozenset(" \t\r\n:\"'[")

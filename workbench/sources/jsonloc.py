@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import weakref
+from _thread import _local, allocate_lock  # threading's local and Lock, without threading
 from collections.abc import Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -88,7 +88,7 @@ class _Container:
         return box
 
 
-_last = threading.local()  # the locator of the text this thread read last
+_last = _local()  # the locator of the text this thread read last
 
 
 class JsonLocator:
@@ -108,7 +108,7 @@ class JsonLocator:
         self._starts: dict[Path, tuple[int, int] | None] = {
             (): (-1, _WS.match(text, 0).end())  # type: ignore[union-attr]
         }
-        self._lock = threading.Lock()  # a scan, or a copy of what was scanned, at a time
+        self._lock = allocate_lock()  # a scan, or a copy of what was scanned, at a time
         last = getattr(_last, "ref", None)
         self._before: weakref.ref[JsonLocator] | None = last
         self._shared = -1  # how many characters this text begins with that the last one does
