@@ -83,7 +83,7 @@ def parse_document(text: str, name: str) -> LocatedDocument:
 # A JSON text read after another (the next revision of a file, in a log) is read as an edit of
 # it when both are this long (see jsonedit): the parts they share are the same objects.
 EDIT_FROM = 64 << 10
-_previous = threading.local()  # (text, document, index) of the long JSON text read last
+_previous = _local()  # (text, document, index) of the long JSON text read last
 
 
 def forget_json() -> None:

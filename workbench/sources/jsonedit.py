@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
+from _thread import allocate_lock  # threading.Lock, without importing threading
 from bisect import bisect_left, bisect_right
 from itertools import islice
 from typing import Any
@@ -130,7 +130,7 @@ class Index:
         self.containers: dict[Path, Members] = containers or {}
         self.line_at: list[int] = line_at or []  # offsets, ascending
         self.line_count: list[int] = line_count or []  # line breaks before each
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def newlines(self, text: str, offset: int) -> int:
         """How many line breaks ``text`` has before ``offset``."""
