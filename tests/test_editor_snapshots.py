@@ -31,8 +31,11 @@ async def _editor(pilot, edit: tuple[str, str]) -> EditorScreen:
     await wait_until(pilot, lambda: screen.judged)
     screen.buffer.cursor_blink = False
     old, new = edit
+    before = screen.generation
     screen.replace_text(screen.buffer.text.replace(old, new, 1))
-    await wait_until(pilot, lambda: screen.judged)
+    # the buffer's change is counted when its message is handled: until then the verdict shown
+    # is the old text's and still reads as current
+    await wait_until(pilot, lambda: screen.generation > before and screen.judged)
     index = screen.buffer.text.index(new)
     screen.goto_line(screen.buffer.text.count("\n", 0, index) + 1)
     await wait_for_refresh(pilot)
