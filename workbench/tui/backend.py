@@ -143,8 +143,30 @@ class Backend:
             if path is not None:
                 key = ("history", path, 0, HISTORY_PAGE)
                 self._prefetched[key] = self.repo.history(path, limit=HISTORY_PAGE, offset=0)
+            self._prefetched[("tags",)] = self.repo.tags()  # the history list shows them
         except Exception:
             return
+
+    def prefetched_start(
+        self,
+    ) -> tuple[list[ContractEntry], str | None, list[Revision], dict[str, tuple[str, ...]]] | None:
+        """Everything the first screen lists, if the prefetch has already read all of it: the
+        contracts, the contract shown first, its first history page and the tags, taken without
+        waiting and without git. ``None`` while the prefetch runs, or when it read less (then
+        the screen asks in a worker as usual)."""
+        thread = self._prefetch
+        if thread is None or thread.is_alive():
+            return None
+        found = self._prefetched
+        entries = found.get(("contracts",))
+        if entries is None or ("tags",) not in found:
+            return None
+        path = pick_initial(entries, self.select, self.repo.root)
+        key = ("history", path, 0, HISTORY_PAGE)
+        if path is not None and key not in found:
+            return None
+        revisions = found.pop(key) if path is not None else []
+        return found.pop(("contracts",)), path, revisions, found.pop(("tags",))
 
     def _take(self, key: tuple) -> Any:
         thread = self._prefetch
