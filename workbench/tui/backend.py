@@ -7,6 +7,7 @@ runs them in thread workers (``jobs.py``) and handles their answers on the UI th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from dataclasses import dataclass, field
@@ -146,6 +147,13 @@ class Backend:
             self._prefetched[("tags",)] = self.repo.tags()  # the history list shows them
         except Exception:
             return
+
+    async def wait_prefetch(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the prefetch to finish, in a thread: the event
+        loop runs meanwhile."""
+        thread = self._prefetch
+        if thread is not None and thread.is_alive():
+            await asyncio.to_thread(thread.join, timeout)
 
     def prefetched_start(
         self,

@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 FILTERS = ("all", "breaking", "security")
 PANES = ("contracts", "history", "diff", "findings")
 BADGE_BATCH = 0.1  # seconds of badges one background job computes before it hands back
+# How long the screen waits for the contracts and the first history page that the app started
+# reading before Textual did, so that its first frame lists them, before it draws a loading
+# frame instead (and redraws it when they arrive).
+FIRST_LISTING_WAIT = 0.3
 
 
 def findings_title(report: Any, items: list[Item], fail_on: str) -> str:
@@ -229,19 +233,22 @@ class MainScreen(JobHost, Screen):
                 yield _list_pane(4, "Findings", FindingsTable(id="findings"), "finding-detail")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        self._watched: tuple | None = None
         self.set_class(self.wb.settings.layout == "columns", "-columns")
         self.query_one("#contracts", ContractsTable).focus()
+        if self.wb.delays.watch > 0:  # outside edits show up without r (a timer, no loop)
+            self.set_interval(self.wb.delays.watch, self._poll_watch)
+        # nothing is drawn until this returns: a short wait for what the app started reading
+        # before Textual (the event loop runs meanwhile) spares a loading frame and its redraw
+        await self.backend.wait_prefetch(FIRST_LISTING_WAIT)
         listing = self._prefetched_listing()
-        if listing is not None:  # read while Textual started: both lists in the first frame
+        if listing is not None:  # read in time: both lists are in the first frame
             self._contracts_loaded(LoadContracts(first=True), listing)
         else:
             self.pane("contracts").set_busy("loading")
-            self.query_one("#diff", DiffView).show_message("Loading the repository…")
+            self.diff.show_message("Loading the repository…")
             self.load_contracts(first=True)
-        self._watched: tuple | None = None
-        if self.wb.delays.watch > 0:  # outside edits show up without r (a timer, no loop)
-            self.set_interval(self.wb.delays.watch, self._poll_watch)
 
     # --- the working tree, watched ----------------------------------------------------------
 
