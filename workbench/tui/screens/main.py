@@ -502,6 +502,11 @@ class MainScreen(JobHost, Screen):
                 self.diff.show_message("This contract has no revisions.")
             elif table.current is None:  # the kept filter matches none of them
                 self._no_revision_matches()
+            elif self.history_shown_at is None:
+                # the first list: its diff is asked for once the list is drawn (reading the
+                # texts would compete with drawing the first frame); background work waits
+                self.diff_pending = True
+                self.call_after_refresh(self._first_diff)
             else:  # the kept revision again (a refresh), or the first one
                 self.show_selected(force=True)
             if self.history_shown_at is None:
@@ -512,6 +517,14 @@ class MainScreen(JobHost, Screen):
             table.append_rows(rows)
         self._history_info()
         self._resume_background()
+
+    def _first_diff(self) -> None:
+        if self.current_key is not None:  # a key pressed since has asked for its own diff
+            return
+        self.diff_pending = False
+        self.show_selected(force=True)
+        if not self.diff_pending:  # nothing to show: background work may start
+            self._resume_background()
 
     def _history_info(self) -> None:
         count = len(self.history_table.rows_all)
