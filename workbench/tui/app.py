@@ -38,6 +38,10 @@ class WorkbenchApp(App[None]):
         select: str | None = None,
         theme: str | None = None,
     ) -> None:
+        # git starts reading the contracts and the first history page first, while Textual
+        # and this app set up
+        prefetched = self._new_backend(Path(path), select)
+        prefetched.prefetch()
         super().__init__()
         for workbench_theme in WORKBENCH_THEMES:
             self.register_theme(workbench_theme)
@@ -49,8 +53,7 @@ class WorkbenchApp(App[None]):
         self.backend = None
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self._prefetched = self._new_backend(self.path, select)
-        self._prefetched.prefetch()  # git works while Textual starts up
+        self._prefetched = prefetched
 
     def on_mount(self) -> None:
         # Parsed 10,000-line contracts are millions of small objects: with the default

@@ -7,6 +7,7 @@ runs them in thread workers (``jobs.py``) and handles their answers on the UI th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from dataclasses import dataclass, field
@@ -143,8 +144,37 @@ class Backend:
             if path is not None:
                 key = ("history", path, 0, HISTORY_PAGE)
                 self._prefetched[key] = self.repo.history(path, limit=HISTORY_PAGE, offset=0)
+            self._prefetched[("tags",)] = self.repo.tags()  # the history list shows them
         except Exception:
             return
+
+    async def wait_prefetch(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the prefetch to finish, in a thread: the event
+        loop runs meanwhile."""
+        thread = self._prefetch
+        if thread is not None and thread.is_alive():
+            await asyncio.to_thread(thread.join, timeout)
+
+    def prefetched_start(
+        self,
+    ) -> tuple[list[ContractEntry], str | None, list[Revision], dict[str, tuple[str, ...]]] | None:
+        """Everything the first screen lists, if the prefetch has already read all of it: the
+        contracts, the contract shown first, its first history page and the tags, taken without
+        waiting and without git. ``None`` while the prefetch runs, or when it read less (then
+        the screen asks in a worker as usual)."""
+        thread = self._prefetch
+        if thread is None or thread.is_alive():
+            return None
+        found = self._prefetched
+        entries = found.get(("contracts",))
+        if entries is None or ("tags",) not in found:
+            return None
+        path = pick_initial(entries, self.select, self.repo.root)
+        key = ("history", path, 0, HISTORY_PAGE)
+        if path is not None and key not in found:
+            return None
+        revisions = found.pop(key) if path is not None else []
+        return found.pop(("contracts",)), path, revisions, found.pop(("tags",))
 
     def _take(self, key: tuple) -> Any:
         thread = self._prefetch

@@ -66,7 +66,7 @@ EDITOR = "Editor"
 RECIPES = "Amendment recipes"
 SCREENS = "Keys screen, notice and empty screen"
 
-COMMANDS: tuple[Command, ...] = (
+_BUILTIN: tuple[Command, ...] = (
     # --- navigation ------------------------------------------------------------------------
     Command(
         "nav.down",
@@ -1012,8 +1012,29 @@ def _recipe_commands() -> tuple[Command, ...]:
     )
 
 
-COMMANDS = COMMANDS + _recipe_commands()
-BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
+_ALL: dict[str, Command] = {}
+
+
+def _all() -> dict[str, Command]:
+    """Every command by id: the built-in ones and one per recipe. The recipes (and the
+    contract code they bring) are imported the first time a list of every command is needed
+    (the palette, the keys screen, a keymap), not while the app starts: none of them has a
+    key, so no binding and no footer needs them."""
+    if not _ALL:
+        _ALL.update((c.id, c) for c in _BUILTIN + _recipe_commands())
+    return _ALL
+
+
+def __getattr__(name: str) -> object:
+    """``COMMANDS`` (every command, in order) and ``BY_ID`` (the same by id), built on first
+    use."""
+    if name == "COMMANDS":
+        return tuple(_all().values())
+    if name == "BY_ID":
+        return _all()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 GROUPS: tuple[str, ...] = (
     NAVIGATION,
     REVISIONS,
@@ -1029,15 +1050,15 @@ GROUPS: tuple[str, ...] = (
 def footer_hidden(width: int) -> frozenset[str]:
     """Ids of the commands the footer leaves out at ``width`` columns (it has room for the
     most useful keys, and always for help and quit)."""
-    return frozenset(c.id for c in COMMANDS if c.footer_width > width)
+    return frozenset(c.id for c in _BUILTIN if c.footer_width > width)
 
 
 def bindings(*scopes: str) -> list[Binding]:
     """The bindings of the commands in ``scopes``, for a class's ``BINDINGS``."""
-    return [c.binding() for c in COMMANDS if c.scope in scopes and c.bind and c.keys]
+    return [c.binding() for c in _BUILTIN if c.scope in scopes and c.bind and c.keys]
 
 
 def commands(*, palette: bool | None = None) -> Iterable[Command]:
-    for c in COMMANDS:
+    for c in _all().values():
         if palette is None or c.palette == palette:
             yield c

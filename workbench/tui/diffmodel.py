@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from workbench.contract.yamlsrc import Loc
-from workbench.engine.model import MARK_RANK, DiffReport
 from workbench.tui.safe import clean_inline, clean_lines
+
+if TYPE_CHECKING:  # the engine is imported by the workers that judge, not while the app starts
+    from workbench.contract.yamlsrc import Loc
+    from workbench.engine.model import DiffReport
 
 # Row kinds.
 EQUAL, DELETE, INSERT, REPLACE, FOLD, BANNER = range(6)
@@ -29,7 +32,16 @@ Row = tuple[int, int, int, int]  # kind, old line index (-1), new line index (-1
 SAFE, RISKY, BREAKING, WEAKENS, SECURITY = 1, 2, 4, 8, 16
 SEVERITY_FLAG = {"safe": SAFE, "risky": RISKY, "breaking": BREAKING}
 SECURITY_SEVERITIES = ("critical", "high", "medium", "low", "info")
-SEVERITY_RANK = MARK_RANK
+
+
+@cache
+def severity_rank() -> dict[str, int]:
+    """The engine's order of severities (``MARK_RANK``), worst first."""
+    from workbench.engine.model import MARK_RANK
+
+    return MARK_RANK
+
+
 CONTEXT_STEPS = (0, 1, 3, 5, 10, 25, -1)  # -1: everything (no folds)
 MIN_FOLD = 4  # never fold fewer lines than this: the fold row would hide almost nothing
 
@@ -91,7 +103,7 @@ class Item:
 
     @property
     def rank(self) -> int:
-        return SEVERITY_RANK.get(self.severity, 9)
+        return severity_rank().get(self.severity, 9)
 
     def contains(self, old_line: int | None, new_line: int | None) -> bool:
         """Whether this item points at the 1-based line of either side."""

@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 FILTERS = ("all", "breaking", "security")
 PANES = ("contracts", "history", "diff", "findings")
 BADGE_BATCH = 0.1  # seconds of badges one background job computes before it hands back
+# How long the screen waits for the contracts and the first history page that the app started
+# reading before Textual did, so that its first frame lists them, before it draws a loading
+# frame instead (and redraws it when they arrive).
+FIRST_LISTING_WAIT = 0.3
 
 
 def findings_title(report: Any, items: list[Item], fail_on: str) -> str:
@@ -84,12 +88,23 @@ def findings_title(report: Any, items: list[Item], fail_on: str) -> str:
 @dataclass(frozen=True, eq=False)
 class LoadContracts:
     refresh: bool = False
+    first: bool = False  # the first load: the first history page comes with the contracts
 
 
 @dataclass(frozen=True, eq=False)
 class HistoryPage:
     path: str
     offset: int
+
+
+@dataclass(frozen=True, eq=False)
+class Listing:
+    """The contracts and, on the first load, the first history page of the contract shown
+    first, read by the same job: both lists arrive together and are drawn in one frame."""
+
+    entries: list[Any]
+    page: HistoryPage | None = None
+    history: tuple[list[Revision], dict] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,15 +233,22 @@ class MainScreen(JobHost, Screen):
                 yield _list_pane(4, "Findings", FindingsTable(id="findings"), "finding-detail")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.set_class(self.wb.settings.layout == "columns", "-columns")
-        self.pane("contracts").set_busy("loading")
-        self.query_one("#diff", DiffView).show_message("Loading the repository…")
-        self.query_one("#contracts", ContractsTable).focus()
-        self.load_contracts()
+    async def on_mount(self) -> None:
         self._watched: tuple | None = None
+        self.set_class(self.wb.settings.layout == "columns", "-columns")
+        self.query_one("#contracts", ContractsTable).focus()
         if self.wb.delays.watch > 0:  # outside edits show up without r (a timer, no loop)
             self.set_interval(self.wb.delays.watch, self._poll_watch)
+        # nothing is drawn until this returns: a short wait for what the app started reading
+        # before Textual (the event loop runs meanwhile) spares a loading frame and its redraw
+        await self.backend.wait_prefetch(FIRST_LISTING_WAIT)
+        listing = self._prefetched_listing()
+        if listing is not None:  # read in time: both lists are in the first frame
+            self._contracts_loaded(LoadContracts(first=True), listing)
+        else:
+            self.pane("contracts").set_busy("loading")
+            self.diff.show_message("Loading the repository…")
+            self.load_contracts(first=True)
 
     # --- the working tree, watched ----------------------------------------------------------
 
@@ -313,25 +335,50 @@ class MainScreen(JobHost, Screen):
 
     # --- contracts ----------------------------------------------------------------------------
 
-    def load_contracts(self, refresh: bool = False) -> None:
+    def load_contracts(self, refresh: bool = False, *, first: bool = False) -> None:
         self.run_job(
-            LoadContracts(refresh),
+            LoadContracts(refresh, first),
             self._read_contracts,
             self._contracts_loaded,
             self._contracts_failed,
             group="contracts",
         )
 
-    def _read_contracts(self, request: LoadContracts) -> list[Any]:
+    def _prefetched_listing(self) -> Listing | None:
+        """The first listing, when the backend's prefetch already holds all of it (taken
+        without waiting and without git: nothing here blocks)."""
+        start = self.backend.prefetched_start()
+        if start is None:
+            return None
+        entries, path, revisions, tags = start
+        if path is None:
+            return Listing(entries)
+        return Listing(entries, HistoryPage(path, 0), (revisions, tags))
+
+    def _read_contracts(self, request: LoadContracts) -> Listing:
         if request.refresh:
             self.backend.refresh()
-        return self.backend.contracts()
+        entries = self.backend.contracts()
+        if not request.first:
+            return Listing(entries)
+        from workbench.tui.backend import pick_initial
+
+        path = pick_initial(entries, self.initial_select, getattr(self.backend.repo, "root", None))
+        if path is None:
+            return Listing(entries)
+        page = HistoryPage(path, 0)
+        try:
+            history = self._read_history(page)
+        except Exception:  # the history's own job reads it again and reports the failure
+            return Listing(entries)
+        return Listing(entries, page, history)
 
     def _contracts_failed(self, request: LoadContracts, error: str) -> None:
         self.pane("contracts").set_busy(None)
         self.wb.show_empty(error)
 
-    def _contracts_loaded(self, request: LoadContracts, entries: list[Any]) -> None:
+    def _contracts_loaded(self, request: LoadContracts, listing: Listing) -> None:
+        entries = listing.entries
         pane = self.pane("contracts")
         pane.set_busy(None)
         if not entries:
@@ -345,7 +392,9 @@ class MainScreen(JobHost, Screen):
         keep = self.current_path or self._initial_contract()
         table.set_rows(rows, keep=keep)
         if table.current_key is not None:  # also after a refresh, or when the contract went away
-            self.select_contract(table.current_key, force=True)
+            page = listing.page
+            history = listing.history if page and page.path == table.current_key else None
+            self.select_contract(table.current_key, force=True, history=history)
 
     def _initial_contract(self) -> str | None:
         from workbench.tui.backend import pick_initial
@@ -354,7 +403,14 @@ class MainScreen(JobHost, Screen):
             self.entries, self.initial_select, getattr(self.backend.repo, "root", None)
         )
 
-    def select_contract(self, path: str, *, force: bool = False) -> None:
+    def select_contract(
+        self,
+        path: str,
+        *,
+        force: bool = False,
+        history: tuple[list[Revision], dict] | None = None,
+    ) -> None:
+        """Show ``path``'s history (``history``: its first page, already read)."""
         if path == self.current_path and not force:
             return
         changed = path != self.current_path
@@ -378,7 +434,11 @@ class MainScreen(JobHost, Screen):
             self._show_revision_detail()
             self.diff.show_message("Loading the history…")
             self._set_items([], None)
-        self._load_history(path, 0)
+        if history is not None:
+            self.cancel_jobs("history")
+            self._history_loaded(HistoryPage(path, 0), history)
+        else:
+            self._load_history(path, 0)
 
     # --- history ------------------------------------------------------------------------------
 
@@ -442,6 +502,11 @@ class MainScreen(JobHost, Screen):
                 self.diff.show_message("This contract has no revisions.")
             elif table.current is None:  # the kept filter matches none of them
                 self._no_revision_matches()
+            elif self.history_shown_at is None:
+                # the first list: its diff is asked for once the list is drawn (reading the
+                # texts would compete with drawing the first frame); background work waits
+                self.diff_pending = True
+                self.call_after_refresh(self._first_diff)
             else:  # the kept revision again (a refresh), or the first one
                 self.show_selected(force=True)
             if self.history_shown_at is None:
@@ -452,6 +517,14 @@ class MainScreen(JobHost, Screen):
             table.append_rows(rows)
         self._history_info()
         self._resume_background()
+
+    def _first_diff(self) -> None:
+        if self.current_key is not None:  # a key pressed since has asked for its own diff
+            return
+        self.diff_pending = False
+        self.show_selected(force=True)
+        if not self.diff_pending:  # nothing to show: background work may start
+            self._resume_background()
 
     def _history_info(self) -> None:
         count = len(self.history_table.rows_all)
@@ -779,10 +852,14 @@ class MainScreen(JobHost, Screen):
         visible = self._visible_items()
         table.set_rows([FindingsTable.make_row(it) for it in visible])
         self._show_detail(self._item(table.current_key) if visible else None)
-        self.pane("findings").set_detail(
-            findings_title(self.report, self.items, self.backend.fail_on),
-            f"showing {self.findings_filter}",
+        # the policy's threshold only when there is a report (reading the policy is the core's
+        # work: not on the UI thread before the first findings arrive)
+        title = (
+            findings_title(self.report, self.items, self.backend.fail_on)
+            if self.report is not None
+            else ""
         )
+        self.pane("findings").set_detail(title, f"showing {self.findings_filter}")
 
     # --- events -------------------------------------------------------------------------------
 
