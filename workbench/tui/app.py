@@ -21,8 +21,6 @@ from workbench.tui.safe import clean_inline
 from workbench.tui.settings import DEFAULT_THEME, Settings, load_settings
 from workbench.tui.themes import MONO_THEME, SECURITY_DEFAULT, WORKBENCH_THEMES, no_color
 
-IDLE_RELEASE = 5.0  # seconds between checks for idle memory to give back
-
 
 class WorkbenchApp(App[None]):
     """Browse contract history, review amendments, open the checklist."""
@@ -64,7 +62,8 @@ class WorkbenchApp(App[None]):
         gc.set_threshold(700, 10, 100)
         # memory freed by browsing goes back to the system once the app is idle after work
         self._released = -1
-        self.set_interval(IDLE_RELEASE, self._release_when_idle)
+        if self.delays.release > 0:
+            self.set_interval(self.delays.release, self._release_when_idle)
         self.theme = self.starting_theme()
         # Textual announces the theme with call_next: subscribing after that announcement saves
         # only what the user picks (a --theme or NO_COLOR start is not their saved choice)
@@ -76,6 +75,7 @@ class WorkbenchApp(App[None]):
         self.open_repository(self.path, select=self.select)
 
     def _release_when_idle(self) -> None:
+        """Give back what browsing freed, once per burst of work, when no worker runs."""
         backend = self.backend
         if backend is None or backend.activity == self._released:
             return
