@@ -3,10 +3,15 @@ lists and the diff hold rendered rows for a few screens, not for everything brow
 
 from __future__ import annotations
 
+import gc
+import weakref
+from dataclasses import replace
 from pathlib import Path
 
 from history_support import Repo, contract_text
-from tui_harness import SIZE, make_app, settled, wait_until
+from tui_harness import SIZE, TEST_DELAYS, make_app, settled, wait_until
+
+from workbench.tui.backend import _malloc_trim, release_memory
 
 PATH = "contracts/payments-api.yaml"
 REVISIONS = 60
@@ -57,3 +62,44 @@ async def test_browsing_keeps_render_caches_to_a_few_screens(tmp_path: Path) -> 
         assert repo_._blobs._size <= BROWSER_BOUNDS.blob_bytes
         # and judges without pausing the collector the app shares (its garbage is collected)
         assert not repo_.judge.pause_collector
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_release_memory_collects_cycles_and_trims_where_glibc_is() -> None:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a  # a cycle: only the collector frees it
+    alive = weakref.ref(a)
+    threshold = gc.get_threshold()
+    gc.set_threshold(0)  # no automatic pass in between: the release is what frees it
+    try:
+        del a, b
+        assert alive() is not None
+        release_memory()
+        assert alive() is None
+    finally:
+        gc.set_threshold(*threshold)
+    if Path("/proc/self/maps").exists() and "libc.so.6" in Path("/proc/self/maps").read_text():
+        assert _malloc_trim() is not None  # glibc: freed pages go back to the system
+
+
+async def test_idle_app_releases_memory_once_after_work(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    git = Repo(repo)
+    for i in range(6):
+        git.commit(f"amend {i}", {PATH: contract_text(f"1.{i}.0")})
+    app = make_app(repo, select=PATH, delays=replace(TEST_DELAYS, release=0.02))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        backend = screen.backend
+        assert backend.activity > 0  # diffs, findings and badges were computed
+        # idle after work: the app gives memory back, once for that burst of work
+        await wait_until(pilot, lambda: app._released == backend.activity)
+        screen.history_table.focus()
+        before = backend.activity
+        await pilot.press("j")
+        await wait_until(pilot, lambda: backend.activity > before and screen.settled)
+        await wait_until(pilot, lambda: app._released == backend.activity)

@@ -8,6 +8,8 @@ runs them in thread workers (``jobs.py``) and handles their answers on the UI th
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import os
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +27,31 @@ HISTORY_PAGE = 100
 # schema answers the engine keeps per generation (two generations), each holding a part of a
 # parsed revision: the revision judged and its base, not the parts of hundreds browsed before
 BROWSER_MEMO = 512
+
+
+def release_memory() -> None:
+    """Give memory freed by browsing back to the system: collect the cyclic garbage, then, where
+    the C library is glibc, return its free pages (``malloc_trim``); elsewhere the first step
+    alone. Called by the app when it is idle after work, never in the middle of a switch."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+    except OSError:
+        return None
+    return getattr(libc, "malloc_trim", None)  # glibc only (not musl, not macOS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +154,9 @@ class Backend:
         self._open_lock = threading.Lock()
         self._prefetch: threading.Thread | None = None
         self._prefetched: dict[tuple, Any] = {}
+        # answers computed (diffs, findings, badges): the app releases memory once this stops
+        # moving (see :func:`release_memory`)
+        self.activity = 0
 
     def prefetch(self) -> None:
         """Start reading the contracts and the first history page in the background now, while
@@ -278,6 +308,7 @@ class Backend:
 
     def document(self, comparison: Comparison) -> DiffDocument:
         """The diff of the two texts, with no findings yet (fast: no parsing, no rules)."""
+        self.activity += 1
         ContractError, HistoryError = _errors()
         errors = list(comparison.notes)
         texts: list[str | None] = []
@@ -299,6 +330,7 @@ class Backend:
         """The report of a comparison (engine + security review, cached by the repository) as
         findings; or the errors that prevented it (an invalid side: its text is still diffed,
         the error shows above it)."""
+        self.activity += 1
         ContractError, HistoryError = _errors()
         try:
             if comparison.revision is not None:
@@ -321,6 +353,7 @@ class Backend:
         from workbench.history.log import log_entry
         from workbench.history.logrow import SEVERITY
 
+        self.activity += 1
         try:
             entry = log_entry(self.repo, revision)
         except Exception as exc:

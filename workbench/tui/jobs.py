@@ -35,9 +35,10 @@ class Delays:
     index: float = 1.0  # after the first paint, before the palette's revision index fills
     watch: float = 0.5  # how often the working tree is polled for outside edits (0: never)
     editor: float = 0.1  # a pause in typing this long re-judges the editor's buffer
+    release: float = 5.0  # how often an idle app checks for freed memory to give back (0: never)
 
 
-NO_DELAYS = Delays(findings=0.0, background=0.0, index=0.0, watch=0.0, editor=0.0)
+NO_DELAYS = Delays(findings=0.0, background=0.0, index=0.0, watch=0.0, editor=0.0, release=0.0)
 
 
 @dataclass(slots=True)
