@@ -17,7 +17,9 @@ section reports, goes to the whole parse, whose answers (and errors, with their 
 the reference: this module never produces an error of its own.
 
 Sections met before share their values with the documents they were first parsed in (parsed
-data is never modified after loading: the caches of parsed revisions rely on that already).
+data is never modified after loading: the caches of parsed revisions rely on that already). The
+loader remembers the sections of the last two documents only, so it holds no more than what a
+log's judge holds anyway; it is not thread-safe (one per thread).
 """
 
 from __future__ import annotations
@@ -47,8 +49,6 @@ _UNSAFE_TEXT = ("\r", "\x85", "\u2028", "\u2029", "<<")
 _NODE_PROPERTY = "&*!"
 _BEFORE_PROPERTY = frozenset(" \t\n[]{},:")
 _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*(?:#[^\n]*)?")
-
-SECTIONS_KEPT = 512  # sections remembered (a few revisions' worth of a large contract)
 
 
 class _Section:
@@ -135,15 +135,16 @@ class SectionLoader:
     """:func:`~workbench.contract.yamlsrc.load_yaml` for a run of neighbouring revisions (see
     the module's docstring): the same answers, parsing only the sections not met lately."""
 
-    def __init__(self, kept: int = SECTIONS_KEPT):
-        self._kept = kept
-        self._sections: dict[str, _Section] = {}  # by their text, oldest first
+    def __init__(self) -> None:
+        # the sections of the last document parsed and of the one before, by their text
+        self._last: dict[str, _Section] = {}
+        self._before: dict[str, _Section] = {}
         self._next_id = 1  # node ids of the sections parsed: unique across the documents
         self.parsed = 0  # sections parsed and reused, for tests and measurements
         self.reused = 0
 
     def clear(self) -> None:
-        self._sections.clear()
+        self._last, self._before = {}, {}
 
     def load(self, text: str, filename: str) -> LocatedDocument:
         """What ``load_yaml(text, filename)`` gives (raising the same errors)."""
@@ -157,15 +158,15 @@ class SectionLoader:
         return load_yaml(text, filename) if doc is None else doc
 
     def _assemble(self, text: str, sections: list[tuple[str, int]]) -> LocatedDocument | None:
-        known = self._sections
+        last, before = self._last, self._before
         data: dict = {}
         root: dict = {...: 0}
         nodes: dict[int, dict] = {0: root}
-        met: list[tuple[str, _Section]] = []
+        met: dict[str, _Section] = {}
         ends = [start for _, start in sections[1:]] + [len(text)]
         for (key, start), end in zip(sections, ends, strict=True):
             chunk = text[start:end]
-            section = known.get(chunk)
+            section = last.get(chunk) or before.get(chunk)
             if section is None:
                 section = self._parse(chunk, key, start)
                 if section is None:
@@ -180,19 +181,17 @@ class SectionLoader:
                     section = _Section(start, section.value, entry, part)
                 else:
                     part, entry = section.nodes, section.entry
-            met.append((chunk, section))
+            met[chunk] = section
             data[key] = section.value
             root[key] = entry
             nodes.update(part)
         root[None] = sections[0][1] * _M + len(text)
-        for chunk, section in met:  # the sections of this document, newest last
-            known.pop(chunk, None)
-            known[chunk] = section
-        while len(known) > self._kept:
-            del known[next(iter(known))]
+        self._before, self._last = last, met
         lines = _Lines(text)
         return LocatedDocument(
-            data, LocTable(nodes, -1, lines), LocTable(nodes, -1, lines, keys=True)  # type: ignore[arg-type]
+            data,
+            LocTable(nodes, -1, lines),
+            LocTable(nodes, -1, lines, keys=True),  # type: ignore[arg-type]
         )
 
     def _parse(self, chunk: str, key: str, start: int) -> _Section | None:
@@ -201,7 +200,7 @@ class SectionLoader:
         parser = _Loader(chunk)
         try:
             value, parsed, entry = _compose(parser, chunk)
-        except Exception:  # noqa: BLE001 - any problem: the whole parse finds and reports it
+        except Exception:  # any problem: the whole parse finds and reports it
             return None
         finally:
             parser.dispose()
