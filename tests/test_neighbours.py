@@ -236,3 +236,31 @@ def test_a_log_is_the_same_with_and_without_the_section_loader(
     assert run() == with_sections
     json.loads(with_sections[0])
     assert neighbours.cut  # the module under test is the one patched
+
+
+def test_the_format_check_remembers_only_what_it_found_valid() -> None:
+    """The fast format check answers at once for a top-level section it found valid in the
+    revision before (the same object): across valid and invalid neighbours its answers are a
+    fresh check's."""
+    from workbench.contract.fastcheck import compile_validator
+    from workbench.contract.loader import format_schema
+
+    rng = random.Random(7)
+    remembering = compile_validator(format_schema())
+    loader = SectionLoader()
+    breaks = [
+        ("lifetime: 15m", "lifetime: forever"),  # not a duration
+        ("status: active", "status: gone"),  # not a status
+        ("version: 3.2.0", "version: [3]"),  # not a version
+    ]
+    answers = []
+    for i in range(60):
+        text = SAMPLE
+        if i % 3:
+            old, new = rng.choice(breaks)
+            text = text.replace(old, new, 1)
+        data = loader.load(text, NAME).data
+        fresh = compile_validator(format_schema())(data)
+        assert remembering(data) is fresh
+        answers.append(fresh)
+    assert True in answers and False in answers
