@@ -264,3 +264,31 @@ def test_the_format_check_remembers_only_what_it_found_valid() -> None:
         assert remembering(data) is fresh
         answers.append(fresh)
     assert True in answers and False in answers
+
+
+def test_validation_of_neighbours_is_a_fresh_validation() -> None:
+    """The embedded schemas a revision shares with its neighbour are checked once (while the
+    components they may refer to are the same too): a reference that stops resolving, a schema
+    that stops being one and a dialect that changes are still found."""
+    from workbench.contract.loader import contract_from_document, validate_contract
+
+    edits = [
+        ("    Payment:\n", "    Paid:\n"),  # components change: the endpoints' refs break
+        ('$ref: "#/components/schemas/Payment"', '$ref: "#/components/schemas/Nope"'),
+        ("currency: {type: string, enum", "currency: {type: strin, enum"),  # not a schema
+        ("components:\n", "json_schema: {dialect: draft-07}\ncomponents:\n"),
+        ("risk_score: {type: number", "risk_score: {type: [number, 3]"),
+    ]
+    rng = random.Random(11)
+    loader = SectionLoader()
+    seen = set()
+    for _ in range(60):
+        text = SAMPLE
+        for old, new in rng.sample(edits, rng.randrange(0, 3)):
+            text = text.replace(old, new, 1)
+        shared = loader.load(text, NAME)
+        got = validate_contract(contract_from_document(shared, text, NAME))
+        want = validate_contract(contract_from_document(load_yaml(text, NAME), text, NAME))
+        assert [p.format() for p in got] == [p.format() for p in want]
+        seen.add(bool(want))
+    assert seen == {True, False}

@@ -473,24 +473,70 @@ def _as_dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+class _CleanSchemas:
+    """The embedded schemas of the contract checked last that had no problem, by identity.
+
+    Their answer reads the schema itself and the contract's ``components`` and ``json_schema``
+    sections; a top-level section a revision shares with its neighbour is the same object in
+    both (``contract.neighbours``) and parsed data is never modified after loading, so the
+    answer stands while all three are the same objects. One generation: another
+    ``components`` or ``json_schema`` object starts afresh (nothing of older revisions is
+    held)."""
+
+    __slots__ = ("components", "schemas", "settings")
+
+    def __init__(self) -> None:
+        self.components: Any = None
+        self.settings: Any = None
+        self.schemas: dict[int, Any] = {}  # id -> the schema (held: its id stays its own)
+
+
+_CLEAN = _CleanSchemas()
+
+
 def _check_schemas(c: Contract, err) -> None:
-    settings = c.data.get("json_schema") if isinstance(c.data.get("json_schema"), dict) else {}
+    global _CLEAN
+    data = c.data
+    settings = data.get("json_schema") if isinstance(data.get("json_schema"), dict) else {}
     default = settings.get("dialect") if isinstance(settings.get("dialect"), str) else None
-    for raw, schema in iter_embedded_schemas(c.data):
-        if not isinstance(schema, dict | bool):
+    clean = _CLEAN
+    components, declared = data.get("components"), data.get("json_schema")
+    if clean.components is not components or clean.settings is not declared:
+        fresh = _CleanSchemas()
+        fresh.components, fresh.settings = components, declared
+        clean = fresh
+    found = 0
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        nonlocal found
+        found += 1
+        err(*args, **kwargs)
+
+    known = clean.schemas
+    for raw, schema in iter_embedded_schemas(data):
+        if not isinstance(schema, dict | bool) or known.get(id(schema)) is schema:
             continue
-        declared = schema.get("$schema") if isinstance(schema, dict) else None
-        dialect = dialect_name(declared) if isinstance(declared, str) else None
-        if isinstance(declared, str) and dialect is None:
-            err(
-                (*raw, "$schema"),
-                f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
-            )
-            continue
-        dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
-        for path, message in _meta_errors(schema, dialect):
-            err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
-        _check_refs(c, schema, raw, err)
+        before = found
+        _check_schema(c, raw, schema, default, counted)
+        if found == before:
+            known[id(schema)] = schema
+    _CLEAN = clean  # one assignment: another thread sees the old generation or this one
+
+
+def _check_schema(c: Contract, raw: tuple, schema: dict | bool, default: str | None, err) -> None:
+    """One embedded schema: its dialect, the meta-schema, its ``$ref``s."""
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    dialect = dialect_name(declared) if isinstance(declared, str) else None
+    if isinstance(declared, str) and dialect is None:
+        err(
+            (*raw, "$schema"),
+            f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
+        )
+        return
+    dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
+    for path, message in _meta_errors(schema, dialect):
+        err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
+    _check_refs(c, schema, raw, err)
 
 
 _META_ERRORS: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {}
