@@ -269,8 +269,10 @@ def test_the_format_check_remembers_only_what_it_found_valid() -> None:
 def test_validation_of_neighbours_is_a_fresh_validation() -> None:
     """The embedded schemas a revision shares with its neighbour are checked once (while the
     components they may refer to are the same too): a reference that stops resolving, a schema
-    that stops being one and a dialect that changes are still found."""
+    that stops being one and a dialect that changes are still found. The sections normalized
+    once (durations in seconds) are the fresh normalization too."""
     from workbench.contract.loader import contract_from_document, validate_contract
+    from workbench.contract.model import DURATION_FIELDS, _normalize_at
 
     edits = [
         ("    Payment:\n", "    Paid:\n"),  # components change: the endpoints' refs break
@@ -278,6 +280,8 @@ def test_validation_of_neighbours_is_a_fresh_validation() -> None:
         ("currency: {type: string, enum", "currency: {type: strin, enum"),  # not a schema
         ("components:\n", "json_schema: {dialect: draft-07}\ncomponents:\n"),
         ("risk_score: {type: number", "risk_score: {type: [number, 3]"),
+        ("lifetime: 15m", "lifetime: 20m"),  # durations: the normalized sections change
+        ("lifetime: 15m", "lifetime: soon"),
     ]
     rng = random.Random(11)
     loader = SectionLoader()
@@ -286,9 +290,14 @@ def test_validation_of_neighbours_is_a_fresh_validation() -> None:
         text = SAMPLE
         for old, new in rng.sample(edits, rng.randrange(0, 3)):
             text = text.replace(old, new, 1)
-        shared = loader.load(text, NAME)
-        got = validate_contract(contract_from_document(shared, text, NAME))
-        want = validate_contract(contract_from_document(load_yaml(text, NAME), text, NAME))
+        shared = contract_from_document(loader.load(text, NAME), text, NAME)
+        fresh = contract_from_document(load_yaml(text, NAME), text, NAME)
+        got, want = validate_contract(shared), validate_contract(fresh)
         assert [p.format() for p in got] == [p.format() for p in want]
+        normal = dict(fresh.data)  # normalized field by field, as written before any memo
+        for spec in DURATION_FIELDS:
+            _normalize_at(normal, spec)
+        assert strict(shared.norm, normal)
+        assert strict(fresh.norm, normal)
         seen.add(bool(want))
     assert seen == {True, False}

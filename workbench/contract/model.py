@@ -53,11 +53,34 @@ def duration_places(
             yield node, key, (*raw, key)
 
 
+# the duration fields by top-level section, in the order of DURATION_FIELDS
+_SECTION_SPECS: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _spec in DURATION_FIELDS:
+    _SECTION_SPECS[_spec[0]] = (*_SECTION_SPECS.get(_spec[0], ()), _spec)
+del _spec
+
+# per section, the last one normalized: (the section as written, normalized). A top-level section
+# a revision shares with its neighbour is the same object in both (contract.neighbours), and
+# neither is modified after loading: its normalized copy is the same too.
+_NORMALIZED: dict[str, tuple[Any, Any]] = {}
+
+
 def _normalize(data: dict) -> dict:
     """A copy of ``data`` with every duration field in whole seconds (invalid ones left as is)."""
     out = dict(data)
-    for spec in DURATION_FIELDS:
-        _normalize_at(out, spec)
+    for name, specs in _SECTION_SPECS.items():
+        if name not in out:
+            continue
+        value = out[name]
+        last = _NORMALIZED.get(name)
+        if last is not None and last[0] is value:
+            out[name] = last[1]
+            continue
+        holder = {name: value}
+        for spec in specs:
+            _normalize_at(holder, spec)
+        out[name] = holder[name]
+        _NORMALIZED[name] = (value, holder[name])
     return out
 
 
