@@ -4,9 +4,9 @@ Consecutive revisions of a contract differ in a few lines. :class:`SectionLoader
 :class:`~workbench.contract.yamlsrc.LocatedDocument` as :func:`~workbench.contract.yamlsrc.load_yaml`
 (the same data, every value and key at the same line and column) but cuts a document into its
 top-level sections first (a section runs from a key at column 0 to the next one) and parses only
-the sections whose text it has not met in the documents it parsed last; a section met before
-keeps its values, and its locations are moved by the number of characters the text before it
-grew or shrank.
+the sections whose text it has not met in the two documents it parsed last; a section met
+before keeps its values, and its locations are moved to where it now starts when first read
+(a document's locations are read for a few findings: most are never moved at all).
 
 It takes this path only for documents where cutting cannot change the meaning: a block mapping
 whose top-level keys are plain words at column 0 (``key:``), nothing else at column 0 but
@@ -52,15 +52,37 @@ _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*(?:#[^\n]*)?")
 
 
 class _Section:
-    """A parsed top-level section: its key's value and shadow, at the offset it was met at."""
+    """A top-level section parsed alone: its key's value, and its shadow as the parse left it
+    (node ids from 1, positions from the section's first character); the document it is met in
+    moves both: node ``i`` becomes ``i + base``, every position moves by where it starts."""
 
-    __slots__ = ("entry", "nodes", "start", "value")
+    __slots__ = ("base", "entry", "nodes", "value")
 
-    def __init__(self, start: int, value: Any, entry: int, nodes: dict[int, dict]):
-        self.start = start  # the character offset of its key in the document it was met in
+    def __init__(self, value: Any, entry: int, nodes: list[dict], base: int):
         self.value = value
-        self.entry = entry  # its entry in the root mapping's shadow node
-        self.nodes = nodes  # node id -> shadow node of the collections it holds
+        self.entry = entry  # its entry in the root mapping of its own parse
+        self.nodes = nodes  # the shadow nodes of its own parse (``nodes[0]``: that root)
+        self.base = base  # what its node ids become in every document: unique to it
+
+
+class _Nodes(dict):
+    """The shadow nodes of an assembled document: the root, and the nodes of each section
+    moved where the section starts when first asked for (a document's locations are read for
+    a few findings, not all: nothing is moved that is never read)."""
+
+    __slots__ = ("spans",)
+
+    def __init__(self, root: dict):
+        super().__init__({0: root})
+        self.spans: list[tuple[int, int, _Section, int]] = []  # (first id, end id, section, start)
+
+    def __missing__(self, nid: int) -> dict:
+        for lo, hi, section, start in self.spans:
+            if lo <= nid < hi:
+                node = _moved(section.nodes[nid - section.base], start, section.base)
+                self[nid] = node
+                return node
+        raise KeyError(nid)
 
 
 def cut(text: str) -> list[tuple[str, int]] | None:
@@ -101,34 +123,36 @@ def _unsafe(text: str) -> bool:
     return False
 
 
-def _moved(nodes: dict[int, dict], entry: int, delta: int, base: int) -> tuple[dict, int]:
-    """The shadow ``nodes`` and root ``entry`` of a section with every position moved by
-    ``delta`` characters and every node id by ``base``."""
+def _moved(node: dict, delta: int, base: int) -> dict:
+    """A shadow ``node`` with every position moved by ``delta`` characters and the ids of the
+    nodes it refers to by ``base``."""
     shift = delta * (_M + 1)  # a position packs start * M + end: both move
     kshift = shift * _KEY  # a mapping entry's key position, in the high bits
-    out: dict[int, dict] = {}
-    for nid, node in nodes.items():
-        new: dict = {}
-        if ... in node:
-            for k, e in node.items():
-                if k is ...:
-                    new[k] = 0
-                elif k is None:
-                    new[k] = e + shift
-                elif e >= 0:
-                    new[k] = e + shift + kshift
-                else:
-                    new[k] = ~(~e + kshift + base)
-        else:
-            for k, e in node.items():
-                if k is None or e >= 0:
-                    new[k] = e + shift
-                else:
-                    new[k] = ~(~e + base)
-        out[nid + base] = new
-    if entry >= 0:
-        return out, entry + shift + kshift
-    return out, ~(~entry + kshift + base)
+    new: dict = {}
+    if ... in node:
+        for k, e in node.items():
+            if k is ...:
+                new[k] = 0
+            elif k is None:
+                new[k] = e + shift
+            elif e >= 0:
+                new[k] = e + shift + kshift
+            else:
+                new[k] = ~(~e + kshift + base)
+    else:
+        for k, e in node.items():
+            if k is None or e >= 0:
+                new[k] = e + shift
+            else:
+                new[k] = ~(~e + base)
+    return new
+
+
+def _moved_entry(entry: int, delta: int, base: int) -> int:
+    """A mapping entry moved as :func:`_moved` moves those of a node."""
+    shift = delta * (_M + 1)
+    kshift = shift * _KEY
+    return entry + shift + kshift if entry >= 0 else ~(~entry + kshift + base)
 
 
 class SectionLoader:
@@ -161,42 +185,37 @@ class SectionLoader:
         last, before = self._last, self._before
         data: dict = {}
         root: dict = {...: 0}
-        nodes: dict[int, dict] = {0: root}
+        nodes = _Nodes(root)
+        spans = nodes.spans
         met: dict[str, _Section] = {}
         ends = [start for _, start in sections[1:]] + [len(text)]
         for (key, start), end in zip(sections, ends, strict=True):
             chunk = text[start:end]
             section = last.get(chunk) or before.get(chunk)
             if section is None:
-                section = self._parse(chunk, key, start)
+                section = self._parse(chunk, key)
                 if section is None:
                     return None
                 self.parsed += 1
-                part, entry = section.nodes, section.entry
             else:
                 self.reused += 1
-                delta = start - section.start
-                if delta:
-                    part, entry = _moved(section.nodes, section.entry, delta, 0)
-                    section = _Section(start, section.value, entry, part)
-                else:
-                    part, entry = section.nodes, section.entry
             met[chunk] = section
             data[key] = section.value
-            root[key] = entry
-            nodes.update(part)
+            root[key] = _moved_entry(section.entry, start, section.base)
+            if len(section.nodes) > 1:
+                spans.append((section.base + 1, section.base + len(section.nodes), section, start))
         root[None] = sections[0][1] * _M + len(text)
         self._before, self._last = last, met
         lines = _Lines(text)
         return LocatedDocument(
             data,
-            LocTable(nodes, -1, lines),
+            LocTable(nodes, -1, lines),  # type: ignore[arg-type]
             LocTable(nodes, -1, lines, keys=True),  # type: ignore[arg-type]
         )
 
-    def _parse(self, chunk: str, key: str, start: int) -> _Section | None:
-        """One section parsed alone, moved to where it starts; ``None`` for anything but a
-        one-key mapping parsed without a problem (the whole parse then reports it)."""
+    def _parse(self, chunk: str, key: str) -> _Section | None:
+        """One section parsed alone; ``None`` for anything but a one-key mapping parsed without
+        a problem (the whole parse then reports it)."""
         parser = _Loader(chunk)
         try:
             value, parsed, entry = _compose(parser, chunk)
@@ -206,9 +225,6 @@ class SectionLoader:
             parser.dispose()
         if type(value) is not dict or len(value) != 1 or key not in value or entry != -1:
             return None
-        top = parsed[0]
-        base = self._next_id - 1  # node 1 of the chunk becomes node ``_next_id``
+        base = self._next_id - 1  # node 1 of the section becomes node ``_next_id``
         self._next_id += len(parsed) - 1
-        inner = dict(enumerate(parsed[1:], start=1))
-        part, moved = _moved(inner, top[key], start, base)
-        return _Section(start, value[key], moved, part)
+        return _Section(value[key], parsed[0][key], parsed, base)
