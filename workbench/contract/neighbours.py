@@ -40,9 +40,10 @@ from workbench.contract.yamlsrc import (
     load_yaml,
 )
 
-# lines starting at column 0 with something other than a comment
-_TOP = re.compile(r"^[^ #\n].*", re.M)
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: |$)")
+# a line starting at column 0 with something other than a comment (found from its line break:
+# a literal to search for, where ``^`` in multi-line mode is tried at every character)
+_TOP = re.compile(r"\n[^ #\n]")
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: |(?=\n)|\Z)")
 # what could make a section mean something else alone: other line breaks, merge keys, and
 # anchors, aliases and tags (after a space or a flow indicator: inside a word they are text)
 _UNSAFE_TEXT = ("\r", "\x85", "\u2028", "\u2029", "<<")
@@ -92,15 +93,18 @@ def cut(text: str) -> list[tuple[str, int]] | None:
         return None
     sections: list[tuple[str, int]] = []
     seen: set[str] = set()
-    for m in _TOP.finditer(text):
-        found = _KEY_LINE.match(m.group())
+    starts = [m.start() + 1 for m in _TOP.finditer(text)]
+    if text[:1] not in ("", " ", "#", "\n"):
+        starts.insert(0, 0)
+    for at in starts:
+        found = _KEY_LINE.match(text, at)
         if found is None:
             return None
         key = found.group(1)
         if key in seen:
             return None
         seen.add(key)
-        sections.append((key, m.start()))
+        sections.append((key, at))
     if not sections:
         return None
     first = sections[0][1]
