@@ -197,6 +197,14 @@ def test_what_cannot_be_cut_goes_to_the_whole_parse(text: str) -> None:
     check(SectionLoader(), text)
 
 
+def test_a_document_of_many_top_level_keys_goes_to_the_whole_parse() -> None:
+    """Each section parsed alone costs a parser: past MAX_SECTIONS keys, one parse is cheaper."""
+    many = "".join(f"k{i}: {i}\n" for i in range(neighbours.MAX_SECTIONS + 1))
+    assert cut(many) is None
+    assert cut("".join(f"k{i}: {i}\n" for i in range(neighbours.MAX_SECTIONS))) is not None
+    check(SectionLoader(), many)
+
+
 def test_words_that_look_like_node_properties_are_text() -> None:
     """Inside a word, ``&``, ``*`` and ``!`` are text (after a space they send the document
     down the whole parse, although a quoted ``"x & y"`` would be text too: the test is
