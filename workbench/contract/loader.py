@@ -20,7 +20,7 @@ from workbench.contract.dialects import (
 )
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
-from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract, duration_places
+from workbench.contract.model import DURATION_SECTIONS, REF_PREFIX, Contract, duration_places
 from workbench.contract.paths import follow_pointer, resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import (
@@ -417,14 +417,28 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+# per top-level section, the last one whose durations all read (see _CleanSchemas: a section a
+# revision shares with its neighbour is the same object, never modified after loading)
+_CLEAN_DURATIONS: dict[str, Any] = {}
+
+
 def _check_durations(c: Contract, err) -> None:
-    for spec in DURATION_FIELDS:
-        for node, key, raw in duration_places(c.data, spec):
-            if isinstance(node[key], str):
-                try:
-                    parse_duration(node[key])
-                except DurationError as exc:
-                    err(raw, str(exc))
+    data = c.data
+    for name, specs in DURATION_SECTIONS.items():
+        section = data.get(name)
+        if section is None or _CLEAN_DURATIONS.get(name) is section:
+            continue
+        clean = True
+        for spec in specs:
+            for node, key, raw in duration_places(data, spec):
+                if isinstance(node[key], str):
+                    try:
+                        parse_duration(node[key])
+                    except DurationError as exc:
+                        err(raw, str(exc))
+                        clean = False
+        if clean:
+            _CLEAN_DURATIONS[name] = section
 
 
 def _check_order(node: dict, short: str, long: str, raw: tuple, err) -> None:

@@ -53,10 +53,10 @@ def duration_places(
             yield node, key, (*raw, key)
 
 
-# the duration fields by top-level section, in the order of DURATION_FIELDS
-_SECTION_SPECS: dict[str, tuple[tuple[str, ...], ...]] = {}
+# DURATION_FIELDS by top-level section (in their order)
+DURATION_SECTIONS: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _spec in DURATION_FIELDS:
-    _SECTION_SPECS[_spec[0]] = (*_SECTION_SPECS.get(_spec[0], ()), _spec)
+    DURATION_SECTIONS[_spec[0]] = (*DURATION_SECTIONS.get(_spec[0], ()), _spec)
 del _spec
 
 # per section, the last one normalized: (the section as written, normalized). A top-level section
@@ -68,7 +68,7 @@ _NORMALIZED: dict[str, tuple[Any, Any]] = {}
 def _normalize(data: dict) -> dict:
     """A copy of ``data`` with every duration field in whole seconds (invalid ones left as is)."""
     out = dict(data)
-    for name, specs in _SECTION_SPECS.items():
+    for name, specs in DURATION_SECTIONS.items():
         if name not in out:
             continue
         value = out[name]
