@@ -17,6 +17,10 @@ lines) are written to a temporary directory, then these processes run interleave
 and, for start-up, a file-to-file diff of the 235-line sample contract against a copy with one
 lifetime changed, beside ``python -c pass``.
 
+Every process runs in the temporary directory, outside any git repository: the figures do not
+depend on where the benchmark is started (inside a checkout a diff also finds the repository
+and reads its policy and ignore file, and ``python -c`` would import the checkout's package).
+
 Every process gets a byte-code cache (``PYTHONPYCACHEPREFIX`` in the temporary directory, filled
 by a first untimed run), as an installed package has; the environment's
 ``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile the workbench from source.
@@ -25,6 +29,10 @@ Times are the CPU time of the child (user + system, from ``wait4``), which a mac
 other work disturbs far less than the wall clock; the wall clock is printed beside it. Targets
 (issue 18): diff at 10k and 100k lines within 1.5x of the C parse of both files with the
 collector paused; the 235-line diff within 8x of ``python -c pass``.
+
+``--against DIR`` adds, in the same rounds, the diff of another source tree of the workbench
+(an exported commit: ``git archive main | tar -x -C DIR``), run by this interpreter with
+``PYTHONPATH=DIR``; this tree's diff then runs the same way, so the two differ only in code.
 
 ``--profile SIZE`` runs the diff of that size once more under cProfile, in this process, and
 prints where the time goes (cumulative, top 30) and the split by phase.
@@ -77,12 +85,24 @@ def _workbench() -> list[str]:
     return [sys.executable, "-c", "from workbench.cli import main; main()"]
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """``(cpu seconds, wall seconds, exit code)`` of one child process."""
+Command = list[str] | tuple[str, list[str]]  # argv, or (PYTHONPATH, argv)
+
+
+def run(cmd: Command, env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
+    """``(cpu seconds, wall seconds, exit code)`` of one child process (a command given as
+    ``(PYTHONPATH, argv)`` runs with that tree first on the path)."""
+    if isinstance(cmd, tuple):
+        path, cmd = cmd
+        env = {**env, "PYTHONPATH": path}
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL
+            cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -94,12 +114,12 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return usage.ru_utime + usage.ru_stime, wall, code
 
 
-def best(commands: dict[str, list[str]], env: dict[str, str], repeat: int) -> dict:
+def best(commands: dict[str, Command], env: dict[str, str], cwd: Path, repeat: int) -> dict:
     """Best of ``repeat`` for each command, the commands interleaved round by round."""
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, cmd in commands.items():
-            cpu, wall, _ = run(cmd, env)
+            cpu, wall, _ = run(cmd, env, cwd)
             results[name].append((cpu, wall))
     return {name: (min(c for c, _ in r), min(w for _, w in r)) for name, r in results.items()}
 
@@ -124,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", choices=sorted(SIZES), help="profile the diff of this size")
     ap.add_argument("--keep", type=Path, help="write the generated contracts here and keep them")
+    ap.add_argument(
+        "--against", type=Path, help="another source tree whose diff runs beside this one's"
+    )
     ap.add_argument(
         "--quick", action="store_true", help="a run of a few minutes: 1k and 10k lines, 3 runs"
     )
@@ -153,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             "python -c pass": [py, "-c", "pass"],
             "diff": [*wb, "diff", str(SAMPLE), str(sample_new)],
         }
-        run(small["diff"], env)  # fill the byte-code cache
-        times = best(small, env, args.repeat)
+        run(small["diff"], env, tmp)  # fill the byte-code cache
+        times = best(small, env, tmp, args.repeat)
         base = times["python -c pass"][0]
         ratio = times["diff"][0] / base
         ok &= ratio <= TARGET_START
@@ -170,14 +193,18 @@ def main(argv: list[str] | None = None) -> int:
             old, new = folder / f"old-{size}.yaml", folder / f"new-{size}.yaml"
             old.write_text(old_text, encoding="utf-8")
             new.write_text(new_text, encoding="utf-8")
-            commands = {
+            commands: dict[str, Command] = {
                 "paused": [py, "-c", C_PARSE, "paused", str(old), str(new)],
                 "on": [py, "-c", C_PARSE, "on", str(old), str(new)],
                 "load": [py, "-c", LOAD, str(old), str(new)],
                 "diff": [*wb, "diff", str(old), str(new)],
             }
+            if args.against:
+                cli = [py, "-c", "from workbench.cli import main; main()", "diff", str(old)]
+                commands["diff"] = (str(ROOT), [*cli, str(new)])
+                commands["against"] = (str(args.against.resolve()), [*cli, str(new)])
             repeat = args.repeat if endpoints < 5000 else max(2, args.repeat // 2)
-            times = best(commands, env, repeat)
+            times = best(commands, env, tmp, repeat)
             paused = times["paused"][0]
             print(
                 f"\n{size}: {old_text.count(chr(10)):,} and {new_text.count(chr(10)):,} lines "
@@ -187,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             print(row("C parse of both, collector on", *times["on"], paused))
             print(row("workbench located load of both", *times["load"], paused))
             print(row("workbench diff (whole process)", *times["diff"], paused))
+            if args.against:
+                print(row(f"the same diff of {args.against}", *times["against"], paused))
+                print(f"  this tree / {args.against}: "
+                      f"{times['diff'][0] / times['against'][0]:.2f}x")  # fmt: skip
             ratio = times["diff"][0] / paused
             print(f"  diff / C parse: {ratio:.2f}x with the collector paused, "
                   f"{times['diff'][0] / times['on'][0]:.2f}x with it on")  # fmt: skip

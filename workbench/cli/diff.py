@@ -18,6 +18,7 @@ from workbench.cli.loading import (
     shown_sides,
 )
 from workbench.cli.options import colored, parse_day, write_report
+from workbench.contract.collector import collector_paused
 from workbench.report import FORMATS, RenderOptions, exit_code, render
 
 if TYPE_CHECKING:
@@ -56,6 +57,29 @@ def run(
     color: str,
 ) -> NoReturn:
     """The diff of ``specs`` written as ``fmt``; exits with the report's code."""
+    # Everything the command loads lives until it ends and makes no cycles to speak of: with
+    # the collector on, each collection after a load or the engine rescans both contracts
+    # (a fifth of a second at 100,000 lines). The command's objects are gone (its frame has
+    # returned) when the collector comes back on.
+    with collector_paused():
+        code = _diff(specs, repo_dir, kind, base_ref, fmt, output, fail_on, ignore_file,
+                     no_ignore, today, color)  # fmt: skip
+    sys.exit(code)
+
+
+def _diff(
+    specs: tuple[str, ...],
+    repo_dir: Path,
+    kind: str,
+    base_ref: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    ignore_file: Path | None,
+    no_ignore: bool,
+    today: str | None,
+    color: str,
+) -> int:
     problem = usage_problem(specs, base_ref)
     if problem is not None:
         import click
@@ -83,7 +107,7 @@ def run(
         **shown_sides(old, new, old_rel, new_rel),
     )
     write_report(lambda f: render(report, f, options), fmt, output, options.color)
-    sys.exit(exit_code(report, options))
+    return exit_code(report, options)
 
 
 def _command() -> click.Command:

@@ -20,13 +20,11 @@ settings, artefacts) goes through it. A file whose name ends in ``.json`` is par
 
 from __future__ import annotations
 
-import gc
 import operator
 import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from itertools import accumulate, repeat
 from typing import Any
 
@@ -44,6 +42,7 @@ from yaml.events import (
 )
 from yaml.resolver import Resolver
 
+from workbench.contract.collector import collector_paused
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.files import (  # re-exported: the readers of files without a parser
     MAX_BYTES,
@@ -986,23 +985,6 @@ def load_yaml(text: str, filename: str) -> LocatedDocument:
         raise ContractError([Problem(filename, 1, 1, _too_big(len(text), MAX_BYTES))])
     with collector_paused():
         return _load_yaml(text, filename)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building or checking loaded data.
-
-    Loading creates hundreds of thousands of small acyclic objects; the collector would rescan
-    the growing heap again and again (3-4x the parse time on large contracts). Nested pauses
-    (and pauses in other threads) leave it as they found it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_yaml(text: str, filename: str) -> LocatedDocument:

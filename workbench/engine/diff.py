@@ -19,7 +19,7 @@ from typing import Any
 from workbench.contract.loc import Loc
 from workbench.contract.model import Contract
 from workbench.contract.paths import join
-from workbench.engine.members import Members, indexed, members, pair_renames
+from workbench.engine.members import Members, indexed, members, pair_renames, pair_renames_by
 from workbench.engine.model import Change
 from workbench.engine.schemadiff import SchemaDiffer
 
@@ -28,7 +28,13 @@ Raw = tuple
 
 def diff_contracts(old: Contract, new: Contract) -> list[Change]:
     """Every semantic difference between two loaded contracts, in document order."""
-    return _Differ(old, new).run()
+    differ = _Differ(old, new)
+    try:
+        return differ.run()
+    finally:
+        # the schema differ calls back into this one (a cycle): undone here, the two and what
+        # they hold go as soon as the caller lets go, without waiting for the collector
+        differ.schemas = None  # type: ignore[assignment]
 
 
 def _dict(value: Any) -> dict:
@@ -520,7 +526,9 @@ class _Differ:
             ep = _dict(ep)
             return [str(ep.get("method", "")).upper(), ep.get("path")]
 
-        renamed = pair_renames(removed, added, lambda a, b: route(o[a]) == route(n[b]))
+        renamed = pair_renames_by(
+            removed, added, lambda a: (*route(o[a]),), lambda b: (*route(n[b]),)
+        )
         for eid in removed:
             if eid not in renamed:
                 self.removed(

@@ -119,6 +119,16 @@ class _Side:
         comps = (contract.norm.get("components") or {}).get("schemas") or {}
         self.components: dict[str, Any] = comps if isinstance(comps, dict) else {}
         self._ref_sites: list[tuple[Raw, str]] | None = None
+        self._marks: set[str] = set()
+
+    def marks(self) -> frozenset[str]:
+        """What the walk of :meth:`ref_sites` saw besides references to shared schemas:
+        ``"inner"`` if some ``$ref`` anywhere points elsewhere in the document (``#/...``),
+        ``"nullable"`` if some mapping anywhere has a ``nullable`` key. The walk visits every
+        mapping of the data, so an absent mark means none exists (durations, all that ``norm``
+        changes, are neither keys nor references)."""
+        self.ref_sites()
+        return frozenset(self._marks)
 
     def ref_sites(self) -> list[tuple[Raw, str]]:
         """``(raw path of the mapping holding $ref, component name)`` for every reference.
@@ -130,23 +140,43 @@ class _Side:
         """
         if self._ref_sites is None:
             sites: list[tuple[Raw, str]] = []
-            _walk_refs(self.contract.data, (), sites)
+            _walk_refs(self.contract.data, (), sites, self._marks)
             self._ref_sites = sites
         return self._ref_sites
 
 
-def _walk_refs(node: Any, raw: Raw, out: list[tuple[Raw, str]]) -> None:
+def _walk_refs(node: Any, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    """Append ``(raw path, component name)`` for every mapping under ``node`` (at ``raw``)
+    whose ``$ref`` names a shared schema, in document order, and note in ``marks`` what else
+    the walk saw (see :meth:`_Side.marks`)."""
     if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and (name := _ref_name(ref)) is not None:
-            out.append((raw, name))
-        for key, value in node.items():
-            if isinstance(value, dict | list):
-                _walk_refs(value, (*raw, key), out)
+        _refs_in_map(node, raw, out, marks)
     elif isinstance(node, list):
-        for i, value in enumerate(node):
-            if isinstance(value, dict | list):
-                _walk_refs(value, (*raw, i), out)
+        _refs_in_list(node, raw, out, marks)
+
+
+def _refs_in_map(node: dict, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    ref = node.get("$ref")
+    if ref is not None and isinstance(ref, str):
+        if (name := _ref_name(ref)) is not None:
+            out.append((raw, name))
+        elif ref.startswith("#/"):
+            marks.add("inner")
+    if "nullable" in node:
+        marks.add("nullable")
+    for key, value in node.items():  # one call per collection: scalars are never visited
+        if isinstance(value, dict):
+            _refs_in_map(value, (*raw, key), out, marks)
+        elif isinstance(value, list):
+            _refs_in_list(value, (*raw, key), out, marks)
+
+
+def _refs_in_list(node: list, raw: Raw, out: list[tuple[Raw, str]], marks: set[str]) -> None:
+    for i, value in enumerate(node):
+        if isinstance(value, dict):
+            _refs_in_map(value, (*raw, i), out, marks)
+        elif isinstance(value, list):
+            _refs_in_list(value, (*raw, i), out, marks)
 
 
 Emit = Callable[..., None]
@@ -384,7 +414,13 @@ class SchemaDiffer:
         from workbench.engine.schemajudge import SideDocs
 
         if self._docs is None:
-            self._docs = (SideDocs(self.old.contract), SideDocs(self.new.contract))
+            # when the shared schemas differ, both sides are walked anyway (changed and unused
+            # components): what the walk saw spares the documents two more passes each
+            walked = self.any_dirty
+            self._docs = (
+                SideDocs(self.old.contract, self.old.marks() if walked else None),
+                SideDocs(self.new.contract, self.new.marks() if walked else None),
+            )
         pending: list[Pending] = []
         self._pending = pending
         self.emit = self._collect

@@ -119,8 +119,11 @@ class Pending:
 class SideDocs:
     """One contract's documents, one per dialect in use (references resolve in the contract)."""
 
-    def __init__(self, contract: Contract):
+    def __init__(self, contract: Contract, marks: frozenset[str] | None = None):
         self.contract = contract
+        # what a walk of the whole contract found (see ``schemadiff._walk_refs``): without
+        # ``"inner"`` no reference needs respelling, without ``"nullable"`` nothing converting
+        self._marks = marks
         settings = contract.norm.get("json_schema")
         settings = settings if isinstance(settings, dict) else {}
         self.default = dialect_name(settings.get("dialect")) or DEFAULT_DIALECT
@@ -155,8 +158,14 @@ class SideDocs:
             d = kept.get(name)
             if d is None:
                 # nullable (OpenAPI 3.0) is honoured for every schema of a contract
-                root = absolute_refs(self.contract.norm)
-                d = kept.setdefault(name, Doc(root, dialect(name, nullable=True), standalone=False))
+                marks = self._marks
+                norm = self.contract.norm
+                root = norm if marks is not None and "inner" not in marks else absolute_refs(norm)
+                plain = marks is not None and "nullable" not in marks
+                d = kept.setdefault(
+                    name,
+                    Doc(root, dialect(name, nullable=True), standalone=False, no_nullable=plain),
+                )
             self._docs[name] = d
         return d
 

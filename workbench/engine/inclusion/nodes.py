@@ -32,8 +32,13 @@ class Undecided(Exception):
 class Doc:
     """One JSON document holding schemas (a standalone schema or a whole contract)."""
 
-    def __init__(self, root: Any, dialect: Dialect, *, standalone: bool = True):
-        self.root = apply_nullable(root) if dialect.nullable else root
+    def __init__(
+        self, root: Any, dialect: Dialect, *, standalone: bool = True, no_nullable: bool = False
+    ):
+        # ``no_nullable``: the caller knows no mapping of ``root`` has a ``nullable`` key, so
+        # there is nothing to convert (and no need to search the whole document again)
+        convert = dialect.nullable and not no_nullable
+        self.root = apply_nullable(root) if convert else root
         self.dialect = dialect
         self.standalone = standalone
         self._validators: dict[tuple, Any] = {}

@@ -34,6 +34,7 @@ from workbench.tui.screens.help import scroll_pager
 from workbench.tui.widgets.footer import Footer
 from workbench.tui.widgets.lists import Cell, ListRow, ListTable, cell
 from workbench.tui.widgets.pane import Pane
+from workbench.tui.widgets.textblock import TextBlock
 
 # (mark, list role, text style): the roles' colours come from the theme (see lists.py)
 STEP_MARKS: dict[str, tuple[str, str, str]] = {
@@ -345,14 +346,14 @@ class ChecklistScreen(JobHost, Screen[None]):
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="checklist-title")
+        yield TextBlock(id="checklist-title")
         with Horizontal(id="checklist-body"):
             yield Pane(1, "Steps", StepsTable(id="steps"), id="steps-pane")
             yield Pane(
                 2,
                 "Items",
                 ItemsTable(id="items"),
-                Static(id="item-detail"),
+                TextBlock(id="item-detail"),
                 id="items-pane",
             )
         yield Footer()

@@ -19,6 +19,7 @@ from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit
 from workbench.tui.widgets.footer import Footer
+from workbench.tui.widgets.textblock import TextBlock
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +72,7 @@ class CommitDialog(JobHost, ModalScreen[str | None]):
             yield TextArea(self.plan.message, id="commit-message", soft_wrap=True)
             with VerticalScroll(id="commit-output") as output:
                 output.border_title = Content("git refused the commit")
-                yield Static(id="commit-output-text")
+                yield TextBlock(id="commit-output-text")
             yield Label("ctrl+s commits (the repository's hooks run) · esc cancels", classes="hint")
         yield Footer()
 

@@ -43,6 +43,7 @@ from workbench.tui.safe import clean_inline, lit
 from workbench.tui.widgets.footer import Footer
 from workbench.tui.widgets.lists import Cell, FindingsTable, ListRow, ListTable, cell
 from workbench.tui.widgets.pane import Pane
+from workbench.tui.widgets.textblock import TextBlock
 
 MARK = "●"
 FULL_HIGHLIGHT_LINES = 2_000  # above this, only the lines around the view are highlighted
@@ -313,26 +314,26 @@ class EditorScreen(JobHost, Screen[bool]):
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="editor-title")
+        yield TextBlock(id="editor-title")
         with Horizontal(id="editor-body"):
             area = MarkedTextArea.code_editor(
                 "", language=self.language, theme="css", id="buffer", read_only=True
             )
             yield Pane(1, "Draft", area, id="buffer-pane")
             with Vertical(id="editor-side"):
-                yield Static(id="verdict")
+                yield TextBlock(id="verdict")
                 yield Pane(
                     2,
                     "Problems",
                     ProblemsTable(id="problems"),
-                    Static(id="problem-detail"),
+                    TextBlock(id="problem-detail"),
                     id="editor-problems-pane",
                 )
                 yield Pane(
                     3,
                     "Findings",
                     FindingsTable(id="editor-findings"),
-                    Static(id="editor-finding-detail"),
+                    TextBlock(id="editor-finding-detail"),
                     id="editor-findings-pane",
                 )
         yield Footer()

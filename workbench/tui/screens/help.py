@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from workbench.tui import commands
 from workbench.tui.widgets.diff_view import SECURITY_MARK, SEVERITY_MARKS
+from workbench.tui.widgets.textblock import TextBlock
 
 # the marks as they are drawn (the diff gutter, the lists) in the theme's colours: each is its
 # own symbol, so no theme (workbench-mono has no hue) needs the colour to tell them apart
@@ -88,7 +89,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-search",
                 compact=True,
             )
-            yield Static(self._content(), id="help-text")
+            yield TextBlock(self._content(), id="help-text")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

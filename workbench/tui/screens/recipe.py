@@ -28,6 +28,7 @@ from workbench.amendment import recipes as core
 from workbench.tui import commands
 from workbench.tui.jobs import JobHost
 from workbench.tui.safe import clean_inline, clean_lines, lit
+from workbench.tui.widgets.textblock import TextBlock
 
 DIFF_STYLES = {"+": "$text-success", "-": "$text-error", "@": "$text-accent"}
 
@@ -107,7 +108,7 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
                 id="recipes",
             )
             yield VerticalScroll(id="form")
-            yield VerticalScroll(Static(id="diff"), Static(id="verdict"), id="review")
+            yield VerticalScroll(TextBlock(id="diff"), TextBlock(id="verdict"), id="review")
             yield Label("", id="recipe-error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Preview", id="preview", variant="primary")
