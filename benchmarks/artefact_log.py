@@ -1,7 +1,7 @@
 """Benchmark: ``workbench log`` over a long history of a large OpenAPI description.
 
     python benchmarks/artefact_log.py [--revisions 300] [--operations 1500] [--runs 3]
-                                      [--keep DIR] [--quick]
+                                      [--keep DIR] [--quick] [--compare SRC]
 
 Generates (with one ``git fast-import`` process) a repository whose ``api/openapi.json`` (the
 description of ``benchmarks/artefacts.py``, about 2 MB) has ``--revisions`` revisions, each a
@@ -17,7 +17,10 @@ Targets (issue: real authentication artefacts): cold under 30 s, warm under 1 s.
 table (command, figure, baseline, ratio, target, met) with the wall time and the CPU time of
 each process (the machine may be shared: the load average is printed beside), and the cold
 time per revision. ``--quick`` (60 revisions) also extrapolates the cold time to 300 revisions
-(said as such). Nothing is written outside a temporary directory (``--keep`` keeps it).
+(said as such). ``--compare SRC`` also times, side by side in each run (order alternating), the
+cold log of another source tree of the workbench (``git archive main | tar -x -C SRC``) run by
+the same interpreter, checks that its output is byte for byte the same, and prints the ratio.
+Nothing is written outside a temporary directory (``--keep`` keeps it).
 """
 
 from __future__ import annotations
@@ -112,6 +115,11 @@ print(len(revs))
 """
 
 
+RUN_SOURCE = (
+    "import sys; from workbench.cli import main; sys.argv[0] = 'workbench'; sys.exit(main())"
+)
+
+
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system of the process and its children) and output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -140,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--quick", action="store_true", help="60 revisions, one run")
+    ap.add_argument("--compare", type=Path, help="another source tree, timed cold beside")
     args = ap.parse_args(argv)
     if args.quick:
         args.revisions, args.runs = 60, 1
@@ -155,12 +164,12 @@ def main(argv: list[str] | None = None) -> int:
 
     exe = shutil.which("workbench") or sys.exit("the workbench command is not installed")
     workbench = [exe, "log", PATH, "--format", "json"]
-    keys = ("git", "floor", "cold", "warm")
+    keys = ("git", "floor", "cold", "warm", "other")
     wall: dict[str, list[float]] = {k: [] for k in keys}
     cpu: dict[str, list[float]] = {k: [] for k in keys}
     loads = [load_average()]
     revisions = 0
-    for _ in range(args.runs):
+    for run in range(args.runs):
         cache = work / "cache"
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
@@ -172,18 +181,32 @@ def main(argv: list[str] | None = None) -> int:
         w, c, _ = timed([sys.executable, "-c", FLOOR, str(repo), PATH], repo)
         wall["floor"].append(w)
         cpu["floor"].append(c)
-        w, c, out = timed(workbench, repo, env)
-        assert len(json.loads(out)) == revisions, "the log does not list every revision"
-        wall["cold"].append(w)
-        cpu["cold"].append(c)
+        other = None
+        if args.compare is not None:  # the same command from another source tree, cold
+            other_cache = work / "cache-other"
+            shutil.rmtree(other_cache, ignore_errors=True)
+            other_env = {**env, "XDG_CACHE_HOME": str(other_cache), "PYTHONPATH": str(args.compare)}
+            other = [sys.executable, "-c", RUN_SOURCE, "log", PATH, "--format", "json"]
+        for side in ("other", "cold") if run % 2 else ("cold", "other"):
+            if side == "other" and other is not None:
+                w, c, theirs = timed(other, repo, other_env)
+                wall["other"].append(w)
+                cpu["other"].append(c)
+            elif side == "cold":
+                w, c, out = timed(workbench, repo, env)
+                assert len(json.loads(out)) == revisions, "the log does not list every revision"
+                wall["cold"].append(w)
+                cpu["cold"].append(c)
+        if other is not None:
+            assert theirs == out, "the compared source tree prints another log"
         w, c, out = timed(workbench, repo, env)
         assert len(json.loads(out)) == revisions
         wall["warm"].append(w)
         cpu["warm"].append(c)
         loads.append(load_average())
 
-    med = {k: statistics.median(v) for k, v in wall.items()}
-    mcpu = {k: statistics.median(v) for k, v in cpu.items()}
+    med = {k: statistics.median(v) for k, v in wall.items() if v}
+    mcpu = {k: statistics.median(v) for k, v in cpu.items() if v}
     print(f"load average (1, 5, 15 min): before {loads[0]}; after each run {'; '.join(loads[1:])}")
     print(f"{revisions} revisions listed; medians of {args.runs} run(s); CPU = user + system\n")
     labels = {
@@ -191,8 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         "floor": "read every revision (cat-file + json.loads)",
         "cold": "workbench log -f json, cold (empty cache)",
         "warm": "workbench log -f json, warm",
+        "other": f"the same, cold, from {args.compare}",
     }
     for key, label in labels.items():
+        if key not in med:
+            continue
         print(f"{label:<46}{med[key]:>9.3f} s wall{mcpu[key]:>9.3f} s CPU")
     cold_ok, warm_ok = med["cold"] < COLD_TARGET, med["warm"] < WARM_TARGET
     per_rev = med["cold"] / max(revisions, 1)
@@ -224,6 +250,18 @@ def main(argv: list[str] | None = None) -> int:
             "met" if warm_ok else "MISSED",
         ),
     ]
+    if "other" in med:  # this tree against the other, paired in each run
+        for kind, figures in (("wall", med), ("CPU", mcpu)):
+            table.append(
+                (
+                    f"log cold vs --compare ({kind})",
+                    f"{figures['cold']:.1f} s",
+                    f"{figures['other']:.1f} s",
+                    f"{figures['cold'] / max(figures['other'], 1e-9):.2f}x",
+                    "-",
+                    "same output",
+                )
+            )
     if args.revisions < 300:  # a smaller history (--quick): what 300 revisions would take
         # start-up and listing (what a warm run does) once, then the cold cost of a revision
         for kind, figures in (("wall", med), ("CPU", mcpu)):

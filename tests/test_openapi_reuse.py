@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from workbench.contract import ContractError
-from workbench.sources import load_artefact_text, openapi
+from workbench.sources import base, load_artefact_text, openapi
 
 BASE: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -200,17 +200,22 @@ def _same_reading(again: Any, fresh: Any) -> None:
 
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
 @pytest.mark.parametrize("indent", [2, None], ids=["indented", "one line"])
+@pytest.mark.parametrize("as_edit", [False, True], ids=["parsed whole", "parsed as an edit"])
 def test_a_reading_after_another_is_a_fresh_reading(
-    edit: Callable[[dict], None], indent: int | None
+    edit: Callable[[dict], None], indent: int | None, as_edit: bool, monkeypatch
 ) -> None:
+    # parsed as an edit of the text before (sources.jsonedit): the parts the texts share are
+    # the same objects, and the reader reuses their units by identity
+    monkeypatch.setattr(base, "EDIT_FROM", 0 if as_edit else 1 << 60)
     changed = copy.deepcopy(BASE)
     edit(changed)
+    base.forget_json()
     openapi.forget()
     fresh = _read(changed, indent)
     openapi.forget()
     assert not isinstance(_read(BASE), list)  # the last reading: every unit kept
     _same_reading(_read(changed, indent), fresh)
-    _same_reading(_read(BASE), (openapi.forget(), _read(BASE))[1])  # and back
+    _same_reading(_read(BASE), (openapi.forget(), base.forget_json(), _read(BASE))[2])  # back
 
 
 def test_unchanged_units_are_reused_and_changed_ones_converted() -> None:

@@ -207,11 +207,9 @@ def test_stronger_key_minimum_is_a_key_rotation():
 
 @pytest.mark.parametrize("rule", ["regression.rotation-overlap"])
 def test_regression_rules_can_be_disabled(rule):
-    import dataclasses
-
     from workbench.security.policy import DEFAULT_POLICY
 
     old, new = _removal(None)
-    policy = dataclasses.replace(DEFAULT_POLICY, disabled_rules=frozenset({rule}))
+    policy = DEFAULT_POLICY.replace(disabled_rules=frozenset({rule}))
     assert by_rule(review_amendment(old, new, None, policy), rule) == []
     assert by_rule(review_amendment(old, new), rule)

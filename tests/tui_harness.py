@@ -156,18 +156,6 @@ def _queued(app: WorkbenchApp) -> bool:
     )
 
 
-def _layout_pending(app: WorkbenchApp) -> bool:
-    """Whether the screen shown has a layout still to do: a widget whose size may have changed
-    (a Static given more lines) not yet laid out, so its new text would be drawn cut to the
-    old size. Asked after a refresh; the layout is done by the screen's next refresh."""
-    screen = app.screen
-    return bool(
-        screen._layout_required
-        or screen._scroll_required
-        or any(node._layout_required for node in screen.walk_children())
-    )
-
-
 async def _drained(pilot) -> None:
     """Until the app's queues are empty (a refresh is left to the screen's timer)."""
     app = pilot.app
@@ -183,9 +171,8 @@ async def _drained(pilot) -> None:
 async def handled(pilot) -> None:
     """Until the app has handled every message queued, and what handling them queued: a marker
     through every queue of the screen (Pilot's own wait) until nothing is left to do, then one
-    refresh of the screen (which may queue more, or leave a layout to do: then again);
-    animations finished. Private parts of Textual 8 are used here (the refresh, the queues'
-    callbacks, the layout flags), in this one place."""
+    refresh of the screen (which may queue more: then again); animations finished. Private
+    parts of Textual 8 are used here (the refresh, the queues' callbacks), in this one place."""
     app = pilot.app
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -194,7 +181,7 @@ async def handled(pilot) -> None:
             await app.animator.wait_until_complete()
             app.screen._on_timer_update()  # the refresh the screen's timer makes each frame
             await pilot._wait_for_screen(TIMEOUT)
-            if not _queued(app) and not _layout_pending(app):
+            if not _queued(app):
                 return
         if time.monotonic() > deadline:
             raise AssertionError("the app never stopped handling messages")

@@ -16,22 +16,42 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from workbench.contract.record import Frozen
 from workbench.report import FORMATS
 from workbench.sources.kinds import CHOICES as KIND_CHOICES
 
 
-class Option(NamedTuple):
+class Option(Frozen):
     """One option as click declares it: ``kind`` is ``flag``, ``text``, ``choice`` or ``path``
-    (``click.Path``: no existence check; ``dir_okay`` as declared)."""
+    (``click.Path``: no existence check; ``dir_okay`` as declared). A record, not a
+    ``NamedTuple`` (whose class is built by ``eval`` at import)."""
 
+    __slots__ = ("choices", "default", "dest", "dir_okay", "kind", "names")
     dest: str
     names: tuple[str, ...]
     kind: str
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    dir_okay: bool = True
+    default: Any
+    choices: tuple[str, ...]
+    dir_okay: bool
+
+    def __init__(
+        self,
+        dest: str,
+        names: tuple[str, ...],
+        kind: str,
+        default: Any = None,
+        choices: tuple[str, ...] = (),
+        dir_okay: bool = True,
+    ):
+        put = object.__setattr__
+        put(self, "dest", dest)
+        put(self, "names", names)
+        put(self, "kind", kind)
+        put(self, "default", default)
+        put(self, "choices", choices)
+        put(self, "dir_okay", dir_okay)
 
 
 COLORS = ("auto", "always", "never")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -103,20 +102,36 @@ def _normalize_at(node: dict | list, spec: tuple[str, ...]) -> None:
             _normalize_at(copy_list, rest)
 
 
-@dataclass(eq=False)
 class Contract:
     """One authentication contract as loaded from one file (or one git blob).
 
     ``data`` is exactly what the YAML says; ``norm`` is the same with durations normalized to
     seconds, which is what rules compare. ``locs``/``key_locs`` map raw paths (tuples of keys and
-    list indices) to source positions.
+    list indices) to source positions. Contracts compare by identity.
     """
 
     source: str
     text: str
     data: dict[str, Any]
-    locs: dict[tuple, Loc] = field(repr=False)
-    key_locs: dict[tuple, Loc] = field(repr=False)
+    locs: dict[tuple, Loc]
+    key_locs: dict[tuple, Loc]
+
+    def __init__(
+        self,
+        source: str,
+        text: str,
+        data: dict[str, Any],
+        locs: dict[tuple, Loc],
+        key_locs: dict[tuple, Loc],
+    ):
+        self.source = source
+        self.text = text
+        self.data = data
+        self.locs = locs
+        self.key_locs = key_locs
+
+    def __repr__(self) -> str:
+        return f"Contract(source={self.source!r}, text={self.text!r}, data={self.data!r})"
 
     @cached_property
     def norm(self) -> dict[str, Any]:

@@ -11,7 +11,6 @@ Fields left out of equality (and hashing) are named in ``_uncompared``, out of `
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, ClassVar
 
 
@@ -28,7 +27,7 @@ class Record:
         inherited = cls.__mro__[1]._fields if issubclass(cls.__mro__[1], Record) else ()
         new = tuple(
             name
-            for name, kind in inspect.get_annotations(cls).items()
+            for name, kind in _own_annotations(cls).items()
             if not str(kind).startswith("ClassVar") and name not in inherited
         )  # a field declared again (another default) keeps its place, as in a dataclass
         if set(new) != set(cls.__dict__.get("__slots__", ())):
@@ -54,6 +53,20 @@ class Record:
         skip = self._unshown
         fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields if n not in skip)
         return f"{self.__class__.__qualname__}({fields})"
+
+
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The class's own annotations. Read from its ``__dict__`` where the interpreter keeps them
+    there (as ``inspect.get_annotations`` does: importing ``inspect`` costs a command ``ast``,
+    ``dis`` and ``tokenize``); ``inspect`` answers on an interpreter that evaluates them lazily."""
+    own = cls.__dict__.get("__annotations__")  # noqa: RUF063
+    if isinstance(own, dict):
+        return own
+    if not cls.__dict__.get("__slots__"):  # no field of its own (a subclass adding methods)
+        return {}
+    import inspect
+
+    return inspect.get_annotations(cls)
 
 
 class Frozen(Record):

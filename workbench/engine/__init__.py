@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.engine.model import (
@@ -151,7 +150,7 @@ def _apply_ignores(
 
 
 def _with(finding: Finding, **changes: Any) -> Finding:
-    return replace(finding, **changes)
+    return finding.replace(**changes)
 
 
 def verdict_for(

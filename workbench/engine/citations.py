@@ -15,6 +15,7 @@ reports and the TUI never mix styles.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _RFC = re.compile(r"RFC\s*(\d{3,5})(?:,?\s*(?:§|sections?|sec\.?)?\s*(\d+(?:\.\d+)*))?", re.I)
 # Other standards the rules cite, by where their canonical text lives.
@@ -57,6 +58,7 @@ def citation_url(citation: str) -> str | None:
     return min(found)[1] if found else None
 
 
+@cache  # the registries check every rule's citation at import; half of them are repeats
 def citation_problem(citation: str) -> str | None:
     """Why ``citation`` breaks the house style, or ``None`` when it follows it."""
     m = _OTHER_STYLE.search(citation)

@@ -3,10 +3,10 @@ the consumers an amendment touches."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
+from workbench.contract.digest import sha256_hex
 from workbench.contract.paths import is_within
 from workbench.contract.units import as_date
 from workbench.engine.impact import Impact
@@ -24,7 +24,7 @@ def canonical_json(value: Any) -> str:
 def finding_fingerprint(rule: str, path: str, old: Any, new: Any) -> str:
     """sha256 of rule id, contract path and the normalized old/new values; 16 hex chars."""
     text = "\x1f".join((rule, path, canonical_json(old), canonical_json(new)))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(text.encode("utf-8"))[:16]
 
 
 def change_set_fingerprint(fingerprints: list[str], content: list[str] | None = None) -> str:
@@ -37,7 +37,7 @@ def change_set_fingerprint(fingerprints: list[str], content: list[str] | None = 
     text = "\n".join(sorted(fingerprints))
     if content:
         text += "\n--\n" + "\n".join(sorted(content))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(text.encode("utf-8"))[:16]
 
 
 # Top-level fields outside the change set: the version is what the versioning step judges

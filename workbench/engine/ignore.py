@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,25 +39,62 @@ ENTRY_KEYS = ("fingerprint", "rule", "path", "contract", "reason", "expires")
 MIN_FINGERPRINT_PREFIX = 8
 
 
-@dataclass(slots=True)
-class IgnoreEntry:
+class IgnoreEntry(Record):
     """One accepted finding (or family of findings) and why it is accepted."""
 
+    # in field order: pickles list the slots in this order, as the dataclass did
+    __slots__ = (  # noqa: RUF023
+        "reason",
+        "fingerprint",
+        "rule",
+        "path",
+        "contract",
+        "expires",
+        "line",
+        "column",
+        "used",
+        "_rule_re",
+        "_path_re",
+    )
+    _unshown = frozenset({"_rule_re", "_path_re"})
     reason: str
-    fingerprint: str | None = None
-    rule: str | None = None
-    path: str | None = None
-    contract: str | None = None
-    expires: dt.date | None = None
-    line: int = 1
-    column: int = 1
-    used: int = 0
-    _rule_re: re.Pattern[str] | None = field(default=None, repr=False)
-    _path_re: re.Pattern[str] | None = field(default=None, repr=False)
+    fingerprint: str | None
+    rule: str | None
+    path: str | None
+    contract: str | None
+    expires: dt.date | None
+    line: int
+    column: int
+    used: int
+    _rule_re: re.Pattern[str] | None
+    _path_re: re.Pattern[str] | None
 
-    def __post_init__(self) -> None:
-        self._rule_re = _glob(self.rule) if self.rule is not None else None
-        self._path_re = _glob(self.path) if self.path is not None else None
+    def __init__(
+        self,
+        reason: str,
+        fingerprint: str | None = None,
+        rule: str | None = None,
+        path: str | None = None,
+        contract: str | None = None,
+        expires: dt.date | None = None,
+        line: int = 1,
+        column: int = 1,
+        used: int = 0,
+        _rule_re: re.Pattern[str] | None = None,
+        _path_re: re.Pattern[str] | None = None,
+    ):
+        self.reason = reason
+        self.fingerprint = fingerprint
+        self.rule = rule
+        self.path = path
+        self.contract = contract
+        self.expires = expires
+        self.line = line
+        self.column = column
+        self.used = used
+        # as the dataclass's __post_init__ did: the globs are compiled from rule and path
+        self._rule_re = _glob(rule) if rule is not None else None
+        self._path_re = _glob(path) if path is not None else None
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today

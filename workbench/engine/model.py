@@ -9,7 +9,6 @@ them without importing the rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.contract.loc import Loc, packed_state
@@ -87,28 +86,82 @@ class Change(Frozen):
 
 
 @packed_state
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Frozen):
     """A classified change: which rule matched, how bad it is, and for whom."""
 
+    __slots__ = (
+        "breaks",
+        "bump",
+        "consumers",
+        "fingerprint",
+        "ignored",
+        "message",
+        "new",
+        "new_loc",
+        "note",
+        "old",
+        "old_loc",
+        "path",
+        "rule",
+        "security",
+        "severity",
+        "witness",
+    )
     rule: str
     severity: Severity
     security: Security
     breaks: tuple[str, ...]
     path: str
     message: str
-    old: Any = None
-    new: Any = None
-    old_loc: Loc | None = None
-    new_loc: Loc | None = None
-    fingerprint: str = ""
-    note: str | None = None  # e.g. "planned removal: deprecated 2026-01-10, sunset 2026-04-10"
-    ignored: str | None = None  # reason from the ignore file, when silenced
-    bump: str = ""  # the SemVer bump this finding requires: major | minor | patch
-    consumers: tuple[str, ...] = ()  # listed consumers whose `uses` mention what changed
+    old: Any
+    new: Any
+    old_loc: Loc | None
+    new_loc: Loc | None
+    fingerprint: str
+    note: str | None  # e.g. "planned removal: deprecated 2026-01-10, sunset 2026-04-10"
+    ignored: str | None  # reason from the ignore file, when silenced
+    bump: str  # the SemVer bump this finding requires: major | minor | patch
+    consumers: tuple[str, ...]  # listed consumers whose `uses` mention what changed
     # schema findings: a JSON instance one side's schema accepts and the other rejects, checked
     # with the validator: {"instance": ..., "valid": "old"|"new", "invalid": "new"|"old"}
-    witness: dict[str, Any] | None = None
+    witness: dict[str, Any] | None
+
+    def __init__(
+        self,
+        rule: str,
+        severity: Severity,
+        security: Security,
+        breaks: tuple[str, ...],
+        path: str,
+        message: str,
+        old: Any = None,
+        new: Any = None,
+        old_loc: Loc | None = None,
+        new_loc: Loc | None = None,
+        fingerprint: str = "",
+        note: str | None = None,
+        ignored: str | None = None,
+        bump: str = "",
+        consumers: tuple[str, ...] = (),
+        witness: dict[str, Any] | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "rule", rule)
+        put(self, "severity", severity)
+        put(self, "security", security)
+        put(self, "breaks", breaks)
+        put(self, "path", path)
+        put(self, "message", message)
+        put(self, "old", old)
+        put(self, "new", new)
+        put(self, "old_loc", old_loc)
+        put(self, "new_loc", new_loc)
+        put(self, "fingerprint", fingerprint)
+        put(self, "note", note)
+        put(self, "ignored", ignored)
+        put(self, "bump", bump)
+        put(self, "consumers", consumers)
+        put(self, "witness", witness)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -258,15 +311,25 @@ class SecurityFinding(Record):
 
 
 @packed_state
-@dataclass(frozen=True, slots=True)
-class ContractSummary:
+class ContractSummary(Frozen):
     """Which contract a side of a comparison is: its source (file or REV:PATH), id and version."""
 
+    __slots__ = ("contract", "kind", "source", "title", "version")
     source: str
     contract: str
     version: str
-    title: str = ""
-    kind: str = "contract"  # or the artefact kind it was read from (oidc-discovery, openapi...)
+    title: str
+    kind: str  # "contract", or the artefact kind it was read from (oidc-discovery, openapi...)
+
+    def __init__(
+        self, source: str, contract: str, version: str, title: str = "", kind: str = "contract"
+    ):
+        put = object.__setattr__
+        put(self, "source", source)
+        put(self, "contract", contract)
+        put(self, "version", version)
+        put(self, "title", title)
+        put(self, "kind", kind)
 
     @property
     def shown_version(self) -> str:
@@ -340,20 +403,37 @@ class Verdict(Frozen):
         }
 
 
-@dataclass(slots=True)
-class DiffReport:
+class DiffReport(Record):
     """Everything known about one amendment (old -> new): one report read by every face.
 
     ``security_findings`` holds the security review's results once
     ``workbench.review.build_report`` has run; the engine alone leaves it empty.
     """
 
+    # in field order: pickles list the slots in this order, as the dataclass did
+    __slots__ = ("old", "new", "findings", "verdict", "ignored", "security_findings")  # noqa: RUF023
     old: ContractSummary | None
     new: ContractSummary | None
     findings: list[Finding]
     verdict: Verdict
-    ignored: list[Finding] = field(default_factory=list)
-    security_findings: list[SecurityFinding] = field(default_factory=list)
+    ignored: list[Finding]
+    security_findings: list[SecurityFinding]
+
+    def __init__(
+        self,
+        old: ContractSummary | None,
+        new: ContractSummary | None,
+        findings: list[Finding],
+        verdict: Verdict,
+        ignored: list[Finding] | None = None,
+        security_findings: list[SecurityFinding] | None = None,
+    ):
+        self.old = old
+        self.new = new
+        self.findings = findings
+        self.verdict = verdict
+        self.ignored = [] if ignored is None else ignored
+        self.security_findings = [] if security_findings is None else security_findings
 
     def to_dict(self) -> dict[str, Any]:
         return {

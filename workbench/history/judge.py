@@ -20,7 +20,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from workbench.config import Config
@@ -727,7 +727,7 @@ def _side(entry: tuple) -> ParentRef | None:
 def _relabel(report: DiffReport, old_label: str | None, new_label: str | None) -> DiffReport:
     """A shallow copy of a cached report whose sides name the revisions compared (an
     artefact's id is its path: the same contents may have been judged under another name)."""
-    return replace(report, old=_named(report.old, old_label), new=_named(report.new, new_label))
+    return report.replace(old=_named(report.old, old_label), new=_named(report.new, new_label))
 
 
 def _relabel_row(row: Row, old_label: str | None, new_label: str | None) -> Row:
@@ -748,10 +748,10 @@ def _named(side: ContractSummary | None, label: str | None) -> ContractSummary |
     if side is None or not label:
         return side
     if side.kind == "contract":
-        return replace(side, source=label)
+        return side.replace(source=label)
     from workbench.sources.loading import artefact_id
 
-    return replace(side, source=label, contract=artefact_id(label.partition(":")[2] or label))
+    return side.replace(source=label, contract=artefact_id(label.partition(":")[2] or label))
 
 
 def problem_line(exc: ContractError | HistoryError) -> str:

@@ -9,7 +9,6 @@ the full report, so every format gates on exactly the same findings (:func:`revi
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from workbench.engine.model import DiffReport, SecurityFinding
@@ -37,7 +36,7 @@ ReviewRenderer = Callable[[DiffReport, Policy, RenderOptions], str]
 def review_view(report: DiffReport) -> DiffReport:
     """The report with only its security findings: what ``workbench review`` renders and gates
     on (compatibility findings belong to ``workbench diff``)."""
-    return dataclasses.replace(report, findings=[], ignored=[])
+    return report.replace(findings=[], ignored=[])
 
 
 def review_options(fail_on: str, **kwargs) -> RenderOptions:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,12 +79,25 @@ def lifetime_of(token: dict) -> int | None:
     return None
 
 
-@dataclass
 class StateContext:
-    """One contract under review, with the policy in force."""
+    """One contract under review, with the policy in force (equal when both are)."""
 
     contract: Contract
     policy: Policy
+
+    def __init__(self, contract: Contract, policy: Policy):
+        self.contract = contract
+        self.policy = policy
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.contract, self.policy) == (other.contract, other.policy)  # type: ignore[attr-defined]
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StateContext(contract={self.contract!r}, policy={self.policy!r})"
 
     @property
     def data(self) -> dict[str, Any]:

@@ -7,11 +7,10 @@ The finding itself, :class:`SecurityFinding`, lives beside the engine's ``Findin
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workbench.contract.digest import sha256_hex
 from workbench.contract.record import Frozen
 from workbench.contract.units import format_duration
 from workbench.engine.citations import citation_url
@@ -192,24 +191,69 @@ DEFAULT_SESSION_LIMITS: dict[str, SessionLimit] = {
 DEFAULT_MAX_LIFETIME: dict[str, int] = {"authorization_code": 600}
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(Frozen):
     """The thresholds in force. ``origins`` tells where a setting was overridden (file:line)."""
 
-    fail_on: str = "high"
-    disabled_rules: frozenset[str] = frozenset()
-    severity_overrides: dict[str, str] = field(default_factory=dict)
-    allowed_algorithms: tuple[str, ...] | None = None
-    required_assurance_level: str | None = None
-    max_lifetime: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_LIFETIME))
-    session_limits: dict[str, SessionLimit] = field(
-        default_factory=lambda: dict(DEFAULT_SESSION_LIMITS)
+    __slots__ = (
+        "allowed_algorithms",
+        "clock_skew",
+        "disabled_rules",
+        "fail_on",
+        "max_lifetime",
+        "min_ec_curve",
+        "min_rsa_bits",
+        "origins",
+        "required_assurance_level",
+        "session_limits",
+        "severity_overrides",
+        "source",
     )
-    min_rsa_bits: int = 2048
-    min_ec_curve: str = "P-256"
-    clock_skew: int = 60
-    source: str = "defaults"
-    origins: dict[str, str] = field(default_factory=dict)
+    fail_on: str
+    disabled_rules: frozenset[str]
+    severity_overrides: dict[str, str]
+    allowed_algorithms: tuple[str, ...] | None
+    required_assurance_level: str | None
+    max_lifetime: dict[str, int]
+    session_limits: dict[str, SessionLimit]
+    min_rsa_bits: int
+    min_ec_curve: str
+    clock_skew: int
+    source: str
+    origins: dict[str, str]
+
+    def __init__(
+        self,
+        fail_on: str = "high",
+        disabled_rules: frozenset[str] = frozenset(),
+        severity_overrides: dict[str, str] | None = None,
+        allowed_algorithms: tuple[str, ...] | None = None,
+        required_assurance_level: str | None = None,
+        max_lifetime: dict[str, int] | None = None,
+        session_limits: dict[str, SessionLimit] | None = None,
+        min_rsa_bits: int = 2048,
+        min_ec_curve: str = "P-256",
+        clock_skew: int = 60,
+        source: str = "defaults",
+        origins: dict[str, str] | None = None,
+    ):
+        put = object.__setattr__
+        put(self, "fail_on", fail_on)
+        put(self, "disabled_rules", disabled_rules)
+        put(self, "severity_overrides", {} if severity_overrides is None else severity_overrides)
+        put(self, "allowed_algorithms", allowed_algorithms)
+        put(self, "required_assurance_level", required_assurance_level)
+        put(
+            self,
+            "max_lifetime",
+            dict(DEFAULT_MAX_LIFETIME) if max_lifetime is None else max_lifetime,
+        )
+        limits = dict(DEFAULT_SESSION_LIMITS) if session_limits is None else session_limits
+        put(self, "session_limits", limits)
+        put(self, "min_rsa_bits", min_rsa_bits)
+        put(self, "min_ec_curve", min_ec_curve)
+        put(self, "clock_skew", clock_skew)
+        put(self, "source", source)
+        put(self, "origins", {} if origins is None else origins)
 
     def enabled(self, rule_id: str) -> bool:
         return rule_id not in self.disabled_rules
@@ -252,7 +296,7 @@ DEFAULT_POLICY = Policy()
 def fingerprint(rule: str, contract_id: str, path: str, key: str = "") -> str:
     """16 hex digits identifying a finding independently of line numbers and run order."""
     text = "\x1f".join((rule, contract_id, path, key))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(text.encode("utf-8"))[:16]
 
 
 def sort_key(finding: SecurityFinding) -> tuple:

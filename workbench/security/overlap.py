@@ -18,8 +18,8 @@ the overlap is *unproven*, which the security review reports (medium) rather tha
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import weakref
+from _thread import _local  # threading.local itself, without importing threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -202,7 +202,7 @@ def removal_at(path: str, old: Contract, new: Contract) -> Removal | None:
     return None
 
 
-_last = threading.local()  # per thread: the pair of contracts asked last and its removals
+_last = _local()  # per thread: the pair of contracts asked last and its removals
 
 
 def removals(old: Contract, new: Contract) -> Iterator[Removal]:

@@ -21,7 +21,6 @@ a check off silently.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +232,7 @@ def parse_policy(section: Any, config: Config, prefix: tuple = ("security",)) ->
     if problems:
         problems.sort(key=lambda p: (p.line, p.column))
         raise ContractError(problems)
-    return replace(DEFAULT_POLICY, source=config.source, origins=origins, **kwargs)
+    return DEFAULT_POLICY.replace(source=config.source, origins=origins, **kwargs)
 
 
 def load_policy(repo_root: str | Path) -> Policy:
@@ -255,7 +254,7 @@ def load_policy_file(path: str | Path) -> Policy:
     name = str(path)
     text = read_source(path, name)
     if not text.strip():
-        return replace(DEFAULT_POLICY, source=name)
+        return DEFAULT_POLICY.replace(source=name)
     doc = load_yaml(text, name)
     data = doc.data
     if isinstance(data, dict) and "security" in data:

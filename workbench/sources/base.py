@@ -12,18 +12,19 @@ reports, caches) can show the secret.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import threading
+from _thread import _local  # threading.local itself, without importing threading
 from collections.abc import Iterator
 from typing import Any
 
+from workbench.contract.digest import sha256_hex
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.model import Contract
 from workbench.contract.record import Record
 from workbench.contract.textspan import common_prefix, common_suffix
 from workbench.contract.yamlsrc import Loc, LocatedDocument, load_yaml
+from workbench.sources.jsonedit import Index, reparse
 from workbench.sources.jsonloc import JsonLocator, LazyLocs, SourceLocs
 
 Path = tuple
@@ -55,6 +56,14 @@ def parse_document(text: str, name: str) -> LocatedDocument:
     """
     if not looks_like_json(text, name):
         return load_yaml(text, name)
+    last = getattr(_previous, "json", None)
+    if last is not None and len(text) >= EDIT_FROM and len(last[0]) >= EDIT_FROM:
+        edited = reparse(*last, text, _STRICT)
+        if edited is not None:
+            data, index = edited
+            _previous.json = (text, data, index)
+            locator = JsonLocator(text, index)
+            return LocatedDocument(data, LazyLocs(locator), LazyLocs(locator, keys=True))  # type: ignore[arg-type]
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
@@ -64,8 +73,22 @@ def parse_document(text: str, name: str) -> LocatedDocument:
         raise
     except RecursionError:
         raise ContractError([Problem(name, 1, 1, "JSON nesting is too deep")]) from None
-    locator = JsonLocator(text)
+    index = Index()
+    if len(text) >= EDIT_FROM:
+        _previous.json = (text, data, index)
+    locator = JsonLocator(text, index)
     return LocatedDocument(data, LazyLocs(locator), LazyLocs(locator, keys=True))  # type: ignore[arg-type]
+
+
+# A JSON text read after another (the next revision of a file, in a log) is read as an edit of
+# it when both are this long (see jsonedit): the parts they share are the same objects.
+EDIT_FROM = 64 << 10
+_previous = _local()  # (text, document, index) of the long JSON text read last
+
+
+def forget_json() -> None:
+    """Make this thread's next JSON text be parsed whole (tests compare both ways)."""
+    _previous.json = None
 
 
 class _DuplicateKey(ValueError):
@@ -77,6 +100,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     if len(result) != len(pairs):
         raise _DuplicateKey
     return result
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
 def _located_duplicate(text: str, name: str) -> None:
@@ -180,7 +206,7 @@ def digest(value: Any) -> str | None:
         return f"env:{env.group(1)}"
     if set(text) == {"*"}:
         return "masked"
-    return "sha256:" + hashlib.sha256(b"workbench-secret\x00" + text.encode()).hexdigest()[:16]
+    return "sha256:" + sha256_hex(b"workbench-secret\x00" + text.encode())[:16]
 
 
 def secret_values(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
@@ -255,7 +281,7 @@ def _maybe_secret(text: str) -> bool:
     return found
 
 
-_last_clean = threading.local()
+_last_clean = _local()
 _WINDOW_FROM = 64 << 10
 _MARGIN = 64  # longer than any stem or key, with the quote and the character before it
 _SEPARATORS = frozenset(" \t\r\n:\"'[")

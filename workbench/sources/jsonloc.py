@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import weakref
+from _thread import _local, allocate_lock  # threading's local and Lock, without threading
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 from workbench.contract.loc import Loc
 from workbench.contract.textspan import common_prefix
+from workbench.sources.jsonedit import LINE_STEP, Index, Members
 
 Path = tuple
 
@@ -41,6 +43,25 @@ class _Container:
         self.index = 0
         self.pending = False  # pos is at the value of the last member found, not yet skipped
         self.members: dict[Any, tuple[int, int]] = {}  # key -> (key offset or -1, value offset)
+
+    @classmethod
+    def known(cls, members: Members) -> _Container:
+        """A container whose members an index lists: scanned to its end already."""
+        box = cls.__new__(cls)
+        box.start = members.start
+        box.object = members.keys is not None
+        box.close = "}" if box.object else "]"
+        box.done = True
+        box.pos = members.end - 1
+        box.index = len(members.value_at)
+        box.pending = False
+        # (the texts indexed have no repeated keys: they were parsed before being indexed)
+        if members.keys is not None:
+            places = zip(members.key_at, members.value_at, strict=True)
+            box.members = dict(zip(members.keys, places, strict=True))
+        else:  # an array's items have no key
+            box.members = {i: (-1, at) for i, at in enumerate(members.value_at)}
+        return box
 
     def copy(self, shared: int) -> _Container | None:
         """What this scan found in the first ``shared`` characters (of this text, and of
@@ -67,7 +88,7 @@ class _Container:
         return box
 
 
-_last = threading.local()  # the locator of the text this thread read last
+_last = _local()  # the locator of the text this thread read last
 
 
 class JsonLocator:
@@ -80,13 +101,14 @@ class JsonLocator:
     members before an amendment are not scanned again.
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, index: Index | None = None):
         self.text = text
+        self.index = index  # containers whose members are known already (see jsonedit)
         self._containers: dict[Path, _Container] = {}
         self._starts: dict[Path, tuple[int, int] | None] = {
             (): (-1, _WS.match(text, 0).end())  # type: ignore[union-attr]
         }
-        self._lock = threading.Lock()  # a scan, or a copy of what was scanned, at a time
+        self._lock = allocate_lock()  # a scan, or a copy of what was scanned, at a time
         last = getattr(_last, "ref", None)
         self._before: weakref.ref[JsonLocator] | None = last
         self._shared = -1  # how many characters this text begins with that the last one does
@@ -94,6 +116,10 @@ class JsonLocator:
 
     def _container(self, path: Path, start: int) -> _Container:
         """A new container at ``start``, or the one the text read before scanned there."""
+        if self.index is not None:
+            known = self.index.containers.get(path)
+            if known is not None and known.start == start:
+                return _Container.known(known)
         before = self._before() if self._before is not None else None
         if before is not None:
             lent = before._containers.get(path)
@@ -110,7 +136,12 @@ class JsonLocator:
 
     def _line_col(self, offset: int) -> tuple[int, int]:
         text = self.text
-        return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return self._newlines(offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+    def _newlines(self, offset: int) -> int:
+        if self.index is not None:
+            return self.index.newlines(self.text, offset)
+        return self.text.count("\n", 0, offset)
 
     # --- walking ---------------------------------------------------------------------------
 
@@ -173,11 +204,20 @@ class JsonLocator:
             if found is None:
                 return None
             start = found[1]
-            end = self._skip(start)
+            if not path:  # the document: valid JSON ends with its value, then blanks
+                end = len(self.text.rstrip(" \t\n\r"))
+            else:
+                end = self.index.end(path) if self.index is not None else None
+            if end is None:
+                end = self._skip(start)
         except (ValueError, IndexError):
             return None
         line, col = self._line_col(start)
-        end_line = line + self.text.count("\n", start, max(start, end - 1))
+        last = max(start, end - 1)
+        if self.index is not None and last - start > LINE_STEP:
+            end_line = self._newlines(last) + 1
+        else:
+            end_line = line + self.text.count("\n", start, last)
         return Loc(line, col, end_line)
 
     def key(self, path: Path) -> Loc | None:
@@ -225,6 +265,75 @@ class LazyLocs(_Located):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+class Layered(Mapping):
+    """A table of contract paths (to artefact paths) written as a reader wrote it: entries written
+    directly, and the tables of units (a path item, a schema) each owning the paths under its
+    prefixes (two or three keys long), without copying every unit's entries into one table
+    again for each revision. Reads as the one table writing them in order would give (``merged``,
+    built when somebody iterates); the reader checks that no entry lies under another owner's
+    prefix, so a lookup by prefix finds what the merged table holds."""
+
+    __slots__ = ("_merged", "direct", "marks", "owners")
+
+    def __init__(self, direct: dict, owners: dict[Path, dict], marks: list[tuple[int, dict]]):
+        self.direct = direct  # written outside any unit
+        self.owners = owners  # a unit's prefix -> its table
+        self.marks = marks  # (how many direct entries came before it, a unit's table), in order
+        self._merged: dict | None = None
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        if self._merged is not None:
+            return self._merged.get(path, default)
+        found = self.direct.get(path)
+        if found is None and len(path) >= 2:
+            table = self.owners.get(path[:2])
+            if table is None and len(path) >= 3:
+                table = self.owners.get(path[:3])
+            if table is not None:
+                found = table.get(path)
+        return default if found is None else found
+
+    def merged(self) -> dict:
+        """The one table: the direct entries and the units' tables, updated in written order."""
+        if self._merged is None:
+            out: dict = {}
+            items = iter(self.direct.items())
+            done = 0
+            for before, table in self.marks:
+                out.update(islice(items, before - done))
+                done = before
+                out.update(table)
+            out.update(items)
+            self._merged = out
+        return self._merged
+
+    def setdefault(self, path: Path, default: Any) -> Any:
+        found = self.get(path)
+        if found is None:
+            self.direct[path] = found = default
+            if self._merged is not None:
+                self._merged[path] = default
+        return found
+
+    def __getitem__(self, path: Path) -> Any:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.merged())
+
+    def __len__(self) -> int:
+        return len(self.merged())
+
+    def __bool__(self) -> bool:
+        return bool(self.direct) or any(table for _, table in self.marks)
 
 
 class SourceLocs(_Located):

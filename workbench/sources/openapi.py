@@ -34,6 +34,7 @@ from workbench.contract.loader import SEMVER
 from workbench.contract.model import Contract
 from workbench.contract.paths import follow_pointer
 from workbench.sources.base import Builder, problem
+from workbench.sources.jsonloc import Layered
 from workbench.sources.kinds import slug
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -68,6 +69,11 @@ class _Reader:
         self.last: _Memo | None = None  # what the previous reading converted
         self._refs: dict[str, Any] | None = None  # references followed by the unit being read
         self._checked: dict[tuple[str, Any], bool] = {}
+        # the units' tables, in order, kept apart from the builder's (see _layered)
+        self._marks: tuple[list, list, list] = ([], [], [])
+        self._owners: tuple[dict, dict, dict] = ({}, {}, {})
+        self._owned = True  # every unit's entries lie under its own prefixes
+        self._last_units: dict[str, dict] = {}  # per section: the last reading's, if reusable
 
     def fail(self, src: tuple, message: str) -> ContractError:
         return problem(self.b, self.source, src, message)
@@ -305,7 +311,12 @@ class _Reader:
             unit = self._reusable(key, item_raw)
             eids: list[str] | None = None
             if unit is not None:
-                eids = _ids(unit.ops, str(route), taken)
+                if unit.plain and taken.isdisjoint(unit.eids):
+                    # ids that are the operations' own (distinct), none taken before: the same
+                    eids = unit.eids
+                    taken.update(eids)
+                else:
+                    eids = _ids(unit.ops, str(route), taken)
                 if eids == unit.eids:
                     self._replay(key, unit)
                     out.update(zip(eids, unit.result, strict=True))
@@ -321,7 +332,11 @@ class _Reader:
                 ]
             finally:
                 done = self._stop(record)
-            self.memo.units[key] = _Unit(_digest(item_raw), _named(item), eids, eps, *done)
+            named = _named(item)
+            unit = _Unit(item_raw, named, eids, eps, *done)
+            unit.own([("endpoints", eid) for eid in eids])
+            unit.plain = all(eid == op_id for eid, (_, op_id) in zip(eids, named, strict=True))
+            self._replay(key, unit)
             out.update(zip(eids, eps, strict=True))
         return out
 
@@ -390,31 +405,84 @@ class _Reader:
     # converting it again would give, object for object.
 
     def _reusable(self, key: tuple, raw: Any) -> _Unit | None:
-        last = self.last
-        if last is None or last.contexts.get(key[0]) != self.memo.contexts.get(key[0]):
+        units = self._last_units.get(key[0])
+        if units is None:  # once per section: the units of a reading in the same context
+            last = self.last
+            same = last is not None and last.contexts.get(key[0]) == self.memo.contexts.get(key[0])
+            units = self._last_units[key[0]] = last.units if same and last is not None else {}
+        unit = units.get(key)
+        if unit is None:
             return None
-        unit = last.units.get(key)
-        if unit is None or unit.digest is None or unit.digest != _digest(raw):
-            return None
+        # the very object the last reading converted (the parts a revision shares with the one
+        # read before are parsed once, see sources.jsonedit), else a value written the same
+        if unit.raw is not raw:
+            if unit.digest() is None or unit.digest() != _digest(raw):
+                return None
+            unit = dataclasses.replace(unit, raw=raw)
         for ref, value in unit.refs.items():
-            ok = self._checked.get((ref, value))
+            ok = self._checked.get((ref, id(value)))
             if ok is None:
                 found = follow_pointer(self.doc, ref)
                 ok = found is not None and (
-                    value is _EXISTS or (value is not None and _digest(found[1]) == value)
+                    value is _EXISTS
+                    or found[1] is value
+                    or (_digest(value) is not None and _digest(found[1]) == _digest(value))
                 )
-                self._checked[(ref, value)] = ok
+                self._checked[(ref, id(value))] = ok
             if not ok:
                 return None
         return unit
 
     def _replay(self, key: tuple, unit: _Unit) -> None:
+        """Write a unit's positions (its tables, kept as they are: see ``_layered``)."""
         b = self.b
-        b.values.update(unit.values)
-        b.keys.update(unit.keys)
-        if unit.trees:
-            b.trees.update(unit.trees)
+        if not unit.owned:
+            self._owned = False
+        prefixes = unit.prefixes
+        table = unit.values
+        if table:
+            self._marks[0].append((len(b.values), table))
+            self._own(self._owners[0], prefixes, table)
+        table = unit.keys
+        if table:
+            self._marks[1].append((len(b.keys), table))
+            self._own(self._owners[1], prefixes, table)
+        table = unit.trees
+        if table:
+            self._marks[2].append((len(b.trees), table))
+            self._own(self._owners[2], prefixes, table)
         self.memo.units[key] = unit
+
+    def _own(self, owners: dict, prefixes: list[tuple], table: dict) -> None:
+        for prefix in prefixes:
+            if owners.setdefault(prefix, table) is not table:
+                self._owned = False  # two units under one prefix: merged instead
+
+    def _layered(self) -> None:
+        """The builder's tables: the entries written directly with the units' tables layered
+        over them when no entry lies under another's prefix, else merged in written order (the
+        same table either way)."""
+        b = self.b
+        owners = self._owners[0].keys() | self._owners[1].keys() | self._owners[2].keys()
+        apart = (
+            self._owned
+            and not any(len(p) == 3 and p[:2] in owners for p in owners)  # none nested
+            and not any(
+                path[:2] in owners or path[:3] in owners
+                for direct in (b.values, b.keys, b.trees)
+                for path in direct
+            )
+        )
+        tables = [
+            Layered(direct, owned, marks)
+            for direct, owned, marks in zip(
+                (b.values, b.keys, b.trees), self._owners, self._marks, strict=True
+            )
+        ]
+        if apart:
+            b.values, b.keys, b.trees = tables
+        else:
+            b.values, b.keys, b.trees = (table.merged() for table in tables)
 
     def _start(self) -> tuple:
         """Record what the next unit writes into the builder, apart from what came before."""
@@ -424,16 +492,10 @@ class _Reader:
         return saved
 
     def _stop(self, saved: tuple) -> tuple[dict, dict, dict, dict]:
+        """What the unit wrote: its tables (written by ``_replay``) and its references."""
         b = self.b
-        refs = {
-            ref: value if value is _EXISTS else _digest(value)
-            for ref, value in (self._refs or {}).items()
-        }
-        done = (b.values, b.keys, b.trees, refs)
+        done = (b.values, b.keys, b.trees, dict(self._refs or {}))
         b.values, b.keys, b.trees, self._refs = saved
-        b.values.update(done[0])
-        b.keys.update(done[1])
-        b.trees.update(done[2])
         return done
 
     def body(self, out: tuple, src: tuple, value: Any) -> dict[str, Any]:
@@ -474,16 +536,21 @@ class _Reader:
         if unit is not None:
             self._replay(key, unit)
             return unit.result
+        out = ("components", "schemas", str(name))
         record = self._start()
         try:
-            result = self.schema(("components", "schemas", str(name)), key, schema)
+            result = self.schema(out, key, schema)
         finally:
             done = self._stop(record)
-        self.memo.units[key] = _Unit(_digest(schema), [], [], result, *done)
+        unit = _Unit(schema, [], [], result, *done)
+        unit.own([out])
+        self._replay(key, unit)
         return result
 
 
 _EXISTS = object()  # a reference a unit only needed to resolve
+
+
 _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
 
 
@@ -491,14 +558,33 @@ _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
 class _Unit:
     """One path item or component schema as a reading converted it (see ``_reusable``)."""
 
-    digest: bytes | None  # its raw value, as _digest writes it
+    raw: Any  # its raw value (parsed data is never changed in place)
     ops: list[tuple[str, Any]]  # a path item's operations: (method, operationId)
     eids: list[str]
     result: Any
     values: dict
     keys: dict
     trees: dict
-    refs: dict[str, Any]  # reference -> the digest of its target (or _EXISTS)
+    refs: dict[str, Any]  # reference -> its target's raw value (or _EXISTS)
+    prefixes: list[tuple] = dataclasses.field(default_factory=list)  # its contract paths
+    owned: bool = False  # every entry of its tables lies under one of its prefixes
+    plain: bool = False  # its operations' ids are their own operationIds
+    written: bytes | bool | None = False  # the raw value as _digest writes it, once asked
+
+    def own(self, prefixes: list[tuple]) -> None:
+        """Set the contract paths (two or three keys) the unit writes under, and check it."""
+        self.prefixes = prefixes
+        mine = set(prefixes)
+        self.owned = all(
+            path[:2] in mine or path[:3] in mine
+            for table in (self.values, self.keys, self.trees)
+            for path in table
+        )
+
+    def digest(self) -> bytes | None:
+        if self.written is False:
+            self.written = _digest(self.raw)
+        return self.written  # type: ignore[return-value]
 
 
 def _digest(value: Any) -> bytes | None:
@@ -624,6 +710,7 @@ def read(b: Builder, source: str, text: str, contract_id: str | None) -> Contrac
     components = r.components()
     if components:
         data["components"] = {"schemas": components}
+    r._layered()
     contract = b.contract(source, text, data)
     _last.memo = r.memo  # only now: a reading that failed leaves the last one in place
     return contract
