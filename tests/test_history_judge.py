@@ -140,9 +140,9 @@ def test_cold_log_parses_each_content_once(
     parsed: collections.Counter[tuple[str, str]] = collections.Counter()
     load = judge.load_document_bytes
 
-    def counting(raw: bytes, source: str, kind: str = "auto"):
+    def counting(raw: bytes, source: str, kind: str = "auto", parse=None):
         parsed[hashlib.sha1(raw).hexdigest(), source] += 1
-        return load(raw, source, kind)
+        return load(raw, source, kind, parse)
 
     monkeypatch.setattr(judge, "load_document_bytes", counting)
     log(story, *args, "--format", "json")

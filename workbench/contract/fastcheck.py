@@ -157,6 +157,8 @@ class _Compiler:
                 const = value
             elif key == "properties":
                 props = {k: self.compile(sub) for k, sub in value.items()}
+                if top:
+                    props = {k: _remembering(c) for k, c in props.items()}
             elif key == "patternProperties":
                 patterns = [(_matcher(p), self.compile(sub)) for p, sub in value.items()]
             elif key == "additionalProperties":
@@ -366,6 +368,32 @@ def _date_ok(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+REMEMBERED = 2  # values each top-level property's check remembers as valid
+
+
+def _remembering(check: Check) -> Check:
+    """``check``, answering at once for the last values it found valid, by identity.
+
+    A top-level section a revision shares with its neighbour is the same object in both (see
+    ``contract.neighbours``), and parsed data is never modified after loading (the caches of
+    parsed revisions rely on that already), so its answer is the same. The answers are "valid"
+    only: a value not certainly valid is checked again each time.
+    """
+    valid: list[Any] = []
+
+    def remembered(v: Any) -> bool:
+        for x in valid:
+            if x is v:
+                return True
+        if check(v):
+            valid.insert(0, v)
+            del valid[REMEMBERED:]
+            return True
+        return False
+
+    return remembered
 
 
 def compile_validator(schema: dict) -> Check:

@@ -20,7 +20,7 @@ from workbench.contract.dialects import (
 )
 from workbench.contract.errors import ContractError, Problem
 from workbench.contract.fastcheck import compile_validator, plain_schema_ok
-from workbench.contract.model import DURATION_FIELDS, REF_PREFIX, Contract, duration_places
+from workbench.contract.model import DURATION_SECTIONS, REF_PREFIX, Contract, duration_places
 from workbench.contract.paths import follow_pointer, resolve_path
 from workbench.contract.units import DurationError, parse_duration
 from workbench.contract.yamlsrc import (
@@ -417,14 +417,28 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+# per top-level section, the last one whose durations all read (see _CleanSchemas: a section a
+# revision shares with its neighbour is the same object, never modified after loading)
+_CLEAN_DURATIONS: dict[str, Any] = {}
+
+
 def _check_durations(c: Contract, err) -> None:
-    for spec in DURATION_FIELDS:
-        for node, key, raw in duration_places(c.data, spec):
-            if isinstance(node[key], str):
-                try:
-                    parse_duration(node[key])
-                except DurationError as exc:
-                    err(raw, str(exc))
+    data = c.data
+    for name, specs in DURATION_SECTIONS.items():
+        section = data.get(name)
+        if section is None or _CLEAN_DURATIONS.get(name) is section:
+            continue
+        clean = True
+        for spec in specs:
+            for node, key, raw in duration_places(data, spec):
+                if isinstance(node[key], str):
+                    try:
+                        parse_duration(node[key])
+                    except DurationError as exc:
+                        err(raw, str(exc))
+                        clean = False
+        if clean:
+            _CLEAN_DURATIONS[name] = section
 
 
 def _check_order(node: dict, short: str, long: str, raw: tuple, err) -> None:
@@ -473,24 +487,70 @@ def _as_dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+class _CleanSchemas:
+    """The embedded schemas of the contract checked last that had no problem, by identity.
+
+    Their answer reads the schema itself and the contract's ``components`` and ``json_schema``
+    sections; a top-level section a revision shares with its neighbour is the same object in
+    both (``contract.neighbours``) and parsed data is never modified after loading, so the
+    answer stands while all three are the same objects. One generation: another
+    ``components`` or ``json_schema`` object starts afresh (nothing of older revisions is
+    held)."""
+
+    __slots__ = ("components", "schemas", "settings")
+
+    def __init__(self) -> None:
+        self.components: Any = None
+        self.settings: Any = None
+        self.schemas: dict[int, Any] = {}  # id -> the schema (held: its id stays its own)
+
+
+_CLEAN = _CleanSchemas()
+
+
 def _check_schemas(c: Contract, err) -> None:
-    settings = c.data.get("json_schema") if isinstance(c.data.get("json_schema"), dict) else {}
+    global _CLEAN
+    data = c.data
+    settings = data.get("json_schema") if isinstance(data.get("json_schema"), dict) else {}
     default = settings.get("dialect") if isinstance(settings.get("dialect"), str) else None
-    for raw, schema in iter_embedded_schemas(c.data):
-        if not isinstance(schema, dict | bool):
+    clean = _CLEAN
+    components, declared = data.get("components"), data.get("json_schema")
+    if clean.components is not components or clean.settings is not declared:
+        fresh = _CleanSchemas()
+        fresh.components, fresh.settings = components, declared
+        clean = fresh
+    found = 0
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        nonlocal found
+        found += 1
+        err(*args, **kwargs)
+
+    known = clean.schemas
+    for raw, schema in iter_embedded_schemas(data):
+        if not isinstance(schema, dict | bool) or known.get(id(schema)) is schema:
             continue
-        declared = schema.get("$schema") if isinstance(schema, dict) else None
-        dialect = dialect_name(declared) if isinstance(declared, str) else None
-        if isinstance(declared, str) and dialect is None:
-            err(
-                (*raw, "$schema"),
-                f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
-            )
-            continue
-        dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
-        for path, message in _meta_errors(schema, dialect):
-            err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
-        _check_refs(c, schema, raw, err)
+        before = found
+        _check_schema(c, raw, schema, default, counted)
+        if found == before:
+            known[id(schema)] = schema
+    _CLEAN = clean  # one assignment: another thread sees the old generation or this one
+
+
+def _check_schema(c: Contract, raw: tuple, schema: dict | bool, default: str | None, err) -> None:
+    """One embedded schema: its dialect, the meta-schema, its ``$ref``s."""
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    dialect = dialect_name(declared) if isinstance(declared, str) else None
+    if isinstance(declared, str) and dialect is None:
+        err(
+            (*raw, "$schema"),
+            f"unknown JSON Schema dialect {declared!r} (known: {', '.join(DIALECTS)})",
+        )
+        return
+    dialect = dialect or dialect_name(default) or DEFAULT_DIALECT
+    for path, message in _meta_errors(schema, dialect):
+        err((*raw, *path), f"not a valid JSON Schema ({dialect}): {message}")
+    _check_refs(c, schema, raw, err)
 
 
 _META_ERRORS: dict[tuple[str, str], tuple[tuple[tuple, str], ...]] = {}

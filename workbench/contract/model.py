@@ -52,11 +52,34 @@ def duration_places(
             yield node, key, (*raw, key)
 
 
+# DURATION_FIELDS by top-level section (in their order)
+DURATION_SECTIONS: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _spec in DURATION_FIELDS:
+    DURATION_SECTIONS[_spec[0]] = (*DURATION_SECTIONS.get(_spec[0], ()), _spec)
+del _spec
+
+# per section, the last one normalized: (the section as written, normalized). A top-level section
+# a revision shares with its neighbour is the same object in both (contract.neighbours), and
+# neither is modified after loading: its normalized copy is the same too.
+_NORMALIZED: dict[str, tuple[Any, Any]] = {}
+
+
 def _normalize(data: dict) -> dict:
     """A copy of ``data`` with every duration field in whole seconds (invalid ones left as is)."""
     out = dict(data)
-    for spec in DURATION_FIELDS:
-        _normalize_at(out, spec)
+    for name, specs in DURATION_SECTIONS.items():
+        if name not in out:
+            continue
+        value = out[name]
+        last = _NORMALIZED.get(name)
+        if last is not None and last[0] is value:
+            out[name] = last[1]
+            continue
+        holder = {name: value}
+        for spec in specs:
+            _normalize_at(holder, spec)
+        out[name] = holder[name]
+        _NORMALIZED[name] = (value, holder[name])
     return out
 
 

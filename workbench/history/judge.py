@@ -35,6 +35,7 @@ from workbench.history.walk import Walker
 
 if TYPE_CHECKING:
     from workbench.contract.model import Contract
+    from workbench.contract.yamlsrc import LocatedDocument
     from workbench.engine.model import ContractSummary, DiffReport
     from workbench.security.policy import Policy
     from workbench.security.review import StateReviews
@@ -117,6 +118,9 @@ class Judge:
         # that judgement whatever the LRUs above can keep: a 2 MB description outweighs the
         # budget alone, and would otherwise be parsed once per use (per thread: TUI workers)
         self._pinned = threading.local()
+        # per thread, the loader that parses only the sections a revision does not share with
+        # the revisions parsed just before it (a log parses neighbours one after another)
+        self._loaders = threading.local()
         self.read_as = "auto"  # how contents are read (``--from``): auto, contract, a kind
 
     def clear(self) -> None:
@@ -125,6 +129,7 @@ class Judge:
         for cache in (self._contracts, self._ahead, self._reports, self._validity, self._bases):
             cache.clear()
         self._states = None
+        self._loaders = threading.local()
 
     # --- reading and loading ----------------------------------------------------------------
 
@@ -185,7 +190,9 @@ class Judge:
                 self._contracts.put(key, cached)
         if cached is None:
             try:
-                cached = load_document_bytes(self._raw(revision), revision.path, self.read_as)
+                cached = load_document_bytes(
+                    self._raw(revision), revision.path, self.read_as, self._parse
+                )
                 self._remember_validity(key, ())
             except ContractError as exc:
                 cached = exc
@@ -196,6 +203,19 @@ class Judge:
         if isinstance(cached, ContractError):
             raise cached
         return cached
+
+    def _parse(self, text: str, name: str) -> LocatedDocument:
+        """``sources.base.parse_document``, parsing a YAML revision's sections only where they
+        differ from the revisions parsed before it (the same answers)."""
+        from workbench.contract.neighbours import SectionLoader
+        from workbench.sources.base import looks_like_json, parse_document
+
+        if looks_like_json(text, name):
+            return parse_document(text, name)
+        loader = getattr(self._loaders, "loader", None)
+        if loader is None:
+            loader = self._loaders.loader = SectionLoader()
+        return loader.load(text, name)
 
     def known_problems(self, revision: Side) -> tuple[Problem, ...] | None:
         """The problems of a revision's content if it was checked before (memory, then disk;
@@ -630,13 +650,18 @@ class Judge:
         return row
 
 
-def load_document_bytes(raw: bytes, path: str, kind: str = "auto") -> Contract:
+def load_document_bytes(
+    raw: bytes,
+    path: str,
+    kind: str = "auto",
+    parse: Callable[[str, str], LocatedDocument] | None = None,
+) -> Contract:
     """The one loader of a contract or an artefact (an artefact named by its path), imported
-    when a revision is first parsed (a warm log never is)."""
+    when a revision is first parsed (a warm log never is); ``parse`` stands for the parser."""
     from workbench.sources.loading import artefact_id
     from workbench.sources.loading import load_document_bytes as load
 
-    return load(raw, path, kind, contract_id=artefact_id(path))
+    return load(raw, path, kind, contract_id=artefact_id(path), parse=parse)
 
 
 def _rotates(before: Contract | None, after: Contract | None) -> bool:

@@ -10,6 +10,7 @@ to the contract loader or to the artefact's reader.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 from workbench.contract.errors import ContractError, Problem
@@ -26,6 +27,8 @@ from workbench.sources.base import Builder, looks_like_json, parse_document
 from workbench.sources.jsonloc import PrefixedLocs
 from workbench.sources.kinds import CHOICES, KINDS, artefact_id, detect, slug
 from workbench.sources.kinds import NAMES as _NAMES
+
+Parse = Callable[[str, str], LocatedDocument]  # (text, source name) -> the parsed document
 
 __all__ = [
     "CHOICES",
@@ -202,14 +205,18 @@ def kind_of(contract: Contract) -> str:
     return kind if isinstance(kind, str) and kind in KINDS else "contract"
 
 
-def _decide(text: str, source: str, kind: str) -> tuple[str, LocatedDocument | None, str | None]:
+def _decide(
+    text: str, source: str, kind: str, parse: Parse | None = None
+) -> tuple[str, LocatedDocument | None, str | None]:
     """``(kind, parsed document, kind the content reads as)``; the document is ``None`` when
-    ``kind`` is ``contract`` (the contract loader parses it)."""
+    ``kind`` is ``contract`` (the contract loader parses it). ``parse`` stands for
+    :func:`parse_document` (with the same answers: a history's loader of neighbouring
+    revisions)."""
     if kind not in CHOICES:
         raise ValueError(f"unknown document kind {kind!r} (one of {', '.join(CHOICES)})")
     if kind == "contract":
         return kind, None, None
-    doc = parse_document(text, source)
+    doc = (parse or parse_document)(text, source)
     found = detect(doc.data, source)
     if kind != "auto":
         return kind, doc, found
@@ -236,7 +243,12 @@ def _as_contract(doc: LocatedDocument | None, text: str, source: str) -> Contrac
 
 
 def load_document_text(
-    text: str, source: str, kind: str = "auto", *, contract_id: str | None = None
+    text: str,
+    source: str,
+    kind: str = "auto",
+    *,
+    contract_id: str | None = None,
+    parse: Parse | None = None,
 ) -> Contract:
     """A contract or an artefact from its text, parsed once; raise :class:`ContractError`.
 
@@ -247,7 +259,7 @@ def load_document_text(
     enabled = gc.isenabled()
     gc.disable()  # reading builds only acyclic objects (see load_artefact_text)
     try:
-        kind, doc, found = _decide(text, source, kind)
+        kind, doc, found = _decide(text, source, kind, parse)
         if kind == "contract":
             return checked(_as_contract(doc, text, source))
         assert doc is not None
@@ -258,11 +270,18 @@ def load_document_text(
 
 
 def load_document_bytes(
-    raw: bytes, source: str, kind: str = "auto", *, contract_id: str | None = None
+    raw: bytes,
+    source: str,
+    kind: str = "auto",
+    *,
+    contract_id: str | None = None,
+    parse: Parse | None = None,
 ) -> Contract:
     """A contract or an artefact from bytes (a git blob, a file): see
     :func:`load_document_text`."""
-    return load_document_text(decode_source(raw, source), source, kind, contract_id=contract_id)
+    return load_document_text(
+        decode_source(raw, source), source, kind, contract_id=contract_id, parse=parse
+    )
 
 
 def load_document(
