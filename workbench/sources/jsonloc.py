@@ -234,6 +234,8 @@ class JsonLocator:
 class _Located(Mapping):
     """A mapping of paths to positions that answers through ``get`` (``None``: not located)."""
 
+    __slots__ = ()
+
     def __getitem__(self, path: Path) -> Loc:
         found = self.get(path)
         if found is None:
@@ -267,7 +269,7 @@ class LazyLocs(_Located):
         return len(self._cache)
 
 
-class Layered(Mapping):
+class Layered(_Located):
     """A table of contract paths (to artefact paths) written as a reader wrote it: entries written
     directly, and the tables of units (a path item, a schema) each owning the paths under its
     prefixes (two or three keys long), without copying every unit's entries into one table
@@ -316,15 +318,6 @@ class Layered(Mapping):
             if self._merged is not None:
                 self._merged[path] = default
         return found
-
-    def __getitem__(self, path: Path) -> Any:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(path)
-        return found
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self.get(path) is not None
 
     def __iter__(self) -> Iterator[Path]:
         return iter(self.merged())
