@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 import pytest
+from tree_support import strict_equal, tree_paths
 
 from workbench.contract import ContractError
 from workbench.sources import base, jsonedit, jsonloc
@@ -17,32 +18,6 @@ from workbench.sources.jsonedit import Index, reparse, scan
 from workbench.sources.jsonloc import JsonLocator
 
 STRICT = base._STRICT
-
-
-def _strict(a: Any, b: Any, path: tuple = ()) -> None:
-    """Equal values of the same types, keys in the same order."""
-    assert type(a) is type(b), (path, a, b)
-    if isinstance(a, dict):
-        assert list(a) == list(b), path
-        for key in a:
-            _strict(a[key], b[key], (*path, key))
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _strict(x, y, (*path, i))
-    else:
-        assert a == b, (path, a, b)
-
-
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
 
 
 def _doc(rng: random.Random) -> dict:
@@ -122,7 +97,7 @@ def _check_index(text: str, data: Any, index: Index) -> None:
 def _positions(text: str, data: Any, index: Index | None) -> dict:
     jsonloc._last.ref = None
     loc = JsonLocator(text, index)
-    return {p: (loc.value(p), loc.key(p)) for p in _paths(data)}
+    return {p: (loc.value(p), loc.key(p)) for p in tree_paths(data)}
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -146,7 +121,7 @@ def test_an_edit_reads_as_a_whole_parse(seed: int, line_step: int, monkeypatch) 
         else:
             edited += 1
             data, index = got
-            _strict(data, whole)
+            strict_equal(data, whole)
             _check_index(new_text, data, index)
             assert _positions(new_text, data, index) == _positions(new_text, whole, None)
         text = new_text
@@ -227,7 +202,7 @@ def test_edits_of_members_keys_and_containers(old: str, new: str) -> None:
     if got is None:  # only the change that leaves a comma before a closing bracket
         pytest.fail(f"refused a valid edit: {old!r} -> {new!r}")
     data, index = got
-    _strict(data, whole)
+    strict_equal(data, whole)
     _check_index(changed, data, index)
     assert _positions(changed, data, index) == _positions(changed, whole, None)
 
@@ -260,6 +235,6 @@ def test_the_document_read_in_a_row_keeps_what_a_fresh_parse_finds(monkeypatch) 
                 parse_document(text, "api.json")
             assert exc.problems == fresh.value.problems
             continue
-        _strict(got.data, json.loads(text))
-        mine = {p: (got.locs.get(p), got.key_locs.get(p)) for p in _paths(got.data)}
+        strict_equal(got.data, json.loads(text))
+        mine = {p: (got.locs.get(p), got.key_locs.get(p)) for p in tree_paths(got.data)}
         assert mine == _positions(text, got.data, None)

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
 
 import pytest
+from tree_support import tree_paths
 
 from workbench.sources import jsonloc
 from workbench.sources.jsonloc import JsonLocator
-
-
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
 
 
 def _doc(rng: random.Random, routes: int = 40) -> dict:
@@ -75,13 +64,13 @@ def test_a_lent_scan_gives_what_a_fresh_scan_gives(seed: int, indent: int | None
     new = _edits(rng, old)
     old_text, new_text = json.dumps(old, indent=indent), json.dumps(new, indent=indent)
     before = _fresh(old_text)
-    for path in rng.sample(_paths(old), 25):  # what the last report asked of the old text
+    for path in rng.sample(tree_paths(old), 25):  # what the last report asked of the old text
         before.value(path)
         before.key(path)
     after = JsonLocator(new_text)  # lent what `before` scanned
     assert after._before is not None and after._before() is before
     fresh = _fresh(new_text)
-    asked = [*_paths(new), ("paths", "/missing"), ("nope",)]
+    asked = [*tree_paths(new), ("paths", "/missing"), ("nope",)]
     rng.shuffle(asked)
     for path in asked:
         assert after.value(path) == fresh.value(path), path

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tree_support import strict_equal
 
 from workbench.contract import ContractError
 from workbench.sources import base, load_artefact_text, openapi
@@ -170,25 +171,11 @@ def _read(doc: dict, indent: int | None = 2) -> Any:
         return [p.format() for p in exc.problems]
 
 
-def _strict(a: Any, b: Any, path: tuple = ()) -> None:
-    assert type(a) is type(b), (path, a, b)
-    if isinstance(a, dict):
-        assert list(a) == list(b), path
-        for key in a:
-            _strict(a[key], b[key], (*path, key))
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _strict(x, y, (*path, i))
-    else:
-        assert a == b, (path, a, b)
-
-
 def _same_reading(again: Any, fresh: Any) -> None:
     if isinstance(fresh, list):  # the errors
         assert again == fresh
         return
-    _strict(again.data, fresh.data)
+    strict_equal(again.data, fresh.data)
     assert again.text == fresh.text
     for mine, theirs in ((again.locs, fresh.locs), (again.key_locs, fresh.key_locs)):
         assert list(mine.sources.items()) == list(theirs.sources.items())
