@@ -14,7 +14,7 @@ from pathlib import Path
 from textual.app import App
 from textual.theme import Theme
 
-from workbench.tui import commands
+from workbench.tui import commands, cycles
 from workbench.tui.jobs import Delays
 from workbench.tui.palette import WorkbenchCommands
 from workbench.tui.safe import clean_inline
@@ -38,6 +38,7 @@ class WorkbenchApp(App[None]):
         select: str | None = None,
         theme: str | None = None,
     ) -> None:
+        cycles.install()  # drawn lines and finished caches go by reference counting
         # git starts reading the contracts and the first history page first, while Textual
         # and this app set up
         prefetched = self._new_backend(Path(path), select)

@@ -78,8 +78,18 @@ class JobHost:
         """Run ``work(request)`` in a thread worker; ``done`` or ``failed`` gets the answer."""
         if exclusive:
             self._latest_requests[group] = request
+        # A finished Textual worker and its task refer to each other (through the task's
+        # context), so the worker, with its work and its result, lives until the cyclic
+        # collector's next full pass. The request goes to the thread and the answer comes back
+        # in boxes emptied as each is taken: a revision's diff and report go by reference
+        # counting once the screen drops them, however rare the full passes.
+        box = [request]
+
+        def run() -> list[R]:
+            return [work(box.pop())]
+
         worker = self.run_worker(  # type: ignore[attr-defined]
-            lambda: work(request),
+            run,
             name=type(request).__name__,
             group=group,
             description=repr(request)[:200],
@@ -108,10 +118,12 @@ class JobHost:
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
         del self._job_table[event.worker]
+        answer = event.worker.result if event.state == WorkerState.SUCCESS else None
+        result = answer.pop() if answer else None  # the box empties: see run_job
         if job.exclusive and not self.is_latest(job.request, job.group):
             return  # superseded: the user has moved on
         if event.state == WorkerState.SUCCESS:
-            job.done(job.request, event.worker.result)
+            job.done(job.request, result)
         elif event.state == WorkerState.ERROR:
             from workbench.tui.backend import describe
 
