@@ -445,6 +445,37 @@ async def test_a_diff_search_with_no_match_is_shown_literally(demo_repo: Path) -
 # --- the working tree, watched -----------------------------------------------------------------
 
 
+async def test_a_contract_added_outside_shows_up_without_r(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tui_harness import TEST_DELAYS
+
+    from workbench.demo import build_demo_repo
+
+    repo = build_demo_repo(tmp_path / "repo")
+    source = (repo / "contracts" / "payments" / "payments-api.yaml").read_text()
+    app = make_app(repo, delays=replace(TEST_DELAYS, watch=0.05))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot)
+        await wait_until(pilot, lambda: screen._watched is not None)
+        listed = {e.path for e in screen.entries}
+        # an editor's swap file beside the contracts is not a contract: the signals stay
+        watched = screen._watched
+        (repo / "contracts" / "payments" / ".payments-api.yaml.swp").write_bytes(b"\0swap")
+        await wait_until(pilot, lambda: screen._watched is not watched)
+        assert screen._watched == watched
+        # a new contract beside the others, then one in a new folder: each is listed
+        beside = "contracts/payments/refunds-api.yaml"
+        (repo / beside).write_text(source.replace("payments-api", "refunds-api"))
+        await wait_until(pilot, lambda: beside in {e.path for e in screen.entries})
+        folder = repo / "contracts" / "ledger"
+        folder.mkdir()
+        (folder / "ledger-api.yaml").write_text(source.replace("payments-api", "ledger-api"))
+        new = "contracts/ledger/ledger-api.yaml"
+        await wait_until(pilot, lambda: new in {e.path for e in screen.entries})
+        assert {e.path for e in screen.entries} == listed | {beside, new}
+
+
 async def test_an_outside_edit_shows_up_without_r(tmp_path: Path) -> None:
     import subprocess
     from dataclasses import replace

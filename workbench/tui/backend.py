@@ -11,7 +11,9 @@ import asyncio
 import functools
 import gc
 import os
+import posixpath
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -378,21 +380,23 @@ class Backend:
             bump_ok=ok,
         )
 
-    def signals(self, paths: list[str]) -> tuple:
+    def signals(self, paths: list[str]) -> Signals:
         """Cheap signals of a change made outside the app (another editor, ``git checkout``,
-        a script): the commit HEAD names, the stat of HEAD and of the index, and the stat of
-        each listed contract file. No git process, no parsing: files' metadata only."""
+        a script): the commit HEAD names, the stat of HEAD and of the index, the stat of
+        each listed contract file, and the contract files and folders beside and above them
+        (a new contract). No git process, no parsing: files' metadata only."""
         from workbench.history.gitio import read_head_ref
 
         if self.repo is None:
-            return ()
+            return Signals((), ())
         git_dir = Path(self.repo.git.git_dir)
-        out: list[object] = [read_head_ref(git_dir), _stat(git_dir / "HEAD")]
-        out.append(_stat(git_dir / "index"))
+        head: list[object] = [read_head_ref(git_dir), _stat(git_dir / "HEAD")]
+        head.append(_stat(git_dir / "index"))
         root = self.repo.root
-        if root is not None:
-            out.extend(_stat(root / path) for path in paths)
-        return tuple(out)
+        if root is None:
+            return Signals(tuple(head), ())
+        head.extend(_stat(root / path) for path in paths)
+        return Signals(tuple(head), _folder_entries(root, paths, self.repo.listing.selected()))
 
     def tags(self) -> dict[str, tuple[str, ...]]:
         """Commit sha -> the tags pointing at it."""
@@ -403,6 +407,71 @@ class Backend:
     def fail_on(self) -> str:
         """The repository policy's security threshold (what the security count uses)."""
         return self.repo.policy.fail_on if self.repo is not None else "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What :meth:`Backend.signals` read: ``files`` (HEAD, the index, the listed contract
+    files) and ``folders`` (each folder read: its contract files and its folders)."""
+
+    files: tuple
+    folders: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...]], ...]
+
+    def folders_differ(self, other: Signals) -> bool:
+        """Whether a folder read both times changed in between: compared across two lists of
+        contracts (the files' stats cannot be), so a contract added while the list was read
+        again is not taken for part of the new list."""
+        mine = {entry[0]: entry for entry in self.folders}
+        return any(mine.get(entry[0], entry) != entry for entry in other.folders)
+
+
+def _folder_entries(
+    root: Path, paths: list[str], selected: Callable[[str], bool]
+) -> tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...]], ...]:
+    """The files the settings select as contracts, and the folders, in each folder holding a
+    listed contract and in each folder above it up to the root; and the contract files in the
+    folders inside those: a contract added beside the others, or in a new folder among theirs,
+    changes this (an editor's swap or backup file does not). Folder reads only, no git."""
+    watched: set[str] = set()
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder not in watched:
+            watched.add(folder)
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    out: list[tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = []
+    for folder in sorted(watched):
+        files, folders = _scan(root, folder, selected)
+        out.append((folder, files, tuple(folders)))
+        for name in folders:  # a folder holding no listed contract: its contract files
+            inner = posixpath.join(folder, name) if folder else name
+            if inner not in watched:
+                out.append((inner, _scan(root, inner, selected)[0], ()))
+    return tuple(out)
+
+
+def _scan(
+    root: Path, folder: str, selected: Callable[[str], bool]
+) -> tuple[tuple[str, ...] | None, list[str]]:
+    """The selected files of one folder (``None``: unreadable) and its folders."""
+    files: list[str] = []
+    folders: list[str] = []
+    try:
+        with os.scandir(root / folder) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if entry.name != ".git":
+                        folders.append(entry.name)
+                elif selected(posixpath.join(folder, entry.name) if folder else entry.name):
+                    files.append(entry.name)
+    except OSError:
+        return None, []
+    return tuple(sorted(files)), sorted(folders)
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

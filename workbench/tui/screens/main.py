@@ -43,7 +43,7 @@ from workbench.tui.widgets.pane import FilterInput, Pane, SearchInput
 if TYPE_CHECKING:
     from workbench.history.model import Revision
     from workbench.tui.app import WorkbenchApp
-    from workbench.tui.backend import Backend, Badge, Comparison
+    from workbench.tui.backend import Backend, Badge, Comparison, Signals
 
 FILTERS = ("all", "breaking", "security")
 PANES = ("contracts", "history", "diff", "findings")
@@ -271,10 +271,12 @@ class MainScreen(JobHost, Screen):
             group="watch",
         )
 
-    def _watch_read(self, poll: WatchPoll, signals: tuple) -> None:
+    def _watch_read(self, poll: WatchPoll, signals: Signals) -> None:
         previous, self._watched = self._watched, (poll.paths, signals)
-        if previous is None or previous[0] != poll.paths:  # a new list: a new baseline
+        if previous is None:
             return
+        if previous[0] != poll.paths and not previous[1].folders_differ(signals):
+            return  # a new list: a new baseline
         if previous[1] == signals or self.pane("contracts").busy:
             return
         # changed outside the app: reload as r would, keeping the selection
