@@ -4,6 +4,7 @@ shallow clone, a replacement ref, git's configuration) is a miss, never a stale 
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -191,6 +192,29 @@ def test_replacement_refs_and_git_configuration_are_part_of_the_key(
         before = opened.walker.store.signature(repo.sha("HEAD"))
         repo.git("config", "diff.renameLimit", "1")
         assert opened.walker.store.signature(repo.sha("HEAD")) != before
+
+
+def test_another_git_program_is_a_miss(
+    repo: Repo, tmp_path: Path, cache: DiskCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    with ContractRepo(GitRepo.discover(repo.root), disk_cache=cache) as opened:
+        assert opened.walker.store is not None
+        before = opened.walker.store.signature(repo.sha("HEAD"))
+        assert opened.walker.store.signature(repo.sha("HEAD")) == before  # stable
+        # a git upgraded in place: the same path, another program
+        real = shutil.which("git")
+        assert real is not None
+        local = tmp_path / "bin"
+        local.mkdir()
+        (local / "git").write_text(f'#!/bin/sh\nexec {real} "$@"\n')
+        (local / "git").chmod(0o755)
+        monkeypatch.setenv("PATH", f"{local}{os.pathsep}{os.environ['PATH']}")
+        moved = opened.walker.store.signature(repo.sha("HEAD"))
+        assert moved != before
+        (local / "git").write_text(f'#!/bin/sh\n# upgraded\nexec {real} "$@"\n')
+        assert opened.walker.store.signature(repo.sha("HEAD")) != moved
 
 
 def test_a_deeper_shallow_clone_is_seen(repo: Repo, tmp_path: Path, cache: DiskCache) -> None:

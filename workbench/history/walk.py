@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -626,8 +627,8 @@ class WalkStore:
     are the whole history or only its first pages. The entry's head names what the records
     were computed from (:meth:`signature`): the tip commit, and everything else that can
     change what ``git log --follow`` answers for the same tip (the shallow boundary, grafts and
-    replacement refs, git's configuration files and environment, and the code that reads the
-    log); any difference is a miss, and the walk is read from git again and stored anew. A
+    replacement refs, git's configuration files and environment, the git program, and the code
+    that reads the log); any difference is a miss, and the walk is read from git again and stored anew. A
     content's identity (its version, id and kind) is the sniffer's, whose code names the cache
     directory. Drafts are never stored: they are examined on every run.
     """
@@ -648,6 +649,7 @@ class WalkStore:
         "GIT_CONFIG_NOSYSTEM",
         "GIT_CONFIG_PARAMETERS",
         "GIT_CONFIG_COUNT",
+        "GIT_EXEC_PATH",
         "HOME",
         "XDG_CONFIG_HOME",
     )
@@ -696,6 +698,11 @@ class WalkStore:
         ]
         here = os.path.dirname(os.path.abspath(__file__))
         files += [os.path.join(here, name) for name in self._CODE]
+        # the git program itself: another release may follow renames otherwise
+        program = shutil.which("git")
+        h.update(f"git={program}\0".encode())
+        if program is not None:
+            files.append(os.path.realpath(program))
         for name in files:
             h.update(_stamp(name))
         for var in self._ENV:
