@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from history_support import Repo, contract_text
@@ -21,6 +19,7 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 from tui_harness import SIZE, make_app, settled, wait_until
 
+from workbench.contract.collector import collector_paused
 from workbench.tui import cycles
 
 PATH = "contracts/payments-api.yaml"
@@ -28,18 +27,6 @@ PATH = "contracts/payments-api.yaml"
 
 class _Value:
     """A cached value that can be watched with a weak reference."""
-
-
-@contextmanager
-def collector_off() -> Iterator[None]:
-    """No automatic collection inside: what dies here dies by reference counting."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _reaches_itself(obj: object, depth: int = 5) -> bool:
@@ -71,7 +58,7 @@ def test_textual_itself_still_makes_these_cycles() -> None:
     cache: LRUCache[int, _Value] = LRUCache(4)
     value = _Value()
     alive = weakref.ref(value)
-    with collector_off():
+    with collector_paused():
         cache.set(1, value)
         cache.set(2, _Value())
         del value
@@ -93,7 +80,7 @@ def test_a_cleared_cache_frees_its_values_at_once_and_still_works() -> None:
     cache: LRUCache[int, _Value] = LRUCache(3)
     values = [_Value() for _ in range(5)]
     watched = [weakref.ref(v) for v in values]
-    with collector_off():
+    with collector_paused():
         for i, v in enumerate(values):
             cache.set(i, v)
         assert [cache.get(i) is not None for i in range(5)] == [False, False, True, True, True]
@@ -155,7 +142,7 @@ async def test_browsing_leaves_no_drawn_line_diff_or_report_to_the_collector(
         gc.collect()
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
-            with collector_off():
+            with collector_paused():
                 for _ in range(8):
                     await pilot.press("j")
                     key = table.current_key
