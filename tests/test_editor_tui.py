@@ -397,6 +397,42 @@ async def test_commit_from_the_checklist(demo: Path) -> None:
     assert _git(demo, "diff", "--cached", "--name-only").split() == ["unrelated.txt"]
 
 
+async def test_commit_from_the_main_screen_goes_through_the_checklist(demo: Path) -> None:
+    from tui_harness import checklist_idle
+
+    from workbench.tui.screens.checklist import ChecklistScreen
+    from workbench.tui.screens.commit import CommitDialog
+
+    head = _git(demo, "rev-parse", "HEAD").strip()
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await settled(pilot)
+        assert main.current_path == DRAFT
+        # a committed revision selected: C still commits the draft, from its checklist
+        table = main.history_table
+        key = next(r.key for r in table.rows_all if r.data.kind == "commit")
+        table.select_key(key)
+        await wait_until(pilot, lambda: main.current_key == key and main.settled)
+        await press(pilot, "C")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        await checklist_idle(pilot, screen)
+        assert screen.session.mode == "worktree"
+        # not through the gate yet: refused over the checklist, which shows what is missing
+        await wait_until(pilot, lambda: any("Cannot commit" in n for n in _notes(app)))
+        assert app.screen is screen
+        await complete_checklist(pilot, screen)
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: app.screen is main and main.settled)
+        app.clear_notifications()
+        await press(pilot, "C")
+        dialog = await wait_for_screen(pilot, CommitDialog)
+        assert set(dialog.plan.paths) == AMENDMENT_FILES
+        await press(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: any(n.startswith("Committed ") for n in _notes(app)))
+    assert _git(demo, "rev-parse", "HEAD~1").strip() == head
+    assert set(_git(demo, "show", "--name-only", "--format=", "HEAD").split()) == AMENDMENT_FILES
+
+
 async def test_a_failing_hook_is_shown_and_nothing_is_lost(demo: Path) -> None:
     from workbench.tui.screens.commit import CommitDialog
 

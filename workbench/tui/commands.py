@@ -296,6 +296,16 @@ _BUILTIN: tuple[Command, ...] = (
         footer_width=76,
     ),
     Command(
+        "amend.commit",
+        "C",
+        "commit",
+        "Commit",
+        "Open the draft's checklist and commit the amendment (when the gate lets it through)",
+        REVISIONS,
+        "main",
+        key_display="C",
+    ),
+    Command(
         "edit.open",
         "e",
         "edit",

@@ -327,12 +327,14 @@ class ChecklistScreen(JobHost, Screen[None]):
         revision: Any = None,
         *,
         today: Any = None,
+        then: str = "",
     ) -> None:
         super().__init__()
         self.repo = repo
         self.path = path
         self.revision = revision
         self.today = today
+        self._then = then  # "commit": the commit dialog once the checklist is read
         self.session: Any = None
         self.checklist: Any = None
         self.busy = True
@@ -438,8 +440,12 @@ class ChecklistScreen(JobHost, Screen[None]):
         if answered.notice is not None:
             self.notice_text, where = answered.notice
             self.app.push_screen(NoticeScreen(self.notice_text, where))
+        if answer.action == "open" and self._then == "commit":
+            self._then = ""
+            self.action_commit()  # a refusal says why, over the checklist that shows what
 
     def _answer_failed(self, answer: Answer, error: str) -> None:
+        self._then = ""
         checklist = self.session.checklist if self.session is not None else None
         self._show_answer(checklist, "", error)
 

@@ -1222,6 +1222,18 @@ class MainScreen(JobHost, Screen):
         screen = ChecklistScreen(repo=self.backend.repo, path=self.current_path, revision=revision)
         self.app.push_screen(screen, lambda _result: self.action_refresh_all())
 
+    def action_commit(self) -> None:
+        """Commit the selected contract's draft from here: its checklist opens on the working
+        tree and goes straight to the commit dialog when the gate lets the amendment through
+        (else the checklist says what is missing)."""
+        from workbench.tui.screens.checklist import ChecklistScreen
+
+        if self.current_path is None:
+            self.notify("Select a contract first.", severity="warning")
+            return
+        screen = ChecklistScreen(repo=self.backend.repo, path=self.current_path, then="commit")
+        self.app.push_screen(screen, lambda _result: self.action_refresh_all())
+
     def action_edit(self) -> None:
         """Open the selected contract's working-tree file in the built-in editor, judged
         against HEAD (or the marked revision); when it closes after a save, reload."""
