@@ -139,3 +139,51 @@ async def test_hostile_names_from_the_contract_are_shown_literally(tmp_path: Pat
     written = (repo.root / "contracts/tiny.yaml").read_text(encoding="utf-8")
     assert "\x1b" not in written and "\u202e" not in written  # escaped in the file too
     assert hostile in yaml.safe_load(written)["mfa"]["required_for"]
+
+
+async def test_a_recipe_in_the_editor_edits_the_buffer_not_the_file(tmp_path: Path) -> None:
+    from test_editor_tui import open_editor
+
+    from workbench.tui.screens.editor import EditorScreen
+
+    root = build_demo_repo(tmp_path / "demo", draft=False)
+    before = (root / CONTRACT).read_text(encoding="utf-8")
+    app = make_app(root, select=CONTRACT)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot)
+        # an unsaved edit first: the recipe starts from the buffer, and keeps the edit
+        editor.replace_text(editor.buffer.text + "# reviewed with the platform team\n")
+        assert editor.unsaved
+        edited = editor.buffer.text
+        await open_palette(pilot, "Recipe: Require MFA")
+        await press(pilot, "enter")
+        dialog = await wait_for_screen(pilot, RecipeScreen)
+        assert dialog.text == edited
+        await wait_until(
+            pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
+        )
+        await pilot.click("#preview")
+        await wait_until(pilot, lambda: dialog.stage == "review")
+        diff = str(dialog.query_one("#diff", Static).content)
+        assert "+  required_for: [payments:write, payments:refund, payments:read]" in diff
+        assert "platform team" not in diff  # from the buffer: the edit is not the recipe's
+        await pilot.click("#apply")
+        await wait_for_screen(pilot, EditorScreen)
+        recipe = edited.replace(
+            "required_for: [payments:write, payments:refund]",
+            "required_for: [payments:write, payments:refund, payments:read]",
+        )
+        assert editor.buffer.text == recipe
+        assert editor.unsaved
+        assert (root / CONTRACT).read_text(encoding="utf-8") == before  # nothing written
+        editor.buffer.focus()
+        await press(pilot, "ctrl+z")  # one edit: undone at once, the own edit kept
+        assert editor.buffer.text == edited
+        # ctrl+r opens the picker on the buffer; esc changes nothing
+        await press(pilot, "ctrl+r")
+        picker = await wait_for_screen(pilot, RecipeScreen)
+        assert picker.text == edited and picker.stage == "pick"
+        await press(pilot, "escape")
+        await wait_for_screen(pilot, EditorScreen)
+        assert editor.buffer.text == edited
+    assert (root / CONTRACT).read_text(encoding="utf-8") == before

@@ -75,7 +75,9 @@ positions the loader located: every other byte of the file (comments, quoting, k
 or block lists) stays as written. Run one with `workbench amend recipe ID -p NAME=VALUE ...
 [--contract PATH] [--dry-run]` (no ID lists them, with `--contract` the choices the contract
 offers), or in the terminal UI with `R` or a `Recipe:` command of the palette: both preview the
-diff and the engine's verdict of the result against HEAD before the file is written.
+diff and the engine's verdict of the result against HEAD before the file is written. In the
+built-in editor (`ctrl+r`, or the palette over it) a recipe starts from the buffer, unsaved
+edits included, and becomes one edit of the buffer (`ctrl+z` takes it back; `ctrl+s` saves).
 
 **Two steps for a removal.** The first application is the *expand* step: old and new are
 accepted together and a `deprecations` entry, announced today, names the old one. Its sunset is

@@ -1001,23 +1001,26 @@ def preview_recipe(
     params: Mapping[str, str],
     *,
     today: dt.date | None = None,
+    text: str | None = None,
 ) -> Preview:
     """Apply ``recipe_id`` to the contract file at ``path`` in memory and judge the result
     against the file at HEAD (the repository's notice period, clock skew and policy in force).
+    ``text``: the contract as an editor holds it, instead of the file's content.
     Raises :class:`RecipeError` (one line) for anything that stops it; writes nothing."""
     from workbench.contract.yamlsrc import read_regular
     from workbench.history.errors import HistoryError
     from workbench.history.gitio import GitRepo
 
     file = Path(path)
-    try:
-        raw = read_regular(file)
-    except OSError as exc:
-        raise RecipeError(f"{path}: error: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RecipeError(f"{path}: error: not UTF-8") from None
+    if text is None:
+        try:
+            raw = read_regular(file)
+        except OSError as exc:
+            raise RecipeError(f"{path}: error: cannot read: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecipeError(f"{path}: error: not UTF-8") from None
     bom = text.startswith(_BOM)
     text = text[1:] if bom else text
     try:

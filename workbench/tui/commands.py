@@ -807,6 +807,16 @@ _BUILTIN: tuple[Command, ...] = (
         palette=False,
     ),
     Command(
+        "editor.recipe",
+        "ctrl+r",
+        "recipe",
+        "Recipe",
+        "Pick an amendment recipe and apply it to the buffer (one edit: ctrl+z takes it back)",
+        EDITOR,
+        "editor",
+        palette=False,
+    ),
+    Command(
         "editor.external",
         "ctrl+o",
         "external",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -53,11 +53,27 @@ class WorkbenchCommands(Provider):
                 return screen if isinstance(screen, MainScreen) else None
         return None
 
+    def _editor(self) -> Any:
+        """The editor when it is the screen under the palette: the recipes act on its buffer."""
+        from textual.command import CommandPalette
+
+        from workbench.tui.screens.editor import EditorScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if not isinstance(screen, CommandPalette):
+                return screen if isinstance(screen, EditorScreen) else None
+        return None
+
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(text shown, help, callback) for everything the palette offers."""
         out: list[tuple[str, str, Callable[[], object]]] = []
         main = self._main()
+        editor = self._editor() if main is None else None
         for cmd in commands.commands(palette=True):
+            if editor is not None and (cmd.id.startswith("recipe.") or cmd.id == "amend.recipe"):
+                help_text = cmd.description.replace("the working tree", "the editor's buffer")
+                out.append((cmd.title, help_text, partial(self._in_editor, editor, cmd)))
+                continue
             if cmd.scope in ("main", "history", "list") and main is None:
                 continue
             keys = self.app._keymap.get(cmd.id, cmd.keys) if cmd.keys else ""
@@ -98,6 +114,9 @@ class WorkbenchCommands(Provider):
                     jump = partial(main.jump_to_revision, path, revision.rev)
                     out.append((text, "Show this revision's diff", jump))
         return out
+
+    def _in_editor(self, editor: Any, cmd: commands.Command) -> None:
+        self.app.call_later(editor.run_action, cmd.action)
 
     def _run(self, cmd: commands.Command) -> None:
         main = self._main()

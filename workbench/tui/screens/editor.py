@@ -685,6 +685,26 @@ class EditorScreen(JobHost, Screen[bool]):
         after = [n for n in lines if n > row]
         self.goto_line(after[0] if after else lines[0])
 
+    def action_recipe(self, recipe_id: str = "") -> None:
+        """An amendment recipe on the buffer as it stands (saved or not): reviewed in the
+        recipe dialog, then put in the buffer as one edit (``ctrl+z`` takes it back), unsaved
+        like any other edit."""
+        from workbench.tui.screens.recipe import RecipeScreen
+
+        if not self.loaded:
+            return
+
+        def applied(preview: Any) -> None:
+            if preview is not None:
+                step = preview.applied.step
+                self.replace_text(
+                    preview.applied.text,
+                    f"{preview.applied.recipe} ({step} step) applied to the buffer: ctrl+s saves",
+                )
+
+        screen = RecipeScreen(self.file, self.path, recipe_id or None, text=self.buffer.text)
+        self.app.push_screen(screen, applied)
+
     def action_external(self) -> None:
         """Open the file in $VISUAL/$EDITOR at the cursor's line (saved first), then read it
         back."""

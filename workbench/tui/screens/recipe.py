@@ -36,6 +36,7 @@ DIFF_STYLES = {"+": "$text-success", "-": "$text-error", "@": "$text-accent"}
 @dataclass(frozen=True, eq=False)
 class LoadContract:
     path: Path
+    text: str | None = None  # an editor's buffer, read instead of the file
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,10 +79,14 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         recipe_id: str | None = None,
         *,
         today: dt.date | None = None,
+        text: str | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.relpath = relpath
+        # an editor's buffer: the recipe starts from it, and Apply hands the result back to the
+        # editor (one undoable edit) instead of writing the file
+        self.text = text
         self.recipe: core.Recipe | None = core.RECIPES.get(recipe_id or "")
         self.today = today
         self.contract: Any = None
@@ -114,16 +119,23 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
                 yield Button("Preview", id="preview", variant="primary")
                 yield Button("Apply", id="apply", variant="success")
                 yield Button("Back", id="back")
+            into = (
+                "puts it in the editor" if self.text is not None else "writes the working-tree file"
+            )
             yield Label(
-                "enter picks · Preview shows the diff and the verdict · Apply writes the "
-                "working-tree file · esc cancels",
+                f"enter picks · Preview shows the diff and the verdict · Apply {into} · "
+                "esc cancels",
                 classes="hint",
                 markup=False,
             )
 
     def on_mount(self) -> None:
         self.run_job(
-            LoadContract(self.path), self._load, self._loaded, self._load_failed, group="load"
+            LoadContract(self.path, self.text),
+            self._load,
+            self._loaded,
+            self._load_failed,
+            group="load",
         )
         self._stage("form" if self.recipe is not None else "pick")
 
@@ -149,6 +161,8 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
     def _load(request: LoadContract) -> Any:
         from workbench.contract.yamlsrc import read_regular
 
+        if request.text is not None:
+            return core.load_for_recipe(request.text.removeprefix("\ufeff"), str(request.path))
         raw = read_regular(request.path)
         return core.load_for_recipe(raw.decode("utf-8-sig"), str(request.path))
 
@@ -273,7 +287,9 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
         )
 
     def _compute(self, request: PreviewRequest) -> Any:
-        return core.preview_recipe(request.recipe, self.path, request.params, today=self.today)
+        return core.preview_recipe(
+            request.recipe, self.path, request.params, today=self.today, text=self.text
+        )
 
     def _previewed(self, _request: PreviewRequest, preview: Any) -> None:
         self.preview = preview
@@ -285,6 +301,9 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
     @on(Button.Pressed, "#apply")
     def _apply(self) -> None:
         if self.preview is None:
+            return
+        if self.text is not None:  # the editor applies it to its buffer
+            self.dismiss(self.preview)
             return
         self.run_job(
             WriteRequest(self.preview),
