@@ -173,6 +173,42 @@ def test_all_history_interleaves_every_contract(repo: ContractRepo, story: Story
     assert not any(r.path == "contracts/notes.yaml" for r in revisions)
 
 
+def test_all_history_stores_identities_and_a_second_run_reads_no_committed_blob(
+    repo: ContractRepo, story: Story, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.history.cache import DiskCache
+    from workbench.history.gitio import GitRepo
+
+    def rows(revisions: list) -> list[tuple]:
+        return [(r.kind, r.rev, r.path, r.blob, r.version) for r in revisions]
+
+    revisions = list(repo.iter_all_history())  # no disk cache
+    expected = rows(revisions)
+    drafts = {r.blob for r in revisions if r.kind != "commit"} | {
+        r.parent.blob for r in revisions if r.kind != "commit" and r.parent is not None
+    }
+    cache = DiskCache(tmp_path / "cache")
+    with ContractRepo(GitRepo.discover(story.root), disk_cache=cache) as first:
+        assert rows(list(first.iter_all_history())) == expected
+    read: set[str] = set()
+    read_blobs, read_blob = GitRepo.read_blobs, GitRepo.read_blob
+
+    def counting_many(self: GitRepo, shas: list[str]) -> dict:
+        read.update(shas)
+        return read_blobs(self, shas)
+
+    def counting_one(self: GitRepo, sha: str) -> bytes:
+        read.add(sha)
+        return read_blob(self, sha)
+
+    monkeypatch.setattr(GitRepo, "read_blobs", counting_many)
+    monkeypatch.setattr(GitRepo, "read_blob", counting_one)
+    with ContractRepo(GitRepo.discover(story.root), disk_cache=cache) as second:
+        assert rows(list(second.iter_all_history())) == expected
+    # the drafts are examined on every run; every committed identity came from the disk
+    assert read <= drafts, read - drafts
+
+
 # --- any two revisions --------------------------------------------------------------------
 
 

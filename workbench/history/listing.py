@@ -120,10 +120,12 @@ class Identities:
         return cached
 
     def remember(self, path: str, blobs: set[str]) -> None:
-        """Store the identities of ``blobs``, the whole history of ``path``, for later runs
-        (nothing is written when they are all stored already)."""
-        if self.disk_cache is None or blobs <= self._stored.get(path, frozenset()):
+        """Store the identities of ``blobs``, the whole history of ``path``, for later runs,
+        beside those already stored for it (nothing is written when they are all stored)."""
+        stored = self._stored.get(path, frozenset())
+        if self.disk_cache is None or blobs <= stored:
             return
+        blobs = blobs | stored
         data: dict[str, tuple[str, str, str, str, str] | None] = {}
         for blob in blobs:
             meta = self._known(blob)

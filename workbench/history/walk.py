@@ -52,6 +52,7 @@ _CHANGE: dict[str, ChangeType] = {
     "T": "typechange",
 }
 BATCH = 64  # commits whose blobs are fetched together while listing
+ALL_HISTORY_BATCH = 64  # contract file changes of the all-contracts log identified together
 MAX_WALKS = 32  # contract histories kept open at once
 WALK_FORMAT = 1  # the layout of a stored walk's records (see WalkStore)
 PACKED_REFS_READ = 1 << 20  # a packed-refs file up to this size is read for replacement refs
@@ -327,15 +328,43 @@ class Walker:
             yield from drafts
         if tip is None:
             return
+        # the identities of each batch's blobs come from the disk (the stored identities of
+        # each path's history) or from one pipelined read, not one read per blob; a log read
+        # to its end stores what it identified for the next run
+        seen: dict[str, set[str]] = {}
+        pending: list[tuple[LogCommit, RawChange]] = []
         with self.git.log(tip, renames=True) as log:
             for commit in log:
                 for change in sorted(commit.changes, key=lambda c: c.new_path):
                     if change.new_mode == "160000" or change.old_mode == "160000":
                         continue
-                    if not (selected(change.new_path) or selected(change.old_path)):
-                        continue
-                    if is_contract(change.new_blob) or is_contract(change.old_blob):
-                        yield self.change_revision(commit, change)
+                    if selected(change.new_path) or selected(change.old_path):
+                        pending.append((commit, change))
+                if len(pending) >= ALL_HISTORY_BATCH:
+                    yield from self._identified(pending, seen)
+                    pending = []
+            yield from self._identified(pending, seen)
+        for path, blobs in seen.items():
+            self.identities.remember(path, blobs)
+
+    def _identified(
+        self, pending: list[tuple[LogCommit, RawChange]], seen: dict[str, set[str]]
+    ) -> Iterator[Revision]:
+        """The revisions of the contract changes among ``pending`` (a batch of the log)."""
+        identities = self.identities
+        for _, change in pending:
+            for path in (change.new_path, change.old_path):
+                if path:
+                    identities.recall(path)
+        identities.prefetch([b for _, ch in pending for b in (ch.new_blob, ch.old_blob)])
+        is_contract = identities.is_contract
+        for commit, change in pending:
+            # every selected file's blobs, contracts or not: a file that is not one is not
+            # read again either
+            blobs = seen.setdefault(change.new_path or change.old_path, set())
+            blobs.update(b for b in (change.new_blob, change.old_blob) if b)
+            if is_contract(change.new_blob) or is_contract(change.old_blob):
+                yield self.change_revision(commit, change)
 
     # --- revisions from log records -------------------------------------------------------
 
