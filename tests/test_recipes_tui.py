@@ -16,6 +16,15 @@ from workbench.tui.screens.recipe import RecipeScreen
 CONTRACT = "contracts/payments/payments-api.yaml"
 
 
+async def require_mfa_dialog(pilot) -> RecipeScreen:
+    """The palette's "Require MFA" recipe, its form built from the loaded contract."""
+    await open_palette(pilot, "Recipe: Require MFA")
+    await press(pilot, "enter")
+    dialog = await wait_for_screen(pilot, RecipeScreen)
+    await wait_until(pilot, lambda: dialog.contract is not None and dialog.query("#param-scope"))
+    return dialog
+
+
 async def test_a_recipe_from_the_palette_becomes_the_draft(tmp_path: Path) -> None:
     root = build_demo_repo(tmp_path / "demo", draft=False)
     before = (root / CONTRACT).read_text(encoding="utf-8")
@@ -24,12 +33,7 @@ async def test_a_recipe_from_the_palette_becomes_the_draft(tmp_path: Path) -> No
         screen = await settled(pilot)
         assert screen.current_path == CONTRACT
         assert not any(r.data.is_draft for r in screen.history_table.rows_all)
-        await open_palette(pilot, "Recipe: Require MFA")
-        await press(pilot, "enter")
-        dialog = await wait_for_screen(pilot, RecipeScreen)
-        await wait_until(
-            pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
-        )
+        dialog = await require_mfa_dialog(pilot)
         select = dialog.query_one("#param-scope")
         assert select.value == "payments:read"  # the first scope without MFA, from the contract
         await pilot.click("#preview")
@@ -121,12 +125,7 @@ async def test_hostile_names_from_the_contract_are_shown_literally(tmp_path: Pat
     app = make_app(repo.root, select="contracts/tiny.yaml")
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await open_palette(pilot, "Recipe: Require MFA")
-        await press(pilot, "enter")
-        dialog = await wait_for_screen(pilot, RecipeScreen)
-        await wait_until(
-            pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
-        )
+        dialog = await require_mfa_dialog(pilot)
         select = dialog.query_one("#param-scope")
         select.value = hostile
         await pilot.click("#preview")
@@ -155,9 +154,7 @@ async def test_a_recipe_in_the_editor_edits_the_buffer_not_the_file(tmp_path: Pa
         editor.replace_text(editor.buffer.text + "# reviewed with the platform team\n")
         assert editor.unsaved
         edited = editor.buffer.text
-        await open_palette(pilot, "Recipe: Require MFA")
-        await press(pilot, "enter")
-        dialog = await wait_for_screen(pilot, RecipeScreen)
+        dialog = await require_mfa_dialog(pilot)
         assert dialog.text == edited
         await wait_until(
             pilot, lambda: dialog.contract is not None and dialog.query("#param-scope")
