@@ -6,9 +6,11 @@ first asked for, so that a command line ``cli/quick.py`` parses runs without imp
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec
 
 from workbench.cli.loading import (
     amendment_report,
@@ -23,6 +25,8 @@ from workbench.report import FORMATS, RenderOptions, exit_code, render
 
 if TYPE_CHECKING:
     import click
+
+P = ParamSpec("P")
 
 FAIL_ON = ("breaking", "risky", "never")
 FAIL_ON_HELP = (
@@ -43,6 +47,24 @@ def usage_problem(specs: tuple[str, ...], base_ref: str | None) -> str | None:
     return None
 
 
+def _paused(command: Callable[P, int]) -> Callable[P, NoReturn]:
+    """``command`` run with the collector paused, then exit with its code.
+
+    Everything the command loads lives until it ends and makes no cycles to speak of: with the
+    collector on, each collection after a load or the engine rescans both contracts (a fifth
+    of a second at 100,000 lines). The command's objects are gone (its frame has returned) when
+    the collector comes back on."""
+
+    @functools.wraps(command)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> NoReturn:
+        with collector_paused():
+            code = command(*args, **kwargs)
+        sys.exit(code)
+
+    return paused
+
+
+@_paused
 def run(
     specs: tuple[str, ...],
     repo_dir: Path,
@@ -55,31 +77,8 @@ def run(
     no_ignore: bool,
     today: str | None,
     color: str,
-) -> NoReturn:
-    """The diff of ``specs`` written as ``fmt``; exits with the report's code."""
-    # Everything the command loads lives until it ends and makes no cycles to speak of: with
-    # the collector on, each collection after a load or the engine rescans both contracts
-    # (a fifth of a second at 100,000 lines). The command's objects are gone (its frame has
-    # returned) when the collector comes back on.
-    with collector_paused():
-        code = _diff(specs, repo_dir, kind, base_ref, fmt, output, fail_on, ignore_file,
-                     no_ignore, today, color)  # fmt: skip
-    sys.exit(code)
-
-
-def _diff(
-    specs: tuple[str, ...],
-    repo_dir: Path,
-    kind: str,
-    base_ref: str | None,
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    ignore_file: Path | None,
-    no_ignore: bool,
-    today: str | None,
-    color: str,
 ) -> int:
+    """The diff of ``specs`` written as ``fmt``; exits with the report's code."""
     problem = usage_problem(specs, base_ref)
     if problem is not None:
         import click
