@@ -38,8 +38,8 @@ class Footer(TextualFooter):
         self._shown = self._keys() if self._bindings_ready else None
         compact = self.compact
         for widget in super().compose():
-            # the keys bound to the footer's compact (the palette key is not: it stays compact)
-            if isinstance(widget, FooterKey) and "compact" in (widget._reactive_connect or {}):
+            # the keys bound to the footer's compact: all but the palette key (it stays compact)
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 widget.set_reactive(FooterKey.compact, compact)
                 widget.set_class(compact, "-compact", update=False)
             yield widget
