@@ -656,9 +656,9 @@ class WalkStore:
     were computed from (:meth:`signature`): the tip commit, and everything else that can
     change what ``git log --follow`` answers for the same tip (the shallow boundary, grafts and
     replacement refs, git's configuration files and environment, the git program, and the code
-    that reads the log); any difference is a miss, and the walk is read from git again and stored anew. A
-    content's identity (its version, id and kind) is the sniffer's, whose code names the cache
-    directory. Drafts are never stored: they are examined on every run.
+    that reads the log); any difference is a miss, and the walk is read from git again and
+    stored anew. A content's identity (its version, id and kind) is the sniffer's, whose code
+    names the cache directory. Drafts are never stored: they are examined on every run.
     """
 
     _CODE = ("walk.py", "gitio.py", "model.py", "listing.py")  # what shapes a stored record

@@ -409,13 +409,17 @@ class Backend:
         return self.repo.policy.fail_on if self.repo is not None else "high"
 
 
+# a folder read by the watch: its path, its contract files (None: unreadable), its folders
+FolderEntry = tuple[str, tuple[str, ...] | None, tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Signals:
     """What :meth:`Backend.signals` read: ``files`` (HEAD, the index, the listed contract
     files) and ``folders`` (each folder read: its contract files and its folders)."""
 
     files: tuple
-    folders: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...]], ...]
+    folders: tuple[FolderEntry, ...]
 
     def folders_differ(self, other: Signals) -> bool:
         """Whether a folder read both times changed in between: compared across two lists of
@@ -427,7 +431,7 @@ class Signals:
 
 def _folder_entries(
     root: Path, paths: list[str], selected: Callable[[str], bool]
-) -> tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...]], ...]:
+) -> tuple[FolderEntry, ...]:
     """The files the settings select as contracts, and the folders, in each folder holding a
     listed contract and in each folder above it up to the root; and the contract files in the
     folders inside those: a contract added beside the others, or in a new folder among theirs,
@@ -440,7 +444,7 @@ def _folder_entries(
             if not folder:
                 break
             folder = posixpath.dirname(folder)
-    out: list[tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = []
+    out: list[FolderEntry] = []
     for folder in sorted(watched):
         files, folders = _scan(root, folder, selected)
         out.append((folder, files, tuple(folders)))

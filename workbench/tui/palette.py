@@ -41,28 +41,30 @@ def _highlight(provider: Provider, query: str, text: str) -> tuple[float, Conten
 class WorkbenchCommands(Provider):
     """Commands from the registry, then contracts, then revisions of the selected contract."""
 
+    def _under(self) -> Any:
+        """The screen under the palette (its commands and jumps act there, never unseen on a
+        screen further below)."""
+        from textual.command import CommandPalette
+
+        for screen in reversed(self.app.screen_stack):
+            if not isinstance(screen, CommandPalette):
+                return screen
+        return None
+
     def _main(self) -> MainScreen | None:
         """The main screen when it is the one under the palette (over the checklist or the
         help, its commands and jumps would act unseen on the screen below)."""
-        from textual.command import CommandPalette
-
         from workbench.tui.screens.main import MainScreen
 
-        for screen in reversed(self.app.screen_stack):
-            if not isinstance(screen, CommandPalette):
-                return screen if isinstance(screen, MainScreen) else None
-        return None
+        screen = self._under()
+        return screen if isinstance(screen, MainScreen) else None
 
     def _editor(self) -> Any:
         """The editor when it is the screen under the palette: the recipes act on its buffer."""
-        from textual.command import CommandPalette
-
         from workbench.tui.screens.editor import EditorScreen
 
-        for screen in reversed(self.app.screen_stack):
-            if not isinstance(screen, CommandPalette):
-                return screen if isinstance(screen, EditorScreen) else None
-        return None
+        screen = self._under()
+        return screen if isinstance(screen, EditorScreen) else None
 
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(text shown, help, callback) for everything the palette offers."""

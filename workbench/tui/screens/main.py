@@ -1212,26 +1212,26 @@ class MainScreen(JobHost, Screen):
         """Open the amendment checklist for the selected contract and revision; when it
         closes, the repository is reloaded (the checklist may have changed the contract or its
         record)."""
-        from workbench.tui.screens.checklist import ChecklistScreen  # imported when first used
-
-        if self.current_path is None:
-            self.notify("Select a contract first.", severity="warning")
-            return
         row = self.history_table.current
-        revision = row.data if row is not None else None
-        screen = ChecklistScreen(repo=self.backend.repo, path=self.current_path, revision=revision)
-        self.app.push_screen(screen, lambda _result: self.action_refresh_all())
+        self._open_checklist(row.data if row is not None else None)
 
     def action_commit(self) -> None:
         """Commit the selected contract's draft from here: its checklist opens on the working
         tree and goes straight to the commit dialog when the gate lets the amendment through
         (else the checklist says what is missing)."""
-        from workbench.tui.screens.checklist import ChecklistScreen
+        self._open_checklist(None, then="commit")
+
+    def _open_checklist(self, revision: Any, then: str = "") -> None:
+        """The checklist of the selected contract at ``revision`` (``None``: the working-tree
+        draft); the repository is reloaded when it closes."""
+        from workbench.tui.screens.checklist import ChecklistScreen  # imported when first used
 
         if self.current_path is None:
             self.notify("Select a contract first.", severity="warning")
             return
-        screen = ChecklistScreen(repo=self.backend.repo, path=self.current_path, then="commit")
+        screen = ChecklistScreen(
+            repo=self.backend.repo, path=self.current_path, revision=revision, then=then
+        )
         self.app.push_screen(screen, lambda _result: self.action_refresh_all())
 
     def action_edit(self) -> None:

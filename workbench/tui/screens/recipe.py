@@ -161,10 +161,10 @@ class RecipeScreen(JobHost, ModalScreen[Any]):
     def _load(request: LoadContract) -> Any:
         from workbench.contract.yamlsrc import read_regular
 
-        if request.text is not None:
-            return core.load_for_recipe(request.text.removeprefix("\ufeff"), str(request.path))
-        raw = read_regular(request.path)
-        return core.load_for_recipe(raw.decode("utf-8-sig"), str(request.path))
+        text = request.text
+        if text is None:
+            text = read_regular(request.path).decode("utf-8")
+        return core.load_for_recipe(text.removeprefix("\ufeff"), str(request.path))
 
     def _loaded(self, _request: LoadContract, contract: Any) -> None:
         self.contract = contract
